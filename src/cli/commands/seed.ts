@@ -1,0 +1,37 @@
+import { seedDemo } from '../../db/seed-demo.ts';
+import { usageError } from '../../errors.ts';
+import type { CliCommand } from '../command.ts';
+import { parseCommandArgs } from '../command.ts';
+import { withRuntime } from '../runtime.ts';
+
+export const seedCommand: CliCommand = {
+  name: 'seed',
+  summary: 'load deterministic demo organizations and prompts (safe to run twice)',
+  usage: 'sched seed --demo [--orgs N] [--prompts-per-org N]',
+  async run(argv, io) {
+    const { values } = parseCommandArgs(argv, {
+      demo: { type: 'boolean' },
+      orgs: { type: 'string' },
+      'prompts-per-org': { type: 'string' },
+    });
+    if (!values.demo) throw usageError('seed needs --demo (the only data set it knows)');
+    const orgs = positiveInt(values.orgs, '--orgs');
+    const promptsPerOrg = positiveInt(values['prompts-per-org'], '--prompts-per-org');
+    await withRuntime(io.env, async (rt) => {
+      const result = await seedDemo(rt.db, { orgs, promptsPerOrg });
+      io.stdout.write(
+        `demo data: ${result.organizations} organizations, ${result.prompts} prompts (${result.activePrompts} active); ` +
+          `inserted now: ${result.inserted.organizations} organizations, ${result.inserted.prompts} prompts\n`,
+      );
+    });
+    return 0;
+  },
+};
+
+function positiveInt(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw usageError(`${flag} must be a positive whole number, not "${value}"`);
+  return n;
+}

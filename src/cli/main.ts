@@ -1,0 +1,54 @@
+import { SchedError } from '../errors.ts';
+import { type CliIo, isUsageError } from './command.ts';
+import { commands } from './commands/index.ts';
+
+export function usageText(): string {
+  const width = Math.max(...commands.map((c) => c.usage.length));
+  return [
+    'usage: sched <command> [options]',
+    '',
+    ...commands.map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`),
+    '',
+  ].join('\n');
+}
+
+/** Runs one `sched` invocation; returns the exit code (2 for bad arguments). */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    io.stdout.write(usageText());
+    return name === undefined ? 2 : 0;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    io.stderr.write(`sched: unknown command "${name}"\n\n${usageText()}`);
+    return 2;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (error) {
+    if (isUsageError(error)) {
+      io.stderr.write(`sched ${name}: ${error.message}\nusage: ${command.usage}\n`);
+      return 2;
+    }
+    if (error instanceof SchedError) {
+      io.stderr.write(`sched ${name}: ${error.message}\n`);
+      return error.code === 'config' ? 78 : 1;
+    }
+    io.stderr.write(
+      `sched ${name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    return 1;
+  }
+}
+
+const isEntryPoint =
+  process.argv[1] !== undefined && /cli[/\\]main\.ts$|bin[/\\]sched(\.js)?$/.test(process.argv[1]);
+if (isEntryPoint) {
+  const code = await runCli(process.argv.slice(2), {
+    env: process.env,
+    stdout: process.stdout,
+    stderr: process.stderr,
+  });
+  process.exitCode = code;
+}

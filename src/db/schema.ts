@@ -1,0 +1,208 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  check,
+  date,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  unique,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+/** DESIGN §3. Every state change on these tables is one statement or a short transaction. */
+
+const tstz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+const runDate = () => date('run_date', { mode: 'string' }).notNull();
+
+export const organizations = pgTable(
+  'organizations',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    name: text('name').notNull(),
+    slug: text('slug').notNull().unique(),
+    plan: text('plan').notNull(),
+    subscriptionStatus: text('subscription_status').notNull(),
+    active: boolean('active').notNull().default(true),
+    createdAt: tstz('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    check('organizations_plan_check', sql`${t.plan} in ('starter', 'growth', 'pro', 'enterprise')`),
+    check(
+      'organizations_subscription_status_check',
+      sql`${t.subscriptionStatus} in ('active', 'trialing', 'past_due', 'canceled')`,
+    ),
+  ],
+);
+
+export const prompts = pgTable(
+  'prompts',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    text: text('text').notNull(),
+    active: boolean('active').notNull().default(true),
+    createdAt: tstz('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('prompts_org_active_idx').on(t.orgId, t.active)],
+);
+
+export const providers = pgTable(
+  'providers',
+  {
+    name: text('name').primaryKey(),
+    enabled: boolean('enabled').notNull().default(false),
+    model: text('model').notNull(),
+    rpm: integer('rpm').notNull(),
+    maxConcurrency: integer('max_concurrency').notNull(),
+    pausedUntil: tstz('paused_until'),
+    pauseReason: text('pause_reason'),
+  },
+  (t) => [check('providers_name_check', sql`${t.name} in ('openai', 'anthropic', 'gemini', 'perplexity')`)],
+);
+
+export const schedulerRuns = pgTable(
+  'scheduler_runs',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    functionName: text('function_name').notNull(),
+    runKey: text('run_key').notNull(),
+    status: text('status').notNull(),
+    startedAt: tstz('started_at').notNull().defaultNow(),
+    completedAt: tstz('completed_at'),
+    triggeredBy: text('triggered_by').notNull(),
+    result: jsonb('result'),
+    error: text('error'),
+  },
+  (t) => [
+    unique('scheduler_runs_function_run_key_key').on(t.functionName, t.runKey),
+    index('scheduler_runs_started_at_idx').on(t.startedAt),
+    check('scheduler_runs_status_check', sql`${t.status} in ('running', 'completed', 'failed', 'skipped')`),
+  ],
+);
+
+export const batchJobs = pgTable(
+  'batch_jobs',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    runDate: runDate(),
+    source: text('source').notNull(),
+    status: text('status').notNull().default('queued'),
+    totalTasks: integer('total_tasks').notNull().default(0),
+    completedTasks: integer('completed_tasks').notNull().default(0),
+    failedTasks: integer('failed_tasks').notNull().default(0),
+    triggeredBy: text('triggered_by').notNull(),
+    createdAt: tstz('created_at').notNull().defaultNow(),
+    startedAt: tstz('started_at'),
+    completedAt: tstz('completed_at'),
+    metadata: jsonb('metadata').notNull().default({}),
+  },
+  (t) => [
+    index('batch_jobs_run_date_org_idx').on(t.runDate, t.orgId),
+    index('batch_jobs_created_at_idx').on(t.createdAt),
+    check('batch_jobs_source_check', sql`${t.source} in ('nightly', 'repair', 'rerun', 'manual')`),
+    check(
+      'batch_jobs_status_check',
+      sql`${t.status} in ('queued', 'processing', 'completed', 'failed', 'cancelled')`,
+    ),
+  ],
+);
+
+export const batchTasks = pgTable(
+  'batch_tasks',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    batchJobId: uuid('batch_job_id')
+      .notNull()
+      .references(() => batchJobs.id, { onDelete: 'cascade' }),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    promptId: uuid('prompt_id')
+      .notNull()
+      .references(() => prompts.id, { onDelete: 'cascade' }),
+    provider: text('provider').notNull(),
+    runDate: runDate(),
+    status: text('status').notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    maxAttempts: integer('max_attempts').notNull().default(3),
+    availableAt: tstz('available_at').notNull().defaultNow(),
+    lockedBy: text('locked_by'),
+    leaseExpiresAt: tstz('lease_expires_at'),
+    lastError: text('last_error'),
+    errorClass: text('error_class'),
+    createdAt: tstz('created_at').notNull().defaultNow(),
+    startedAt: tstz('started_at'),
+    completedAt: tstz('completed_at'),
+  },
+  (t) => [
+    // At most one live task per unit: double clicks and concurrent repairs cannot duplicate work.
+    uniqueIndex('batch_tasks_one_live_per_unit')
+      .on(t.runDate, t.promptId, t.provider)
+      .where(sql`status in ('pending', 'processing')`),
+    // The claim query: pending tasks by provider and availability.
+    index('batch_tasks_claim_idx').on(t.provider, t.availableAt).where(sql`status = 'pending'`),
+    index('batch_tasks_lease_idx').on(t.leaseExpiresAt).where(sql`status = 'processing'`),
+    index('batch_tasks_job_idx').on(t.batchJobId, t.status),
+    index('batch_tasks_unit_idx').on(t.runDate, t.promptId, t.provider),
+    check(
+      'batch_tasks_status_check',
+      sql`${t.status} in ('pending', 'processing', 'completed', 'failed', 'cancelled')`,
+    ),
+  ],
+);
+
+export const promptProviderResponses = pgTable(
+  'prompt_provider_responses',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    batchTaskId: bigint('batch_task_id', { mode: 'number' })
+      .unique()
+      .references(() => batchTasks.id, { onDelete: 'set null' }),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    promptId: uuid('prompt_id')
+      .notNull()
+      .references(() => prompts.id, { onDelete: 'cascade' }),
+    provider: text('provider').notNull(),
+    model: text('model').notNull(),
+    runDate: runDate(),
+    runAt: tstz('run_at').notNull().defaultNow(),
+    status: text('status').notNull(),
+    responseText: text('response_text'),
+    error: text('error'),
+    errorClass: text('error_class'),
+    latencyMs: integer('latency_ms'),
+    tokensIn: integer('tokens_in'),
+    tokensOut: integer('tokens_out'),
+  },
+  (t) => [
+    index('ppr_success_unit_idx').on(t.runDate, t.promptId, t.provider).where(sql`status = 'success'`),
+    index('ppr_run_at_idx').on(t.runAt),
+    check('ppr_status_check', sql`${t.status} in ('success', 'error')`),
+  ],
+);
+
+export const slackReports = pgTable(
+  'slack_reports',
+  {
+    runDate: runDate(),
+    channel: text('channel').notNull(),
+    ts: text('ts').notNull(),
+    postedAt: tstz('posted_at').notNull().defaultNow(),
+    updatedAt: tstz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.runDate, t.channel] })],
+);

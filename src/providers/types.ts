@@ -1,0 +1,78 @@
+/** The contract every AI provider adapter (real SDK or simulated) fulfils. */
+export const PROVIDER_NAMES = ['openai', 'anthropic', 'gemini', 'perplexity'] as const;
+export type ProviderName = (typeof PROVIDER_NAMES)[number];
+
+export function isProviderName(value: string): value is ProviderName {
+  return (PROVIDER_NAMES as readonly string[]).includes(value);
+}
+
+/** Error classes decide retries (DESIGN §4). */
+export const ERROR_CLASSES = [
+  'rate_limited',
+  'timeout',
+  'server',
+  'network',
+  'auth',
+  'quota',
+  'bad_request',
+] as const;
+export type ErrorClass = (typeof ERROR_CLASSES)[number];
+
+/** Retryable classes go back to pending with backoff; the others fail the task at once. */
+export const RETRYABLE: ReadonlySet<ErrorClass> = new Set(['rate_limited', 'timeout', 'server', 'network']);
+/** These classes pause the provider for every worker, with a reason the report shows. */
+export const PAUSES_PROVIDER: ReadonlySet<ErrorClass> = new Set(['rate_limited', 'auth', 'quota']);
+
+/** What the provider told us about its limits, to slow down before a 429 (x-ratelimit-* headers). */
+export interface RateLimitHint {
+  remainingRequests?: number;
+  remainingTokens?: number;
+  /** Milliseconds until the request budget resets. */
+  resetRequestsMs?: number;
+  resetTokensMs?: number;
+}
+
+export interface ProviderAnswer {
+  text: string;
+  model: string;
+  tokensIn: number;
+  tokensOut: number;
+  latencyMs: number;
+  rateLimit?: RateLimitHint;
+}
+
+export class ProviderError extends Error {
+  readonly errorClass: ErrorClass;
+  readonly status: number | undefined;
+  /** For rate_limited: how long to wait, from retry-after-ms, retry-after or the provider's own field. */
+  readonly retryAfterMs: number | undefined;
+  readonly rateLimit: RateLimitHint | undefined;
+
+  constructor(
+    errorClass: ErrorClass,
+    message: string,
+    options: { status?: number; retryAfterMs?: number; rateLimit?: RateLimitHint; cause?: unknown } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = 'ProviderError';
+    this.errorClass = errorClass;
+    this.status = options.status;
+    this.retryAfterMs = options.retryAfterMs;
+    this.rateLimit = options.rateLimit;
+  }
+}
+
+export interface AskOptions {
+  signal?: AbortSignal;
+  /** Per-call timeout in milliseconds; an expired call is a `timeout` ProviderError. */
+  timeoutMs?: number;
+}
+
+export interface ProviderAdapter {
+  readonly name: ProviderName;
+  readonly model: string;
+  /** true for the deterministic stand-ins: their answers are stored with model `simulated`. */
+  readonly simulated: boolean;
+  /** Resolves with an answer or rejects with a ProviderError (never any other error type). */
+  ask(prompt: string, options?: AskOptions): Promise<ProviderAnswer>;
+}
