@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { buildCoverageReport, healthOf, meetsThreshold, percentOf } from '../../src/coverage/coverage-math.ts';
+import {
+  buildCoverageReport,
+  healthOf,
+  meetsThreshold,
+  percentOf,
+} from '../../src/coverage/coverage-math.ts';
 import type { CoverageRows } from '../../src/coverage/coverage-query.ts';
 
 const thresholds = { promptPercent: 95, orgPercent: 95 };
@@ -28,20 +33,25 @@ describe('thresholds compare exact ratios', () => {
     expect(meetsThreshold(946, 1000, 95)).toBe(false);
     expect(Math.round(percentOf(946, 1000))).toBe(95);
     expect(meetsThreshold(950, 1000, 95)).toBe(true);
-    expect(healthOf({ numerator: 946, denominator: 1000 }, { numerator: 1, denominator: 1 }, thresholds)).toBe(
-      'NEEDS_ATTENTION',
-    );
+    expect(
+      healthOf({ numerator: 946, denominator: 1000 }, { numerator: 1, denominator: 1 }, thresholds),
+    ).toBe('NEEDS_ATTENTION');
   });
 
   it('nothing expected is nothing missing', () => {
     expect(percentOf(0, 0)).toBe(100);
-    expect(healthOf({ numerator: 0, denominator: 0 }, { numerator: 0, denominator: 0 }, thresholds)).toBe('HEALTHY');
+    expect(healthOf({ numerator: 0, denominator: 0 }, { numerator: 0, denominator: 0 }, thresholds)).toBe(
+      'HEALTHY',
+    );
   });
 });
 
 describe('buildCoverageReport', () => {
   it('with no prompts at all is healthy and empty', () => {
-    const report = buildCoverageReport({ orgs: [], providers: [], missing: [], over_quota: [], tasks: emptyTasks }, context);
+    const report = buildCoverageReport(
+      { orgs: [], providers: [], missing: [], over_quota: [], tasks: emptyTasks },
+      context,
+    );
     expect(report.promptCoverage.expectedActivePrompts).toBe(0);
     expect(report.summary.overallHealth).toBe('HEALTHY');
     expect(report.promptCoverage.missingPromptsByOrg).toEqual({});
@@ -52,7 +62,14 @@ describe('buildCoverageReport', () => {
       orgs: [org('a', { expected_prompts: 2, expected_units: 4, found: false })],
       providers: [],
       missing: [
-        { org_id: 'a', prompt_id: 'p1', text: 'one', provider: 'openai', reason: 'not_scheduled', error: null },
+        {
+          org_id: 'a',
+          prompt_id: 'p1',
+          text: 'one',
+          provider: 'openai',
+          reason: 'not_scheduled',
+          error: null,
+        },
         { org_id: 'a', prompt_id: 'p1', text: 'one', provider: 'gemini', reason: 'timeout', error: 'slow' },
         { org_id: 'a', prompt_id: 'p2', text: 'two', provider: 'openai', reason: 'auth', error: '401' },
         { org_id: 'a', prompt_id: 'p2', text: 'two', provider: 'gemini', reason: 'auth', error: '401' },
@@ -78,7 +95,9 @@ describe('buildCoverageReport', () => {
     const rows: CoverageRows = {
       orgs: [org('a', { expected_prompts: 1, covered_prompts: 1, expected_units: 2, succeeded_units: 1 })],
       providers: [],
-      missing: [{ org_id: 'a', prompt_id: 'p1', text: 'one', provider: 'gemini', reason: 'server', error: '503' }],
+      missing: [
+        { org_id: 'a', prompt_id: 'p1', text: 'one', provider: 'gemini', reason: 'server', error: '503' },
+      ],
       over_quota: [],
       tasks: emptyTasks,
     };
@@ -101,6 +120,8 @@ describe('buildCoverageReport', () => {
       context,
     );
     expect(report.orgCoverage.expected).toBe(0);
-    expect(report.overQuota).toEqual([{ orgId: 'z', name: 'Zed', quota: 25, activePrompts: 30, overQuotaPrompts: 5 }]);
+    expect(report.overQuota).toEqual([
+      { orgId: 'z', name: 'Zed', quota: 25, activePrompts: 30, overQuotaPrompts: 5 },
+    ]);
   });
 });
