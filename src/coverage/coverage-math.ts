@@ -1,0 +1,205 @@
+import type { ProviderName } from '../providers/types.ts';
+import type { CoverageRows } from './coverage-query.ts';
+import type { CoverageReport, Health, MissingPrompt, MissingReason, Ratio } from './types.ts';
+
+/** Pure coverage math: no I/O, no clock. */
+
+export function ratio(numerator: number, denominator: number): Ratio {
+  return { numerator, denominator, percent: percentOf(numerator, denominator) };
+}
+
+/** Display percent with one decimal. Nothing expected means nothing is missing: 100. */
+export function percentOf(numerator: number, denominator: number): number {
+  if (denominator === 0) return 100;
+  return Math.round((numerator / denominator) * 1000) / 10;
+}
+
+/** Exact comparison n/d >= threshold% without rounding: 94.6 % is below 95 %. */
+export function meetsThreshold(numerator: number, denominator: number, thresholdPercent: number): boolean {
+  if (denominator === 0) return true;
+  return numerator * 100 >= thresholdPercent * denominator;
+}
+
+export function healthOf(
+  prompts: { numerator: number; denominator: number },
+  orgs: { numerator: number; denominator: number },
+  thresholds: { promptPercent: number; orgPercent: number },
+): Health {
+  return meetsThreshold(prompts.numerator, prompts.denominator, thresholds.promptPercent) &&
+    meetsThreshold(orgs.numerator, orgs.denominator, thresholds.orgPercent)
+    ? 'HEALTHY'
+    : 'NEEDS_ATTENTION';
+}
+
+export interface ReportContext {
+  runDate: string;
+  timezone: string;
+  generatedAt: Date;
+  thresholds: { promptPercent: number; orgPercent: number };
+}
+
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+
+export function buildCoverageReport(rows: CoverageRows, context: ReportContext): CoverageReport {
+  const orgs = rows.orgs.map((o) => ({
+    orgId: o.org_id,
+    name: o.name,
+    slug: o.slug,
+    plan: o.plan,
+    expectedPrompts: Number(o.expected_prompts),
+    coveredPrompts: Number(o.covered_prompts),
+    fullyCoveredPrompts: Number(o.full_prompts),
+    expectedUnits: Number(o.expected_units),
+    succeededUnits: Number(o.succeeded_units),
+    overQuotaPrompts: Number(o.over_quota_prompts),
+    found: o.found,
+  }));
+  const orgById = new Map(orgs.map((o) => [o.orgId, o]));
+
+  const prompts = ratio(sum(orgs.map((o) => o.coveredPrompts)), sum(orgs.map((o) => o.expectedPrompts)));
+  const fullPrompts = ratio(sum(orgs.map((o) => o.fullyCoveredPrompts)), prompts.denominator);
+  const units = ratio(sum(orgs.map((o) => o.succeededUnits)), sum(orgs.map((o) => o.expectedUnits)));
+  const orgRatio = ratio(orgs.filter((o) => o.found).length, orgs.length);
+  const overallHealth = healthOf(prompts, orgRatio, context.thresholds);
+
+  const incompletePrompts = groupMissingUnits(rows.missing, orgById, rows.orgs);
+  const missingPromptsByOrg: Record<string, MissingPrompt[]> = {};
+  for (const prompt of incompletePrompts) {
+    if (!prompt.uncovered) continue;
+    const list = missingPromptsByOrg[prompt.org_id] ?? [];
+    list.push(prompt);
+    missingPromptsByOrg[prompt.org_id] = list;
+  }
+
+  const failures = countFailures(rows.missing);
+  const providers = rows.providers.map((p) => {
+    const byReason: Record<string, number> = {};
+    for (const f of failures.filter((f) => f.provider === p.provider)) byReason[f.reason] = f.count;
+    const expected = Number(p.expected_units);
+    const succeeded = Number(p.succeeded_units);
+    return {
+      provider: p.provider,
+      enabled: p.enabled,
+      pausedUntil: p.paused_until,
+      pauseReason: p.pause_reason,
+      expectedUnits: expected,
+      succeededUnits: succeeded,
+      missingUnits: expected - succeeded,
+      failuresByReason: byReason,
+    };
+  });
+
+  return {
+    promptCoverage: {
+      expectedActivePrompts: prompts.denominator,
+      promptsRunToday: prompts.numerator,
+      coveragePercent: prompts.percent,
+      missingPromptsCount: prompts.denominator - prompts.numerator,
+      missingPromptsByOrg,
+      fullyCoveredPrompts: fullPrompts.numerator,
+      fullCoveragePercent: fullPrompts.percent,
+      incompletePromptsCount: prompts.denominator - fullPrompts.numerator,
+    },
+    orgCoverage: {
+      expected: orgRatio.denominator,
+      found: orgRatio.numerator,
+      missing: orgRatio.denominator - orgRatio.numerator,
+      coveragePercent: orgRatio.percent,
+      missingOrgs: orgs.filter((o) => !o.found).map((o) => ({ orgId: o.orgId, name: o.name, slug: o.slug })),
+    },
+    summary: {
+      overallHealth,
+      promptCoveragePercent: prompts.percent,
+      orgCoveragePercent: orgRatio.percent,
+    },
+    runDate: context.runDate,
+    timezone: context.timezone,
+    generatedAt: context.generatedAt.toISOString(),
+    thresholds: context.thresholds,
+    units: {
+      expected: units.denominator,
+      succeeded: units.numerator,
+      missing: units.denominator - units.numerator,
+      coveragePercent: units.percent,
+    },
+    ratios: { prompts, fullPrompts, orgs: orgRatio, units },
+    providers,
+    orgs,
+    incompletePrompts,
+    failures,
+    overQuota: rows.over_quota.map((o) => ({
+      orgId: o.org_id,
+      name: o.name,
+      quota: Number(o.quota),
+      activePrompts: Number(o.active_prompts),
+      overQuotaPrompts: Number(o.over_quota_prompts),
+    })),
+    tasks: {
+      pending: Number(rows.tasks.pending),
+      processing: Number(rows.tasks.processing),
+      completed: Number(rows.tasks.completed),
+      failed: Number(rows.tasks.failed),
+      cancelled: Number(rows.tasks.cancelled),
+    },
+  };
+}
+
+/** Missing units -> one entry per prompt, orgs with the most missing prompts first. */
+function groupMissingUnits(
+  missing: CoverageRows['missing'],
+  orgById: Map<string, { name: string; expectedUnits: number }>,
+  orgRows: CoverageRows['orgs'],
+): MissingPrompt[] {
+  const unitsByPrompt = new Map<string, number>();
+  const prompts = new Map<string, MissingPrompt>();
+  for (const unit of missing) {
+    let prompt = prompts.get(unit.prompt_id);
+    if (!prompt) {
+      prompt = {
+        id: unit.prompt_id,
+        text: unit.text,
+        org_name: orgById.get(unit.org_id)?.name ?? unit.org_id,
+        org_id: unit.org_id,
+        missingProviders: [],
+        uncovered: false,
+      };
+      prompts.set(unit.prompt_id, prompt);
+    }
+    prompt.missingProviders.push({ provider: unit.provider, reason: unit.reason, error: unit.error });
+    unitsByPrompt.set(unit.prompt_id, (unitsByPrompt.get(unit.prompt_id) ?? 0) + 1);
+  }
+  // A prompt is uncovered when every one of its expected units is missing.
+  const providersPerOrg = new Map<string, number>();
+  for (const o of orgRows) {
+    const expectedPrompts = Number(o.expected_prompts);
+    if (expectedPrompts > 0) providersPerOrg.set(o.org_id, Number(o.expected_units) / expectedPrompts);
+  }
+  for (const prompt of prompts.values()) {
+    prompt.uncovered = unitsByPrompt.get(prompt.id) === providersPerOrg.get(prompt.org_id);
+  }
+  const missingPerOrg = new Map<string, number>();
+  for (const p of prompts.values()) missingPerOrg.set(p.org_id, (missingPerOrg.get(p.org_id) ?? 0) + 1);
+  return [...prompts.values()].sort(
+    (a, b) =>
+      (missingPerOrg.get(b.org_id) ?? 0) - (missingPerOrg.get(a.org_id) ?? 0) ||
+      a.org_name.localeCompare(b.org_name) ||
+      a.org_id.localeCompare(b.org_id) ||
+      a.text.localeCompare(b.text) ||
+      a.id.localeCompare(b.id),
+  );
+}
+
+function countFailures(
+  missing: CoverageRows['missing'],
+): { provider: ProviderName; reason: MissingReason; count: number }[] {
+  const counts = new Map<string, { provider: ProviderName; reason: MissingReason; count: number }>();
+  for (const unit of missing) {
+    const key = `${unit.provider}\u0000${unit.reason}`;
+    const entry = counts.get(key) ?? { provider: unit.provider, reason: unit.reason, count: 0 };
+    entry.count += 1;
+    counts.set(key, entry);
+  }
+  return [...counts.values()].sort(
+    (a, b) => a.provider.localeCompare(b.provider) || b.count - a.count || a.reason.localeCompare(b.reason),
+  );
+}

@@ -1,0 +1,118 @@
+import type { ProviderName } from '../providers/types.ts';
+
+export type Health = 'HEALTHY' | 'NEEDS_ATTENTION';
+
+/**
+ * Why a unit is missing: the error class of its last failed task, or the state of its task.
+ * `not_scheduled`: no task exists (trigger did not run, or the prompt appeared later).
+ */
+export type MissingReason =
+  | 'rate_limited'
+  | 'timeout'
+  | 'server'
+  | 'network'
+  | 'auth'
+  | 'quota'
+  | 'bad_request'
+  | 'failed'
+  | 'pending'
+  | 'processing'
+  | 'cancelled'
+  | 'not_scheduled';
+
+export interface Ratio {
+  numerator: number;
+  denominator: number;
+  /** Rounded to one decimal for display only; decisions use numerator/denominator. */
+  percent: number;
+}
+
+/** A prompt with at least one expected unit that did not succeed. */
+export interface MissingPrompt {
+  id: string;
+  /** 80-character preview, as the seed's monitoring query shows it. */
+  text: string;
+  org_name: string;
+  org_id: string;
+  /** The entitled providers that have no success for this prompt on run_date, with the reason. */
+  missingProviders: { provider: ProviderName; reason: MissingReason; error: string | null }[];
+  /** true when no provider succeeded (the seed's definition of "missing"). */
+  uncovered: boolean;
+}
+
+export interface OrgCoverage {
+  orgId: string;
+  name: string;
+  slug: string;
+  plan: string;
+  expectedPrompts: number;
+  coveredPrompts: number;
+  fullyCoveredPrompts: number;
+  expectedUnits: number;
+  succeededUnits: number;
+  overQuotaPrompts: number;
+  found: boolean;
+}
+
+export interface ProviderCoverage {
+  provider: ProviderName;
+  enabled: boolean;
+  pausedUntil: string | null;
+  pauseReason: string | null;
+  expectedUnits: number;
+  succeededUnits: number;
+  missingUnits: number;
+  /** Missing units of this provider by reason, largest first. */
+  failuresByReason: Record<string, number>;
+}
+
+/**
+ * The postcheck result. The first three keys keep the seed's JSON shape (runbook) so saved
+ * queries such as result->'summary'->>'overallHealth' keep working; the rest is added.
+ */
+export interface CoverageReport {
+  promptCoverage: {
+    expectedActivePrompts: number;
+    promptsRunToday: number;
+    coveragePercent: number;
+    missingPromptsCount: number;
+    /** org id -> prompts of that org with no successful provider (seed definition). */
+    missingPromptsByOrg: Record<string, MissingPrompt[]>;
+    fullyCoveredPrompts: number;
+    fullCoveragePercent: number;
+    incompletePromptsCount: number;
+  };
+  orgCoverage: {
+    expected: number;
+    found: number;
+    missing: number;
+    coveragePercent: number;
+    missingOrgs: { orgId: string; name: string; slug: string }[];
+  };
+  summary: {
+    overallHealth: Health;
+    promptCoveragePercent: number;
+    orgCoveragePercent: number;
+  };
+  runDate: string;
+  timezone: string;
+  generatedAt: string;
+  thresholds: { promptPercent: number; orgPercent: number };
+  units: { expected: number; succeeded: number; missing: number; coveragePercent: number };
+  ratios: { prompts: Ratio; fullPrompts: Ratio; orgs: Ratio; units: Ratio };
+  providers: ProviderCoverage[];
+  orgs: OrgCoverage[];
+  /** Every prompt that is not fully covered, worst org first; never cut by a row limit. */
+  incompletePrompts: MissingPrompt[];
+  /** Units not succeeded, by provider and reason: "perplexity: 41 failed, 39 rate_limited, 2 timeout". */
+  failures: { provider: ProviderName; reason: MissingReason; count: number }[];
+  overQuota: {
+    orgId: string;
+    name: string;
+    quota: number;
+    activePrompts: number;
+    overQuotaPrompts: number;
+  }[];
+  /** Live state of the night's tasks for progress displays. */
+  tasks: { pending: number; processing: number; completed: number; failed: number; cancelled: number };
+}
