@@ -46,8 +46,8 @@ export type SimulatedProfile = (typeof SIMULATED_PROFILES)[number];
 
 const DEFAULT_MODELS: Record<ProviderName, string> = {
   openai: 'gpt-4o-mini',
-  anthropic: 'claude-3-5-haiku-latest',
-  gemini: 'gemini-2.0-flash',
+  anthropic: 'claude-haiku-4-5',
+  gemini: 'gemini-2.5-flash',
   perplexity: 'sonar',
 };
 const DEFAULT_RPM: Record<ProviderName, number> = { openai: 500, anthropic: 50, gemini: 300, perplexity: 50 };

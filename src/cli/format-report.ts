@@ -1,4 +1,6 @@
+import { DateTime } from 'luxon';
 import type { CoverageReport, Ratio } from '../coverage/types.ts';
+import type { Progress } from '../scheduler/progress.ts';
 
 /** Pure: a coverage report as plain text for people at a terminal. */
 
@@ -58,6 +60,54 @@ export function formatCoverageReport(report: CoverageReport, options: { maxPromp
         `  ${o.name}: ${o.overQuotaPrompts} of ${o.activePrompts} active prompts past the quota of ${o.quota}`,
       );
     }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** "42 tasks for 5 orgs (openai 21, perplexity 21)", or "no task" when nothing was enqueued. */
+export function formatEnqueued(result: {
+  tasks: number;
+  orgs: number;
+  byProvider: Record<string, number>;
+}): string {
+  if (result.tasks === 0) return 'no task';
+  const providers = Object.entries(result.byProvider)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([provider, n]) => `${provider} ${n}`)
+    .join(', ');
+  return `${plural(result.tasks, 'task')} for ${plural(result.orgs, 'org')} (${providers})`;
+}
+
+export const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** A local wall-clock time for terminal output: "2026-03-02 03:00 EST". */
+export const localTime = (instant: Date, zone: string) =>
+  DateTime.fromJSDate(instant, { zone }).toFormat('yyyy-MM-dd HH:mm ZZZZ');
+
+/** Live progress of a running night: totals, rate, estimated finish, then providers and busiest orgs. */
+export function formatProgress(progress: Progress, zone: string, options: { maxOrgs?: number } = {}): string {
+  const lines: string[] = [];
+  const pct = progress.total === 0 ? 100 : Math.floor((progress.done / progress.total) * 100);
+  const eta = progress.estimatedFinish
+    ? `, estimated finish ${localTime(progress.estimatedFinish, zone)}`
+    : progress.startedAt === null
+      ? ', not started yet'
+      : progress.live > 0
+        ? ', no task finished in the last few minutes'
+        : '';
+  lines.push(
+    `Progress: ${progress.done}/${progress.total} done (${pct}%), ${progress.processing} running, ${progress.pending} pending; ` +
+      `${progress.ratePerMinute.toFixed(1)}/min${eta}`,
+  );
+  for (const p of progress.byProvider) {
+    lines.push(`  ${p.provider.padEnd(11)} ${p.done}/${p.total}${p.failed ? `, ${p.failed} failed` : ''}`);
+  }
+  const busy = progress.byOrg.filter((o) => o.done < o.total);
+  const limit = options.maxOrgs ?? 10;
+  if (busy.length > 0) {
+    lines.push('  orgs with work left:');
+    for (const o of busy.slice(0, limit)) lines.push(`    ${o.name}: ${o.done}/${o.total}`);
+    if (busy.length > limit) lines.push(`    +${busy.length - limit} more`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -151,9 +151,11 @@ export const batchTasks = pgTable(
     uniqueIndex('batch_tasks_one_live_per_unit')
       .on(t.runDate, t.promptId, t.provider)
       .where(sql`status in ('pending', 'processing')`),
-    // The claim query: pending tasks by provider and availability.
-    index('batch_tasks_claim_idx').on(t.provider, t.availableAt).where(sql`status = 'pending'`),
-    index('batch_tasks_lease_idx').on(t.leaseExpiresAt).where(sql`status = 'processing'`),
+    // The claim query: pending tasks by provider in (available_at, id) order. id is in the key so
+    // a night whose tasks share one available_at is read in order, not sorted whole per claim.
+    index('batch_tasks_claim_idx').on(t.provider, t.availableAt, t.id).where(sql`status = 'pending'`),
+    // Live leases by provider: the claim counts them (max_concurrency), the reconciler expires them.
+    index('batch_tasks_lease_idx').on(t.provider, t.leaseExpiresAt).where(sql`status = 'processing'`),
     index('batch_tasks_job_idx').on(t.batchJobId, t.status),
     index('batch_tasks_unit_idx').on(t.runDate, t.promptId, t.provider),
     check(
@@ -193,6 +195,24 @@ export const promptProviderResponses = pgTable(
     index('ppr_run_at_idx').on(t.runAt),
     check('ppr_status_check', sql`${t.status} in ('success', 'error')`),
   ],
+);
+
+/**
+ * One row per provider call a worker starts (written in the claim transaction): the global
+ * requests-per-minute limit counts these, so it holds across every worker process together.
+ * Rows older than an hour are pruned by the workers.
+ */
+export const providerCalls = pgTable(
+  'provider_calls',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    provider: text('provider').notNull(),
+    startedAt: tstz('started_at').notNull().defaultNow(),
+    workerId: text('worker_id').notNull(),
+    // A log, not a reference: deleting tasks must not touch the rate-limit history.
+    batchTaskId: bigint('batch_task_id', { mode: 'number' }),
+  },
+  (t) => [index('provider_calls_provider_started_idx').on(t.provider, t.startedAt)],
 );
 
 export const slackReports = pgTable(

@@ -1,34 +1,84 @@
+import { sql } from 'drizzle-orm';
 import type { Deps } from '../context.ts';
-import { type EnqueueResult, enqueueUnits, previewEnqueue } from './enqueue-units.ts';
-import { adHocRunKey, FUNCTION_NAMES, recordRun } from './scheduler-runs.ts';
+import { type Db, queryOne } from '../db/client.ts';
+import { SchedError } from '../errors.ts';
+import { runDateOf } from './business-day.ts';
+import { type EnqueuePreview, previewEnqueue } from './enqueue-units.ts';
+import { type AdHocFanOutResult, runAdHocFanOut } from './recorded-enqueue.ts';
+import { FUNCTION_NAMES } from './scheduler-runs.ts';
 
-/** Repair: enqueue exactly the missing units of a run_date (not whole orgs). Idempotent. */
+/**
+ * Repair: enqueue exactly the missing units of a run_date (not whole orgs). Idempotent under
+ * concurrency: fan-outs of one run_date run one after the other (recorded-enqueue.ts), and the
+ * one-live-task-per-unit index holds even against a trigger or rerun running at the same time.
+ */
+
+export type RepairResult = AdHocFanOutResult;
+
 export async function repairMissing(
   deps: Pick<Deps, 'db' | 'config' | 'clock'>,
   params: { runDate: string; triggeredBy: string },
-): Promise<EnqueueResult> {
-  const outcome = await recordRun(
-    deps.db,
-    {
-      functionName: FUNCTION_NAMES.repair,
-      runKey: adHocRunKey(params.runDate, deps.clock(), 'repair'),
-      triggeredBy: params.triggeredBy,
-      now: deps.clock,
-    },
-    () =>
-      enqueueUnits(deps.db, {
-        runDate: params.runDate,
-        source: 'repair',
-        triggeredBy: params.triggeredBy,
-        scope: 'missing',
-        maxAttempts: deps.config.worker.maxAttempts,
-        now: deps.clock(),
-      }),
-  );
-  if (!outcome.ran) throw new Error('repair run key collided; try again');
-  return outcome.result;
+): Promise<RepairResult> {
+  assertNotFuture(params.runDate, deps.clock(), deps.config.timezone);
+  return runAdHocFanOut(deps, {
+    functionName: FUNCTION_NAMES.repair,
+    label: 'repair',
+    triggeredBy: params.triggeredBy,
+    request: { runDate: params.runDate, source: 'repair', scope: 'missing', triggeredBy: params.triggeredBy },
+  });
+}
+
+export interface RepairPreview extends EnqueuePreview {
+  runDate: string;
+  /** false before the nightly trigger of that run_date: a repair would then enqueue the whole night. */
+  nightlyTriggered: boolean;
+  /** A repair whose tasks are still live, so a second click can say who started it. */
+  inProgress: RepairInProgress | undefined;
 }
 
 /** What a repair would enqueue now: the confirm dialog shows it before anything is written. */
-export const previewRepair = (deps: Pick<Deps, 'db'>, runDate: string) =>
-  previewEnqueue(deps.db, { runDate, scope: 'missing' });
+export async function previewRepair(deps: Pick<Deps, 'db'>, runDate: string): Promise<RepairPreview> {
+  const [preview, nightly, inProgress] = await Promise.all([
+    previewEnqueue(deps.db, { runDate, scope: 'missing' }),
+    queryOne<{ one: number }>(
+      deps.db,
+      sql`select 1 as one from scheduler_runs
+          where function_name = ${FUNCTION_NAMES.trigger} and run_key = ${runDate} and status = 'completed'`,
+    ),
+    repairInProgress(deps.db, runDate),
+  ]);
+  return { ...preview, runDate, nightlyTriggered: nightly !== undefined, inProgress };
+}
+
+export interface RepairInProgress {
+  triggeredBy: string;
+  startedAt: Date;
+  liveTasks: number;
+}
+
+/** The latest repair of a run_date that still has live tasks, or undefined. */
+export async function repairInProgress(db: Db, runDate: string): Promise<RepairInProgress | undefined> {
+  const row = await queryOne<{ triggered_by: string; started_at: Date; live: number }>(
+    db,
+    sql`select j.triggered_by, max(j.created_at) as started_at, count(*)::int as live
+        from batch_jobs j
+        join batch_tasks t on t.batch_job_id = j.id and t.status in ('pending', 'processing')
+        where j.run_date = ${runDate}::date and j.source = 'repair'
+        group by j.triggered_by
+        order by max(j.created_at) desc
+        limit 1`,
+  );
+  if (!row) return undefined;
+  return { triggeredBy: row.triggered_by, startedAt: new Date(row.started_at), liveTasks: row.live };
+}
+
+/** A run_date after today has no expected work yet: enqueueing it would run tomorrow's prompts today. */
+export function assertNotFuture(runDate: string, now: Date, zone: string): void {
+  const today = runDateOf(now, zone);
+  if (runDate > today) {
+    throw new SchedError(
+      'usage',
+      `${runDate} is in the future (today is ${today} in ${zone}); nothing to run yet`,
+    );
+  }
+}

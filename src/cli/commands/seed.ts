@@ -2,6 +2,7 @@ import { seedDemo } from '../../db/seed-demo.ts';
 import { usageError } from '../../errors.ts';
 import type { CliCommand } from '../command.ts';
 import { parseCommandArgs } from '../command.ts';
+import { createProgress } from '../progress.ts';
 import { withRuntime } from '../runtime.ts';
 
 export const seedCommand: CliCommand = {
@@ -18,7 +19,9 @@ export const seedCommand: CliCommand = {
     const orgs = positiveInt(values.orgs, '--orgs');
     const promptsPerOrg = positiveInt(values['prompts-per-org'], '--prompts-per-org');
     await withRuntime(io.env, async (rt) => {
-      const result = await seedDemo(rt.db, { orgs, promptsPerOrg });
+      const progress = createProgress({ label: 'seeding', unit: 'prompts', stream: io.stderr });
+      const result = await seedDemo(rt.db, { orgs, promptsPerOrg, onProgress: progress.update });
+      progress.stop();
       io.stdout.write(
         `demo data: ${result.organizations} organizations, ${result.prompts} prompts (${result.activePrompts} active); ` +
           `inserted now: ${result.inserted.organizations} organizations, ${result.inserted.prompts} prompts\n`,

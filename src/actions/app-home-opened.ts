@@ -1,0 +1,32 @@
+import type { Middleware, SlackEventMiddlewareArgs } from '@slack/bolt';
+import { runDateOf } from '../scheduler/business-day.ts';
+import { listHistory } from '../scheduler/history.ts';
+import { measureCoverage } from '../scheduler/postcheck.ts';
+import { measureProgress } from '../scheduler/progress.ts';
+import { toNightProgress } from '../slack/night-progress.ts';
+import type { SlackDeps } from '../slack/slack-deps.ts';
+import { HOME_NIGHTS, homeView } from '../views/home-view.ts';
+
+/** App Home: today's night (progress while it runs, coverage once it has tasks) and the 14 nights before. */
+export const appHomeOpened =
+  (deps: SlackDeps): Middleware<SlackEventMiddlewareArgs<'app_home_opened'>> =>
+  async ({ event, client }) => {
+    if (event.tab !== 'home') return;
+    const now = deps.clock();
+    const timezone = deps.config.timezone;
+    const runDate = runDateOf(now, timezone);
+    const [progress, nights] = await Promise.all([
+      measureProgress(deps.db, runDate, now),
+      listHistory(deps.db, { days: HOME_NIGHTS, offset: 1, now, timezone }),
+    ]);
+    const report = progress.total > 0 ? await measureCoverage(deps.db, runDate, deps.config, now) : undefined;
+    await client.views.publish({
+      user_id: event.user,
+      view: homeView({
+        today: { runDate, report, progress: toNightProgress(progress) },
+        nights,
+        now,
+        timezone,
+      }),
+    });
+  };

@@ -1,0 +1,34 @@
+import type { BlockButtonAction, Middleware, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { measureCoverage } from '../scheduler/postcheck.ts';
+import { reply } from '../slack/reply.ts';
+import { renderReport, shareReport, slackErrorCode } from '../slack/report-poster.ts';
+import type { SlackDeps } from '../slack/slack-deps.ts';
+import { errorMessage } from '../views/error-message.ts';
+import { ackClick, runDateValue } from './action-input.ts';
+
+/** Slack answers these when the bot may not post in the channel itself (not invited, a DM). */
+const CANNOT_POST = new Set(['not_in_channel', 'channel_not_found', 'restricted_action']);
+
+/**
+ * "Share to channel" on an ephemeral status: posts the report in the channel, recorded like the
+ * morning report so a repair edits it too. Where the bot cannot post, the response_url still can
+ * (visible to the channel, not recorded).
+ */
+export const shareStatusAction =
+  (deps: SlackDeps): Middleware<SlackActionMiddlewareArgs<BlockButtonAction>> =>
+  async (args) => {
+    const { input, target } = await ackClick(args);
+    const runDate = runDateValue(input.value);
+    if (!input.channelId) {
+      await reply(target, errorMessage('Share to channel works from a status shown in a channel.'));
+      return;
+    }
+    const report = await measureCoverage(deps.db, runDate, deps.config, deps.clock());
+    try {
+      await shareReport(deps, args.client, { runDate, report, channel: input.channelId });
+    } catch (error) {
+      if (!target.respond || !CANNOT_POST.has(slackErrorCode(error) ?? '')) throw error;
+      const message = await renderReport(deps, { runDate, report });
+      await target.respond({ ...message, response_type: 'in_channel', replace_original: false });
+    }
+  };

@@ -1,0 +1,60 @@
+import { usageError } from '../../errors.ts';
+import { type HistoryEntry, listHistory } from '../../scheduler/history.ts';
+import type { CliCommand } from '../command.ts';
+import { parseCommandArgs } from '../command.ts';
+import { withRuntime } from '../runtime.ts';
+
+const DEFAULT_DAYS = 14;
+const MAX_DAYS = 3650;
+
+export const historyCommand: CliCommand = {
+  name: 'history',
+  summary: 'one line per night: health, coverage, repairs and duration',
+  usage: `sched history [--days N] [--json]`,
+  async run(argv, io) {
+    const { values } = parseCommandArgs(argv, { days: { type: 'string' }, json: { type: 'boolean' } });
+    const days = daysOption(values.days);
+    return withRuntime(io.env, async (rt) => {
+      const entries = await listHistory(rt.db, { days, now: rt.clock(), timezone: rt.config.timezone });
+      io.stdout.write(
+        values.json ? `${JSON.stringify(entries, null, 2)}\n` : formatHistory(entries, rt.config.timezone),
+      );
+      return 0;
+    });
+  },
+};
+
+export function daysOption(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_DAYS;
+  const days = /^\d{1,5}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(days >= 1 && days <= MAX_DAYS)) {
+    throw usageError(`--days must be a whole number from 1 to ${MAX_DAYS}, not "${value.slice(0, 40)}"`);
+  }
+  return days;
+}
+
+/** Pure: the history as plain text for a terminal. */
+export function formatHistory(entries: HistoryEntry[], timezone: string): string {
+  if (entries.length === 0) return 'No nights recorded yet.\n';
+  const lines = entries.map((e) => {
+    const parts = [e.runDate, (e.health ?? 'no check recorded').padEnd(15)];
+    if (e.promptCoverage && e.orgCoverage) {
+      const before =
+        e.scheduled && e.scheduled.runId !== e.latest?.runId
+          ? `${e.scheduled.promptCoverage.percent}% -> `
+          : '';
+      parts.push(
+        `prompts ${before}${e.promptCoverage.percent}% (${e.promptCoverage.numerator}/${e.promptCoverage.denominator})`,
+        `orgs ${e.orgCoverage.percent}% (${e.orgCoverage.numerator}/${e.orgCoverage.denominator})`,
+      );
+    }
+    if (e.repairs.count > 0) {
+      parts.push(
+        `${e.repairs.count} repair${e.repairs.count === 1 ? '' : 's'} by ${e.repairs.by.join(', ')}`,
+      );
+    }
+    if (e.durationMs !== null) parts.push(`took ${Math.round(e.durationMs / 60_000)} min`);
+    return parts.join('  ');
+  });
+  return `Nights in ${timezone}, newest first:\n${lines.join('\n')}\n`;
+}

@@ -1,0 +1,26 @@
+import { runManualDaily } from '../../scheduler/manual-run.ts';
+import { cliActor } from '../actor.ts';
+import type { CliCommand } from '../command.ts';
+import { parseCommandArgs } from '../command.ts';
+import { formatEnqueued } from '../format-report.ts';
+import { runDateOption } from '../run-date-option.ts';
+import { withRuntime } from '../runtime.ts';
+
+export const manualRunCommand: CliCommand = {
+  name: 'manual-run',
+  summary: 'run every expected prompt of every org again for a run date (units already queued are skipped)',
+  usage: 'sched manual-run [--date YYYY-MM-DD] [--json]',
+  async run(argv, io) {
+    const { values } = parseCommandArgs(argv, { date: { type: 'string' }, json: { type: 'boolean' } });
+    return withRuntime(io.env, async (rt) => {
+      const runDate = runDateOption(values.date, rt.clock(), rt.config.timezone);
+      const result = await runManualDaily(rt, { runDate, triggeredBy: cliActor(io.env) });
+      io.stdout.write(
+        values.json
+          ? `${JSON.stringify(result, null, 2)}\n`
+          : `Manual run for ${runDate}: enqueued ${formatEnqueued(result)}.\n`,
+      );
+      return 0;
+    });
+  },
+};

@@ -1,0 +1,31 @@
+import { runTrigger } from '../../scheduler/trigger.ts';
+import { cliActor } from '../actor.ts';
+import type { CliCommand } from '../command.ts';
+import { parseCommandArgs } from '../command.ts';
+import { formatEnqueued, localTime } from '../format-report.ts';
+import { runDateOption } from '../run-date-option.ts';
+import { withRuntime } from '../runtime.ts';
+
+export const triggerCommand: CliCommand = {
+  name: 'trigger',
+  summary: "enqueue the night's expected work for a run date (once per date; a second call creates nothing)",
+  usage: 'sched trigger [--date YYYY-MM-DD] [--json]',
+  async run(argv, io) {
+    const { values } = parseCommandArgs(argv, { date: { type: 'string' }, json: { type: 'boolean' } });
+    return withRuntime(io.env, async (rt) => {
+      const runDate = runDateOption(values.date, rt.clock(), rt.config.timezone);
+      const result = await runTrigger(rt, { runDate, triggeredBy: cliActor(io.env), scheduled: false });
+      if (values.json) {
+        io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      } else if (result.status === 'triggered') {
+        io.stdout.write(`Triggered ${runDate}: enqueued ${formatEnqueued(result)}.\n`);
+      } else {
+        io.stdout.write(
+          `${runDate} was already triggered at ${localTime(result.at, rt.config.timezone)} by ${result.triggeredBy} ` +
+            `(${result.runStatus}); nothing created. Use \`sched postcheck --repair\` to run what is missing.\n`,
+        );
+      }
+      return 0;
+    });
+  },
+};

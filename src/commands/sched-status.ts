@@ -1,0 +1,113 @@
+import type { Middleware, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { findOrg, MAX_QUERY_LENGTH } from '../orgs/find-org.ts';
+import { parseRunDate, runDateOf } from '../scheduler/business-day.ts';
+import { getNight } from '../scheduler/history.ts';
+import { measureCoverage } from '../scheduler/postcheck.ts';
+import { measureProgress } from '../scheduler/progress.ts';
+import { previewRepair } from '../scheduler/repair.ts';
+import { ineligibility } from '../scheduler/rerun.ts';
+import { toNightProgress } from '../slack/night-progress.ts';
+import { measureOrgCoverage } from '../slack/org-coverage.ts';
+import type { SlackDeps } from '../slack/slack-deps.ts';
+import { errorMessage } from '../views/error-message.ts';
+import { inlineText } from '../views/format.ts';
+import { sentenceMessage } from '../views/sentence-message.ts';
+import { statusMessage } from '../views/status-message.ts';
+import { unknownOrgMessage } from '../views/unknown-org-message.ts';
+import { parseCommand } from './command-input.ts';
+
+/** /sched-status [YYYY-MM-DD | org]: the night's state, only for the asker, with Repair and Share. */
+
+export type StatusArgument =
+  | { kind: 'date'; runDate: string }
+  | { kind: 'org'; query: string }
+  | { kind: 'invalid'; sentence: string };
+
+/** Pure: what the user asked for. Anything that starts like a year is read as a date. */
+export function parseStatusArgument(args: string, today: string): StatusArgument {
+  if (args === '') return { kind: 'date', runDate: today };
+  if (args.length > MAX_QUERY_LENGTH) {
+    return {
+      kind: 'invalid',
+      sentence: `That argument is ${args.length} characters long; give a date as YYYY-MM-DD or an org's name, slug or id.`,
+    };
+  }
+  if (/^\d{4}-/.test(args)) {
+    const runDate = parseRunDate(args);
+    if (!runDate)
+      return { kind: 'invalid', sentence: `“${args}” is not a date; use YYYY-MM-DD, for example ${today}.` };
+    if (runDate > today) {
+      return {
+        kind: 'invalid',
+        sentence: `${runDate} has not happened yet: today's business day is ${today}.`,
+      };
+    }
+    return { kind: 'date', runDate };
+  }
+  return { kind: 'org', query: args };
+}
+
+export const schedStatus =
+  (deps: SlackDeps): Middleware<SlackCommandMiddlewareArgs> =>
+  async ({ ack, command, respond }) => {
+    await ack();
+    const input = parseCommand(command);
+    const today = runDateOf(deps.clock(), deps.config.timezone);
+    const message = await statusAnswer(deps, parseStatusArgument(input.args, today), today);
+    await respond({ ...message, response_type: 'ephemeral' });
+  };
+
+async function statusAnswer(deps: SlackDeps, argument: StatusArgument, today: string) {
+  if (argument.kind === 'invalid') return errorMessage(argument.sentence);
+  if (argument.kind === 'org') return orgStatus(deps, argument.query, today);
+  const { runDate } = argument;
+  const now = deps.clock();
+  const [report, progress, preview] = await Promise.all([
+    measureCoverage(deps.db, runDate, deps.config, now),
+    measureProgress(deps.db, runDate, now),
+    previewRepair(deps, runDate),
+  ]);
+  const nothingRan = progress.total === 0 && runDate < today && !(await getNight(deps.db, runDate));
+  if (nothingRan)
+    return errorMessage(`Nothing ran on ${runDate}: no task and no postcheck were recorded for that day.`);
+  return statusMessage({ report, progress: toNightProgress(progress), repairPreview: preview, now });
+}
+
+async function orgStatus(deps: SlackDeps, query: string, today: string) {
+  const found = await findOrg(deps.db, query);
+  if (found.kind === 'none')
+    return unknownOrgMessage(
+      query,
+      found.closest.map((name) => ({ name })),
+    );
+  if (found.kind === 'ambiguous') {
+    const names = found.candidates
+      .slice(0, 5)
+      .map((o) => `*${inlineText(o.name, 80)}* (${inlineText(o.slug, 60)})`);
+    const more = found.candidates.length > 5 ? `, +${found.candidates.length - 5} more` : '';
+    return sentenceMessage(
+      `🔍 “${inlineText(query, 80)}” matches ${found.candidates.length} orgs: ${names.join(', ')}${more}. Name one by its slug.`,
+    );
+  }
+  const report = await measureOrgCoverage(deps, today, found.org);
+  if (!report) {
+    return errorMessage(
+      ineligibility(found.org) ?? `${found.org.name} has no active prompt expected on ${today}.`,
+    );
+  }
+  const message = statusMessage({ report, now: deps.clock() });
+  // The status view has no notion of "one org"; a context line under the header says whose numbers these are.
+  const scope = {
+    type: 'context',
+    elements: [
+      {
+        type: 'mrkdwn',
+        text: `Organization: *${inlineText(found.org.name, 200)}* (${inlineText(found.org.slug, 100)})`,
+      },
+    ],
+  };
+  return {
+    ...message,
+    blocks: [...(message.blocks ?? []).slice(0, 1), scope, ...(message.blocks ?? []).slice(1)],
+  };
+}

@@ -1,0 +1,200 @@
+import { parseCommandArgs } from '../cli/command.ts';
+import { formatCoverageReport } from '../cli/format-report.ts';
+import { formatDuration } from '../cli/progress.ts';
+import { runDateOption } from '../cli/run-date-option.ts';
+import type { Deps } from '../context.ts';
+import { usageError } from '../errors.ts';
+import type { ProviderName } from '../providers/types.ts';
+import { countLiveTasks } from '../scheduler/live-tasks.ts';
+import { runManualDaily } from '../scheduler/manual-run.ts';
+import { measureCoverage, type PostcheckResult, runPostcheck } from '../scheduler/postcheck.ts';
+import { measureProgress, type Progress } from '../scheduler/progress.ts';
+import { runReconciler } from '../scheduler/reconciler.ts';
+import type { AdHocFanOutResult } from '../scheduler/recorded-enqueue.ts';
+import { repairMissing } from '../scheduler/repair.ts';
+import { runTrigger, type TriggerResult } from '../scheduler/trigger.ts';
+
+/**
+ * The CLI operations inside the local console (`trigger`, `postcheck`, `night` ...). They call
+ * the same services as `sched <command>` and the cron endpoints; `night` chains them so a
+ * newcomer watches a whole night, with its morning report, in about a minute.
+ */
+
+export interface OperationDeps extends Deps {
+  /** Posts or updates the morning report in the (local) report channel. */
+  onPostcheck(result: PostcheckResult): Promise<void>;
+  /** Aborted when the console closes: a waiting `night` stops waiting. */
+  signal: AbortSignal;
+  /** The providers this process's workers run: `night` stops waiting for tasks nobody can run. */
+  providers: readonly ProviderName[];
+}
+
+export interface Operation {
+  usage: string;
+  summary: string;
+  run(args: string[], print: (text: string) => void): Promise<void>;
+}
+
+const TRIGGERED_BY = 'console';
+
+const perProvider = (byProvider: Record<string, number>) =>
+  Object.entries(byProvider)
+    .map(([provider, n]) => `${provider} ${n}`)
+    .join(', ');
+
+export function describeTrigger(result: TriggerResult): string {
+  if (result.status === 'triggered') {
+    return `night ${result.runDate} triggered: ${result.tasks} tasks for ${result.orgs} orgs (${perProvider(result.byProvider)})`;
+  }
+  return `night ${result.runDate} was already triggered by ${result.triggeredBy} at ${result.at.toISOString()} (${result.runStatus})`;
+}
+
+const describeFanOut = (what: string, r: AdHocFanOutResult) =>
+  r.tasks === 0
+    ? `${what} ${r.runDate}: nothing to enqueue (run ${r.runId})`
+    : `${what} ${r.runDate}: ${r.tasks} tasks for ${r.orgs} orgs enqueued (${perProvider(r.byProvider)}; run ${r.runId})`;
+
+export function describeProgress(p: Progress, now: Date): string {
+  const percent = p.total ? Math.floor((p.done / p.total) * 100) : 100;
+  const seconds = p.estimatedFinish
+    ? Math.max(1, Math.round((p.estimatedFinish.getTime() - now.getTime()) / 1000))
+    : 0;
+  const eta = p.estimatedFinish ? `, done in about ${formatDuration(seconds)}` : '';
+  return `  ${p.done}/${p.total} tasks done (${percent}%): ${p.completed} ok, ${p.failed} failed, ${p.processing} running, ${p.pending} waiting; ${p.ratePerMinute.toFixed(0)}/min${eta}`;
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+
+/** A stalled night (a provider waiting out its rate limit) still says so now and then. */
+const QUIET_POLLS = 5;
+
+export function consoleOperations(deps: OperationDeps): Record<string, Operation> {
+  const coverageOptions = { timezone: deps.config.timezone, thresholds: deps.config.thresholds };
+  const dateOf = (args: string[], allowRepair = false) => {
+    const { values } = parseCommandArgs(args, { date: { type: 'string' }, repair: { type: 'boolean' } });
+    if (values.repair && !allowRepair) throw usageError('--repair only goes with postcheck');
+    return {
+      runDate: runDateOption(values.date, deps.clock(), deps.config.timezone),
+      repair: values.repair === true,
+    };
+  };
+
+  async function postcheck(runDate: string, print: (text: string) => void): Promise<PostcheckResult> {
+    const result = await runPostcheck(
+      deps.db,
+      { runDate, triggeredBy: TRIGGERED_BY },
+      coverageOptions,
+      deps.clock,
+    );
+    const { summary, ratios } = result.report;
+    print(
+      `postcheck ${runDate} recorded (run ${result.runId}): ${summary.overallHealth}, prompts ${ratios.prompts.percent}%, ` +
+        `units ${ratios.units.percent}% (${ratios.units.numerator}/${ratios.units.denominator}), orgs ${ratios.orgs.percent}%`,
+    );
+    await deps.onPostcheck(result);
+    return result;
+  }
+
+  const trigger = async (runDate: string, print: (text: string) => void) =>
+    print(describeTrigger(await runTrigger(deps, { runDate, triggeredBy: TRIGGERED_BY, scheduled: true })));
+
+  /** Prints progress until no task of the night is left that a worker of this process can run. */
+  async function waitForNight(runDate: string, print: (text: string) => void): Promise<void> {
+    let last = '';
+    let quiet = 0;
+    while (!deps.signal.aborted) {
+      const now = deps.clock();
+      const progress = await measureProgress(deps.db, runDate, now);
+      const state = `${progress.done}/${progress.live}`;
+      if (state !== last || ++quiet >= QUIET_POLLS) {
+        print(describeProgress(progress, now));
+        quiet = 0;
+      }
+      last = state;
+      if (progress.live === 0) return;
+      // Tasks of a provider paused for its credentials wait for a person, not for the night.
+      if ((await countLiveTasks(deps.db, { providers: deps.providers, now })).live === 0) return;
+      await sleep(2_000, deps.signal);
+    }
+  }
+
+  return {
+    night: {
+      usage: 'night [--date YYYY-MM-DD]',
+      summary: "tonight's whole run now: trigger, workers, reconcile, postcheck and the morning report",
+      async run(args, print) {
+        const { runDate } = dateOf(args);
+        await trigger(runDate, print);
+        await waitForNight(runDate, print);
+        if (deps.signal.aborted) return;
+        const reconciled = await runReconciler(deps, { triggeredBy: TRIGGERED_BY });
+        print(`reconciled: ${reconciled.jobsCompleted} org jobs closed`);
+        await postcheck(runDate, print);
+      },
+    },
+    trigger: {
+      usage: 'trigger [--date YYYY-MM-DD]',
+      summary: "snapshot the night's expected units into tasks (once per date)",
+      async run(args, print) {
+        await trigger(dateOf(args).runDate, print);
+      },
+    },
+    reconcile: {
+      usage: 'reconcile',
+      summary: 'requeue tasks of dead workers, close finished org jobs',
+      async run(args, print) {
+        parseCommandArgs(args, {});
+        const r = await runReconciler(deps, { triggeredBy: TRIGGERED_BY });
+        print(
+          `reconciled: ${r.requeued} requeued, ${r.failed} failed (no attempt left), ${r.jobsStarted} jobs started, ${r.jobsCompleted} closed`,
+        );
+      },
+    },
+    postcheck: {
+      usage: 'postcheck [--date YYYY-MM-DD] [--repair]',
+      summary: 'measure and record coverage, post or update the morning report',
+      async run(args, print) {
+        const { runDate, repair } = dateOf(args, true);
+        await postcheck(runDate, print);
+        if (repair)
+          print(describeFanOut('repair', await repairMissing(deps, { runDate, triggeredBy: TRIGGERED_BY })));
+      },
+    },
+    repair: {
+      usage: 'repair [--date YYYY-MM-DD]',
+      summary: 'enqueue exactly the missing units',
+      async run(args, print) {
+        const { runDate } = dateOf(args);
+        print(describeFanOut('repair', await repairMissing(deps, { runDate, triggeredBy: TRIGGERED_BY })));
+      },
+    },
+    'manual-run': {
+      usage: 'manual-run [--date YYYY-MM-DD]',
+      summary: 'run every expected unit again (the seed manual-daily-run)',
+      async run(args, print) {
+        const { runDate } = dateOf(args);
+        print(
+          describeFanOut('manual run', await runManualDaily(deps, { runDate, triggeredBy: TRIGGERED_BY })),
+        );
+      },
+    },
+    status: {
+      usage: 'status [--date YYYY-MM-DD]',
+      summary: 'coverage as the CLI prints it (nothing recorded)',
+      async run(args, print) {
+        const { runDate } = dateOf(args);
+        const report = await measureCoverage(deps.db, runDate, coverageOptions, deps.clock());
+        print(formatCoverageReport(report, { maxPrompts: 20 }).trimEnd());
+      },
+    },
+  };
+}

@@ -1,0 +1,144 @@
+import { readFile } from 'node:fs/promises';
+import { clearLine, createInterface, cursorTo } from 'node:readline';
+import { toError } from '../errors.ts';
+import { helpText } from './banner.ts';
+import type { Operation } from './operations.ts';
+import type { ConsoleSession } from './session.ts';
+
+/**
+ * The console's read-eval-print loop (node:readline), like Hubot's shell adapter. Lines run one
+ * at a time; whatever the bot posts meanwhile is printed above the prompt, never inside it.
+ */
+
+export const PROMPT = 'sched> ';
+
+export interface ReplOptions {
+  input: NodeJS.ReadableStream;
+  output: NodeJS.WritableStream & { isTTY?: boolean };
+  operations: Record<string, Operation>;
+  slashCommands: readonly string[];
+  logFile: string;
+  /** Called once, on `quit`, Ctrl-C or the end of the input. */
+  onQuit: () => void;
+}
+
+export interface Repl {
+  print(text: string): void;
+  ask(question: string): Promise<string>;
+  /** Starts reading lines for this session (after the banner). */
+  start(session: ConsoleSession): void;
+  close(): void;
+}
+
+export function createRepl(options: ReplOptions): Repl {
+  const { output } = options;
+  const tty = Boolean(output.isTTY);
+  const rl = createInterface({ input: options.input, output, prompt: PROMPT, terminal: tty });
+  /** readline is closed (end of input, or close()): no more prompts or questions. */
+  let closed = false;
+  /** close() was called: the console is gone, nothing more is printed. */
+  let silenced = false;
+  let quitting = false;
+  const quit = () => {
+    if (quitting) return;
+    quitting = true;
+    options.onQuit();
+  };
+
+  const print = (text: string) => {
+    if (silenced) return;
+    if (tty && !closed) {
+      clearLine(output, 0);
+      cursorTo(output, 0);
+    }
+    output.write(`${text}\n`);
+    if (tty && !closed) rl.prompt(true);
+  };
+
+  async function tail(n: number) {
+    const text = await readFile(options.logFile, 'utf8').catch(() => '');
+    print(text.trimEnd().split('\n').slice(-n).join('\n') || '(the log is empty)');
+  }
+
+  async function handle(session: ConsoleSession, line: string): Promise<void> {
+    const [word = '', ...args] = line.trim().split(/\s+/);
+    const rest = line.trim().slice(word.length).trim();
+    const number = () => {
+      const n = Number(args[0]);
+      if (!Number.isInteger(n) || n < 1)
+        throw new Error(`"${word}" needs the number shown in brackets, as in "${word} 2"`);
+      return n;
+    };
+    if (word === '') return;
+    if (word.startsWith('/')) {
+      if (!options.slashCommands.includes(word))
+        throw new Error(`unknown command ${word}; the bot knows ${options.slashCommands.join(', ')}`);
+      return session.command(word, rest);
+    }
+    const operation = options.operations[word];
+    if (operation) return operation.run(args, print);
+    switch (word) {
+      case 'click':
+        return session.click(number());
+      case 'pick':
+        return session.pick(number(), rest.slice(String(args[0]).length).trim());
+      case 'set':
+        return session.set(number(), rest.slice(String(args[0]).length).trim());
+      case 'submit':
+        return session.submit();
+      case 'close':
+        return session.close();
+      case 'home':
+        return session.home();
+      case 'logs':
+        return tail(Number(args[0]) || 20);
+      case 'help':
+        return print(helpText(options.operations, options.slashCommands));
+      case 'quit':
+      case 'exit':
+        return quit();
+      default:
+        throw new Error(`unknown command "${word}"; type help`);
+    }
+  }
+
+  return {
+    print,
+    ask: (question) =>
+      new Promise((resolve) => {
+        if (closed) resolve('');
+        else rl.question(question, resolve);
+      }),
+    start(session) {
+      let chain = Promise.resolve();
+      rl.on('line', (line) => {
+        // quit does not wait behind a running `night`.
+        if (/^\s*(quit|exit)\s*$/.test(line)) {
+          quit();
+          return;
+        }
+        chain = chain.then(async () => {
+          if (quitting) return;
+          try {
+            await handle(session, line);
+          } catch (error) {
+            print(`! ${toError(error).message}`);
+          }
+          if (!quitting && !closed) rl.prompt();
+        });
+      });
+      // Ctrl-C at the prompt, or the end of piped input: stop like `quit`, after pending lines.
+      rl.on('SIGINT', quit);
+      rl.on('close', () => {
+        closed = true;
+        void chain.then(quit);
+      });
+      rl.prompt();
+    },
+    close() {
+      silenced = true;
+      closed = true;
+      rl.close();
+    },
+  };
+}

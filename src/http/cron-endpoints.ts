@@ -1,0 +1,101 @@
+import type { IncomingMessage } from 'node:http';
+import type { Deps } from '../context.ts';
+import { usageError } from '../errors.ts';
+import type { Metrics } from '../metrics.ts';
+import { parseRunDate, runDateOf } from '../scheduler/business-day.ts';
+import { runManualDaily } from '../scheduler/manual-run.ts';
+import { type PostcheckResult, runPostcheck } from '../scheduler/postcheck.ts';
+import { runReconciler } from '../scheduler/reconciler.ts';
+import { repairMissing } from '../scheduler/repair.ts';
+import { FUNCTION_NAMES } from '../scheduler/scheduler-runs.ts';
+import { runTrigger } from '../scheduler/trigger.ts';
+import { checkCronSecret } from './cron-secret.ts';
+import { drainBody, type HttpRoute, queryOf, sendJson } from './respond.ts';
+
+/**
+ * The seed's cron endpoints, for external schedulers (`curl -X POST .../functions/v1/<name>
+ * -H "x-cron-secret: $CRON_SECRET"`). The secret is checked before anything touches the
+ * database, so a bad caller leaves no scheduler_runs row. Success is 200 with the step's JSON;
+ * every failure is a real HTTP error with a JSON body.
+ */
+
+export interface CronDeps extends Deps {
+  metrics: Metrics;
+  /** Posts or updates the morning report after a postcheck (the scheduler's onPostcheck hook). */
+  onPostcheck?: ((result: PostcheckResult) => Promise<void>) | undefined;
+}
+
+export const CRON_PATH_PREFIX = '/functions/v1/';
+const TRIGGERED_BY = 'cron-endpoint';
+
+/** `?date=YYYY-MM-DD` replays a past business day; today's in SCHED_TIMEZONE by default. */
+function runDateParam(req: IncomingMessage, deps: CronDeps): string {
+  const value = queryOf(req).get('date');
+  if (value === null || value === '') return runDateOf(deps.clock(), deps.config.timezone);
+  const parsed = parseRunDate(value);
+  if (!parsed)
+    throw usageError(`date must be a real calendar date as YYYY-MM-DD, not "${value.slice(0, 40)}"`);
+  return parsed;
+}
+
+const isTrue = (value: string | null) => value !== null && ['true', '1', 'yes'].includes(value.toLowerCase());
+
+type Step = (req: IncomingMessage, deps: CronDeps) => Promise<unknown>;
+
+const STEPS: Record<string, Step> = {
+  [FUNCTION_NAMES.trigger]: (req, deps) =>
+    runTrigger(deps, { runDate: runDateParam(req, deps), triggeredBy: TRIGGERED_BY, scheduled: true }),
+
+  [FUNCTION_NAMES.reconciler]: (_req, deps) => runReconciler(deps, { triggeredBy: TRIGGERED_BY }),
+
+  [FUNCTION_NAMES.postcheck]: async (req, deps) => {
+    const runDate = runDateParam(req, deps);
+    const result = await runPostcheck(
+      deps.db,
+      { runDate, triggeredBy: TRIGGERED_BY },
+      { timezone: deps.config.timezone, thresholds: deps.config.thresholds },
+      deps.clock,
+    );
+    if (deps.onPostcheck) {
+      // The report in Slack is a side effect: the caller still gets the coverage when Slack is down.
+      await deps
+        .onPostcheck(result)
+        .catch((error: unknown) =>
+          deps.logger.warn({ err: error, runDate, runId: result.runId }, 'morning report not posted'),
+        );
+    }
+    const repair = isTrue(queryOf(req).get('repair'))
+      ? await repairMissing(deps, { runDate, triggeredBy: TRIGGERED_BY })
+      : undefined;
+    return { ...result.report, runId: result.runId, ...(repair ? { repair } : {}) };
+  },
+
+  [FUNCTION_NAMES.manualRun]: (req, deps) =>
+    runManualDaily(deps, { runDate: runDateParam(req, deps), triggeredBy: TRIGGERED_BY }),
+};
+
+export function cronRoutes(deps: CronDeps): HttpRoute[] {
+  return Object.entries(STEPS).map(([name, step]) => ({
+    path: `${CRON_PATH_PREFIX}${name}`,
+    methods: ['POST'],
+    async handler(req, res) {
+      await drainBody(req);
+      const check = checkCronSecret(deps.config.cronSecret, req.headers['x-cron-secret']);
+      if (check === 'not_configured') {
+        sendJson(res, 503, {
+          error: 'not_configured',
+          message: 'CRON_SECRET is not set on this server, so the /functions/v1 endpoints are disabled',
+        });
+        return;
+      }
+      if (check !== 'ok') {
+        deps.logger.warn({ step: name, reason: check }, 'cron endpoint refused: bad x-cron-secret');
+        sendJson(res, 401, { error: 'unauthorized', message: 'missing or wrong x-cron-secret header' });
+        return;
+      }
+      const body = await deps.metrics.timeStep(name, () => step(req, deps));
+      deps.logger.info({ step: name, runId: (body as { runId?: unknown }).runId }, 'cron endpoint ran');
+      sendJson(res, 200, body);
+    },
+  }));
+}

@@ -1,0 +1,164 @@
+import { sql } from 'drizzle-orm';
+import type { Deps } from '../context.ts';
+import { ping, queryRows } from '../db/client.ts';
+import { addDays, runDateOf } from '../scheduler/business-day.ts';
+import { lastFireOnRunDate } from '../scheduler/cron-matcher.ts';
+import { FUNCTION_NAMES } from '../scheduler/scheduler-runs.ts';
+import { type HttpRoute, sendJson } from './respond.ts';
+
+/**
+ * GET /healthz: 200 when this instance can do its job, 503 with the reasons when it cannot.
+ * Unhealthy means something a restart or an operator must fix: the database is unreachable,
+ * workers died, or last night's trigger or postcheck failed or is overdue. Low coverage is
+ * reported but is not a 503: restarting the process would not bring it back, Repair does.
+ */
+
+export interface WorkerLiveness {
+  /** Worker loops this process started (0 when it runs no workers). */
+  expected: number;
+  alive: number;
+}
+
+export interface HealthDeps extends Deps {
+  workers: () => WorkerLiveness;
+}
+
+/** A due step with no run row this long after its time is overdue (the catch-up check missed it). */
+export const OVERDUE_MINUTES = 30;
+const DB_TIMEOUT_MS = 3_000;
+
+interface StepState {
+  status: string | null;
+  dueAt: string | null;
+  overdue: boolean;
+}
+
+export interface HealthReport {
+  status: 'ok' | 'unhealthy';
+  reasons: string[];
+  database: { reachable: boolean; kind?: string; error?: string };
+  workers: WorkerLiveness;
+  lastNight: {
+    runDate: string;
+    trigger: StepState;
+    postcheck: StepState & { health: string | null };
+  } | null;
+  checkedAt: string;
+}
+
+interface RunRow {
+  function_name: string;
+  status: string;
+  health: string | null;
+}
+
+/** Pure: the verdict from the facts. */
+export function assessHealth(report: Omit<HealthReport, 'status' | 'reasons'>): HealthReport {
+  const reasons: string[] = [];
+  if (!report.database.reachable)
+    reasons.push(`database unreachable: ${report.database.error ?? 'no answer'}`);
+  if (report.workers.alive < report.workers.expected) {
+    reasons.push(
+      `${report.workers.expected - report.workers.alive} of ${report.workers.expected} workers stopped`,
+    );
+  }
+  const night = report.lastNight;
+  if (night) {
+    for (const [name, step] of [
+      ['trigger', night.trigger],
+      ['postcheck', night.postcheck],
+    ] as const) {
+      if (step.status === 'failed') reasons.push(`${night.runDate} ${name} failed`);
+      if (step.overdue)
+        reasons.push(`${night.runDate} ${name} is overdue (due at ${step.dueAt}, no run recorded)`);
+    }
+  }
+  return { ...report, status: reasons.length ? 'unhealthy' : 'ok', reasons };
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The latest business day whose trigger time has passed: today after 03:00, else yesterday. */
+function lastNightOf(deps: HealthDeps, now: Date): string {
+  const today = runDateOf(now, deps.config.timezone);
+  return lastFireOnRunDate(deps.config.cron.trigger, today, now, deps.config.timezone)
+    ? today
+    : addDays(today, -1);
+}
+
+function stepState(
+  expression: string,
+  runDate: string,
+  now: Date,
+  zone: string,
+  status: string | null,
+): StepState {
+  const due = lastFireOnRunDate(expression, runDate, now, zone);
+  // Only today's steps can be overdue: the catch-up check runs today's, never yesterday's, so a
+  // night before the first deployment must not keep a fresh instance unhealthy until 03:00.
+  const today = runDate === runDateOf(now, zone);
+  const overdue =
+    today && status === null && due !== undefined && now.getTime() - due.getTime() > OVERDUE_MINUTES * 60_000;
+  return { status, dueAt: due?.toISOString() ?? null, overdue };
+}
+
+export async function checkHealth(deps: HealthDeps): Promise<HealthReport> {
+  const now = deps.clock();
+  const workers = deps.workers();
+  const facts = { workers, checkedAt: now.toISOString() };
+  try {
+    await withTimeout(ping(deps.db), DB_TIMEOUT_MS);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return assessHealth({ ...facts, database: { reachable: false, error: message }, lastNight: null });
+  }
+  const runDate = lastNightOf(deps, now);
+  const rows = await queryRows<RunRow>(
+    deps.db,
+    sql`select function_name, status, result->'summary'->>'overallHealth' as health
+        from scheduler_runs
+        where run_key = ${runDate} and function_name in (${FUNCTION_NAMES.trigger}, ${FUNCTION_NAMES.postcheck})`,
+  );
+  const statusOf = (name: string) => rows.find((r) => r.function_name === name) ?? null;
+  const zone = deps.config.timezone;
+  const postcheck = statusOf(FUNCTION_NAMES.postcheck);
+  return assessHealth({
+    ...facts,
+    database: { reachable: true },
+    lastNight: {
+      runDate,
+      trigger: stepState(
+        deps.config.cron.trigger,
+        runDate,
+        now,
+        zone,
+        statusOf(FUNCTION_NAMES.trigger)?.status ?? null,
+      ),
+      postcheck: {
+        ...stepState(deps.config.cron.postcheck, runDate, now, zone, postcheck?.status ?? null),
+        health: postcheck?.health ?? null,
+      },
+    },
+  });
+}
+
+export function healthRoute(deps: HealthDeps): HttpRoute {
+  return {
+    path: '/healthz',
+    methods: ['GET', 'HEAD'],
+    async handler(_req, res) {
+      const report = await checkHealth(deps);
+      sendJson(res, report.status === 'ok' ? 200 : 503, report);
+    },
+  };
+}

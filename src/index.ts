@@ -1,0 +1,235 @@
+import { sql } from 'drizzle-orm';
+import { openRuntime, type Runtime } from './cli/runtime.ts';
+import { hasSlackCredentials, loadConfig } from './config.ts';
+import { type LocalSlack, startLocalSlack } from './console/local-slack.ts';
+import { consoleLogFile, describeProviders, localWorkspace } from './console/local-workspace.ts';
+import { startConsole } from './console/start-console.ts';
+import { queryOne } from './db/client.ts';
+import { seedDemo } from './db/seed-demo.ts';
+import { toError } from './errors.ts';
+import { opsRoutes } from './http/ops-routes.ts';
+import { toCustomRoutes } from './http/routes.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { createMetrics } from './metrics.ts';
+import { createProviderAdapters } from './providers/registry.ts';
+import { startScheduler } from './scheduler/cron.ts';
+import type { PostcheckResult } from './scheduler/postcheck.ts';
+import { startWorker } from './scheduler/worker.ts';
+import { createSlackApp } from './slack/app.ts';
+import { postOrUpdateReport } from './slack/report-poster.ts';
+
+/**
+ * The composition root of `npm start` and `sched serve`: config -> logger -> database ->
+ * migrations -> demo data on a fresh embedded database -> providers -> workers -> Slack app
+ * (with the ops routes on its port) -> scheduler -> local console when there are no Slack
+ * credentials. SIGINT/SIGTERM stop it in the reverse order and resolve `closed`.
+ */
+
+export interface BotIo {
+  env: Record<string, string | undefined>;
+  stdin: NodeJS.ReadableStream;
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+export interface RunningBot {
+  port: number;
+  /** Resolves once everything is stopped and the database closed. */
+  closed: Promise<void>;
+  shutdown(reason: string): Promise<void>;
+}
+
+export async function startSchedBot(io: BotIo): Promise<RunningBot> {
+  const initial = loadConfig(io.env);
+  const local = !hasSlackCredentials(initial);
+  const logFile = local ? consoleLogFile(initial) : undefined;
+  const logger = createLogger({ level: initial.logLevel, file: logFile });
+  const rt = await openRuntime(io.env, {
+    logger,
+    configOverrides: local ? localWorkspace(io.env) : undefined,
+  });
+  const parts: Parts = { database: () => rt.database.close() };
+  try {
+    return await compose(rt, io, { local, logFile: logFile ?? '(stdout)', parts });
+  } catch (error) {
+    await stopAll(parts, logger);
+    throw error;
+  }
+}
+
+/**
+ * Shutdown order: no new step starts, workers finish or release their leases, the console and
+ * the receiver close, and the database goes last because everything before it may still write.
+ */
+const STOP_ORDER = ['scheduler', 'workers', 'console', 'slack', 'localSlack', 'database'] as const;
+type Parts = Partial<Record<(typeof STOP_ORDER)[number], () => Promise<unknown>>>;
+
+/** Stops each part in order; one that fails is logged and the others still stop. */
+async function stopAll(parts: Parts, logger: Logger): Promise<void> {
+  for (const name of STOP_ORDER) {
+    const stop = parts[name];
+    delete parts[name];
+    try {
+      await stop?.();
+    } catch (error) {
+      logger.error({ err: toError(error), part: name }, 'shutdown: part failed to stop');
+    }
+  }
+}
+
+/** Demo data is loaded only into an embedded database that has no organization yet. */
+async function isFreshEmbedded(rt: Runtime): Promise<boolean> {
+  if (rt.database.kind !== 'pglite') return false;
+  const row = await queryOne<{ n: number }>(rt.db, sql`select count(*)::int as n from organizations`);
+  return row?.n === 0;
+}
+
+async function compose(
+  rt: Runtime,
+  io: BotIo,
+  ctx: { local: boolean; logFile: string; parts: Parts },
+): Promise<RunningBot> {
+  const { config, logger } = rt;
+  const { parts } = ctx;
+
+  const seeded = (await isFreshEmbedded(rt)) ? await seedDemo(rt.db) : undefined;
+  if (seeded && !ctx.local) {
+    logger.warn(
+      { ...seeded },
+      'the embedded database was empty: demo organizations loaded (set DATABASE_URL for real data)',
+    );
+  } else if (seeded) {
+    logger.info({ ...seeded }, 'first run: demo data seeded');
+  }
+
+  const adapters = createProviderAdapters(config, { clock: rt.clock });
+  const metrics = createMetrics(rt);
+  const worker = startWorker(rt, {
+    adapters,
+    concurrency: config.worker.concurrency,
+    onResult: (event) => metrics.observeProviderCall(event),
+  });
+  let workerAlive = true;
+  void worker.done.finally(() => {
+    workerAlive = false;
+  });
+  parts.workers = () => worker.stop();
+
+  const localSlack: LocalSlack | undefined = ctx.local
+    ? await startLocalSlack({ clock: rt.clock })
+    : undefined;
+  if (localSlack) parts.localSlack = () => localSlack.stop();
+
+  // The ops routes need the report hook and the Slack app needs the routes: the hook is bound
+  // to the app's client once the app exists.
+  let postReport: (result: PostcheckResult) => Promise<void> = async () => undefined;
+  const onPostcheck = (result: PostcheckResult) => postReport(result);
+  const routes = opsRoutes({
+    ...rt,
+    metrics,
+    onPostcheck,
+    workers: () => ({ expected: 1, alive: workerAlive ? 1 : 0 }),
+  });
+  const slack = createSlackApp(rt, {
+    botToken: localSlack?.botToken ?? String(config.slack.botToken),
+    signingSecret: localSlack?.signingSecret ?? String(config.slack.signingSecret),
+    appToken: localSlack ? undefined : config.slack.appToken,
+    apiUrl: localSlack?.api.url ?? config.slack.apiUrl,
+    port: config.port,
+    // The console's app answers only this machine; a real workspace must reach the app.
+    ...(localSlack ? { host: '127.0.0.1' } : {}),
+    customRoutes: toCustomRoutes(routes, logger),
+  });
+  postReport = async (result) => {
+    await postOrUpdateReport(slack.deps, slack.app.client, {
+      runDate: result.report.runDate,
+      report: result.report,
+    });
+  };
+  const { port = config.port } = await slack.start();
+  parts.slack = () => slack.stop();
+  logger.info(
+    { port, mode: localSlack ? 'local console' : config.slack.appToken ? 'socket' : 'http' },
+    'sched-bot listening',
+  );
+
+  let resolveClosed: () => void = () => {};
+  const closed = new Promise<void>((r) => {
+    resolveClosed = r;
+  });
+  let shuttingDown: Promise<void> | undefined;
+  const shutdown = (reason: string) => {
+    shuttingDown ??= (async () => {
+      logger.info({ reason }, 'sched-bot stopping');
+      await stopAll(parts, logger);
+      resolveClosed();
+    })();
+    return shuttingDown;
+  };
+
+  if (localSlack) {
+    localSlack.setAppUrl(`http://127.0.0.1:${port}/slack/events`);
+    const localConsole = startConsole({
+      deps: { ...rt, providers: [...adapters.keys()] },
+      slack: localSlack,
+      onPostcheck,
+      input: io.stdin,
+      output: io.stdout,
+      onQuit: () => void shutdown('console quit'),
+      facts: {
+        database:
+          rt.database.kind === 'pglite'
+            ? `embedded PGlite in ${config.pgliteDir}`
+            : 'PostgreSQL (DATABASE_URL)',
+        seeded: seeded && { organizations: seeded.organizations, activePrompts: seeded.activePrompts },
+        providers: describeProviders(adapters, config),
+        workers: config.worker.concurrency,
+        httpUrl: `http://localhost:${port}`,
+        cronSecretSet: Boolean(config.cronSecret),
+        logFile: ctx.logFile,
+        reportChannel: String(config.slack.reportChannel),
+      },
+    });
+    parts.console = async () => localConsole.close();
+  }
+
+  const scheduler = startScheduler(rt, { onPostcheck });
+  parts.scheduler = () => scheduler.stop();
+  return { port, closed, shutdown };
+}
+
+/**
+ * Process wiring for `npm start` and `sched serve`: signals in, exit code out. The handlers are
+ * installed before anything starts, so a SIGTERM during start-up still stops cleanly; a second
+ * signal while stopping ends the process at once.
+ */
+export async function runSchedBot(io: BotIo): Promise<number> {
+  let bot: RunningBot | undefined;
+  let received: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (received) process.exit(130);
+    received = signal;
+    if (bot) void bot.shutdown(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    bot = await startSchedBot(io);
+    if (received) void bot.shutdown(received);
+    await bot.closed;
+    return 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+const isEntryPoint = process.argv[1] !== undefined && /src[/\\]index\.ts$/.test(process.argv[1]);
+if (isEntryPoint) {
+  try {
+    const code = await runSchedBot({ env: process.env, stdin: process.stdin, stdout: process.stdout });
+    process.exit(code);
+  } catch (error) {
+    process.stderr.write(`sched-bot: ${toError(error).message}\n`);
+    process.exit(toError(error).name === 'SchedError' ? 78 : 1);
+  }
+}

@@ -1,0 +1,45 @@
+import type { Config, ProviderConfig } from '../config.ts';
+import { createAnthropicAdapter } from './anthropic.ts';
+import { createGeminiAdapter } from './gemini.ts';
+import { type AdapterOptions, createOpenAiAdapter } from './openai.ts';
+import { createPerplexityAdapter } from './perplexity.ts';
+import { createSimulatedAdapter } from './simulated.ts';
+import { providerMode } from './sync-providers.ts';
+import { PROVIDER_NAMES, type ProviderAdapter, type ProviderName } from './types.ts';
+
+const REAL_ADAPTERS: Record<
+  ProviderName,
+  (config: ProviderConfig, options: AdapterOptions) => ProviderAdapter
+> = {
+  openai: createOpenAiAdapter,
+  anthropic: createAnthropicAdapter,
+  gemini: createGeminiAdapter,
+  perplexity: createPerplexityAdapter,
+};
+
+/**
+ * The adapters of tonight's providers, by the same rule as the providers table
+ * (`providerMode`): an API key means the real SDK; no key but a simulated profile means the
+ * deterministic stand-in; neither means the provider is absent from the map (disabled).
+ */
+export function createProviderAdapters(
+  config: Config,
+  options: { clock?: () => Date } = {},
+): Map<ProviderName, ProviderAdapter> {
+  const adapters = new Map<ProviderName, ProviderAdapter>();
+  for (const name of PROVIDER_NAMES) {
+    const mode = providerMode(config, name);
+    if (mode === 'real') {
+      adapters.set(
+        name,
+        REAL_ADAPTERS[name](config.providers[name], {
+          defaultTimeoutMs: config.worker.providerTimeoutMs,
+          clock: options.clock,
+        }),
+      );
+    } else if (mode === 'simulated' && config.simulatedProfile) {
+      adapters.set(name, createSimulatedAdapter(name, config.simulatedProfile));
+    }
+  }
+  return adapters;
+}

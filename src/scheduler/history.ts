@@ -1,0 +1,233 @@
+import { sql } from 'drizzle-orm';
+import { percentOf } from '../coverage/coverage-math.ts';
+import type { CoverageReport, Health, Ratio } from '../coverage/types.ts';
+import { type Db, queryOne, queryRows } from '../db/client.ts';
+import { addDays, runDateOf } from './business-day.ts';
+import { FUNCTION_NAMES } from './scheduler-runs.ts';
+
+/**
+ * The history of nights, read from scheduler_runs (the record of every step) and batch_tasks
+ * (when the night's work really finished). A run belongs to the run_date its run_key starts
+ * with: scheduled steps use the run_date itself, ad-hoc ones `run_date/label/...`.
+ */
+
+export interface NightSummary {
+  runDate: string;
+  /** From the latest recorded postcheck of the night (after repairs); null when none was recorded. */
+  health: Health | null;
+  promptCoverage: Ratio | null;
+}
+
+export interface PostcheckSummary {
+  runId: number;
+  health: Health;
+  promptCoverage: Ratio;
+  orgCoverage: Ratio;
+  checkedAt: Date;
+}
+
+export interface HistoryEntry extends NightSummary {
+  orgCoverage: Ratio | null;
+  /** The latest postcheck (what health and coverage come from). */
+  latest: PostcheckSummary | null;
+  /** The scheduled postcheck (run_key = run_date): the night before any later repair. */
+  scheduled: PostcheckSummary | null;
+  /** Repair and rerun runs recorded for the night, and who started them (in order). */
+  repairs: { count: number; by: string[] };
+  /** The trigger's (or a manual run's) start, else the first task's creation. */
+  startedAt: Date | null;
+  /** The last task's completion, else the latest postcheck's. */
+  finishedAt: Date | null;
+  durationMs: number | null;
+}
+
+export interface HistoryQuery {
+  /** How many nights, counting back from `offset` nights before today. */
+  days: number;
+  offset?: number;
+  now: Date;
+  timezone: string;
+}
+
+interface RunRow {
+  run_date: string;
+  /** bigint: a string on node-postgres, a number on PGlite. */
+  id: number | string;
+  function_name: string;
+  run_key: string;
+  status: string;
+  started_at: Date | string;
+  completed_at: Date | string | null;
+  triggered_by: string;
+  health: string | null;
+  prompts_run: number | null;
+  prompts_expected: number | null;
+  orgs_found: number | null;
+  orgs_expected: number | null;
+}
+
+interface TaskRow {
+  run_date: string;
+  first_created: Date | string | null;
+  last_completed: Date | string | null;
+}
+
+const STEP_FUNCTIONS = [
+  FUNCTION_NAMES.trigger,
+  FUNCTION_NAMES.manualRun,
+  FUNCTION_NAMES.postcheck,
+  FUNCTION_NAMES.repair,
+  FUNCTION_NAMES.rerun,
+];
+const REPAIR_FUNCTIONS: readonly string[] = [FUNCTION_NAMES.repair, FUNCTION_NAMES.rerun];
+const START_FUNCTIONS: readonly string[] = [FUNCTION_NAMES.trigger, FUNCTION_NAMES.manualRun];
+
+/**
+ * One entry per run_date, newest first: `days` calendar days ending `offset` days before today
+ * (in `timezone`). Days before the first recorded activity are left out, so a new install shows
+ * no fake gaps; a day after it with nothing recorded stays in the list (a missed night).
+ */
+export async function listHistory(db: Db, query: HistoryQuery): Promise<HistoryEntry[]> {
+  const earliest = await earliestRunDate(db);
+  if (earliest === undefined || query.days <= 0) return [];
+  const newest = addDays(runDateOf(query.now, query.timezone), -(query.offset ?? 0));
+  const dates: string[] = [];
+  for (let i = 0; i < query.days; i++) {
+    const date = addDays(newest, -i);
+    if (date < earliest) break;
+    dates.push(date);
+  }
+  if (dates.length === 0) return [];
+  const datesJson = JSON.stringify(dates);
+  const [runs, tasks] = await Promise.all([runsOf(db, datesJson), tasksOf(db, datesJson)]);
+  return dates.map((runDate) =>
+    historyEntry(
+      runDate,
+      runs.filter((r) => r.run_date === runDate),
+      tasks.find((t) => t.run_date === runDate),
+    ),
+  );
+}
+
+/** The latest recorded postcheck report of a night, or undefined when none was recorded. */
+export async function getNight(db: Db, runDate: string): Promise<CoverageReport | undefined> {
+  const row = await queryOne<{ result: unknown }>(
+    db,
+    sql`select result from scheduler_runs
+        where function_name = ${FUNCTION_NAMES.postcheck} and status = 'completed' and result is not null
+          and (run_key = ${runDate} or run_key like ${`${runDate}/%`})
+        order by completed_at desc nulls last, id desc
+        limit 1`,
+  );
+  return isCoverageReport(row?.result) ? row.result : undefined;
+}
+
+/** Results written before the report grew its current shape are not shown as full reports. */
+function isCoverageReport(value: unknown): value is CoverageReport {
+  if (typeof value !== 'object' || value === null) return false;
+  const r = value as Partial<CoverageReport>;
+  return typeof r.runDate === 'string' && r.ratios !== undefined && Array.isArray(r.incompletePrompts);
+}
+
+async function earliestRunDate(db: Db): Promise<string | undefined> {
+  const row = await queryOne<{ earliest: string | null }>(
+    db,
+    sql`select least(
+          (select min(run_date) from batch_jobs),
+          (select min(left(run_key, 10))::date from scheduler_runs
+            where function_name in (${FUNCTION_NAMES.trigger}, ${FUNCTION_NAMES.manualRun}, ${FUNCTION_NAMES.postcheck})
+              and run_key ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}')
+        )::text as earliest`,
+  );
+  return row?.earliest ?? undefined;
+}
+
+function runsOf(db: Db, datesJson: string): Promise<RunRow[]> {
+  const functions = JSON.stringify(STEP_FUNCTIONS);
+  // Only the few summary fields are read out of the stored report: a night with thousands of
+  // missing prompts has a large result, and history needs none of it.
+  return queryRows<RunRow>(
+    db,
+    sql`select left(run_key, 10) as run_date, id, function_name, run_key, status, started_at, completed_at,
+               triggered_by,
+               result->'summary'->>'overallHealth' as health,
+               (result->'promptCoverage'->>'promptsRunToday')::int as prompts_run,
+               (result->'promptCoverage'->>'expectedActivePrompts')::int as prompts_expected,
+               (result->'orgCoverage'->>'found')::int as orgs_found,
+               (result->'orgCoverage'->>'expected')::int as orgs_expected
+        from scheduler_runs
+        where function_name in (select value from jsonb_array_elements_text(${functions}::jsonb))
+          and left(run_key, 10) in (select value from jsonb_array_elements_text(${datesJson}::jsonb))
+        order by started_at, id`,
+  );
+}
+
+function tasksOf(db: Db, datesJson: string): Promise<TaskRow[]> {
+  return queryRows<TaskRow>(
+    db,
+    sql`select run_date::text as run_date, min(created_at) as first_created, max(completed_at) as last_completed
+        from batch_tasks
+        where run_date in (select value::date from jsonb_array_elements_text(${datesJson}::jsonb))
+        group by run_date`,
+  );
+}
+
+const toDate = (value: Date | string | null | undefined) =>
+  value === null || value === undefined ? null : new Date(value);
+
+function ratioOf(numerator: number, denominator: number): Ratio {
+  return { numerator, denominator, percent: percentOf(numerator, denominator) };
+}
+
+function postcheckSummary(row: RunRow): PostcheckSummary | null {
+  const completed = toDate(row.completed_at);
+  if (row.status !== 'completed' || completed === null) return null;
+  if (row.health !== 'HEALTHY' && row.health !== 'NEEDS_ATTENTION') return null;
+  return {
+    runId: Number(row.id),
+    health: row.health,
+    promptCoverage: ratioOf(row.prompts_run ?? 0, row.prompts_expected ?? 0),
+    orgCoverage: ratioOf(row.orgs_found ?? 0, row.orgs_expected ?? 0),
+    checkedAt: completed,
+  };
+}
+
+/** Pure: one night's rows -> its history entry. */
+function historyEntry(runDate: string, runs: RunRow[], tasks: TaskRow | undefined): HistoryEntry {
+  const checks = runs
+    .filter((r) => r.function_name === FUNCTION_NAMES.postcheck)
+    .map((r) => ({ row: r, summary: postcheckSummary(r) }))
+    .filter((c): c is { row: RunRow; summary: PostcheckSummary } => c.summary !== null)
+    .sort(
+      (a, b) =>
+        a.summary.checkedAt.getTime() - b.summary.checkedAt.getTime() || Number(a.row.id) - Number(b.row.id),
+    );
+  const latest = checks.at(-1)?.summary ?? null;
+  const scheduled = checks.find((c) => c.row.run_key === runDate)?.summary ?? null;
+
+  const repairRuns = runs.filter((r) => REPAIR_FUNCTIONS.includes(r.function_name) && r.status !== 'skipped');
+  const by = [...new Set(repairRuns.map((r) => r.triggered_by))];
+
+  const starts = runs
+    .filter((r) => START_FUNCTIONS.includes(r.function_name))
+    .map((r) => toDate(r.started_at))
+    .filter((d): d is Date => d !== null)
+    .sort((a, b) => a.getTime() - b.getTime());
+  const startedAt = starts[0] ?? toDate(tasks?.first_created);
+  const finishedAt = toDate(tasks?.last_completed) ?? latest?.checkedAt ?? null;
+  const durationMs =
+    startedAt && finishedAt && finishedAt >= startedAt ? finishedAt.getTime() - startedAt.getTime() : null;
+
+  return {
+    runDate,
+    health: latest?.health ?? null,
+    promptCoverage: latest?.promptCoverage ?? null,
+    orgCoverage: latest?.orgCoverage ?? null,
+    latest,
+    scheduled,
+    repairs: { count: repairRuns.length, by },
+    startedAt,
+    finishedAt,
+    durationMs,
+  };
+}

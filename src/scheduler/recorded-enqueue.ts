@@ -1,0 +1,154 @@
+import { sql } from 'drizzle-orm';
+import type { Deps } from '../context.ts';
+import { type Db, queryOne } from '../db/client.ts';
+import { SchedError, toError } from '../errors.ts';
+import { type EnqueueRequest, type EnqueueResult, enqueueUnits } from './enqueue-units.ts';
+import {
+  adHocRunKey,
+  claimRun,
+  type FunctionName,
+  finishRun,
+  type SchedulerRunRow,
+} from './scheduler-runs.ts';
+
+/**
+ * A fan-out recorded in scheduler_runs: the claim of (function_name, run_key), the INSERT ... SELECT
+ * and the finished run row commit together in one short transaction. A crash before the commit
+ * leaves nothing behind (no claim, no half-enqueued day), so the catch-up check simply runs it
+ * again; a second caller with the same key waits on the unique key, then sees the finished row.
+ */
+
+export type FanOutRequest = Omit<EnqueueRequest, 'now' | 'maxAttempts'>;
+
+/** What the run row keeps: the counts, not the job ids (a night has thousands). */
+export interface FanOutSummary {
+  runDate: string;
+  source: EnqueueRequest['source'];
+  scope: EnqueueRequest['scope'];
+  jobs: number;
+  tasks: number;
+  orgs: number;
+  byProvider: Record<string, number>;
+  [extra: string]: unknown;
+}
+
+export type FanOutOutcome =
+  | { kind: 'ran'; runId: number; summary: FanOutSummary; jobIds: string[] }
+  | { kind: 'already'; run: SchedulerRunRow };
+
+interface FanOutRun {
+  functionName: FunctionName;
+  runKey: string;
+  triggeredBy: string;
+  request: FanOutRequest;
+  /** Extra fields stored with the counts on the run row (e.g. scheduled: true). */
+  extra?: Record<string, unknown>;
+}
+
+export async function runRecordedFanOut(
+  deps: Pick<Deps, 'db' | 'config' | 'clock'>,
+  run: FanOutRun,
+): Promise<FanOutOutcome> {
+  try {
+    return await deps.db.transaction(async (txDb) => {
+      const tx = txDb as unknown as Db;
+      const claimed = await claimRun(tx, run.functionName, run.runKey, run.triggeredBy, deps.clock());
+      if (!claimed) return { kind: 'already', run: await readRun(tx, run.functionName, run.runKey) };
+      await lockRunDate(tx, run.request.runDate);
+      const result = await enqueueUnits(tx, {
+        ...run.request,
+        maxAttempts: deps.config.worker.maxAttempts,
+        now: deps.clock(),
+      });
+      const summary = summarize(run.request, result, run.extra);
+      await finishRun(tx, claimed.id, { status: 'completed', result: summary }, deps.clock());
+      return { kind: 'ran', runId: claimed.id, summary, jobIds: result.jobIds };
+    });
+  } catch (error) {
+    // The transaction rolled back: persist the failure on its own run row so history and the
+    // catch-up check see it (a failed row is taken over by the next claim).
+    await recordFailure(deps, run, toError(error)).catch(() => undefined);
+    throw error;
+  }
+}
+
+export interface AdHocFanOutResult extends EnqueueResult {
+  runId: number;
+  runDate: string;
+  source: EnqueueRequest['source'];
+  scope: EnqueueRequest['scope'];
+}
+
+/** Repair, rerun and manual runs: every call is its own recorded run (a unique ad-hoc run key). */
+export async function runAdHocFanOut(
+  deps: Pick<Deps, 'db' | 'config' | 'clock'>,
+  run: Omit<FanOutRun, 'runKey'> & { label: string },
+): Promise<AdHocFanOutResult> {
+  const runKey = adHocRunKey(run.request.runDate, deps.clock(), run.label);
+  const outcome = await runRecordedFanOut(deps, { ...run, runKey });
+  if (outcome.kind !== 'ran')
+    throw new SchedError('conflict', 'run key collided with an earlier run; try again');
+  const { runDate, source, scope, jobs, tasks, orgs, byProvider } = outcome.summary;
+  return {
+    runId: outcome.runId,
+    runDate,
+    source,
+    scope,
+    jobs,
+    tasks,
+    orgs,
+    byProvider,
+    jobIds: outcome.jobIds,
+  };
+}
+
+/**
+ * Every fan-out of one run_date (trigger, repair, rerun, manual) takes this lock for its
+ * transaction, so they run one after the other: the second one sees the first one's tasks
+ * and enqueues nothing twice, and concurrent ON CONFLICT inserts cannot deadlock.
+ */
+export async function lockRunDate(tx: Db, runDate: string): Promise<void> {
+  await tx.execute(
+    sql`select 1 as locked from pg_advisory_xact_lock(hashtext(${`sched-enqueue:${runDate}`}))`,
+  );
+}
+
+function summarize(
+  request: FanOutRequest,
+  result: EnqueueResult,
+  extra: Record<string, unknown> | undefined,
+): FanOutSummary {
+  return {
+    runDate: request.runDate,
+    source: request.source,
+    scope: request.scope,
+    jobs: result.jobs,
+    tasks: result.tasks,
+    orgs: result.orgs,
+    byProvider: result.byProvider,
+    ...(request.orgIds ? { orgIds: request.orgIds } : {}),
+    ...extra,
+  };
+}
+
+async function recordFailure(deps: Pick<Deps, 'db' | 'clock'>, run: FanOutRun, error: Error): Promise<void> {
+  const claimed = await claimRun(deps.db, run.functionName, run.runKey, run.triggeredBy, deps.clock());
+  if (claimed)
+    await finishRun(deps.db, claimed.id, { status: 'failed', error: rootMessage(error) }, deps.clock());
+}
+
+/** drizzle wraps a database error in "Failed query: <the whole SQL>"; the run row keeps the cause. */
+export function rootMessage(error: Error): string {
+  const cause = error.cause instanceof Error ? error.cause : undefined;
+  return (cause?.message ?? error.message).slice(0, 2000);
+}
+
+export async function readRun(db: Db, functionName: FunctionName, runKey: string): Promise<SchedulerRunRow> {
+  const row = await queryOne<SchedulerRunRow>(
+    db,
+    sql`select id, function_name, run_key, status, started_at, completed_at, triggered_by, result, error
+        from scheduler_runs where function_name = ${functionName} and run_key = ${runKey}`,
+  );
+  if (!row) throw new Error(`scheduler run ${functionName}/${runKey} vanished while it was read`);
+  return row;
+}

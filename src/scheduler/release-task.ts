@@ -1,0 +1,34 @@
+import { sql } from 'drizzle-orm';
+import { type Db, queryOne } from '../db/client.ts';
+import type { ErrorClass } from '../providers/types.ts';
+
+/**
+ * Puts a held task back to pending: a retryable error (with available_at pushed back), a 429
+ * (attempt refunded), or a worker shutting down (attempt refunded, available at once). Fenced
+ * like completion: only the worker that still holds the task can release it.
+ */
+
+export interface ReleaseRequest {
+  taskId: number;
+  workerId: string;
+  availableAt: Date;
+  /** true: the claim's attempt does not count (429, shutdown). */
+  refundAttempt: boolean;
+  errorClass?: ErrorClass;
+  lastError?: string;
+}
+
+export async function releaseTask(db: Db, request: ReleaseRequest): Promise<boolean> {
+  const row = await queryOne<{ id: number }>(
+    db,
+    sql`update batch_tasks
+        set status = 'pending', locked_by = null, lease_expires_at = null,
+            available_at = ${request.availableAt.toISOString()}::timestamptz,
+            attempts = greatest(0, attempts - ${request.refundAttempt ? 1 : 0}::int),
+            error_class = coalesce(${request.errorClass ?? null}, error_class),
+            last_error = coalesce(${request.lastError?.slice(0, 2000) ?? null}, last_error)
+        where id = ${request.taskId} and locked_by = ${request.workerId} and status = 'processing'
+        returning id`,
+  );
+  return row !== undefined;
+}

@@ -1,0 +1,218 @@
+import type { Deps } from '../context.ts';
+import { toError } from '../errors.ts';
+import {
+  type ErrorClass,
+  type ProviderAdapter,
+  type ProviderAnswer,
+  ProviderError,
+  type ProviderName,
+} from '../providers/types.ts';
+import type { ClaimedTask } from './claim-tasks.ts';
+import { closeJobIfDone, completeTask, type TaskOutcome } from './complete-task.ts';
+import { clearExpiredPause, pauseProvider } from './provider-pause.ts';
+import { releaseTask } from './release-task.ts';
+import { pauseReason, retryDecision } from './retry-policy.ts';
+
+/**
+ * One claimed task: call the provider outside any transaction (with a timeout and an abort
+ * signal), then apply the retry policy in one short fenced write. Never throws: every failure is
+ * logged and the task is left to its lease (the reconciler requeues it).
+ */
+
+/** What metrics see of each provider call. */
+export interface WorkerResultEvent {
+  provider: ProviderName;
+  taskId: number;
+  status: 'success' | 'error';
+  errorClass?: ErrorClass;
+  latencyMs: number;
+}
+
+export type TaskResult = 'succeeded' | 'failed' | 'retried' | 'released' | 'lost';
+
+export interface TaskRunner {
+  deps: Pick<Deps, 'db' | 'logger' | 'clock'>;
+  workerId: string;
+  timeoutMs: number;
+  random: () => number;
+  /** Aborted when a stopping worker's grace period is over: the call is dropped, the task released. */
+  shutdown: AbortSignal;
+  /** Pauses this process learnt of itself, so its own next calls wait without a database read. */
+  localPauses: Map<ProviderName, number>;
+  /** Providers whose row still shows a pause that ran out: the next success clears it. */
+  stalePauses: Set<ProviderName>;
+  /** Retries a database write until it succeeds or the task's lease is over. */
+  persist<T>(task: ClaimedTask, what: string, write: () => Promise<T>): Promise<T | undefined>;
+  onResult?: (event: WorkerResultEvent) => void;
+}
+
+export async function runTask(
+  runner: TaskRunner,
+  adapter: ProviderAdapter,
+  task: ClaimedTask,
+): Promise<TaskResult> {
+  const { deps, workerId } = runner;
+  const pausedUntil = runner.localPauses.get(task.provider) ?? 0;
+  if (pausedUntil > deps.clock().getTime()) {
+    const released = await runner.persist(task, 'release', () =>
+      releaseTask(deps.db, {
+        taskId: task.id,
+        workerId,
+        availableAt: new Date(pausedUntil),
+        refundAttempt: true,
+      }),
+    );
+    return released ? 'released' : 'lost';
+  }
+
+  const started = performance.now();
+  const call = await callProvider(runner, adapter, task);
+  const latencyMs = Math.round(performance.now() - started);
+  if (call.kind === 'shutdown') {
+    const released = await runner.persist(task, 'release', () =>
+      releaseTask(deps.db, { taskId: task.id, workerId, availableAt: deps.clock(), refundAttempt: true }),
+    );
+    return released ? 'released' : 'lost';
+  }
+  const model = adapter.simulated ? 'simulated' : undefined;
+  if (call.kind === 'answer') {
+    runner.onResult?.({ provider: task.provider, taskId: task.id, status: 'success', latencyMs });
+    const outcome: TaskOutcome = {
+      status: 'success',
+      model: model ?? call.answer.model,
+      text: call.answer.text,
+      tokensIn: call.answer.tokensIn,
+      tokensOut: call.answer.tokensOut,
+      latencyMs: call.answer.latencyMs || latencyMs,
+    };
+    const done = await finish(runner, task, outcome);
+    if (done && runner.stalePauses.delete(task.provider)) {
+      await runner.persist(task, 'clear pause', () =>
+        clearExpiredPause(deps.db, task.provider, deps.clock()),
+      );
+    }
+    return done ? 'succeeded' : 'lost';
+  }
+
+  const error = call.error;
+  runner.onResult?.({
+    provider: task.provider,
+    taskId: task.id,
+    status: 'error',
+    errorClass: error.errorClass,
+    latencyMs,
+  });
+  const decision = retryDecision(
+    error.errorClass,
+    task.attempts,
+    task.maxAttempts,
+    error.retryAfterMs,
+    runner.random(),
+  );
+  const now = deps.clock();
+  deps.logger.debug(
+    {
+      taskId: task.id,
+      provider: task.provider,
+      errorClass: error.errorClass,
+      attempts: task.attempts,
+      decision,
+    },
+    'provider call failed',
+  );
+  if (decision.pauseProviderMs !== undefined) {
+    const until = new Date(now.getTime() + decision.pauseProviderMs);
+    runner.localPauses.set(task.provider, Math.max(pausedUntil, until.getTime()));
+    const reason = pauseReason(error.errorClass, error.message);
+    deps.logger.warn({ provider: task.provider, until, reason }, 'provider paused for every worker');
+    await runner.persist(task, 'pause provider', () =>
+      pauseProvider(deps.db, { provider: task.provider, until, reason }),
+    );
+  }
+  if (decision.action === 'retry') {
+    const released = await runner.persist(task, 'release', () =>
+      releaseTask(deps.db, {
+        taskId: task.id,
+        workerId,
+        availableAt: new Date(now.getTime() + decision.delayMs),
+        refundAttempt: decision.refundAttempt,
+        errorClass: error.errorClass,
+        lastError: error.message,
+      }),
+    );
+    return released ? 'retried' : 'lost';
+  }
+  const done = await finish(runner, task, {
+    status: 'error',
+    model: model ?? adapter.model,
+    errorClass: error.errorClass,
+    message: error.message,
+    latencyMs,
+  });
+  return done ? 'failed' : 'lost';
+}
+
+/** The fenced completion, then the job's close once it has committed. */
+async function finish(runner: TaskRunner, task: ClaimedTask, outcome: TaskOutcome): Promise<boolean> {
+  const { db, clock, logger } = runner.deps;
+  const jobId = await runner.persist(task, 'complete', () =>
+    completeTask(db, { taskId: task.id, workerId: runner.workerId, outcome, now: clock() }),
+  );
+  if (jobId === undefined) {
+    logger.warn(
+      { taskId: task.id, provider: task.provider },
+      'task no longer held by this worker; result dropped',
+    );
+    return false;
+  }
+  await runner.persist(task, 'close job', () => closeJobIfDone(db, jobId, clock()));
+  return true;
+}
+
+type CallResult =
+  | { kind: 'answer'; answer: ProviderAnswer }
+  | { kind: 'error'; error: ProviderError }
+  | { kind: 'shutdown' };
+
+/**
+ * The call, bounded by our own timer as well as the adapter's: an adapter that ignores its
+ * signal still cannot hold a task past the timeout.
+ */
+async function callProvider(
+  runner: TaskRunner,
+  adapter: ProviderAdapter,
+  task: ClaimedTask,
+): Promise<CallResult> {
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () => controller.abort(new ProviderError('timeout', `no answer within ${runner.timeoutMs} ms`)),
+    runner.timeoutMs,
+  );
+  const onShutdown = () => controller.abort(SHUTDOWN);
+  if (runner.shutdown.aborted) onShutdown();
+  runner.shutdown.addEventListener('abort', onShutdown, { once: true });
+  try {
+    const aborted = new Promise<never>((_, reject) => {
+      const fail = () => reject(controller.signal.reason);
+      if (controller.signal.aborted) fail();
+      else controller.signal.addEventListener('abort', fail, { once: true });
+    });
+    const ask = adapter.ask(task.text, { signal: controller.signal, timeoutMs: runner.timeoutMs });
+    ask.catch(() => undefined); // the race below may have settled first
+    const answer = await Promise.race([ask, aborted]);
+    return { kind: 'answer', answer };
+  } catch (error) {
+    if (controller.signal.reason === SHUTDOWN) return { kind: 'shutdown' };
+    if (controller.signal.aborted && controller.signal.reason instanceof ProviderError) {
+      return { kind: 'error', error: controller.signal.reason };
+    }
+    if (error instanceof ProviderError) return { kind: 'error', error };
+    // The adapter contract says ProviderError only; anything else is treated as a transport failure.
+    return { kind: 'error', error: new ProviderError('network', toError(error).message, { cause: error }) };
+  } finally {
+    clearTimeout(timer);
+    runner.shutdown.removeEventListener('abort', onShutdown);
+  }
+}
+
+const SHUTDOWN = Symbol('worker shutdown');

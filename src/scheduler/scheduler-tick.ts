@@ -1,0 +1,173 @@
+import { sql } from 'drizzle-orm';
+import { DateTime } from 'luxon';
+import type { Deps } from '../context.ts';
+import { type Db, queryRows } from '../db/client.ts';
+import { toError } from '../errors.ts';
+import { hoursInRunDate, runDateOf } from './business-day.ts';
+import { cronMatches, lastFireOnRunDate, parseCron } from './cron-matcher.ts';
+import { type PostcheckResult, runPostcheck } from './postcheck.ts';
+import { type RepairResult, repairMissing } from './repair.ts';
+import { FUNCTION_NAMES, STALE_RUN_MINUTES } from './scheduler-runs.ts';
+import { runTrigger, type TriggerResult } from './trigger.ts';
+
+/**
+ * The scheduler's one decision, taken at start-up and at every timer tick: for today's run_date,
+ * every daily step whose cron time has passed today and that has no live or finished run row runs
+ * now. node-cron only says "look now"; PostgreSQL says whether the step ran. So restarts, sleep,
+ * several instances and DST neither lose a night nor run one twice.
+ */
+
+export interface SchedulerHooks {
+  onTrigger?(result: TriggerResult): void | Promise<void>;
+  /** The scheduled postcheck of a run_date was recorded (once per run_date): post the report. */
+  onPostcheck?(result: PostcheckResult): void | Promise<void>;
+  onRepair?(result: RepairResult): void | Promise<void>;
+}
+
+/** not_due: its time has not come today; done: a run row exists; lost: another instance took it. */
+export type StepOutcome = 'not_due' | 'done' | 'ran' | 'lost' | 'failed';
+
+export interface TickResult {
+  runDate: string;
+  trigger: StepOutcome;
+  postcheck: StepOutcome;
+  autoRepair: 'off' | 'nothing_missing' | 'ran' | 'failed' | undefined;
+}
+
+const DAILY_STEPS = [FUNCTION_NAMES.trigger, FUNCTION_NAMES.postcheck] as const;
+type DailyStep = (typeof DAILY_STEPS)[number];
+
+export async function schedulerTick(deps: Deps, now: Date, hooks: SchedulerHooks = {}): Promise<TickResult> {
+  const zone = deps.config.timezone;
+  const runDate = runDateOf(now, zone);
+  const result: TickResult = { runDate, trigger: 'not_due', postcheck: 'not_due', autoRepair: undefined };
+  const taken = await takenSteps(deps.db, runDate, now);
+
+  // A run row (even one written before the cron time, by `sched trigger`) settles the step.
+  if (taken.has(FUNCTION_NAMES.trigger)) result.trigger = 'done';
+  else if (!isDueToday(deps.config.cron.trigger, runDate, now, zone)) result.trigger = 'not_due';
+  else result.trigger = await step(deps, 'trigger', runDate, () => triggerStep(deps, runDate, hooks));
+
+  if (taken.has(FUNCTION_NAMES.postcheck)) result.postcheck = 'done';
+  else if (!isDueToday(deps.config.cron.postcheck, runDate, now, zone)) result.postcheck = 'not_due';
+  else {
+    result.postcheck = await step(deps, 'postcheck', runDate, async () => {
+      const outcome = await postcheckStep(deps, runDate, hooks);
+      if (outcome.ran) result.autoRepair = outcome.autoRepair;
+      return outcome.ran ? 'ran' : 'lost';
+    });
+  }
+  return result;
+}
+
+/**
+ * Has the step's time come on run_date? Either the expression fired at a real instant of the day
+ * up to now, or its wall-clock time has passed on the local clock: the second catches a time that
+ * the spring-forward jump skipped (02:30 on 2026-03-08 in New York), which classic cron runs
+ * right after the jump and which no instant of that day matches.
+ */
+export function isDueToday(expression: string, runDate: string, now: Date, zone: string): boolean {
+  const local = DateTime.fromJSDate(now, { zone });
+  if (local.toISODate() === runDate) {
+    const fields = parseCron(expression);
+    const minuteOfDay = local.hour * 60 + local.minute;
+    // Wall-clock fields as a UTC DateTime: UTC has no DST, so every wall-clock minute exists.
+    const day = DateTime.fromISO(runDate, { zone: 'UTC' });
+    for (const hour of fields.hours) {
+      for (const minute of fields.minutes) {
+        if (hour * 60 + minute <= minuteOfDay && cronMatches(fields, day.set({ hour, minute }))) return true;
+      }
+    }
+    // On a 24-hour day wall clock and instants agree; only a DST day needs the walk below.
+    if (hoursInRunDate(runDate, zone) === 24) return false;
+  }
+  return lastFireOnRunDate(expression, runDate, now, zone) !== undefined;
+}
+
+/** Steps of run_date that need nothing now: finished, skipped, or running and not abandoned. */
+async function takenSteps(db: Db, runDate: string, now: Date): Promise<Set<DailyStep>> {
+  const staleBefore = new Date(now.getTime() - STALE_RUN_MINUTES * 60_000);
+  const rows = await queryRows<{ function_name: DailyStep }>(
+    db,
+    sql`select function_name from scheduler_runs
+        where run_key = ${runDate}
+          and function_name in (${FUNCTION_NAMES.trigger}, ${FUNCTION_NAMES.postcheck})
+          and (status in ('completed', 'skipped')
+               or (status = 'running' and started_at >= ${staleBefore.toISOString()}::timestamptz))`,
+  );
+  return new Set(rows.map((r) => r.function_name));
+}
+
+/** Runs one step; a failure is logged here (its run row already holds it) and never thrown. */
+async function step(
+  deps: Deps,
+  name: string,
+  runDate: string,
+  work: () => Promise<'ran' | 'lost'>,
+): Promise<StepOutcome> {
+  try {
+    const outcome = await work();
+    deps.logger.info({ step: name, runDate, outcome }, `scheduler: ${name} ${outcome}`);
+    return outcome;
+  } catch (error) {
+    deps.logger.error({ err: toError(error), step: name, runDate }, `scheduler: ${name} failed`);
+    return 'failed';
+  }
+}
+
+async function triggerStep(deps: Deps, runDate: string, hooks: SchedulerHooks): Promise<'ran' | 'lost'> {
+  const result = await runTrigger(deps, { runDate, triggeredBy: 'scheduler', scheduled: true });
+  if (result.status !== 'triggered') return 'lost';
+  await hook(deps, result.runId, 'onTrigger', () => hooks.onTrigger?.(result));
+  return 'ran';
+}
+
+async function postcheckStep(
+  deps: Deps,
+  runDate: string,
+  hooks: SchedulerHooks,
+): Promise<{ ran: false } | { ran: true; autoRepair: TickResult['autoRepair'] }> {
+  const result = await runPostcheck(
+    deps.db,
+    { runDate, triggeredBy: 'scheduler', scheduled: true },
+    { timezone: deps.config.timezone, thresholds: deps.config.thresholds },
+    deps.clock,
+  );
+  if (!result.recorded || result.runId === undefined) return { ran: false };
+  await hook(deps, result.runId, 'onPostcheck', () => hooks.onPostcheck?.(result));
+  if (!deps.config.autoRepair) return { ran: true, autoRepair: 'off' };
+  if (result.report.units.missing === 0) return { ran: true, autoRepair: 'nothing_missing' };
+  try {
+    const repair = await repairMissing(deps, { runDate, triggeredBy: 'auto-repair' });
+    deps.logger.info(
+      { runDate, tasks: repair.tasks, runId: repair.runId },
+      'scheduler: auto-repair enqueued',
+    );
+    await hook(deps, repair.runId, 'onRepair', () => hooks.onRepair?.(repair));
+    return { ran: true, autoRepair: 'ran' };
+  } catch (error) {
+    // repairMissing persisted the failure on its own run row.
+    deps.logger.error({ err: toError(error), runDate }, 'scheduler: auto-repair failed');
+    return { ran: true, autoRepair: 'failed' };
+  }
+}
+
+/**
+ * A hook (Slack report, ...) that fails leaves the step done: the failure is logged and noted
+ * on the step's run row, where history shows it.
+ */
+async function hook(deps: Deps, runId: number, name: string, call: () => unknown): Promise<void> {
+  try {
+    await call();
+  } catch (error) {
+    const err = toError(error);
+    deps.logger.error({ err, runId, hook: name }, `scheduler: ${name} hook failed`);
+    await deps.db
+      .execute(
+        sql`update scheduler_runs
+            set error = left(concat_ws('; ', error, ${`${name} failed: ${err.message}`}::text), 2000)
+            where id = ${runId}`,
+      )
+      .catch(() => undefined);
+  }
+}

@@ -1,0 +1,276 @@
+import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
+import { hostname } from 'node:os';
+import type { Deps } from '../context.ts';
+import { toError } from '../errors.ts';
+import type { ProviderAdapter, ProviderName } from '../providers/types.ts';
+import { type ClaimableProvider, type ClaimedTask, claimableProviders, claimTasks } from './claim-tasks.ts';
+import { guardConnectionErrors } from './connection-errors.ts';
+import { countLiveTasks } from './live-tasks.ts';
+import { pruneProviderCalls } from './rate-limit.ts';
+import { runTask, type TaskResult, type TaskRunner, type WorkerResultEvent } from './run-task.ts';
+
+/**
+ * The worker loop (DESIGN §4, §7): keeps up to `concurrency` tasks in flight, claiming as slots
+ * free up and polling when idle. Any number of processes may run it against one database.
+ * Database failures (a restart, a network cut) are logged and retried after a pause; the loop
+ * never crashes and never loses a task: whatever it cannot finish stays leased, and the
+ * reconciler requeues it when the lease runs out.
+ */
+
+export type { WorkerResultEvent };
+
+export interface WorkerOptions {
+  adapters: Map<ProviderName, ProviderAdapter>;
+  workerId?: string;
+  concurrency: number;
+  /** Resolve `done` once no live task remains (see live-tasks.ts for what counts). */
+  drain?: boolean;
+  onResult?: (event: WorkerResultEvent) => void;
+  /** Sleep between polls when there is nothing to claim. */
+  pollIntervalMs?: number;
+  /** How long stop() lets in-flight calls finish before dropping and releasing them. */
+  graceMs?: number;
+  /** First pause after a failed database call; doubles up to 15 s. */
+  dbRetryMs?: number;
+  /** Jitter source for backoff; tests pin it. */
+  random?: () => number;
+}
+
+export interface WorkerSummary {
+  workerId: string;
+  claimed: number;
+  succeeded: number;
+  failed: number;
+  retried: number;
+  /** Handed back to pending without using an attempt (shutdown, a pause learnt mid-claim). */
+  released: number;
+  /** Results dropped because the task was no longer held (lease expired) or could not be written. */
+  lost: number;
+}
+
+export interface WorkerHandle {
+  workerId: string;
+  stop(): Promise<void>;
+  done: Promise<WorkerSummary>;
+}
+
+const PROVIDER_CACHE_MS = 1_000;
+const PRUNE_EVERY_MS = 10 * 60_000;
+const MAX_DB_RETRY_MS = 15_000;
+
+export const defaultWorkerId = () => `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+
+export function startWorker(
+  deps: Pick<Deps, 'db' | 'config' | 'logger' | 'clock'>,
+  options: WorkerOptions,
+): WorkerHandle {
+  const workerId = options.workerId ?? defaultWorkerId();
+  const logger = deps.logger.child({ workerId });
+  const names = [...options.adapters.keys()];
+  const pollMs = options.pollIntervalMs ?? 250;
+  const dbRetryMs = options.dbRetryMs ?? 1_000;
+  const leaseMs = deps.config.worker.leaseSeconds * 1000;
+  const summary: WorkerSummary = {
+    workerId,
+    claimed: 0,
+    succeeded: 0,
+    failed: 0,
+    retried: 0,
+    released: 0,
+    lost: 0,
+  };
+  const inFlight = new Set<Promise<void>>();
+  const wake = new Wakeup();
+  const shutdown = new AbortController();
+  // Every call in flight listens for the shutdown: as many listeners as the concurrency.
+  setMaxListeners(0, shutdown.signal);
+  let stopping = false;
+  let hardStop = false;
+
+  const runner: TaskRunner = {
+    deps: { db: deps.db, clock: deps.clock, logger },
+    workerId,
+    // A call must end well inside its lease, or another worker could take the task meanwhile.
+    timeoutMs: Math.min(deps.config.worker.providerTimeoutMs, Math.max(1_000, leaseMs - 5_000)),
+    random: options.random ?? Math.random,
+    shutdown: shutdown.signal,
+    localPauses: new Map(),
+    stalePauses: new Set(),
+    onResult: options.onResult,
+    async persist(task, what, write) {
+      for (let failures = 1; ; failures++) {
+        try {
+          return await write();
+        } catch (error) {
+          const leaseOver = deps.clock().getTime() >= task.leaseExpiresAt.getTime();
+          logger.error({ err: toError(error), taskId: task.id, what }, 'database write failed');
+          // Past the lease the fence would refuse anyway; the reconciler takes it from here.
+          if (leaseOver || (hardStop && failures >= 3)) return undefined;
+          await sleep(Math.min(MAX_DB_RETRY_MS, dbRetryMs * 2 ** (failures - 1)));
+        }
+      }
+    },
+  };
+
+  const start = (task: ClaimedTask) => {
+    const adapter = options.adapters.get(task.provider);
+    const run = (adapter ? runTask(runner, adapter, task) : Promise.resolve<TaskResult>('lost'))
+      .catch((error): TaskResult => {
+        logger.error({ err: toError(error), taskId: task.id }, 'task run failed; its lease will expire');
+        return 'lost';
+      })
+      .then((result) => {
+        summary[result] += 1;
+      });
+    const tracked = run.finally(() => {
+      inFlight.delete(tracked);
+      wake.notify();
+    });
+    inFlight.add(tracked);
+  };
+
+  let providers: { at: number; list: ClaimableProvider[] } = { at: -Infinity, list: [] };
+  let rotation = 0;
+  let lastPrune = 0;
+  let warnedExpired = false;
+
+  async function claimRound(free: number): Promise<number> {
+    const now = deps.clock();
+    if (now.getTime() - providers.at > PROVIDER_CACHE_MS) {
+      providers = { at: now.getTime(), list: await claimableProviders(deps.db, names, now) };
+      for (const p of providers.list) if (p.stalePauseReason) runner.stalePauses.add(p.name);
+    }
+    const ready = providers.list.filter((p) => (runner.localPauses.get(p.name) ?? 0) <= now.getTime());
+    if (ready.length === 0) return 0;
+    const offset = rotation++ % ready.length;
+    const ordered = [...ready.slice(offset), ...ready.slice(0, offset)];
+    const tasks = await claimTasks(deps.db, {
+      workerId,
+      providers: ordered,
+      limit: free,
+      leaseSeconds: deps.config.worker.leaseSeconds,
+      now,
+    });
+    summary.claimed += tasks.length;
+    for (const task of tasks) start(task);
+    if (now.getTime() - lastPrune > PRUNE_EVERY_MS) {
+      lastPrune = now.getTime();
+      await pruneProviderCalls(deps.db);
+    }
+    return tasks.length;
+  }
+
+  /** true when a draining worker has nothing left to wait for. */
+  async function drained(): Promise<boolean> {
+    const live = await countLiveTasks(deps.db, { providers: names, now: deps.clock() });
+    if (live.live > 0 && live.live === live.expiredLeases && !warnedExpired) {
+      warnedExpired = true;
+      logger.warn(
+        { expiredLeases: live.expiredLeases },
+        'waiting only on tasks whose worker died; the reconciler (sched reconcile) returns them to the queue',
+      );
+    }
+    return live.live === 0;
+  }
+
+  async function loop(): Promise<void> {
+    let dbFailures = 0;
+    // Claims go in batches: a slot freed while most are busy waits for a few more (or the poll),
+    // so a round's fixed cost (one transaction) is shared by several tasks.
+    const batchMin = Math.max(1, Math.floor(options.concurrency / 4));
+    let polled = true;
+    while (!stopping) {
+      try {
+        const free = options.concurrency - inFlight.size;
+        const due = free >= batchMin || inFlight.size === 0 || polled;
+        const claimed = free > 0 && due ? await claimRound(free) : 0;
+        dbFailures = 0;
+        // Every free slot filled: there may be more at once. Otherwise wait for a slot or a poll.
+        if (claimed > 0 && claimed === free) continue;
+        if (options.drain && inFlight.size === 0 && claimed === 0 && (await drained())) break;
+        polled = (await wake.wait(pollMs)) === 'timeout';
+      } catch (error) {
+        dbFailures += 1;
+        const pause = Math.min(MAX_DB_RETRY_MS, dbRetryMs * 2 ** (dbFailures - 1));
+        logger.error({ err: toError(error), retryInMs: pause }, 'worker database call failed; retrying');
+        await wake.wait(pause);
+      }
+    }
+    if (inFlight.size > 0) {
+      const grace = options.graceMs ?? 20_000;
+      logger.info({ inFlight: inFlight.size, graceMs: grace }, 'worker stopping: letting calls finish');
+      const all = Promise.all(inFlight);
+      if (!(await withinTime(all, grace))) {
+        hardStop = true;
+        shutdown.abort();
+        await all;
+      }
+    }
+  }
+
+  guardConnectionErrors(deps.db, (error) => logger.warn({ err: error }, 'database connection lost'));
+  logger.info(
+    { concurrency: options.concurrency, providers: names, drain: Boolean(options.drain) },
+    'worker started',
+  );
+  const done = loop().then(() => {
+    logger.info(summary, 'worker finished');
+    return { ...summary };
+  });
+
+  return {
+    workerId,
+    done,
+    async stop() {
+      stopping = true;
+      wake.notify();
+      await done;
+    },
+  };
+}
+
+/**
+ * A sleep that notify() cuts short: a finished task or stop() wakes the loop at once. A notify
+ * while nobody waits is kept, so a task finishing during a claim round is not missed.
+ */
+class Wakeup {
+  private waiters = new Set<() => void>();
+  private pending = false;
+
+  wait(ms: number): Promise<'notified' | 'timeout'> {
+    if (this.pending) {
+      this.pending = false;
+      return Promise.resolve('notified');
+    }
+    return new Promise((resolve) => {
+      const done = (how: 'notified' | 'timeout') => {
+        clearTimeout(timer);
+        this.waiters.delete(notified);
+        resolve(how);
+      };
+      const notified = () => done('notified');
+      const timer = setTimeout(() => done('timeout'), ms);
+      this.waiters.add(notified);
+    });
+  }
+
+  notify(): void {
+    if (this.waiters.size === 0) this.pending = true;
+    for (const waiter of [...this.waiters]) waiter();
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+async function withinTime(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true as const), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,328 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A stand-in for the Slack Web API on 127.0.0.1: it answers the methods the bot uses with
+ * Slack-shaped bodies, keeps the state a reader would see (messages by channel and ts, views,
+ * what each response_url last showed) and records every call. The end-to-end tests assert on
+ * the record; the local console renders it. Point the app's `apiUrl` at `url` and give the app
+ * payloads whose response_url comes from `responseUrl()`.
+ */
+
+export interface WebApiCall {
+  seq: number;
+  /** A Web API method (`chat.update`), or `response_url` for a post to a response URL. */
+  method: string;
+  body: Record<string, unknown>;
+  at: Date;
+  status: number;
+  response: Record<string, unknown>;
+  /** For response_url posts: the id in `/response/<id>`. */
+  responseId?: string;
+}
+
+export interface StoredMessage {
+  channel: string;
+  ts: string;
+  text: string;
+  blocks: unknown[];
+  updatedAt: Date;
+  edits: number;
+}
+
+export interface FailureRule {
+  error: string;
+  /** HTTP status; 429 for `ratelimited` unless given. */
+  status?: number;
+  /** Seconds in the Retry-After header (rate limits). */
+  retryAfterSec?: number;
+  /** How many calls fail before the method works again (default 1). */
+  times?: number;
+}
+
+export interface LocalWebApiOptions {
+  /** The bot token the app must send as `Authorization: Bearer <token>`. */
+  token: string;
+  /** User group id -> member user ids, for usergroups.users.list. */
+  usergroups?: Record<string, string[]>;
+  clock?: () => Date;
+}
+
+type Handler = (body: Record<string, unknown>) => Record<string, unknown>;
+
+export const BOT_USER_ID = 'U0SCHEDBOT';
+
+export class LocalWebApi {
+  readonly calls: WebApiCall[] = [];
+  /** channel -> ts -> message: what a channel looks like after every post and edit. */
+  readonly messages = new Map<string, StoredMessage>();
+  readonly views = new Map<string, Record<string, unknown>>();
+  /** response id -> the last message posted to that response_url. */
+  readonly responses = new Map<string, Record<string, unknown>>();
+  private readonly usergroups: Map<string, string[]>;
+  private readonly failures = new Map<string, FailureRule & { left: number }>();
+  private readonly listeners = new Set<(call: WebApiCall) => void>();
+  private readonly clock: () => Date;
+  private server: Server | undefined;
+  private baseUrl = '';
+  private counter = 0;
+  private heldResponses: Promise<void> | undefined;
+
+  constructor(private readonly options: LocalWebApiOptions) {
+    this.clock = options.clock ?? (() => new Date());
+    this.usergroups = new Map(Object.entries(options.usergroups ?? {}));
+  }
+
+  async start(port = 0): Promise<void> {
+    const server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
+    this.server = server;
+    this.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** The Web API base URL for WebClient's `slackApiUrl` (ends with a slash). */
+  get url(): string {
+    return `${this.baseUrl}/api/`;
+  }
+
+  /** A fresh response_url that records what the app posts to it. */
+  responseUrl(id = `r${++this.counter}`): string {
+    return `${this.baseUrl}/response/${id}`;
+  }
+
+  onCall(listener: (call: WebApiCall) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Makes the next `times` calls of a method fail as Slack would (ratelimited, channel_not_found ...). */
+  failNext(method: string, rule: FailureRule): void {
+    this.failures.set(method, { ...rule, left: rule.times ?? 1 });
+  }
+
+  setUsergroup(id: string, users: string[]): void {
+    this.usergroups.set(id, users);
+  }
+
+  /**
+   * Holds every response_url post (recorded at once, answered later) until the returned function
+   * is called: proves a handler acknowledged Slack before it finished its work.
+   */
+  holdResponses(): () => void {
+    let release = () => {};
+    this.heldResponses = new Promise<void>((resolve) => {
+      release = () => {
+        this.heldResponses = undefined;
+        resolve();
+      };
+    });
+    return release;
+  }
+
+  /** The first recorded call (past or future) that matches, or a rejection after `timeoutMs`. */
+  waitFor(predicate: (call: WebApiCall) => boolean, timeoutMs = 20_000): Promise<WebApiCall> {
+    const seen = this.calls.find(predicate);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        stop();
+        reject(new Error(`no matching Slack Web API call within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const stop = this.onCall((call) => {
+        if (!predicate(call)) return;
+        clearTimeout(timer);
+        stop();
+        resolve(call);
+      });
+    });
+  }
+
+  callsTo(method: string): WebApiCall[] {
+    return this.calls.filter((c) => c.method === method);
+  }
+
+  message(channel: string, ts: string): StoredMessage | undefined {
+    return this.messages.get(`${channel}/${ts}`);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+    const body = parseBody(req.headers['content-type'], await readBody(req));
+    if (req.method === 'POST' && path.startsWith('/response/')) {
+      const responseId = decodeURIComponent(path.slice('/response/'.length));
+      this.responses.set(responseId, body);
+      this.record({ method: 'response_url', body, status: 200, response: { ok: true }, responseId });
+      if (this.heldResponses) await this.heldResponses;
+      return send(res, 200, { ok: true });
+    }
+    if (req.method !== 'POST' || !path.startsWith('/api/'))
+      return send(res, 404, { ok: false, error: 'not_found' });
+
+    const method = path.slice('/api/'.length);
+    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? body.token;
+    const failure = this.failures.get(method);
+    let status = 200;
+    let response: Record<string, unknown>;
+    const headers: Record<string, string> = {};
+    if (token !== this.options.token) {
+      response = { ok: false, error: token ? 'invalid_auth' : 'not_authed' };
+    } else if (failure && failure.left > 0) {
+      failure.left -= 1;
+      status = failure.status ?? (failure.error === 'ratelimited' ? 429 : 200);
+      if (failure.retryAfterSec !== undefined) headers['retry-after'] = String(failure.retryAfterSec);
+      response = { ok: false, error: failure.error };
+    } else {
+      const handler = this.handlers[method];
+      response = handler ? handler(body) : { ok: false, error: 'unknown_method' };
+    }
+    this.record({ method, body, status, response });
+    send(res, status, response, headers);
+  }
+
+  private record(call: Omit<WebApiCall, 'seq' | 'at'>): void {
+    const full: WebApiCall = { ...call, seq: this.calls.length + 1, at: this.clock() };
+    this.calls.push(full);
+    for (const listener of this.listeners) listener(full);
+  }
+
+  private nextTs(): string {
+    return `${Math.floor(this.clock().getTime() / 1000)}.${String(++this.counter).padStart(6, '0')}`;
+  }
+
+  private readonly handlers: Record<string, Handler> = {
+    'auth.test': () => ({
+      ok: true,
+      url: 'https://sched-bot.slack.com/',
+      team: 'sched-bot',
+      user: 'sched-bot',
+      team_id: 'T0SCHED01',
+      user_id: BOT_USER_ID,
+      bot_id: 'B0SCHEDBOT',
+      is_enterprise_install: false,
+    }),
+    'chat.postMessage': (body) => {
+      const channel = String(body.channel ?? '');
+      if (!channel) return { ok: false, error: 'channel_not_found' };
+      const ts = this.nextTs();
+      const message = this.store(channel, ts, body, 0);
+      return {
+        ok: true,
+        channel,
+        ts,
+        message: { type: 'message', ts, text: message.text, blocks: message.blocks },
+      };
+    },
+    'chat.update': (body) => {
+      const channel = String(body.channel ?? '');
+      const ts = String(body.ts ?? '');
+      const existing = this.message(channel, ts);
+      if (!existing) return { ok: false, error: 'message_not_found' };
+      const message = this.store(channel, ts, body, existing.edits + 1);
+      return {
+        ok: true,
+        channel,
+        ts,
+        text: message.text,
+        message: { text: message.text, blocks: message.blocks },
+      };
+    },
+    'chat.postEphemeral': (body) =>
+      body.channel && body.user
+        ? { ok: true, message_ts: this.nextTs() }
+        : { ok: false, error: 'channel_not_found' },
+    'views.open': (body) =>
+      body.trigger_id ? this.saveView(body.view) : { ok: false, error: 'invalid_trigger_id' },
+    'views.push': (body) =>
+      body.trigger_id ? this.saveView(body.view) : { ok: false, error: 'invalid_trigger_id' },
+    'views.update': (body) => {
+      const id = String(body.view_id ?? '');
+      if (id && !this.views.has(id)) return { ok: false, error: 'not_found' };
+      return this.saveView(body.view, id || undefined);
+    },
+    'views.publish': (body) =>
+      body.user_id
+        ? this.saveView(body.view, `home-${String(body.user_id)}`)
+        : { ok: false, error: 'invalid_arguments' },
+    'usergroups.users.list': (body) => {
+      const users = this.usergroups.get(String(body.usergroup ?? ''));
+      return users ? { ok: true, users } : { ok: false, error: 'no_such_subteam' };
+    },
+    'users.info': (body) => ({
+      ok: true,
+      user: { id: body.user, name: String(body.user).toLowerCase(), tz: 'America/New_York' },
+    }),
+  };
+
+  private store(channel: string, ts: string, body: Record<string, unknown>, edits: number): StoredMessage {
+    const message: StoredMessage = {
+      channel,
+      ts,
+      text: String(body.text ?? ''),
+      blocks: Array.isArray(body.blocks) ? body.blocks : [],
+      updatedAt: this.clock(),
+      edits,
+    };
+    this.messages.set(`${channel}/${ts}`, message);
+    return message;
+  }
+
+  private saveView(view: unknown, id?: string): Record<string, unknown> {
+    if (!view || typeof view !== 'object') return { ok: false, error: 'invalid_arguments' };
+    const viewId = id ?? `V${String(++this.counter).padStart(8, '0')}`;
+    const saved = { ...(view as Record<string, unknown>), id: viewId, team_id: 'T0SCHED01' };
+    this.views.set(viewId, saved);
+    return { ok: true, view: saved };
+  }
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** WebClient sends form fields with JSON-encoded blocks and views; response_url posts are JSON. */
+function parseBody(contentType: string | undefined, raw: string): Record<string, unknown> {
+  if (!raw) return {};
+  if (contentType?.includes('application/json')) {
+    try {
+      return JSON.parse(raw) as Record<string, unknown>;
+    } catch {
+      return { raw };
+    }
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of new URLSearchParams(raw)) {
+    out[key] = /^[[{]/.test(value) ? tryJson(value) : value;
+  }
+  return out;
+}
+
+function tryJson(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+  res.end(JSON.stringify(body));
+}

@@ -1,0 +1,67 @@
+import { Blocks } from 'slack-block-builder';
+import type { CoverageReport, Ratio } from '../coverage/types.ts';
+import { formatDelta, formatRatio, healthLabel, runDateLabel, slackDate } from './format.ts';
+
+/** The coverage numbers every report-like view starts with. */
+
+export interface Comparison {
+  /** Yesterday's report. */
+  previous?: CoverageReport | undefined;
+  /** Median prompt coverage (percent) of the previous seven nights. */
+  median7?: number | undefined;
+}
+
+const METRICS: { key: keyof CoverageReport['ratios']; label: string }[] = [
+  { key: 'prompts', label: 'Prompts covered' },
+  { key: 'fullPrompts', label: 'Prompts fully covered' },
+  { key: 'units', label: 'Units (prompt × provider)' },
+  { key: 'orgs', label: 'Orgs completed' },
+];
+
+function field(label: string, ratio: Ratio, notes: string[]): string {
+  return [`*${label}*`, formatRatio(ratio), ...notes].join('\n');
+}
+
+/** A section of four fields: each ratio, its change against yesterday and the 7-night median. */
+export function coverageFields(report: CoverageReport, comparison: Comparison = {}) {
+  const fields = METRICS.map(({ key, label }) => {
+    const ratio = report.ratios[key];
+    const notes: string[] = [];
+    const before = comparison.previous?.ratios[key];
+    if (before) notes.push(`${formatDelta(ratio.percent, before.percent)} vs yesterday`);
+    if (key === 'prompts' && comparison.median7 !== undefined) {
+      notes.push(
+        `${formatDelta(ratio.percent, comparison.median7)} vs 7-night median ${comparison.median7}%`,
+      );
+    }
+    return field(label, ratio, notes);
+  });
+  return Blocks.Section().fields(...fields);
+}
+
+/** "Nightly run Sun, Mar 8, 2026 · ⚠️ Needs attention": no user text, fits a 150-character header. */
+export function reportTitle(report: CoverageReport, prefix: string): string {
+  return `${prefix} ${runDateLabel(report.runDate)} · ${healthLabel(report.summary.overallHealth)}`;
+}
+
+/** When it was measured, against which thresholds, in which zone. */
+export function reportContext(report: CoverageReport) {
+  const checked = slackDate(new Date(report.generatedAt), report.timezone);
+  const t = report.thresholds;
+  return Blocks.Context().elements(
+    `Checked ${checked} · healthy at ≥ ${t.promptPercent}% prompts and ≥ ${t.orgPercent}% orgs · business day in ${report.timezone}`,
+  );
+}
+
+/** The plain one-line summary used as a message's top-level text (notifications, screen readers). */
+export function summaryText(report: CoverageReport, prefix: string): string {
+  const r = report.ratios;
+  return `${prefix} ${runDateLabel(report.runDate)}: ${healthLabel(report.summary.overallHealth)}. Prompts ${formatRatio(r.prompts)}, orgs ${formatRatio(r.orgs)}, units ${formatRatio(r.units)}.`;
+}
+
+/** "⏳ 120 tasks still pending or running" when the night is not finished, else nothing. */
+export function liveTasksLine(report: CoverageReport): string | undefined {
+  const live = report.tasks.pending + report.tasks.processing;
+  if (live === 0) return undefined;
+  return `⏳ ${live} task${live === 1 ? '' : 's'} still pending or running: the numbers above will change.`;
+}

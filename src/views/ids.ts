@@ -1,0 +1,74 @@
+/**
+ * Every identifier a view hands to Slack and a handler reads back: action_ids, callback_ids,
+ * block_ids and the slash command names. Views and handlers import them from here, so a renamed
+ * id cannot leave a button without its handler.
+ */
+
+/** The slash commands manifest.yml declares; the app registers exactly these (a test checks both). */
+export const COMMANDS = {
+  status: '/sched-status',
+  rerun: '/sched-rerun',
+  history: '/sched-history',
+} as const;
+export type SlashCommand = (typeof COMMANDS)[keyof typeof COMMANDS];
+export const SLASH_COMMANDS: readonly SlashCommand[] = Object.values(COMMANDS);
+
+export const ACTION_IDS = {
+  /** Repair button (danger, with a confirm dialog); value: run_date. */
+  repair: 'repair_missing',
+  /** Rerun-one-org select in a message (static or external); selected option value: org id. */
+  rerunOrgSelect: 'rerun_org_select',
+  /** History button; value: number of days. */
+  openHistory: 'open_history',
+  /** Share an ephemeral status to the channel; value: run_date. */
+  shareStatus: 'share_status',
+  /** "Show all" missing prompts: opens missingPromptsModal; value: encodePageValue(run_date, 0). */
+  showAllMissing: 'show_all_missing',
+  /** Paging inside missingPromptsModal; value: encodePageValue(run_date, page). */
+  missingPagePrev: 'missing_page_prev',
+  missingPageNext: 'missing_page_next',
+  /** History paging; value: encodeHistoryPage(...). */
+  historyOlder: 'history_older',
+  historyNewer: 'history_newer',
+  /** Org typeahead (external select) in the rerun modal. */
+  rerunModalOrg: 'rerun_modal_org',
+  /** Scope radio buttons in the rerun modal; values: RERUN_SCOPES. */
+  rerunModalScope: 'rerun_modal_scope',
+} as const;
+export type ActionId = (typeof ACTION_IDS)[keyof typeof ACTION_IDS];
+
+/**
+ * Actions that repeat within one view carry a suffix to stay unique (Slack rejects duplicate
+ * action_ids); handlers match them with the regular expressions below.
+ */
+export const ACTION_PREFIXES = {
+  /** "Details" button of one night (history, App Home); suffix and value: run_date. */
+  openNight: 'open_night:',
+} as const;
+export const OPEN_NIGHT_ACTION = /^open_night:/;
+
+/** The external selects whose options Slack loads from the options-load URL. */
+export const EXTERNAL_SELECT_ACTIONS: readonly string[] = [
+  ACTION_IDS.rerunOrgSelect,
+  ACTION_IDS.rerunModalOrg,
+];
+
+export const CALLBACK_IDS = {
+  rerunModal: 'rerun_modal',
+  runDetailModal: 'run_detail_modal',
+  missingPromptsModal: 'missing_prompts_modal',
+  homeTab: 'home_tab',
+} as const;
+
+export const BLOCK_IDS = {
+  rerunModalOrg: 'rerun_org',
+  rerunModalScope: 'rerun_scope',
+  reportActions: 'report_actions',
+  statusActions: 'status_actions',
+  historyPaging: 'history_paging',
+  missingPaging: 'missing_paging',
+  repairState: 'repair_state',
+} as const;
+
+export const RERUN_SCOPES = ['missing', 'all'] as const;
+export type RerunScopeValue = (typeof RERUN_SCOPES)[number];

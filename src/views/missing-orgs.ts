@@ -1,0 +1,119 @@
+import { Blocks, type ViewBlockBuilder } from 'slack-block-builder';
+import type { CoverageReport, MissingPrompt } from '../coverage/types.ts';
+import { count, inlineText, packLines, plural } from './format.ts';
+
+/** Missing prompts grouped per org, worst first, and the blocks that show the first few. */
+
+export interface OrgMissing {
+  orgId: string;
+  name: string;
+  /** Prompts no provider answered. */
+  uncovered: number;
+  /** Prompts some but not all entitled providers answered. */
+  partial: number;
+  /** "provider reason" -> missing units, largest first. */
+  causes: [string, number][];
+}
+
+export function missingByOrg(report: CoverageReport): OrgMissing[] {
+  const byOrg = new Map<string, OrgMissing & { causeCounts: Map<string, number> }>();
+  for (const prompt of report.incompletePrompts) {
+    let org = byOrg.get(prompt.org_id);
+    if (!org) {
+      org = {
+        orgId: prompt.org_id,
+        name: prompt.org_name,
+        uncovered: 0,
+        partial: 0,
+        causes: [],
+        causeCounts: new Map(),
+      };
+      byOrg.set(prompt.org_id, org);
+    }
+    if (prompt.uncovered) org.uncovered += 1;
+    else org.partial += 1;
+    for (const m of prompt.missingProviders) {
+      const key = `${m.provider} ${m.reason}`;
+      org.causeCounts.set(key, (org.causeCounts.get(key) ?? 0) + 1);
+    }
+  }
+  return [...byOrg.values()]
+    .map(({ causeCounts, ...org }) => ({
+      ...org,
+      causes: [...causeCounts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])),
+    }))
+    .sort(
+      (a, b) =>
+        b.uncovered + b.partial - (a.uncovered + a.partial) ||
+        b.uncovered - a.uncovered ||
+        a.name.localeCompare(b.name) ||
+        a.orgId.localeCompare(b.orgId),
+    );
+}
+
+const MAX_CAUSES = 3;
+const INLINE_PREVIEW_CHARS = 100;
+/** A night with this few incomplete prompts lists them in messages, under their orgs. */
+export const SMALL_NIGHT_PROMPTS = 15;
+
+/** "• *Acme* — 12 missing, 3 partly covered (perplexity rate_limited 10, openai timeout 2)" */
+export function orgLine(org: OrgMissing): string {
+  const counts = [
+    org.uncovered > 0 ? `${count(org.uncovered)} missing` : '',
+    org.partial > 0 ? `${count(org.partial)} partly covered` : '',
+  ].filter(Boolean);
+  const causes = org.causes.slice(0, MAX_CAUSES).map(([cause, n]) => `${cause} ${count(n)}`);
+  if (org.causes.length > MAX_CAUSES) causes.push('…');
+  return `• *${inlineText(org.name, 200)}*: ${counts.join(', ')} (${causes.join(', ')})`;
+}
+
+export interface MissingOrgBlocks {
+  blocks: ViewBlockBuilder[];
+  /** Orgs left out: the view must then offer the full list ("Show all"). */
+  hidden: number;
+}
+
+/** "◦ What is the best… — perplexity: rate_limited" (a prompt under its org line). */
+export function promptLine(prompt: MissingPrompt, previewChars: number): string {
+  const marker = prompt.uncovered ? '❌' : '◐';
+  const providers = prompt.missingProviders.map((m) => `${m.provider}: ${m.reason}`).join(', ');
+  return `${marker} ${inlineText(prompt.text, previewChars)} — ${providers}`;
+}
+
+export interface MissingOrgOptions {
+  maxOrgs: number;
+  /** A night with at most this many incomplete prompts lists them under their orgs. */
+  inlinePrompts?: number;
+}
+
+/**
+ * The title, the first `maxOrgs` org lines (with their prompts on a small night) and, when some
+ * orgs are left out, a "+N more" line. Nothing missing gives no blocks.
+ */
+export function missingOrgBlocks(report: CoverageReport, options: MissingOrgOptions): MissingOrgBlocks {
+  const orgs = missingByOrg(report);
+  if (orgs.length === 0) return { blocks: [], hidden: 0 };
+  const shown = orgs.slice(0, options.maxOrgs);
+  const hidden = orgs.length - shown.length;
+  const inline = report.incompletePrompts.length <= (options.inlinePrompts ?? 0);
+  const lines = [
+    `*Missing prompts by org*, worst first: ${plural(report.incompletePrompts.length, 'prompt')} not fully covered in ${plural(orgs.length, 'org')}`,
+  ];
+  for (const org of shown) {
+    lines.push(orgLine(org));
+    if (!inline) continue;
+    for (const prompt of report.incompletePrompts) {
+      if (prompt.org_id === org.orgId) lines.push(`      ${promptLine(prompt, INLINE_PREVIEW_CHARS)}`);
+    }
+  }
+  const blocks: MissingOrgBlocks['blocks'] = packLines(lines).map((text) => Blocks.Section({ text }));
+  if (hidden > 0) {
+    const hiddenPrompts = orgs.slice(options.maxOrgs).reduce((sum, o) => sum + o.uncovered + o.partial, 0);
+    blocks.push(
+      Blocks.Context().elements(
+        `+${count(hidden)} more ${hidden === 1 ? 'org' : 'orgs'} (${plural(hiddenPrompts, 'prompt')}): *Show all* lists every prompt.`,
+      ),
+    );
+  }
+  return { blocks, hidden };
+}

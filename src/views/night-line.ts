@@ -1,0 +1,39 @@
+import type { HistoryEntry } from '../scheduler/history.ts';
+import {
+  actorLabel,
+  formatDuration,
+  formatRatio,
+  healthLabel,
+  plural,
+  shortRunDateLabel,
+  slackDate,
+} from './format.ts';
+
+/** One night of history as two mrkdwn lines: health and coverage, then repairs and duration. */
+
+const MAX_ACTORS = 5;
+
+export function nightLines(entry: HistoryEntry, zone: string): string {
+  const day = `*${shortRunDateLabel(entry.runDate)}*`;
+  const first: string[] = [`${healthLabel(entry.health)} · ${day}`];
+  if (entry.promptCoverage && entry.orgCoverage) {
+    const before =
+      entry.scheduled && entry.latest && entry.scheduled.runId !== entry.latest.runId
+        ? `${entry.scheduled.promptCoverage.percent}% → `
+        : '';
+    first.push(
+      `prompts ${before}${formatRatio(entry.promptCoverage)}`,
+      `orgs ${formatRatio(entry.orgCoverage)}`,
+    );
+  }
+  const second: string[] = [];
+  if (entry.repairs.count > 0) {
+    const who = entry.repairs.by.slice(0, MAX_ACTORS).map(actorLabel);
+    if (entry.repairs.by.length > MAX_ACTORS) who.push(`+${entry.repairs.by.length - MAX_ACTORS} more`);
+    second.push(`🔧 ${plural(entry.repairs.count, 'repair')} by ${who.join(', ')}`);
+  }
+  if (entry.durationMs !== null) second.push(`⏱ ${formatDuration(entry.durationMs)}`);
+  if (entry.startedAt) second.push(`started ${slackDate(entry.startedAt, zone)}`);
+  else if (entry.health === null) second.push('nothing ran');
+  return [first.join(' · '), second.join(' · ')].filter(Boolean).join('\n');
+}

@@ -1,0 +1,52 @@
+import { Bits, Elements } from 'slack-block-builder';
+import type { CoverageReport } from '../coverage/types.ts';
+import type { EnqueuePreview } from '../scheduler/enqueue-units.ts';
+import { formatByProvider, plural, truncate } from './format.ts';
+import { ACTION_IDS } from './ids.ts';
+
+/** The Repair button and the confirm dialog that says what it will enqueue before anything is written. */
+
+/** Slack's limit for a confirm dialog's text. */
+export const CONFIRM_TEXT_MAX = 300;
+
+export interface RepairPreviewInput extends EnqueuePreview {
+  /** false before the nightly trigger ran: a repair then enqueues the whole night. */
+  nightlyTriggered?: boolean;
+}
+
+/** "Enqueue 161 units in 12 orgs? openai 41 · perplexity 120" (at most 300 characters). */
+export function repairConfirmText(preview: RepairPreviewInput): string {
+  if (preview.units === 0) {
+    return 'Nothing is missing that is not already queued: a repair would enqueue nothing.';
+  }
+  const warning =
+    preview.nightlyTriggered === false
+      ? '\nThe nightly trigger has not run for this date: this runs the whole night.'
+      : '';
+  const text = `Re-run ${plural(preview.units, 'missing unit')} in ${plural(preview.orgs, 'org')}?\n${formatByProvider(preview.byProvider)}${warning}`;
+  return truncate(text, CONFIRM_TEXT_MAX);
+}
+
+/** The preview a report implies when no fresher one is given: its missing units per provider. */
+export function previewFromReport(report: CoverageReport): EnqueuePreview {
+  const byProvider: Record<string, number> = {};
+  for (const p of report.providers) if (p.missingUnits > 0) byProvider[p.provider] = p.missingUnits;
+  return {
+    units: report.units.missing,
+    orgs: new Set(report.incompletePrompts.map((p) => p.org_id)).size,
+    byProvider,
+  };
+}
+
+export function repairButton(runDate: string, preview: RepairPreviewInput) {
+  return Elements.Button({ text: 'Repair', actionId: ACTION_IDS.repair, value: runDate })
+    .danger()
+    .confirm(
+      Bits.ConfirmationDialog({
+        title: `Repair ${runDate}?`,
+        text: repairConfirmText(preview),
+        confirm: 'Repair',
+        deny: 'Cancel',
+      }).danger(),
+    );
+}

@@ -1,0 +1,31 @@
+import { Blocks } from 'slack-block-builder';
+import type { CoverageReport } from '../coverage/types.ts';
+import { actorLabel, count, formatRatio, plural, progressBar, slackDate } from './format.ts';
+import { BLOCK_IDS } from './ids.ts';
+import type { RepairState } from './types.ts';
+
+/** The repair line of the morning report: who started it, how far it is, and the result. */
+
+export function repairStateText(repair: RepairState, report: CoverageReport): string {
+  const who = actorLabel(repair.userId);
+  const zone = report.timezone;
+  const failed = repair.failed ?? 0;
+  if (repair.finishedAt) {
+    const succeeded = Math.max(0, repair.done - failed);
+    return [
+      `✅ Repair by ${who} finished ${slackDate(repair.finishedAt, zone)}: ${plural(repair.units, 'unit')}, ${count(succeeded)} succeeded, ${count(failed)} failed.`,
+      `Final coverage: prompts ${formatRatio(report.ratios.prompts)}, orgs ${formatRatio(report.ratios.orgs)}, units ${formatRatio(report.ratios.units)}.`,
+    ].join('\n');
+  }
+  const failedNote = failed > 0 ? `, ${count(failed)} failed` : '';
+  return [
+    `🔧 Repair started by ${who}: ${plural(repair.units, 'unit')} (${slackDate(repair.startedAt, zone)})`,
+    `${progressBar(repair.done, repair.units)} ${count(repair.done)}/${count(repair.units)} done${failedNote}`,
+  ].join('\n');
+}
+
+export const repairStateBlock = (repair: RepairState, report: CoverageReport) =>
+  Blocks.Section({ blockId: BLOCK_IDS.repairState, text: repairStateText(repair, report) });
+
+export const isRepairRunning = (repair: RepairState | undefined) =>
+  repair !== undefined && !repair.finishedAt;

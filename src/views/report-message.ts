@@ -1,0 +1,75 @@
+import { Blocks, Message, setIfTruthy } from 'slack-block-builder';
+import type { CoverageReport } from '../coverage/types.ts';
+import {
+  type Comparison,
+  coverageFields,
+  liveTasksLine,
+  reportContext,
+  reportTitle,
+  summaryText,
+} from './coverage-summary.ts';
+import { actorLabel, plain, plural, slackDate } from './format.ts';
+import { BLOCK_IDS } from './ids.ts';
+import { missingOrgBlocks, SMALL_NIGHT_PROMPTS } from './missing-orgs.ts';
+import { overQuotaBlock } from './over-quota.ts';
+import { providerLines } from './provider-lines.ts';
+import { previewFromReport, type RepairPreviewInput, repairButton } from './repair-confirm.ts';
+import { isRepairRunning, repairStateBlock } from './repair-state.ts';
+import { historyButton, rerunOrgSelect, showAllButton } from './report-buttons.ts';
+import type { RepairState } from './types.ts';
+
+/** Orgs listed in the message itself; the rest are one click away in the paged modal. */
+export const REPORT_MAX_ORGS = 10;
+
+export interface ReportMessageInput extends Comparison {
+  report: CoverageReport;
+  repair?: RepairState | undefined;
+  /** What Repair would enqueue now (the confirm dialog); the report's own missing units otherwise. */
+  repairPreview?: RepairPreviewInput | undefined;
+  now: Date;
+}
+
+/** The morning report: posted by the postcheck, edited in place while a repair runs. */
+export function reportMessage(input: ReportMessageInput) {
+  const { report, repair } = input;
+  const missing = missingOrgBlocks(report, { maxOrgs: REPORT_MAX_ORGS, inlinePrompts: SMALL_NIGHT_PROMPTS });
+  const running = isRepairRunning(repair);
+  const canRepair = report.units.missing > 0 && !running;
+  const liveLine = liveTasksLine(report);
+  const updated = repair ? `Updated ${slackDate(input.now, report.timezone)}` : undefined;
+
+  return Message({ text: reportText(input) })
+    .blocks(
+      Blocks.Header({ text: plain(reportTitle(report, 'Nightly run'), 150) }),
+      reportContext(report),
+      coverageFields(report, input),
+      setIfTruthy(repair, repair && repairStateBlock(repair, report)),
+      setIfTruthy(liveLine || updated, Blocks.Context().elements(...[liveLine, updated].filter(isText))),
+      Blocks.Divider(),
+      Blocks.Section({ text: ['*Providers*', ...providerLines(report)].join('\n') }),
+      missing.blocks,
+      overQuotaBlock(report),
+      Blocks.Actions({ blockId: BLOCK_IDS.reportActions }).elements(
+        setIfTruthy(
+          canRepair,
+          repairButton(report.runDate, input.repairPreview ?? previewFromReport(report)),
+        ),
+        rerunOrgSelect(report),
+        historyButton(),
+        setIfTruthy(report.incompletePrompts.length > 0, showAllButton(report.runDate)),
+      ),
+    )
+    .buildToObject();
+}
+
+const isText = (value: string | undefined): value is string => value !== undefined && value !== '';
+
+function reportText(input: ReportMessageInput): string {
+  const base = summaryText(input.report, 'Nightly run');
+  const { repair } = input;
+  if (!repair) return base;
+  const who = actorLabel(repair.userId);
+  return repair.finishedAt
+    ? `${base} Repair by ${who} finished.`
+    : `${base} Repair started by ${who}: ${plural(repair.units, 'unit')}.`;
+}

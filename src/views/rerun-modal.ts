@@ -1,0 +1,106 @@
+import { Bits, Blocks, Elements, Modal, setIfTruthy } from 'slack-block-builder';
+import { inlineText, plural, runDateLabel } from './format.ts';
+import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS, RERUN_SCOPES, type RerunScopeValue } from './ids.ts';
+import { orgOptionText } from './report-buttons.ts';
+import type { OrgChoice } from './types.ts';
+
+/** /sched-rerun without a clear org: pick one with a typeahead, choose the scope, submit. */
+
+const MAX_CANDIDATES = 10;
+export const PRIVATE_METADATA_MAX = 3000;
+
+export interface RerunModalInput {
+  /** Candidates for an ambiguous query, named above the typeahead. */
+  orgs?: OrgChoice[];
+  /** What the user typed, when it matched several orgs. */
+  query?: string;
+  initialOrg?: OrgChoice;
+  scope?: RerunScopeValue;
+  /** The business day the rerun is for (shown, not editable). */
+  runDate?: string;
+  /** Passed through to the submission (channel, response_url…); at most 3,000 characters. */
+  privateMetadata?: string;
+}
+
+const SCOPE_OPTIONS: Record<RerunScopeValue, { text: string; description: string }> = {
+  missing: {
+    text: 'Missing prompts only',
+    description: 'Only the prompt × provider pairs that have no answer yet',
+  },
+  all: { text: 'All prompts', description: 'Every active prompt of the org again, for every provider' },
+};
+
+const scopeOption = (scope: RerunScopeValue) =>
+  Bits.Option({
+    text: SCOPE_OPTIONS[scope].text,
+    description: SCOPE_OPTIONS[scope].description,
+    value: scope,
+  });
+
+export function rerunModal(input: RerunModalInput = {}) {
+  if ((input.privateMetadata?.length ?? 0) > PRIVATE_METADATA_MAX) {
+    throw new Error(`private_metadata is over Slack's ${PRIVATE_METADATA_MAX} characters`);
+  }
+  const orgField = Elements.ExternalSelect({
+    actionId: ACTION_IDS.rerunModalOrg,
+    placeholder: 'Type part of a name or slug',
+    minQueryLength: 1,
+  });
+  if (input.initialOrg) {
+    orgField.initialOption(
+      Bits.Option({ text: orgOptionText(input.initialOrg.name), value: input.initialOrg.id }),
+    );
+  }
+  return Modal({
+    title: 'Rerun an org',
+    submit: 'Rerun',
+    close: 'Cancel',
+    callbackId: CALLBACK_IDS.rerunModal,
+    ...(input.privateMetadata ? { privateMetaData: input.privateMetadata } : {}),
+  })
+    .blocks(
+      setIfTruthy(input.orgs && input.orgs.length > 0, Blocks.Section({ text: candidatesText(input) })),
+      Blocks.Input({ blockId: BLOCK_IDS.rerunModalOrg, label: 'Organization' }).element(orgField),
+      Blocks.Input({ blockId: BLOCK_IDS.rerunModalScope, label: 'What to run' }).element(
+        Elements.RadioButtons({ actionId: ACTION_IDS.rerunModalScope })
+          .options(RERUN_SCOPES.map(scopeOption))
+          .initialOption(scopeOption(input.scope ?? 'missing')),
+      ),
+      Blocks.Context().elements(
+        `${input.runDate ? `Runs for ${runDateLabel(input.runDate)}. ` : ''}Work already queued is never added twice.`,
+      ),
+    )
+    .buildToObject();
+}
+
+function candidatesText(input: RerunModalInput): string {
+  const orgs = input.orgs ?? [];
+  const names = orgs
+    .slice(0, MAX_CANDIDATES)
+    .map((o) => `*${inlineText(o.name, 120)}*${o.slug ? ` (${inlineText(o.slug, 60)})` : ''}`);
+  if (orgs.length > MAX_CANDIDATES) names.push(`+${orgs.length - MAX_CANDIDATES} more`);
+  const asked = input.query ? `“${inlineText(input.query, 80)}” matches` : 'Matching:';
+  return `${asked} ${plural(orgs.length, 'org')}: ${names.join(', ')}. Pick one below.`;
+}
+
+export type RerunSubmission =
+  | { ok: true; orgId: string; scope: RerunScopeValue }
+  | { ok: false; errors: Record<string, string> };
+
+type StateValues = Record<
+  string,
+  Record<string, { selected_option?: { value?: string } | null } | undefined>
+>;
+
+/** Reads the modal's submission; errors are keyed by block_id for `response_action: 'errors'`. */
+export function parseRerunSubmission(values: StateValues): RerunSubmission {
+  const orgId = values[BLOCK_IDS.rerunModalOrg]?.[ACTION_IDS.rerunModalOrg]?.selected_option?.value;
+  const scope =
+    values[BLOCK_IDS.rerunModalScope]?.[ACTION_IDS.rerunModalScope]?.selected_option?.value ?? 'missing';
+  const errors: Record<string, string> = {};
+  if (!orgId) errors[BLOCK_IDS.rerunModalOrg] = 'Pick an org.';
+  if (!(RERUN_SCOPES as readonly string[]).includes(scope))
+    errors[BLOCK_IDS.rerunModalScope] = 'Pick what to run.';
+  if (!orgId || Object.keys(errors).length > 0) return { ok: false, errors };
+  return { ok: true, orgId, scope: scope as RerunScopeValue };
+}

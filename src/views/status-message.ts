@@ -1,0 +1,76 @@
+import { Blocks, Message, setIfTruthy } from 'slack-block-builder';
+import type { CoverageReport } from '../coverage/types.ts';
+import {
+  coverageFields,
+  liveTasksLine,
+  reportContext,
+  reportTitle,
+  summaryText,
+} from './coverage-summary.ts';
+import { plain } from './format.ts';
+import { BLOCK_IDS } from './ids.ts';
+import { missingOrgBlocks, SMALL_NIGHT_PROMPTS } from './missing-orgs.ts';
+import { progressBlocks } from './progress-blocks.ts';
+import { failingProviderLines, providerCheckLines } from './provider-lines.ts';
+import { previewFromReport, type RepairPreviewInput, repairButton } from './repair-confirm.ts';
+import { historyButton, rerunOrgSelect, shareButton, showAllButton } from './report-buttons.ts';
+import type { NightProgress, ProviderCheck } from './types.ts';
+
+export const STATUS_MAX_ORGS = 10;
+
+export interface StatusMessageInput {
+  report: CoverageReport;
+  /** The night's tasks while they run. */
+  progress?: NightProgress | undefined;
+  /** Results of "Verify all providers are accessible". */
+  providerChecks?: ProviderCheck[] | undefined;
+  repairPreview?: RepairPreviewInput | undefined;
+  now: Date;
+}
+
+/** /sched-status: the answer only the asker sees, with a button to share it. */
+export function statusMessage(input: StatusMessageInput) {
+  const { report } = input;
+  const missing = missingOrgBlocks(report, { maxOrgs: STATUS_MAX_ORGS, inlinePrompts: SMALL_NIGHT_PROMPTS });
+  const liveLine = liveTasksLine(report);
+  const failing = failingProviderLines(report);
+  const providerText = [
+    failing.length > 0
+      ? '*Providers needing a look*'
+      : '*Providers*: every enabled provider answered everything.',
+    ...failing,
+  ];
+  const checks = input.providerChecks;
+
+  return Message({ text: summaryText(report, 'Status of') })
+    .blocks(
+      Blocks.Header({ text: plain(reportTitle(report, 'Status'), 150) }),
+      reportContext(report),
+      coverageFields(report),
+      setIfTruthy(
+        input.progress,
+        input.progress && progressBlocks(input.progress, input.now, report.timezone),
+      ),
+      setIfTruthy(!input.progress && liveLine, Blocks.Context().elements(liveLine ?? '')),
+      Blocks.Divider(),
+      Blocks.Section({ text: providerText.join('\n') }),
+      setIfTruthy(
+        checks && checks.length > 0,
+        Blocks.Section({
+          text: ['*Verify all providers are accessible*', ...providerCheckLines(checks ?? [])].join('\n'),
+        }),
+      ),
+      missing.blocks,
+      Blocks.Actions({ blockId: BLOCK_IDS.statusActions }).elements(
+        setIfTruthy(
+          report.units.missing > 0,
+          repairButton(report.runDate, input.repairPreview ?? previewFromReport(report)),
+        ),
+        rerunOrgSelect(report),
+        historyButton(),
+        shareButton(report.runDate),
+        setIfTruthy(report.incompletePrompts.length > 0, showAllButton(report.runDate)),
+      ),
+    )
+    .buildToObject();
+}

@@ -1,0 +1,270 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryOne, queryRows } from '../../src/db/client.ts';
+import { stableUuid } from '../../src/db/seed-demo.ts';
+import { addDays, runDateOf } from '../../src/scheduler/business-day.ts';
+import { postOrUpdateReport } from '../../src/slack/report-poster.ts';
+import { encodeRerunMetadata } from '../../src/slack/rerun-metadata.ts';
+import {
+  type ActionContainer,
+  buildAppHomeOpened,
+  buildBlockAction,
+  buildOptionsRequest,
+  buildViewSubmission,
+} from '../../src/slack/sign-request.ts';
+import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS } from '../../src/views/ids.ts';
+import { encodePageValue } from '../../src/views/values.ts';
+import { backends, type TestDatabase } from '../support/db.ts';
+import {
+  ADMIN,
+  FAILED_ORG,
+  nightWithFailures,
+  OUTSIDER,
+  REPORT_CHANNEL,
+  type SlackHarness,
+  startSlackHarness,
+} from '../support/fake-slack.ts';
+import { actionIds, messageText, until } from '../support/slack-payloads.ts';
+
+/** Every button, select, options request, modal submission and App Home, end to end. */
+
+const OPS_CHANNEL = 'C0OPS';
+const ACME_ID = stableUuid(`org:${FAILED_ORG}`);
+
+type View = { id?: string; callback_id?: string; blocks?: unknown[] };
+
+describe.each(backends())('buttons, modals and App Home on $name', (backend) => {
+  let database: TestDatabase;
+  let h: SlackHarness;
+  let runDate: string;
+  let n = 0;
+
+  /** Clicks and returns what was posted to the click's response_url, or the Web API call asked for. */
+  async function click(
+    actionId: string,
+    value: string | undefined,
+    options: {
+      userId?: string;
+      container?: ActionContainer;
+      action?: Record<string, unknown>;
+      wait?: string;
+    } = {},
+  ) {
+    const responseId = `click${++n}`;
+    const before = h.api.calls.length;
+    const res = await h.send(
+      buildBlockAction({
+        actionId,
+        ...(value === undefined ? {} : { value }),
+        userId: options.userId ?? ADMIN,
+        responseUrl: h.api.responseUrl(responseId),
+        container: options.container ?? { channelId: OPS_CHANNEL, messageTs: '1.000001', isEphemeral: true },
+        ...(options.action ? { action: options.action } : {}),
+      }),
+    );
+    expect(res.status).toBe(200);
+    return h.api.waitFor((c) =>
+      options.wait ? c.method === options.wait && c.seq > before : c.responseId === responseId,
+    );
+  }
+
+  beforeAll(async () => {
+    database = await backend.create();
+    h = await startSlackHarness(database.db);
+    runDate = runDateOf(h.deps.clock(), h.deps.config.timezone);
+    const { report } = await nightWithFailures(h.deps, runDate);
+    await postOrUpdateReport(h.slack.deps, h.slack.app.client, { runDate, report });
+    // Fifteen earlier nights with a recorded postcheck, so history has more than one page.
+    for (let i = 1; i <= 15; i++) {
+      const day = addDays(runDate, -i);
+      await database.db.execute(sql`
+        insert into scheduler_runs (function_name, run_key, status, started_at, completed_at, triggered_by, result)
+        values ('scheduler-postcheck', ${day}, 'completed', now(), now(), 'scheduler',
+                ${JSON.stringify({ ...report, runDate: day })}::jsonb)`);
+    }
+  });
+  afterAll(async () => {
+    await h?.stop();
+    await database?.close();
+  });
+
+  it('pages history with Older and Newer in the same message', async () => {
+    const first = await click(ACTION_IDS.openHistory, '30');
+    expect(messageText(first.body)).toContain('Nights 1–10 of the last 30 days');
+    const older = (first.body.blocks as unknown[]).length && findValue(first.body, ACTION_IDS.historyOlder);
+    const page2 = await click(ACTION_IDS.historyOlder, String(older));
+    expect(page2.body.replace_original).toBe(true);
+    expect(messageText(page2.body)).toContain('Nights 11–16');
+    const page1 = await click(
+      ACTION_IDS.historyNewer,
+      String(findValue(page2.body, ACTION_IDS.historyNewer)),
+    );
+    expect(messageText(page1.body)).toContain('Nights 1–10');
+    const stale = await click(ACTION_IDS.historyOlder, 'not|a|page');
+    expect(messageText(stale.body)).toContain('out of date');
+  });
+
+  it("opens a night's full postcheck in a modal, and says so when none was recorded", async () => {
+    const night = addDays(runDate, -3);
+    const open = await click(`open_night:${night}`, night, { wait: 'views.open' });
+    const view = open.body.view as View;
+    expect(view.callback_id).toBe(CALLBACK_IDS.runDetailModal);
+    expect(messageText(view)).toContain(`Night ${night}`);
+    const none = await click('open_night:2001-01-01', '2001-01-01');
+    expect(messageText(none.body)).toContain('No postcheck was recorded for 2001-01-01');
+  });
+
+  it('tells the clicker in one sentence when Slack refuses the modal', async () => {
+    h.api.failNext('views.open', { error: 'expired_trigger_id' });
+    const night = addDays(runDate, -2);
+    const failed = await click(`open_night:${night}`, night);
+    expect(messageText(failed.body)).toContain('Something went wrong on my side');
+  });
+
+  it('shows every missing prompt in a paged modal', async () => {
+    const open = await click(ACTION_IDS.showAllMissing, encodePageValue({ runDate, page: 0 }), {
+      wait: 'views.open',
+    });
+    const view = open.body.view as View;
+    expect(view.callback_id).toBe(CALLBACK_IDS.missingPromptsModal);
+    expect(messageText(view)).toContain('Showing 1–42 of 42 prompts');
+    const opened = open.response.view as View;
+    const paged = await click(ACTION_IDS.missingPageNext, encodePageValue({ runDate, page: 1 }), {
+      container: { channelId: OPS_CHANNEL, view: { id: String(opened.id), type: 'modal' } },
+      wait: 'views.update',
+    });
+    expect(paged.body.view_id).toBe(opened.id);
+  });
+
+  it('shares a status to the channel and records it, falling back to response_url where the bot may not post', async () => {
+    const shared = await click(ACTION_IDS.shareStatus, runDate, { wait: 'chat.postMessage' });
+    expect(shared.body.channel).toBe(OPS_CHANNEL);
+    const recorded = () =>
+      queryRows<{ channel: string; ts: string }>(
+        database.db,
+        sql`select channel, ts from slack_reports where run_date = ${runDate}::date and channel = ${OPS_CHANNEL}`,
+      );
+    // The row is written right after Slack answers the post.
+    await until(async () => (await recorded()).length === 1);
+    expect((await recorded())[0]?.ts).toBe(shared.response.ts);
+
+    h.api.failNext('chat.postMessage', { error: 'not_in_channel' });
+    const fallback = await click(ACTION_IDS.shareStatus, runDate);
+    expect(fallback.body.response_type).toBe('in_channel');
+    expect(messageText(fallback.body)).toContain('Nightly run');
+  });
+
+  it('opens the rerun modal for an org picked in the report, for admins only', async () => {
+    const action = {
+      type: 'static_select',
+      selected_option: { text: { type: 'plain_text', text: 'Acme' }, value: ACME_ID },
+    };
+    const denied = await click(ACTION_IDS.rerunOrgSelect, undefined, { userId: OUTSIDER, action });
+    expect(messageText(denied.body)).toContain('may rerun an org');
+    const open = await click(ACTION_IDS.rerunOrgSelect, undefined, { action, wait: 'views.open' });
+    expect(JSON.stringify(open.body.view)).toContain(ACME_ID);
+  });
+
+  it('answers the org typeahead with at most 100 matching options, whatever is typed', async () => {
+    const ask = (value: string) =>
+      h.send(
+        buildOptionsRequest({
+          actionId: ACTION_IDS.rerunModalOrg,
+          value,
+          userId: ADMIN,
+          view: { id: 'V1', callback_id: CALLBACK_IDS.rerunModal },
+        }),
+      );
+    const acme = (await ask('acm')).json as { options: { value: string; text: { text: string } }[] };
+    expect(acme.options.map((o) => o.value)).toEqual([ACME_ID]);
+    const all = (await ask('')).json as { options: unknown[] };
+    expect(all.options).toHaveLength(6);
+    for (const odd of ['x'.repeat(5_000), `'; drop table organizations; --`]) {
+      const res = await ask(odd);
+      expect(res.status).toBe(200);
+      expect((res.json as { options: unknown[] }).options.length).toBeLessThanOrEqual(100);
+    }
+    const message = await h.send(
+      buildOptionsRequest({ actionId: ACTION_IDS.rerunOrgSelect, value: 'fjord', userId: ADMIN }),
+    );
+    expect(JSON.stringify(message.json)).toContain('Fjord Software');
+  });
+
+  it('reruns from the modal submission, and keeps the modal open with errors for bad input', async () => {
+    const values = (orgId?: string) => ({
+      [BLOCK_IDS.rerunModalOrg]: {
+        [ACTION_IDS.rerunModalOrg]: {
+          type: 'external_select',
+          selected_option: orgId ? { value: orgId } : null,
+        },
+      },
+      [BLOCK_IDS.rerunModalScope]: {
+        [ACTION_IDS.rerunModalScope]: { type: 'radio_buttons', selected_option: { value: 'all' } },
+      },
+    });
+    const submit = (orgId: string | undefined, userId: string, responseUrl?: string) =>
+      h.send(
+        buildViewSubmission({
+          callbackId: CALLBACK_IDS.rerunModal,
+          userId,
+          values: values(orgId),
+          privateMetadata: encodeRerunMetadata({ runDate, channelId: OPS_CHANNEL, responseUrl }),
+        }),
+      );
+
+    const empty = await submit(undefined, ADMIN);
+    expect(empty.json).toEqual({
+      response_action: 'errors',
+      errors: { [BLOCK_IDS.rerunModalOrg]: 'Pick an org.' },
+    });
+    const outsider = await submit(ACME_ID, OUTSIDER);
+    expect(JSON.stringify(outsider.json)).toContain('Only the admins');
+
+    const ok = await submit(ACME_ID, ADMIN, h.api.responseUrl('modal'));
+    expect(ok.status).toBe(200);
+    expect(ok.text).toBe('');
+    const result = await h.api.waitFor((c) => c.responseId === 'modal');
+    expect(messageText(result.body)).toContain('Rerun of *Acme Analytics*');
+    expect(messageText(result.body)).toContain('all prompts');
+
+    const dm = await submit(stableUuid('org:birch-labs'), ADMIN);
+    expect(dm.status).toBe(200);
+    const direct = await h.api.waitFor((c) => c.method === 'chat.postMessage' && c.body.channel === ADMIN);
+    expect(messageText(direct.body)).toContain('Birch Labs');
+  });
+
+  it('publishes App Home with today and the nights before', async () => {
+    const res = await h.send(buildAppHomeOpened(ADMIN));
+    expect(res.status).toBe(200);
+    const publish = await h.api.waitFor((c) => c.method === 'views.publish');
+    expect(publish.body.user_id).toBe(ADMIN);
+    const text = messageText(publish.body.view);
+    expect(text).toContain('*Today*');
+    expect(text).toContain('Last 14 nights');
+    expect(actionIds(publish.body.view)).toContain(`open_night:${addDays(runDate, -1)}`);
+  });
+
+  it('repairs from an ephemeral status: the report in the channel is edited and the clicker told', async () => {
+    const reportTs = String(
+      (
+        await queryOne<{ ts: string }>(
+          database.db,
+          sql`select ts from slack_reports where run_date = ${runDate}::date and channel = ${REPORT_CHANNEL}`,
+        )
+      )?.ts,
+    );
+    const told = await click(ACTION_IDS.repair, runDate);
+    expect(messageText(told.body)).toContain(`Repair started by <@${ADMIN}>`);
+    const edit = await h.api.waitFor((c) => c.method === 'chat.update' && c.body.ts === reportTs);
+    expect(messageText(edit.body)).toContain('Repair started by');
+    const bad = await click(ACTION_IDS.repair, '2026-02-30');
+    expect(messageText(bad.body)).toContain('no valid date');
+  });
+});
+
+/** The value of the button with this action id in a message. */
+function findValue(message: unknown, actionId: string): string | undefined {
+  const json = JSON.stringify(message);
+  const match = new RegExp(`"action_id":"${actionId}","value":"([^"]*)"`).exec(json);
+  return match?.[1];
+}

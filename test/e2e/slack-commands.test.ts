@@ -1,0 +1,199 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryOne } from '../../src/db/client.ts';
+import { addDays, runDateOf } from '../../src/scheduler/business-day.ts';
+import type { WebApiCall } from '../../src/slack/local-web-api.ts';
+import { buildCommand } from '../../src/slack/sign-request.ts';
+import { ACTION_IDS, CALLBACK_IDS } from '../../src/views/ids.ts';
+import { backends, type TestDatabase } from '../support/db.ts';
+import {
+  ADMIN,
+  nightWithFailures,
+  OUTSIDER,
+  type SlackHarness,
+  startSlackHarness,
+} from '../support/fake-slack.ts';
+import { actionIds, messageText } from '../support/slack-payloads.ts';
+
+/**
+ * Every slash command end to end: signed requests over HTTP to the running app, answers read
+ * from the Web API stand-in. Each command acks before its answer is delivered, and every bad
+ * argument (empty, 5,000 characters, quotes and SQL, unknown org, a date that does not exist)
+ * gets one clear sentence.
+ */
+
+const LONG = 'x'.repeat(5_000);
+const SQL_TEXT = `Robert'); DROP TABLE organizations; -- "quoted" \\ %_`;
+
+describe.each(backends())('slash commands on $name', (backend) => {
+  let database: TestDatabase;
+  let h: SlackHarness;
+  let runDate: string;
+  let seq = 0;
+
+  /** Sends a command and returns the answer posted to its response_url. */
+  async function command(name: string, text: string, userId = ADMIN): Promise<WebApiCall> {
+    const responseId = `cmd${++seq}`;
+    const request = buildCommand({ command: name, text, userId, responseUrl: h.api.responseUrl(responseId) });
+    const res = await h.send(request);
+    expect(res.status).toBe(200);
+    return h.api.waitFor((c) => c.responseId === responseId);
+  }
+
+  /**
+   * The ack must not wait for the answer: with every response_url post held open, the HTTP ack
+   * still arrives (a handler that answered before acking would time out into Bolt's 404).
+   */
+  async function ackedBeforeAnswer(name: string, text: string): Promise<WebApiCall> {
+    const responseId = `held${++seq}`;
+    const release = h.api.holdResponses();
+    try {
+      const res = await h.send(
+        buildCommand({ command: name, text, userId: ADMIN, responseUrl: h.api.responseUrl(responseId) }),
+      );
+      expect(res.status).toBe(200);
+      return await h.api.waitFor((c) => c.responseId === responseId);
+    } finally {
+      release();
+    }
+  }
+
+  const orgCount = async () =>
+    (await queryOne<{ n: number }>(database.db, sql`select count(*)::int as n from organizations`))?.n;
+  const rerunTasks = async () =>
+    (
+      await queryOne<{ n: number }>(
+        database.db,
+        sql`select count(*)::int as n from batch_tasks t join batch_jobs j on j.id = t.batch_job_id
+            where j.source = 'rerun'`,
+      )
+    )?.n;
+
+  beforeAll(async () => {
+    database = await backend.create();
+    h = await startSlackHarness(database.db);
+    runDate = runDateOf(h.deps.clock(), h.deps.config.timezone);
+    await nightWithFailures(h.deps, runDate);
+  });
+  afterAll(async () => {
+    await h?.stop();
+    await database?.close();
+  });
+
+  describe('/sched-status', () => {
+    it("acks first, then shows today's health, coverage, missing prompts per org and the buttons", async () => {
+      const answer = await ackedBeforeAnswer('/sched-status', '');
+      expect(answer.body.response_type).toBe('ephemeral');
+      const text = messageText(answer.body);
+      expect(text).toContain('Needs attention');
+      expect(text).toContain('51/118');
+      expect(text).toContain('Acme Analytics');
+      expect(text).toMatch(/perplexity.*rate_limited/);
+      expect(actionIds(answer.body)).toEqual(
+        expect.arrayContaining([ACTION_IDS.repair, ACTION_IDS.shareStatus, ACTION_IDS.openHistory]),
+      );
+    });
+
+    it('shows one org, forgiving case and a typo', async () => {
+      const answer = await command('/sched-status', 'ACME analitics');
+      const text = messageText(answer.body);
+      expect(text).toContain('Organization: *Acme Analytics*');
+      expect(text).toContain('0/25');
+    });
+
+    it.each([
+      ['a date that does not exist', '2026-02-30', '“2026-02-30” is not a date'],
+      ['a date not reached yet', '2999-01-01', 'has not happened yet'],
+      ['5,000 characters', LONG, '5000 characters long'],
+      ['quotes and SQL', SQL_TEXT, 'No org matches'],
+      ['an unknown org', 'zzqqxxyy', 'No org matches “zzqqxxyy”. Closest:'],
+    ])('answers %s with one sentence', async (_, text, expected) => {
+      const answer = await command('/sched-status', text);
+      expect(answer.body.response_type).toBe('ephemeral');
+      expect(answer.body.blocks).toHaveLength(1);
+      expect(messageText(answer.body)).toContain(expected);
+      expect(await orgCount()).toBe(6);
+    });
+
+    it('says so for a past day on which nothing ran', async () => {
+      const answer = await command('/sched-status', addDays(runDate, -30));
+      expect(messageText(answer.body)).toContain('Nothing ran on');
+    });
+  });
+
+  describe('/sched-rerun', () => {
+    it('refuses a non-admin and enqueues nothing', async () => {
+      const answer = await command('/sched-rerun', 'acme-analytics', OUTSIDER);
+      expect(messageText(answer.body)).toContain(`Only <@${ADMIN}>`);
+      expect(await rerunTasks()).toBe(0);
+    });
+
+    it('acks first, then reruns the missing prompts of the org it finds, once', async () => {
+      const answer = await ackedBeforeAnswer('/sched-rerun', 'Acme Analytics');
+      expect(messageText(answer.body)).toContain(`Rerun of *Acme Analytics*`);
+      expect(messageText(answer.body)).toContain('50 units');
+      expect(await rerunTasks()).toBe(50);
+      const again = await command('/sched-rerun', 'acme-analytics');
+      expect(messageText(again.body)).toContain('Nothing to rerun');
+      expect(await rerunTasks()).toBe(50);
+    });
+
+    it('opens the modal without an argument, and with an ambiguous one lists the candidates', async () => {
+      const before = h.api.callsTo('views.open').length;
+      await h.send(
+        buildCommand({ command: '/sched-rerun', text: '', userId: ADMIN, responseUrl: h.api.responseUrl() }),
+      );
+      const empty = await h.api.waitFor(
+        (c) => c.method === 'views.open' && h.api.callsTo('views.open').length > before,
+      );
+      expect((empty.body.view as { callback_id?: string }).callback_id).toBe(CALLBACK_IDS.rerunModal);
+      expect(empty.body.trigger_id).toBeTruthy();
+
+      await h.send(
+        buildCommand({ command: '/sched-rerun', text: 'o', userId: ADMIN, responseUrl: h.api.responseUrl() }),
+      );
+      const ambiguous = await h.api.waitFor(
+        (c) => c.method === 'views.open' && messageText(c.body).includes('“o” matches'),
+      );
+      expect(messageText(ambiguous.body)).toContain('Cobalt Health');
+    });
+
+    it.each([
+      ['5,000 characters', LONG, 'longer than any org name'],
+      ['quotes and SQL', SQL_TEXT, 'No org matches'],
+      ['an unknown org', 'zzqqxxyy', 'Closest:'],
+    ])('answers %s with one sentence', async (_, text, expected) => {
+      const answer = await command('/sched-rerun', text);
+      expect(answer.body.blocks).toHaveLength(1);
+      expect(messageText(answer.body)).toContain(expected);
+      expect(await orgCount()).toBe(6);
+    });
+
+    it('tells the user in one sentence when Slack refuses to open the modal', async () => {
+      h.api.failNext('views.open', { error: 'expired_trigger_id' });
+      const answer = await command('/sched-rerun', '');
+      expect(messageText(answer.body)).toContain('Something went wrong on my side');
+    });
+  });
+
+  describe('/sched-history', () => {
+    it('acks first, then lists the nights with paging', async () => {
+      const answer = await ackedBeforeAnswer('/sched-history', '');
+      const text = messageText(answer.body);
+      expect(text).toContain('Nightly history');
+      expect(actionIds(answer.body)).toContain(`open_night:${runDate}`);
+    });
+
+    it.each([
+      ['nonsense', 'abc', 'is not a number of days'],
+      ['zero', '0', 'from 1 to'],
+      ['5,000 characters', LONG, 'is not a number of days'],
+      ['quotes and SQL', SQL_TEXT, 'is not a number of days'],
+      ['too many days', '100000', 'from 1 to'],
+    ])('answers %s with one sentence', async (_, text, expected) => {
+      const answer = await command('/sched-history', text);
+      expect(answer.body.blocks).toHaveLength(1);
+      expect(messageText(answer.body)).toContain(expected);
+    });
+  });
+});

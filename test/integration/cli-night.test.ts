@@ -1,0 +1,106 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sched } from '../support/cli.ts';
+import { backends, type TestDatabase } from '../support/db.ts';
+
+/** The night's CLI (trigger, reconcile, rerun, manual-run, postcheck --repair, status) end to end. */
+describe.each(backends())('sched night commands on $name', (backend) => {
+  let env: Record<string, string | undefined>;
+  let database: TestDatabase | undefined;
+  let dir: string | undefined;
+  // A past business day, so no command refuses it as the future whatever the machine's date.
+  const date = '2025-06-02';
+
+  beforeAll(async () => {
+    if (backend.name === 'postgres') {
+      database = await backend.create();
+      env = { DATABASE_URL: database.url, SIMULATED_PROFILE: 'ideal', USER: 'ops' };
+    } else {
+      dir = mkdtempSync(join(tmpdir(), 'sched-night-'));
+      env = { PGLITE_DIR: dir, SIMULATED_PROFILE: 'ideal', USER: 'ops' };
+    }
+    expect((await sched(['seed', '--demo'], env)).code).toBe(0);
+  }, 180_000);
+  afterAll(async () => {
+    await database?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('trigger enqueues the night once; the second says who already did it and creates nothing', async () => {
+    const first = await sched(['trigger', '--date', date], env);
+    expect(first).toMatchObject({ code: 0, stderr: '' });
+    expect(first.stdout).toMatch(/^Triggered 2025-06-02: enqueued 600 tasks for 18 orgs \(anthropic 120, /);
+    const second = await sched(['trigger', '--date', date, '--json'], env);
+    expect(second.code).toBe(0);
+    expect(JSON.parse(second.stdout)).toMatchObject({
+      status: 'already_triggered',
+      runDate: date,
+      triggeredBy: 'cli:ops',
+      runStatus: 'completed',
+    });
+    const text = await sched(['trigger', '--date', date], env);
+    expect(text.stdout).toMatch(
+      /^2025-06-02 was already triggered at \d{4}-\d\d-\d\d \d\d:\d\d \S+ by cli:ops \(completed\); nothing created/,
+    );
+  }, 180_000);
+
+  it('status shows live progress while tasks are queued', async () => {
+    const status = await sched(['status', '--date', date], env);
+    expect(status.stdout).toMatch(
+      /Progress: 0\/600 done \(0%\), 0 running, 600 pending; 0\.0\/min, not started yet/,
+    );
+    expect(status.stdout).toMatch(/orgs with work left:/);
+    const json = JSON.parse((await sched(['status', '--date', date, '--json'], env)).stdout);
+    expect(json.progress).toMatchObject({ total: 600, live: 600, done: 0 });
+  }, 180_000);
+
+  it('rerun: usage without an org, a clear sentence for an unknown or ambiguous one', async () => {
+    const missing = await sched(['rerun'], env);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/usage: sched rerun <org/);
+    const unknown = await sched(['rerun', 'Pinoeer', 'Capitol', 'Group', '--date', date], env);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(
+      /No organization matches "Pinoeer Capitol Group"\. Closest: Pioneer Capital/,
+    );
+    const ambiguous = await sched(['rerun', 'acme', '--date', date], env);
+    expect(ambiguous.code).toBe(1);
+    expect(ambiguous.stderr).toMatch(
+      /matches several organizations: Acme Analytics \(acme-analytics\), Acme Logistics/,
+    );
+  }, 180_000);
+
+  it('rerun, manual-run and reconcile report what they did; nothing is enqueued twice', async () => {
+    const rerun = await sched(['rerun', 'Birch', 'Labz', '--all', '--date', date], env);
+    expect(rerun.code).toBe(0);
+    expect(rerun.stdout).toMatch(
+      /Rerun of Birch Labs \(birch-labs\) for 2025-06-02, every prompt: nothing to enqueue/,
+    );
+    const pastDue = await sched(['rerun', 'ember-foods', '--date', date, '--json'], env);
+    expect(JSON.parse(pastDue.stdout)).toMatchObject({
+      tasks: 0,
+      notEligible: expect.stringMatching(/past_due/),
+    });
+    const manual = await sched(['manual-run', '--date', date], env);
+    expect(manual.stdout).toBe('Manual run for 2025-06-02: enqueued no task.\n');
+    const reconcile = await sched(['reconcile', '--json'], env);
+    expect(JSON.parse(reconcile.stdout)).toMatchObject({ requeued: 0, failed: 0, jobsCompleted: 0 });
+    expect((await sched(['reconcile'], env)).stdout).toBe('Reconciled: nothing to change.\n');
+  }, 180_000);
+
+  it('postcheck --repair says what it enqueued', async () => {
+    const result = await sched(['postcheck', '--date', date, '--repair'], env);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(
+      /Repair: nothing to enqueue \(every missing unit already has a queued or running task\)/,
+    );
+    const other = await sched(['postcheck', '--date', '2025-06-01', '--repair', '--json'], env);
+    expect(JSON.parse(other.stdout).repair).toMatchObject({ tasks: 600, orgs: 18, source: 'repair' });
+    const text = await sched(['postcheck', '--date', '2025-05-31', '--repair'], env);
+    expect(text.stdout).toMatch(
+      /Repair: enqueued 600 tasks for 18 orgs \(anthropic 120, gemini 120, openai 180, perplexity 180\)/,
+    );
+  }, 180_000);
+});

@@ -1,0 +1,118 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Deps } from '../../src/context.ts';
+import { queryOne, queryRows } from '../../src/db/client.ts';
+import { seedDemo } from '../../src/db/seed-demo.ts';
+import { PROVIDER_NAMES } from '../../src/providers/types.ts';
+import { reconcile } from '../../src/scheduler/reconciler.ts';
+import { sharedBackends, type TestDatabase, truncateAll } from '../support/db.ts';
+import { seedSmallDemo } from '../support/scheduler-deps.ts';
+import { spawnWorker } from '../support/spawn-worker.ts';
+import {
+  duplicateSuccesses,
+  HIGH_LIMITS,
+  inexactJobs,
+  maxCallsPerMinute,
+  syncTestProviders,
+  triggerToday,
+  waitUntil,
+  workerDeps,
+} from '../support/worker-fixtures.ts';
+
+/** Worker processes on one PostgreSQL: only where several processes can share a database. */
+describe.each(sharedBackends())('worker processes on $name', (backend) => {
+  let database: TestDatabase;
+  let deps: Deps;
+  let url: string;
+  beforeAll(async () => {
+    database = await backend.create();
+    url = database.url ?? '';
+  });
+  afterAll(() => database.close());
+  beforeEach(async () => {
+    await truncateAll(database);
+    deps = workerDeps(database.db);
+  });
+
+  const count = async (where: ReturnType<typeof sql>) =>
+    (
+      await queryOne<{ n: number }>(
+        database.db,
+        sql`select count(*)::int as n from batch_tasks where ${where}`,
+      )
+    )?.n ?? 0;
+
+  it('loses and duplicates nothing when one of two workers is killed mid-run', async () => {
+    await seedDemo(database.db, { orgs: 16 });
+    await syncTestProviders(deps);
+    const runDate = await triggerToday(deps);
+    const total = await count(sql`true`);
+    expect(total).toBeGreaterThan(250);
+
+    const env = { DATABASE_URL: url, SIMULATED_PROFILE: 'demo', WORKER_CONCURRENCY: '8', ...HIGH_LIMITS };
+    const doomed = spawnWorker(['--drain'], env);
+    const survivor = spawnWorker(['--drain'], env);
+    await waitUntil(async () => (await count(sql`status = 'completed'`)) >= total / 4, 120_000);
+    doomed.child.kill('SIGKILL');
+    const killed = await doomed.exited;
+    expect(killed.signal).toBe('SIGKILL');
+
+    // What the dead worker held stays processing until its lease runs out; run that out now.
+    const held = await count(sql`status = 'processing' and locked_by like ${`%:${doomed.pid}:%`}`);
+    expect(held).toBeGreaterThan(0);
+    await database.db.execute(
+      sql`update batch_tasks set lease_expires_at = now() - interval '1 second'
+          where status = 'processing' and locked_by like ${`%:${doomed.pid}:%`}`,
+    );
+    const reconciled = await reconcile(database.db, new Date());
+    expect(reconciled.requeued + reconciled.failed).toBe(held);
+
+    const finished = await survivor.exited;
+    expect(finished.code).toBe(0);
+    expect(finished.stdout).toMatch(/claimed \d+, succeeded \d+, failed \d+, retried \d+/);
+
+    const states = await queryRows<{ status: string; n: number }>(
+      database.db,
+      sql`select status, count(*)::int as n from batch_tasks where run_date = ${runDate}::date group by status`,
+    );
+    expect(states.map((s) => s.status).sort()).toEqual(
+      states.some((s) => s.status === 'failed') ? ['completed', 'failed'] : ['completed'],
+    );
+    expect(states.reduce((sum, s) => sum + s.n, 0)).toBe(total);
+    expect(await duplicateSuccesses(database.db)).toEqual([]);
+    expect(await inexactJobs(database.db)).toEqual([]);
+    // Every completed task has exactly its one success response, every failed one its error row
+    // (or none, when the reconciler failed it for a dead worker).
+    const orphans = await queryRows(
+      database.db,
+      sql`select t.id from batch_tasks t
+          where t.status = 'completed'
+            and not exists (select 1 from prompt_provider_responses r where r.batch_task_id = t.id and r.status = 'success')`,
+    );
+    expect(orphans).toEqual([]);
+  });
+
+  it('keeps each provider within its rpm across two processes, and both exit 0 on SIGTERM', async () => {
+    await seedSmallDemo(database.db);
+    await triggerToday(deps);
+    const rpm = 6;
+    const env: Record<string, string> = { DATABASE_URL: url, SIMULATED_PROFILE: 'ideal', ...HIGH_LIMITS };
+    for (const name of PROVIDER_NAMES) env[`${name.toUpperCase()}_RPM`] = String(rpm);
+    const workers = [spawnWorker([], env), spawnWorker([], env)];
+    const started = async () =>
+      (await queryOne<{ n: number }>(database.db, sql`select count(*)::int as n from provider_calls`))?.n ??
+      0;
+    await waitUntil(async () => (await started()) >= rpm * PROVIDER_NAMES.length, 60_000);
+    // Both keep polling with the minute's budget spent; then they are asked to stop.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    for (const w of workers) w.child.kill('SIGTERM');
+    const exits = await Promise.all(workers.map((w) => w.exited));
+    for (const exit of exits) {
+      expect(exit.code).toBe(0);
+      expect(exit.stdout).toMatch(/^worker .*: claimed \d+/m);
+    }
+    for (const name of PROVIDER_NAMES) expect(await maxCallsPerMinute(database.db, name)).toBe(rpm);
+    expect(await count(sql`status = 'processing'`)).toBe(0);
+    expect(await count(sql`status = 'completed'`)).toBe(rpm * PROVIDER_NAMES.length);
+  });
+});

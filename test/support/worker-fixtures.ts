@@ -1,0 +1,128 @@
+import { sql } from 'drizzle-orm';
+import { loadConfig, type SimulatedProfile } from '../../src/config.ts';
+import { type Deps, systemClock } from '../../src/context.ts';
+import { type Db, queryRows } from '../../src/db/client.ts';
+import { silentLogger } from '../../src/logger.ts';
+import { createSimulatedAdapter, type SimulatedOptions } from '../../src/providers/simulated.ts';
+import { syncProviders } from '../../src/providers/sync-providers.ts';
+import {
+  type AskOptions,
+  PROVIDER_NAMES,
+  type ProviderAdapter,
+  type ProviderAnswer,
+  type ProviderName,
+} from '../../src/providers/types.ts';
+import { runDateOf } from '../../src/scheduler/business-day.ts';
+import { runTrigger } from '../../src/scheduler/trigger.ts';
+
+/**
+ * Worker tests run on the real clock: backoff and Retry-After are real waits, and a frozen clock
+ * would keep a retried task in the future for ever. Provider limits are raised so that only the
+ * limit a test sets on purpose binds.
+ */
+export const HIGH_LIMITS: Record<string, string> = Object.fromEntries(
+  PROVIDER_NAMES.flatMap((p) => [
+    [`${p.toUpperCase()}_RPM`, '1000000'],
+    [`${p.toUpperCase()}_MAX_CONCURRENCY`, '64'],
+  ]),
+);
+
+export function workerDeps(db: Db, env: Record<string, string> = {}): Deps {
+  const config = loadConfig({ SIMULATED_PROFILE: 'ideal', LOG_LEVEL: 'silent', ...HIGH_LIMITS, ...env });
+  return { db, config, logger: silentLogger(), clock: systemClock };
+}
+
+/** Writes the providers table from the deps' config (limits included). */
+export const syncTestProviders = (deps: Deps) => syncProviders(deps.db, deps.config);
+
+export function simulatedAdapters(
+  profile: SimulatedProfile,
+  options: SimulatedOptions = {},
+  names: readonly ProviderName[] = PROVIDER_NAMES,
+): Map<ProviderName, ProviderAdapter> {
+  return new Map(names.map((name) => [name, createSimulatedAdapter(name, profile, options)]));
+}
+
+/** Today's business day, triggered (all expected units enqueued as the night would). */
+export async function triggerToday(deps: Deps): Promise<string> {
+  const runDate = runDateOf(deps.clock(), deps.config.timezone);
+  const result = await runTrigger(deps, { runDate, triggeredBy: 'test', scheduled: false });
+  if (result.status !== 'triggered') throw new Error(`trigger did not run: ${result.status}`);
+  return runDate;
+}
+
+export interface RecordedCall {
+  provider: ProviderName;
+  prompt: string;
+  startedAt: number;
+  endedAt: number;
+  outcome: string;
+}
+
+/** Wraps an adapter and records every call's start, end and outcome (success or error class). */
+export function recording(adapter: ProviderAdapter, calls: RecordedCall[]): ProviderAdapter {
+  return {
+    name: adapter.name,
+    model: adapter.model,
+    simulated: adapter.simulated,
+    async ask(prompt: string, options?: AskOptions): Promise<ProviderAnswer> {
+      const startedAt = Date.now();
+      const record = (outcome: string) =>
+        calls.push({ provider: adapter.name, prompt, startedAt, endedAt: Date.now(), outcome });
+      try {
+        const answer = await adapter.ask(prompt, options);
+        record('success');
+        return answer;
+      } catch (error) {
+        record((error as { errorClass?: string }).errorClass ?? 'unknown');
+        throw error;
+      }
+    },
+  };
+}
+
+/** Units with more than one success response (must be none). */
+export const duplicateSuccesses = (db: Db) =>
+  queryRows<{ prompt_id: string; provider: string; n: number }>(
+    db,
+    sql`select prompt_id, provider, count(*)::int as n from prompt_provider_responses
+        where status = 'success' group by run_date, prompt_id, provider having count(*) > 1`,
+  );
+
+/** Jobs whose counters disagree with their tasks, or that are not closed once nothing is live. */
+export const inexactJobs = (db: Db) =>
+  queryRows<{ id: string; status: string }>(
+    db,
+    sql`select j.id, j.status, j.completed_tasks, j.failed_tasks, j.total_tasks
+        from batch_jobs j
+        where j.completed_tasks <> (select count(*) from batch_tasks t where t.batch_job_id = j.id and t.status = 'completed')
+           or j.failed_tasks <> (select count(*) from batch_tasks t where t.batch_job_id = j.id and t.status = 'failed')
+           or (j.status <> 'completed'
+               and not exists (select 1 from batch_tasks t
+                               where t.batch_job_id = j.id and t.status in ('pending', 'processing')))`,
+  );
+
+/** Largest number of calls of a provider started within any 60-second window. */
+export async function maxCallsPerMinute(db: Db, provider: string): Promise<number> {
+  const rows = await queryRows<{ n: number }>(
+    db,
+    sql`select coalesce(max((select count(*) from provider_calls b
+                             where b.provider = a.provider and b.started_at >= a.started_at
+                               and b.started_at < a.started_at + interval '60 seconds')), 0)::int as n
+        from provider_calls a where a.provider = ${provider}`,
+  );
+  return rows[0]?.n ?? 0;
+}
+
+/** Polls until `check` is true (or throws after `timeoutMs`): for waiting on other processes. */
+export async function waitUntil(
+  check: () => Promise<boolean>,
+  timeoutMs = 60_000,
+  everyMs = 50,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}

@@ -1,0 +1,108 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.ts';
+import { createLogger, redactSecrets } from '../../src/logger.ts';
+
+const SECRETS = {
+  SLACK_BOT_TOKEN: 'xoxb-1111-2222-botTokenValue',
+  SLACK_SIGNING_SECRET: 'f3c1d5signingSecretValue9e',
+  SLACK_APP_TOKEN: 'xapp-1-A111-appTokenValue',
+  CRON_SECRET: 'cronSecretValue-7f3a',
+  OPENAI_API_KEY: 'sk-proj-openaiKeyValue123456',
+  ANTHROPIC_API_KEY: 'sk-ant-anthropicKeyValue123',
+  GEMINI_API_KEY: 'AIzaGeminiKeyValue0000',
+  PERPLEXITY_API_KEY: 'pplx-perplexityKeyValue',
+};
+const DB_PASSWORD = 'dbPasswordValue-31';
+
+function capture() {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      chunks.push(String(chunk));
+      done();
+    },
+  });
+  return { logger: createLogger({ level: 'debug', destination: stream }), text: () => chunks.join('') };
+}
+
+const expectNoSecret = (output: string) => {
+  for (const value of [...Object.values(SECRETS), DB_PASSWORD]) expect(output).not.toContain(value);
+};
+
+describe('log redaction', () => {
+  const config = loadConfig({
+    ...SECRETS,
+    DATABASE_URL: `postgres://sched:${DB_PASSWORD}@db.internal:5432/sched`,
+    SLACK_REPORT_CHANNEL: 'C0REPORTS',
+  });
+  const headers = {
+    authorization: `Bearer ${SECRETS.OPENAI_API_KEY}`,
+    'x-api-key': SECRETS.ANTHROPIC_API_KEY,
+    'x-goog-api-key': SECRETS.GEMINI_API_KEY,
+    'x-cron-secret': SECRETS.CRON_SECRET,
+    'x-slack-signature': 'v0=abcdef',
+    'content-type': 'application/json',
+  };
+
+  it('hides every key and token of a logged config, wherever it sits', () => {
+    const { logger, text } = capture();
+    logger.info({ config }, 'config as a field');
+    logger.info(config as unknown as Record<string, unknown>, 'config as the object');
+    logger.info({ deps: { runtime: { config } } }, 'config nested deeper');
+    logger.info({ providers: config.providers }, 'providers alone');
+    const output = text();
+    expectNoSecret(output);
+    // The rest of the config is still there: redaction is targeted, not a blank line.
+    expect(output).toContain('C0REPORTS');
+    expect(output).toContain('gpt-4o-mini');
+    expect(output).toContain('[redacted]');
+    expect(output.trim().split('\n')).toHaveLength(4);
+  });
+
+  it('hides credentials in request headers, errors and messages', () => {
+    const { logger, text } = capture();
+    logger.info({ headers }, 'provider request');
+    logger.warn({ req: { method: 'POST', headers } }, 'cron request');
+    logger.error(
+      { err: new Error(`connect ECONNREFUSED postgres://sched:${DB_PASSWORD}@db.internal:5432/sched`) },
+      'database down',
+    );
+    logger.info(`posting with token ${SECRETS.SLACK_BOT_TOKEN} and key ${SECRETS.OPENAI_API_KEY}`);
+    const output = text();
+    expectNoSecret(output);
+    expect(output).toContain('application/json');
+    expect(output).toContain('ECONNREFUSED');
+    expect(output).toContain('db.internal');
+  });
+
+  it('keeps non-secret fields and does not touch the logged object', () => {
+    const input = {
+      runId: 42,
+      taskId: 7,
+      tokensIn: 12,
+      apiKey: 'k',
+      nested: { token: 't', provider: 'openai' },
+    };
+    const copy = structuredClone(input);
+    expect(redactSecrets(input)).toEqual({
+      runId: 42,
+      taskId: 7,
+      tokensIn: 12,
+      apiKey: '[redacted]',
+      nested: { token: '[redacted]', provider: 'openai' },
+    });
+    expect(input).toEqual(copy);
+  });
+
+  it('prints a shared object twice and a cycle once', () => {
+    const shared = { provider: 'gemini' };
+    const cyclic: Record<string, unknown> = { name: 'loop' };
+    cyclic.self = cyclic;
+    expect(redactSecrets({ a: shared, b: shared, cyclic })).toEqual({
+      a: { provider: 'gemini' },
+      b: { provider: 'gemini' },
+      cyclic: { name: 'loop', self: '[circular]' },
+    });
+  });
+});

@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import { createSimulatedAdapter, SIMULATED_PROFILE_SPECS, uniform } from '../../src/providers/simulated.ts';
+import { type ProviderAdapter, ProviderError, type ProviderName } from '../../src/providers/types.ts';
+
+/** No real waiting: the injected sleep records what the adapter would have waited. */
+function instant() {
+  const slept: number[] = [];
+  let now = 1_000_000;
+  return {
+    slept,
+    options: {
+      sleep: async (ms: number) => {
+        slept.push(ms);
+      },
+      clock: () => now,
+    },
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
+}
+
+async function outcome(adapter: ProviderAdapter, prompt: string): Promise<string> {
+  try {
+    const answer = await adapter.ask(prompt);
+    return `ok:${answer.latencyMs}:${answer.tokensOut}`;
+  } catch (error) {
+    if (!(error instanceof ProviderError)) throw error;
+    return `${error.errorClass}:${error.retryAfterMs ?? ''}`;
+  }
+}
+
+const prompts = Array.from({ length: 400 }, (_, i) => `What are the best tools for team ${i}?`);
+
+async function run(
+  name: ProviderName,
+  profile: Parameters<typeof createSimulatedAdapter>[1],
+  texts = prompts,
+) {
+  const clock = instant();
+  const adapter = createSimulatedAdapter(name, profile, clock.options);
+  const results: string[] = [];
+  for (const text of texts) results.push(await outcome(adapter, text));
+  return { results, slept: clock.slept };
+}
+
+describe('simulated providers', () => {
+  it('are deterministic: the same calls give the same latencies, errors and answers', async () => {
+    const a = await run('openai', 'flaky');
+    const b = await run('openai', 'flaky');
+    expect(a).toEqual(b);
+    expect(await run('gemini', 'flaky')).not.toEqual(a);
+  });
+
+  it('declare themselves simulated, with model "simulated"', async () => {
+    const adapter = createSimulatedAdapter('anthropic', 'ideal', instant().options);
+    expect(adapter).toMatchObject({ name: 'anthropic', model: 'simulated', simulated: true });
+    const answer = await adapter.ask('Compare CRM platforms');
+    expect(answer.model).toBe('simulated');
+    expect(answer.text).toContain('Compare CRM platforms');
+    expect(answer.tokensIn).toBeGreaterThan(0);
+  });
+
+  it('ideal: always answers, in 1 to 5 ms', async () => {
+    const { results, slept } = await run('openai', 'ideal');
+    expect(results.every((r) => r.startsWith('ok:'))).toBe(true);
+    expect(Math.min(...slept)).toBeGreaterThanOrEqual(1);
+    expect(Math.max(...slept)).toBeLessThanOrEqual(5);
+  });
+
+  it('demo: tens to a few hundred ms, and a few stubborn pairs fail three calls then succeed', async () => {
+    const { results, slept } = await run('perplexity', 'demo');
+    const spec = SIMULATED_PROFILE_SPECS.demo;
+    expect(Math.min(...slept)).toBeGreaterThanOrEqual(spec.latency.min);
+    expect(Math.max(...slept.filter((_ms, i) => results[i]?.startsWith('ok')))).toBeLessThanOrEqual(
+      spec.latency.max,
+    );
+    const stubborn = prompts.filter(
+      (p) => uniform(`sched-bot|perplexity|${p}|stubborn`) < spec.stubborn.share,
+    );
+    expect(stubborn.length).toBeGreaterThan(0);
+    expect(stubborn.length).toBeLessThan(prompts.length / 10);
+
+    const clock = instant();
+    const adapter = createSimulatedAdapter('perplexity', 'demo', clock.options);
+    const text = stubborn[0] as string;
+    const calls = [];
+    for (let i = 0; i < 5; i++) calls.push(await outcome(adapter, text));
+    expect(calls.slice(0, 3)).toEqual(['server:', 'server:', 'server:']);
+    expect(calls.slice(3).every((c) => c.startsWith('ok:'))).toBe(true);
+  });
+
+  it('flaky: many retryable errors and some 429s carrying Retry-After', async () => {
+    const { results } = await run('openai', 'flaky');
+    const count = (prefix: string) => results.filter((r) => r.startsWith(prefix)).length;
+    expect(count('server:')).toBeGreaterThan(prompts.length * 0.05);
+    expect(count('timeout:')).toBeGreaterThan(0);
+    expect(count('network:')).toBeGreaterThan(0);
+    const limited = results.filter((r) => r.startsWith('rate_limited:'));
+    expect(limited.length).toBeGreaterThan(0);
+    for (const r of limited) expect(Number(r.split(':')[1])).toBeGreaterThanOrEqual(1_000);
+    expect(count('ok:')).toBeGreaterThan(prompts.length / 2);
+  });
+
+  it('outage: anthropic answers every call with auth, the others still answer', async () => {
+    const down = await run('anthropic', 'outage', prompts.slice(0, 20));
+    expect(new Set(down.results)).toEqual(new Set(['auth:']));
+    const anthropic = createSimulatedAdapter('anthropic', 'outage', instant().options);
+    await expect(anthropic.ask('x')).rejects.toMatchObject({
+      errorClass: 'auth',
+      message: 'invalid x-api-key',
+    });
+    const up = await run('openai', 'outage', prompts.slice(0, 20));
+    expect(up.results.filter((r) => r.startsWith('ok:')).length).toBeGreaterThan(15);
+  });
+
+  it('answers rate_limited past its requests per minute, with the wait until a slot frees', async () => {
+    const clock = instant();
+    const adapter = createSimulatedAdapter('openai', 'ideal', { ...clock.options, rpm: 3 });
+    for (let i = 0; i < 3; i++) {
+      await adapter.ask(`prompt ${i}`);
+      clock.advance(10_000);
+    }
+    // The first call was 30 s ago: a slot frees in 30 s.
+    await expect(adapter.ask('one too many')).rejects.toMatchObject({
+      errorClass: 'rate_limited',
+      retryAfterMs: 30_000,
+    });
+    clock.advance(30_000);
+    await expect(adapter.ask('now fine')).resolves.toMatchObject({ model: 'simulated' });
+  });
+
+  it('times out a call slower than the timeout it was given', async () => {
+    const clock = instant();
+    const adapter = createSimulatedAdapter('openai', 'ideal', {
+      ...clock.options,
+      latencyMs: { min: 500, max: 500 },
+    });
+    await expect(adapter.ask('slow', { timeoutMs: 100 })).rejects.toMatchObject({ errorClass: 'timeout' });
+    expect(clock.slept).toEqual([100]);
+  });
+
+  it('stops waiting when the caller aborts (default sleep)', async () => {
+    const adapter = createSimulatedAdapter('openai', 'ideal', { latencyMs: { min: 60_000, max: 60_000 } });
+    const controller = new AbortController();
+    const call = adapter.ask('abandoned', { signal: controller.signal });
+    controller.abort();
+    await expect(call).rejects.toBeInstanceOf(ProviderError);
+  });
+});
