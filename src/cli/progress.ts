@@ -69,7 +69,8 @@ export function createProgress(options: ProgressOptions): Progress {
     stop() {
       if (stopped) return;
       stopped = true;
-      print();
+      // Nothing was ever to do (an empty drain): nothing to report either.
+      if (last.total > 0) print();
     },
   };
 }

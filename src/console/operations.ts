@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import { parseCommandArgs } from '../cli/command.ts';
 import { formatCoverageReport } from '../cli/format-report.ts';
 import { formatDuration } from '../cli/progress.ts';
@@ -42,11 +43,12 @@ const perProvider = (byProvider: Record<string, number>) =>
     .map(([provider, n]) => `${provider} ${n}`)
     .join(', ');
 
-export function describeTrigger(result: TriggerResult): string {
+export function describeTrigger(result: TriggerResult, zone: string): string {
   if (result.status === 'triggered') {
     return `night ${result.runDate} triggered: ${result.tasks} tasks for ${result.orgs} orgs (${perProvider(result.byProvider)})`;
   }
-  return `night ${result.runDate} was already triggered by ${result.triggeredBy} at ${result.at.toISOString()} (${result.runStatus})`;
+  const at = DateTime.fromJSDate(result.at, { zone }).toFormat('HH:mm');
+  return `night ${result.runDate} was already triggered by ${result.triggeredBy} at ${at} ${zone} (${result.runStatus})`;
 }
 
 const describeFanOut = (what: string, r: AdHocFanOutResult) =>
@@ -105,7 +107,12 @@ export function consoleOperations(deps: OperationDeps): Record<string, Operation
   }
 
   const trigger = async (runDate: string, print: (text: string) => void) =>
-    print(describeTrigger(await runTrigger(deps, { runDate, triggeredBy: TRIGGERED_BY, scheduled: true })));
+    print(
+      describeTrigger(
+        await runTrigger(deps, { runDate, triggeredBy: TRIGGERED_BY, scheduled: true }),
+        deps.config.timezone,
+      ),
+    );
 
   /** Prints progress until no task of the night is left that a worker of this process can run. */
   async function waitForNight(runDate: string, print: (text: string) => void): Promise<void> {

@@ -20,6 +20,8 @@ export interface ReplOptions {
   logFile: string;
   /** Called once, on `quit`, Ctrl-C or the end of the input. */
   onQuit: () => void;
+  /** Asks a long operation in progress (`night`) to stop waiting. */
+  interrupt: () => void;
 }
 
 export interface Repl {
@@ -112,11 +114,8 @@ export function createRepl(options: ReplOptions): Repl {
     start(session) {
       let chain = Promise.resolve();
       rl.on('line', (line) => {
-        // quit does not wait behind a running `night`.
-        if (/^\s*(quit|exit)\s*$/.test(line)) {
-          quit();
-          return;
-        }
+        // quit does not wait for a running `night` to finish; lines typed before it still run.
+        if (/^\s*(quit|exit)\s*$/.test(line)) options.interrupt();
         chain = chain.then(async () => {
           if (quitting) return;
           try {
@@ -127,8 +126,11 @@ export function createRepl(options: ReplOptions): Repl {
           if (!quitting && !closed) rl.prompt();
         });
       });
-      // Ctrl-C at the prompt, or the end of piped input: stop like `quit`, after pending lines.
-      rl.on('SIGINT', quit);
+      // Ctrl-C at the prompt stops at once; the end of piped input stops after the pending lines.
+      rl.on('SIGINT', () => {
+        options.interrupt();
+        quit();
+      });
       rl.on('close', () => {
         closed = true;
         void chain.then(quit);

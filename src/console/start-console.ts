@@ -37,6 +37,7 @@ export function startConsole(options: ConsoleOptions): { close(): void } {
     slashCommands: SLASH_COMMANDS,
     logFile: options.facts.logFile,
     onQuit: options.onQuit,
+    interrupt: () => aborted.abort(),
   });
   const session = new ConsoleSession(options.slack, repl, {
     timeZone: options.deps.config.timezone,

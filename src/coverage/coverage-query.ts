@@ -55,48 +55,35 @@ export function expectedUnitsCte(runDate: string) {
     PLANS.flatMap((plan) => PLAN_PROVIDERS[plan].map((provider) => sql`(${plan}::text, ${provider}::text)`)),
     sql`, `,
   );
+  // Written so that no join depends on row estimates: right after a night's bulk writes the
+  // statistics are stale, and a CTE is estimated at one row. Unit-level lookups are index probes
+  // (EXISTS / LATERAL ... LIMIT 1) and the only joins are against tiny VALUES lists and real tables.
   return sql`
     plan_quota(plan, quota) as (values ${quotas}),
     plan_provider(plan, provider) as (values ${entitlements}),
-    eligible as (
-      select o.id, o.name, o.slug, o.plan, q.quota
-      from organizations o
-      join plan_quota q on q.plan = o.plan
-      where o.active and o.subscription_status in ('active', 'trialing')
-    ),
     ranked as (
-      select p.id, p.org_id, p.text,
+      select p.id, p.org_id, p.text, o.plan, q.quota,
              row_number() over (partition by p.org_id order by p.created_at, p.id) as rank
       from prompts p
-      join eligible e on e.id = p.org_id
-      where p.active
-    ),
-    in_quota as (
-      select r.id, r.org_id, r.text
-      from ranked r
-      join eligible e on e.id = r.org_id
-      where e.quota is null or r.rank <= e.quota
-    ),
-    entitled as (
-      select e.id as org_id, pp.provider
-      from eligible e
-      join plan_provider pp on pp.plan = e.plan
-      join providers pr on pr.name = pp.provider and pr.enabled
+      join organizations o on o.id = p.org_id
+      join plan_quota q on q.plan = o.plan
+      where p.active and o.active and o.subscription_status in ('active', 'trialing')
     ),
     units as (
-      select q.org_id, q.id as prompt_id, en.provider
-      from in_quota q
-      join entitled en on en.org_id = q.org_id
-    ),
-    succeeded as (
-      select distinct r.prompt_id, r.provider
-      from prompt_provider_responses r
-      where r.run_date = ${runDate}::date and r.status = 'success'
+      select r.org_id, r.id as prompt_id, pp.provider
+      from ranked r
+      join plan_provider pp on pp.plan = r.plan
+      join providers pr on pr.name = pp.provider and pr.enabled
+      where r.quota is null or r.rank <= r.quota
     ),
     unit_ok as (
-      select u.org_id, u.prompt_id, u.provider, (s.prompt_id is not null) as ok
+      select u.org_id, u.prompt_id, u.provider,
+             exists (
+               select 1 from prompt_provider_responses s
+               where s.run_date = ${runDate}::date and s.prompt_id = u.prompt_id
+                 and s.provider = u.provider and s.status = 'success'
+             ) as ok
       from units u
-      left join succeeded s on s.prompt_id = u.prompt_id and s.provider = u.provider
     )`;
 }
 
@@ -106,12 +93,6 @@ export async function queryCoverage(db: Db, runDate: string): Promise<CoverageRo
     db,
     sql`
     with ${expectedUnitsCte(runDate)},
-    last_task as (
-      select distinct on (t.prompt_id, t.provider) t.prompt_id, t.provider, t.status, t.error_class, t.last_error
-      from batch_tasks t
-      where t.run_date = ${runDate}::date
-      order by t.prompt_id, t.provider, t.created_at desc, t.id desc
-    ),
     unit_state as (
       select u.org_id, u.prompt_id, u.provider, u.ok,
              case
@@ -121,9 +102,15 @@ export async function queryCoverage(db: Db, runDate: string): Promise<CoverageRo
                when t.status = 'completed' then 'failed'
                else t.status
              end as reason,
-             case when u.ok then null else left(t.last_error, 300) end as error
+             left(t.last_error, 300) as error
       from unit_ok u
-      left join last_task t on t.prompt_id = u.prompt_id and t.provider = u.provider
+      left join lateral (
+        select t.status, t.error_class, t.last_error
+        from batch_tasks t
+        where not u.ok and t.run_date = ${runDate}::date and t.prompt_id = u.prompt_id and t.provider = u.provider
+        order by t.created_at desc, t.id desc
+        limit 1
+      ) t on true
     ),
     prompt_state as (
       select org_id, prompt_id, count(*) as units, count(*) filter (where ok) as ok_units
@@ -141,31 +128,31 @@ export async function queryCoverage(db: Db, runDate: string): Promise<CoverageRo
       group by org_id
     ),
     over_quota as (
-      select e.id as org_id, e.name, e.quota,
+      select r.org_id, o.name, max(r.quota) as quota,
              count(*) as active_prompts,
-             count(*) filter (where r.rank > e.quota) as over_quota_prompts
-      from eligible e
-      join ranked r on r.org_id = e.id
-      where e.quota is not null
-      group by e.id, e.name, e.quota
-      having count(*) filter (where r.rank > e.quota) > 0
+             count(*) filter (where r.rank > r.quota) as over_quota_prompts
+      from ranked r
+      join organizations o on o.id = r.org_id
+      where r.quota is not null
+      group by r.org_id, o.name
+      having count(*) filter (where r.rank > r.quota) > 0
     )
     select json_build_object(
       'orgs', (
         select coalesce(json_agg(json_build_object(
-          'org_id', e.id, 'name', e.name, 'slug', e.slug, 'plan', e.plan,
+          'org_id', o.id, 'name', o.name, 'slug', o.slug, 'plan', o.plan,
           'expected_prompts', op.expected_prompts, 'covered_prompts', op.covered_prompts,
           'full_prompts', op.full_prompts, 'expected_units', op.expected_units,
           'succeeded_units', op.succeeded_units,
           'over_quota_prompts', coalesce(oq.over_quota_prompts, 0),
           'found', exists (
             select 1 from batch_jobs j
-            where j.org_id = e.id and j.run_date = ${runDate}::date and j.status = 'completed'
+            where j.org_id = o.id and j.run_date = ${runDate}::date and j.status = 'completed'
           )
-        ) order by e.name, e.id), '[]'::json)
-        from eligible e
-        join org_prompts op on op.org_id = e.id
-        left join over_quota oq on oq.org_id = e.id
+        ) order by o.name, o.id), '[]'::json)
+        from org_prompts op
+        join organizations o on o.id = op.org_id
+        left join over_quota oq on oq.org_id = o.id
       ),
       'providers', (
         select coalesce(json_agg(json_build_object(

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { expectedUnitsCte } from '../coverage/coverage-query.ts';
 import { type Db, queryRows } from '../db/client.ts';
@@ -32,22 +33,27 @@ export interface EnqueueResult {
   jobIds: string[];
 }
 
-/** The candidate units of a request: expected, in scope, and with no live task already. */
-function candidateUnits(request: Pick<EnqueueRequest, 'runDate' | 'scope' | 'orgIds'>) {
+/**
+ * The candidate units of a request: expected and in scope. `excludeLive` also drops units that
+ * already have a live task (the preview); the insert leaves that to ON CONFLICT DO NOTHING on the
+ * partial unique index instead, because an anti-join against batch_tasks evaluated while the same
+ * statement inserts into batch_tasks walks every new index entry for each unit (quadratic).
+ */
+function candidateUnits(request: Pick<EnqueueRequest, 'runDate' | 'scope' | 'orgIds'>, excludeLive: boolean) {
   const orgFilter = request.orgIds
     ? sql`and u.org_id in (select value::uuid from jsonb_array_elements_text(${JSON.stringify(request.orgIds)}::jsonb))`
     : sql``;
   const scopeFilter = request.scope === 'missing' ? sql`and not u.ok` : sql``;
+  const liveFilter = sql`and not exists (
+    select 1 from batch_tasks t
+    where t.run_date = ${request.runDate}::date and t.prompt_id = u.prompt_id
+      and t.provider = u.provider and t.status in ('pending', 'processing'))`;
   return sql`
     with ${expectedUnitsCte(request.runDate)},
     candidates as (
       select u.org_id, u.prompt_id, u.provider
       from unit_ok u
-      where not exists (
-              select 1 from batch_tasks t
-              where t.run_date = ${request.runDate}::date and t.prompt_id = u.prompt_id
-                and t.provider = u.provider and t.status in ('pending', 'processing'))
-        ${scopeFilter} ${orgFilter}
+      where true ${excludeLive ? liveFilter : sql``} ${scopeFilter} ${orgFilter}
     )`;
 }
 
@@ -64,7 +70,7 @@ export async function previewEnqueue(
 ): Promise<EnqueuePreview> {
   const rows = await queryRows<{ provider: string; units: number; orgs: number }>(
     db,
-    sql`${candidateUnits(request)}
+    sql`${candidateUnits(request, true)}
         select provider, count(*)::int as units, count(distinct org_id)::int as orgs
         from candidates group by rollup (provider) order by provider nulls last`,
   );
@@ -79,33 +85,44 @@ export async function previewEnqueue(
 
 export async function enqueueUnits(db: Db, request: EnqueueRequest): Promise<EnqueueResult> {
   return db.transaction(async (tx) => {
-    const inserted = await queryRows<{ batch_job_id: string; provider: string }>(
+    // Each org's job id is derived from a per-request nonce, so tasks carry their job id without
+    // joining back to the inserted jobs: that join is estimated at one row and became a nested
+    // loop of units x orgs (152 M comparisons for a 117 k-unit night).
+    const nonce = randomUUID();
+    const inserted = await queryRows<{ batch_job_id: string; provider: string; n: number }>(
       tx as unknown as Db,
-      sql`${candidateUnits(request)},
+      sql`${candidateUnits(request, false)},
+          keyed as (
+            select c.*, md5(${nonce} || c.org_id::text)::uuid as job_id from candidates c
+          ),
           new_jobs as (
-            insert into batch_jobs (org_id, run_date, source, status, total_tasks, triggered_by, created_at, metadata)
-            select org_id, ${request.runDate}::date, ${request.source}, 'queued', 0, ${request.triggeredBy},
+            insert into batch_jobs (id, org_id, run_date, source, status, total_tasks, triggered_by, created_at, metadata)
+            select job_id, org_id, ${request.runDate}::date, ${request.source}, 'queued', 0, ${request.triggeredBy},
                    ${request.now.toISOString()}::timestamptz, ${JSON.stringify(request.metadata ?? {})}::jsonb
-            from candidates group by org_id
-            returning id, org_id
+            from keyed group by job_id, org_id
+            returning id
+          ),
+          inserted as (
+            insert into batch_tasks (batch_job_id, org_id, prompt_id, provider, run_date, status, max_attempts,
+                                     available_at, created_at)
+            select k.job_id, k.org_id, k.prompt_id, k.provider, ${request.runDate}::date, 'pending',
+                   ${request.maxAttempts}::int, ${request.now.toISOString()}::timestamptz,
+                   ${request.now.toISOString()}::timestamptz
+            from keyed k
+            on conflict (run_date, prompt_id, provider) where status in ('pending', 'processing') do nothing
+            returning batch_job_id, provider
           )
-          insert into batch_tasks (batch_job_id, org_id, prompt_id, provider, run_date, status, max_attempts,
-                                   available_at, created_at)
-          select j.id, c.org_id, c.prompt_id, c.provider, ${request.runDate}::date, 'pending',
-                 ${request.maxAttempts}::int, ${request.now.toISOString()}::timestamptz,
-                 ${request.now.toISOString()}::timestamptz
-          from candidates c
-          join new_jobs j on j.org_id = c.org_id
-          on conflict (run_date, prompt_id, provider) where status in ('pending', 'processing') do nothing
-          returning batch_job_id, provider`,
+          select batch_job_id, provider, count(*)::int as n from inserted group by batch_job_id, provider`,
     );
     // A concurrent request may have won some units: totals count what this one really inserted,
     // and a job left with no task is removed so it never reads as a completed org.
     const counts = new Map<string, number>();
     const byProvider: Record<string, number> = {};
+    let tasks = 0;
     for (const row of inserted) {
-      counts.set(row.batch_job_id, (counts.get(row.batch_job_id) ?? 0) + 1);
-      byProvider[row.provider] = (byProvider[row.provider] ?? 0) + 1;
+      counts.set(row.batch_job_id, (counts.get(row.batch_job_id) ?? 0) + row.n);
+      byProvider[row.provider] = (byProvider[row.provider] ?? 0) + row.n;
+      tasks += row.n;
     }
     const jobIds = [...counts.keys()];
     await tx.execute(
@@ -119,6 +136,6 @@ export async function enqueueUnits(db: Db, request: EnqueueRequest): Promise<Enq
               and j.created_at = ${request.now.toISOString()}::timestamptz and j.triggered_by = ${request.triggeredBy}
               and not exists (select 1 from batch_tasks t where t.batch_job_id = j.id)`,
     );
-    return { jobs: jobIds.length, tasks: inserted.length, orgs: jobIds.length, byProvider, jobIds };
+    return { jobs: jobIds.length, tasks, orgs: jobIds.length, byProvider, jobIds };
   });
 }

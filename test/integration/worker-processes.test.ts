@@ -20,6 +20,10 @@ import {
 } from '../support/worker-fixtures.ts';
 
 /** Worker processes on one PostgreSQL: only where several processes can share a database. */
+describe.skipIf(sharedBackends().length > 0)('worker processes', () => {
+  it.skip('need a PostgreSQL that several processes share: set TEST_DATABASE_URL', () => undefined);
+});
+
 describe.each(sharedBackends())('worker processes on $name', (backend) => {
   let database: TestDatabase;
   let deps: Deps;

@@ -1,7 +1,11 @@
 import { Blocks, Elements, Message, Modal, Bits as Parts } from 'slack-block-builder';
 import { describe, expect, it } from 'vitest';
+import { matchOption, viewStateValues } from '../../src/console/control-values.ts';
+import type { SelectOption } from '../../src/console/controls.ts';
 import { formatDateToken, mrkdwnToText } from '../../src/console/mrkdwn.ts';
 import { renderMessage, renderView } from '../../src/console/render-blocks.ts';
+import { describeCall } from '../../src/console/slack-shapes.ts';
+import type { WebApiCall } from '../../src/slack/local-web-api.ts';
 
 describe('mrkdwnToText', () => {
   it('resolves links, mentions, channels, groups and entities', () => {
@@ -237,5 +241,119 @@ describe('renderView', () => {
       'Tonight: *running*',
       '+------------',
     ]);
+  });
+});
+
+describe('what the console sends for a control', () => {
+  const orgs = [
+    { text: 'Acme Analytics', value: 'org-1' },
+    { text: 'Acme Logistics', value: 'org-2' },
+    { text: 'Birch Health', value: 'org-3' },
+  ];
+
+  it('finds a choice by number, exact text or value, or a unique part of the name', () => {
+    expect(matchOption(orgs, '3').match?.value).toBe('org-3');
+    expect(matchOption(orgs, 'acme logistics').match?.value).toBe('org-2');
+    expect(matchOption(orgs, 'org-1').match?.value).toBe('org-1');
+    expect(matchOption(orgs, 'birch').match?.value).toBe('org-3');
+    expect(matchOption(orgs, 'acme')).toEqual({ match: undefined, candidates: orgs.slice(0, 2) });
+    expect(matchOption(orgs, 'zephyr')).toEqual({ match: undefined, candidates: [] });
+  });
+
+  it('builds the modal state Slack submits, and refuses to submit an empty required input', () => {
+    const view = Modal({ title: 'Rerun', submit: 'Rerun', callbackId: 'rerun_modal' })
+      .blocks(
+        Blocks.Input({ label: 'Organization', blockId: 'org' }).element(
+          Elements.ExternalSelect({ actionId: 'org_select' }),
+        ),
+        Blocks.Input({ label: 'Scope', blockId: 'scope' }).element(
+          Elements.RadioButtons({ actionId: 'scope_choice' })
+            .options(
+              Parts.Option({ text: 'Missing only', value: 'missing' }),
+              Parts.Option({ text: 'All', value: 'all' }),
+            )
+            .initialOption(Parts.Option({ text: 'Missing only', value: 'missing' })),
+        ),
+        Blocks.Input({ label: 'Note', blockId: 'note' })
+          .optional()
+          .element(Elements.TextInput({ actionId: 'note_text' })),
+      )
+      .buildToObject();
+    const { controls } = renderView(view);
+    expect(viewStateValues(controls, new Map()).missing).toEqual(['Organization']);
+
+    const chosen = new Map<number, SelectOption[] | string>([[1, [orgs[2] as SelectOption]]]);
+    const { values, missing } = viewStateValues(controls, chosen);
+    expect(missing).toEqual([]);
+    expect(values).toEqual({
+      org: {
+        org_select: {
+          type: 'external_select',
+          selected_option: {
+            text: { type: 'plain_text', text: 'Birch Health', emoji: true },
+            value: 'org-3',
+          },
+        },
+      },
+      scope: {
+        scope_choice: {
+          type: 'radio_buttons',
+          selected_option: {
+            text: { type: 'plain_text', text: 'Missing only', emoji: true },
+            value: 'missing',
+          },
+        },
+      },
+      note: { note_text: { type: 'plain_text_input', value: null } },
+    });
+  });
+});
+
+describe('describeCall', () => {
+  const call = (
+    method: string,
+    body: Record<string, unknown>,
+    response: Record<string, unknown>,
+  ): WebApiCall => ({
+    seq: 7,
+    method,
+    body,
+    response,
+    at: new Date('2026-03-09T12:00:00Z'),
+    status: 200,
+  });
+
+  it('names where a message went and keeps its channel and ts for later clicks', () => {
+    expect(
+      describeCall(
+        call(
+          'chat.update',
+          { channel: 'C0REPORTS', text: 'x' },
+          { ok: true, channel: 'C0REPORTS', ts: '1.2' },
+        ),
+        'C0REPORTS',
+      ),
+    ).toEqual({
+      kind: 'message',
+      title: 'sched-bot edited its message in #C0REPORTS (report channel)',
+      message: { channel: 'C0REPORTS', text: 'x' },
+      where: { channelId: 'C0REPORTS', ts: '1.2', ephemeral: false },
+    });
+    const reply = describeCall(
+      { ...call('response_url', { text: 'y', replace_original: true }, { ok: true }), responseId: 'r3' },
+      'C0REPORTS',
+    );
+    expect(reply).toMatchObject({
+      title: 'sched-bot (only visible to you), replacing its answer',
+      where: { ts: 'r-r3', ephemeral: true },
+    });
+  });
+
+  it('reports a refused call and ignores the calls a reader never sees', () => {
+    expect(describeCall(call('chat.update', {}, { ok: false, error: 'message_not_found' }), 'C0')).toEqual({
+      kind: 'notice',
+      text: '! Slack chat.update failed: message_not_found',
+    });
+    expect(describeCall(call('auth.test', {}, { ok: true }), 'C0')).toBeUndefined();
   });
 });
