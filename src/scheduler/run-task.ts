@@ -10,6 +10,7 @@ import {
 import type { ClaimedTask } from './claim-tasks.ts';
 import { closeJobIfDone, completeTask, type TaskOutcome } from './complete-task.ts';
 import { clearExpiredPause, pauseProvider } from './provider-pause.ts';
+import { hintPauseMs } from './rate-limit-hint.ts';
 import { releaseTask } from './release-task.ts';
 import { pauseReason, retryDecision } from './retry-policy.ts';
 
@@ -86,7 +87,17 @@ export async function runTask(
       latencyMs: call.answer.latencyMs || latencyMs,
     };
     const done = await finish(runner, task, outcome);
-    if (done && runner.stalePauses.delete(task.provider)) {
+    const hinted = hintPauseMs(call.answer.rateLimit);
+    if (hinted) {
+      // The provider's own headers say the budget is spent: hold every worker back until it
+      // resets instead of spending the next calls on 429s.
+      const until = new Date(deps.clock().getTime() + hinted.ms);
+      runner.localPauses.set(task.provider, Math.max(pausedUntil, until.getTime()));
+      runner.stalePauses.add(task.provider);
+      await runner.persist(task, 'pause provider', () =>
+        pauseProvider(deps.db, { provider: task.provider, until, reason: hinted.reason }),
+      );
+    } else if (done && runner.stalePauses.delete(task.provider)) {
       await runner.persist(task, 'clear pause', () =>
         clearExpiredPause(deps.db, task.provider, deps.clock()),
       );

@@ -14,14 +14,12 @@ const CRON_SECRET = 'smoke-test-cron-secret';
 const STARTUP_MS = 120_000;
 
 /**
- * How the bot is started. `tsx-cli` is exactly `npm start` (`tsx src/index.ts`). `in-process`
- * loads tsx as a loader in the one node process, as bin/sched.js does: the tsx CLI runs the app in
- * a child and relays SIGTERM, but SIGKILLs that child when it has not acknowledged the signal
- * within about 60 ms, which a busy embedded database easily exceeds; a signal test needs the
- * signal to reach the app itself.
+ * How the bot is started: exactly `npm start` (`node --import tsx src/index.ts`). tsx is loaded
+ * in the one node process, as bin/sched.js does, because the tsx CLI would run the app in a
+ * child and SIGKILL it when it has not acknowledged SIGTERM within about 60 ms, which a busy
+ * embedded database easily exceeds.
  */
 const LAUNCH = {
-  'tsx-cli': ['node_modules/tsx/dist/cli.mjs', 'src/index.ts'],
   'in-process': ['--import', 'tsx', 'src/index.ts'],
 };
 
@@ -85,7 +83,7 @@ describe('npm start on a fresh data directory', () => {
   it('shows the console, answers /sched-status and the HTTP endpoints, and quits with 0', {
     timeout: STARTUP_MS * 2,
   }, async () => {
-    const bot = new Bot(dataDir, 'tsx-cli');
+    const bot = new Bot(dataDir, 'in-process');
     try {
       await bot.waitFor(/sched> /, 0, STARTUP_MS);
       expect(bot.output).toMatch(/sched-bot, local console/);

@@ -55,6 +55,7 @@ describe.each(backends())('a night through the real adapters on $name', (backend
       fake.requests.length = 0;
       fake.queue.length = 0;
       fake.scenario = 'success';
+      fake.budgetSpent = false;
     }
     deps = workerDeps(database.db, fakeProviderEnv(fakes));
     await seedSmallDemo(database.db);
@@ -144,5 +145,33 @@ describe.each(backends())('a night through the real adapters on $name', (backend
     expect(
       report.providers.filter((p) => p.provider !== 'perplexity').every((p) => p.missingUnits === 0),
     ).toBe(true);
+  });
+
+  it('holds a provider back for everyone when its headers say the request budget is spent', async () => {
+    fakes.openai.budgetSpent = true;
+    await triggerToday(deps);
+    const worker = startWorker(deps, { adapters: createProviderAdapters(deps.config), concurrency: 4 });
+    try {
+      let row:
+        | { paused_until: Date | null; pause_reason: string | null; first_answer: Date | null }
+        | undefined;
+      for (let i = 0; i < 200; i++) {
+        row = await queryOne(
+          database.db,
+          sql`select paused_until, pause_reason,
+                     (select min(run_at) from prompt_provider_responses where provider = 'openai') as first_answer
+              from providers where name = 'openai'`,
+        );
+        if (row?.pause_reason) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(row?.pause_reason).toBe('rate_limited: request budget used up until the provider resets it');
+      // The pause runs to the reset the headers announced, counted from the answer.
+      expect(new Date(String(row?.paused_until)).getTime()).toBeGreaterThan(
+        new Date(String(row?.first_answer)).getTime(),
+      );
+    } finally {
+      await worker.stop();
+    }
   });
 });

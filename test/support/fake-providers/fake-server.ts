@@ -80,6 +80,8 @@ export interface FakeProvider {
   scenario: Scenario;
   /** Answers for the next requests, in order, before `scenario` applies again. */
   queue: Scenario[];
+  /** Successes say the request budget is spent (OpenAI-style x-ratelimit-* headers, reset in 2 s). */
+  budgetSpent: boolean;
   close(): Promise<void>;
 }
 
@@ -117,6 +119,7 @@ export async function startFakeProvider(
     requests: [],
     scenario: 'success',
     queue: [],
+    budgetSpent: false,
     close: async () => {},
   };
 
@@ -140,8 +143,12 @@ export async function startFakeProvider(
     }
     const scenario = fake.queue.shift() ?? fake.scenario;
     switch (scenario) {
-      case 'success':
-        return send(res, wire.success(request, now));
+      case 'success': {
+        const reply = wire.success(request, now);
+        if (!fake.budgetSpent) return send(res, reply);
+        const spent = { 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '2s' };
+        return send(res, { ...reply, headers: { ...reply.headers, ...spent } });
+      }
       case 'hang':
         return; // never answers; close() ends the socket
       case 'hang_body': {
