@@ -123,7 +123,10 @@ async function benchBackend(
       url
         ? processThroughput(database.db, url, BENCH_ENV, { processes: 2, concurrency: 32, windowMs })
         : inProcessThroughput(deps, { workers: 2, concurrency: 32, windowMs }),
-    (t) => [tasksPerSecond(t), c32 ? `${ratio(t, c32)} vs 1 worker` : ''],
+    (t) =>
+      t.tasks === 0
+        ? ['n/a', 'the night was already done: raise BENCH_ORGS / BENCH_PGLITE_ORGS']
+        : [tasksPerSecond(t), c32 ? `${ratio(t, c32)} vs 1 worker` : ''],
   );
 
   const done = await completedCount(database.db);
