@@ -5,6 +5,7 @@ import { type Db, queryRows } from '../db/client.ts';
 import { toError } from '../errors.ts';
 import { hoursInRunDate, runDateOf } from './business-day.ts';
 import { cronMatches, lastFireOnRunDate, parseCron } from './cron-matcher.ts';
+import { lateNightState, waitsForLateNight } from './late-night.ts';
 import { type PostcheckResult, runPostcheck } from './postcheck.ts';
 import { type RepairResult, repairMissing } from './repair.ts';
 import { FUNCTION_NAMES, STALE_RUN_MINUTES } from './scheduler-runs.ts';
@@ -24,8 +25,11 @@ export interface SchedulerHooks {
   onRepair?(result: RepairResult): void | Promise<void>;
 }
 
-/** not_due: its time has not come today; done: a run row exists; lost: another instance took it. */
-export type StepOutcome = 'not_due' | 'done' | 'ran' | 'lost' | 'failed';
+/**
+ * not_due: its time has not come today; done: a run row exists; lost: another instance took it;
+ * waiting: a catch-up postcheck gives a late night time to run (late-night.ts).
+ */
+export type StepOutcome = 'not_due' | 'done' | 'ran' | 'lost' | 'failed' | 'waiting';
 
 export interface TickResult {
   runDate: string;
@@ -50,6 +54,7 @@ export async function schedulerTick(deps: Deps, now: Date, hooks: SchedulerHooks
 
   if (taken.has(FUNCTION_NAMES.postcheck)) result.postcheck = 'done';
   else if (!isDueToday(deps.config.cron.postcheck, runDate, now, zone)) result.postcheck = 'not_due';
+  else if (await postcheckWaits(deps, runDate, now)) result.postcheck = 'waiting';
   else {
     result.postcheck = await step(deps, 'postcheck', runDate, async () => {
       const outcome = await postcheckStep(deps, runDate, hooks);
@@ -82,6 +87,12 @@ export function isDueToday(expression: string, runDate: string, now: Date, zone:
     if (hoursInRunDate(runDate, zone) === 24) return false;
   }
   return lastFireOnRunDate(expression, runDate, now, zone) !== undefined;
+}
+
+async function postcheckWaits(deps: Deps, runDate: string, now: Date): Promise<boolean> {
+  const state = await lateNightState(deps.db, runDate);
+  const postcheckDueAt = lastFireOnRunDate(deps.config.cron.postcheck, runDate, now, deps.config.timezone);
+  return waitsForLateNight({ ...state, postcheckDueAt, now });
 }
 
 /** Steps of run_date that need nothing now: finished, skipped, or running and not abandoned. */

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { type Database, openDatabase, queryRows } from '../../src/db/client.ts';
 import { runDateOf, runDateRange, runDatesBetween } from '../../src/scheduler/business-day.ts';
 import { startScheduler } from '../../src/scheduler/cron.ts';
+import { LATE_NIGHT_WAIT_MINUTES } from '../../src/scheduler/late-night.ts';
 import type { PostcheckResult } from '../../src/scheduler/postcheck.ts';
 import { schedulerTick } from '../../src/scheduler/scheduler-tick.ts';
 import { backends } from '../support/db.ts';
@@ -57,7 +58,13 @@ const FALL: Downtime[] = [
 const LATE: [string, 'trigger' | 'postcheck', Date][] = [
   ['2026-03-05', 'trigger', local('2026-03-05T03:20:13')],
   ['2026-03-08', 'trigger', local('2026-03-08T04:33:20')],
-  ['2026-03-08', 'postcheck', local('2026-03-08T04:33:20')],
+  // The postcheck is due too, but the trigger ran after its time: it gives the night
+  // LATE_NIGHT_WAIT_MINUTES (no worker runs here, so the tasks stay live all along).
+  [
+    '2026-03-08',
+    'postcheck',
+    new Date(local('2026-03-08T04:33:20').getTime() + LATE_NIGHT_WAIT_MINUTES * 60_000),
+  ],
   ['2026-11-01', 'trigger', new Date('2026-11-01T08:10:00Z')],
   ['2026-11-03', 'trigger', local('2026-11-03T03:40')],
 ];
@@ -167,7 +174,9 @@ describe.each(backends())('three scheduler instances on a simulated clock on $na
     for (const [day, step, at] of LATE.filter(([day]) => days.includes(day))) {
       const run = (step === 'trigger' ? triggers : postchecks).find((r) => r.run_key === day);
       const lateBy = new Date(run?.started_at ?? 0).getTime() - at.getTime();
-      expect([0, Math.max(...SKEW_MS)]).toContain(lateBy);
+      if (step === 'trigger') expect([0, Math.max(...SKEW_MS)]).toContain(lateBy);
+      // A waiting postcheck runs at the first tick once the wait is over, never before it.
+      else expect(lateBy >= 0 && lateBy < STEP_MS + Math.max(...SKEW_MS)).toBe(true);
     }
   }
 
@@ -199,10 +208,20 @@ describe.each(backends())('three scheduler instances on a simulated clock on $na
   it('startScheduler runs the catch-up at start-up and stops cleanly', async () => {
     const deps = clockedDeps(night.db, local('2026-03-09T05:12'), { AUTO_REPAIR: 'true' });
     const posted: PostcheckResult[] = [];
-    const handle = startScheduler(deps, { onPostcheck: (r) => void posted.push(r) });
+    const hooks = { onPostcheck: (r: PostcheckResult) => void posted.push(r) };
+    const handle = startScheduler(deps, hooks);
     await handle.ready;
     await handle.stop();
     expect((await runsOf('daily-batch-trigger')).map((r) => r.run_key)).toEqual(['2026-03-09']);
+    // The trigger ran after the 04:00 postcheck time: the postcheck gives the late night time.
+    expect(await runsOf('scheduler-postcheck')).toEqual([]);
+    expect(posted).toHaveLength(0);
+
+    const later = clockedDeps(night.db, local('2026-03-09T06:13'), { AUTO_REPAIR: 'true' });
+    expect(await schedulerTick(later, later.clock(), hooks)).toMatchObject({
+      trigger: 'done',
+      postcheck: 'ran',
+    });
     expect((await runsOf('scheduler-postcheck')).map((r) => r.run_key)).toEqual(['2026-03-09']);
     expect(posted).toHaveLength(1);
     // AUTO_REPAIR: nothing ran (no worker here), so the repair found every unit already live.
@@ -213,14 +232,27 @@ describe.each(backends())('three scheduler instances on a simulated clock on $na
     expect(repairs).toEqual([{ status: 'completed', result: expect.objectContaining({ tasks: 0 }) }]);
   });
 
+  it('a catch-up postcheck waits for a late night, and runs once it has drained', async () => {
+    const deps = clockedDeps(night.db, local('2026-03-09T05:12'));
+    expect(await schedulerTick(deps, deps.clock())).toMatchObject({ trigger: 'ran', postcheck: 'waiting' });
+    await night.db.execute(sql`update batch_tasks set status = 'completed', completed_at = now()`);
+    const drained = clockedDeps(night.db, local('2026-03-09T05:17'));
+    expect(await schedulerTick(drained, drained.clock())).toMatchObject({
+      trigger: 'done',
+      postcheck: 'ran',
+    });
+  });
+
   it('a failing report hook is noted on the postcheck row and does not stop the tick', async () => {
+    const early = clockedDeps(night.db, local('2026-03-09T03:05'));
+    expect(await schedulerTick(early, early.clock())).toMatchObject({ trigger: 'ran', postcheck: 'not_due' });
     const deps = clockedDeps(night.db, local('2026-03-09T04:05'));
     const result = await schedulerTick(deps, deps.clock(), {
       onPostcheck: () => {
         throw new Error('slack is down');
       },
     });
-    expect(result).toMatchObject({ runDate: '2026-03-09', trigger: 'ran', postcheck: 'ran' });
+    expect(result).toMatchObject({ runDate: '2026-03-09', trigger: 'done', postcheck: 'ran' });
     const [row] = await queryRows<{ status: string; error: string }>(
       night.db,
       sql`select status, error from scheduler_runs where function_name = 'scheduler-postcheck'`,

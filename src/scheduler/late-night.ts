@@ -1,0 +1,43 @@
+import { sql } from 'drizzle-orm';
+import { type Db, queryOne } from '../db/client.ts';
+import { FUNCTION_NAMES } from './scheduler-runs.ts';
+
+/**
+ * A postcheck that catches up after downtime would otherwise run in the same tick as the late
+ * trigger and report the whole night as pending. When the trigger itself ran after the
+ * postcheck's time, the postcheck waits while the night's tasks are still live, for at most
+ * LATE_NIGHT_WAIT_MINUTES after the trigger, then runs whatever the state.
+ */
+export const LATE_NIGHT_WAIT_MINUTES = 60;
+
+/** Pure: should a due postcheck wait for a night that started late? */
+export function waitsForLateNight(input: {
+  triggerStartedAt: Date | undefined;
+  postcheckDueAt: Date | undefined;
+  liveTasks: boolean;
+  now: Date;
+}): boolean {
+  const { triggerStartedAt, postcheckDueAt, liveTasks, now } = input;
+  if (!triggerStartedAt || !postcheckDueAt || !liveTasks) return false;
+  const lateTrigger = triggerStartedAt.getTime() > postcheckDueAt.getTime();
+  const waitedEnough = now.getTime() >= triggerStartedAt.getTime() + LATE_NIGHT_WAIT_MINUTES * 60_000;
+  return lateTrigger && !waitedEnough;
+}
+
+/** When today's trigger started, and whether any task of the night is still live. */
+export async function lateNightState(
+  db: Db,
+  runDate: string,
+): Promise<{ triggerStartedAt: Date | undefined; liveTasks: boolean }> {
+  const row = await queryOne<{ started_at: string | Date | null; live: boolean }>(
+    db,
+    sql`select (select started_at from scheduler_runs
+                where function_name = ${FUNCTION_NAMES.trigger} and run_key = ${runDate}) as started_at,
+               exists (select 1 from batch_tasks
+                       where run_date = ${runDate}::date and status in ('pending', 'processing')) as live`,
+  );
+  return {
+    triggerStartedAt: row?.started_at ? new Date(row.started_at) : undefined,
+    liveTasks: Boolean(row?.live),
+  };
+}
