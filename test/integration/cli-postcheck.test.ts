@@ -1,30 +1,19 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, queryOne } from '../../src/db/client.ts';
-import { sched } from '../support/cli.ts';
-import { backends, type TestDatabase } from '../support/db.ts';
+import { cliEnvironment, sched } from '../support/cli.ts';
+import { backends } from '../support/db.ts';
 
 /** `sched seed --demo && sched postcheck --json` through the real CLI, on each backend. */
 describe.each(backends())('sched CLI on $name', (backend) => {
   let env: Record<string, string | undefined>;
-  let database: TestDatabase | undefined;
-  let dir: string | undefined;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
-    if (backend.name === 'postgres') {
-      database = await backend.create();
-      env = { DATABASE_URL: database.url, SIMULATED_PROFILE: 'ideal' };
-    } else {
-      dir = mkdtempSync(join(tmpdir(), 'sched-cli-'));
-      env = { PGLITE_DIR: dir, SIMULATED_PROFILE: 'ideal' };
-    }
+    ({ env, close } = await cliEnvironment(backend, { SIMULATED_PROFILE: 'ideal' }));
   });
   afterAll(async () => {
-    await database?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await close();
   });
 
   it('seeds twice without duplicating anything', async () => {

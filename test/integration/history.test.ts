@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatHistory } from '../../src/cli/commands/history.ts';
@@ -14,7 +11,7 @@ import {
   type FunctionName,
   finishRun,
 } from '../../src/scheduler/scheduler-runs.ts';
-import { sched } from '../support/cli.ts';
+import { cliEnvironment, sched } from '../support/cli.ts';
 import { backends, type TestDatabase } from '../support/db.ts';
 import {
   insertCompletedJob,
@@ -263,21 +260,13 @@ describe.each(backends())('night history on $name', (backend) => {
 
 describe.each(backends())('sched history on $name', (backend) => {
   let env: Record<string, string | undefined>;
-  let database: TestDatabase | undefined;
-  let dir: string | undefined;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
-    if (backend.name === 'postgres') {
-      database = await backend.create();
-      env = { DATABASE_URL: database.url };
-    } else {
-      dir = mkdtempSync(join(tmpdir(), 'sched-history-'));
-      env = { PGLITE_DIR: dir };
-    }
+    ({ env, close } = await cliEnvironment(backend));
   });
   afterAll(async () => {
-    await database?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await close();
   });
 
   it('rejects a bad --days with the usage and exit code 2', async () => {

@@ -1,6 +1,10 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { CliIo } from '../../src/cli/command.ts';
 import { runCli } from '../../src/cli/main.ts';
+import type { Backend } from './db.ts';
 
 class Capture extends Writable {
   text = '';
@@ -17,4 +21,23 @@ export async function sched(argv: string[], env: Record<string, string | undefin
   const io: CliIo = { env: { LOG_LEVEL: 'silent', ...env }, stdout, stderr };
   const code = await runCli(argv, io);
   return { code, stdout: stdout.text, stderr: stderr.text };
+}
+
+/**
+ * An environment for `sched` on a backend of its own: a fresh PostgreSQL database, or a PGlite
+ * directory on disk (the CLI opens and closes it on every call, as a user's commands would).
+ */
+export async function cliEnvironment(
+  backend: Backend,
+  extra: Record<string, string> = {},
+): Promise<{ env: Record<string, string | undefined>; close(): Promise<void> }> {
+  if (backend.name === 'postgres') {
+    const database = await backend.create();
+    return { env: { DATABASE_URL: database.url, ...extra }, close: () => database.close() };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'sched-cli-'));
+  return {
+    env: { PGLITE_DIR: dir, ...extra },
+    close: async () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
