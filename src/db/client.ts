@@ -62,8 +62,18 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
     statement_timeout: options.statementTimeoutMs ?? 30_000,
     idleTimeoutMillis: 30_000,
   });
-  // An idle client losing its connection (server restart) must not crash the process.
-  pool.on('error', (error) => options.onPoolError?.(error));
+  // A client losing its connection (server restart) must not crash the process. pg-pool listens
+  // for that only while a client is idle; a checked-out client (inside a transaction, or between
+  // a failed query and its release) emits an 'error' nobody hears, so each gets a listener too.
+  // The query in flight still fails and its caller retries.
+  const onError = (error: Error) => options.onPoolError?.(error);
+  pool.on('error', onError);
+  const listening = new WeakSet<object>();
+  pool.on('acquire', (client) => {
+    if (listening.has(client)) return;
+    listening.add(client);
+    client.on('error', onError);
+  });
   const db = drizzlePg(pool, { schema }) as unknown as Db;
   return {
     db,

@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../db/client.ts';
+import { shortTransaction } from '../db/transaction.ts';
 import type { ProviderName } from '../providers/types.ts';
 import { allocateClaims, claimAllowance, lockProviderClaims, providerLoads } from './rate-limit.ts';
-import { shortTransaction } from './short-transaction.ts';
 
 /**
  * Claims pending tasks for a worker: `FOR UPDATE SKIP LOCKED`, a lease, attempts + 1, in one

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { expectedUnitsCte } from '../coverage/coverage-query.ts';
 import { type Db, queryRows } from '../db/client.ts';
+import { shortTransaction } from '../db/transaction.ts';
 
 /**
  * The one fan-out used by the trigger, repair, rerun and manual runs: a set-based
@@ -84,7 +85,7 @@ export async function previewEnqueue(
 }
 
 export async function enqueueUnits(db: Db, request: EnqueueRequest): Promise<EnqueueResult> {
-  return db.transaction(async (tx) => {
+  return shortTransaction(db, async (tx) => {
     // Each org's job id is derived from a per-request nonce, so tasks carry their job id without
     // joining back to the inserted jobs: that join is estimated at one row and became a nested
     // loop of units x orgs (152 M comparisons for a 117 k-unit night).

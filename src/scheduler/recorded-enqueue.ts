@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Deps } from '../context.ts';
 import { type Db, queryOne } from '../db/client.ts';
+import { shortTransaction } from '../db/transaction.ts';
 import { SchedError, toError } from '../errors.ts';
 import { type EnqueueRequest, type EnqueueResult, enqueueUnits } from './enqueue-units.ts';
 import {
@@ -50,7 +51,7 @@ export async function runRecordedFanOut(
   run: FanOutRun,
 ): Promise<FanOutOutcome> {
   try {
-    return await deps.db.transaction(async (txDb) => {
+    return await shortTransaction(deps.db, async (txDb) => {
       const tx = txDb as unknown as Db;
       const claimed = await claimRun(tx, run.functionName, run.runKey, run.triggeredBy, deps.clock());
       if (!claimed) return { kind: 'already', run: await readRun(tx, run.functionName, run.runKey) };

@@ -5,7 +5,6 @@ import type { Deps } from '../context.ts';
 import { toError } from '../errors.ts';
 import type { ProviderAdapter, ProviderName } from '../providers/types.ts';
 import { type ClaimableProvider, type ClaimedTask, claimableProviders, claimTasks } from './claim-tasks.ts';
-import { guardConnectionErrors } from './connection-errors.ts';
 import { countLiveTasks } from './live-tasks.ts';
 import { pruneProviderCalls } from './rate-limit.ts';
 import { runTask, type TaskResult, type TaskRunner, type WorkerResultEvent } from './run-task.ts';
@@ -209,7 +208,6 @@ export function startWorker(
     }
   }
 
-  guardConnectionErrors(deps.db, (error) => logger.warn({ err: error }, 'database connection lost'));
   logger.info(
     { concurrency: options.concurrency, providers: names, drain: Boolean(options.drain) },
     'worker started',

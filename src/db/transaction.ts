@@ -1,7 +1,7 @@
 import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
-import type { Db } from '../db/client.ts';
-import * as schema from '../db/schema.ts';
+import type { Db } from './client.ts';
+import * as schema from './schema.ts';
 
 /**
  * A short transaction that survives a dropped connection. drizzle's `transaction()` on a pg
