@@ -71,7 +71,7 @@ describe.each(backends())('Repair from the morning report on $name', (backend) =
     const text = messageText(post?.body);
     expect(text).toContain('Acme Analytics');
     expect(text).toContain('25 missing');
-    expect(text).toMatch(/perplexity.*rate_limited/);
+    expect(text).toMatch(/perplexity.*rate limited/);
     expect(text).toContain('51/118');
     const row = await queryOne<{ ts: string }>(
       database.db,
