@@ -1,7 +1,7 @@
 import { Blocks } from 'slack-block-builder';
 import { meetsThreshold } from '../coverage/coverage-math.ts';
 import type { CoverageReport, Ratio } from '../coverage/types.ts';
-import { formatDelta, formatRatio, healthLabel, plural, runDateLabel, slackDate } from './format.ts';
+import { escapeMrkdwn, formatDelta, formatRatio, healthLabel, plural, runDateLabel, slackDate } from './format.ts';
 
 /** The coverage numbers every report-like view starts with. */
 
@@ -72,6 +72,14 @@ export function reportContext(report: CoverageReport) {
   return Blocks.Context().elements(
     healthSentence(report),
     `Checked ${checked} · business day in ${report.timezone}`,
+  );
+}
+
+/** "📖 Runbook: …" under a report or a status, when the team's runbook is configured (RUNBOOK_URL). */
+export function runbookLink(url: string | undefined) {
+  if (!url) return undefined;
+  return Blocks.Context().elements(
+    `📖 <${escapeMrkdwn(url).replace(/\|/g, '%7C')}|Runbook>: what each health state means and what to try, in order`,
   );
 }
 

@@ -96,3 +96,20 @@ describe('reason codes', () => {
     expect(visibleText(reportMessage({ report, now }))).toContain('120 never queued');
   });
 });
+
+describe('the runbook link', () => {
+  const report = makeReport();
+  const url = 'https://wiki.example.com/sched?page=runbook&x=1';
+  it('is in the report and the status when RUNBOOK_URL is set, and absent otherwise', () => {
+    for (const view of [
+      reportMessage({ report, now, runbookUrl: url }),
+      statusMessage({ report, now, runbookUrl: url }),
+    ]) {
+      expect(visibleText(view)).toContain(
+        '📖 <https://wiki.example.com/sched?page=runbook&amp;x=1|Runbook>: what each health state means and what to try, in order',
+      );
+    }
+    expect(visibleText(reportMessage({ report, now }))).not.toContain('Runbook');
+    expect(visibleText(statusMessage({ report, now }))).not.toContain('Runbook');
+  });
+});
