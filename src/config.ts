@@ -109,6 +109,10 @@ const schema = z.object({
   TASK_MAX_ATTEMPTS: int(3, 1, 20),
   PROVIDER_TIMEOUT_MS: int(60_000, 100, 600_000),
   AUTO_REPAIR: bool(false),
+  RUNBOOK_URL: z.preprocess(
+    emptyToUndefined,
+    z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
+  ),
   LOG_LEVEL: z.preprocess(
     emptyToUndefined,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -150,6 +154,8 @@ export interface Config {
   simulatedProfile: SimulatedProfile | undefined;
   worker: { concurrency: number; leaseSeconds: number; maxAttempts: number; providerTimeoutMs: number };
   autoRepair: boolean;
+  /** The team's runbook: linked from the morning report and /sched-status when set. */
+  runbookUrl: string | undefined;
   logLevel: string;
   providers: Record<ProviderName, ProviderConfig>;
 }
@@ -214,6 +220,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       providerTimeoutMs: e.PROVIDER_TIMEOUT_MS,
     },
     autoRepair: e.AUTO_REPAIR,
+    runbookUrl: e.RUNBOOK_URL,
     logLevel: e.LOG_LEVEL,
     providers,
   };

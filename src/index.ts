@@ -168,7 +168,7 @@ async function compose(
 
   if (localSlack) {
     localSlack.setAppUrl(`http://127.0.0.1:${port}/slack/events`);
-    const localConsole = startConsole({
+    const localConsole = await startConsole({
       deps: { ...rt, providers: [...adapters.keys()] },
       slack: localSlack,
       onPostcheck,

@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { reasonWords } from '../coverage/reason-words.ts';
 import type { CoverageReport, Ratio } from '../coverage/types.ts';
 import type { Progress } from '../scheduler/progress.ts';
 
@@ -28,7 +29,7 @@ export function formatCoverageReport(report: CoverageReport, options: { maxPromp
       continue;
     }
     const causes = Object.entries(p.failuresByReason)
-      .map(([reason, count]) => `${count} ${reason}`)
+      .map(([reason, count]) => `${count} ${reasonWords(reason)}`)
       .join(', ');
     const paused = p.pauseReason ? `  PAUSED: ${p.pauseReason}` : '';
     lines.push(
@@ -44,7 +45,9 @@ export function formatCoverageReport(report: CoverageReport, options: { maxPromp
         currentOrg = prompt.org_id;
         lines.push(`  ${prompt.org_name}`);
       }
-      const providers = prompt.missingProviders.map((m) => `${m.provider}: ${m.reason}`).join(', ');
+      const providers = prompt.missingProviders
+        .map((m) => `${m.provider}: ${reasonWords(m.reason)}`)
+        .join(', ');
       lines.push(`    - ${prompt.text}  [${providers}]`);
     });
     if (report.incompletePrompts.length > limit) {

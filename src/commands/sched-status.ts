@@ -70,7 +70,13 @@ async function statusAnswer(deps: SlackDeps, argument: StatusArgument, today: st
   const nothingRan = progress.total === 0 && runDate < today && !(await getNight(deps.db, runDate));
   if (nothingRan)
     return errorMessage(`Nothing ran on ${runDate}: no task and no postcheck were recorded for that day.`);
-  return statusMessage({ report, progress: toNightProgress(progress), repairPreview: preview, now });
+  return statusMessage({
+    report,
+    progress: toNightProgress(progress),
+    repairPreview: preview,
+    runbookUrl: deps.config.runbookUrl,
+    now,
+  });
 }
 
 async function orgStatus(deps: SlackDeps, query: string, today: string) {
@@ -95,7 +101,7 @@ async function orgStatus(deps: SlackDeps, query: string, today: string) {
       ineligibility(found.org) ?? `${found.org.name} has no active prompt expected on ${today}.`,
     );
   }
-  const message = statusMessage({ report, now: deps.clock() });
+  const message = statusMessage({ report, runbookUrl: deps.config.runbookUrl, now: deps.clock() });
   // The status view has no notion of "one org"; a context line under the header says whose numbers these are.
   const scope = {
     type: 'context',

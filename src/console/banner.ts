@@ -1,6 +1,76 @@
+import { DateTime } from 'luxon';
+import { runDateOf } from '../scheduler/business-day.ts';
+import { cronMatches, parseCron } from '../scheduler/cron-matcher.ts';
+import { isDueToday } from '../scheduler/scheduler-tick.ts';
 import type { Operation } from './operations.ts';
 
 /** Pure: the console's first screen and its `help`. */
+
+/** Today's trigger run, when there is one. */
+export interface TriggerFact {
+  startedAt: Date;
+  triggeredBy: string;
+  status: string;
+}
+
+/**
+ * What the scheduler will do with tonight's run now that the console starts, in one sentence:
+ * before the trigger time, when it starts; past it with no trigger yet, that the start-up
+ * catch-up runs it at once; already triggered, when and by whom (`night` then only waits).
+ */
+export function nightOutlook(input: {
+  now: Date;
+  zone: string;
+  triggerCron: string;
+  trigger: TriggerFact | undefined;
+}): string {
+  const { now, zone } = input;
+  const runDate = runDateOf(now, zone);
+  const tonight = `tonight's run (${runDate})`;
+  const local = (d: Date) => DateTime.fromJSDate(d, { zone }).toFormat('HH:mm ZZZZ');
+  if (input.trigger) {
+    const t = input.trigger;
+    return `${tonight} was started at ${local(t.startedAt)} by ${t.triggeredBy} (${t.status}); \`night\` waits for it and shows the report`;
+  }
+  const next = nextFire(input.triggerCron, now, zone);
+  if (isDueToday(input.triggerCron, runDate, now, zone)) {
+    const at = firstFireOn(input.triggerCron, runDate, zone);
+    return `${tonight} starts now (catch-up: it is past ${at ? local(at) : 'its cron time'} and it has not run yet)`;
+  }
+  if (!next) return `${tonight} has no trigger time in TRIGGER_CRON; \`night\` runs it now`;
+  return `${tonight} starts at ${local(next)} (in ${untilText(next.getTime() - now.getTime())}); \`night\` runs it now instead`;
+}
+
+/** "3 h", "25 min", "1 h 10 min" */
+function untilText(ms: number): string {
+  const minutes = Math.max(1, Math.ceil(ms / 60_000));
+  if (minutes < 60) return `${minutes} min`;
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  return m === 0 ? `${h} h` : `${h} h ${m} min`;
+}
+
+/** The next minute after now (within two days) when the expression fires. */
+function nextFire(expression: string, now: Date, zone: string): Date | undefined {
+  const fields = parseCron(expression);
+  const start = Math.floor(now.getTime() / 60_000) * 60_000 + 60_000;
+  for (let t = start; t < start + 2 * 86_400_000; t += 60_000) {
+    if (cronMatches(fields, DateTime.fromMillis(t, { zone }))) return new Date(t);
+  }
+  return undefined;
+}
+
+/** The first instant of run_date when the expression fires. */
+function firstFireOn(expression: string, runDate: string, zone: string): Date | undefined {
+  const fields = parseCron(expression);
+  const start = DateTime.fromISO(runDate, { zone }).startOf('day').toMillis();
+  for (let t = start; t < start + 86_400_000; t += 60_000) {
+    const local = DateTime.fromMillis(t, { zone });
+    if (local.toISODate() !== runDate) break;
+    if (cronMatches(fields, local)) return new Date(t);
+  }
+  return undefined;
+}
 
 export interface BannerFacts {
   database: string;
@@ -13,6 +83,8 @@ export interface BannerFacts {
   logFile: string;
   reportChannel: string;
   slashCommands: readonly string[];
+  /** nightOutlook(): what happens to tonight's run now. */
+  night: string;
 }
 
 export function helpText(operations: Record<string, Operation>, slashCommands: readonly string[]): string {
@@ -26,6 +98,7 @@ export function helpText(operations: Record<string, Operation>, slashCommands: r
     '  pick <n> <choice>         choose in menu [n] (a number, or part of a name)',
     '  set <n> <text>            fill text input [n] of a modal',
     '  submit | close            submit or close the open modal',
+    '  clear                     clear the screen',
     'Operations (what `sched <command>` does):',
     ...Object.values(operations).map((o) => `  ${o.usage.padEnd(width)}  ${o.summary}`),
     `  ${'logs [n]'.padEnd(width)}  the last n lines of the log`,
@@ -47,7 +120,8 @@ export function bannerText(facts: BannerFacts, operations: Record<string, Operat
     '',
     `  database   ${facts.database} (${seeded})`,
     `  providers  ${facts.providers}`,
-    `  workers    ${facts.workers} in flight; the scheduler runs the night at its cron time`,
+    `  workers    ${facts.workers} tasks in flight`,
+    `  tonight    ${facts.night}`,
     `  report     morning reports go to #${facts.reportChannel}`,
     `  HTTP       ${facts.httpUrl}/healthz, /metrics, /functions/v1/* ${facts.cronSecretSet ? '(x-cron-secret: $CRON_SECRET)' : '(set CRON_SECRET to enable them)'}`,
     `  logs       ${facts.logFile}`,

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { clearLine, createInterface, cursorTo } from 'node:readline';
+import { clearLine, clearScreenDown, createInterface, cursorTo } from 'node:readline';
 import { toError } from '../errors.ts';
 import { helpText } from './banner.ts';
 import type { Operation } from './operations.ts';
@@ -7,7 +7,9 @@ import type { ConsoleSession } from './session.ts';
 
 /**
  * The console's read-eval-print loop (node:readline), like Hubot's shell adapter. Lines run one
- * at a time; whatever the bot posts meanwhile is printed above the prompt, never inside it.
+ * at a time, and the prompt comes back only when a line's command is done. What the bot posts
+ * while the user is at the prompt is printed above it: the line being typed is cleared, the post
+ * written, and readline redraws the prompt with the typed text and cursor (prompt(true)).
  */
 
 export const PROMPT = 'sched> ';
@@ -41,6 +43,8 @@ export function createRepl(options: ReplOptions): Repl {
   /** close() was called: the console is gone, nothing more is printed. */
   let silenced = false;
   let quitting = false;
+  /** A line's command is running: its output (and any post) just follows, with no prompt in between. */
+  let busy = false;
   const quit = () => {
     if (quitting) return;
     quitting = true;
@@ -49,12 +53,13 @@ export function createRepl(options: ReplOptions): Repl {
 
   const print = (text: string) => {
     if (silenced) return;
-    if (tty && !closed) {
+    const atPrompt = tty && !closed && !busy;
+    if (atPrompt) {
       clearLine(output, 0);
       cursorTo(output, 0);
     }
     output.write(`${text}\n`);
-    if (tty && !closed) rl.prompt(true);
+    if (atPrompt) rl.prompt(true);
   };
 
   async function tail(n: number) {
@@ -94,6 +99,10 @@ export function createRepl(options: ReplOptions): Repl {
         return session.home();
       case 'logs':
         return tail(Number(args[0]) || 20);
+      case 'clear':
+        cursorTo(output, 0, 0);
+        clearScreenDown(output);
+        return;
       case 'help':
         return print(helpText(options.operations, options.slashCommands));
       case 'quit':
@@ -116,13 +125,16 @@ export function createRepl(options: ReplOptions): Repl {
       rl.on('line', (line) => {
         // quit does not wait for a running `night` to finish; lines typed before it still run.
         if (/^\s*(quit|exit)\s*$/.test(line)) options.interrupt();
+        busy = true;
         chain = chain.then(async () => {
           if (quitting) return;
+          busy = true;
           try {
             await handle(session, line);
           } catch (error) {
             print(`! ${toError(error).message}`);
           }
+          busy = false;
           if (!quitting && !closed) rl.prompt();
         });
       });

@@ -137,6 +137,7 @@ export class ConsoleSession {
   async submit(): Promise<void> {
     const modal = this.modal;
     if (!modal) throw new Error('no modal is open');
+    if (!modal.view.submit) throw new Error('this modal has no submit button: type "close"');
     const { values, missing } = viewStateValues(modal.controls, modal.chosen);
     if (missing.length) {
       this.io.print(`fill in ${missing.join(', ')} first`);
@@ -261,18 +262,22 @@ export class ConsoleSession {
     for (const control of rendered.controls) this.controls.set(control.n, { control, source });
     this.next += rendered.controls.length;
     this.io.print(
-      `\n── ${title} ${'─'.repeat(Math.max(3, 60 - title.length))}\n${rendered.text}${hint(rendered.controls, source)}`,
+      `\n── ${title} ${'─'.repeat(Math.max(3, 60 - title.length))}\n${rendered.text}${controlHint(rendered.controls, source)}`,
     );
   }
 }
 
-function hint(controls: Control[], source: Source): string {
+/** "(type: click 1 | submit | close)": only what this message or modal really offers. */
+export function controlHint(controls: Control[], source: Source): string {
   const words = new Set<string>();
   for (const c of controls) {
     if (c.kind === 'button') words.add(`click ${c.n}`);
     else if (c.kind === 'select') words.add(`pick ${c.n} <choice>`);
     else words.add(`set ${c.n} <text>`);
   }
-  if (source.kind === 'view' && source.view.type === 'modal') words.add('submit | close');
+  if (source.kind === 'view' && source.view.type === 'modal') {
+    // A modal without a submit button (a read-only list) can only be closed.
+    words.add(source.view.submit ? 'submit | close' : 'close');
+  }
   return words.size ? `\n  (type: ${[...words].slice(0, 4).join(' | ')}${words.size > 4 ? ' ...' : ''})` : '';
 }

@@ -1,7 +1,9 @@
 import type { Deps } from '../context.ts';
+import { runDateOf } from '../scheduler/business-day.ts';
 import type { PostcheckResult } from '../scheduler/postcheck.ts';
+import { FUNCTION_NAMES, findRun } from '../scheduler/scheduler-runs.ts';
 import { SLASH_COMMANDS } from '../views/ids.ts';
-import { type BannerFacts, bannerText } from './banner.ts';
+import { type BannerFacts, bannerText, nightOutlook } from './banner.ts';
 import type { LocalSlack } from './local-slack.ts';
 import { consoleOperations, type OperationDeps } from './operations.ts';
 import { createRepl } from './repl.ts';
@@ -16,14 +18,14 @@ export interface ConsoleOptions {
   deps: Deps & Pick<OperationDeps, 'providers'>;
   slack: LocalSlack;
   onPostcheck(result: PostcheckResult): Promise<void>;
-  facts: Omit<BannerFacts, 'slashCommands'>;
+  facts: Omit<BannerFacts, 'slashCommands' | 'night'>;
   input: NodeJS.ReadableStream;
   output: NodeJS.WritableStream & { isTTY?: boolean };
   /** The user asked to stop (quit, Ctrl-C, end of input). */
   onQuit(): void;
 }
 
-export function startConsole(options: ConsoleOptions): { close(): void } {
+export async function startConsole(options: ConsoleOptions): Promise<{ close(): void }> {
   const aborted = new AbortController();
   const operations = consoleOperations({
     ...options.deps,
@@ -44,8 +46,21 @@ export function startConsole(options: ConsoleOptions): { close(): void } {
     reportChannel: options.facts.reportChannel,
     bold: options.output.isTTY ? 'ansi' : 'strip',
   });
+  const { config, db, clock } = options.deps;
+  const now = clock();
+  const run = await findRun(db, FUNCTION_NAMES.trigger, runDateOf(now, config.timezone));
+  const night = nightOutlook({
+    now,
+    zone: config.timezone,
+    triggerCron: config.cron.trigger,
+    trigger: run && {
+      startedAt: new Date(run.started_at),
+      triggeredBy: run.triggered_by,
+      status: run.status,
+    },
+  });
   const detach = session.attach();
-  repl.print(bannerText({ ...options.facts, slashCommands: SLASH_COMMANDS }, operations));
+  repl.print(bannerText({ ...options.facts, slashCommands: SLASH_COMMANDS, night }, operations));
   repl.start(session);
   return {
     close() {

@@ -10,18 +10,24 @@ import {
 } from './types.ts';
 
 /**
- * Deterministic stand-ins for the AI providers (SIMULATED_PROFILE). Every draw comes from a hash
- * of (seed, provider, prompt text, how many times this adapter was asked that prompt, purpose):
- * the same calls in the same order give the same latencies, errors and answers. No Math.random.
+ * Deterministic stand-ins for the AI providers (SIMULATED_PROFILE). No Math.random: every draw
+ * comes from a hash. When the worker says which unit a call is for (`AskOptions.unit`), a call's
+ * latency, error and answer are a pure function of (seed, profile, provider, run_date, prompt id,
+ * the task's source, its attempt number): any process, on any machine, tells the same story of a
+ * night, and a repair heals the same units whoever runs it. Without a unit (provider checks,
+ * tests) the key is the prompt text and how many times this adapter was asked it.
  *
  * - ideal: 1-5 ms, never fails.
- * - demo: tens to a few hundred ms, rare retryable errors, and about 2 % of (prompt, provider)
- *   pairs fail their first 3 calls, so a night leaves a few failures that a repair then fixes.
+ * - demo: tens to a few hundred ms, rare retryable errors, and about 2 % of (run_date, prompt,
+ *   provider) units are *stubborn*: every attempt of their nightly task fails (so a night leaves a
+ *   few failures), and the first attempt of any later task (repair, rerun, manual) succeeds.
+ *   The rule keys on the task's source because a repair creates a new task whose attempts start
+ *   again at 1: keyed on the attempt alone, a repair would replay the night's failures forever.
  * - flaky: many retryable errors and some 429s with Retry-After.
  * - outage: like demo without the stubborn failures, but anthropic answers every call with auth.
  *
  * Each adapter also keeps its own requests-per-minute window and answers `rate_limited` with
- * retryAfterMs past it, as a real API does.
+ * retryAfterMs past it, as a real API does (the only draw that depends on the process).
  */
 
 export interface SimulatedOptions {
@@ -42,7 +48,10 @@ interface ProfileSpec {
   /** Probability per call of each error class. */
   errors: Partial<Record<ErrorClass, number>>;
   rpm: number;
-  /** Share of (prompt, provider) pairs whose first `calls` calls fail with server or timeout. */
+  /**
+   * Share of units that fail with `server` on each of their first `calls` nightly attempts (and
+   * for calls without a unit, their first `calls` calls); never on another source's task.
+   */
   stubborn: { share: number; calls: number };
   down?: { provider: ProviderName; errorClass: ErrorClass; message: string };
 }
@@ -93,11 +102,8 @@ export function createSimulatedAdapter(
   const sleep = options.sleep ?? abortableSleep;
   const clock = options.clock ?? Date.now;
   const seed = options.seed ?? 'sched-bot';
-  const callsByPrompt = new Map<string, number>();
+  const callsByKey = new Map<string, number>();
   const window: number[] = [];
-
-  const draw = (text: string, call: number, purpose: string) =>
-    uniform(`${seed}|${name}|${text}|${call}|${purpose}`);
 
   return {
     name,
@@ -114,18 +120,30 @@ export function createSimulatedAdapter(
         });
       }
       window.push(now);
-      const call = (callsByPrompt.get(prompt) ?? 0) + 1;
-      callsByPrompt.set(prompt, call);
+      const unit = ask.unit;
+      // The unit's key, or the prompt text for calls outside a night.
+      const pairKey = unit ? `${unit.runDate}|${unit.promptId}` : prompt;
+      const callKey = unit ? `${pairKey}|${unit.source}|${unit.attempt}` : prompt;
+      // Asked the same key again: a call without a unit, or an attempt refunded after a 429 or a
+      // shutdown. Counting repeats lets a refunded attempt draw anew instead of hitting the same
+      // 429 for ever; a unit's first ask of each attempt draws the same in every process.
+      const repeat = (callsByKey.get(callKey) ?? 0) + 1;
+      callsByKey.set(callKey, repeat);
+      const call = unit ? `${callKey}|${repeat}` : `${prompt}|${repeat}`;
+      const draw = (purpose: string) => uniform(`${seed}|${name}|${call}|${purpose}`);
+      // Stubborn units fail their nightly attempts whatever their number; without a unit the
+      // first `calls` calls of a prompt fail, as before.
+      const stubbornCall = unit
+        ? unit.source === 'nightly' && unit.attempt <= spec.stubborn.calls
+        : repeat <= spec.stubborn.calls;
 
       if (spec.down?.provider === name) {
         await sleep(latency.min, ask.signal);
         throw new ProviderError(spec.down.errorClass, spec.down.message, { status: 401 });
       }
-      const ms = Math.round(latency.min + (latency.max - latency.min) * draw(prompt, call, 'latency') ** 2);
-      const failure = chooseFailure(
-        spec,
-        (purpose) => draw(prompt, call, purpose),
-        (purpose) => uniform(`${seed}|${name}|${prompt}|${purpose}`),
+      const ms = Math.round(latency.min + (latency.max - latency.min) * draw('latency') ** 2);
+      const failure = chooseFailure(spec, draw, (purpose) =>
+        uniform(`${seed}|${name}|${pairKey}|${purpose}`),
       );
       const timeoutMs = ask.timeoutMs ?? Number.POSITIVE_INFINITY;
       if (failure === 'timeout' || ms > timeoutMs) {
@@ -134,17 +152,18 @@ export function createSimulatedAdapter(
         throw new ProviderError('timeout', `${MESSAGES.timeout} after ${waited} ms`);
       }
       await sleep(ms, ask.signal);
-      if (failure === 'stubborn' && call <= spec.stubborn.calls) {
-        throw new ProviderError('server', `${MESSAGES.server} (call ${call})`, { status: 503 });
+      if (failure === 'stubborn' && stubbornCall) {
+        const which = unit ? `${unit.source} attempt ${unit.attempt}` : `call ${repeat}`;
+        throw new ProviderError('server', `${MESSAGES.server} (${which})`, { status: 503 });
       }
       if (failure !== undefined && failure !== 'stubborn') {
         const retryAfterMs =
-          failure === 'rate_limited' ? 1_000 + Math.floor(draw(prompt, call, 'retry') * 2_000) : undefined;
+          failure === 'rate_limited' ? 1_000 + Math.floor(draw('retry') * 2_000) : undefined;
         throw new ProviderError(failure, MESSAGES[failure], {
           ...(retryAfterMs ? { retryAfterMs, status: 429 } : {}),
         });
       }
-      const tokensOut = 80 + Math.floor(draw(prompt, call, 'tokens') * 320);
+      const tokensOut = 80 + Math.floor(draw('tokens') * 320);
       return {
         text: `[simulated ${name}] An answer to "${prompt.slice(0, 80)}" (${tokensOut} tokens).`,
         model: 'simulated',
@@ -157,8 +176,8 @@ export function createSimulatedAdapter(
 }
 
 /**
- * Which failure this call gets, if any. A stubborn pair fails its first calls with `server`
- * whatever else happens (the draw that picks it ignores the call number), then always succeeds.
+ * Which failure this call gets, if any. A stubborn unit fails its nightly calls with `server`
+ * whatever else happens (the draw that picks it ignores the attempt), and succeeds on any other.
  */
 function chooseFailure(
   spec: ProfileSpec,

@@ -66,6 +66,18 @@ export interface AskOptions {
   signal?: AbortSignal;
   /** Per-call timeout in milliseconds; an expired call is a `timeout` ProviderError. */
   timeoutMs?: number;
+  /** Which unit and attempt this call is for (workers pass it; real adapters ignore it). */
+  unit?: AskUnit;
+}
+
+/** The task behind a call: the simulated providers derive their failures from it alone. */
+export interface AskUnit {
+  runDate: string;
+  promptId: string;
+  /** The task's attempt number, 1 for its first claim (a refunded attempt is asked again). */
+  attempt: number;
+  /** Why the task's job exists: a repair is a new task whose attempts start again at 1. */
+  source: 'nightly' | 'repair' | 'rerun' | 'manual';
 }
 
 export interface ProviderAdapter {

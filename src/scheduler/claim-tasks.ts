@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../db/client.ts';
 import { shortTransaction } from '../db/transaction.ts';
 import type { ProviderName } from '../providers/types.ts';
+import type { JobSource } from './enqueue-units.ts';
 import { allocateClaims, claimAllowance, lockProviderClaims, providerLoads } from './rate-limit.ts';
 
 /**
@@ -23,6 +24,8 @@ export interface ClaimedTask {
   maxAttempts: number;
   leaseExpiresAt: Date;
   text: string;
+  /** Why the task's job exists (nightly, repair, ...): the simulated providers key on it. */
+  source: JobSource;
 }
 
 export interface ClaimableProvider {
@@ -80,6 +83,7 @@ interface ClaimedRow {
   max_attempts: number;
   lease_expires_at: string | Date;
   text: string;
+  source: JobSource;
 }
 
 /** Claims up to `limit` tasks spread over the providers, each within its global limits. */
@@ -142,7 +146,8 @@ export async function claimTasks(db: Db, request: ClaimRequest): Promise<Claimed
             set status = 'processing', started_at = coalesce(j.started_at, ${nowIso}::timestamptz)
             where j.id in (select batch_job_id from claimed) and j.status = 'queued'
           )
-          select c.*, p.text from claimed c join prompts p on p.id = c.prompt_id
+          select c.*, p.text, j.source from claimed c join prompts p on p.id = c.prompt_id
+          join batch_jobs j on j.id = c.batch_job_id
           order by c.id`,
     );
   });
@@ -157,5 +162,6 @@ export async function claimTasks(db: Db, request: ClaimRequest): Promise<Claimed
     maxAttempts: r.max_attempts,
     leaseExpiresAt: new Date(r.lease_expires_at),
     text: r.text,
+    source: r.source,
   }));
 }

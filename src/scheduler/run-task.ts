@@ -208,7 +208,11 @@ async function callProvider(
       if (controller.signal.aborted) fail();
       else controller.signal.addEventListener('abort', fail, { once: true });
     });
-    const ask = adapter.ask(task.text, { signal: controller.signal, timeoutMs: runner.timeoutMs });
+    const ask = adapter.ask(task.text, {
+      signal: controller.signal,
+      timeoutMs: runner.timeoutMs,
+      unit: { runDate: task.runDate, promptId: task.promptId, attempt: task.attempts, source: task.source },
+    });
     ask.catch(() => undefined); // the race below may have settled first
     const answer = await Promise.race([ask, aborted]);
     return { kind: 'answer', answer };

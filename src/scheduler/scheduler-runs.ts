@@ -120,3 +120,16 @@ export async function recordRun<T>(
 /** A run key that is unique per ad-hoc invocation but still sorts and reads by date. */
 export const adHocRunKey = (runDate: string, now: Date, label: string) =>
   `${runDate}/${label}/${now.toISOString()}/${Math.random().toString(36).slice(2, 8)}`;
+
+/** The row of one step for one run key (today's trigger, say), or undefined when it never ran. */
+export async function findRun(
+  db: Db,
+  functionName: FunctionName,
+  runKey: string,
+): Promise<Pick<SchedulerRunRow, 'status' | 'started_at' | 'triggered_by'> | undefined> {
+  return queryOne(
+    db,
+    sql`select status, started_at, triggered_by from scheduler_runs
+        where function_name = ${functionName} and run_key = ${runKey}`,
+  );
+}

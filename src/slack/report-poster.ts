@@ -60,7 +60,13 @@ export interface ReportInput {
 
 export async function renderReport(deps: ReportDeps, input: ReportInput) {
   const comparison = input.comparison ?? (await loadComparison(deps, input.runDate));
-  return reportMessage({ report: input.report, repair: input.repair, ...comparison, now: deps.clock() });
+  return reportMessage({
+    report: input.report,
+    repair: input.repair,
+    ...comparison,
+    runbookUrl: deps.config.runbookUrl,
+    now: deps.clock(),
+  });
 }
 
 /** Posts the report of a run_date to SLACK_REPORT_CHANNEL, or edits the one already posted there. */

@@ -1,6 +1,7 @@
 import { Blocks } from 'slack-block-builder';
+import { meetsThreshold } from '../coverage/coverage-math.ts';
 import type { CoverageReport, Ratio } from '../coverage/types.ts';
-import { formatDelta, formatRatio, healthLabel, runDateLabel, slackDate } from './format.ts';
+import { escapeMrkdwn, formatDelta, formatRatio, healthLabel, plural, runDateLabel, slackDate } from './format.ts';
 
 /** The coverage numbers every report-like view starts with. */
 
@@ -44,12 +45,41 @@ export function reportTitle(report: CoverageReport, prefix: string): string {
   return `${prefix} ${runDateLabel(report.runDate)} · ${healthLabel(report.summary.overallHealth)}`;
 }
 
-/** When it was measured, against which thresholds, in which zone. */
+/**
+ * Why the night has its health, and why Repair is offered even on a healthy night: "Healthy:
+ * 98.6% of prompts covered (≥ 95%) and 100% of orgs completed (≥ 95%); 6 prompts still miss a
+ * provider: Repair re-runs them." Exact ratios decide the words, as they decide the health.
+ */
+export function healthSentence(report: CoverageReport): string {
+  const { prompts, orgs } = report.ratios;
+  const t = report.thresholds;
+  const against = (r: Ratio, threshold: number) =>
+    meetsThreshold(r.numerator, r.denominator, threshold) ? `≥ ${threshold}%` : `below ${threshold}%`;
+  const healthy = report.summary.overallHealth === 'HEALTHY';
+  const measured =
+    `${healthy ? 'Healthy' : 'Needs attention'}: ${prompts.percent}% of prompts covered (${against(prompts, t.promptPercent)})` +
+    ` and ${orgs.percent}% of orgs completed (${against(orgs, t.orgPercent)})`;
+  const incomplete = report.incompletePrompts.length;
+  if (report.units.missing === 0 || incomplete === 0) return `${measured}.`;
+  const one = incomplete === 1;
+  const verb = `${healthy ? 'still ' : ''}${one ? 'misses' : 'miss'}`;
+  return `${measured}; ${plural(incomplete, 'prompt')} ${verb} a provider: Repair re-runs ${one ? 'it' : 'them'}.`;
+}
+
+/** Why the health is what it is; when it was measured, in which zone. */
 export function reportContext(report: CoverageReport) {
   const checked = slackDate(new Date(report.generatedAt), report.timezone);
-  const t = report.thresholds;
   return Blocks.Context().elements(
-    `Checked ${checked} · healthy at ≥ ${t.promptPercent}% prompts and ≥ ${t.orgPercent}% orgs · business day in ${report.timezone}`,
+    healthSentence(report),
+    `Checked ${checked} · business day in ${report.timezone}`,
+  );
+}
+
+/** "📖 Runbook: …" under a report or a status, when the team's runbook is configured (RUNBOOK_URL). */
+export function runbookLink(url: string | undefined) {
+  if (!url) return undefined;
+  return Blocks.Context().elements(
+    `📖 <${escapeMrkdwn(url).replace(/\|/g, '%7C')}|Runbook>: what each health state means and what to try, in order`,
   );
 }
 

@@ -34,10 +34,16 @@ export function historyMessage(input: HistoryMessageInput) {
   const hasOlder = (page + 1) * pageSize < totalDays && entries.length >= pageSize;
   const healthy = entries.filter((e) => e.health === 'HEALTHY').length;
   const attention = entries.filter((e) => e.health === 'NEEDS_ATTENTION').length;
+  const nights =
+    entries.length === 1
+      ? `Night ${count(first)}`
+      : `Nights ${count(first)}–${count(first + entries.length - 1)}`;
+  const span = totalDays === 1 ? '1' : `the last ${count(totalDays)} days`;
+  const order = entries.length > 1 ? ', newest first' : '';
   const summary =
     entries.length === 0
       ? 'No nights recorded yet.'
-      : `Nights ${count(first)}–${count(first + entries.length - 1)} of the last ${plural(totalDays, 'day')}, newest first: ${healthy} healthy, ${attention} needing attention.`;
+      : `${nights} of ${span}${order}: ${healthy} healthy, ${attention} needing attention.`;
   const pageValue = (p: number) => encodeHistoryPage({ page: p, pageSize, totalDays });
 
   return Message({ text: `Nightly history. ${summary}` })

@@ -1,4 +1,5 @@
 import { Blocks, type ViewBlockBuilder } from 'slack-block-builder';
+import { reasonWords } from '../coverage/reason-words.ts';
 import type { CoverageReport, MissingPrompt } from '../coverage/types.ts';
 import { count, inlineText, packLines, plural } from './format.ts';
 
@@ -11,7 +12,7 @@ export interface OrgMissing {
   uncovered: number;
   /** Prompts some but not all entitled providers answered. */
   partial: number;
-  /** "provider reason" -> missing units, largest first. */
+  /** "provider: reason in words" -> missing units, largest first. */
   causes: [string, number][];
 }
 
@@ -33,7 +34,7 @@ export function missingByOrg(report: CoverageReport): OrgMissing[] {
     if (prompt.uncovered) org.uncovered += 1;
     else org.partial += 1;
     for (const m of prompt.missingProviders) {
-      const key = `${m.provider} ${m.reason}`;
+      const key = `${m.provider} ${reasonWords(m.reason)}`;
       org.causeCounts.set(key, (org.causeCounts.get(key) ?? 0) + 1);
     }
   }
@@ -56,15 +57,21 @@ const INLINE_PREVIEW_CHARS = 100;
 /** A night with this few incomplete prompts lists them in messages, under their orgs. */
 export const SMALL_NIGHT_PROMPTS = 15;
 
-/** "• *Acme* — 12 missing, 3 partly covered (perplexity rate_limited 10, openai timeout 2)" */
+/** Prompts of an org that are not fully covered: the number the org line and the Rerun menu share. */
+export const incompleteCount = (org: OrgMissing) => org.uncovered + org.partial;
+
+/**
+ * "• *Acme*: 15 prompts not fully covered (12 with no answer, 3 partly covered) · perplexity rate
+ * limited 10, openai timed out 2": the same number and words as the Rerun menu's "(15 not fully covered)".
+ */
 export function orgLine(org: OrgMissing): string {
-  const counts = [
-    org.uncovered > 0 ? `${count(org.uncovered)} missing` : '',
+  const split = [
+    org.uncovered > 0 ? `${count(org.uncovered)} with no answer` : '',
     org.partial > 0 ? `${count(org.partial)} partly covered` : '',
   ].filter(Boolean);
   const causes = org.causes.slice(0, MAX_CAUSES).map(([cause, n]) => `${cause} ${count(n)}`);
   if (org.causes.length > MAX_CAUSES) causes.push('…');
-  return `• *${inlineText(org.name, 200)}*: ${counts.join(', ')} (${causes.join(', ')})`;
+  return `• *${inlineText(org.name, 200)}*: ${plural(incompleteCount(org), 'prompt')} not fully covered (${split.join(', ')}) · ${causes.join(', ')}`;
 }
 
 export interface MissingOrgBlocks {
@@ -73,10 +80,10 @@ export interface MissingOrgBlocks {
   hidden: number;
 }
 
-/** "◦ What is the best… — perplexity: rate_limited" (a prompt under its org line). */
+/** "◦ What is the best… — perplexity: rate limited" (a prompt under its org line). */
 export function promptLine(prompt: MissingPrompt, previewChars: number): string {
   const marker = prompt.uncovered ? '❌' : '◐';
-  const providers = prompt.missingProviders.map((m) => `${m.provider}: ${m.reason}`).join(', ');
+  const providers = prompt.missingProviders.map((m) => `${m.provider}: ${reasonWords(m.reason)}`).join(', ');
   return `${marker} ${inlineText(prompt.text, previewChars)} — ${providers}`;
 }
 
@@ -108,7 +115,7 @@ export function missingOrgBlocks(report: CoverageReport, options: MissingOrgOpti
   }
   const blocks: MissingOrgBlocks['blocks'] = packLines(lines).map((text) => Blocks.Section({ text }));
   if (hidden > 0) {
-    const hiddenPrompts = orgs.slice(options.maxOrgs).reduce((sum, o) => sum + o.uncovered + o.partial, 0);
+    const hiddenPrompts = orgs.slice(options.maxOrgs).reduce((sum, o) => sum + incompleteCount(o), 0);
     blocks.push(
       Blocks.Context().elements(
         `+${count(hidden)} more ${hidden === 1 ? 'org' : 'orgs'} (${plural(hiddenPrompts, 'prompt')}): *Show all* lists every prompt.`,

@@ -1,4 +1,5 @@
 import { ratio } from '../coverage/coverage-math.ts';
+import { reasonWords } from '../coverage/reason-words.ts';
 import type { CoverageReport, ProviderCoverage } from '../coverage/types.ts';
 import { ERROR_CLASSES } from '../providers/types.ts';
 import { count, formatRatio, inlineText, slackDate } from './format.ts';
@@ -8,7 +9,7 @@ import type { ProviderCheck } from './types.ts';
 
 const FAILURE_REASONS: ReadonlySet<string> = new Set([...ERROR_CLASSES, 'failed']);
 
-/** "41 failed, 39 rate_limited, 2 timeout" (or "missing" when some units simply have not run). */
+/** "41 failed, 39 rate limited, 2 timed out" (or "missing" when some units simply have not run). */
 export function failureCauses(byReason: Record<string, number>): string {
   const entries = Object.entries(byReason)
     .filter(([, n]) => n > 0)
@@ -16,7 +17,10 @@ export function failureCauses(byReason: Record<string, number>): string {
   const total = entries.reduce((sum, [, n]) => sum + n, 0);
   if (total === 0) return '';
   const word = entries.every(([reason]) => FAILURE_REASONS.has(reason)) ? 'failed' : 'missing';
-  return [`${count(total)} ${word}`, ...entries.map(([reason, n]) => `${count(n)} ${reason}`)].join(', ');
+  return [
+    `${count(total)} ${word}`,
+    ...entries.map(([reason, n]) => `${count(n)} ${reasonWords(reason)}`),
+  ].join(', ');
 }
 
 /** A pause that ended before the report was measured is history, not state. */

@@ -2,7 +2,7 @@ import { Bits, Elements } from 'slack-block-builder';
 import type { CoverageReport } from '../coverage/types.ts';
 import { count, plain } from './format.ts';
 import { ACTION_IDS } from './ids.ts';
-import { missingByOrg } from './missing-orgs.ts';
+import { incompleteCount, missingByOrg } from './missing-orgs.ts';
 import { encodePageValue } from './values.ts';
 
 /** Buttons and selects shared by the report-like views. */
@@ -11,9 +11,12 @@ import { encodePageValue } from './values.ts';
 export const MAX_OPTIONS = 100;
 export const OPTION_TEXT_MAX = 75;
 
-/** "Acme Corporation… (12 missing)": the name is cut, the count always shows. */
-export function orgOptionText(name: string, missing?: number): string {
-  const suffix = missing ? ` (${count(missing)} missing)` : '';
+/**
+ * "Acme Corporation… (12 not fully covered)": the name is cut, the count always shows, in the
+ * words and number of the report's org line.
+ */
+export function orgOptionText(name: string, incomplete?: number): string {
+  const suffix = incomplete ? ` (${count(incomplete)} not fully covered)` : '';
   return `${plain(name, OPTION_TEXT_MAX - suffix.length)}${suffix}`;
 }
 
@@ -28,7 +31,7 @@ export function rerunOrgSelect(report: CoverageReport) {
     return Elements.ExternalSelect({ actionId: ACTION_IDS.rerunOrgSelect, placeholder, minQueryLength: 1 });
   }
   return Elements.StaticSelect({ actionId: ACTION_IDS.rerunOrgSelect, placeholder }).options(
-    orgs.map((o) => Bits.Option({ text: orgOptionText(o.name, o.uncovered + o.partial), value: o.orgId })),
+    orgs.map((o) => Bits.Option({ text: orgOptionText(o.name, incompleteCount(o)), value: o.orgId })),
   );
 }
 

@@ -6,6 +6,7 @@ import {
   liveTasksLine,
   reportContext,
   reportTitle,
+  runbookLink,
   summaryText,
 } from './coverage-summary.ts';
 import { actorLabel, plain, plural, slackDate } from './format.ts';
@@ -26,6 +27,8 @@ export interface ReportMessageInput extends Comparison {
   repair?: RepairState | undefined;
   /** What Repair would enqueue now (the confirm dialog); the report's own missing units otherwise. */
   repairPreview?: RepairPreviewInput | undefined;
+  /** RUNBOOK_URL: linked under the report when set. */
+  runbookUrl?: string | undefined;
   now: Date;
 }
 
@@ -49,6 +52,7 @@ export function reportMessage(input: ReportMessageInput) {
       Blocks.Section({ text: ['*Providers*', ...providerLines(report)].join('\n') }),
       missing.blocks,
       overQuotaBlock(report),
+      runbookLink(input.runbookUrl),
       Blocks.Actions({ blockId: BLOCK_IDS.reportActions }).elements(
         setIfTruthy(
           canRepair,

@@ -5,6 +5,7 @@ import {
   liveTasksLine,
   reportContext,
   reportTitle,
+  runbookLink,
   summaryText,
 } from './coverage-summary.ts';
 import { plain } from './format.ts';
@@ -25,6 +26,8 @@ export interface StatusMessageInput {
   /** Results of "Verify all providers are accessible". */
   providerChecks?: ProviderCheck[] | undefined;
   repairPreview?: RepairPreviewInput | undefined;
+  /** RUNBOOK_URL: linked under the status when set. */
+  runbookUrl?: string | undefined;
   now: Date;
 }
 
@@ -61,6 +64,7 @@ export function statusMessage(input: StatusMessageInput) {
         }),
       ),
       missing.blocks,
+      runbookLink(input.runbookUrl),
       Blocks.Actions({ blockId: BLOCK_IDS.statusActions }).elements(
         setIfTruthy(
           report.units.missing > 0,

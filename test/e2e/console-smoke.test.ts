@@ -89,6 +89,9 @@ describe('npm start on a fresh data directory', () => {
       expect(bot.output).toMatch(/sched-bot, local console/);
       expect(bot.output).toMatch(/demo data loaded: 28 organizations/);
       expect(bot.output).toMatch(/Try: {2}night/);
+      // The banner says what happens to tonight's run now, not a cron time it may have passed.
+      expect(bot.output).toMatch(/ {2}tonight {4}tonight's run \(\d{4}-\d\d-\d\d\) (starts|was started)/);
+      expect(bot.output).not.toMatch(/runs the night at its cron time/);
 
       let mark = bot.type('/sched-status');
       const afterStatus = await bot.waitFor(

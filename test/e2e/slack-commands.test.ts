@@ -88,7 +88,7 @@ describe.each(backends())('slash commands on $name', (backend) => {
       expect(text).toContain('Needs attention');
       expect(text).toContain('51/118');
       expect(text).toContain('Acme Analytics');
-      expect(text).toMatch(/perplexity.*rate_limited/);
+      expect(text).toMatch(/perplexity.*rate limited/);
       expect(actionIds(answer.body)).toEqual(
         expect.arrayContaining([ACTION_IDS.repair, ACTION_IDS.shareStatus, ACTION_IDS.openHistory]),
       );

@@ -70,8 +70,8 @@ describe.each(backends())('Repair from the morning report on $name', (backend) =
     expect(post?.body.channel).toBe(REPORT_CHANNEL);
     const text = messageText(post?.body);
     expect(text).toContain('Acme Analytics');
-    expect(text).toContain('25 missing');
-    expect(text).toMatch(/perplexity.*rate_limited/);
+    expect(text).toContain('25 prompts not fully covered');
+    expect(text).toMatch(/perplexity.*rate limited/);
     expect(text).toContain('51/118');
     const row = await queryOne<{ ts: string }>(
       database.db,

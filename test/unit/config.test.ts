@@ -23,6 +23,17 @@ describe('loadConfig', () => {
     ).toBe('ideal');
   });
 
+  it('takes an optional http(s) RUNBOOK_URL', () => {
+    expect(loadConfig({}).runbookUrl).toBeUndefined();
+    expect(loadConfig({ RUNBOOK_URL: 'https://wiki.example.com/sched#runbook' }).runbookUrl).toBe(
+      'https://wiki.example.com/sched#runbook',
+    );
+    expect(() => loadConfig({ RUNBOOK_URL: 'ftp://wiki.example.com/runbook' })).toThrowError(
+      /RUNBOOK_URL: must be an http\(s\) URL/,
+    );
+    expect(() => loadConfig({ RUNBOOK_URL: 'the wiki' })).toThrowError(/RUNBOOK_URL/);
+  });
+
   it('names every bad variable in one line', () => {
     expect(() =>
       loadConfig({

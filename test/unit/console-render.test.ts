@@ -4,6 +4,7 @@ import { matchOption, viewStateValues } from '../../src/console/control-values.t
 import type { SelectOption } from '../../src/console/controls.ts';
 import { formatDateToken, mrkdwnToText } from '../../src/console/mrkdwn.ts';
 import { renderMessage, renderView } from '../../src/console/render-blocks.ts';
+import { controlHint } from '../../src/console/session.ts';
 import { describeCall } from '../../src/console/slack-shapes.ts';
 import type { WebApiCall } from '../../src/slack/local-web-api.ts';
 
@@ -355,5 +356,25 @@ describe('describeCall', () => {
       text: '! Slack chat.update failed: message_not_found',
     });
     expect(describeCall(call('auth.test', {}, { ok: true }), 'C0')).toBeUndefined();
+  });
+});
+
+describe('controlHint', () => {
+  const modal = (view: Record<string, unknown>) => ({
+    kind: 'view' as const,
+    key: 'v',
+    view: { type: 'modal', ...view },
+  });
+  it('offers submit only when the modal has a submit button', () => {
+    const list = renderView(
+      { type: 'modal', title: { type: 'plain_text', text: 'Missing' }, blocks: [] },
+      {},
+    );
+    expect(controlHint(list.controls, modal({}))).toBe('\n  (type: close)');
+    const form = modal({ submit: { type: 'plain_text', text: 'Rerun' } });
+    expect(controlHint([], form)).toBe('\n  (type: submit | close)');
+    expect(
+      controlHint([], { kind: 'message', key: 'm', channelId: 'C1', ts: '1', ephemeral: false, message: {} }),
+    ).toBe('');
   });
 });

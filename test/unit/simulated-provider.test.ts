@@ -90,6 +90,46 @@ describe('simulated providers', () => {
     expect(calls.slice(3).every((c) => c.startsWith('ok:'))).toBe(true);
   });
 
+  it('demo, given the unit: a pure function of the unit and attempt, and a repair heals a stubborn unit', async () => {
+    const spec = SIMULATED_PROFILE_SPECS.demo;
+    const runDate = '2025-06-02';
+    const ids = Array.from(
+      { length: 400 },
+      (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+    );
+    const stubborn = ids.filter(
+      (id) => uniform(`sched-bot|perplexity|${runDate}|${id}|stubborn`) < spec.stubborn.share,
+    );
+    expect(stubborn.length).toBeGreaterThan(0);
+    const ask = async (
+      adapter: ProviderAdapter,
+      promptId: string,
+      source: 'nightly' | 'repair',
+      attempt: number,
+    ) => {
+      try {
+        await adapter.ask('same text for every unit', { unit: { runDate, promptId, source, attempt } });
+        return 'ok';
+      } catch (error) {
+        return (error as ProviderError).errorClass;
+      }
+    };
+    const id = stubborn[0] as string;
+    // A new adapter per call, as a new process would have: the outcome does not depend on history.
+    const fresh = () => createSimulatedAdapter('perplexity', 'demo', instant().options);
+    for (const attempt of [1, 2, 3]) expect(await ask(fresh(), id, 'nightly', attempt)).toBe('server');
+    expect(await ask(fresh(), id, 'repair', 1)).toBe('ok');
+    // The same again on one long-lived adapter.
+    const one = fresh();
+    for (const attempt of [1, 2, 3]) expect(await ask(one, id, 'nightly', attempt)).toBe('server');
+    expect(await ask(one, id, 'repair', 1)).toBe('ok');
+    // Another night picks other stubborn units.
+    const other = ids.filter(
+      (i) => uniform(`sched-bot|perplexity|2025-06-03|${i}|stubborn`) < spec.stubborn.share,
+    );
+    expect(other).not.toEqual(stubborn);
+  });
+
   it('flaky: many retryable errors and some 429s carrying Retry-After', async () => {
     const { results } = await run('openai', 'flaky');
     const count = (prefix: string) => results.filter((r) => r.startsWith(prefix)).length;

@@ -83,8 +83,8 @@ describe('dates and numbers', () => {
   });
 
   it('words provider failure causes as the report shows them', () => {
-    expect(failureCauses({ rate_limited: 39, timeout: 2 })).toBe('41 failed, 39 rate_limited, 2 timeout');
-    expect(failureCauses({ pending: 3, timeout: 1 })).toBe('4 missing, 3 pending, 1 timeout');
+    expect(failureCauses({ rate_limited: 39, timeout: 2 })).toBe('41 failed, 39 rate limited, 2 timed out');
+    expect(failureCauses({ pending: 3, timeout: 1 })).toBe('4 missing, 3 still queued, 1 timed out');
     expect(failureCauses({})).toBe('');
   });
 });

@@ -98,7 +98,7 @@ describe('reportMessage', () => {
 
   it('has one line per provider with its coverage, failure causes, pause reason and disabled state', () => {
     const text = visibleText(reportMessage({ report: reportWithCauses(), now }));
-    expect(text).toContain('• *perplexity*: 91.8% (459/500) · 41 failed, 39 rate_limited, 2 timeout');
+    expect(text).toContain('• *perplexity*: 91.8% (459/500) · 41 failed, 39 rate limited, 2 timed out');
     expect(text).toContain('• *openai*: 100% (500/500)');
     expect(text).toMatch(
       /• \*anthropic\*: .*⏸ paused until <!date\^\d+\^\{date_short_pretty\} \{time\}\|2026-03-08 16:00 EDT>: auth: 401 invalid x-api-key &lt;@U1&gt;/,
@@ -119,11 +119,11 @@ describe('reportMessage', () => {
     const extra = { ...bigPrompt, id: 'extra', text: 'Another question' };
     report.incompletePrompts.push(extra);
     const text = visibleText(reportMessage({ report, now }));
-    const big = text.indexOf('*Big &lt;Corp&gt;*: 2 missing');
-    const small = text.indexOf('*Small &amp; Co*: 1 missing');
+    const big = text.indexOf('*Big &lt;Corp&gt;*: 2 prompts not fully covered (2 with no answer)');
+    const small = text.indexOf('*Small &amp; Co*: 1 prompt not fully covered (1 with no answer)');
     expect(big).toBeGreaterThan(-1);
     expect(small).toBeGreaterThan(big);
-    expect(text).toMatch(/❌ Another question — perplexity: rate_limited, openai: \w+/);
+    expect(text).toMatch(/❌ Another question — perplexity: rate limited, openai: [a-z ]+/);
   });
 
   it('with 1,000 orgs missing prompts shows the worst ten, says "+990 more" and offers Show all', () => {
@@ -183,9 +183,9 @@ describe('reportMessage', () => {
     );
     expect(small?.type).toBe('static_select');
     expect(small?.options.map((o: Json) => o.text.text)).toEqual([
-      'Org 0 (3 missing)',
-      'Org 1 (3 missing)',
-      'Org 2 (3 missing)',
+      'Org 0 (3 not fully covered)',
+      'Org 1 (3 not fully covered)',
+      'Org 2 (3 not fully covered)',
     ]);
     const huge = action(reportMessage({ report: hugeReport(), now }), ACTION_IDS.rerunOrgSelect);
     expect(huge?.type).toBe('external_select');

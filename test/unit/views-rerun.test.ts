@@ -93,7 +93,7 @@ describe('orgOptions', () => {
     expect(checkBlockKitLimits(response, 'options')).toEqual([]);
     expect(response.options).toHaveLength(100);
     expect(response.options[7]?.value).toBe(org(7).id);
-    expect(response.options[7]?.text.text).toMatch(/… \(7 missing\)$/);
+    expect(response.options[7]?.text.text).toMatch(/… \(7 not fully covered\)$/);
   });
 
   it('shows name and slug for short names', () => {
