@@ -190,13 +190,15 @@ async function auditNight(deps: AuditDeps, runDate: string, grace: number, sink:
   });
 
   if (trigger?.status !== 'completed') return;
-  const postcheckDue = lastFireOnRunDate(config.cron.postcheck, runDate, now, config.timezone);
-  const scheduled = await q.stepRun(db, FUNCTION_NAMES.postcheck, runDate);
-  if (
-    postcheckDue &&
-    !scheduled &&
-    now.getTime() - postcheckDue.getTime() > POSTCHECK_LIMIT_MINUTES * 60_000
-  ) {
+  const latest = await q.latestPostcheck(db, runDate);
+  const postcheckFire = lastFireOnRunDate(config.cron.postcheck, runDate, now, config.timezone);
+  // A late trigger moves the postcheck after it (the catch-up runs it once the night is in).
+  const postcheckDue =
+    postcheckFire &&
+    new Date(
+      Math.max(postcheckFire.getTime(), new Date(trigger.completed_at ?? trigger.started_at).getTime()),
+    );
+  if (!latest && postcheckDue && now.getTime() - postcheckDue.getTime() > POSTCHECK_LIMIT_MINUTES * 60_000) {
     add(
       'postcheck_missing',
       runDate,
@@ -207,20 +209,14 @@ async function auditNight(deps: AuditDeps, runDate: string, grace: number, sink:
       },
     );
   }
-  const latest = await q.latestPostcheck(db, runDate);
   if (!latest) return;
   await comparePostcheck(deps, runDate, latest, sink);
   const channel = config.slack.reportChannel;
-  if (
-    channel &&
-    config.slack.botToken &&
-    scheduled?.status === 'completed' &&
-    !(await q.reportRecorded(db, runDate, channel))
-  ) {
+  if (channel && config.slack.botToken && !(await q.reportRecorded(db, runDate, channel))) {
     add(
       'report_not_recorded',
       runDate,
-      { count: 1, rows: [{ run_date: runDate, channel, postcheck_run_id: scheduled.id }] },
+      { count: 1, rows: [{ run_date: runDate, channel, postcheck_run_id: latest.id }] },
       {
         message: `the postcheck of ${runDate} ran but no morning report is recorded for channel ${channel}`,
         advice: `\`sched postcheck --date ${runDate}\` posts it (Slack must be reachable)`,
