@@ -37,7 +37,8 @@ const audit = (deps: ClockedDeps, fix = false) => runAudit(deps, { runDates: [RU
 
 function violation(result: AuditResult, check: AuditCheck) {
   const found = result.violations.find((v) => v.check === check);
-  if (!found) throw new Error(`no ${check} violation in ${JSON.stringify(result.violations.map((v) => v.check))}`);
+  if (!found)
+    throw new Error(`no ${check} violation in ${JSON.stringify(result.violations.map((v) => v.check))}`);
   return found;
 }
 
@@ -96,7 +97,10 @@ describe.each(backends())('sched audit on $name', (backend) => {
       },
     ]);
     const result = await audit(deps);
-    expect(violation(result, 'nightly_twice').rows[0]).toMatchObject({ org_id: task.org_id, nightly_jobs: 2 });
+    expect(violation(result, 'nightly_twice').rows[0]).toMatchObject({
+      org_id: task.org_id,
+      nightly_jobs: 2,
+    });
     expect(violation(result, 'duplicate_success').rows[0]).toMatchObject({
       prompt_id: task.prompt_id,
       provider: 'openai',
@@ -120,7 +124,10 @@ describe.each(backends())('sched audit on $name', (backend) => {
       insert into batch_tasks (batch_job_id, org_id, prompt_id, provider, run_date, status)
       select batch_job_id, org_id, prompt_id, provider, '2026-01-15', 'pending' from batch_tasks where id = ${spent.id}`);
     const result = await audit(deps);
-    expect(violation(result, 'lease_overdue').rows[0]).toMatchObject({ task_id: leased.id, locked_by: 'dead-worker' });
+    expect(violation(result, 'lease_overdue').rows[0]).toMatchObject({
+      task_id: leased.id,
+      locked_by: 'dead-worker',
+    });
     expect(violation(result, 'attempts_over_max').rows[0]).toMatchObject({ task_id: spent.id });
     expect(violation(result, 'live_task_too_old').rows[0]).toMatchObject({ run_date: '2026-01-15' });
   });
@@ -133,14 +140,19 @@ describe.each(backends())('sched audit on $name', (backend) => {
       sql`select id from batch_jobs where run_date = ${RUN_DATE}::date order by id limit 3`,
     );
     const [miscounted, reopened, open] = jobs.map((j) => j.id);
-    await night.db.execute(sql`update batch_jobs set completed_tasks = completed_tasks + 5 where id = ${miscounted}`);
+    await night.db.execute(
+      sql`update batch_jobs set completed_tasks = completed_tasks + 5 where id = ${miscounted}`,
+    );
     await night.db.execute(sql`
       update batch_tasks set status = 'pending', completed_at = null
       where id = (select id from batch_tasks where batch_job_id = ${reopened} order by id limit 1)`);
     await night.db.execute(sql`update batch_jobs set status = 'processing' where id = ${open}`);
     const result = await audit(deps);
     expect(violation(result, 'job_counts_wrong').rows.map((r) => r.job_id)).toContain(miscounted);
-    expect(violation(result, 'job_closed_with_live_tasks').rows[0]).toMatchObject({ job_id: reopened, live_tasks: 1 });
+    expect(violation(result, 'job_closed_with_live_tasks').rows[0]).toMatchObject({
+      job_id: reopened,
+      live_tasks: 1,
+    });
     expect(violation(result, 'job_not_closed').rows[0]).toMatchObject({ job_id: open });
   });
 
@@ -208,7 +220,8 @@ describe.each(backends())('sched audit on $name', (backend) => {
       insert into scheduler_runs (function_name, run_key, status, started_at, triggered_by)
       values ('daily-batch-trigger', '2026-02-01', 'running', now() - interval '5 hours', 'scheduler')`);
     const responses = async () =>
-      (await queryOne<{ n: number }>(night.db, sql`select count(*)::int as n from prompt_provider_responses`))?.n;
+      (await queryOne<{ n: number }>(night.db, sql`select count(*)::int as n from prompt_provider_responses`))
+        ?.n;
     const responsesBefore = await responses();
     const otherTasksBefore = await queryRows(
       night.db,
@@ -230,7 +243,10 @@ describe.each(backends())('sched audit on $name', (backend) => {
       expect(checks).not.toContain(fixed);
     expect(await responses()).toBe(responsesBefore);
     expect(
-      await queryRows(night.db, sql`select id, status, attempts from batch_tasks where id <> ${leased.id} order by id`),
+      await queryRows(
+        night.db,
+        sql`select id, status, attempts from batch_tasks where id <> ${leased.id} order by id`,
+      ),
     ).toEqual(otherTasksBefore);
     expect(
       await queryOne(night.db, sql`select status, locked_by from batch_tasks where id = ${leased.id}`),
