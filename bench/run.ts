@@ -2,16 +2,17 @@
  * `npm run bench`: figures, never assertions. Seeds a large night on embedded PGlite and, when
  * BENCH_DATABASE_URL or TEST_DATABASE_URL is set, on PostgreSQL too, then measures the trigger's
  * fan-out, worker throughput with `ideal` simulated providers (concurrency 8 vs 32, one worker vs
- * two), the postcheck and the claim latency. Sizes: BENCH_ORGS (2000, PostgreSQL),
+ * two), the postcheck, the audit of the night (and its table scans on PostgreSQL) and the claim latency. Sizes: BENCH_ORGS (2000, PostgreSQL),
  * BENCH_PGLITE_ORGS (150), BENCH_PROMPTS (25), BENCH_SECONDS per throughput window (8),
  * BENCH_POSTCHECK_CAP_MS (60000: the PostgreSQL postcheck is cancelled past it).
  */
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
+import { runAudit } from '../src/audit/run-audit.ts';
 import { loadConfig } from '../src/config.ts';
 import { type Deps, systemClock } from '../src/context.ts';
-import { type Database, openDatabase } from '../src/db/client.ts';
+import { type Database, openDatabase, queryRows } from '../src/db/client.ts';
 import { migrateDatabase } from '../src/db/migrate.ts';
 import { seedDemo } from '../src/db/seed-demo.ts';
 import { silentLogger } from '../src/logger.ts';
@@ -146,6 +147,23 @@ async function benchBackend(
     (r, ms) => [seconds(ms), `${r.units.expected} units, ${done} done${slow(ms)}`],
   );
 
+  // The books of the same night: the audit's cost should be index probes, not table scans.
+  const scansBefore = url ? await tableScans(database) : undefined;
+  await step(
+    'audit (one night)',
+    () => runAudit(deps, { runDates: [runDate] }),
+    (r, ms) => [seconds(ms), `${r.violations.length} violations`],
+  );
+  if (scansBefore) {
+    const after = await tableScans(database);
+    printRow([
+      name,
+      'audit: scans of the big tables',
+      `${after.idx - scansBefore.idx} index`,
+      `${after.seq - scansBefore.seq} sequential (batch_tasks, batch_jobs, responses)`,
+    ]);
+  }
+
   await step(
     'claim latency (8 tasks, 4 providers)',
     () => claimLatencies(database),
@@ -155,6 +173,22 @@ async function benchBackend(
       return [`p50 ${pct(0.5)} ms`, `p95 ${pct(0.95)} ms`];
     },
   );
+}
+
+/** Index and sequential scans so far on the tables that grow with every night (PostgreSQL). */
+async function tableScans(database: Database): Promise<{ idx: number; seq: number }> {
+  // The statistics collector publishes a backend's counts when it goes idle, at most a second late.
+  await new Promise((resolve) => setTimeout(resolve, 1_100));
+  const rows = await database.withConnection(async (db) => {
+    await db.execute(sql`select pg_stat_clear_snapshot()`);
+    return queryRows<{ idx: string; seq: string }>(
+      db,
+      sql`select coalesce(sum(idx_scan), 0)::text as idx, coalesce(sum(seq_scan), 0)::text as seq
+          from pg_stat_user_tables
+          where relname in ('batch_tasks', 'batch_jobs', 'prompt_provider_responses')`,
+    );
+  });
+  return { idx: Number(rows[0]?.idx ?? 0), seq: Number(rows[0]?.seq ?? 0) };
 }
 
 /** 40 claim rounds of 8 tasks over the four providers, sorted durations in ms. */

@@ -1,4 +1,5 @@
 import type { Middleware, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { runAudit } from '../audit/run-audit.ts';
 import { findOrg, MAX_QUERY_LENGTH } from '../orgs/find-org.ts';
 import { parseRunDate, runDateOf } from '../scheduler/business-day.ts';
 import { getNight } from '../scheduler/history.ts';
@@ -6,9 +7,11 @@ import { measureCoverage } from '../scheduler/postcheck.ts';
 import { measureProgress } from '../scheduler/progress.ts';
 import { previewRepair } from '../scheduler/repair.ts';
 import { ineligibility } from '../scheduler/rerun.ts';
+import { allowOrExplain } from '../slack/access.ts';
 import { toNightProgress } from '../slack/night-progress.ts';
 import { measureOrgCoverage } from '../slack/org-coverage.ts';
 import type { SlackDeps } from '../slack/slack-deps.ts';
+import { auditMessage } from '../views/audit-message.ts';
 import { errorMessage } from '../views/error-message.ts';
 import { inlineText } from '../views/format.ts';
 import { sentenceMessage } from '../views/sentence-message.ts';
@@ -20,12 +23,24 @@ import { parseCommand } from './command-input.ts';
 
 export type StatusArgument =
   | { kind: 'date'; runDate: string }
+  | { kind: 'audit'; runDate: string }
   | { kind: 'org'; query: string }
   | { kind: 'invalid'; sentence: string };
 
 /** Pure: what the user asked for. Anything that starts like a year is read as a date. */
 export function parseStatusArgument(args: string, today: string): StatusArgument {
   if (args === '') return { kind: 'date', runDate: today };
+  // `audit [YYYY-MM-DD]` is a word of its own, not an org name: the books of a night (admins only).
+  const audit = /^audit(?:\s+(\S+))?$/i.exec(args);
+  if (audit) {
+    const date = audit[1] === undefined ? today : parseRunDate(audit[1]);
+    if (!date || date > today)
+      return {
+        kind: 'invalid',
+        sentence: `Use \`audit\` or \`audit YYYY-MM-DD\` with a day up to ${today}.`,
+      };
+    return { kind: 'audit', runDate: date };
+  }
   if (args.length > MAX_QUERY_LENGTH) {
     return {
       kind: 'invalid',
@@ -49,15 +64,27 @@ export function parseStatusArgument(args: string, today: string): StatusArgument
 
 export const schedStatus =
   (deps: SlackDeps): Middleware<SlackCommandMiddlewareArgs> =>
-  async ({ ack, command, respond }) => {
+  async ({ ack, command, respond, client }) => {
     await ack();
     const input = parseCommand(command);
     const today = runDateOf(deps.clock(), deps.config.timezone);
-    const message = await statusAnswer(deps, parseStatusArgument(input.args, today), today);
+    const argument = parseStatusArgument(input.args, today);
+    if (argument.kind === 'audit') {
+      const target = { respond, client, userId: input.user_id };
+      if (!(await allowOrExplain(deps.access, deps.config.slack, target, 'audit the books'))) return;
+      const result = await runAudit(deps, { runDates: [argument.runDate] });
+      await respond({ ...auditMessage(result), response_type: 'ephemeral' });
+      return;
+    }
+    const message = await statusAnswer(deps, argument, today);
     await respond({ ...message, response_type: 'ephemeral' });
   };
 
-async function statusAnswer(deps: SlackDeps, argument: StatusArgument, today: string) {
+async function statusAnswer(
+  deps: SlackDeps,
+  argument: Exclude<StatusArgument, { kind: 'audit' }>,
+  today: string,
+) {
   if (argument.kind === 'invalid') return errorMessage(argument.sentence);
   if (argument.kind === 'org') return orgStatus(deps, argument.query, today);
   const { runDate } = argument;

@@ -1,4 +1,6 @@
 import type { IncomingMessage } from 'node:http';
+import { auditRunDates } from '../audit/audit-dates.ts';
+import { runAudit } from '../audit/run-audit.ts';
 import type { Deps } from '../context.ts';
 import { usageError } from '../errors.ts';
 import type { Metrics } from '../metrics.ts';
@@ -72,6 +74,17 @@ const STEPS: Record<string, Step> = {
 
   [FUNCTION_NAMES.manualRun]: (req, deps) =>
     runManualDaily(deps, { runDate: runDateParam(req, deps), triggeredBy: TRIGGERED_BY }),
+
+  // `?date=D` or `?days=N`, `?fix=true`: the books of those nights; 200 with `ok` false on a violation.
+  'scheduler-audit': (req, deps) => {
+    const query = queryOf(req);
+    const runDates = auditRunDates(
+      { date: query.get('date') ?? undefined, days: query.get('days') ?? undefined },
+      deps.clock(),
+      deps.config.timezone,
+    );
+    return runAudit(deps, { runDates, fix: isTrue(query.get('fix')) });
+  },
 };
 
 export function cronRoutes(deps: CronDeps): HttpRoute[] {

@@ -65,7 +65,7 @@ const ts = (instant: Date) => sql`${instant.toISOString()}::timestamptz`;
  * failed when its attempts are spent (the worker counts an attempt when it claims). A worker that
  * comes back late cannot complete it: completion is fenced on status and locked_by.
  */
-async function expireLeases(db: Db, now: Date): Promise<{ requeued: number; failed: number }> {
+export async function expireLeases(db: Db, now: Date): Promise<{ requeued: number; failed: number }> {
   const row = await queryOne<{ requeued: number; failed: number }>(
     db,
     sql`with expired as (
@@ -134,7 +134,7 @@ async function startJobs(db: Db, now: Date): Promise<number> {
  * every task was cancelled. Counts are recomputed from the tasks, so the closed job is exact
  * whatever happened to the running counters.
  */
-async function closeJobs(db: Db, now: Date): Promise<{ jobsCompleted: number; jobsCancelled: number }> {
+export async function closeJobs(db: Db, now: Date): Promise<{ jobsCompleted: number; jobsCancelled: number }> {
   const row = await queryOne<{ completed: number; cancelled: number }>(
     db,
     sql`with closable as (

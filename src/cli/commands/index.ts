@@ -1,4 +1,5 @@
 import type { CliCommand } from '../command.ts';
+import { auditCommand } from './audit.ts';
 import { historyCommand } from './history.ts';
 import { manualRunCommand } from './manual-run.ts';
 import { migrateCommand } from './migrate.ts';
@@ -19,6 +20,7 @@ export const commands: CliCommand[] = [
   seedCommand,
   postcheckCommand,
   statusCommand,
+  auditCommand,
   historyCommand,
   providersCommand,
   workerCommand,

@@ -1,0 +1,277 @@
+import { type SQL, sql } from 'drizzle-orm';
+import { expectedUnitsCte } from '../coverage/coverage-query.ts';
+import { type Db, queryOne, queryRows } from '../db/client.ts';
+import { FUNCTION_NAMES } from '../scheduler/scheduler-runs.ts';
+import { type AuditRow, ROWS_SHOWN } from './types.ts';
+
+/**
+ * The audit's SQL: one statement per invariant, each bounded by a run_date (or by a partial
+ * index for the checks that span every night), each returning how many rows break it and the
+ * first ROWS_SHOWN of them. Time limits on leases are judged with the database clock, as the
+ * workers and the reconciler judge them.
+ */
+
+export interface Finding {
+  count: number;
+  rows: AuditRow[];
+}
+
+/** Runs `select ..., count(*) over () as total_rows ... limit ROWS_SHOWN` and splits the total off. */
+async function find(db: Db, query: SQL): Promise<Finding> {
+  const rows = await queryRows<AuditRow & { total_rows: number | string }>(
+    db,
+    sql`select * from (${query}) f limit ${ROWS_SHOWN}`,
+  );
+  const count = Number(rows[0]?.total_rows ?? 0);
+  return {
+    count,
+    rows: rows.map(({ total_rows: _, ...row }) => normalize(row)),
+  };
+}
+
+/** Dates and bigints as plain strings and numbers, so rows print and serialize the same everywhere. */
+function normalize(row: Record<string, unknown>): AuditRow {
+  return Object.fromEntries(
+    Object.entries(row).map(([key, value]) => {
+      if (value instanceof Date) return [key, value.toISOString()];
+      if (typeof value === 'bigint') return [key, Number(value)];
+      if (value === null || typeof value === 'number' || typeof value === 'string') return [key, value];
+      return [key, String(value)];
+    }),
+  );
+}
+
+export interface StepRun {
+  id: number;
+  status: string;
+  started_at: Date;
+  completed_at: Date | null;
+  triggered_by: string;
+  result: unknown;
+  error: string | null;
+}
+
+/** The run row of a step keyed by the run_date (the nightly trigger, the scheduled postcheck). */
+export async function stepRun(
+  db: Db,
+  functionName: (typeof FUNCTION_NAMES)[keyof typeof FUNCTION_NAMES],
+  runDate: string,
+): Promise<StepRun | undefined> {
+  return queryOne<StepRun>(
+    db,
+    sql`select id, status, started_at, completed_at, triggered_by, result, error from scheduler_runs
+        where function_name = ${functionName} and run_key = ${runDate}`,
+  );
+}
+
+/** The latest completed postcheck of a run_date, scheduled (run_key = date) or ad hoc (date/...). */
+export async function latestPostcheck(db: Db, runDate: string): Promise<StepRun | undefined> {
+  return queryOne<StepRun>(
+    db,
+    sql`select id, status, started_at, completed_at, triggered_by, result, error from scheduler_runs
+        where function_name = ${FUNCTION_NAMES.postcheck} and status = 'completed'
+          and (run_key = ${runDate} or run_key like ${`${runDate}/%`})
+        order by completed_at desc, id desc limit 1`,
+  );
+}
+
+/** How many units the night expects now (an org with active prompts but nothing to run expects none). */
+export async function expectedUnitCount(db: Db, runDate: string): Promise<number> {
+  const row = await queryOne<{ n: number }>(
+    db,
+    sql`with ${expectedUnitsCte(runDate)} select count(*)::int as n from units`,
+  );
+  return row?.n ?? 0;
+}
+
+/**
+ * Expected units without any task. Prompts created after the trigger ran are not counted: the
+ * night's snapshot could not know them (a repair or rerun picks them up).
+ */
+export function unitsWithoutTask(db: Db, runDate: string, triggeredAt: Date): Promise<Finding> {
+  return find(
+    db,
+    sql`with ${expectedUnitsCte(runDate)}
+        select u.org_id, o.name as org, u.prompt_id, u.provider, count(*) over () as total_rows
+        from units u
+        join organizations o on o.id = u.org_id
+        join prompts p on p.id = u.prompt_id
+        where p.created_at <= ${triggeredAt.toISOString()}::timestamptz
+          and not exists (select 1 from batch_tasks t
+                          where t.run_date = ${runDate}::date and t.prompt_id = u.prompt_id
+                            and t.provider = u.provider)
+        order by o.name, u.prompt_id, u.provider`,
+  );
+}
+
+/** The old system's "ran days twice": more than one nightly job for an org on one run_date. */
+export function nightlyJobsTwice(db: Db, runDate: string): Promise<Finding> {
+  return find(
+    db,
+    sql`select j.org_id, o.name as org, count(*)::int as nightly_jobs,
+               string_agg(j.id::text, ', ' order by j.created_at) as job_ids, count(*) over () as total_rows
+        from batch_jobs j join organizations o on o.id = j.org_id
+        where j.run_date = ${runDate}::date and j.source = 'nightly'
+        group by j.org_id, o.name
+        having count(*) > 1
+        order by o.name`,
+  );
+}
+
+export function duplicateSuccesses(db: Db, runDate: string): Promise<Finding> {
+  return find(
+    db,
+    sql`select min(r.org_id::text) as org_id, r.prompt_id, r.provider, count(*)::int as successes,
+               string_agg(r.id::text, ', ' order by r.id) as response_ids, count(*) over () as total_rows
+        from prompt_provider_responses r
+        where r.run_date = ${runDate}::date and r.status = 'success'
+        group by r.prompt_id, r.provider
+        having count(*) > 1
+        order by r.prompt_id, r.provider`,
+  );
+}
+
+/** Responses with no task, or whose task is for another unit (another date, prompt or provider). */
+export function responsesWithoutTask(db: Db, runDate: string): Promise<Finding> {
+  return find(
+    db,
+    sql`select r.id as response_id, r.batch_task_id as task_id, r.org_id, r.prompt_id, r.provider,
+               r.status, count(*) over () as total_rows
+        from prompt_provider_responses r
+        left join batch_tasks t on t.id = r.batch_task_id
+        where r.run_date = ${runDate}::date
+          and (t.id is null or t.run_date <> r.run_date or t.prompt_id <> r.prompt_id
+               or t.provider <> r.provider)
+        order by r.id`,
+  );
+}
+
+/** Tasks held past their lease by more than the reconciler's interval: nobody returned them. */
+export function overdueLeases(db: Db, graceSeconds: number): Promise<Finding> {
+  return find(
+    db,
+    sql`select t.id as task_id, t.run_date::text as run_date, t.org_id, t.prompt_id, t.provider,
+               t.locked_by, t.lease_expires_at, count(*) over () as total_rows
+        from batch_tasks t
+        where t.status = 'processing'
+          and t.lease_expires_at < now() - make_interval(secs => ${graceSeconds}::int)
+        order by t.lease_expires_at, t.id`,
+  );
+}
+
+/** Live tasks of a night older than the backfill window: nothing should still be working on it. */
+export function liveTasksTooOld(db: Db, oldestAllowed: string): Promise<Finding> {
+  return find(
+    db,
+    sql`select t.id as task_id, t.run_date::text as run_date, t.org_id, t.prompt_id, t.provider, t.status,
+               count(*) over () as total_rows
+        from batch_tasks t
+        where t.status in ('pending', 'processing') and t.run_date < ${oldestAllowed}::date
+        order by t.run_date, t.id`,
+  );
+}
+
+export function attemptsOverMax(db: Db, runDate: string): Promise<Finding> {
+  return find(
+    db,
+    sql`select t.id as task_id, t.org_id, t.prompt_id, t.provider, t.attempts, t.max_attempts,
+               count(*) over () as total_rows
+        from batch_tasks t
+        where t.run_date = ${runDate}::date and t.attempts > t.max_attempts
+        order by t.id`,
+  );
+}
+
+/** Jobs whose counters disagree with the tasks that point at them. */
+export function jobCountsWrong(db: Db, runDate: string): Promise<Finding> {
+  return find(
+    db,
+    sql`select j.id as job_id, o.name as org, j.total_tasks, c.total as real_total,
+               j.completed_tasks, c.completed as real_completed, j.failed_tasks, c.failed as real_failed,
+               count(*) over () as total_rows
+        from batch_jobs j
+        join organizations o on o.id = j.org_id
+        cross join lateral (
+          select count(*)::int as total,
+                 count(*) filter (where t.status = 'completed')::int as completed,
+                 count(*) filter (where t.status = 'failed')::int as failed
+          from batch_tasks t where t.batch_job_id = j.id
+        ) c
+        where j.run_date = ${runDate}::date
+          and (j.total_tasks <> c.total or j.completed_tasks <> c.completed or j.failed_tasks <> c.failed)
+        order by o.name, j.id`,
+  );
+}
+
+export function jobsClosedWithLiveTasks(db: Db, runDate: string): Promise<Finding> {
+  return find(
+    db,
+    sql`select j.id as job_id, o.name as org, j.status,
+               (select count(*)::int from batch_tasks t
+                where t.batch_job_id = j.id and t.status in ('pending', 'processing')) as live_tasks,
+               count(*) over () as total_rows
+        from batch_jobs j join organizations o on o.id = j.org_id
+        where j.run_date = ${runDate}::date and j.status in ('completed', 'failed', 'cancelled')
+          and exists (select 1 from batch_tasks t
+                      where t.batch_job_id = j.id and t.status in ('pending', 'processing'))
+        order by o.name, j.id`,
+  );
+}
+
+/** Jobs still open although their last task ended more than the reconciler's interval ago. */
+export function jobsNotClosed(db: Db, runDate: string, graceSeconds: number): Promise<Finding> {
+  return find(
+    db,
+    sql`select j.id as job_id, o.name as org, j.status, d.last_done, count(*) over () as total_rows
+        from batch_jobs j
+        join organizations o on o.id = j.org_id
+        cross join lateral (
+          select max(t.completed_at) as last_done,
+                 count(*) filter (where t.status in ('pending', 'processing')) as live
+          from batch_tasks t where t.batch_job_id = j.id
+        ) d
+        where j.run_date = ${runDate}::date and j.status in ('queued', 'processing')
+          and d.live = 0 and d.last_done is not null
+          and d.last_done < now() - make_interval(secs => ${graceSeconds}::int)
+        order by o.name, j.id`,
+  );
+}
+
+/** scheduler_runs rows still `running` past the longest their step should take. */
+export function stuckRuns(db: Db, limits: Record<string, number>, fallbackMinutes: number): Promise<Finding> {
+  const values = sql.join(
+    Object.entries(limits).map(([name, minutes]) => sql`(${name}::text, ${minutes}::int)`),
+    sql`, `,
+  );
+  return find(
+    db,
+    sql`select r.id as run_id, r.function_name, r.run_key, r.triggered_by, r.started_at,
+               coalesce(l.minutes, ${fallbackMinutes}::int) as limit_minutes, count(*) over () as total_rows
+        from scheduler_runs r
+        left join (values ${values}) as l(function_name, minutes) on l.function_name = r.function_name
+        where r.status = 'running'
+          and r.started_at < now() - make_interval(mins => coalesce(l.minutes, ${fallbackMinutes}::int))
+        order by r.started_at, r.id`,
+  );
+}
+
+/** When the night's data last changed: the newest task end or response. */
+export async function lastNightChange(db: Db, runDate: string): Promise<Date | undefined> {
+  const row = await queryOne<{ at: Date | string | null }>(
+    db,
+    sql`select greatest(
+          (select max(completed_at) from batch_tasks where run_date = ${runDate}::date),
+          (select max(created_at) from batch_tasks where run_date = ${runDate}::date),
+          (select max(run_at) from prompt_provider_responses where run_date = ${runDate}::date)
+        ) as at`,
+  );
+  return row?.at ? new Date(row.at) : undefined;
+}
+
+export async function reportRecorded(db: Db, runDate: string, channel: string): Promise<boolean> {
+  const row = await queryOne<{ one: number }>(
+    db,
+    sql`select 1 as one from slack_reports where run_date = ${runDate}::date and channel = ${channel}`,
+  );
+  return row !== undefined;
+}

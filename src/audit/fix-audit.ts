@@ -1,0 +1,99 @@
+import { sql } from 'drizzle-orm';
+import type { Deps } from '../context.ts';
+import { type Db, queryOne } from '../db/client.ts';
+import { closeJobs, expireLeases } from '../scheduler/reconciler.ts';
+import { STALE_RUN_MINUTES } from '../scheduler/scheduler-runs.ts';
+import type { AuditFix } from './types.ts';
+
+/**
+ * `sched audit --fix`: repairs only what is safe to repair, each a single statement that
+ * re-checks the state it changes, so it may run next to live workers. It never deletes a
+ * response, never fails a task that could still succeed, and never cancels work.
+ */
+export async function fixAudit(
+  deps: Pick<Deps, 'db' | 'clock'>,
+  runDates: string[],
+  stepLimits: Record<string, number>,
+): Promise<AuditFix[]> {
+  const { db } = deps;
+  const fixes: AuditFix[] = [];
+  const note = (what: string, count: number) => {
+    if (count > 0) fixes.push({ what, count });
+  };
+
+  const leases = await expireLeases(db, deps.clock());
+  note('expired leases returned to the queue', leases.requeued);
+  note('expired leases failed (no attempt left)', leases.failed);
+  for (const runDate of runDates) {
+    note(`jobs of ${runDate} reopened (they had live tasks)`, await reopenJobs(db, runDate));
+    note(`job counters of ${runDate} recomputed from their tasks`, await recomputeCounts(db, runDate));
+  }
+  const closed = await closeJobs(db, deps.clock());
+  note('finished jobs closed', closed.jobsCompleted + closed.jobsCancelled);
+  note('stale running scheduler_runs rows marked failed', await failStuckRuns(db, stepLimits));
+  return fixes;
+}
+
+async function count(db: Db, statement: ReturnType<typeof sql>): Promise<number> {
+  const row = await queryOne<{ n: number }>(db, statement);
+  return row?.n ?? 0;
+}
+
+function reopenJobs(db: Db, runDate: string): Promise<number> {
+  return count(
+    db,
+    sql`with reopened as (
+          update batch_jobs j set status = 'processing', completed_at = null
+          where j.run_date = ${runDate}::date and j.status in ('completed', 'failed', 'cancelled')
+            and exists (select 1 from batch_tasks t
+                        where t.batch_job_id = j.id and t.status in ('pending', 'processing'))
+          returning 1)
+        select count(*)::int as n from reopened`,
+  );
+}
+
+function recomputeCounts(db: Db, runDate: string): Promise<number> {
+  return count(
+    db,
+    sql`with real as (
+          select j.id, c.total, c.completed, c.failed
+          from batch_jobs j
+          cross join lateral (
+            select count(*)::int as total,
+                   count(*) filter (where t.status = 'completed')::int as completed,
+                   count(*) filter (where t.status = 'failed')::int as failed
+            from batch_tasks t where t.batch_job_id = j.id
+          ) c
+          where j.run_date = ${runDate}::date
+            and (j.total_tasks <> c.total or j.completed_tasks <> c.completed or j.failed_tasks <> c.failed)
+        ),
+        updated as (
+          update batch_jobs j set total_tasks = r.total, completed_tasks = r.completed, failed_tasks = r.failed
+          from real r where j.id = r.id
+          returning 1)
+        select count(*)::int as n from updated`,
+  );
+}
+
+/** A running row past its step's limit: its process died. Failed, it is taken over by the next claim. */
+function failStuckRuns(db: Db, limits: Record<string, number>): Promise<number> {
+  const values = sql.join(
+    Object.entries(limits).map(([name, minutes]) => sql`(${name}::text, ${minutes}::int)`),
+    sql`, `,
+  );
+  return count(
+    db,
+    sql`with stuck as (
+          update scheduler_runs r
+          set status = 'failed', completed_at = now(),
+              error = 'marked failed by sched audit --fix: still running ' ||
+                      floor(extract(epoch from now() - r.started_at) / 60)::int || ' min after it started, past the ' ||
+                      coalesce(l.minutes, ${STALE_RUN_MINUTES}::int) || ' min a ' || r.function_name || ' may take'
+          from scheduler_runs r2
+          left join (values ${values}) as l(function_name, minutes) on l.function_name = r2.function_name
+          where r.id = r2.id and r.status = 'running'
+            and r.started_at < now() - make_interval(mins => coalesce(l.minutes, ${STALE_RUN_MINUTES}::int))
+          returning 1)
+        select count(*)::int as n from stuck`,
+  );
+}

@@ -1,0 +1,272 @@
+import { CronExpressionParser } from 'cron-parser';
+import type { Deps } from '../context.ts';
+import type { CoverageReport } from '../coverage/types.ts';
+import { addDays, runDateOf } from '../scheduler/business-day.ts';
+import { lastFireOnRunDate } from '../scheduler/cron-matcher.ts';
+import { LATE_NIGHT_WAIT_MINUTES } from '../scheduler/late-night.ts';
+import { measureCoverage } from '../scheduler/postcheck.ts';
+import { FUNCTION_NAMES, STALE_RUN_MINUTES } from '../scheduler/scheduler-runs.ts';
+import * as q from './audit-queries.ts';
+import { fixAudit } from './fix-audit.ts';
+import type { AuditCheck, AuditNote, AuditResult, AuditViolation } from './types.ts';
+
+/**
+ * `sched audit`: checks the books of the nights in `runDates` against the invariants the system
+ * promises (DESIGN §3-§5) and lists every violation with its rows and what to do. Read-only
+ * unless `fix` is set; then it repairs what is safe (fix-audit.ts) and audits again, so the
+ * answer shows what is left.
+ */
+
+export interface AuditParams {
+  runDates: string[];
+  fix?: boolean;
+}
+
+/** How far back a live task may belong (a backfill may reach this far). */
+export const BACKFILL_DAYS_DEFAULT = 7;
+
+/** The postcheck may wait for a late night before it measures. */
+const POSTCHECK_LIMIT_MINUTES = STALE_RUN_MINUTES + LATE_NIGHT_WAIT_MINUTES;
+
+/** The longest each step may stay `running`. */
+export const STEP_LIMIT_MINUTES: Record<string, number> = {
+  [FUNCTION_NAMES.trigger]: STALE_RUN_MINUTES,
+  [FUNCTION_NAMES.postcheck]: POSTCHECK_LIMIT_MINUTES,
+  [FUNCTION_NAMES.reconciler]: STALE_RUN_MINUTES,
+};
+
+type AuditDeps = Pick<Deps, 'db' | 'config' | 'clock'>;
+
+export async function runAudit(deps: AuditDeps, params: AuditParams): Promise<AuditResult> {
+  const fixed = params.fix ? await fixAudit(deps, params.runDates, STEP_LIMIT_MINUTES) : [];
+  const { violations, notes } = await collect(deps, params.runDates);
+  return {
+    runDates: params.runDates,
+    checkedAt: deps.clock().toISOString(),
+    ok: violations.length === 0,
+    violations,
+    notes,
+    fixed,
+  };
+}
+
+/** The gap between two reconciler ticks: a lease may be that late before someone should have returned it. */
+export function reconcilerIntervalSeconds(deps: Pick<Deps, 'config' | 'clock'>): number {
+  const ticks = CronExpressionParser.parse(deps.config.cron.reconciler, {
+    currentDate: deps.clock(),
+    tz: deps.config.timezone,
+  });
+  const first = ticks.next().getTime();
+  const second = ticks.next().getTime();
+  return Math.max(60, Math.round((second - first) / 1000));
+}
+
+async function collect(deps: AuditDeps, runDates: string[]) {
+  const violations: AuditViolation[] = [];
+  const notes: AuditNote[] = [];
+  const grace = reconcilerIntervalSeconds(deps);
+  const add = (
+    check: AuditCheck,
+    runDate: string | null,
+    finding: q.Finding,
+    words: { message: string; advice: string; fixable?: boolean },
+  ) => {
+    if (finding.count > 0) {
+      violations.push({ check, runDate, ...finding, fixable: false, ...words });
+    }
+  };
+
+  const today = runDateOf(deps.clock(), deps.config.timezone);
+  const backfillDays = BACKFILL_DAYS_DEFAULT;
+  const oldest = addDays(today, -backfillDays);
+  const overdue = await q.overdueLeases(deps.db, grace);
+  add('lease_overdue', null, overdue, {
+    message: `${overdue.count} task(s) still processing more than ${Math.round(grace / 60)} min past their lease: no worker or reconciler returned them`,
+    advice:
+      'start a worker (`sched worker`) or run `sched reconcile`; `sched audit --fix` returns them to the queue',
+    fixable: true,
+  });
+  const old = await q.liveTasksTooOld(deps.db, oldest);
+  add('live_task_too_old', null, old, {
+    message: `${old.count} live task(s) belong to a night older than ${backfillDays} days (before ${oldest})`,
+    advice:
+      'these nights are outside the backfill window; let the workers finish them or cancel them by hand',
+  });
+  const stuck = await q.stuckRuns(deps.db, STEP_LIMIT_MINUTES, STALE_RUN_MINUTES);
+  add('run_stuck', null, stuck, {
+    message: `${stuck.count} scheduler_runs row(s) still running past the step's expected duration: the process that ran them died`,
+    advice:
+      '`sched audit --fix` marks them failed with a reason, so the catch-up (or the next call) runs the step again',
+    fixable: true,
+  });
+
+  for (const runDate of runDates) {
+    await auditNight(deps, runDate, grace, { add, notes });
+  }
+  return { violations, notes };
+}
+
+interface Sink {
+  add: (
+    check: AuditCheck,
+    runDate: string | null,
+    finding: q.Finding,
+    words: { message: string; advice: string; fixable?: boolean },
+  ) => void;
+  notes: AuditNote[];
+}
+
+async function auditNight(deps: AuditDeps, runDate: string, grace: number, sink: Sink): Promise<void> {
+  const { db, config } = deps;
+  const now = deps.clock();
+  const { add } = sink;
+  const trigger = await q.stepRun(db, FUNCTION_NAMES.trigger, runDate);
+  const triggerDue = lastFireOnRunDate(config.cron.trigger, runDate, now, config.timezone);
+
+  if (trigger?.status === 'completed') {
+    const noTask = await q.unitsWithoutTask(db, runDate, new Date(trigger.started_at));
+    add('unit_without_task', runDate, noTask, {
+      message: `${noTask.count} expected unit(s) of ${runDate} have no task, though the trigger ran`,
+      advice: `\`sched postcheck --repair --date ${runDate}\` enqueues exactly the missing units`,
+    });
+  } else if (triggerDue && (await q.expectedUnitCount(db, runDate)) > 0) {
+    const why = trigger
+      ? `its trigger row is ${trigger.status}${trigger.error ? `: ${trigger.error}` : ''}`
+      : 'no trigger row';
+    add(
+      'night_not_triggered',
+      runDate,
+      {
+        count: 1,
+        rows: [
+          { run_date: runDate, trigger_due: triggerDue.toISOString(), trigger_run_id: trigger?.id ?? null },
+        ],
+      },
+      {
+        message: `the night of ${runDate} was due at ${triggerDue.toISOString()} but was never triggered (${why})`,
+        advice: `\`sched trigger --date ${runDate}\` runs it now (within the backfill window)`,
+      },
+    );
+  }
+
+  const twice = await q.nightlyJobsTwice(db, runDate);
+  add('nightly_twice', runDate, twice, {
+    message: `${twice.count} org(s) have more than one nightly job on ${runDate}: the night ran twice`,
+    advice: 'the unique run key should prevent this; keep the rows for inspection and report it as a bug',
+  });
+  const dup = await q.duplicateSuccesses(db, runDate);
+  add('duplicate_success', runDate, dup, {
+    message: `${dup.count} unit(s) of ${runDate} have more than one successful response`,
+    advice:
+      'coverage counts each unit once, so the figures hold; report it as a bug (responses are never deleted)',
+  });
+  const orphans = await q.responsesWithoutTask(db, runDate);
+  add('response_without_task', runDate, orphans, {
+    message: `${orphans.count} response(s) of ${runDate} have no task, or a task for another unit`,
+    advice: 'something other than a worker wrote them (a script, a restore); check where they came from',
+  });
+  const attempts = await q.attemptsOverMax(db, runDate);
+  add('attempts_over_max', runDate, attempts, {
+    message: `${attempts.count} task(s) of ${runDate} used more attempts than their maximum`,
+    advice: 'a retry escaped its limit; report it as a bug with these task ids',
+  });
+  const counts = await q.jobCountsWrong(db, runDate);
+  add('job_counts_wrong', runDate, counts, {
+    message: `${counts.count} job(s) of ${runDate} have counters that disagree with their tasks`,
+    advice: '`sched audit --fix` recomputes them from the tasks',
+    fixable: true,
+  });
+  const closedLive = await q.jobsClosedWithLiveTasks(db, runDate);
+  add('job_closed_with_live_tasks', runDate, closedLive, {
+    message: `${closedLive.count} job(s) of ${runDate} are closed while some of their tasks are still live`,
+    advice: '`sched audit --fix` reopens them; the reconciler closes them again when their tasks end',
+    fixable: true,
+  });
+  const open = await q.jobsNotClosed(db, runDate, grace);
+  add('job_not_closed', runDate, open, {
+    message: `${open.count} job(s) of ${runDate} are still open although all their tasks ended`,
+    advice: '`sched reconcile` or `sched audit --fix` closes them',
+    fixable: true,
+  });
+
+  if (trigger?.status !== 'completed') return;
+  const latest = await q.latestPostcheck(db, runDate);
+  const postcheckFire = lastFireOnRunDate(config.cron.postcheck, runDate, now, config.timezone);
+  // A late trigger moves the postcheck after it (the catch-up runs it once the night is in).
+  const postcheckDue =
+    postcheckFire &&
+    new Date(
+      Math.max(postcheckFire.getTime(), new Date(trigger.completed_at ?? trigger.started_at).getTime()),
+    );
+  if (!latest && postcheckDue && now.getTime() - postcheckDue.getTime() > POSTCHECK_LIMIT_MINUTES * 60_000) {
+    add(
+      'postcheck_missing',
+      runDate,
+      { count: 1, rows: [{ run_date: runDate, postcheck_due: postcheckDue.toISOString() }] },
+      {
+        message: `the postcheck of ${runDate} was due at ${postcheckDue.toISOString()} and never ran: no morning report`,
+        advice: `\`sched postcheck --date ${runDate}\` measures, records and reports it`,
+      },
+    );
+  }
+  if (!latest) return;
+  await comparePostcheck(deps, runDate, latest, sink);
+  const channel = config.slack.reportChannel;
+  if (channel && config.slack.botToken && !(await q.reportRecorded(db, runDate, channel))) {
+    add(
+      'report_not_recorded',
+      runDate,
+      { count: 1, rows: [{ run_date: runDate, channel, postcheck_run_id: latest.id }] },
+      {
+        message: `the postcheck of ${runDate} ran but no morning report is recorded for channel ${channel}`,
+        advice: `\`sched postcheck --date ${runDate}\` posts it (Slack must be reachable)`,
+      },
+    );
+  }
+}
+
+/** The postcheck's recorded figures against a fresh measurement; a night that changed since is a note. */
+async function comparePostcheck(deps: AuditDeps, runDate: string, run: q.StepRun, sink: Sink): Promise<void> {
+  const recorded = run.result as Partial<CoverageReport> | null;
+  const fresh = await measureCoverage(deps.db, runDate, deps.config, deps.clock());
+  const figures = (r: Partial<CoverageReport> | null) => ({
+    prompts: `${r?.promptCoverage?.promptsRunToday}/${r?.promptCoverage?.expectedActivePrompts}`,
+    orgs: `${r?.orgCoverage?.found}/${r?.orgCoverage?.expected}`,
+    health: r?.summary?.overallHealth,
+  });
+  const then = figures(recorded);
+  const nowFigures = figures(fresh);
+  const same =
+    then.prompts === nowFigures.prompts && then.orgs === nowFigures.orgs && then.health === nowFigures.health;
+  if (same) return;
+  const checkedAt = new Date(run.completed_at ?? run.started_at);
+  const changed = await q.lastNightChange(deps.db, runDate);
+  const describe = (f: typeof then) => `prompts ${f.prompts}, orgs ${f.orgs}, ${f.health}`;
+  if (changed && changed.getTime() > checkedAt.getTime()) {
+    sink.notes.push({
+      check: 'postcheck_figures_differ',
+      runDate,
+      message: `the night of ${runDate} changed at ${changed.toISOString()}, after its postcheck (${checkedAt.toISOString()}): recorded ${describe(then)}, now ${describe(nowFigures)}`,
+    });
+    return;
+  }
+  sink.add(
+    'postcheck_figures_differ',
+    runDate,
+    {
+      count: 1,
+      rows: [
+        {
+          run_date: runDate,
+          postcheck_run_id: run.id,
+          recorded: describe(then),
+          measured: describe(nowFigures),
+        },
+      ],
+    },
+    {
+      message: `the postcheck of ${runDate} recorded ${describe(then)} but the night measures ${describe(nowFigures)} now, and none of its tasks or responses changed since`,
+      advice: `if orgs, prompts or providers changed since, that explains it; otherwise the recorded figures cannot be trusted: run \`sched postcheck --date ${runDate}\` again and report it`,
+    },
+  );
+}

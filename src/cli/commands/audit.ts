@@ -1,0 +1,26 @@
+import { auditRunDates } from '../../audit/audit-dates.ts';
+import { formatAudit } from '../../audit/format-audit.ts';
+import { runAudit } from '../../audit/run-audit.ts';
+import type { CliCommand } from '../command.ts';
+import { parseCommandArgs } from '../command.ts';
+import { withRuntime } from '../runtime.ts';
+
+export const auditCommand: CliCommand = {
+  name: 'audit',
+  summary: "check the scheduler's own books (tasks, responses, jobs, runs, reports); exit 1 on a violation",
+  usage: 'sched audit [--date YYYY-MM-DD | --days N] [--json] [--fix]',
+  async run(argv, io) {
+    const { values } = parseCommandArgs(argv, {
+      date: { type: 'string' },
+      days: { type: 'string' },
+      json: { type: 'boolean' },
+      fix: { type: 'boolean' },
+    });
+    return withRuntime(io.env, async (rt) => {
+      const runDates = auditRunDates(values, rt.clock(), rt.config.timezone);
+      const result = await runAudit(rt, { runDates, fix: values.fix });
+      io.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : formatAudit(result));
+      return result.ok ? 0 : 1;
+    });
+  },
+};
