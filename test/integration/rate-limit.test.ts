@@ -120,24 +120,24 @@ describe.each(backends())('global provider limits on $name', (backend) => {
   });
 
   it('gives nothing of a paused provider, even to a claim that read the provider list before the pause', async () => {
-    const before = await claimableProviders(database.db, ['openai'], deps.clock());
+    const before = await claimableProviders(database.db, ['openai']);
     expect(before.map((p) => p.name)).toEqual(['openai']);
     await database.db.execute(
       sql`update providers set paused_until = now() + interval '1 hour', pause_reason = 'rate_limited: 429'
           where name = 'openai'`,
     );
-    expect(await claimableProviders(database.db, ['openai'], deps.clock())).toEqual([]);
+    expect(await claimableProviders(database.db, ['openai'])).toEqual([]);
     const claim = () =>
       claimTasks(database.db, {
         workerId: 'w',
         providers: before,
         limit: 4,
         leaseSeconds: 60,
-        now: deps.clock(),
       });
     expect(await claim()).toEqual([]);
     await database.db.execute(
-      sql`update providers set paused_until = now() - interval '1 second' where name = 'openai'`,
+      sql`update providers set paused_until = now() - interval '1 second', pause_reason = null
+          where name = 'openai'`,
     );
     expect(await claim()).toHaveLength(4);
   });
