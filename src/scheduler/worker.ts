@@ -114,7 +114,7 @@ export function startWorker(
           // end the lease early (dropping a result) or late.
           const leaseOver = performance.now() >= task.heldUntil;
           logger.error({ err: toError(error), taskId: task.id, what }, 'database write failed');
-          // Past the lease the fence would refuse anyway; the reconciler takes it from here.
+          // Past the lease the fence would refuse anyway; a sweep (any worker, the reconciler) takes it.
           if (leaseOver || (hardStop && failures >= 3)) return undefined;
           await sleep(Math.min(MAX_DB_RETRY_MS, dbRetryMs * 2 ** (failures - 1)));
         }
