@@ -28,6 +28,13 @@ describe('claim allowance', () => {
     expect(claimAllowance({ ready: 100, processing: 9, callsInWindow: 60 }, limits)).toBe(0);
   });
 
+  it('lets one probe through after a pause, whatever max_concurrency says', () => {
+    const limits = { maxConcurrency: 8, rpm: 50 };
+    expect(claimAllowance({ ready: 100, processing: 0, callsInWindow: 0, probing: true }, limits)).toBe(1);
+    expect(claimAllowance({ ready: 100, processing: 1, callsInWindow: 0, probing: true }, limits)).toBe(0);
+    expect(claimAllowance({ ready: 100, processing: 0, callsInWindow: 50, probing: true }, limits)).toBe(0);
+  });
+
   it('spreads free slots over providers in turn, each up to its allowance', () => {
     const allocation = allocateClaims(7, [
       { name: 'openai', allowed: 10 },
