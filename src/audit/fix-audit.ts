@@ -21,7 +21,7 @@ export async function fixAudit(
     if (count > 0) fixes.push({ what, count });
   };
 
-  const leases = await expireLeases(db, deps.clock());
+  const leases = await expireLeases(db);
   note('expired leases returned to the queue', leases.requeued);
   note('expired leases failed (no attempt left)', leases.failed);
   for (const runDate of runDates) {

@@ -110,28 +110,41 @@ function barProgress(options: ProgressOptions, started: number, now: () => numbe
 /**
  * Progress of a drain (`sched worker --drain`): polls how many tasks are still live. The total is
  * the most ever seen live, so tasks that arrive meanwhile grow it instead of confusing the rate.
+ * The first count is taken before this resolves (start the workers after it, so none finishes
+ * uncounted), and stop() counts once more, so the last line shows the end state; await it
+ * before printing anything that should come after the progress.
  */
-export function watchDrain(options: {
+export async function watchDrain(options: {
   countLive: () => Promise<number>;
   stream: ProgressOptions['stream'];
   pollMs?: number;
-}): { stop(): void } {
+}): Promise<{ stop(): Promise<void> }> {
   const progress = createProgress({ label: 'draining', unit: 'tasks', stream: options.stream });
   let peak = 0;
-  let stopped = false;
-  const poll = async () => {
-    const live = await options.countLive().catch(() => undefined);
-    if (stopped || live === undefined) return;
+  let closing = false;
+  const show = (live: number) => {
     peak = Math.max(peak, live);
     progress.update(peak - live, peak);
   };
-  void poll();
+  const poll = async () => {
+    const live = await options.countLive().catch(() => undefined);
+    // A poll that was on its way when stop() began must not overwrite the final count.
+    if (closing || live === undefined) return;
+    show(live);
+  };
+  await poll();
   const timer = setInterval(() => void poll(), options.pollMs ?? 1_000);
+  let stopped: Promise<void> | undefined;
   return {
     stop() {
-      stopped = true;
-      clearInterval(timer);
-      progress.stop();
+      stopped ??= (async () => {
+        closing = true;
+        clearInterval(timer);
+        const live = await options.countLive().catch(() => undefined);
+        if (live !== undefined) show(live);
+        progress.stop();
+      })();
+      return stopped;
     },
   };
 }

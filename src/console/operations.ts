@@ -129,7 +129,7 @@ export function consoleOperations(deps: OperationDeps): Record<string, Operation
       last = state;
       if (progress.live === 0) return;
       // Tasks of a provider paused for its credentials wait for a person, not for the night.
-      if ((await countLiveTasks(deps.db, { providers: deps.providers, now })).live === 0) return;
+      if ((await countLiveTasks(deps.db, { providers: deps.providers, skipPaused: true })).live === 0) return;
       await sleep(2_000, deps.signal);
     }
   }

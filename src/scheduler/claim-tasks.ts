@@ -10,6 +10,10 @@ import { allocateClaims, claimAllowance, lockProviderClaims, providerLoads } fro
  * short transaction that also enforces each provider's global concurrency and requests per
  * minute (rate-limit.ts). Only tasks whose available_at has come, of enabled
  * providers that are not paused.
+ *
+ * Every time here is the database's (`now()`), never the worker's clock: lease ends, available_at
+ * and pauses are compared by one clock however far apart the machines' clocks are (DESIGN §4).
+ * The worker keeps its own view of the lease as a duration on its monotonic clock (`heldUntil`).
  */
 
 export interface ClaimedTask {
@@ -22,7 +26,15 @@ export interface ClaimedTask {
   /** Attempts including this one. */
   attempts: number;
   maxAttempts: number;
+  /** The lease end on the database clock, for logs: the worker never compares it with its own clock. */
   leaseExpiresAt: Date;
+  /**
+   * performance.now() by which the lease is surely over: measured from before the claim, so it
+   * ends no later than the database's lease.
+   */
+  heldUntil: number;
+  /** The one task let through after a pause ran out: its success clears the pause reason. */
+  probe: boolean;
   text: string;
   /** Why the task's job exists (nightly, repair, ...): the simulated providers key on it. */
   source: JobSource;
@@ -40,7 +52,6 @@ export interface ClaimableProvider {
 export async function claimableProviders(
   db: Db,
   names: readonly ProviderName[],
-  now: Date,
 ): Promise<ClaimableProvider[]> {
   const rows = await queryRows<{
     name: ProviderName;
@@ -52,7 +63,7 @@ export async function claimableProviders(
     sql`select name, rpm, max_concurrency, pause_reason from providers
         where enabled
           and name in (select jsonb_array_elements_text(${JSON.stringify(names)}::jsonb))
-          and (paused_until is null or paused_until <= ${now.toISOString()}::timestamptz)
+          and (paused_until is null or paused_until <= now())
         order by name`,
   );
   return rows.map((r) => ({
@@ -69,7 +80,6 @@ export interface ClaimRequest {
   providers: ClaimableProvider[];
   limit: number;
   leaseSeconds: number;
-  now: Date;
 }
 
 interface ClaimedRow {
@@ -89,13 +99,11 @@ interface ClaimedRow {
 /** Claims up to `limit` tasks spread over the providers, each within its global limits. */
 export async function claimTasks(db: Db, request: ClaimRequest): Promise<ClaimedTask[]> {
   if (request.providers.length === 0 || request.limit <= 0) return [];
-  const { now } = request;
-  const nowIso = now.toISOString();
-  const leaseIso = new Date(now.getTime() + request.leaseSeconds * 1000).toISOString();
+  const heldUntil = performance.now() + request.leaseSeconds * 1000;
   const names = request.providers.map((p) => p.name);
-  const rows = await shortTransaction(db, async (tx) => {
+  const { rows, probing } = await shortTransaction(db, async (tx) => {
     await lockProviderClaims(tx, names);
-    const loads = new Map((await providerLoads(tx, names, now, request.limit)).map((l) => [l.name, l]));
+    const loads = new Map((await providerLoads(tx, names, request.limit)).map((l) => [l.name, l]));
     const allocation = allocateClaims(
       request.limit,
       request.providers.map((p) => {
@@ -103,8 +111,9 @@ export async function claimTasks(db: Db, request: ClaimRequest): Promise<Claimed
         return { name: p.name, allowed: load ? claimAllowance(load, p) : 0 };
       }),
     );
-    if (allocation.size === 0) return [];
-    return queryRows<ClaimedRow>(
+    const probing = new Set([...loads.values()].filter((l) => l.probing).map((l) => l.name));
+    if (allocation.size === 0) return { rows: [], probing };
+    const claimed = await queryRows<ClaimedRow>(
       tx,
       // VALUES rather than a JSON function: the planner then knows it is a handful of rows and
       // reaches the tasks and prompts through their indexes instead of scanning whole tables.
@@ -119,11 +128,11 @@ export async function claimTasks(db: Db, request: ClaimRequest): Promise<Claimed
             cross join lateral (
               select t.id from batch_tasks t
               where t.provider = w.provider and t.status = 'pending'
-                and t.available_at <= ${nowIso}::timestamptz
+                and t.available_at <= now()
                 -- re-checked under the lock: a pause written since the provider list was read wins
                 and exists (select 1 from providers p
                             where p.name = t.provider and p.enabled
-                              and (p.paused_until is null or p.paused_until <= ${nowIso}::timestamptz))
+                              and (p.paused_until is null or p.paused_until <= now()))
               order by t.available_at, t.id
               limit w.n
               for update skip locked
@@ -132,7 +141,7 @@ export async function claimTasks(db: Db, request: ClaimRequest): Promise<Claimed
           claimed as (
             update batch_tasks t
             set status = 'processing', locked_by = ${request.workerId}, attempts = t.attempts + 1,
-                started_at = ${nowIso}::timestamptz, lease_expires_at = ${leaseIso}::timestamptz
+                started_at = now(), lease_expires_at = now() + make_interval(secs => ${request.leaseSeconds})
             from pick where t.id = pick.id
             returning t.id, t.batch_job_id, t.org_id, t.prompt_id, t.provider, t.run_date, t.attempts,
                       t.max_attempts, t.lease_expires_at
@@ -143,13 +152,14 @@ export async function claimTasks(db: Db, request: ClaimRequest): Promise<Claimed
           ),
           jobs as (
             update batch_jobs j
-            set status = 'processing', started_at = coalesce(j.started_at, ${nowIso}::timestamptz)
+            set status = 'processing', started_at = coalesce(j.started_at, now())
             where j.id in (select batch_job_id from claimed) and j.status = 'queued'
           )
           select c.*, p.text, j.source from claimed c join prompts p on p.id = c.prompt_id
           join batch_jobs j on j.id = c.batch_job_id
           order by c.id`,
     );
+    return { rows: claimed, probing };
   });
   return rows.map((r) => ({
     id: Number(r.id),
@@ -161,6 +171,8 @@ export async function claimTasks(db: Db, request: ClaimRequest): Promise<Claimed
     attempts: r.attempts,
     maxAttempts: r.max_attempts,
     leaseExpiresAt: new Date(r.lease_expires_at),
+    heldUntil,
+    probe: probing.has(r.provider),
     text: r.text,
     source: r.source,
   }));

@@ -11,7 +11,12 @@ import { type Db, queryRows } from '../db/client.ts';
  * any 60-second window never exceed rpm, however many processes claim.
  *
  * The window uses the database clock (clock_timestamp()), not each process's clock: several
- * machines with skewed clocks must still agree on what "the last 60 seconds" means.
+ * machines with skewed clocks must still agree on what "the last 60 seconds" means. Leases and
+ * available_at are read on it too (`now()`).
+ *
+ * A pause that has run out but whose reason is still on the row (no call has succeeded since)
+ * lets one task through at a time, across every process: the probe. Read under the same lock,
+ * so two workers cannot both think they are sending it.
  */
 
 /** First key of the two-int advisory lock; the second is hashtext(provider). */
@@ -40,27 +45,28 @@ export interface ProviderLoad {
   callsInWindow: number;
   /** Pending tasks available now, counted up to the claim's limit. */
   ready: number;
+  /** The pause has run out but its reason is still on the row: one probe in flight at most. */
+  probing: boolean;
 }
 
 /** The current load of each provider; read after lockProviderClaims so it sees every earlier claim. */
 export async function providerLoads(
   tx: Db,
   providers: readonly string[],
-  now: Date,
   limit: number,
 ): Promise<ProviderLoad[]> {
-  const nowSql = sql`${now.toISOString()}::timestamptz`;
   return queryRows<ProviderLoad>(
     tx,
     sql`select w.name,
           (select count(*)::int from batch_tasks t
-            where t.provider = w.name and t.status = 'processing' and t.lease_expires_at > ${nowSql}) as "processing",
+            where t.provider = w.name and t.status = 'processing' and t.lease_expires_at > now()) as "processing",
           (select count(*)::int from provider_calls c
             where c.provider = w.name
               and c.started_at > clock_timestamp() - make_interval(secs => ${RATE_WINDOW_SECONDS})) as "callsInWindow",
           (select count(*)::int from (select 1 from batch_tasks t
-            where t.provider = w.name and t.status = 'pending' and t.available_at <= ${nowSql}
-            limit ${limit}::int) r) as "ready"
+            where t.provider = w.name and t.status = 'pending' and t.available_at <= now()
+            limit ${limit}::int) r) as "ready",
+          coalesce((select p.pause_reason is not null from providers p where p.name = w.name), false) as "probing"
         from (values ${sql.join(
           providers.map((name) => sql`(${name}::text)`),
           sql`, `,
@@ -68,15 +74,16 @@ export async function providerLoads(
   );
 }
 
-/** How many tasks of one provider may be claimed now: what is ready, within both global limits. */
+/**
+ * How many tasks of one provider may be claimed now: what is ready, within both global limits;
+ * while probing, one in flight at most.
+ */
 export function claimAllowance(
-  load: Omit<ProviderLoad, 'name'>,
+  load: Omit<ProviderLoad, 'name' | 'probing'> & { probing?: boolean },
   limits: { maxConcurrency: number; rpm: number },
 ): number {
-  return Math.max(
-    0,
-    Math.min(load.ready, limits.maxConcurrency - load.processing, limits.rpm - load.callsInWindow),
-  );
+  const concurrency = load.probing ? 1 : limits.maxConcurrency;
+  return Math.max(0, Math.min(load.ready, concurrency - load.processing, limits.rpm - load.callsInWindow));
 }
 
 /**

@@ -26,8 +26,12 @@ export interface ReconcileResult {
   jobsCancelled: number;
 }
 
+/**
+ * `now` stamps the jobs it starts or closes when their tasks give no time; leases are judged on
+ * the database clock, whatever the caller's clock says.
+ */
 export async function reconcile(db: Db, now: Date): Promise<ReconcileResult> {
-  const leases = await expireLeases(db, now);
+  const leases = await expireLeases(db);
   const jobsStarted = await startJobs(db, now);
   const closed = await closeJobs(db, now);
   return { ...leases, jobsStarted, ...closed };
@@ -64,20 +68,24 @@ const ts = (instant: Date) => sql`${instant.toISOString()}::timestamptz`;
  * A worker's lease ran out (crash, SIGKILL, lost network): the task goes back to pending, or to
  * failed when its attempts are spent (the worker counts an attempt when it claims). A worker that
  * comes back late cannot complete it: completion is fenced on status and locked_by.
+ *
+ * Judged on the database clock (`now()`), the clock the claim wrote the lease on: a machine
+ * whose clock runs minutes ahead cannot take a healthy task from its worker. Every worker runs
+ * this too (worker.ts), so a deployment of workers alone recovers a dead worker's tasks.
  */
-export async function expireLeases(db: Db, now: Date): Promise<{ requeued: number; failed: number }> {
+export async function expireLeases(db: Db): Promise<{ requeued: number; failed: number }> {
   const row = await queryOne<{ requeued: number; failed: number }>(
     db,
     sql`with expired as (
           select id from batch_tasks
-          where status = 'processing' and lease_expires_at < ${ts(now)}
+          where status = 'processing' and lease_expires_at < now()
           for update skip locked
         ),
         changed as (
           update batch_tasks t
           set status = case when t.attempts >= t.max_attempts then 'failed' else 'pending' end,
-              available_at = ${ts(now)},
-              completed_at = case when t.attempts >= t.max_attempts then ${ts(now)} else null end,
+              available_at = now(),
+              completed_at = case when t.attempts >= t.max_attempts then now() else null end,
               error_class = 'timeout',
               last_error = 'lease expired: worker ' || coalesce(t.locked_by, 'unknown') ||
                 ' stopped responding on attempt ' || t.attempts || ' of ' || t.max_attempts ||
@@ -134,7 +142,10 @@ async function startJobs(db: Db, now: Date): Promise<number> {
  * every task was cancelled. Counts are recomputed from the tasks, so the closed job is exact
  * whatever happened to the running counters.
  */
-export async function closeJobs(db: Db, now: Date): Promise<{ jobsCompleted: number; jobsCancelled: number }> {
+export async function closeJobs(
+  db: Db,
+  now: Date,
+): Promise<{ jobsCompleted: number; jobsCancelled: number }> {
   const row = await queryOne<{ completed: number; cancelled: number }>(
     db,
     sql`with closable as (

@@ -5,13 +5,15 @@ import type { ErrorClass } from '../providers/types.ts';
 /**
  * Puts a held task back to pending: a retryable error (with available_at pushed back), a 429
  * (attempt refunded), or a worker shutting down (attempt refunded, available at once). Fenced
- * like completion: only the worker that still holds the task can release it.
+ * like completion: only the worker that still holds the task can release it. The wait is a
+ * duration from the database clock, the one claims compare available_at with.
  */
 
 export interface ReleaseRequest {
   taskId: number;
   workerId: string;
-  availableAt: Date;
+  /** Available again this long after the database's now() (0: at once). */
+  delayMs: number;
   /** true: the claim's attempt does not count (429, shutdown). */
   refundAttempt: boolean;
   errorClass?: ErrorClass;
@@ -23,7 +25,7 @@ export async function releaseTask(db: Db, request: ReleaseRequest): Promise<bool
     db,
     sql`update batch_tasks
         set status = 'pending', locked_by = null, lease_expires_at = null,
-            available_at = ${request.availableAt.toISOString()}::timestamptz,
+            available_at = now() + make_interval(secs => ${Math.max(0, request.delayMs) / 1000}),
             attempts = greatest(0, attempts - ${request.refundAttempt ? 1 : 0}::int),
             error_class = coalesce(${request.errorClass ?? null}, error_class),
             last_error = coalesce(${request.lastError?.slice(0, 2000) ?? null}, last_error)

@@ -17,7 +17,7 @@ import { pauseReason, retryDecision } from './retry-policy.ts';
 /**
  * One claimed task: call the provider outside any transaction (with a timeout and an abort
  * signal), then apply the retry policy in one short fenced write. Never throws: every failure is
- * logged and the task is left to its lease (the reconciler requeues it).
+ * logged and the task is left to its lease (any worker or the reconciler requeues it).
  */
 
 /** What metrics see of each provider call. */
@@ -54,14 +54,10 @@ export async function runTask(
 ): Promise<TaskResult> {
   const { deps, workerId } = runner;
   const pausedUntil = runner.localPauses.get(task.provider) ?? 0;
-  if (pausedUntil > deps.clock().getTime()) {
+  const pausedFor = pausedUntil - deps.clock().getTime();
+  if (pausedFor > 0) {
     const released = await runner.persist(task, 'release', () =>
-      releaseTask(deps.db, {
-        taskId: task.id,
-        workerId,
-        availableAt: new Date(pausedUntil),
-        refundAttempt: true,
-      }),
+      releaseTask(deps.db, { taskId: task.id, workerId, delayMs: pausedFor, refundAttempt: true }),
     );
     return released ? 'released' : 'lost';
   }
@@ -71,7 +67,7 @@ export async function runTask(
   const latencyMs = Math.round(performance.now() - started);
   if (call.kind === 'shutdown') {
     const released = await runner.persist(task, 'release', () =>
-      releaseTask(deps.db, { taskId: task.id, workerId, availableAt: deps.clock(), refundAttempt: true }),
+      releaseTask(deps.db, { taskId: task.id, workerId, delayMs: 0, refundAttempt: true }),
     );
     return released ? 'released' : 'lost';
   }
@@ -91,16 +87,14 @@ export async function runTask(
     if (hinted) {
       // The provider's own headers say the budget is spent: hold every worker back until it
       // resets instead of spending the next calls on 429s.
-      const until = new Date(deps.clock().getTime() + hinted.ms);
-      runner.localPauses.set(task.provider, Math.max(pausedUntil, until.getTime()));
+      runner.localPauses.set(task.provider, Math.max(pausedUntil, deps.clock().getTime() + hinted.ms));
       runner.stalePauses.add(task.provider);
       await runner.persist(task, 'pause provider', () =>
-        pauseProvider(deps.db, { provider: task.provider, until, reason: hinted.reason }),
+        pauseProvider(deps.db, { provider: task.provider, ms: hinted.ms, reason: hinted.reason }),
       );
-    } else if (done && runner.stalePauses.delete(task.provider)) {
-      await runner.persist(task, 'clear pause', () =>
-        clearExpiredPause(deps.db, task.provider, deps.clock()),
-      );
+    } else if (done && (runner.stalePauses.delete(task.provider) || task.probe)) {
+      // The provider answered after its pause: the reason leaves the report, the probe is over.
+      await runner.persist(task, 'clear pause', () => clearExpiredPause(deps.db, task.provider));
     }
     return done ? 'succeeded' : 'lost';
   }
@@ -132,12 +126,12 @@ export async function runTask(
     'provider call failed',
   );
   if (decision.pauseProviderMs !== undefined) {
-    const until = new Date(now.getTime() + decision.pauseProviderMs);
-    runner.localPauses.set(task.provider, Math.max(pausedUntil, until.getTime()));
+    const ms = decision.pauseProviderMs;
+    runner.localPauses.set(task.provider, Math.max(pausedUntil, now.getTime() + ms));
     const reason = pauseReason(error.errorClass, error.message);
-    deps.logger.warn({ provider: task.provider, until, reason }, 'provider paused for every worker');
+    deps.logger.warn({ provider: task.provider, pauseMs: ms, reason }, 'provider paused for every worker');
     await runner.persist(task, 'pause provider', () =>
-      pauseProvider(deps.db, { provider: task.provider, until, reason }),
+      pauseProvider(deps.db, { provider: task.provider, ms, reason }),
     );
   }
   if (decision.action === 'retry') {
@@ -145,7 +139,7 @@ export async function runTask(
       releaseTask(deps.db, {
         taskId: task.id,
         workerId,
-        availableAt: new Date(now.getTime() + decision.delayMs),
+        delayMs: decision.delayMs,
         refundAttempt: decision.refundAttempt,
         errorClass: error.errorClass,
         lastError: error.message,

@@ -7,6 +7,7 @@ import type { ProviderAdapter, ProviderName } from '../providers/types.ts';
 import { type ClaimableProvider, type ClaimedTask, claimableProviders, claimTasks } from './claim-tasks.ts';
 import { countLiveTasks } from './live-tasks.ts';
 import { pruneProviderCalls } from './rate-limit.ts';
+import { closeJobs, expireLeases } from './reconciler.ts';
 import { runTask, type TaskResult, type TaskRunner, type WorkerResultEvent } from './run-task.ts';
 
 /**
@@ -14,7 +15,9 @@ import { runTask, type TaskResult, type TaskRunner, type WorkerResultEvent } fro
  * free up and polling when idle. Any number of processes may run it against one database.
  * Database failures (a restart, a network cut) are logged and retried after a pause; the loop
  * never crashes and never loses a task: whatever it cannot finish stays leased, and the
- * reconciler requeues it when the lease runs out.
+ * reconciler or any worker requeues it when the lease runs out. Every worker returns expired
+ * leases to the queue (every `leaseSweepMs`, and at once when a drain waits only on them), so
+ * a deployment of `sched worker` processes alone recovers a dead worker's tasks.
  */
 
 export type { WorkerResultEvent };
@@ -25,6 +28,10 @@ export interface WorkerOptions {
   concurrency: number;
   /** Resolve `done` once no live task remains (see live-tasks.ts for what counts). */
   drain?: boolean;
+  /** Draining: leave the tasks of a provider paused for auth or quota instead of waiting for it. */
+  skipPaused?: boolean;
+  /** How often to return expired leases (any worker's) to the queue; 30 s by default. */
+  leaseSweepMs?: number;
   onResult?: (event: WorkerResultEvent) => void;
   /** Sleep between polls when there is nothing to claim. */
   pollIntervalMs?: number;
@@ -56,6 +63,7 @@ export interface WorkerHandle {
 
 const PROVIDER_CACHE_MS = 1_000;
 const PRUNE_EVERY_MS = 10 * 60_000;
+const LEASE_SWEEP_MS = 30_000;
 const MAX_DB_RETRY_MS = 15_000;
 
 export const defaultWorkerId = () => `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
@@ -102,9 +110,11 @@ export function startWorker(
         try {
           return await write();
         } catch (error) {
-          const leaseOver = deps.clock().getTime() >= task.leaseExpiresAt.getTime();
+          // Measured on this process's monotonic clock from the claim: a wrong wall clock cannot
+          // end the lease early (dropping a result) or late.
+          const leaseOver = performance.now() >= task.heldUntil;
           logger.error({ err: toError(error), taskId: task.id, what }, 'database write failed');
-          // Past the lease the fence would refuse anyway; the reconciler takes it from here.
+          // Past the lease the fence would refuse anyway; a sweep (any worker, the reconciler) takes it.
           if (leaseOver || (hardStop && failures >= 3)) return undefined;
           await sleep(Math.min(MAX_DB_RETRY_MS, dbRetryMs * 2 ** (failures - 1)));
         }
@@ -132,12 +142,23 @@ export function startWorker(
   let providers: { at: number; list: ClaimableProvider[] } = { at: -Infinity, list: [] };
   let rotation = 0;
   let lastPrune = 0;
-  let warnedExpired = false;
+  const sweepMs = options.leaseSweepMs ?? LEASE_SWEEP_MS;
+  let lastSweep = -Infinity;
+
+  /** Expired leases of any worker back to the queue; jobs they leave with nothing live are closed. */
+  async function sweepLeases(): Promise<void> {
+    lastSweep = performance.now();
+    const expired = await expireLeases(deps.db);
+    if (expired.requeued + expired.failed === 0) return;
+    logger.warn(expired, 'returned expired leases to the queue (a worker stopped responding)');
+    if (expired.failed > 0) await closeJobs(deps.db, deps.clock());
+    wake.notify();
+  }
 
   async function claimRound(free: number): Promise<number> {
     const now = deps.clock();
     if (now.getTime() - providers.at > PROVIDER_CACHE_MS) {
-      providers = { at: now.getTime(), list: await claimableProviders(deps.db, names, now) };
+      providers = { at: now.getTime(), list: await claimableProviders(deps.db, names) };
       for (const p of providers.list) if (p.stalePauseReason) runner.stalePauses.add(p.name);
     }
     const ready = providers.list.filter((p) => (runner.localPauses.get(p.name) ?? 0) <= now.getTime());
@@ -149,7 +170,6 @@ export function startWorker(
       providers: ordered,
       limit: free,
       leaseSeconds: deps.config.worker.leaseSeconds,
-      now,
     });
     summary.claimed += tasks.length;
     for (const task of tasks) start(task);
@@ -162,14 +182,9 @@ export function startWorker(
 
   /** true when a draining worker has nothing left to wait for. */
   async function drained(): Promise<boolean> {
-    const live = await countLiveTasks(deps.db, { providers: names, now: deps.clock() });
-    if (live.live > 0 && live.live === live.expiredLeases && !warnedExpired) {
-      warnedExpired = true;
-      logger.warn(
-        { expiredLeases: live.expiredLeases },
-        'waiting only on tasks whose worker died; the reconciler (sched reconcile) returns them to the queue',
-      );
-    }
+    const live = await countLiveTasks(deps.db, { providers: names, skipPaused: options.skipPaused });
+    // A dead worker's tasks: no need to wait for the next sweep.
+    if (live.expiredLeases > 0) await sweepLeases();
     return live.live === 0;
   }
 
@@ -181,6 +196,7 @@ export function startWorker(
     let polled = true;
     while (!stopping) {
       try {
+        if (performance.now() - lastSweep >= sweepMs) await sweepLeases();
         const free = options.concurrency - inFlight.size;
         const due = free >= batchMin || inFlight.size === 0 || polled;
         const claimed = free > 0 && due ? await claimRound(free) : 0;

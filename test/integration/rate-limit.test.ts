@@ -28,6 +28,13 @@ describe('claim allowance', () => {
     expect(claimAllowance({ ready: 100, processing: 9, callsInWindow: 60 }, limits)).toBe(0);
   });
 
+  it('lets one probe through after a pause, whatever max_concurrency says', () => {
+    const limits = { maxConcurrency: 8, rpm: 50 };
+    expect(claimAllowance({ ready: 100, processing: 0, callsInWindow: 0, probing: true }, limits)).toBe(1);
+    expect(claimAllowance({ ready: 100, processing: 1, callsInWindow: 0, probing: true }, limits)).toBe(0);
+    expect(claimAllowance({ ready: 100, processing: 0, callsInWindow: 50, probing: true }, limits)).toBe(0);
+  });
+
   it('spreads free slots over providers in turn, each up to its allowance', () => {
     const allocation = allocateClaims(7, [
       { name: 'openai', allowed: 10 },
@@ -120,24 +127,24 @@ describe.each(backends())('global provider limits on $name', (backend) => {
   });
 
   it('gives nothing of a paused provider, even to a claim that read the provider list before the pause', async () => {
-    const before = await claimableProviders(database.db, ['openai'], deps.clock());
+    const before = await claimableProviders(database.db, ['openai']);
     expect(before.map((p) => p.name)).toEqual(['openai']);
     await database.db.execute(
       sql`update providers set paused_until = now() + interval '1 hour', pause_reason = 'rate_limited: 429'
           where name = 'openai'`,
     );
-    expect(await claimableProviders(database.db, ['openai'], deps.clock())).toEqual([]);
+    expect(await claimableProviders(database.db, ['openai'])).toEqual([]);
     const claim = () =>
       claimTasks(database.db, {
         workerId: 'w',
         providers: before,
         limit: 4,
         leaseSeconds: 60,
-        now: deps.clock(),
       });
     expect(await claim()).toEqual([]);
     await database.db.execute(
-      sql`update providers set paused_until = now() - interval '1 second' where name = 'openai'`,
+      sql`update providers set paused_until = now() - interval '1 second', pause_reason = null
+          where name = 'openai'`,
     );
     expect(await claim()).toHaveLength(4);
   });

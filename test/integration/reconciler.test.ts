@@ -17,12 +17,16 @@ const RUN_DATE = '2026-03-02';
 const T0 = new Date('2026-03-02T08:00:00Z');
 const minutes = (n: number) => new Date(T0.getTime() + n * 60_000);
 
-/** Plays a worker claim: the first `count` pending tasks of a provider, leased until `leaseUntil`. */
-async function claim(db: Db, provider: string, count: number, attempts: number, leaseUntil: Date) {
+/**
+ * Plays a worker claim: the first `count` pending tasks of a provider, leased for `leaseSeconds`
+ * from the database clock (negative: a lease that ran out that long ago).
+ */
+async function claim(db: Db, provider: string, count: number, attempts: number, leaseSeconds: number) {
   const rows = await queryRows<{ id: number; batch_job_id: string }>(
     db,
     sql`update batch_tasks set status = 'processing', attempts = ${attempts}, locked_by = 'worker-a',
-               started_at = ${T0.toISOString()}::timestamptz, lease_expires_at = ${leaseUntil.toISOString()}::timestamptz
+               started_at = ${T0.toISOString()}::timestamptz,
+               lease_expires_at = now() + make_interval(secs => ${leaseSeconds})
         where id in (select id from batch_tasks where status = 'pending' and provider = ${provider}
                      order by id limit ${count})
         returning id, batch_job_id`,
@@ -47,9 +51,9 @@ describe.each(backends())('reconciler on $name', (backend) => {
 
   it('requeues an expired lease, fails one out of attempts, leaves a live lease alone', async () => {
     const db = night.db;
-    const [requeue] = await claim(db, 'openai', 1, 1, minutes(2));
-    const [exhausted] = await claim(db, 'gemini', 1, 3, minutes(2));
-    const [live] = await claim(db, 'anthropic', 1, 1, minutes(30));
+    const [requeue] = await claim(db, 'openai', 1, 1, -60);
+    const [exhausted] = await claim(db, 'gemini', 1, 3, -60);
+    const [live] = await claim(db, 'anthropic', 1, 1, 1800);
     if (!requeue || !exhausted || !live) throw new Error('claim failed');
 
     const result = await reconcile(db, minutes(5));
@@ -62,13 +66,17 @@ describe.each(backends())('reconciler on $name', (backend) => {
       lease_expires_at: null,
       error_class: 'timeout',
     });
-    expect(new Date(back?.available_at as Date).toISOString()).toBe(minutes(5).toISOString());
+    // Leases are the database clock's, not the caller's (minutes(5) is long past): so is the requeue.
+    const dbNow = (await queryOne<{ now: Date }>(db, sql`select now() as now`))?.now as Date;
+    const near = (at: Date | null | undefined) =>
+      Math.abs(new Date(at as Date).getTime() - new Date(dbNow).getTime());
+    expect(near(back?.available_at)).toBeLessThan(60_000);
     expect(back?.last_error).toMatch(/lease expired.*worker-a.*attempt 1 of 3.*requeued/);
 
     const dead = await task(db, exhausted.id);
     expect(dead).toMatchObject({ status: 'failed', error_class: 'timeout', locked_by: null });
     expect(dead?.last_error).toMatch(/attempt 3 of 3, no attempt left/);
-    expect(new Date(dead?.completed_at as Date).toISOString()).toBe(minutes(5).toISOString());
+    expect(near(dead?.completed_at)).toBeLessThan(60_000);
     const job = await queryOne<{ failed_tasks: number }>(
       db,
       sql`select failed_tasks from batch_jobs where id = ${exhausted.batch_job_id}::uuid`,
@@ -80,7 +88,7 @@ describe.each(backends())('reconciler on $name', (backend) => {
 
   it('marks started jobs processing, then closes finished jobs with counts recomputed from their tasks', async () => {
     const db = night.db;
-    await claim(db, 'openai', 3, 1, minutes(30));
+    await claim(db, 'openai', 3, 1, 1800);
     const first = await reconcile(db, minutes(1));
     const startedJobs = await queryOne<{ n: number }>(
       db,
@@ -146,8 +154,8 @@ describe.each(backends())('reconciler on $name', (backend) => {
 
   it('five reconcilers at once change each expired task and job exactly once', async () => {
     const db = night.db;
-    const exhausted = await claim(db, 'perplexity', 10, 3, minutes(1));
-    await claim(db, 'openai', 12, 1, minutes(1));
+    const exhausted = await claim(db, 'perplexity', 10, 3, -60);
+    await claim(db, 'openai', 12, 1, -60);
     const deps = clockedDeps(db, minutes(10));
     const results = await Promise.all(Array.from({ length: 5 }, () => runReconciler(deps)));
     expect(results.reduce((n, r) => n + r.requeued, 0)).toBe(12);

@@ -144,9 +144,9 @@ describe.each(backends())('worker on $name', (backend) => {
     await seedSmallDemo(database.db);
     await syncTestProviders(deps);
     await triggerToday(deps);
-    const providers = await claimableProviders(database.db, ['openai'], deps.clock());
+    const providers = await claimableProviders(database.db, ['openai']);
     const claim = (workerId: string, limit: number) =>
-      claimTasks(database.db, { workerId, providers, limit, leaseSeconds: 60, now: deps.clock() });
+      claimTasks(database.db, { workerId, providers, limit, leaseSeconds: 60 });
     const [task] = await claim('worker-a', 1);
     if (!task) throw new Error('nothing claimed');
     expect(task).toMatchObject({ provider: 'openai', attempts: 1 });
@@ -179,7 +179,7 @@ describe.each(backends())('worker on $name', (backend) => {
       await releaseTask(database.db, {
         taskId: task.id,
         workerId: 'worker-a',
-        availableAt: deps.clock(),
+        delayMs: 0,
         refundAttempt: true,
       }),
     ).toBe(false);
@@ -272,6 +272,7 @@ describe.each(backends())('worker on $name', (backend) => {
       adapters: simulatedAdapters('outage', FAST),
       concurrency: 8,
       drain: true,
+      skipPaused: true,
     }).done;
     expect(summary.failed).toBeGreaterThan(0);
 
@@ -406,6 +407,6 @@ describe('sched worker', () => {
   it('answers a bad flag with its usage and exit code 2', async () => {
     const result = await sched(['worker', '--fast'], { PGLITE_DIR: 'memory://' });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('usage: sched worker [--drain]');
+    expect(result.stderr).toContain('usage: sched worker [--drain [--skip-paused]]');
   });
 });

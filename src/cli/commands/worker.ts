@@ -1,5 +1,6 @@
+import { usageError } from '../../errors.ts';
 import { createProviderAdapters } from '../../providers/registry.ts';
-import { countLiveTasks } from '../../scheduler/live-tasks.ts';
+import { countLiveTasks, type ParkedTasks, parkedTasks } from '../../scheduler/live-tasks.ts';
 import { startWorker, type WorkerSummary } from '../../scheduler/worker.ts';
 import type { CliCommand } from '../command.ts';
 import { parseCommandArgs } from '../command.ts';
@@ -10,43 +11,85 @@ export const formatWorkerSummary = (s: WorkerSummary) =>
   `worker ${s.workerId}: claimed ${s.claimed}, succeeded ${s.succeeded}, failed ${s.failed}, ` +
   `retried ${s.retried}, released ${s.released}${s.lost ? `, lost ${s.lost} (lease expired)` : ''}\n`;
 
+const instant = (at: Date | null) => (at ? at.toISOString().replace(/\.\d{3}Z$/, 'Z') : '?');
+
+/** Why a drain leaves a provider's pending tasks, in one line. */
+export function describeParked(p: ParkedTasks): string {
+  const tasks = `${p.tasks} task${p.tasks === 1 ? '' : 's'}`;
+  const why =
+    p.why === 'paused'
+      ? `${p.provider} paused until ${instant(p.pausedUntil)} (${p.pauseReason ?? 'no reason given'})`
+      : p.why === 'disabled'
+        ? `${p.provider} is disabled`
+        : `${p.provider} has no adapter in this process (no API key and no SIMULATED_PROFILE)`;
+  return `left ${tasks} pending: ${why}`;
+}
+
 /**
  * Workers only, no bot and no scheduler: add capacity by starting more of these on any machine
  * that reaches the database. SIGTERM or SIGINT stops claiming, lets calls in flight finish
- * (releasing what does not finish in time) and exits 0.
+ * (releasing what does not finish in time) and exits 0. `--drain` waits for paused providers
+ * too (a pause ends, a probe follows); `--skip-paused` leaves those paused for auth or quota and
+ * says what it left.
  */
 export const workerCommand: CliCommand = {
   name: 'worker',
-  summary: 'run workers only (start more for more capacity); --drain exits once no live task remains',
-  usage: 'sched worker [--drain]',
+  summary:
+    'run workers only (start more for more capacity); --drain exits once no live task remains, ' +
+    '--skip-paused does not wait for a provider paused for auth or quota',
+  usage: 'sched worker [--drain [--skip-paused]]',
   async run(argv, io) {
-    const { values } = parseCommandArgs(argv, { drain: { type: 'boolean' } });
+    const { values } = parseCommandArgs(argv, {
+      drain: { type: 'boolean' },
+      'skip-paused': { type: 'boolean' },
+    });
+    const skipPaused = Boolean(values['skip-paused']);
+    if (skipPaused && !values.drain) throw usageError('--skip-paused goes with --drain');
     return withRuntime(io.env, async (rt) => {
       const adapters = createProviderAdapters(rt.config);
       if (adapters.size === 0) {
         io.stderr.write('sched worker: no provider is enabled (set an API key or SIMULATED_PROFILE)\n');
       }
+      const query = { providers: [...adapters.keys()], skipPaused };
+      if (values.drain && !skipPaused) {
+        for (const p of await parkedTasks(rt.db, { ...query, skipPaused: true })) {
+          if (p.why === 'paused') {
+            io.stderr.write(
+              `sched worker: waiting for ${p.tasks} ${p.provider} task${p.tasks === 1 ? '' : 's'}: ` +
+                `paused until ${instant(p.pausedUntil)} (${p.pauseReason ?? 'no reason given'}); ` +
+                '--skip-paused leaves them pending\n',
+            );
+          }
+        }
+      }
+      const drain = values.drain
+        ? await watchDrain({
+            stream: io.stderr,
+            countLive: async () => (await countLiveTasks(rt.db, query)).live,
+          })
+        : undefined;
       const worker = startWorker(rt, {
         adapters,
         concurrency: rt.config.worker.concurrency,
         drain: Boolean(values.drain),
+        skipPaused,
       });
-      const drain = values.drain
-        ? watchDrain({
-            stream: io.stderr,
-            countLive: async () =>
-              (await countLiveTasks(rt.db, { providers: [...adapters.keys()], now: rt.clock() })).live,
-          })
-        : undefined;
       const onSignal = () => {
         void worker.stop();
       };
       process.once('SIGTERM', onSignal);
       process.once('SIGINT', onSignal);
       try {
-        io.stdout.write(formatWorkerSummary(await worker.done));
+        const summary = await worker.done;
+        // The progress ends first, on the final count, then what was left, then the summary.
+        await drain?.stop();
+        if (values.drain) {
+          for (const p of await parkedTasks(rt.db, query))
+            io.stderr.write(`sched worker: ${describeParked(p)}\n`);
+        }
+        io.stdout.write(formatWorkerSummary(summary));
       } finally {
-        drain?.stop();
+        await drain?.stop();
         process.off('SIGTERM', onSignal);
         process.off('SIGINT', onSignal);
       }
