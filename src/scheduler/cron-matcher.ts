@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { validateDetailed } from 'node-cron';
 import type { RunDate } from './business-day.ts';
 import { runDateRange } from './business-day.ts';
 
@@ -53,6 +54,25 @@ export function parseCron(expression: string): CronFields {
     domAny: dom === '*',
     dowAny: dow === '*',
   };
+}
+
+/**
+ * Why the scheduler cannot use `expression`, or undefined when it can: node-cron must accept it
+ * (it fires the step) and so must the catch-up parser above (it asks what was due today).
+ * Config validation calls this, so an expression either works in both or stops the start.
+ */
+export function cronExpressionProblem(expression: string): string | undefined {
+  const fired = validateDetailed(expression);
+  if (!fired.valid) {
+    const reasons = fired.errors.map((e) => e.message);
+    return `not a valid cron expression (${reasons.join(', ') || 'unreadable'})`;
+  }
+  try {
+    parseCron(expression);
+    return undefined;
+  } catch (error) {
+    return `not readable by the catch-up check: ${(error as Error).message}`;
+  }
 }
 
 export function cronMatches(fields: CronFields, local: DateTime): boolean {
