@@ -2,6 +2,7 @@ import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { SchedError } from './errors.ts';
 import { PROVIDER_NAMES, type ProviderName } from './providers/types.ts';
+import { cronExpressionProblem } from './scheduler/cron-matcher.ts';
 
 /** Environment variables (DESIGN §6), validated once at start-up. `.env.example` lists them all. */
 
@@ -15,11 +16,31 @@ const bool = (fallback: boolean) =>
       .optional()
       .transform((v) => (v === undefined ? fallback : ['true', '1', 'yes'].includes(v))),
   );
+/** Plain decimal digits only: `0x10`, `1e2`, `1.0` and ` 8` are mistakes, not 16, 100, 1 and 8. */
 const int = (fallback: number, min: number, max: number) =>
-  z.preprocess(emptyToUndefined, z.coerce.number().int().min(min).max(max).default(fallback));
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^\d+$/, 'must be a whole number in plain decimal digits')
+      .optional()
+      .transform((v) => (v === undefined ? fallback : Number(v)))
+      .pipe(z.number().min(min).max(max)),
+  );
 const percent = (fallback: number) =>
-  z.preprocess(emptyToUndefined, z.coerce.number().min(0).max(100).default(fallback));
-const url = z.preprocess(emptyToUndefined, z.url({ message: 'must be a URL' }).optional());
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^\d+(\.\d+)?$/, 'must be a plain decimal number')
+      .optional()
+      .transform((v) => (v === undefined ? fallback : Number(v)))
+      .pipe(z.number().min(0).max(100)),
+  );
+const url = z.preprocess(
+  emptyToUndefined,
+  z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
+);
 const csv = z.preprocess(
   emptyToUndefined,
   z
@@ -38,7 +59,11 @@ const cronExpression = (fallback: string) =>
     z
       .string()
       .default(fallback)
-      .refine((v) => v.trim().split(/\s+/).length === 5, 'must be a 5-field cron expression'),
+      .superRefine((v, ctx) => {
+        // The scheduler's own parser decides, so a value that starts also fires and catches up.
+        const problem = cronExpressionProblem(v);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }),
   );
 
 export const SIMULATED_PROFILES = ['ideal', 'demo', 'flaky', 'outage'] as const;
@@ -87,7 +112,10 @@ const schema = z.object({
   SLACK_ADMIN_USERS: csv,
   SLACK_ADMIN_USERGROUP: optionalString,
   PORT: int(3000, 0, 65_535),
-  CRON_SECRET: optionalString,
+  CRON_SECRET: z.preprocess(
+    emptyToUndefined,
+    z.string().min(16, 'must be at least 16 characters (openssl rand -hex 32 makes one)').optional(),
+  ),
   SCHED_TIMEZONE: z.preprocess(
     emptyToUndefined,
     z

@@ -1,10 +1,9 @@
 import { sql } from 'drizzle-orm';
-import { DateTime } from 'luxon';
 import type { Deps } from '../context.ts';
 import { type Db, queryRows } from '../db/client.ts';
 import { toError } from '../errors.ts';
-import { hoursInRunDate, runDateOf } from './business-day.ts';
-import { cronMatches, lastFireOnRunDate, parseCron } from './cron-matcher.ts';
+import { runDateOf } from './business-day.ts';
+import { isDueToday, lastFireOnRunDate } from './cron-matcher.ts';
 import { lateNightState, waitsForLateNight } from './late-night.ts';
 import { type PostcheckResult, runPostcheck } from './postcheck.ts';
 import { type RepairResult, repairMissing } from './repair.ts';
@@ -17,6 +16,9 @@ import { runTrigger, type TriggerResult } from './trigger.ts';
  * now. node-cron only says "look now"; PostgreSQL says whether the step ran. So restarts, sleep,
  * several instances and DST neither lose a night nor run one twice.
  */
+
+/** Whether a step's time has come on a run_date (cron-matcher.ts; exported here as before). */
+export { isDueToday };
 
 export interface SchedulerHooks {
   onTrigger?(result: TriggerResult): void | Promise<void>;
@@ -63,30 +65,6 @@ export async function schedulerTick(deps: Deps, now: Date, hooks: SchedulerHooks
     });
   }
   return result;
-}
-
-/**
- * Has the step's time come on run_date? Either the expression fired at a real instant of the day
- * up to now, or its wall-clock time has passed on the local clock: the second catches a time that
- * the spring-forward jump skipped (02:30 on 2026-03-08 in New York), which classic cron runs
- * right after the jump and which no instant of that day matches.
- */
-export function isDueToday(expression: string, runDate: string, now: Date, zone: string): boolean {
-  const local = DateTime.fromJSDate(now, { zone });
-  if (local.toISODate() === runDate) {
-    const fields = parseCron(expression);
-    const minuteOfDay = local.hour * 60 + local.minute;
-    // Wall-clock fields as a UTC DateTime: UTC has no DST, so every wall-clock minute exists.
-    const day = DateTime.fromISO(runDate, { zone: 'UTC' });
-    for (const hour of fields.hours) {
-      for (const minute of fields.minutes) {
-        if (hour * 60 + minute <= minuteOfDay && cronMatches(fields, day.set({ hour, minute }))) return true;
-      }
-    }
-    // On a 24-hour day wall clock and instants agree; only a DST day needs the walk below.
-    if (hoursInRunDate(runDate, zone) === 24) return false;
-  }
-  return lastFireOnRunDate(expression, runDate, now, zone) !== undefined;
 }
 
 async function postcheckWaits(deps: Deps, runDate: string, now: Date): Promise<boolean> {

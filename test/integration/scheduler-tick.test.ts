@@ -8,6 +8,7 @@ import { LATE_NIGHT_WAIT_MINUTES } from '../../src/scheduler/late-night.ts';
 import type { PostcheckResult } from '../../src/scheduler/postcheck.ts';
 import { schedulerTick } from '../../src/scheduler/scheduler-tick.ts';
 import { backends } from '../support/db.ts';
+import { call, startOpsServer } from '../support/ops-server.ts';
 import {
   type ClockedDeps,
   clockedDeps,
@@ -203,6 +204,39 @@ describe.each(backends())('three scheduler instances on a simulated clock on $na
       const lateBy = new Date(run.started_at).getTime() - (expected[i]?.[1].getTime() ?? 0);
       expect([0, Math.max(...SKEW_MS)]).toContain(lateBy); // whichever instance's clock won the race
     });
+  });
+
+  it('day and month names (MON-FRI, mon-fri): a weekday night runs, a Saturday does not, /healthz stays 200', async () => {
+    const env = { TRIGGER_CRON: '0 3 * * MON-FRI', POSTCHECK_CRON: '30 4 * jan-dec mon-fri' };
+    const health = async (deps: ClockedDeps) => {
+      const server = await startOpsServer(deps);
+      try {
+        return await call(`${server.url}/healthz`, { method: 'GET' });
+      } finally {
+        await server.close();
+      }
+    };
+    const saturday = clockedDeps(night.db, local('2026-03-07T05:12'), env);
+    expect(await schedulerTick(saturday, saturday.clock())).toMatchObject({
+      runDate: '2026-03-07',
+      trigger: 'not_due',
+      postcheck: 'not_due',
+    });
+    expect((await health(saturday)).status).toBe(200);
+
+    const monday = clockedDeps(night.db, local('2026-03-09T03:10'), env);
+    expect(await schedulerTick(monday, monday.clock())).toMatchObject({
+      runDate: '2026-03-09',
+      trigger: 'ran',
+      postcheck: 'not_due',
+    });
+    const response = await health(monday);
+    expect(response.status).toBe(200);
+    expect(response.json.lastNight).toMatchObject({
+      runDate: '2026-03-09',
+      trigger: { status: 'completed', dueAt: '2026-03-09T07:00:00.000Z' },
+    });
+    expect((await runsOf('daily-batch-trigger')).map((r) => r.run_key)).toEqual(['2026-03-09']);
   });
 
   it('startScheduler runs the catch-up at start-up and stops cleanly', async () => {

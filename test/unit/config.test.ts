@@ -51,7 +51,7 @@ describe('loadConfig', () => {
     } catch (error) {
       const message = (error as Error).message;
       expect(message).toContain('AUTO_REPAIR: must be true or false');
-      expect(message).toContain('TRIGGER_CRON: must be a 5-field cron expression');
+      expect(message).toContain('TRIGGER_CRON: not a valid cron expression');
       expect(message).not.toContain('\n');
       return;
     }
@@ -70,5 +70,64 @@ describe('loadConfig', () => {
     expect(config.providers.openai).toMatchObject({ apiKey: 'sk-test', model: 'gpt-x' });
     expect(config.providers.anthropic.rpm).toBe(10);
     expect(config.autoRepair).toBe(true);
+  });
+});
+
+describe('loadConfig is strict', () => {
+  const refusal = (env: Record<string, string>): string => {
+    try {
+      loadConfig(env);
+    } catch (error) {
+      return (error as Error).message;
+    }
+    throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+  };
+
+  it('reads integers only as plain decimal digits', () => {
+    for (const bad of ['0x10', '1e2', '1.0', ' 8', '8 ', '+8', '-8', '0b11', '８', 'Infinity']) {
+      expect(refusal({ WORKER_CONCURRENCY: bad })).toMatch(/^Invalid configuration: WORKER_CONCURRENCY: /);
+    }
+    expect(refusal({ PORT: '3e3' })).toMatch(/PORT: must be a whole number/);
+    expect(refusal({ OPENAI_RPM: '0x10' })).toMatch(/OPENAI_RPM: /);
+    expect(loadConfig({ WORKER_CONCURRENCY: '16' }).worker.concurrency).toBe(16);
+    expect(loadConfig({ WORKER_CONCURRENCY: '' }).worker.concurrency).toBe(8);
+    expect(loadConfig({ PORT: '0' }).port).toBe(0);
+    expect(refusal({ WORKER_CONCURRENCY: '0' })).toMatch(/WORKER_CONCURRENCY: /);
+  });
+
+  it('reads percentages as plain decimals', () => {
+    for (const bad of ['0x10', '1e2', ' 95', '95%', '.5']) {
+      expect(refusal({ HEALTH_PROMPT_THRESHOLD: bad })).toMatch(/HEALTH_PROMPT_THRESHOLD: /);
+    }
+    expect(loadConfig({ HEALTH_ORG_THRESHOLD: '97.5' }).thresholds.orgPercent).toBe(97.5);
+  });
+
+  it('accepts only http(s) URLs', () => {
+    for (const bad of ['ftp://x', 'file:///etc/passwd', 'javascript:alert(1)', 'mailto:a@b.c', 'x']) {
+      expect(refusal({ OPENAI_BASE_URL: bad })).toMatch(/OPENAI_BASE_URL: must be an http\(s\) URL/);
+    }
+    expect(refusal({ SLACK_API_URL: 'ws://127.0.0.1:1/api/' })).toMatch(/SLACK_API_URL: /);
+    expect(loadConfig({ OPENAI_BASE_URL: 'http://127.0.0.1:8080/v1' }).providers.openai.baseUrl).toBe(
+      'http://127.0.0.1:8080/v1',
+    );
+    expect(loadConfig({ SLACK_API_URL: 'https://slack.com/api/' }).slack.apiUrl).toBe(
+      'https://slack.com/api/',
+    );
+  });
+
+  it('wants a CRON_SECRET of at least 16 characters', () => {
+    expect(refusal({ CRON_SECRET: 'x' })).toMatch(/CRON_SECRET: must be at least 16 characters/);
+    expect(refusal({ CRON_SECRET: '0123456789abcde' })).toMatch(/CRON_SECRET: /);
+    // The secret itself never appears in the message.
+    expect(refusal({ CRON_SECRET: 'hunter2' })).not.toContain('hunter2');
+    expect(loadConfig({ CRON_SECRET: '0123456789abcdef' }).cronSecret).toBe('0123456789abcdef');
+    expect(loadConfig({ CRON_SECRET: '' }).cronSecret).toBeUndefined();
+  });
+
+  it('checks cron expressions with the parser the scheduler uses', () => {
+    expect(refusal({ TRIGGER_CRON: '99 99 * * *' })).toMatch(/^Invalid configuration: TRIGGER_CRON: /);
+    expect(refusal({ RECONCILER_CRON: '*/0 * * * *' })).toMatch(/RECONCILER_CRON: /);
+    expect(refusal({ POSTCHECK_CRON: '0 4 31 2 * extra' })).toMatch(/POSTCHECK_CRON: /);
+    expect(refusal({ POSTCHECK_CRON: '0 4 * * FUNDAY' })).toMatch(/POSTCHECK_CRON: /);
   });
 });
