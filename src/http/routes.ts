@@ -27,6 +27,7 @@ const STATUS_OF: Record<ErrorCode, number> = {
   forbidden: 403,
   unauthorized: 401,
   unavailable: 503,
+  in_use: 503,
   config: 500,
   internal: 500,
 };
