@@ -8,7 +8,7 @@ import {
 import type { CustomRoute } from '@slack/bolt';
 import { type ErrorCode, isSchedError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { type HttpRoute, sendJson } from './respond.ts';
+import { type HttpRoute, refuse, sendJson } from './respond.ts';
 
 /**
  * The operations routes (cron endpoints, /healthz, /metrics) run in two hosts: as Bolt
@@ -46,8 +46,8 @@ function guarded(route: HttpRoute, logger: Logger) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const method = req.method ?? 'GET';
     if (!route.methods.includes(method)) {
-      req.resume();
-      sendJson(
+      refuse(
+        req,
         res,
         405,
         { error: 'method_not_allowed', message: `${route.path} accepts ${route.methods.join(', ')}` },
@@ -74,6 +74,12 @@ export function toCustomRoutes(routes: HttpRoute[], logger: Logger): CustomRoute
   });
 }
 
+/** The 404 body of a path no route serves (here and behind Bolt's receiver). */
+export const notFoundBody = (req: IncomingMessage) => ({
+  error: 'not_found',
+  message: `no route ${req.method ?? ''} ${new URL(req.url ?? '/', 'http://localhost').pathname}`,
+});
+
 /** A node:http request listener serving `routes` (exact path match), 404 JSON for anything else. */
 export function routesListener(routes: HttpRoute[], logger: Logger): RequestListener {
   const handlers = new Map(routes.map((route) => [route.path, guarded(route, logger)]));
@@ -84,8 +90,7 @@ export function routesListener(routes: HttpRoute[], logger: Logger): RequestList
       void handler(req, res);
       return;
     }
-    req.resume();
-    sendJson(res, 404, { error: 'not_found', message: `no route ${req.method ?? ''} ${path}` });
+    refuse(req, res, 404, notFoundBody(req));
   };
 }
 
