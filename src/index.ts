@@ -8,6 +8,7 @@ import { startConsole } from './console/start-console.ts';
 import { queryOne } from './db/client.ts';
 import { seedDemo } from './db/seed-demo.ts';
 import { toError } from './errors.ts';
+import { EXIT } from './exit-codes.ts';
 import { opsRoutes } from './http/ops-routes.ts';
 import { listenRoutes, toCustomRoutes } from './http/routes.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -229,7 +230,7 @@ export async function runSchedBot(io: BotIo): Promise<number> {
     bot = await startSchedBot(io);
     if (received) void bot.shutdown(received);
     await bot.closed;
-    return 0;
+    return EXIT.ok;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -37,6 +37,31 @@ export function sendText(res: ServerResponse, status: number, contentType: strin
 /** The query string of a request as URLSearchParams (Bolt matches custom routes on the path only). */
 export const queryOf = (req: IncomingMessage) => new URL(req.url ?? '/', 'http://localhost').searchParams;
 
+/** How long a caller should wait before retrying while the database cannot be reached. */
+export const DATABASE_RETRY_AFTER_SECONDS = 30;
+
+/**
+ * 503 with Retry-After: the database cannot be reached, so the caller (an external scheduler,
+ * a load balancer) should retry later; a 500 would mean this server is broken.
+ */
+export function sendDatabaseUnavailable(
+  res: ServerResponse,
+  reason: string,
+  body: Record<string, unknown> = {},
+) {
+  sendJson(
+    res,
+    503,
+    {
+      error: 'database_unavailable',
+      message: `the database cannot be reached (${reason}); retry later`,
+      ...body,
+      retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS,
+    },
+    { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) },
+  );
+}
+
 /** The largest request body any route of this process reads (Slack's own payloads are far smaller). */
 export const MAX_BODY_BYTES = 1024 * 1024;
 

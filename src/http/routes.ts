@@ -6,9 +6,10 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { CustomRoute } from '@slack/bolt';
+import { classifyConnectionError, describeReason } from '../db/connection-errors.ts';
 import { type ErrorCode, isSchedError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { type HttpRoute, refuse, sendJson } from './respond.ts';
+import { type HttpRoute, refuse, sendDatabaseUnavailable, sendJson } from './respond.ts';
 
 /**
  * The operations routes (cron endpoints, /healthz, /metrics) run in two hosts: as Bolt
@@ -58,6 +59,15 @@ function guarded(route: HttpRoute, logger: Logger) {
     try {
       await route.handler(req, res);
     } catch (error) {
+      const problem = classifyConnectionError(error);
+      if (problem) {
+        logger.warn(
+          { path: route.path, reason: problem.reason, detail: problem.detail },
+          'database unavailable',
+        );
+        sendDatabaseUnavailable(res, describeReason(problem.reason));
+        return;
+      }
       const { status, body } = errorResponse(error);
       if (status >= 500) logger.error({ err: error, path: route.path }, 'http route failed');
       else logger.info({ path: route.path, error: body.error }, body.message);
