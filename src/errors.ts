@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'unauthorized'
   | 'conflict'
   | 'unavailable'
+  | 'in_use'
   | 'internal';
 
 export class SchedError extends Error {

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { describeFailure, formatFailure } from './cli/failure.ts';
 import { openRuntime, type Runtime } from './cli/runtime.ts';
 import { hasSlackCredentials, loadConfig } from './config.ts';
 import { type LocalSlack, startLocalSlack } from './console/local-slack.ts';
@@ -7,8 +8,9 @@ import { startConsole } from './console/start-console.ts';
 import { queryOne } from './db/client.ts';
 import { seedDemo } from './db/seed-demo.ts';
 import { toError } from './errors.ts';
+import { EXIT } from './exit-codes.ts';
 import { opsRoutes } from './http/ops-routes.ts';
-import { toCustomRoutes } from './http/routes.ts';
+import { listenRoutes, toCustomRoutes } from './http/routes.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 import { createProviderAdapters } from './providers/registry.ts';
@@ -21,15 +23,21 @@ import { postOrUpdateReport } from './slack/report-poster.ts';
 /**
  * The composition root of `npm start` and `sched serve`: config -> logger -> database ->
  * migrations -> demo data on a fresh embedded database -> providers -> workers -> Slack app
- * (with the ops routes on its port) -> scheduler -> local console when there are no Slack
- * credentials. SIGINT/SIGTERM stop it in the reverse order and resolve `closed`.
+ * (with the ops routes on its port) -> scheduler. Without Slack credentials it opens the local
+ * console when asked to (`console`: `npm start` on a terminal), and otherwise runs headless: the
+ * ops routes on PORT, the scheduler and the workers, with no Bolt app since nothing could reach
+ * it. SIGINT/SIGTERM stop it in the reverse order and resolve `closed`.
  */
 
 export interface BotIo {
   env: Record<string, string | undefined>;
   stdin: NodeJS.ReadableStream;
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Open the local console when there are no Slack credentials (someone is there to type). */
+  console: boolean;
 }
+
+type Mode = 'slack' | 'console' | 'headless';
 
 export interface RunningBot {
   port: number;
@@ -40,7 +48,8 @@ export interface RunningBot {
 
 export async function startSchedBot(io: BotIo): Promise<RunningBot> {
   const initial = loadConfig(io.env);
-  const local = !hasSlackCredentials(initial);
+  const mode: Mode = hasSlackCredentials(initial) ? 'slack' : io.console ? 'console' : 'headless';
+  const local = mode === 'console';
   const logFile = local ? consoleLogFile(initial) : undefined;
   const logger = createLogger({ level: initial.logLevel, file: logFile });
   const rt = await openRuntime(io.env, {
@@ -49,7 +58,7 @@ export async function startSchedBot(io: BotIo): Promise<RunningBot> {
   });
   const parts: Parts = { database: () => rt.database.close() };
   try {
-    return await compose(rt, io, { local, logFile: logFile ?? '(stdout)', parts });
+    return await compose(rt, io, { mode, logFile: logFile ?? '(stdout)', parts });
   } catch (error) {
     await stopAll(parts, logger);
     throw error;
@@ -86,13 +95,13 @@ async function isFreshEmbedded(rt: Runtime): Promise<boolean> {
 async function compose(
   rt: Runtime,
   io: BotIo,
-  ctx: { local: boolean; logFile: string; parts: Parts },
+  ctx: { mode: Mode; logFile: string; parts: Parts },
 ): Promise<RunningBot> {
   const { config, logger } = rt;
   const { parts } = ctx;
 
   const seeded = (await isFreshEmbedded(rt)) ? await seedDemo(rt.db) : undefined;
-  if (seeded && !ctx.local) {
+  if (seeded && ctx.mode !== 'console') {
     logger.warn(
       { ...seeded },
       'the embedded database was empty: demo organizations loaded (set DATABASE_URL for real data)',
@@ -114,9 +123,8 @@ async function compose(
   });
   parts.workers = () => worker.stop();
 
-  const localSlack: LocalSlack | undefined = ctx.local
-    ? await startLocalSlack({ clock: rt.clock })
-    : undefined;
+  const localSlack: LocalSlack | undefined =
+    ctx.mode === 'console' ? await startLocalSlack({ clock: rt.clock }) : undefined;
   if (localSlack) parts.localSlack = () => localSlack.stop();
 
   // The ops routes need the report hook and the Slack app needs the routes: the hook is bound
@@ -129,28 +137,34 @@ async function compose(
     onPostcheck,
     workers: () => ({ expected: 1, alive: workerAlive ? 1 : 0 }),
   });
-  const slack = createSlackApp(rt, {
-    botToken: localSlack?.botToken ?? String(config.slack.botToken),
-    signingSecret: localSlack?.signingSecret ?? String(config.slack.signingSecret),
-    appToken: localSlack ? undefined : config.slack.appToken,
-    apiUrl: localSlack?.api.url ?? config.slack.apiUrl,
-    port: config.port,
-    // The console's app answers only this machine; a real workspace must reach the app.
-    ...(localSlack ? { host: '127.0.0.1' } : {}),
-    customRoutes: toCustomRoutes(routes, logger),
-  });
-  postReport = async (result) => {
-    await postOrUpdateReport(slack.deps, slack.app.client, {
-      runDate: result.report.runDate,
-      report: result.report,
+  let port: number;
+  if (ctx.mode === 'headless') {
+    logger.warn('no Slack credentials and no terminal: running headless (no Slack app, reports not posted)');
+    const server = await listenRoutes(routes, logger, { port: config.port });
+    parts.slack = () => server.close();
+    port = server.port;
+  } else {
+    const slack = createSlackApp(rt, {
+      botToken: localSlack?.botToken ?? String(config.slack.botToken),
+      signingSecret: localSlack?.signingSecret ?? String(config.slack.signingSecret),
+      appToken: localSlack ? undefined : config.slack.appToken,
+      apiUrl: localSlack?.api.url ?? config.slack.apiUrl,
+      port: config.port,
+      // The console's app answers only this machine; a real workspace must reach the app.
+      ...(localSlack ? { host: '127.0.0.1' } : {}),
+      customRoutes: toCustomRoutes(routes, logger),
     });
-  };
-  const { port = config.port } = await slack.start();
-  parts.slack = () => slack.stop();
-  logger.info(
-    { port, mode: localSlack ? 'local console' : config.slack.appToken ? 'socket' : 'http' },
-    'sched-bot listening',
-  );
+    postReport = async (result) => {
+      await postOrUpdateReport(slack.deps, slack.app.client, {
+        runDate: result.report.runDate,
+        report: result.report,
+      });
+    };
+    ({ port = config.port } = await slack.start());
+    parts.slack = () => slack.stop();
+  }
+  const mode = ctx.mode === 'slack' ? (config.slack.appToken ? 'socket' : 'http') : ctx.mode;
+  logger.info({ port, mode: mode === 'console' ? 'local console' : mode }, 'sched-bot listening');
 
   let resolveClosed: () => void = () => {};
   const closed = new Promise<void>((r) => {
@@ -216,7 +230,7 @@ export async function runSchedBot(io: BotIo): Promise<number> {
     bot = await startSchedBot(io);
     if (received) void bot.shutdown(received);
     await bot.closed;
-    return 0;
+    return EXIT.ok;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -226,10 +240,18 @@ export async function runSchedBot(io: BotIo): Promise<number> {
 const isEntryPoint = process.argv[1] !== undefined && /src[/\\]index\.ts$/.test(process.argv[1]);
 if (isEntryPoint) {
   try {
-    const code = await runSchedBot({ env: process.env, stdin: process.stdin, stdout: process.stdout });
+    // The console needs someone at a terminal; `--console` asks for it anyway (piped scripts).
+    const withConsole = process.stdin.isTTY === true || process.argv.includes('--console');
+    const code = await runSchedBot({
+      env: process.env,
+      stdin: process.stdin,
+      stdout: process.stdout,
+      console: withConsole,
+    });
     process.exit(code);
   } catch (error) {
-    process.stderr.write(`sched-bot: ${toError(error).message}\n`);
-    process.exit(toError(error).name === 'SchedError' ? 78 : 1);
+    const failure = describeFailure(error, process.env);
+    process.stderr.write(formatFailure('sched-bot', failure));
+    process.exit(failure.code);
   }
 }

@@ -1,6 +1,7 @@
-import { SchedError } from '../errors.ts';
+import { EXIT } from '../exit-codes.ts';
 import { type CliIo, isUsageError } from './command.ts';
 import { commands } from './commands/index.ts';
+import { describeFailure, formatFailure } from './failure.ts';
 
 export function usageText(): string {
   const width = Math.max(...commands.map((c) => c.usage.length));
@@ -17,28 +18,23 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     io.stdout.write(usageText());
-    return name === undefined ? 2 : 0;
+    return name === undefined ? EXIT.usage : EXIT.ok;
   }
   const command = commands.find((c) => c.name === name);
   if (!command) {
     io.stderr.write(`sched: unknown command "${name}"\n\n${usageText()}`);
-    return 2;
+    return EXIT.usage;
   }
   try {
     return await command.run(rest, io);
   } catch (error) {
     if (isUsageError(error)) {
       io.stderr.write(`sched ${name}: ${error.message}\nusage: ${command.usage}\n`);
-      return 2;
+      return EXIT.usage;
     }
-    if (error instanceof SchedError) {
-      io.stderr.write(`sched ${name}: ${error.message}\n`);
-      return error.code === 'config' ? 78 : 1;
-    }
-    io.stderr.write(
-      `sched ${name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-    return 1;
+    const failure = describeFailure(error, io.env);
+    io.stderr.write(formatFailure(`sched ${name}`, failure));
+    return failure.code;
   }
 }
 

@@ -5,6 +5,7 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
+import { acquireEmbeddedLock } from './embedded-lock.ts';
 import * as schema from './schema.ts';
 
 /** One drizzle type for both backends: the code path is the same on PGlite and on PostgreSQL. */
@@ -40,17 +41,31 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 }
 
 async function openPglite(dir: string): Promise<Database> {
-  if (!dir.startsWith('memory://')) mkdirSync(dir, { recursive: true });
-  const client = await PGlite.create(dir, {
-    parsers: { [DATE_OID]: (value: string) => value, [INT8_OID]: (value: string) => Number(value) },
-  });
+  const memory = dir.startsWith('memory://');
+  if (!memory) mkdirSync(dir, { recursive: true });
+  const lock = memory ? undefined : acquireEmbeddedLock(dir);
+  let client: PGlite;
+  try {
+    client = await PGlite.create(dir, {
+      parsers: { [DATE_OID]: (value: string) => value, [INT8_OID]: (value: string) => Number(value) },
+    });
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
   void pgliteTypes;
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   return {
     db,
     kind: 'pglite',
     withConnection: (fn) => fn(db),
-    close: () => client.close(),
+    async close() {
+      try {
+        await client.close();
+      } finally {
+        lock?.release();
+      }
+    },
   };
 }
 

@@ -12,12 +12,20 @@ import { repairMissing } from '../scheduler/repair.ts';
 import { FUNCTION_NAMES } from '../scheduler/scheduler-runs.ts';
 import { runTrigger } from '../scheduler/trigger.ts';
 import { checkCronSecret } from './cron-secret.ts';
-import { drainBody, type HttpRoute, queryOf, sendJson } from './respond.ts';
+import {
+  bodyTooLarge,
+  declaresTooLarge,
+  type HttpRoute,
+  queryOf,
+  readBody,
+  refuse,
+  sendJson,
+} from './respond.ts';
 
 /**
  * The seed's cron endpoints, for external schedulers (`curl -X POST .../functions/v1/<name>
  * -H "x-cron-secret: $CRON_SECRET"`). The secret is checked before anything touches the
- * database, so a bad caller leaves no scheduler_runs row. Success is 200 with the step's JSON;
+ * database or the body, so a bad caller leaves no scheduler_runs row and costs no reading. Success is 200 with the step's JSON;
  * every failure is a real HTTP error with a JSON body.
  */
 
@@ -92,10 +100,11 @@ export function cronRoutes(deps: CronDeps): HttpRoute[] {
     path: `${CRON_PATH_PREFIX}${name}`,
     methods: ['POST'],
     async handler(req, res) {
-      await drainBody(req);
+      // The secret and the declared length come from the headers: a caller without the secret,
+      // or with a body no step needs, is refused before a byte of the body is read.
       const check = checkCronSecret(deps.config.cronSecret, req.headers['x-cron-secret']);
       if (check === 'not_configured') {
-        sendJson(res, 503, {
+        refuse(req, res, 503, {
           error: 'not_configured',
           message: 'CRON_SECRET is not set on this server, so the /functions/v1 endpoints are disabled',
         });
@@ -103,7 +112,12 @@ export function cronRoutes(deps: CronDeps): HttpRoute[] {
       }
       if (check !== 'ok') {
         deps.logger.warn({ step: name, reason: check }, 'cron endpoint refused: bad x-cron-secret');
-        sendJson(res, 401, { error: 'unauthorized', message: 'missing or wrong x-cron-secret header' });
+        refuse(req, res, 401, { error: 'unauthorized', message: 'missing or wrong x-cron-secret header' });
+        return;
+      }
+      if (declaresTooLarge(req) || (await readBody(req)) === undefined) {
+        deps.logger.warn({ step: name }, 'cron endpoint refused: request body over the limit');
+        refuse(req, res, 413, bodyTooLarge);
         return;
       }
       const body = await deps.metrics.timeStep(name, () => step(req, deps));

@@ -4,7 +4,7 @@ import { ping, queryRows } from '../db/client.ts';
 import { addDays, runDateOf } from '../scheduler/business-day.ts';
 import { lastFireOnRunDate } from '../scheduler/cron-matcher.ts';
 import { FUNCTION_NAMES } from '../scheduler/scheduler-runs.ts';
-import { type HttpRoute, sendJson } from './respond.ts';
+import { type HttpRoute, sendDatabaseUnavailable, sendJson } from './respond.ts';
 
 /**
  * GET /healthz: 200 when this instance can do its job, 503 with the reasons when it cannot.
@@ -158,6 +158,11 @@ export function healthRoute(deps: HealthDeps): HttpRoute {
     methods: ['GET', 'HEAD'],
     async handler(_req, res) {
       const report = await checkHealth(deps);
+      // Unreachable database: the same 503 with Retry-After as every other route, the report inside.
+      if (!report.database.reachable) {
+        sendDatabaseUnavailable(res, report.database.error ?? 'no answer', { ...report });
+        return;
+      }
       sendJson(res, report.status === 'ok' ? 200 : 503, report);
     },
   };

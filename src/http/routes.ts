@@ -6,9 +6,10 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { CustomRoute } from '@slack/bolt';
+import { classifyConnectionError, describeReason } from '../db/connection-errors.ts';
 import { type ErrorCode, isSchedError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { type HttpRoute, sendJson } from './respond.ts';
+import { type HttpRoute, refuse, sendDatabaseUnavailable, sendJson } from './respond.ts';
 
 /**
  * The operations routes (cron endpoints, /healthz, /metrics) run in two hosts: as Bolt
@@ -27,6 +28,7 @@ const STATUS_OF: Record<ErrorCode, number> = {
   forbidden: 403,
   unauthorized: 401,
   unavailable: 503,
+  in_use: 503,
   config: 500,
   internal: 500,
 };
@@ -45,8 +47,8 @@ function guarded(route: HttpRoute, logger: Logger) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const method = req.method ?? 'GET';
     if (!route.methods.includes(method)) {
-      req.resume();
-      sendJson(
+      refuse(
+        req,
         res,
         405,
         { error: 'method_not_allowed', message: `${route.path} accepts ${route.methods.join(', ')}` },
@@ -57,6 +59,15 @@ function guarded(route: HttpRoute, logger: Logger) {
     try {
       await route.handler(req, res);
     } catch (error) {
+      const problem = classifyConnectionError(error);
+      if (problem) {
+        logger.warn(
+          { path: route.path, reason: problem.reason, detail: problem.detail },
+          'database unavailable',
+        );
+        sendDatabaseUnavailable(res, describeReason(problem.reason));
+        return;
+      }
       const { status, body } = errorResponse(error);
       if (status >= 500) logger.error({ err: error, path: route.path }, 'http route failed');
       else logger.info({ path: route.path, error: body.error }, body.message);
@@ -73,6 +84,12 @@ export function toCustomRoutes(routes: HttpRoute[], logger: Logger): CustomRoute
   });
 }
 
+/** The 404 body of a path no route serves (here and behind Bolt's receiver). */
+export const notFoundBody = (req: IncomingMessage) => ({
+  error: 'not_found',
+  message: `no route ${req.method ?? ''} ${new URL(req.url ?? '/', 'http://localhost').pathname}`,
+});
+
 /** A node:http request listener serving `routes` (exact path match), 404 JSON for anything else. */
 export function routesListener(routes: HttpRoute[], logger: Logger): RequestListener {
   const handlers = new Map(routes.map((route) => [route.path, guarded(route, logger)]));
@@ -83,8 +100,7 @@ export function routesListener(routes: HttpRoute[], logger: Logger): RequestList
       void handler(req, res);
       return;
     }
-    req.resume();
-    sendJson(res, 404, { error: 'not_found', message: `no route ${req.method ?? ''} ${path}` });
+    refuse(req, res, 404, notFoundBody(req));
   };
 }
 

@@ -10,6 +10,8 @@ import {
 import { registerActions } from '../actions/index.ts';
 import { registerCommands } from '../commands/index.ts';
 import type { Deps } from '../context.ts';
+import { bodyTooLarge, declaresTooLarge, MAX_BODY_BYTES, refuse } from '../http/respond.ts';
+import { notFoundBody } from '../http/routes.ts';
 import { createAccessChecker } from './access.ts';
 import { handleAppError } from './app-error.ts';
 import { boltLogger } from './bolt-logger.ts';
@@ -115,10 +117,11 @@ function httpReceiver(options: SlackAppOptions, logger: BoltLogger): HTTPReceive
     port: options.port,
     customRoutes: options.customRoutes ?? [],
     logger,
-    dispatchErrorHandler: ({ error, response }) => {
+    // Bolt buffers the whole body before it checks the signature (4 MB by default).
+    bodyLimit: MAX_BODY_BYTES,
+    dispatchErrorHandler: ({ error, request, response }) => {
       logger.debug(`no route: ${error.message}`);
-      response.writeHead(404, { 'content-type': 'text/plain' });
-      response.end('Not found\n');
+      refuse(request, response, 404, notFoundBody(request));
     },
   });
   // Bolt refuses stale timestamps but not future ones; a request dated ahead is as replayable.
@@ -129,9 +132,18 @@ function httpReceiver(options: SlackAppOptions, logger: BoltLogger): HTTPReceive
     const path = (req.url ?? '').split('?')[0];
     if (path === EVENTS_PATH && Number.isFinite(stamp) && stamp > Date.now() / 1000 + MAX_CLOCK_SKEW_SEC) {
       logger.warn('Refused a Slack request whose timestamp is more than five minutes in the future');
-      res.writeHead(401);
-      res.end();
+      refuse(req, res, 401, { error: 'unauthorized', message: 'request timestamp is in the future' });
       return;
+    }
+    if (path === EVENTS_PATH) {
+      // Over the limit by its Content-Length: refused before Bolt reads a byte. A chunked body is
+      // cut by Bolt at bodyLimit; its 413 then closes the connection instead of draining the rest.
+      if (declaresTooLarge(req)) {
+        logger.warn('Refused a Slack request whose body is over the limit');
+        refuse(req, res, 413, bodyTooLarge);
+        return;
+      }
+      if (req.headers['content-length'] === undefined) res.setHeader('connection', 'close');
     }
     boltListener(req, res);
   };

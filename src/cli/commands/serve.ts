@@ -2,13 +2,16 @@ import { runSchedBot } from '../../index.ts';
 import type { CliCommand } from '../command.ts';
 import { parseCommandArgs } from '../command.ts';
 
-/** `sched serve`: what `npm start` runs (bot, scheduler, workers; the local console without Slack). */
+/**
+ * `sched serve`: the bot, scheduler and workers, for service managers and containers: it never
+ * opens the local console (without Slack credentials it serves only the ops routes on PORT).
+ */
 export const serveCommand: CliCommand = {
   name: 'serve',
-  summary: 'run the bot, the scheduler and the workers (the local console without Slack credentials)',
+  summary: 'run the bot, the scheduler and the workers (headless: never the local console)',
   usage: 'sched serve',
   async run(argv, io) {
     parseCommandArgs(argv, {});
-    return runSchedBot({ env: io.env, stdin: process.stdin, stdout: io.stdout });
+    return runSchedBot({ env: io.env, stdin: process.stdin, stdout: io.stdout, console: false });
   },
 };

@@ -1,0 +1,50 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+
+/**
+ * A PostgreSQL 15 cluster of the test's own (pg_createcluster on a free port, trust auth), for
+ * tests that must stop or limit the server: the shared one is never restarted or reconfigured.
+ */
+
+const VERSION = '15';
+
+/** pg_createcluster is there and we may run it (root, as in the development container). */
+export const canCreateCluster = existsSync('/usr/bin/pg_createcluster') && process.getuid?.() === 0;
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export interface PrivateCluster {
+  port: number;
+  /** postgres:// URL of `database` as `user` (the superuser postgres by default). */
+  url(database: string, user?: string): string;
+  sql(statement: string, database?: string): string;
+  stop(): void;
+  start(): void;
+  drop(): void;
+}
+
+export async function createPrivateCluster(): Promise<PrivateCluster> {
+  const port = await freePort();
+  const name = `sched_test_${process.pid}_${port}`;
+  const run = (command: string, args: string[]) =>
+    execFileSync(command, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  run('pg_createcluster', [VERSION, name, '-p', String(port), '--start', '--', '--auth=trust']);
+  const cluster: PrivateCluster = {
+    port,
+    url: (database, user = 'postgres') => `postgres://${user}@127.0.0.1:${port}/${database}`,
+    sql: (statement, database = 'postgres') =>
+      run('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-At', '-c', statement, cluster.url(database)]),
+    stop: () => run('pg_ctlcluster', [VERSION, name, 'stop', '-m', 'fast']),
+    start: () => run('pg_ctlcluster', [VERSION, name, 'start']),
+    drop: () => run('pg_dropcluster', [VERSION, name, '--stop']),
+  };
+  return cluster;
+}
