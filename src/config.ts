@@ -109,6 +109,7 @@ const schema = z.object({
   TASK_MAX_ATTEMPTS: int(3, 1, 20),
   PROVIDER_TIMEOUT_MS: int(60_000, 100, 600_000),
   AUTO_REPAIR: bool(false),
+  BACKFILL_DAYS: int(7, 0, 365),
   LOG_LEVEL: z.preprocess(
     emptyToUndefined,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -150,6 +151,8 @@ export interface Config {
   simulatedProfile: SimulatedProfile | undefined;
   worker: { concurrency: number; leaseSeconds: number; maxAttempts: number; providerTimeoutMs: number };
   autoRepair: boolean;
+  /** How many days back `trigger --date` (and manual-run) may run a night that never ran. */
+  backfillDays: number;
   logLevel: string;
   providers: Record<ProviderName, ProviderConfig>;
 }
@@ -214,6 +217,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       providerTimeoutMs: e.PROVIDER_TIMEOUT_MS,
     },
     autoRepair: e.AUTO_REPAIR,
+    backfillDays: e.BACKFILL_DAYS,
     logLevel: e.LOG_LEVEL,
     providers,
   };
