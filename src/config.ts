@@ -141,6 +141,7 @@ const schema = z.object({
     emptyToUndefined,
     z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
   ),
+  BACKFILL_DAYS: int(7, 0, 365),
   LOG_LEVEL: z.preprocess(
     emptyToUndefined,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -184,6 +185,8 @@ export interface Config {
   autoRepair: boolean;
   /** The team's runbook: linked from the morning report and /sched-status when set. */
   runbookUrl: string | undefined;
+  /** How many days back `trigger --date` (and manual-run) may run a night that never ran. */
+  backfillDays: number;
   logLevel: string;
   providers: Record<ProviderName, ProviderConfig>;
 }
@@ -249,6 +252,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     autoRepair: e.AUTO_REPAIR,
     runbookUrl: e.RUNBOOK_URL,
+    backfillDays: e.BACKFILL_DAYS,
     logLevel: e.LOG_LEVEL,
     providers,
   };

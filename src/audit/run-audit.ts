@@ -22,9 +22,6 @@ export interface AuditParams {
   fix?: boolean;
 }
 
-/** How far back a live task may belong (a backfill may reach this far). */
-export const BACKFILL_DAYS_DEFAULT = 7;
-
 /** The postcheck may wait for a late night before it measures. */
 const POSTCHECK_LIMIT_MINUTES = STALE_RUN_MINUTES + LATE_NIGHT_WAIT_MINUTES;
 
@@ -77,7 +74,7 @@ async function collect(deps: AuditDeps, runDates: string[]) {
   };
 
   const today = runDateOf(deps.clock(), deps.config.timezone);
-  const backfillDays = BACKFILL_DAYS_DEFAULT;
+  const { backfillDays } = deps.config;
   const oldest = addDays(today, -backfillDays);
   const overdue = await q.overdueLeases(deps.db, grace);
   add('lease_overdue', null, overdue, {

@@ -13,6 +13,7 @@ import { measureProgress, type Progress } from '../scheduler/progress.ts';
 import { runReconciler } from '../scheduler/reconciler.ts';
 import type { AdHocFanOutResult } from '../scheduler/recorded-enqueue.ts';
 import { repairMissing } from '../scheduler/repair.ts';
+import { assertRunDateAllowed } from '../scheduler/run-date-guard.ts';
 import { runTrigger, type TriggerResult } from '../scheduler/trigger.ts';
 
 /**
@@ -46,6 +47,9 @@ const perProvider = (byProvider: Record<string, number>) =>
 export function describeTrigger(result: TriggerResult, zone: string): string {
   if (result.status === 'triggered') {
     return `night ${result.runDate} triggered: ${result.tasks} tasks for ${result.orgs} orgs (${perProvider(result.byProvider)})`;
+  }
+  if (result.status === 'nothing_enqueued') {
+    return `⚠️ night ${result.runDate} enqueued nothing: ${result.reason.message}; the night is not done, trigger again once a provider is enabled`;
   }
   const at = DateTime.fromJSDate(result.at, { zone }).toFormat('HH:mm');
   return `night ${result.runDate} was already triggered by ${result.triggeredBy} at ${at} ${zone} (${result.runStatus})`;
@@ -171,6 +175,7 @@ export function consoleOperations(deps: OperationDeps): Record<string, Operation
       summary: 'measure and record coverage, post or update the morning report',
       async run(args, print) {
         const { runDate, repair } = dateOf(args, true);
+        if (repair) await assertRunDateAllowed(deps, runDate, 'repair');
         await postcheck(runDate, print);
         if (repair)
           print(describeFanOut('repair', await repairMissing(deps, { runDate, triggeredBy: TRIGGERED_BY })));

@@ -1,6 +1,6 @@
 import type { ProviderName } from '../providers/types.ts';
 import type { CoverageRows } from './coverage-query.ts';
-import type { CoverageReport, Health, MissingPrompt, MissingReason, Ratio } from './types.ts';
+import type { CoverageReport, Health, HealthReason, MissingPrompt, MissingReason, Ratio } from './types.ts';
 
 /** Pure coverage math: no I/O, no clock. */
 
@@ -29,6 +29,63 @@ export function healthOf(
     meetsThreshold(orgs.numerator, orgs.denominator, thresholds.orgPercent)
     ? 'HEALTHY'
     : 'NEEDS_ATTENTION';
+}
+
+/**
+ * Every reason a night needs attention, in HealthReasonCode order; empty means HEALTHY. A night
+ * with active prompts but nothing expected is never healthy (0/0 is not 100 %); a night with no
+ * active prompt at all is.
+ */
+export function healthReasons(input: {
+  runDate: string;
+  prompts: { numerator: number; denominator: number };
+  orgs: { numerator: number; denominator: number };
+  units: { denominator: number };
+  thresholds: { promptPercent: number; orgPercent: number };
+  night: CoverageRows['night'];
+}): HealthReason[] {
+  const { runDate, prompts, orgs, units, thresholds, night } = input;
+  const reasons: HealthReason[] = [];
+  const activePrompts = Number(night?.active_prompts ?? 0);
+  if (night && activePrompts > 0) {
+    const status = night.trigger_status;
+    if (status !== 'completed' && status !== 'skipped' && Number(night.jobs) === 0) {
+      const why =
+        status === 'failed'
+          ? `the trigger for ${runDate} failed`
+          : status === 'running'
+            ? `the trigger for ${runDate} is still running`
+            : `no trigger ran for ${runDate}`;
+      reasons.push({ code: 'trigger_not_run', message: `${why}, so nothing was enqueued` });
+    }
+    if (units.denominator === 0) {
+      const what = `${activePrompts} active prompt${activePrompts === 1 ? '' : 's'} of ${night.eligible_orgs} eligible org${Number(night.eligible_orgs) === 1 ? '' : 's'}`;
+      reasons.push(
+        Number(night.enabled_providers) === 0
+          ? {
+              code: 'no_provider_enabled',
+              message: `no provider is enabled, so none of ${what} is expected to run`,
+            }
+          : {
+              code: 'nothing_expected',
+              message: `no enabled provider is allowed by their plans, so none of ${what} is expected to run`,
+            },
+      );
+    }
+  }
+  if (!meetsThreshold(prompts.numerator, prompts.denominator, thresholds.promptPercent)) {
+    reasons.push({
+      code: 'prompt_coverage_below_threshold',
+      message: `prompt coverage ${prompts.numerator}/${prompts.denominator} is below ${thresholds.promptPercent}%`,
+    });
+  }
+  if (!meetsThreshold(orgs.numerator, orgs.denominator, thresholds.orgPercent)) {
+    reasons.push({
+      code: 'org_coverage_below_threshold',
+      message: `org coverage ${orgs.numerator}/${orgs.denominator} is below ${thresholds.orgPercent}%`,
+    });
+  }
+  return reasons;
 }
 
 export interface ReportContext {
@@ -60,7 +117,15 @@ export function buildCoverageReport(rows: CoverageRows, context: ReportContext):
   const fullPrompts = ratio(sum(orgs.map((o) => o.fullyCoveredPrompts)), prompts.denominator);
   const units = ratio(sum(orgs.map((o) => o.succeededUnits)), sum(orgs.map((o) => o.expectedUnits)));
   const orgRatio = ratio(orgs.filter((o) => o.found).length, orgs.length);
-  const overallHealth = healthOf(prompts, orgRatio, context.thresholds);
+  const reasons = healthReasons({
+    runDate: context.runDate,
+    prompts,
+    orgs: orgRatio,
+    units,
+    thresholds: context.thresholds,
+    night: rows.night,
+  });
+  const overallHealth: Health = reasons.length === 0 ? 'HEALTHY' : 'NEEDS_ATTENTION';
 
   const incompletePrompts = groupMissingUnits(rows.missing, orgById, rows.orgs);
   const missingPromptsByOrg: Record<string, MissingPrompt[]> = {};
@@ -111,6 +176,7 @@ export function buildCoverageReport(rows: CoverageRows, context: ReportContext):
       overallHealth,
       promptCoveragePercent: prompts.percent,
       orgCoveragePercent: orgRatio.percent,
+      reasons,
     },
     runDate: context.runDate,
     timezone: context.timezone,

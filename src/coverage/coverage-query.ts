@@ -43,7 +43,22 @@ export interface CoverageRows {
     over_quota_prompts: number;
   }[];
   tasks: { pending: number; processing: number; completed: number; failed: number; cancelled: number };
+  /**
+   * What the night had to work with, whatever the providers: active prompts (and their orgs) of
+   * eligible orgs, enabled providers, the trigger row's status and the jobs of run_date. Always set
+   * by queryCoverage; rows built by hand for view tests may leave it out.
+   */
+  night?: {
+    active_prompts: number;
+    eligible_orgs: number;
+    enabled_providers: number;
+    trigger_status: string | null;
+    jobs: number;
+  };
 }
+
+/** FUNCTION_NAMES.trigger of src/scheduler/scheduler-runs.ts (coverage sits below the scheduler). */
+const TRIGGER_FUNCTION = 'daily-batch-trigger';
 
 /** The unit-level CTEs shared by coverage and repair: which units are expected, which succeeded. */
 export function expectedUnitsCte(runDate: string) {
@@ -192,6 +207,16 @@ export async function queryCoverage(db: Db, runDate: string): Promise<CoverageRo
           'cancelled', count(*) filter (where status = 'cancelled')
         )
         from batch_tasks where run_date = ${runDate}::date
+      ),
+      'night', json_build_object(
+        'active_prompts', (select count(*) from ranked),
+        'eligible_orgs', (select count(distinct org_id) from ranked),
+        'enabled_providers', (select count(*) from providers where enabled),
+        'trigger_status', (
+          select status from scheduler_runs
+          where function_name = ${TRIGGER_FUNCTION} and run_key = ${runDate}
+        ),
+        'jobs', (select count(*) from batch_jobs where run_date = ${runDate}::date)
       )
     ) as doc`,
   );

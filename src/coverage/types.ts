@@ -3,6 +3,29 @@ import type { ProviderName } from '../providers/types.ts';
 export type Health = 'HEALTHY' | 'NEEDS_ATTENTION';
 
 /**
+ * Why a night needs attention: `code` is machine-stable (alerts and saved queries match on it),
+ * `message` is one sentence for people. `summary.reasons` is empty exactly when the health is
+ * HEALTHY, and lists the reasons in this order:
+ * - `trigger_not_run`: eligible orgs have active prompts, but no trigger finished for the run_date
+ *   (none ran, it failed, or it is still running) and no job of that date exists;
+ * - `no_provider_enabled`: eligible orgs have active prompts but every provider is disabled;
+ * - `nothing_expected`: eligible orgs have active prompts, some provider is enabled, but none that
+ *   their plans allow, so no unit is expected;
+ * - `prompt_coverage_below_threshold`, `org_coverage_below_threshold`: the ratio is under its threshold.
+ */
+export type HealthReasonCode =
+  | 'trigger_not_run'
+  | 'no_provider_enabled'
+  | 'nothing_expected'
+  | 'prompt_coverage_below_threshold'
+  | 'org_coverage_below_threshold';
+
+export interface HealthReason {
+  code: HealthReasonCode;
+  message: string;
+}
+
+/**
  * Why a unit is missing: the error class of its last failed task, or the state of its task.
  * `not_scheduled`: no task exists (trigger did not run, or the prompt appeared later).
  */
@@ -93,6 +116,8 @@ export interface CoverageReport {
     overallHealth: Health;
     promptCoveragePercent: number;
     orgCoveragePercent: number;
+    /** Empty iff overallHealth is HEALTHY; see HealthReason. */
+    reasons: HealthReason[];
   };
   runDate: string;
   timezone: string;

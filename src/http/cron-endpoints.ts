@@ -9,8 +9,9 @@ import { runManualDaily } from '../scheduler/manual-run.ts';
 import { type PostcheckResult, runPostcheck } from '../scheduler/postcheck.ts';
 import { runReconciler } from '../scheduler/reconciler.ts';
 import { repairMissing } from '../scheduler/repair.ts';
+import { assertRunDateAllowed } from '../scheduler/run-date-guard.ts';
 import { FUNCTION_NAMES } from '../scheduler/scheduler-runs.ts';
-import { runTrigger } from '../scheduler/trigger.ts';
+import { runTrigger, type TriggerResult } from '../scheduler/trigger.ts';
 import { checkCronSecret } from './cron-secret.ts';
 import {
   bodyTooLarge,
@@ -60,6 +61,9 @@ const STEPS: Record<string, Step> = {
 
   [FUNCTION_NAMES.postcheck]: async (req, deps) => {
     const runDate = runDateParam(req, deps);
+    const repairToo = isTrue(queryOf(req).get('repair'));
+    // A refused repair date is refused before the postcheck records anything.
+    if (repairToo) await assertRunDateAllowed(deps, runDate, 'repair');
     const result = await runPostcheck(
       deps.db,
       { runDate, triggeredBy: TRIGGERED_BY },
@@ -74,9 +78,7 @@ const STEPS: Record<string, Step> = {
           deps.logger.warn({ err: error, runDate, runId: result.runId }, 'morning report not posted'),
         );
     }
-    const repair = isTrue(queryOf(req).get('repair'))
-      ? await repairMissing(deps, { runDate, triggeredBy: TRIGGERED_BY })
-      : undefined;
+    const repair = repairToo ? await repairMissing(deps, { runDate, triggeredBy: TRIGGERED_BY }) : undefined;
     return { ...result.report, runId: result.runId, ...(repair ? { repair } : {}) };
   },
 
@@ -94,6 +96,10 @@ const STEPS: Record<string, Step> = {
     return runAudit(deps, { runDates, fix: isTrue(query.get('fix')) });
   },
 };
+
+function isNothingEnqueued(body: unknown): body is TriggerResult & { status: 'nothing_enqueued' } {
+  return (body as { status?: unknown } | null)?.status === 'nothing_enqueued';
+}
 
 export function cronRoutes(deps: CronDeps): HttpRoute[] {
   return Object.entries(STEPS).map(([name, step]) => ({
@@ -122,6 +128,11 @@ export function cronRoutes(deps: CronDeps): HttpRoute[] {
       }
       const body = await deps.metrics.timeStep(name, () => step(req, deps));
       deps.logger.info({ step: name, runId: (body as { runId?: unknown }).runId }, 'cron endpoint ran');
+      if (isNothingEnqueued(body)) {
+        // Not a success an external scheduler should file away: the night is not done.
+        sendJson(res, 409, { error: 'nothing_enqueued', message: body.reason.message, ...body });
+        return;
+      }
       sendJson(res, 200, body);
     },
   }));

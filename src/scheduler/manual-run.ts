@@ -1,6 +1,6 @@
 import type { Deps } from '../context.ts';
 import { type AdHocFanOutResult, runAdHocFanOut } from './recorded-enqueue.ts';
-import { assertNotFuture } from './repair.ts';
+import { assertRunDateAllowed } from './run-date-guard.ts';
 import { FUNCTION_NAMES } from './scheduler-runs.ts';
 
 /**
@@ -11,7 +11,7 @@ export async function runManualDaily(
   deps: Pick<Deps, 'db' | 'config' | 'clock'>,
   params: { runDate: string; triggeredBy: string },
 ): Promise<AdHocFanOutResult> {
-  assertNotFuture(params.runDate, deps.clock(), deps.config.timezone);
+  await assertRunDateAllowed(deps, params.runDate, 'manual');
   return runAdHocFanOut(deps, {
     functionName: FUNCTION_NAMES.manualRun,
     label: 'manual',

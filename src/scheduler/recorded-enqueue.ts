@@ -1,9 +1,11 @@
 import { sql } from 'drizzle-orm';
 import type { Deps } from '../context.ts';
+import type { HealthReason } from '../coverage/types.ts';
 import { type Db, queryOne } from '../db/client.ts';
 import { shortTransaction } from '../db/transaction.ts';
 import { SchedError, toError } from '../errors.ts';
 import { type EnqueueRequest, type EnqueueResult, enqueueUnits } from './enqueue-units.ts';
+import { nothingExpectedReason } from './nothing-expected.ts';
 import {
   adHocRunKey,
   claimRun,
@@ -35,6 +37,8 @@ export interface FanOutSummary {
 
 export type FanOutOutcome =
   | { kind: 'ran'; runId: number; summary: FanOutSummary; jobIds: string[] }
+  /** Nothing could be expected although active prompts exist: the run row is `skipped` with the reason. */
+  | { kind: 'skipped'; runId: number; summary: FanOutSummary; reason: HealthReason }
   | { kind: 'already'; run: SchedulerRunRow };
 
 interface FanOutRun {
@@ -44,6 +48,11 @@ interface FanOutRun {
   request: FanOutRequest;
   /** Extra fields stored with the counts on the run row (e.g. scheduled: true). */
   extra?: Record<string, unknown>;
+  /**
+   * The nightly trigger: when it enqueues nothing because nothing is expected while active
+   * prompts exist, its row is `skipped` (not `completed`), so the next trigger claims it again.
+   */
+  skipWhenNothingExpected?: boolean;
 }
 
 export async function runRecordedFanOut(
@@ -62,6 +71,20 @@ export async function runRecordedFanOut(
         now: deps.clock(),
       });
       const summary = summarize(run.request, result, run.extra);
+      const reason =
+        run.skipWhenNothingExpected && result.tasks === 0
+          ? await nothingExpectedReason(tx, run.request.runDate)
+          : undefined;
+      if (reason) {
+        const skipped = { ...summary, reason };
+        await finishRun(
+          tx,
+          claimed.id,
+          { status: 'skipped', result: skipped, error: reason.message },
+          deps.clock(),
+        );
+        return { kind: 'skipped', runId: claimed.id, summary, reason };
+      }
       await finishRun(tx, claimed.id, { status: 'completed', result: summary }, deps.clock());
       return { kind: 'ran', runId: claimed.id, summary, jobIds: result.jobIds };
     });

@@ -1,10 +1,9 @@
 import { sql } from 'drizzle-orm';
 import type { Deps } from '../context.ts';
 import { type Db, queryOne } from '../db/client.ts';
-import { SchedError } from '../errors.ts';
-import { runDateOf } from './business-day.ts';
 import { type EnqueuePreview, previewEnqueue } from './enqueue-units.ts';
 import { type AdHocFanOutResult, runAdHocFanOut } from './recorded-enqueue.ts';
+import { assertRunDateAllowed } from './run-date-guard.ts';
 import { FUNCTION_NAMES } from './scheduler-runs.ts';
 
 /**
@@ -19,7 +18,7 @@ export async function repairMissing(
   deps: Pick<Deps, 'db' | 'config' | 'clock'>,
   params: { runDate: string; triggeredBy: string },
 ): Promise<RepairResult> {
-  assertNotFuture(params.runDate, deps.clock(), deps.config.timezone);
+  await assertRunDateAllowed(deps, params.runDate, 'repair');
   return runAdHocFanOut(deps, {
     functionName: FUNCTION_NAMES.repair,
     label: 'repair',
@@ -70,15 +69,4 @@ export async function repairInProgress(db: Db, runDate: string): Promise<RepairI
   );
   if (!row) return undefined;
   return { triggeredBy: row.triggered_by, startedAt: new Date(row.started_at), liveTasks: row.live };
-}
-
-/** A run_date after today has no expected work yet: enqueueing it would run tomorrow's prompts today. */
-export function assertNotFuture(runDate: string, now: Date, zone: string): void {
-  const today = runDateOf(now, zone);
-  if (runDate > today) {
-    throw new SchedError(
-      'usage',
-      `${runDate} is in the future (today is ${today} in ${zone}); nothing to run yet`,
-    );
-  }
 }

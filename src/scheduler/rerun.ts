@@ -3,7 +3,7 @@ import { notFound } from '../errors.ts';
 import { type Org, orgById } from '../orgs/find-org.ts';
 import { type EnqueuePreview, previewEnqueue } from './enqueue-units.ts';
 import { type AdHocFanOutResult, runAdHocFanOut } from './recorded-enqueue.ts';
-import { assertNotFuture } from './repair.ts';
+import { assertRunDateAllowed } from './run-date-guard.ts';
 import { FUNCTION_NAMES } from './scheduler-runs.ts';
 
 /**
@@ -30,7 +30,7 @@ export async function rerunOrg(
   deps: Pick<Deps, 'db' | 'config' | 'clock'>,
   params: RerunParams & { triggeredBy: string },
 ): Promise<RerunResult> {
-  assertNotFuture(params.runDate, deps.clock(), deps.config.timezone);
+  await assertRunDateAllowed(deps, params.runDate, 'rerun');
   const org = await existingOrg(deps, params.orgId);
   const result = await runAdHocFanOut(deps, {
     functionName: FUNCTION_NAMES.rerun,

@@ -25,8 +25,8 @@ export interface ClaimedRun {
 
 /**
  * Claims (function_name, run_key): returns the new run, or undefined when another instance
- * already ran it or is running it. A `failed` run, or a `running` one abandoned for
- * STALE_RUN_MINUTES, is taken over.
+ * already ran it or is running it. A `failed` or `skipped` run (a trigger that found nothing
+ * expected), or a `running` one abandoned for STALE_RUN_MINUTES, is taken over.
  */
 export async function claimRun(
   db: Db,
@@ -42,7 +42,7 @@ export async function claimRun(
         on conflict (function_name, run_key) do update
           set status = 'running', started_at = excluded.started_at, triggered_by = excluded.triggered_by,
               completed_at = null, error = null, result = null
-          where scheduler_runs.status = 'failed'
+          where scheduler_runs.status in ('failed', 'skipped')
              or (scheduler_runs.status = 'running'
                  and scheduler_runs.started_at < excluded.started_at - make_interval(mins => ${STALE_RUN_MINUTES}))
         returning id`,

@@ -73,7 +73,10 @@ async function postcheckWaits(deps: Deps, runDate: string, now: Date): Promise<b
   return waitsForLateNight({ ...state, postcheckDueAt, now });
 }
 
-/** Steps of run_date that need nothing now: finished, skipped, or running and not abandoned. */
+/**
+ * Steps of run_date that need nothing now: finished, or running and not abandoned. A `skipped`
+ * trigger (nothing expected while active prompts exist) is not done: every tick tries it again.
+ */
 async function takenSteps(db: Db, runDate: string, now: Date): Promise<Set<DailyStep>> {
   const staleBefore = new Date(now.getTime() - STALE_RUN_MINUTES * 60_000);
   const rows = await queryRows<{ function_name: DailyStep }>(
@@ -81,7 +84,8 @@ async function takenSteps(db: Db, runDate: string, now: Date): Promise<Set<Daily
     sql`select function_name from scheduler_runs
         where run_key = ${runDate}
           and function_name in (${FUNCTION_NAMES.trigger}, ${FUNCTION_NAMES.postcheck})
-          and (status in ('completed', 'skipped')
+          and (status = 'completed'
+               or (status = 'skipped' and function_name <> ${FUNCTION_NAMES.trigger})
                or (status = 'running' and started_at >= ${staleBefore.toISOString()}::timestamptz))`,
   );
   return new Set(rows.map((r) => r.function_name));
@@ -106,6 +110,8 @@ async function step(
 
 async function triggerStep(deps: Deps, runDate: string, hooks: SchedulerHooks): Promise<'ran' | 'lost'> {
   const result = await runTrigger(deps, { runDate, triggeredBy: 'scheduler', scheduled: true });
+  // nothing_enqueued ran (and warned); its skipped row brings the next tick back to it.
+  if (result.status === 'nothing_enqueued') return 'ran';
   if (result.status !== 'triggered') return 'lost';
   await hook(deps, result.runId, 'onTrigger', () => hooks.onTrigger?.(result));
   return 'ran';

@@ -1,16 +1,27 @@
 import type { Deps } from '../context.ts';
+import type { HealthReason } from '../coverage/types.ts';
 import { type FanOutSummary, runRecordedFanOut } from './recorded-enqueue.ts';
-import { assertNotFuture } from './repair.ts';
+import { assertRunDateAllowed } from './run-date-guard.ts';
 import { FUNCTION_NAMES } from './scheduler-runs.ts';
 
 /**
  * The nightly trigger: snapshots every expected unit of a run_date into batch_tasks (one job per
  * org, orgs with nothing expected get none). Once per run_date whoever calls it: the scheduler,
- * `sched trigger`, the HTTP endpoint, any number of instances at once.
+ * `sched trigger`, the HTTP endpoint, any number of instances at once. A trigger that finds
+ * nothing expected while eligible orgs have active prompts (every provider disabled) does not use
+ * up the night: its row is `skipped` with the reason, it warns, and the next trigger runs again.
  */
 
 export type TriggerResult =
   | ({ status: 'triggered'; runId: number; triggeredBy: string; at: Date } & FanOutSummary)
+  | ({
+      status: 'nothing_enqueued';
+      runId: number;
+      triggeredBy: string;
+      at: Date;
+      /** Why nothing could be enqueued: `no_provider_enabled` or `nothing_expected`. */
+      reason: HealthReason;
+    } & FanOutSummary)
   | {
       status: 'already_triggered';
       runDate: string;
@@ -23,17 +34,18 @@ export type TriggerResult =
     };
 
 export async function runTrigger(
-  deps: Pick<Deps, 'db' | 'config' | 'clock'>,
+  deps: Pick<Deps, 'db' | 'config' | 'clock' | 'logger'>,
   params: { runDate: string; triggeredBy: string; scheduled: boolean },
 ): Promise<TriggerResult> {
   const at = deps.clock();
-  assertNotFuture(params.runDate, at, deps.config.timezone);
+  await assertRunDateAllowed(deps, params.runDate, 'trigger');
   const outcome = await runRecordedFanOut(deps, {
     functionName: FUNCTION_NAMES.trigger,
     runKey: params.runDate,
     triggeredBy: params.triggeredBy,
     request: { runDate: params.runDate, source: 'nightly', scope: 'all', triggeredBy: params.triggeredBy },
     extra: { scheduled: params.scheduled },
+    skipWhenNothingExpected: true,
   });
   if (outcome.kind === 'ran') {
     return {
@@ -42,6 +54,20 @@ export async function runTrigger(
       triggeredBy: params.triggeredBy,
       at,
       ...outcome.summary,
+    };
+  }
+  if (outcome.kind === 'skipped') {
+    deps.logger.warn(
+      { runDate: params.runDate, runId: outcome.runId, reason: outcome.reason.code },
+      `trigger enqueued nothing for ${params.runDate}: ${outcome.reason.message}; the night is not done`,
+    );
+    return {
+      status: 'nothing_enqueued',
+      runId: outcome.runId,
+      triggeredBy: params.triggeredBy,
+      at,
+      ...outcome.summary,
+      reason: outcome.reason,
     };
   }
   const { run } = outcome;

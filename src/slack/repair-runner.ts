@@ -3,6 +3,7 @@ import type { CoverageReport } from '../coverage/types.ts';
 import { toError } from '../errors.ts';
 import { measureCoverage, runPostcheck } from '../scheduler/postcheck.ts';
 import { repairInProgress, repairMissing } from '../scheduler/repair.ts';
+import { assertRunDateAllowed } from '../scheduler/run-date-guard.ts';
 import { actorLabel, plural } from '../views/format.ts';
 import { repairAlreadyRunning } from '../views/repair-already-running.ts';
 import { sentenceMessage } from '../views/sentence-message.ts';
@@ -73,6 +74,8 @@ export function createRepairRunner(
     const { runDate, userId } = request;
     const triggeredBy = `slack:${userId}`;
     const startedAt = deps.clock();
+    // A forged or stale button value (a night that never ran) is refused before any claim.
+    await assertRunDateAllowed(deps, runDate, 'repair');
     const live = await repairInProgress(deps.db, runDate);
     if (live) return already(request, live.triggeredBy, live.startedAt);
     const claimId = await claimActiveRepair(deps.db, runDate, triggeredBy, startedAt);

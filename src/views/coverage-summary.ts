@@ -1,7 +1,16 @@
 import { Blocks } from 'slack-block-builder';
 import { meetsThreshold } from '../coverage/coverage-math.ts';
-import type { CoverageReport, Ratio } from '../coverage/types.ts';
-import { escapeMrkdwn, formatDelta, formatRatio, healthLabel, plural, runDateLabel, slackDate } from './format.ts';
+import type { CoverageReport, HealthReason, HealthReasonCode, Ratio } from '../coverage/types.ts';
+import {
+  escapeMrkdwn,
+  formatDelta,
+  formatRatio,
+  healthLabel,
+  plural,
+  runDateLabel,
+  slackDate,
+  truncate,
+} from './format.ts';
 
 /** The coverage numbers every report-like view starts with. */
 
@@ -83,11 +92,28 @@ export function runbookLink(url: string | undefined) {
   );
 }
 
+/** Reasons the coverage figures do not show by themselves: the night never ran, or nothing was expected. */
+const NIGHT_REASONS: HealthReasonCode[] = ['trigger_not_run', 'no_provider_enabled', 'nothing_expected'];
+export const nightReasons = (report: CoverageReport): HealthReason[] =>
+  (report.summary.reasons ?? []).filter((r) => NIGHT_REASONS.includes(r.code));
+export const hasReason = (report: CoverageReport, code: HealthReasonCode) =>
+  (report.summary.reasons ?? []).some((r) => r.code === code);
+
+/** "⚠️ Why it needs attention" with every reason, when the figures alone would mislead (0/0 is not 100 %). */
+export function healthReasonsBlock(report: CoverageReport) {
+  if (nightReasons(report).length === 0) return undefined;
+  const lines = report.summary.reasons.map((r) => `• ${r.message}`);
+  return Blocks.Section({ text: truncate(['⚠️ *Why it needs attention*', ...lines].join('\n'), 3000) });
+}
+
 /** The plain one-line summary used as a message's top-level text (notifications, screen readers). */
 export function summaryText(report: CoverageReport, prefix: string): string {
   const r = report.ratios;
-  return `${prefix} ${runDateLabel(report.runDate)}: ${healthLabel(report.summary.overallHealth)}. Prompts ${formatRatio(r.prompts)}, orgs ${formatRatio(r.orgs)}, units ${formatRatio(r.units)}.`;
+  const why = nightReasons(report).map((reason) => ` ${capitalize(reason.message)}.`);
+  return `${prefix} ${runDateLabel(report.runDate)}: ${healthLabel(report.summary.overallHealth)}.${why.join('')} Prompts ${formatRatio(r.prompts)}, orgs ${formatRatio(r.orgs)}, units ${formatRatio(r.units)}.`;
 }
+
+const capitalize = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 /** "⏳ 120 tasks still pending or running" when the night is not finished, else nothing. */
 export function liveTasksLine(report: CoverageReport): string | undefined {

@@ -3,6 +3,8 @@ import type { CoverageReport } from '../coverage/types.ts';
 import {
   type Comparison,
   coverageFields,
+  hasReason,
+  healthReasonsBlock,
   liveTasksLine,
   reportContext,
   reportTitle,
@@ -37,7 +39,8 @@ export function reportMessage(input: ReportMessageInput) {
   const { report, repair } = input;
   const missing = missingOrgBlocks(report, { maxOrgs: REPORT_MAX_ORGS, inlinePrompts: SMALL_NIGHT_PROMPTS });
   const running = isRepairRunning(repair);
-  const canRepair = report.units.missing > 0 && !running;
+  // A night whose trigger never ran is not repaired (run-date-rules.ts): no button that is refused.
+  const canRepair = report.units.missing > 0 && !running && !hasReason(report, 'trigger_not_run');
   const liveLine = liveTasksLine(report);
   const updated = repair ? `Updated ${slackDate(input.now, report.timezone)}` : undefined;
 
@@ -45,6 +48,7 @@ export function reportMessage(input: ReportMessageInput) {
     .blocks(
       Blocks.Header({ text: plain(reportTitle(report, 'Nightly run'), 150) }),
       reportContext(report),
+      setIfTruthy(healthReasonsBlock(report), healthReasonsBlock(report)),
       coverageFields(report, input),
       setIfTruthy(repair, repair && repairStateBlock(repair, report)),
       setIfTruthy(liveLine || updated, Blocks.Context().elements(...[liveLine, updated].filter(isText))),

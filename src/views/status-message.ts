@@ -2,6 +2,8 @@ import { Blocks, Message, setIfTruthy } from 'slack-block-builder';
 import type { CoverageReport } from '../coverage/types.ts';
 import {
   coverageFields,
+  hasReason,
+  healthReasonsBlock,
   liveTasksLine,
   reportContext,
   reportTitle,
@@ -49,6 +51,7 @@ export function statusMessage(input: StatusMessageInput) {
     .blocks(
       Blocks.Header({ text: plain(reportTitle(report, 'Status'), 150) }),
       reportContext(report),
+      setIfTruthy(healthReasonsBlock(report), healthReasonsBlock(report)),
       coverageFields(report),
       setIfTruthy(
         input.progress,
@@ -67,7 +70,7 @@ export function statusMessage(input: StatusMessageInput) {
       runbookLink(input.runbookUrl),
       Blocks.Actions({ blockId: BLOCK_IDS.statusActions }).elements(
         setIfTruthy(
-          report.units.missing > 0,
+          report.units.missing > 0 && !hasReason(report, 'trigger_not_run'),
           repairButton(report.runDate, input.repairPreview ?? previewFromReport(report)),
         ),
         rerunOrgSelect(report),

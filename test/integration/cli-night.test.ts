@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addDays, runDateOf } from '../../src/scheduler/business-day.ts';
 import { sched } from '../support/cli.ts';
 import { backends, type TestDatabase } from '../support/db.ts';
 
@@ -10,8 +11,8 @@ describe.each(backends())('sched night commands on $name', (backend) => {
   let env: Record<string, string | undefined>;
   let database: TestDatabase | undefined;
   let dir: string | undefined;
-  // A past business day, so no command refuses it as the future whatever the machine's date.
-  const date = '2025-06-02';
+  // Yesterday's business day: never the future, and within BACKFILL_DAYS whatever the machine's date.
+  const date = addDays(runDateOf(new Date(), 'America/New_York'), -1);
 
   beforeAll(async () => {
     if (backend.name === 'postgres') {
@@ -31,7 +32,9 @@ describe.each(backends())('sched night commands on $name', (backend) => {
   it('trigger enqueues the night once; the second says who already did it and creates nothing', async () => {
     const first = await sched(['trigger', '--date', date], env);
     expect(first).toMatchObject({ code: 0, stderr: '' });
-    expect(first.stdout).toMatch(/^Triggered 2025-06-02: enqueued 600 tasks for 18 orgs \(anthropic 120, /);
+    expect(first.stdout).toMatch(
+      new RegExp(`^Triggered ${date}: enqueued 600 tasks for 18 orgs \\(anthropic 120, `),
+    );
     const second = await sched(['trigger', '--date', date, '--json'], env);
     expect(second.code).toBe(0);
     expect(JSON.parse(second.stdout)).toMatchObject({
@@ -42,7 +45,9 @@ describe.each(backends())('sched night commands on $name', (backend) => {
     });
     const text = await sched(['trigger', '--date', date], env);
     expect(text.stdout).toMatch(
-      /^2025-06-02 was already triggered at \d{4}-\d\d-\d\d \d\d:\d\d \S+ by cli:ops \(completed\); nothing created/,
+      new RegExp(
+        `^${date} was already triggered at \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d \\S+ by cli:ops \\(completed\\); nothing created`,
+      ),
     );
   }, 180_000);
 
@@ -76,7 +81,7 @@ describe.each(backends())('sched night commands on $name', (backend) => {
     const rerun = await sched(['rerun', 'Birch', 'Labz', '--all', '--date', date], env);
     expect(rerun.code).toBe(0);
     expect(rerun.stdout).toMatch(
-      /Rerun of Birch Labs \(birch-labs\) for 2025-06-02, every prompt: nothing to enqueue/,
+      new RegExp(`Rerun of Birch Labs \\(birch-labs\\) for ${date}, every prompt: nothing to enqueue`),
     );
     const pastDue = await sched(['rerun', 'ember-foods', '--date', date, '--json'], env);
     expect(JSON.parse(pastDue.stdout)).toMatchObject({
@@ -84,7 +89,7 @@ describe.each(backends())('sched night commands on $name', (backend) => {
       notEligible: expect.stringMatching(/past_due/),
     });
     const manual = await sched(['manual-run', '--date', date], env);
-    expect(manual.stdout).toBe('Manual run for 2025-06-02: enqueued no task.\n');
+    expect(manual.stdout).toBe(`Manual run for ${date}: enqueued no task.\n`);
     const reconcile = await sched(['reconcile', '--json'], env);
     expect(JSON.parse(reconcile.stdout)).toMatchObject({ requeued: 0, failed: 0, jobsCompleted: 0 });
     expect((await sched(['reconcile'], env)).stdout).toBe('Reconciled: nothing to change.\n');
@@ -96,11 +101,12 @@ describe.each(backends())('sched night commands on $name', (backend) => {
     expect(result.stdout).toMatch(
       /Repair: nothing to enqueue \(every missing unit already has a queued or running task\)/,
     );
-    const other = await sched(['postcheck', '--date', '2025-06-01', '--repair', '--json'], env);
-    expect(JSON.parse(other.stdout).repair).toMatchObject({ tasks: 600, orgs: 18, source: 'repair' });
-    const text = await sched(['postcheck', '--date', '2025-05-31', '--repair'], env);
-    expect(text.stdout).toMatch(
-      /Repair: enqueued 600 tasks for 18 orgs \(anthropic 120, gemini 120, openai 180, perplexity 180\)/,
+    // A night that never ran is not "repaired" into a whole night: backfill it with trigger --date.
+    const untriggered = addDays(date, -1);
+    const other = await sched(['postcheck', '--date', untriggered, '--repair', '--json'], env);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toMatch(
+      new RegExp(`No trigger ran for ${untriggered}.*sched trigger --date ${untriggered}`),
     );
   }, 180_000);
 });

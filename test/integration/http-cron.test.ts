@@ -143,6 +143,7 @@ describe.each(backends())('cron endpoints on $name', (backend) => {
       overallHealth: 'HEALTHY',
       promptCoveragePercent: 100,
       orgCoveragePercent: 100,
+      reasons: [],
     });
     expect(body.repair).toBeUndefined();
     // Recorded like any postcheck, and handed to the report hook.

@@ -1,5 +1,6 @@
 import { runPostcheck } from '../../scheduler/postcheck.ts';
 import { repairMissing } from '../../scheduler/repair.ts';
+import { assertRunDateAllowed } from '../../scheduler/run-date-guard.ts';
 import { cliActor } from '../actor.ts';
 import type { CliCommand } from '../command.ts';
 import { parseCommandArgs } from '../command.ts';
@@ -21,6 +22,8 @@ export const postcheckCommand: CliCommand = {
     return withRuntime(io.env, async (rt) => {
       const runDate = runDateOption(values.date, rt.clock(), rt.config.timezone);
       const triggeredBy = cliActor(io.env);
+      // A refused repair date is refused before the postcheck records anything.
+      if (values.repair) await assertRunDateAllowed(rt, runDate, 'repair');
       const { report, runId } = await runPostcheck(
         rt.db,
         { runDate, triggeredBy },

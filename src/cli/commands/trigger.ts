@@ -15,9 +15,16 @@ export const triggerCommand: CliCommand = {
     return withRuntime(io.env, async (rt) => {
       const runDate = runDateOption(values.date, rt.clock(), rt.config.timezone);
       const result = await runTrigger(rt, { runDate, triggeredBy: cliActor(io.env), scheduled: false });
-      if (values.json) {
-        io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-      } else if (result.status === 'triggered') {
+      if (values.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      if (result.status === 'nothing_enqueued') {
+        io.stderr.write(
+          `sched trigger: ${runDate} enqueued nothing: ${result.reason.message}. The night is not done: ` +
+            'enable a provider and trigger again.\n',
+        );
+        return 1;
+      }
+      if (values.json) return 0;
+      if (result.status === 'triggered') {
         io.stdout.write(`Triggered ${runDate}: enqueued ${formatEnqueued(result)}.\n`);
       } else {
         io.stdout.write(

@@ -1,0 +1,38 @@
+import { sql } from 'drizzle-orm';
+import type { Deps } from '../context.ts';
+import { type Db, queryOne } from '../db/client.ts';
+import { SchedError } from '../errors.ts';
+import { runDateOf } from './business-day.ts';
+import { checkRunDate, needsTrigger, type RunDatePurpose } from './run-date-rules.ts';
+import { FUNCTION_NAMES } from './scheduler-runs.ts';
+
+/** Whether run_date had a trigger: a completed trigger row (a `skipped` one enqueued nothing). */
+export async function nightTriggered(db: Db, runDate: string): Promise<boolean> {
+  const row = await queryOne<{ one: number }>(
+    db,
+    sql`select 1 as one from scheduler_runs
+        where function_name = ${FUNCTION_NAMES.trigger} and run_key = ${runDate} and status = 'completed'`,
+  );
+  return row !== undefined;
+}
+
+/**
+ * Refuses a run_date that checkRunDate does not allow for `purpose`, with one sentence (a usage
+ * error: HTTP 400, CLI exit 2, an ephemeral reply in Slack). Reads only: call it before anything
+ * is written, scheduler_runs included.
+ */
+export async function assertRunDateAllowed(
+  deps: Pick<Deps, 'db' | 'config' | 'clock'>,
+  runDate: string,
+  purpose: RunDatePurpose,
+): Promise<void> {
+  const verdict = checkRunDate({
+    runDate,
+    purpose,
+    today: runDateOf(deps.clock(), deps.config.timezone),
+    timezone: deps.config.timezone,
+    backfillDays: deps.config.backfillDays,
+    triggered: needsTrigger(purpose) ? await nightTriggered(deps.db, runDate) : false,
+  });
+  if (!verdict.ok) throw new SchedError('usage', verdict.message, { refusal: verdict.refusal, runDate });
+}
