@@ -1,5 +1,4 @@
-import type { Deps } from '../context.ts';
-import type { PostcheckResult } from '../scheduler/postcheck.ts';
+import type { StepDeps } from '../scheduler/night-reporter.ts';
 import { SLASH_COMMANDS } from '../views/ids.ts';
 import { type BannerFacts, bannerText } from './banner.ts';
 import type { LocalSlack } from './local-slack.ts';
@@ -13,9 +12,9 @@ import { ConsoleSession } from './session.ts';
  */
 
 export interface ConsoleOptions {
-  deps: Deps & Pick<OperationDeps, 'providers'>;
+  /** With the reporter that posts to the local report channel. */
+  deps: StepDeps & Pick<OperationDeps, 'providers'>;
   slack: LocalSlack;
-  onPostcheck(result: PostcheckResult): Promise<void>;
   facts: Omit<BannerFacts, 'slashCommands'>;
   input: NodeJS.ReadableStream;
   output: NodeJS.WritableStream & { isTTY?: boolean };
@@ -27,7 +26,6 @@ export function startConsole(options: ConsoleOptions): { close(): void } {
   const aborted = new AbortController();
   const operations = consoleOperations({
     ...options.deps,
-    onPostcheck: options.onPostcheck,
     signal: aborted.signal,
   });
   const repl = createRepl({

@@ -26,6 +26,8 @@ export interface WorkerOptions {
   /** Resolve `done` once no live task remains (see live-tasks.ts for what counts). */
   drain?: boolean;
   onResult?: (event: WorkerResultEvent) => void;
+  /** A task this worker held ended (succeeded or failed for good): see refresh-night.ts. */
+  onTaskFinished?: (task: ClaimedTask) => void;
   /** Sleep between polls when there is nothing to claim. */
   pollIntervalMs?: number;
   /** How long stop() lets in-flight calls finish before dropping and releasing them. */
@@ -121,6 +123,7 @@ export function startWorker(
       })
       .then((result) => {
         summary[result] += 1;
+        if (result === 'succeeded' || result === 'failed') options.onTaskFinished?.(task);
       });
     const tracked = run.finally(() => {
       inFlight.delete(tracked);

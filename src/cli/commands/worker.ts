@@ -1,10 +1,12 @@
 import { createProviderAdapters } from '../../providers/registry.ts';
 import { countLiveTasks } from '../../scheduler/live-tasks.ts';
+import { followNights } from '../../scheduler/refresh-night.ts';
 import { startWorker, type WorkerSummary } from '../../scheduler/worker.ts';
 import type { CliCommand } from '../command.ts';
 import { parseCommandArgs } from '../command.ts';
 import { watchDrain } from '../progress.ts';
 import { withRuntime } from '../runtime.ts';
+import { cliStepDeps } from '../step-deps.ts';
 
 export const formatWorkerSummary = (s: WorkerSummary) =>
   `worker ${s.workerId}: claimed ${s.claimed}, succeeded ${s.succeeded}, failed ${s.failed}, ` +
@@ -26,10 +28,13 @@ export const workerCommand: CliCommand = {
       if (adapters.size === 0) {
         io.stderr.write('sched worker: no provider is enabled (set an API key or SIMULATED_PROFILE)\n');
       }
+      // The worker that ends a postchecked night re-measures it and edits its report.
+      const nights = followNights(await cliStepDeps(rt));
       const worker = startWorker(rt, {
         adapters,
         concurrency: rt.config.worker.concurrency,
         drain: Boolean(values.drain),
+        onTaskFinished: nights.taskFinished,
       });
       const drain = values.drain
         ? watchDrain({
@@ -44,7 +49,9 @@ export const workerCommand: CliCommand = {
       process.once('SIGTERM', onSignal);
       process.once('SIGINT', onSignal);
       try {
-        io.stdout.write(formatWorkerSummary(await worker.done));
+        const summary = await worker.done;
+        await nights.settled();
+        io.stdout.write(formatWorkerSummary(summary));
       } finally {
         drain?.stop();
         process.off('SIGTERM', onSignal);
