@@ -50,6 +50,8 @@ export async function refreshNight(
 
 export interface NightState {
   live: boolean;
+  /** The night's re-measure is newer than its last task's end: nothing changed since. */
+  remeasured: boolean;
   repairLive: boolean;
   postchecked: boolean;
   reported: boolean;
@@ -67,9 +69,13 @@ export async function nightState(db: Db, runDate: string): Promise<NightState> {
           exists (select 1 from scheduler_runs
                   where function_name = ${FUNCTION_NAMES.postcheck} and status = 'completed'
                     and (run_key = ${runDate} or run_key like ${`${runDate}/%`})) as postchecked,
-          exists (select 1 from slack_reports where run_date = ${runDate}::date) as reported`,
+          exists (select 1 from slack_reports where run_date = ${runDate}::date) as reported,
+          coalesce((select completed_at from scheduler_runs
+                    where function_name = ${FUNCTION_NAMES.postcheck} and run_key = ${remeasureKey(runDate)})
+                   >= (select max(completed_at) from batch_tasks where run_date = ${runDate}::date), false)
+            as remeasured`,
   );
-  return row ?? { live: false, repairLive: false, postchecked: false, reported: false };
+  return row ?? { live: false, remeasured: false, repairLive: false, postchecked: false, reported: false };
 }
 
 /**
@@ -86,7 +92,8 @@ export function followNights(deps: StepDeps) {
   async function pass(runDate: string): Promise<void> {
     const state = await nightState(deps.db, runDate);
     if (!state.postchecked) return;
-    if (!state.live) await refreshNight(deps, runDate, 'worker');
+    // Two finishes at the very end both see the night over: the second finds it re-measured.
+    if (!state.live && !state.remeasured) await refreshNight(deps, runDate, 'worker');
     else if (state.repairLive && state.reported) await deps.reporter?.refresh(runDate);
   }
 

@@ -43,5 +43,10 @@ export async function webClientFor(config: ReportDeps['config']): Promise<webApi
   const token = config.slack.botToken;
   if (!token) return undefined;
   const { webApi: api } = await import('@slack/bolt');
-  return new api.WebClient(token, { ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}) });
+  // A step must end: a couple of retries, not the default ten over half an hour.
+  return new api.WebClient(token, {
+    ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
+    retryConfig: { retries: 2, minTimeout: 500, maxTimeout: 5_000 },
+    timeout: 15_000,
+  });
 }
