@@ -1,3 +1,4 @@
+import { webApi } from '@slack/bolt';
 import { sql } from 'drizzle-orm';
 import { describeFailure, formatFailure } from './cli/failure.ts';
 import { openRuntime, type Runtime } from './cli/runtime.ts';
@@ -15,10 +16,11 @@ import { createLogger, type Logger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 import { createProviderAdapters } from './providers/registry.ts';
 import { startScheduler } from './scheduler/cron.ts';
-import type { PostcheckResult } from './scheduler/postcheck.ts';
+import type { StepDeps } from './scheduler/night-reporter.ts';
+import { followNights } from './scheduler/refresh-night.ts';
 import { startWorker } from './scheduler/worker.ts';
 import { createSlackApp } from './slack/app.ts';
-import { postOrUpdateReport } from './slack/report-poster.ts';
+import { slackNightReporter } from './slack/night-reporter.ts';
 
 /**
  * The composition root of `npm start` and `sched serve`: config -> logger -> database ->
@@ -110,31 +112,40 @@ async function compose(
     logger.info({ ...seeded }, 'first run: demo data seeded');
   }
 
+  const localSlack: LocalSlack | undefined =
+    ctx.mode === 'console' ? await startLocalSlack({ clock: rt.clock }) : undefined;
+  if (localSlack) parts.localSlack = () => localSlack.stop();
+  const botToken = localSlack?.botToken ?? String(config.slack.botToken);
+  const apiUrl = localSlack?.api.url ?? config.slack.apiUrl;
+  // Every step (scheduler, HTTP, console) posts and edits the report through this one reporter;
+  // headless there is no Slack to post to, and each step says so.
+  const reporter =
+    ctx.mode === 'headless'
+      ? undefined
+      : slackNightReporter(rt, new webApi.WebClient(botToken, apiUrl ? { slackApiUrl: apiUrl } : {}));
+  const stepDeps: StepDeps = { ...rt, reporter };
+  const nights = followNights(stepDeps);
+
   const adapters = createProviderAdapters(config, { clock: rt.clock });
   const metrics = createMetrics(rt);
   const worker = startWorker(rt, {
     adapters,
     concurrency: config.worker.concurrency,
     onResult: (event) => metrics.observeProviderCall(event),
+    onTaskFinished: nights.taskFinished,
   });
   let workerAlive = true;
   void worker.done.finally(() => {
     workerAlive = false;
   });
-  parts.workers = () => worker.stop();
+  parts.workers = async () => {
+    await worker.stop();
+    await nights.settled();
+  };
 
-  const localSlack: LocalSlack | undefined =
-    ctx.mode === 'console' ? await startLocalSlack({ clock: rt.clock }) : undefined;
-  if (localSlack) parts.localSlack = () => localSlack.stop();
-
-  // The ops routes need the report hook and the Slack app needs the routes: the hook is bound
-  // to the app's client once the app exists.
-  let postReport: (result: PostcheckResult) => Promise<void> = async () => undefined;
-  const onPostcheck = (result: PostcheckResult) => postReport(result);
   const routes = opsRoutes({
-    ...rt,
+    ...stepDeps,
     metrics,
-    onPostcheck,
     workers: () => ({ expected: 1, alive: workerAlive ? 1 : 0 }),
   });
   let port: number;
@@ -145,21 +156,15 @@ async function compose(
     port = server.port;
   } else {
     const slack = createSlackApp(rt, {
-      botToken: localSlack?.botToken ?? String(config.slack.botToken),
+      botToken,
       signingSecret: localSlack?.signingSecret ?? String(config.slack.signingSecret),
       appToken: localSlack ? undefined : config.slack.appToken,
-      apiUrl: localSlack?.api.url ?? config.slack.apiUrl,
+      apiUrl,
       port: config.port,
       // The console's app answers only this machine; a real workspace must reach the app.
       ...(localSlack ? { host: '127.0.0.1' } : {}),
       customRoutes: toCustomRoutes(routes, logger),
     });
-    postReport = async (result) => {
-      await postOrUpdateReport(slack.deps, slack.app.client, {
-        runDate: result.report.runDate,
-        report: result.report,
-      });
-    };
     ({ port = config.port } = await slack.start());
     parts.slack = () => slack.stop();
   }
@@ -183,9 +188,8 @@ async function compose(
   if (localSlack) {
     localSlack.setAppUrl(`http://127.0.0.1:${port}/slack/events`);
     const localConsole = await startConsole({
-      deps: { ...rt, providers: [...adapters.keys()] },
+      deps: { ...stepDeps, providers: [...adapters.keys()] },
       slack: localSlack,
-      onPostcheck,
       input: io.stdin,
       output: io.stdout,
       onQuit: () => void shutdown('console quit'),
@@ -206,7 +210,7 @@ async function compose(
     parts.console = async () => localConsole.close();
   }
 
-  const scheduler = startScheduler(rt, { onPostcheck });
+  const scheduler = startScheduler(stepDeps);
   parts.scheduler = () => scheduler.stop();
   return { port, closed, shutdown };
 }

@@ -3,17 +3,17 @@ import { parseCommandArgs } from '../cli/command.ts';
 import { formatCoverageReport } from '../cli/format-report.ts';
 import { formatDuration } from '../cli/progress.ts';
 import { runDateOption } from '../cli/run-date-option.ts';
-import type { Deps } from '../context.ts';
 import { usageError } from '../errors.ts';
 import type { ProviderName } from '../providers/types.ts';
 import { countLiveTasks } from '../scheduler/live-tasks.ts';
 import { runManualDaily } from '../scheduler/manual-run.ts';
-import { measureCoverage, type PostcheckResult, runPostcheck } from '../scheduler/postcheck.ts';
+import type { StepDeps } from '../scheduler/night-reporter.ts';
+import { measureCoverage } from '../scheduler/postcheck.ts';
+import { describePublished, postcheckStep } from '../scheduler/postcheck-step.ts';
 import { measureProgress, type Progress } from '../scheduler/progress.ts';
 import { runReconciler } from '../scheduler/reconciler.ts';
 import type { AdHocFanOutResult } from '../scheduler/recorded-enqueue.ts';
 import { repairMissing } from '../scheduler/repair.ts';
-import { assertRunDateAllowed } from '../scheduler/run-date-guard.ts';
 import { runTrigger, type TriggerResult } from '../scheduler/trigger.ts';
 
 /**
@@ -22,9 +22,8 @@ import { runTrigger, type TriggerResult } from '../scheduler/trigger.ts';
  * newcomer watches a whole night, with its morning report, in about a minute.
  */
 
-export interface OperationDeps extends Deps {
-  /** Posts or updates the morning report in the (local) report channel. */
-  onPostcheck(result: PostcheckResult): Promise<void>;
+/** `reporter` posts or edits the morning report in the (local) report channel. */
+export interface OperationDeps extends StepDeps {
   /** Aborted when the console closes: a waiting `night` stops waiting. */
   signal: AbortSignal;
   /** The providers this process's workers run: `night` stops waiting for tasks nobody can run. */
@@ -94,19 +93,19 @@ export function consoleOperations(deps: OperationDeps): Record<string, Operation
     };
   };
 
-  async function postcheck(runDate: string, print: (text: string) => void): Promise<PostcheckResult> {
-    const result = await runPostcheck(
-      deps.db,
-      { runDate, triggeredBy: TRIGGERED_BY },
-      coverageOptions,
-      deps.clock,
-    );
+  /** The postcheck step (postcheck-step.ts): record, repair when asked or AUTO_REPAIR, post or edit the report. */
+  async function postcheck(runDate: string, print: (text: string) => void, repair = false) {
+    const result = await postcheckStep(deps, { runDate, triggeredBy: TRIGGERED_BY, repair });
     const { summary, ratios } = result.report;
     print(
       `postcheck ${runDate} recorded (run ${result.runId}): ${summary.overallHealth}, prompts ${ratios.prompts.percent}%, ` +
         `units ${ratios.units.percent}% (${ratios.units.numerator}/${ratios.units.denominator}), orgs ${ratios.orgs.percent}%`,
     );
-    await deps.onPostcheck(result);
+    if (result.repair) print(describeFanOut(repair ? 'repair' : 'auto-repair', result.repair));
+    // A report that was gone (a console restart empties the local Slack) is posted afresh: say so.
+    if (result.published?.action === 'reposted' || result.published?.action === 'failed') {
+      print(String(describePublished(result.published)));
+    }
     return result;
   }
 
@@ -175,10 +174,7 @@ export function consoleOperations(deps: OperationDeps): Record<string, Operation
       summary: 'measure and record coverage, post or update the morning report',
       async run(args, print) {
         const { runDate, repair } = dateOf(args, true);
-        if (repair) await assertRunDateAllowed(deps, runDate, 'repair');
-        await postcheck(runDate, print);
-        if (repair)
-          print(describeFanOut('repair', await repairMissing(deps, { runDate, triggeredBy: TRIGGERED_BY })));
+        await postcheck(runDate, print, repair);
       },
     },
     repair: {

@@ -1,6 +1,5 @@
-import type { Deps } from '../context.ts';
 import { runDateOf } from '../scheduler/business-day.ts';
-import type { PostcheckResult } from '../scheduler/postcheck.ts';
+import type { StepDeps } from '../scheduler/night-reporter.ts';
 import { FUNCTION_NAMES, findRun } from '../scheduler/scheduler-runs.ts';
 import { SLASH_COMMANDS } from '../views/ids.ts';
 import { type BannerFacts, bannerText, nightOutlook } from './banner.ts';
@@ -15,9 +14,9 @@ import { ConsoleSession } from './session.ts';
  */
 
 export interface ConsoleOptions {
-  deps: Deps & Pick<OperationDeps, 'providers'>;
+  /** With the reporter that posts to the local report channel. */
+  deps: StepDeps & Pick<OperationDeps, 'providers'>;
   slack: LocalSlack;
-  onPostcheck(result: PostcheckResult): Promise<void>;
   facts: Omit<BannerFacts, 'slashCommands' | 'night'>;
   input: NodeJS.ReadableStream;
   output: NodeJS.WritableStream & { isTTY?: boolean };
@@ -29,7 +28,6 @@ export async function startConsole(options: ConsoleOptions): Promise<{ close(): 
   const aborted = new AbortController();
   const operations = consoleOperations({
     ...options.deps,
-    onPostcheck: options.onPostcheck,
     signal: aborted.signal,
   });
   const repl = createRepl({

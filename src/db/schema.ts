@@ -220,9 +220,16 @@ export const slackReports = pgTable(
   {
     runDate: runDate(),
     channel: text('channel').notNull(),
-    ts: text('ts').notNull(),
+    /** null while the first post is claimed and not yet answered by Slack (0003_report_claims). */
+    ts: text('ts'),
     postedAt: tstz('posted_at').notNull().defaultNow(),
     updatedAt: tstz('updated_at').notNull().defaultNow(),
+    /** When the post (or re-post) in flight was claimed; a stale claim is taken over. */
+    claimedAt: tstz('claimed_at'),
+    /** A re-measured night owes this message an edit since then (coalesced, rate-bounded). */
+    refreshRequestedAt: tstz('refresh_requested_at'),
+    /** The last post or edit: refreshes wait until REFRESH_INTERVAL after it. */
+    editedAt: tstz('edited_at'),
   },
   (t) => [primaryKey({ columns: [t.runDate, t.channel] })],
 );

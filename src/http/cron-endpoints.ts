@@ -1,15 +1,14 @@
 import type { IncomingMessage } from 'node:http';
 import { auditRunDates } from '../audit/audit-dates.ts';
 import { runAudit } from '../audit/run-audit.ts';
-import type { Deps } from '../context.ts';
 import { usageError } from '../errors.ts';
 import type { Metrics } from '../metrics.ts';
 import { parseRunDate, runDateOf } from '../scheduler/business-day.ts';
 import { runManualDaily } from '../scheduler/manual-run.ts';
-import { type PostcheckResult, runPostcheck } from '../scheduler/postcheck.ts';
+import type { StepDeps } from '../scheduler/night-reporter.ts';
+import type { PostcheckResult } from '../scheduler/postcheck.ts';
+import { postcheckStep } from '../scheduler/postcheck-step.ts';
 import { runReconciler } from '../scheduler/reconciler.ts';
-import { repairMissing } from '../scheduler/repair.ts';
-import { assertRunDateAllowed } from '../scheduler/run-date-guard.ts';
 import { FUNCTION_NAMES } from '../scheduler/scheduler-runs.ts';
 import { runTrigger, type TriggerResult } from '../scheduler/trigger.ts';
 import { checkCronSecret } from './cron-secret.ts';
@@ -30,9 +29,9 @@ import {
  * every failure is a real HTTP error with a JSON body.
  */
 
-export interface CronDeps extends Deps {
+export interface CronDeps extends StepDeps {
   metrics: Metrics;
-  /** Posts or updates the morning report after a postcheck (the scheduler's onPostcheck hook). */
+  /** Called after each postcheck step (which has already posted or edited the report). */
   onPostcheck?: ((result: PostcheckResult) => Promise<void>) | undefined;
 }
 
@@ -61,25 +60,27 @@ const STEPS: Record<string, Step> = {
 
   [FUNCTION_NAMES.postcheck]: async (req, deps) => {
     const runDate = runDateParam(req, deps);
-    const repairToo = isTrue(queryOf(req).get('repair'));
-    // A refused repair date is refused before the postcheck records anything.
-    if (repairToo) await assertRunDateAllowed(deps, runDate, 'repair');
-    const result = await runPostcheck(
-      deps.db,
-      { runDate, triggeredBy: TRIGGERED_BY },
-      { timezone: deps.config.timezone, thresholds: deps.config.thresholds },
-      deps.clock,
-    );
+    // Records, repairs (?repair=true or AUTO_REPAIR) and posts or edits the report: postcheck-step.ts.
+    const result = await postcheckStep(deps, {
+      runDate,
+      triggeredBy: TRIGGERED_BY,
+      repair: isTrue(queryOf(req).get('repair')),
+    });
     if (deps.onPostcheck) {
-      // The report in Slack is a side effect: the caller still gets the coverage when Slack is down.
       await deps
         .onPostcheck(result)
         .catch((error: unknown) =>
-          deps.logger.warn({ err: error, runDate, runId: result.runId }, 'morning report not posted'),
+          deps.logger.warn({ err: error, runDate, runId: result.runId }, 'onPostcheck failed'),
         );
     }
-    const repair = repairToo ? await repairMissing(deps, { runDate, triggeredBy: TRIGGERED_BY }) : undefined;
-    return { ...result.report, runId: result.runId, ...(repair ? { repair } : {}) };
+    const { repair, autoRepair, published } = result;
+    return {
+      ...result.report,
+      runId: result.runId,
+      ...(repair ? { repair } : {}),
+      ...(autoRepair ? { autoRepair } : {}),
+      slackReport: published,
+    };
   },
 
   [FUNCTION_NAMES.manualRun]: (req, deps) =>

@@ -1,6 +1,6 @@
 import cron, { type ScheduledTask } from 'node-cron';
-import type { Deps } from '../context.ts';
 import { toError } from '../errors.ts';
+import type { StepDeps } from './night-reporter.ts';
 import { runReconciler } from './reconciler.ts';
 import { type SchedulerHooks, schedulerTick } from './scheduler-tick.ts';
 
@@ -20,7 +20,7 @@ export interface SchedulerHandle {
   stop(): Promise<void>;
 }
 
-export function startScheduler(deps: Deps, hooks: SchedulerHooks = {}): SchedulerHandle {
+export function startScheduler(deps: StepDeps, hooks: SchedulerHooks = {}): SchedulerHandle {
   const { timezone, cron: expressions } = deps.config;
   let chain: Promise<void> = Promise.resolve();
   let stopped = false;
@@ -68,7 +68,7 @@ export function startScheduler(deps: Deps, hooks: SchedulerHooks = {}): Schedule
   };
 }
 
-function cronLogger(deps: Deps) {
+function cronLogger(deps: StepDeps) {
   return {
     info: (message: string) => deps.logger.debug({ source: 'node-cron' }, message),
     warn: (message: string) => deps.logger.warn({ source: 'node-cron' }, message),

@@ -32,8 +32,10 @@ export interface HistoryEntry extends NightSummary {
   latest: PostcheckSummary | null;
   /** The scheduled postcheck (run_key = run_date): the night before any later repair. */
   scheduled: PostcheckSummary | null;
-  /** Repair and rerun runs recorded for the night, and who started them (in order). */
+  /** Repairs of the night that enqueued work, and who started them (in order). */
   repairs: { count: number; by: string[] };
+  /** Reruns of one org that enqueued work, counted apart from repairs. */
+  reruns: { count: number; by: string[] };
   /** The trigger's (or a manual run's) start, else the first task's creation. */
   startedAt: Date | null;
   /** The last task's completion, else the latest postcheck's. */
@@ -64,6 +66,8 @@ interface RunRow {
   prompts_expected: number | null;
   orgs_found: number | null;
   orgs_expected: number | null;
+  /** Tasks a repair or rerun enqueued. */
+  tasks: number | null;
 }
 
 interface TaskRow {
@@ -79,7 +83,6 @@ const STEP_FUNCTIONS = [
   FUNCTION_NAMES.repair,
   FUNCTION_NAMES.rerun,
 ];
-const REPAIR_FUNCTIONS: readonly string[] = [FUNCTION_NAMES.repair, FUNCTION_NAMES.rerun];
 const START_FUNCTIONS: readonly string[] = [FUNCTION_NAMES.trigger, FUNCTION_NAMES.manualRun];
 
 /**
@@ -154,7 +157,8 @@ function runsOf(db: Db, datesJson: string): Promise<RunRow[]> {
                (result->'promptCoverage'->>'promptsRunToday')::int as prompts_run,
                (result->'promptCoverage'->>'expectedActivePrompts')::int as prompts_expected,
                (result->'orgCoverage'->>'found')::int as orgs_found,
-               (result->'orgCoverage'->>'expected')::int as orgs_expected
+               (result->'orgCoverage'->>'expected')::int as orgs_expected,
+               case when jsonb_typeof(result->'tasks') = 'number' then (result->>'tasks')::int end as tasks
         from scheduler_runs
         where function_name in (select value from jsonb_array_elements_text(${functions}::jsonb))
           and left(run_key, 10) in (select value from jsonb_array_elements_text(${datesJson}::jsonb))
@@ -205,8 +209,13 @@ function historyEntry(runDate: string, runs: RunRow[], tasks: TaskRow | undefine
   const latest = checks.at(-1)?.summary ?? null;
   const scheduled = checks.find((c) => c.row.run_key === runDate)?.summary ?? null;
 
-  const repairRuns = runs.filter((r) => REPAIR_FUNCTIONS.includes(r.function_name) && r.status !== 'skipped');
-  const by = [...new Set(repairRuns.map((r) => r.triggered_by))];
+  // A repair or rerun that enqueued nothing (everything already ran or was queued) changed nothing.
+  const enqueued = (name: string) => {
+    const list = runs.filter(
+      (r) => r.function_name === name && r.status === 'completed' && (r.tasks ?? 0) > 0,
+    );
+    return { count: list.length, by: [...new Set(list.map((r) => r.triggered_by))] };
+  };
 
   const starts = runs
     .filter((r) => START_FUNCTIONS.includes(r.function_name))
@@ -225,7 +234,8 @@ function historyEntry(runDate: string, runs: RunRow[], tasks: TaskRow | undefine
     orgCoverage: latest?.orgCoverage ?? null,
     latest,
     scheduled,
-    repairs: { count: repairRuns.length, by },
+    repairs: enqueued(FUNCTION_NAMES.repair),
+    reruns: enqueued(FUNCTION_NAMES.rerun),
     startedAt,
     finishedAt,
     durationMs,

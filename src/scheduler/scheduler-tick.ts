@@ -5,8 +5,10 @@ import { toError } from '../errors.ts';
 import { runDateOf } from './business-day.ts';
 import { isDueToday, lastFireOnRunDate } from './cron-matcher.ts';
 import { lateNightState, waitsForLateNight } from './late-night.ts';
-import { type PostcheckResult, runPostcheck } from './postcheck.ts';
-import { type RepairResult, repairMissing } from './repair.ts';
+import type { StepDeps } from './night-reporter.ts';
+import type { PostcheckResult } from './postcheck.ts';
+import { postcheckStep } from './postcheck-step.ts';
+import type { RepairResult } from './repair.ts';
 import { FUNCTION_NAMES, STALE_RUN_MINUTES } from './scheduler-runs.ts';
 import { runTrigger, type TriggerResult } from './trigger.ts';
 
@@ -22,7 +24,7 @@ export { isDueToday };
 
 export interface SchedulerHooks {
   onTrigger?(result: TriggerResult): void | Promise<void>;
-  /** The scheduled postcheck of a run_date was recorded (once per run_date): post the report. */
+  /** The scheduled postcheck of a run_date was recorded (once per run_date); the report is already posted. */
   onPostcheck?(result: PostcheckResult): void | Promise<void>;
   onRepair?(result: RepairResult): void | Promise<void>;
 }
@@ -43,7 +45,11 @@ export interface TickResult {
 const DAILY_STEPS = [FUNCTION_NAMES.trigger, FUNCTION_NAMES.postcheck] as const;
 type DailyStep = (typeof DAILY_STEPS)[number];
 
-export async function schedulerTick(deps: Deps, now: Date, hooks: SchedulerHooks = {}): Promise<TickResult> {
+export async function schedulerTick(
+  deps: StepDeps,
+  now: Date,
+  hooks: SchedulerHooks = {},
+): Promise<TickResult> {
   const zone = deps.config.timezone;
   const runDate = runDateOf(now, zone);
   const result: TickResult = { runDate, trigger: 'not_due', postcheck: 'not_due', autoRepair: undefined };
@@ -59,7 +65,7 @@ export async function schedulerTick(deps: Deps, now: Date, hooks: SchedulerHooks
   else if (await postcheckWaits(deps, runDate, now)) result.postcheck = 'waiting';
   else {
     result.postcheck = await step(deps, 'postcheck', runDate, async () => {
-      const outcome = await postcheckStep(deps, runDate, hooks);
+      const outcome = await scheduledPostcheck(deps, runDate, hooks);
       if (outcome.ran) result.autoRepair = outcome.autoRepair;
       return outcome.ran ? 'ran' : 'lost';
     });
@@ -117,34 +123,18 @@ async function triggerStep(deps: Deps, runDate: string, hooks: SchedulerHooks): 
   return 'ran';
 }
 
-async function postcheckStep(
-  deps: Deps,
+async function scheduledPostcheck(
+  deps: StepDeps,
   runDate: string,
   hooks: SchedulerHooks,
 ): Promise<{ ran: false } | { ran: true; autoRepair: TickResult['autoRepair'] }> {
-  const result = await runPostcheck(
-    deps.db,
-    { runDate, triggeredBy: 'scheduler', scheduled: true },
-    { timezone: deps.config.timezone, thresholds: deps.config.thresholds },
-    deps.clock,
-  );
+  // The step records, repairs (AUTO_REPAIR) and posts or edits the report (postcheck-step.ts).
+  const result = await postcheckStep(deps, { runDate, triggeredBy: 'scheduler', scheduled: true });
   if (!result.recorded || result.runId === undefined) return { ran: false };
   await hook(deps, result.runId, 'onPostcheck', () => hooks.onPostcheck?.(result));
-  if (!deps.config.autoRepair) return { ran: true, autoRepair: 'off' };
-  if (result.report.units.missing === 0) return { ran: true, autoRepair: 'nothing_missing' };
-  try {
-    const repair = await repairMissing(deps, { runDate, triggeredBy: 'auto-repair' });
-    deps.logger.info(
-      { runDate, tasks: repair.tasks, runId: repair.runId },
-      'scheduler: auto-repair enqueued',
-    );
-    await hook(deps, repair.runId, 'onRepair', () => hooks.onRepair?.(repair));
-    return { ran: true, autoRepair: 'ran' };
-  } catch (error) {
-    // repairMissing persisted the failure on its own run row.
-    deps.logger.error({ err: toError(error), runDate }, 'scheduler: auto-repair failed');
-    return { ran: true, autoRepair: 'failed' };
-  }
+  const { repair } = result;
+  if (repair) await hook(deps, repair.runId, 'onRepair', () => hooks.onRepair?.(repair));
+  return { ran: true, autoRepair: result.autoRepair };
 }
 
 /**

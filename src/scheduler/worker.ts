@@ -33,6 +33,8 @@ export interface WorkerOptions {
   /** How often to return expired leases (any worker's) to the queue; 30 s by default. */
   leaseSweepMs?: number;
   onResult?: (event: WorkerResultEvent) => void;
+  /** A task this worker held ended (succeeded or failed for good): see refresh-night.ts. */
+  onTaskFinished?: (task: ClaimedTask) => void;
   /** Sleep between polls when there is nothing to claim. */
   pollIntervalMs?: number;
   /** How long stop() lets in-flight calls finish before dropping and releasing them. */
@@ -131,6 +133,7 @@ export function startWorker(
       })
       .then((result) => {
         summary[result] += 1;
+        if (result === 'succeeded' || result === 'failed') options.onTaskFinished?.(task);
       });
     const tracked = run.finally(() => {
       inFlight.delete(tracked);

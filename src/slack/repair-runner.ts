@@ -1,7 +1,8 @@
 import type { webApi } from '@slack/bolt';
 import type { CoverageReport } from '../coverage/types.ts';
 import { toError } from '../errors.ts';
-import { measureCoverage, runPostcheck } from '../scheduler/postcheck.ts';
+import { measureCoverage } from '../scheduler/postcheck.ts';
+import { remeasureNight } from '../scheduler/refresh-night.ts';
 import { repairInProgress, repairMissing } from '../scheduler/repair.ts';
 import { assertRunDateAllowed } from '../scheduler/run-date-guard.ts';
 import { actorLabel, plural } from '../views/format.ts';
@@ -104,7 +105,8 @@ export function createRepairRunner(
     const state: RepairState = { userId, startedAt, units, done: 0, failed: 0 };
     // An edit that fails (Slack down, message deleted) is logged and skipped: the repair itself
     // runs on regardless, and the clicker is told directly when the report could not show it.
-    const show = async (report?: CoverageReport, repair: RepairState | undefined = { ...state }) => {
+    // `repair` is explicit: a default parameter would turn "no repair state" (undefined) into one.
+    const show = async (report: CoverageReport | undefined, repair: RepairState | undefined) => {
       try {
         comparison ??= loadComparison(deps, runDate);
         const current = report ?? (await measureCoverage(deps.db, runDate, deps.config, deps.clock()));
@@ -128,7 +130,7 @@ export function createRepairRunner(
       await tell(request, 'Nothing to repair: every expected unit has succeeded or is already queued.');
       return { kind: 'started', units, finished: Promise.resolve() };
     }
-    const edited = await show();
+    const edited = await show(undefined, { ...state });
     // The clicker cannot see a report being edited (ephemeral status, or no report posted yet).
     if (!edited.some((t) => sameTarget(t, request.message))) {
       await tell(
@@ -164,7 +166,7 @@ export function createRepairRunner(
     claimId: number,
     jobIds: string[],
     state: RepairState,
-    show: (report?: CoverageReport) => Promise<ReportTarget[]>,
+    show: (report: CoverageReport | undefined, repair: RepairState | undefined) => Promise<ReportTarget[]>,
     request: RepairRequest,
   ): Promise<void> {
     const deadline = deps.clock().getTime() + timeoutMs;
@@ -179,7 +181,7 @@ export function createRepairRunner(
       if (counts.done !== state.done || counts.failed !== state.failed) {
         state.done = counts.done;
         state.failed = counts.failed;
-        await show();
+        await show(undefined, { ...state });
       }
       await pause(intervalMs, stopper.signal);
     }
@@ -191,16 +193,12 @@ export function createRepairRunner(
 
     const counts = await repairTaskCounts(deps.db, jobIds);
     Object.assign(state, { done: counts.done, failed: counts.failed, finishedAt: deps.clock() });
-    const { report } = await runPostcheck(
-      deps.db,
-      { runDate: request.runDate, triggeredBy: `slack:${request.userId}` },
-      deps.config,
-      deps.clock,
-    );
+    // Recorded as the night's re-measure: history and every report show this figure.
+    const report = await remeasureNight(deps, request.runDate, `slack:${request.userId}`);
     // The claim ends before the last edit: whoever sees "finished" may start the next repair.
     const summary = { units: state.units, done: counts.done, failed: counts.failed, timedOut };
     await finishActiveRepair(deps.db, claimId, 'completed', summary, deps.clock());
-    const edited = await show(report);
+    const edited = await show(report, { ...state });
     if (!edited.some((t) => sameTarget(t, request.message))) {
       const r = report.ratios;
       await tell(

@@ -6,6 +6,7 @@ import type { CoverageReport } from '../coverage/types.ts';
 import { type Db, queryOne, queryRows } from '../db/client.ts';
 import { addDays, runDateOf } from '../scheduler/business-day.ts';
 import { getNight, listHistory } from '../scheduler/history.ts';
+import { latestRepairProgress, type RepairProgress } from '../scheduler/repair-progress.ts';
 import type { Comparison } from '../views/coverage-summary.ts';
 import { reportMessage } from '../views/report-message.ts';
 import { medianOf } from '../views/trend.ts';
@@ -27,8 +28,14 @@ export interface ReportTarget {
 }
 
 export interface PostedReport extends ReportTarget {
-  action: 'posted' | 'updated';
+  /** `reposted`: the recorded message no longer existed, so a fresh one was posted (its ts recorded). */
+  action: 'posted' | 'updated' | 'reposted';
+  /** The ts of the message that was gone. */
+  gone?: string;
 }
+
+/** Refreshes edit a message at most once per this many milliseconds (coalesced in PostgreSQL). */
+export const REPORT_EDIT_INTERVAL_MS = 5_000;
 
 const COMPARISON_NIGHTS = 7;
 
@@ -69,7 +76,19 @@ export async function renderReport(deps: ReportDeps, input: ReportInput) {
   });
 }
 
-/** Posts the report of a run_date to SLACK_REPORT_CHANNEL, or edits the one already posted there. */
+/** A post claimed this long ago whose poster never recorded the ts (it died) is taken over. */
+const CLAIM_STALE_SECONDS = 60;
+/** How long a postcheck waits for another one's post of the same night before it gives up. */
+const WAIT_FOR_POST_MS = 30_000;
+const POLL_MS = 100;
+
+/**
+ * Posts the report of a run_date to SLACK_REPORT_CHANNEL, or edits the one already posted there.
+ * One message per night and channel however many postchecks run at once: the first post is
+ * claimed in PostgreSQL (a slack_reports row with ts null) before chat.postMessage; the others
+ * wait for its ts and edit. A recorded message that no longer exists is re-claimed and posted
+ * afresh (`reposted`).
+ */
 export async function postOrUpdateReport(
   deps: ReportDeps,
   client: Client,
@@ -83,17 +102,107 @@ export async function postOrUpdateReport(
     );
     return undefined;
   }
+  const { runDate } = input;
   const message = await renderReport(deps, input);
-  const existing = await recordedReport(deps.db, input.runDate, channel);
-  if (existing && (await editMessage(deps, client, existing, message))) {
-    await recordReport(deps.db, { runDate: input.runDate, ...existing }, deps.clock());
-    return { ...existing, action: 'updated' };
+  const deadline = Date.now() + WAIT_FOR_POST_MS;
+  let gone: string | undefined;
+  for (;;) {
+    const claim = await claimReportPost(deps.db, runDate, channel);
+    if (claim.kind === 'claimed') {
+      const posted = await postClaimed(deps, client, { runDate, channel }, message);
+      if (gone)
+        deps.logger.warn({ runDate, channel, gone, ts: posted.ts }, 'report message gone: posted afresh');
+      return { ...posted, action: gone ? 'reposted' : 'posted', ...(gone ? { gone } : {}) };
+    }
+    if (claim.kind === 'recorded') {
+      const target = { channel, ts: claim.ts };
+      if (await editMessage(deps, client, target, message)) {
+        await recordReport(deps.db, { runDate, ...target }, deps.clock());
+        return { ...target, action: 'updated' };
+      }
+      gone = claim.ts;
+      if (await reclaimGone(deps.db, runDate, channel, claim.ts)) {
+        const posted = await postClaimed(deps, client, { runDate, channel }, message);
+        deps.logger.warn({ runDate, channel, gone, ts: posted.ts }, 'report message gone: posted afresh');
+        return { ...posted, action: 'reposted', gone };
+      }
+      continue;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`another postcheck is posting the ${runDate} report and has not finished`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
-  const posted = await client.chat.postMessage({ channel, text: message.text, blocks: message.blocks });
-  const target = { channel: posted.channel ?? channel, ts: String(posted.ts) };
-  await recordReport(deps.db, { runDate: input.runDate, ...target }, deps.clock());
-  deps.logger.info({ runDate: input.runDate, ...target }, 'morning report posted');
-  return { ...target, action: 'posted' };
+}
+
+async function postClaimed(
+  deps: ReportDeps,
+  client: Client,
+  key: { runDate: string; channel: string },
+  message: Rendered,
+): Promise<ReportTarget> {
+  let ts: string;
+  try {
+    const posted = await client.chat.postMessage({
+      channel: key.channel,
+      text: message.text,
+      blocks: message.blocks,
+    });
+    ts = String(posted.ts);
+  } catch (error) {
+    // Hand the claim back so the next postcheck posts.
+    await deps.db.execute(
+      sql`delete from slack_reports
+          where run_date = ${key.runDate}::date and channel = ${key.channel} and ts is null`,
+    );
+    throw error;
+  }
+  const now = deps.clock().toISOString();
+  const row = await queryOne<{ owed: boolean }>(
+    deps.db,
+    sql`update slack_reports
+        set ts = ${ts}, claimed_at = null, posted_at = ${now}::timestamptz, updated_at = ${now}::timestamptz,
+            edited_at = now()
+        where run_date = ${key.runDate}::date and channel = ${key.channel}
+        returning refresh_requested_at is not null as owed`,
+  );
+  deps.logger.info({ ...key, ts }, 'morning report posted');
+  // The night changed while the post was in flight (a repair finished): edit it once more.
+  if (row?.owed) await refreshNightReports(deps, client, key.runDate, () => renderLatest(deps, key.runDate));
+  return { channel: key.channel, ts };
+}
+
+type Claim = { kind: 'claimed' } | { kind: 'recorded'; ts: string } | { kind: 'pending' };
+
+/** One statement takes the first post of (run_date, channel), or a stale claim; else reads the row. */
+async function claimReportPost(db: Db, runDate: string, channel: string): Promise<Claim> {
+  const claimed = await queryOne<{ one: number }>(
+    db,
+    sql`insert into slack_reports (run_date, channel, ts, claimed_at)
+        values (${runDate}::date, ${channel}, null, now())
+        on conflict (run_date, channel) do update set claimed_at = excluded.claimed_at
+          where slack_reports.ts is null
+            and slack_reports.claimed_at < excluded.claimed_at - make_interval(secs => ${CLAIM_STALE_SECONDS})
+        returning 1 as one`,
+  );
+  if (claimed) return { kind: 'claimed' };
+  const row = await queryOne<{ ts: string | null }>(
+    db,
+    sql`select ts from slack_reports where run_date = ${runDate}::date and channel = ${channel}`,
+  );
+  if (row === undefined) return claimReportPost(db, runDate, channel);
+  return row.ts === null ? { kind: 'pending' } : { kind: 'recorded', ts: row.ts };
+}
+
+/** Claims the re-post of a message that is gone; false when another postcheck already did. */
+async function reclaimGone(db: Db, runDate: string, channel: string, ts: string): Promise<boolean> {
+  const row = await queryOne<{ one: number }>(
+    db,
+    sql`update slack_reports set ts = null, claimed_at = now()
+        where run_date = ${runDate}::date and channel = ${channel} and ts = ${ts}
+        returning 1 as one`,
+  );
+  return row !== undefined;
 }
 
 /**
@@ -149,6 +258,9 @@ async function editMessage(
       text: message.text ?? '',
       blocks: message.blocks,
     });
+    await deps.db.execute(
+      sql`update slack_reports set edited_at = now() where channel = ${target.channel} and ts = ${target.ts}`,
+    );
     return true;
   } catch (error) {
     const code = slackErrorCode(error);
@@ -192,7 +304,8 @@ export async function recordedReport(
 export async function recordedReports(db: Db, runDate: string): Promise<ReportTarget[]> {
   return queryRows<ReportTarget>(
     db,
-    sql`select channel, ts from slack_reports where run_date = ${runDate}::date order by posted_at, channel`,
+    sql`select channel, ts from slack_reports
+        where run_date = ${runDate}::date and ts is not null order by posted_at, channel`,
   );
 }
 
@@ -202,7 +315,77 @@ async function recordReport(db: Db, row: ReportTarget & { runDate: string }, now
         values (${row.runDate}::date, ${row.channel}, ${row.ts}, ${now.toISOString()}::timestamptz,
                 ${now.toISOString()}::timestamptz)
         on conflict (run_date, channel) do update
-          set ts = excluded.ts, updated_at = excluded.updated_at,
+          set ts = excluded.ts, updated_at = excluded.updated_at, claimed_at = null, edited_at = now(),
               posted_at = case when slack_reports.ts = excluded.ts then slack_reports.posted_at else excluded.posted_at end`,
   );
+}
+
+/** The night's latest recorded figures (what history shows) and its latest repair, as a report input. */
+export async function latestReportInput(
+  deps: ReportDeps,
+  runDate: string,
+  fallback?: CoverageReport,
+): Promise<ReportInput> {
+  const [latest, progress] = await Promise.all([
+    getNight(deps.db, runDate),
+    latestRepairProgress(deps.db, runDate),
+  ]);
+  const report = latest ?? fallback;
+  if (!report) throw new Error(`no recorded postcheck for ${runDate}`);
+  return { runDate, report, repair: progress && toRepairState(progress) };
+}
+
+export const toRepairState = (p: RepairProgress): RepairState => ({
+  userId: p.triggeredBy,
+  startedAt: p.startedAt,
+  units: p.units,
+  done: p.done,
+  failed: p.failed,
+  ...(p.finishedAt ? { finishedAt: p.finishedAt } : {}),
+});
+
+const renderLatest = async (deps: ReportDeps, runDate: string) =>
+  renderReport(deps, await latestReportInput(deps, runDate));
+
+/**
+ * Edits every recorded message of a night whose numbers changed, coalesced across processes: the
+ * request is marked on the night's slack_reports rows; whoever finds a row past its interval
+ * since the last edit claims it (one UPDATE), renders the latest figures and edits. A request
+ * inside the interval waits for its end, unless another caller's edit already covered it.
+ * Returns how many messages this call edited.
+ */
+export async function refreshNightReports(
+  deps: ReportDeps,
+  client: Client,
+  runDate: string,
+  render: () => Promise<Rendered> = () => renderLatest(deps, runDate),
+  intervalMs = REPORT_EDIT_INTERVAL_MS,
+): Promise<number> {
+  const seconds = intervalMs / 1000;
+  await deps.db.execute(
+    sql`update slack_reports set refresh_requested_at = coalesce(refresh_requested_at, now())
+        where run_date = ${runDate}::date`,
+  );
+  let edits = 0;
+  for (;;) {
+    const due = await queryRows<ReportTarget>(
+      deps.db,
+      sql`update slack_reports set refresh_requested_at = null, edited_at = now()
+          where run_date = ${runDate}::date and ts is not null and refresh_requested_at is not null
+            and (edited_at is null or edited_at <= now() - make_interval(secs => ${seconds}))
+          returning channel, ts`,
+    );
+    if (due.length > 0) {
+      const message = await render();
+      for (const target of due) if (await editMessage(deps, client, target, message)) edits += 1;
+    }
+    const wait = await queryOne<{ ms: number | string | null }>(
+      deps.db,
+      sql`select (extract(epoch from (min(edited_at) + make_interval(secs => ${seconds}) - now())) * 1000)::float8 as ms
+          from slack_reports
+          where run_date = ${runDate}::date and ts is not null and refresh_requested_at is not null`,
+    );
+    if (wait?.ms === null || wait?.ms === undefined) return edits;
+    await new Promise((resolve) => setTimeout(resolve, Math.max(20, Number(wait.ms))));
+  }
 }

@@ -32,6 +32,7 @@ export function nightLines(entry: HistoryEntry, zone: string): string {
     if (entry.repairs.by.length > MAX_ACTORS) who.push(`+${entry.repairs.by.length - MAX_ACTORS} more`);
     second.push(`🔧 ${plural(entry.repairs.count, 'repair')} by ${who.join(', ')}`);
   }
+  if (entry.reruns.count > 0) second.push(`↻ ${plural(entry.reruns.count, 'rerun')}`);
   if (entry.durationMs !== null) second.push(`⏱ ${formatDuration(entry.durationMs)}`);
   if (entry.startedAt) second.push(`started ${slackDate(entry.startedAt, zone)}`);
   else if (entry.health === null) second.push('nothing ran');

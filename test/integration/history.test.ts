@@ -52,7 +52,8 @@ async function recordStep(
   await finishRun(
     db,
     run.id,
-    { status, result: { runDate: step.runDate } },
+    // A repair or rerun that enqueued work (history counts only those).
+    { status, result: { runDate: step.runDate, tasks: 1 } },
     new Date(start.getTime() + 1000),
   );
 }
@@ -235,7 +236,8 @@ describe.each(backends())('night history on $name', (backend) => {
 
   it('counts repairs and reruns with who ran them, and measures the night to its last task', async () => {
     const [, night] = await listHistory(db, { days: 14, now, timezone: zone });
-    expect(night?.repairs).toEqual({ count: 2, by: ['U123', 'cron'] });
+    expect(night?.repairs).toEqual({ count: 1, by: ['U123'] });
+    expect(night?.reruns).toEqual({ count: 1, by: ['cron'] });
     expect(night?.startedAt?.toISOString()).toBe('2026-03-08T07:00:00.000Z');
     expect(night?.finishedAt?.toISOString()).toBe('2026-03-08T11:30:00.000Z');
     expect(night?.durationMs).toBe(4.5 * 60 * 60_000);

@@ -62,7 +62,7 @@ describe.each(backends())('morning report and repair claim on $name', (backend) 
       sql`insert into slack_reports (run_date, channel, ts) values (${runDate}::date, ${REPORT_CHANNEL}, '1.000001')`,
     );
     const posted = await postOrUpdateReport(deps, client, { runDate, report });
-    expect(posted?.action).toBe('posted');
+    expect(posted).toMatchObject({ action: 'reposted', gone: '1.000001' });
     const row = await queryOne<{ ts: string }>(
       database.db,
       sql`select ts from slack_reports where run_date = ${runDate}::date and channel = ${REPORT_CHANNEL}`,

@@ -3,6 +3,7 @@ import type { HealthDeps } from '../../src/http/health.ts';
 import { opsRoutes } from '../../src/http/ops-routes.ts';
 import { listenRoutes } from '../../src/http/routes.ts';
 import { createMetrics, type Metrics } from '../../src/metrics.ts';
+import type { NightReporter } from '../../src/scheduler/night-reporter.ts';
 import type { PostcheckResult } from '../../src/scheduler/postcheck.ts';
 
 /** The ops routes (cron endpoints, /healthz, /metrics) on a plain loopback server, for HTTP tests. */
@@ -15,12 +16,13 @@ export interface OpsServer {
 
 export async function startOpsServer(
   deps: Deps,
-  options: { workers?: HealthDeps['workers'] } = {},
+  options: { workers?: HealthDeps['workers']; reporter?: NightReporter } = {},
 ): Promise<OpsServer> {
   const metrics = createMetrics(deps);
   const postchecks: PostcheckResult[] = [];
   const routes = opsRoutes({
     ...deps,
+    reporter: options.reporter,
     metrics,
     workers: options.workers ?? (() => ({ expected: 1, alive: 1 })),
     onPostcheck: async (result) => {

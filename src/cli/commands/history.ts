@@ -53,6 +53,7 @@ export function formatHistory(entries: HistoryEntry[], timezone: string): string
         `${e.repairs.count} repair${e.repairs.count === 1 ? '' : 's'} by ${e.repairs.by.join(', ')}`,
       );
     }
+    if (e.reruns.count > 0) parts.push(`${e.reruns.count} rerun${e.reruns.count === 1 ? '' : 's'}`);
     if (e.durationMs !== null) parts.push(`took ${Math.round(e.durationMs / 60_000)} min`);
     return parts.join('  ');
   });

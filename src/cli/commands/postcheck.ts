@@ -1,12 +1,11 @@
-import { runPostcheck } from '../../scheduler/postcheck.ts';
-import { repairMissing } from '../../scheduler/repair.ts';
-import { assertRunDateAllowed } from '../../scheduler/run-date-guard.ts';
+import { describePublished, postcheckStep } from '../../scheduler/postcheck-step.ts';
 import { cliActor } from '../actor.ts';
 import type { CliCommand } from '../command.ts';
 import { parseCommandArgs } from '../command.ts';
 import { formatCoverageReport, formatEnqueued } from '../format-report.ts';
 import { runDateOption } from '../run-date-option.ts';
 import { withRuntime } from '../runtime.ts';
+import { cliStepDeps } from '../step-deps.ts';
 
 export const postcheckCommand: CliCommand = {
   name: 'postcheck',
@@ -22,24 +21,31 @@ export const postcheckCommand: CliCommand = {
     return withRuntime(io.env, async (rt) => {
       const runDate = runDateOption(values.date, rt.clock(), rt.config.timezone);
       const triggeredBy = cliActor(io.env);
-      // A refused repair date is refused before the postcheck records anything.
-      if (values.repair) await assertRunDateAllowed(rt, runDate, 'repair');
-      const { report, runId } = await runPostcheck(
-        rt.db,
-        { runDate, triggeredBy },
-        { timezone: rt.config.timezone, thresholds: rt.config.thresholds },
-        rt.clock,
-      );
-      const repair = values.repair ? await repairMissing(rt, { runDate, triggeredBy }) : undefined;
+      // The same step as the scheduler and the HTTP endpoint: record, repair, post or edit the report.
+      const result = await postcheckStep(await cliStepDeps(rt), {
+        runDate,
+        triggeredBy,
+        repair: values.repair === true,
+      });
+      const { report, runId, repair, autoRepair, published } = result;
+      const slack = describePublished(published);
       if (values.json) {
-        io.stdout.write(`${JSON.stringify({ ...report, runId, ...(repair ? { repair } : {}) }, null, 2)}\n`);
+        const body = {
+          ...report,
+          runId,
+          ...(repair ? { repair } : {}),
+          ...(autoRepair ? { autoRepair } : {}),
+        };
+        io.stdout.write(`${JSON.stringify({ ...body, slackReport: published }, null, 2)}\n`);
+        if (slack) io.stderr.write(`${slack}\n`);
         return 0;
       }
       io.stdout.write(formatCoverageReport(report));
+      if (slack) io.stdout.write(`\n${slack}\n`);
       if (repair) {
         io.stdout.write(
           repair.tasks > 0
-            ? `\nRepair: enqueued ${formatEnqueued(repair)}. Run \`sched worker --drain\` (or wait for the workers), then check again.\n`
+            ? `\nRepair: enqueued ${formatEnqueued(repair)}. Run \`sched worker --drain\` (or wait for the workers); the worker that finishes the last task re-measures the night and edits the report.\n`
             : '\nRepair: nothing to enqueue (every missing unit already has a queued or running task).\n',
         );
       }

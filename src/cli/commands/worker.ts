@@ -1,11 +1,13 @@
 import { usageError } from '../../errors.ts';
 import { createProviderAdapters } from '../../providers/registry.ts';
 import { countLiveTasks, type ParkedTasks, parkedTasks } from '../../scheduler/live-tasks.ts';
+import { followNights } from '../../scheduler/refresh-night.ts';
 import { startWorker, type WorkerSummary } from '../../scheduler/worker.ts';
 import type { CliCommand } from '../command.ts';
 import { parseCommandArgs } from '../command.ts';
 import { watchDrain } from '../progress.ts';
 import { withRuntime } from '../runtime.ts';
+import { cliStepDeps } from '../step-deps.ts';
 
 export const formatWorkerSummary = (s: WorkerSummary) =>
   `worker ${s.workerId}: claimed ${s.claimed}, succeeded ${s.succeeded}, failed ${s.failed}, ` +
@@ -68,11 +70,14 @@ export const workerCommand: CliCommand = {
             countLive: async () => (await countLiveTasks(rt.db, query)).live,
           })
         : undefined;
+      // The worker that ends a postchecked night re-measures it and edits its report.
+      const nights = followNights(await cliStepDeps(rt));
       const worker = startWorker(rt, {
         adapters,
         concurrency: rt.config.worker.concurrency,
         drain: Boolean(values.drain),
         skipPaused,
+        onTaskFinished: nights.taskFinished,
       });
       const onSignal = () => {
         void worker.stop();
@@ -87,6 +92,7 @@ export const workerCommand: CliCommand = {
           for (const p of await parkedTasks(rt.db, query))
             io.stderr.write(`sched worker: ${describeParked(p)}\n`);
         }
+        await nights.settled();
         io.stdout.write(formatWorkerSummary(summary));
       } finally {
         await drain?.stop();

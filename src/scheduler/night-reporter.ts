@@ -1,0 +1,35 @@
+import type { Deps } from '../context.ts';
+import type { CoverageReport } from '../coverage/types.ts';
+
+/**
+ * Where a night's report goes (the morning report in Slack). The scheduler's steps call it and
+ * never import Slack; src/slack/night-reporter.ts is the Slack implementation, and a process
+ * without Slack credentials has none (its steps say so instead of posting).
+ */
+
+export type PublishOutcome =
+  | { action: 'posted' | 'updated'; channel: string; ts: string }
+  /** The recorded message no longer existed (deleted, or a console restart): a fresh one was posted. */
+  | { action: 'reposted'; channel: string; ts: string; gone: string }
+  | { action: 'not_posted'; reason: string }
+  | { action: 'failed'; reason: string };
+
+export interface NightReporter {
+  /** Posts the night's report, or edits the one already posted: one message per night and channel. */
+  publish(runDate: string, report: CoverageReport): Promise<PublishOutcome>;
+  /**
+   * The night's numbers changed: edit every message of it with the latest recorded figures.
+   * Coalesced and rate-bounded (at most one edit per message per interval); resolves when done.
+   */
+  refresh(runDate: string): Promise<void>;
+}
+
+/** Deps of a step: the reporter is absent where no Slack is configured. */
+export interface StepDeps extends Deps {
+  reporter?: NightReporter | undefined;
+}
+
+export const NO_SLACK: PublishOutcome = {
+  action: 'not_posted',
+  reason: 'no Slack credentials (SLACK_BOT_TOKEN is not set)',
+};

@@ -1,0 +1,116 @@
+import { sql } from 'drizzle-orm';
+import { toError } from '../errors.ts';
+import { NO_SLACK, type PublishOutcome, type StepDeps } from './night-reporter.ts';
+import { type PostcheckResult, runPostcheck } from './postcheck.ts';
+import { type RepairResult, repairMissing } from './repair.ts';
+import { assertRunDateAllowed } from './run-date-guard.ts';
+
+/**
+ * The postcheck step with every side effect it has, whichever entry point runs it (the scheduler
+ * tick, the HTTP endpoint, `sched postcheck`, the console): record coverage; repair when asked
+ * (`--repair`, `?repair=true`) or when AUTO_REPAIR is on and units are missing; then post the
+ * night's report, or edit the one already posted (one per night), showing the repair it started.
+ * The repair's progress and its final figures reach the report through the workers that run its
+ * tasks (refresh-night.ts).
+ */
+
+export interface PostcheckStepParams {
+  runDate: string;
+  triggeredBy: string;
+  /** The scheduled postcheck: run key = run_date, once per night however many instances fire. */
+  scheduled?: boolean;
+  /** Repair what is missing after measuring, whatever AUTO_REPAIR says. */
+  repair?: boolean;
+}
+
+export type AutoRepair = 'off' | 'nothing_missing' | 'ran' | 'failed';
+
+export interface PostcheckStepResult extends PostcheckResult {
+  /** The repair this step enqueued (asked for, or AUTO_REPAIR). */
+  repair: RepairResult | undefined;
+  autoRepair: AutoRepair | undefined;
+  /** What happened to the report in Slack; undefined when the step did not run (another instance did). */
+  published: PublishOutcome | undefined;
+}
+
+export async function postcheckStep(
+  deps: StepDeps,
+  params: PostcheckStepParams,
+): Promise<PostcheckStepResult> {
+  const { runDate, triggeredBy } = params;
+  // A refused repair date is refused before the postcheck records anything.
+  if (params.repair) await assertRunDateAllowed(deps, runDate, 'repair');
+  const result = await runPostcheck(
+    deps.db,
+    { runDate, triggeredBy, scheduled: params.scheduled === true },
+    { timezone: deps.config.timezone, thresholds: deps.config.thresholds },
+    deps.clock,
+  );
+  if (!result.recorded || result.runId === undefined) {
+    return { ...result, repair: undefined, autoRepair: undefined, published: undefined };
+  }
+
+  let repair: RepairResult | undefined;
+  let autoRepair: AutoRepair | undefined;
+  if (params.repair) {
+    repair = await repairMissing(deps, { runDate, triggeredBy });
+  } else if (!deps.config.autoRepair) {
+    autoRepair = 'off';
+  } else if (result.report.units.missing === 0) {
+    autoRepair = 'nothing_missing';
+  } else {
+    try {
+      repair = await repairMissing(deps, { runDate, triggeredBy: 'auto-repair' });
+      autoRepair = 'ran';
+      deps.logger.info({ runDate, tasks: repair.tasks, runId: repair.runId }, 'auto-repair enqueued');
+    } catch (error) {
+      // repairMissing persisted the failure on its own run row.
+      deps.logger.error({ err: toError(error), runDate }, 'auto-repair failed');
+      autoRepair = 'failed';
+    }
+  }
+
+  const published = await publish(deps, result);
+  return { ...result, repair, autoRepair, published };
+}
+
+/** The report is a side effect: a Slack failure leaves the step done and is noted on its run row. */
+async function publish(deps: StepDeps, result: PostcheckResult): Promise<PublishOutcome> {
+  const runDate = result.report.runDate;
+  if (!deps.reporter) return NO_SLACK;
+  try {
+    const outcome = await deps.reporter.publish(runDate, result.report);
+    if (outcome.action === 'reposted') {
+      deps.logger.warn({ runDate, ...outcome }, 'the recorded report message was gone: posted a fresh one');
+    }
+    return outcome;
+  } catch (error) {
+    const err = toError(error);
+    deps.logger.error({ err, runDate, runId: result.runId }, 'morning report not posted');
+    await deps.db
+      .execute(
+        sql`update scheduler_runs
+            set error = left(concat_ws('; ', error, ${`report failed: ${err.message}`}::text), 2000)
+            where id = ${result.runId ?? null}`,
+      )
+      .catch(() => undefined);
+    return { action: 'failed', reason: err.message };
+  }
+}
+
+/** One plain sentence about the report, for the CLI and the console. */
+export function describePublished(outcome: PublishOutcome | undefined): string | undefined {
+  if (!outcome) return undefined;
+  switch (outcome.action) {
+    case 'posted':
+      return `Morning report posted to ${outcome.channel}.`;
+    case 'updated':
+      return `Morning report in ${outcome.channel} updated.`;
+    case 'reposted':
+      return `The recorded report message in ${outcome.channel} no longer exists: posted a fresh report (ts ${outcome.ts}).`;
+    case 'not_posted':
+      return `Nothing posted to Slack: ${outcome.reason}.`;
+    case 'failed':
+      return `The morning report could not be posted or updated: ${outcome.reason}`;
+  }
+}

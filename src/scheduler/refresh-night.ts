@@ -1,0 +1,130 @@
+import { sql } from 'drizzle-orm';
+import type { CoverageReport } from '../coverage/types.ts';
+import { type Db, queryOne } from '../db/client.ts';
+import { toError } from '../errors.ts';
+import type { StepDeps } from './night-reporter.ts';
+import { measureCoverage } from './postcheck.ts';
+import { FUNCTION_NAMES } from './scheduler-runs.ts';
+
+/**
+ * A night whose numbers changed after its postcheck (a repair or rerun finished, tasks still
+ * running at postcheck time ended) is re-measured and the figure recorded on one postcheck row
+ * per night, run_key `<run_date>/remeasure`, updated in place. History and the report both read
+ * the night's latest recorded postcheck, so they show the same figure.
+ */
+
+export const remeasureKey = (runDate: string) => `${runDate}/remeasure`;
+
+export async function remeasureNight(
+  deps: Pick<StepDeps, 'db' | 'config' | 'clock'>,
+  runDate: string,
+  triggeredBy: string,
+): Promise<CoverageReport> {
+  const now = deps.clock();
+  const report = await measureCoverage(deps.db, runDate, deps.config, now);
+  const at = now.toISOString();
+  // A slower, older measurement never overwrites a newer one.
+  await deps.db.execute(
+    sql`insert into scheduler_runs (function_name, run_key, status, started_at, completed_at, triggered_by, result)
+        values (${FUNCTION_NAMES.postcheck}, ${remeasureKey(runDate)}, 'completed', ${at}::timestamptz,
+                ${at}::timestamptz, ${triggeredBy}, ${JSON.stringify(report)}::jsonb)
+        on conflict (function_name, run_key) do update
+          set status = 'completed', started_at = excluded.started_at, completed_at = excluded.completed_at,
+              triggered_by = excluded.triggered_by, result = excluded.result, error = null
+          where scheduler_runs.completed_at is null or scheduler_runs.completed_at <= excluded.completed_at`,
+  );
+  return report;
+}
+
+/** Re-measures the night and edits its report; a night without a recorded postcheck has neither. */
+export async function refreshNight(
+  deps: StepDeps,
+  runDate: string,
+  triggeredBy: string,
+): Promise<'refreshed' | 'no_postcheck'> {
+  if (!(await nightState(deps.db, runDate)).postchecked) return 'no_postcheck';
+  await remeasureNight(deps, runDate, triggeredBy);
+  await deps.reporter?.refresh(runDate);
+  return 'refreshed';
+}
+
+export interface NightState {
+  live: boolean;
+  /** The night's re-measure is newer than its last task's end: nothing changed since. */
+  remeasured: boolean;
+  repairLive: boolean;
+  postchecked: boolean;
+  reported: boolean;
+}
+
+export async function nightState(db: Db, runDate: string): Promise<NightState> {
+  const row = await queryOne<NightState>(
+    db,
+    sql`select
+          exists (select 1 from batch_tasks
+                  where run_date = ${runDate}::date and status in ('pending', 'processing')) as live,
+          exists (select 1 from batch_tasks t join batch_jobs j on j.id = t.batch_job_id
+                  where t.run_date = ${runDate}::date and j.source = 'repair'
+                    and t.status in ('pending', 'processing')) as "repairLive",
+          exists (select 1 from scheduler_runs
+                  where function_name = ${FUNCTION_NAMES.postcheck} and status = 'completed'
+                    and (run_key = ${runDate} or run_key like ${`${runDate}/%`})) as postchecked,
+          exists (select 1 from slack_reports where run_date = ${runDate}::date) as reported,
+          coalesce((select completed_at from scheduler_runs
+                    where function_name = ${FUNCTION_NAMES.postcheck} and run_key = ${remeasureKey(runDate)})
+                   >= (select max(completed_at) from batch_tasks where run_date = ${runDate}::date), false)
+            as remeasured`,
+  );
+  return row ?? { live: false, remeasured: false, repairLive: false, postchecked: false, reported: false };
+}
+
+/**
+ * Follows the nights whose tasks this process finishes (the worker calls `taskFinished`): when
+ * the last live task of a postchecked night ends, the night is re-measured and its report edited;
+ * while a repair runs, the report's repair line is edited (coalesced by the reporter). One pass
+ * per night at a time in this process; finishes that arrive meanwhile run one more pass after it.
+ * Whichever worker process ends a night does this, so a deployment of CLI steps and `sched
+ * worker` processes, without `serve`, keeps its reports and history current too.
+ */
+export function followNights(deps: StepDeps) {
+  const passes = new Map<string, { again: boolean; done: Promise<void> }>();
+
+  async function pass(runDate: string): Promise<void> {
+    const state = await nightState(deps.db, runDate);
+    if (!state.postchecked) return;
+    // Two finishes at the very end both see the night over: the second finds it re-measured.
+    if (!state.live && !state.remeasured) await refreshNight(deps, runDate, 'worker');
+    else if (state.repairLive && state.reported) await deps.reporter?.refresh(runDate);
+  }
+
+  function taskFinished(task: { runDate: string }): void {
+    const current = passes.get(task.runDate);
+    if (current) {
+      current.again = true;
+      return;
+    }
+    const entry = { again: true, done: Promise.resolve() };
+    entry.done = (async () => {
+      while (entry.again) {
+        entry.again = false;
+        try {
+          await pass(task.runDate);
+        } catch (error) {
+          deps.logger.warn({ err: toError(error), runDate: task.runDate }, 'could not refresh the night');
+        }
+      }
+      passes.delete(task.runDate);
+    })();
+    passes.set(task.runDate, entry);
+  }
+
+  return {
+    taskFinished,
+    /** Resolves when every pass in flight is done (call before closing the database). */
+    async settled(): Promise<void> {
+      while (passes.size > 0) await Promise.allSettled([...passes.values()].map((p) => p.done));
+    },
+  };
+}
+
+export type NightFollower = ReturnType<typeof followNights>;

@@ -1,0 +1,52 @@
+import type { webApi } from '@slack/bolt';
+import type { NightReporter } from '../scheduler/night-reporter.ts';
+import {
+  latestReportInput,
+  postOrUpdateReport,
+  REPORT_EDIT_INTERVAL_MS,
+  type ReportDeps,
+  refreshNightReports,
+} from './report-poster.ts';
+
+/**
+ * The morning report in Slack as the steps see it (scheduler/night-reporter.ts): publish posts
+ * or edits the one message of the night; refresh edits every message of the night with its latest
+ * recorded figures, at most once per `editIntervalMs` per message.
+ */
+export function slackNightReporter(
+  deps: ReportDeps,
+  client: Pick<webApi.WebClient, 'chat'>,
+  options: { editIntervalMs?: number } = {},
+): NightReporter {
+  const intervalMs = options.editIntervalMs ?? REPORT_EDIT_INTERVAL_MS;
+  return {
+    async publish(runDate, report) {
+      if (!deps.config.slack.reportChannel) {
+        return { action: 'not_posted', reason: 'SLACK_REPORT_CHANNEL is not set' };
+      }
+      const input = await latestReportInput(deps, runDate, report);
+      const posted = await postOrUpdateReport(deps, client, input);
+      if (!posted) return { action: 'not_posted', reason: 'SLACK_REPORT_CHANNEL is not set' };
+      if (posted.action === 'reposted') {
+        return { action: 'reposted', channel: posted.channel, ts: posted.ts, gone: String(posted.gone) };
+      }
+      return { action: posted.action, channel: posted.channel, ts: posted.ts };
+    },
+    async refresh(runDate) {
+      await refreshNightReports(deps, client, runDate, undefined, intervalMs);
+    },
+  };
+}
+
+/** A Web API client for processes without the Bolt app (CLI steps, `sched worker`). */
+export async function webClientFor(config: ReportDeps['config']): Promise<webApi.WebClient | undefined> {
+  const token = config.slack.botToken;
+  if (!token) return undefined;
+  const { webApi: api } = await import('@slack/bolt');
+  // A step must end: a couple of retries, not the default ten over half an hour.
+  return new api.WebClient(token, {
+    ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
+    retryConfig: { retries: 2, minTimeout: 500, maxTimeout: 5_000 },
+    timeout: 15_000,
+  });
+}

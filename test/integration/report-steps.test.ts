@@ -1,0 +1,280 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { webApi } from '@slack/bolt';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Config } from '../../src/config.ts';
+import { type Db, openDatabase, queryRows } from '../../src/db/client.ts';
+import { migrateDatabase } from '../../src/db/migrate.ts';
+import { silentLogger } from '../../src/logger.ts';
+import { runDateOf } from '../../src/scheduler/business-day.ts';
+import { listHistory } from '../../src/scheduler/history.ts';
+import type { StepDeps } from '../../src/scheduler/night-reporter.ts';
+import { describePublished, postcheckStep } from '../../src/scheduler/postcheck-step.ts';
+import { reconcile } from '../../src/scheduler/reconciler.ts';
+import { followNights } from '../../src/scheduler/refresh-night.ts';
+import { schedulerTick } from '../../src/scheduler/scheduler-tick.ts';
+import { runTrigger } from '../../src/scheduler/trigger.ts';
+import { startWorker } from '../../src/scheduler/worker.ts';
+import { LocalWebApi } from '../../src/slack/local-web-api.ts';
+import { slackNightReporter } from '../../src/slack/night-reporter.ts';
+import { ACTION_IDS } from '../../src/views/ids.ts';
+import { cliEnvironment, sched } from '../support/cli.ts';
+import { backends, sharedBackends, type TestDatabase, truncateAll } from '../support/db.ts';
+import { BOT_TOKEN, harnessConfig, REPORT_CHANNEL } from '../support/fake-slack.ts';
+import { call, startOpsServer } from '../support/ops-server.ts';
+import { completeAllLive, seedSmallDemo } from '../support/scheduler-deps.ts';
+import { actionIds, messageText } from '../support/slack-payloads.ts';
+import { simulatedAdapters } from '../support/worker-fixtures.ts';
+
+const SECRET = 'report-steps-cron-secret';
+/** Both daily steps due from midnight, so a tick at any time of the test day runs them. */
+const STEP_ENV = { CRON_SECRET: SECRET, TRIGGER_CRON: '0 0 * * *', POSTCHECK_CRON: '0 0 * * *' };
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The night at postcheck time: perplexity failed for good, everything else answered. */
+async function nightToCheck(deps: StepDeps, runDate: string, options: { leaveLive?: boolean } = {}) {
+  await seedSmallDemo(deps.db);
+  await runTrigger(deps, { runDate, triggeredBy: 'scheduler', scheduled: true });
+  const at = deps.clock().toISOString();
+  await deps.db.execute(sql`
+    update batch_tasks set status = 'failed', attempts = max_attempts, completed_at = ${at}::timestamptz,
+           error_class = 'server', last_error = '502 Bad Gateway'
+    where run_date = ${runDate}::date and provider = 'perplexity'`);
+  if (!options.leaveLive) await completeAllLive(deps.db, runDate, deps.clock(), {});
+  await reconcile(deps.db, deps.clock());
+}
+
+/** Workers of this process run every live task; the one that ends the night refreshes it. */
+async function runWorkers(deps: StepDeps) {
+  const nights = followNights(deps);
+  const worker = startWorker(deps, {
+    adapters: simulatedAdapters('ideal'),
+    concurrency: 8,
+    drain: true,
+    pollIntervalMs: 20,
+    onTaskFinished: nights.taskFinished,
+  });
+  await worker.done;
+  await nights.settled();
+}
+
+describe.each(backends())('report steps on $name', (backend) => {
+  let database: TestDatabase;
+  let api: LocalWebApi;
+  let client: webApi.WebClient;
+  let runDate: string;
+
+  const depsWith = (env: Record<string, string> = {}): StepDeps => {
+    const config: Config = harnessConfig(api.url, { ...STEP_ENV, ...env });
+    const base = { db: database.db, config, logger: silentLogger(), clock: () => new Date() };
+    return { ...base, reporter: slackNightReporter(base, client, { editIntervalMs: 200 }) };
+  };
+  const methods = () => api.calls.map((c) => c.method);
+  const reportText = () => messageText([...api.messages.values()].find((m) => m.channel === REPORT_CHANNEL));
+  const reportActions = () => actionIds([...api.messages.values()].find((m) => m.channel === REPORT_CHANNEL));
+
+  beforeAll(async () => {
+    database = await backend.create();
+    api = new LocalWebApi({ token: BOT_TOKEN });
+    await api.start();
+    client = new webApi.WebClient(BOT_TOKEN, { slackApiUrl: api.url, retryConfig: { retries: 0 } });
+    runDate = runDateOf(new Date(), 'America/New_York');
+  });
+  beforeEach(async () => {
+    await truncateAll(database);
+    api.calls.length = 0;
+    api.messages.clear();
+  });
+  afterAll(async () => {
+    await api?.stop();
+    await database?.close();
+  });
+
+  it('ten concurrent postchecks over HTTP post one report and edit it', async () => {
+    const deps = depsWith();
+    await nightToCheck(deps, runDate);
+    const server = await startOpsServer(deps, { reporter: deps.reporter });
+    try {
+      const url = `${server.url}/functions/v1/scheduler-postcheck`;
+      const answers = await Promise.all(Array.from({ length: 10 }, () => call(url, { secret: SECRET })));
+      expect(answers.map((a) => a.status)).toEqual(Array(10).fill(200));
+    } finally {
+      await server.close();
+    }
+    expect(methods().filter((m) => m === 'chat.postMessage')).toHaveLength(1);
+    expect(methods().filter((m) => m === 'chat.update')).toHaveLength(9);
+  });
+
+  it('AUTO_REPAIR: the report shows the repair, and the worker that ends it edits report and history', async () => {
+    const deps = depsWith({ AUTO_REPAIR: 'true' });
+    await nightToCheck(deps, runDate);
+    const tick = await schedulerTick(deps, new Date());
+    expect(tick).toMatchObject({ postcheck: 'ran', autoRepair: 'ran' });
+    expect(methods()).toEqual(['chat.postMessage']);
+    expect(reportText()).toMatch(/Repair started by/);
+    expect(reportActions()).not.toContain(ACTION_IDS.repair);
+
+    await runWorkers(deps);
+    expect(methods().at(-1)).toBe('chat.update');
+    expect(reportText()).toMatch(/Repair by .* finished/);
+    expect(reportText()).toMatch(/prompts 100%/);
+    const [night] = await listHistory(deps.db, { days: 1, now: new Date(), timezone: deps.config.timezone });
+    expect(night?.promptCoverage?.percent).toBe(100);
+    expect(night?.repairs).toEqual({ count: 1, by: ['auto-repair'] });
+  });
+
+  it('a postcheck taken while tasks run is re-measured when the last one ends', async () => {
+    const deps = depsWith();
+    await nightToCheck(deps, runDate, { leaveLive: true });
+    const first = await postcheckStep(deps, { runDate, triggeredBy: 'cli:test' });
+    expect(first.published?.action).toBe('posted');
+    const before = (
+      await listHistory(deps.db, { days: 1, now: new Date(), timezone: deps.config.timezone })
+    )[0];
+    await runWorkers(deps);
+    const after = (
+      await listHistory(deps.db, { days: 1, now: new Date(), timezone: deps.config.timezone })
+    )[0];
+    expect(after?.promptCoverage?.percent).toBeGreaterThan(before?.promptCoverage?.percent ?? 100);
+    expect(methods()).toEqual(['chat.postMessage', 'chat.update']);
+    expect(reportText()).toContain(`Prompts ${after?.promptCoverage?.percent}%`);
+  });
+
+  it('posts a fresh report when the recorded message is gone, records its ts and says so', async () => {
+    const deps = depsWith();
+    await nightToCheck(deps, runDate);
+    const first = await postcheckStep(deps, { runDate, triggeredBy: 'console' });
+    api.messages.clear(); // what a console restart does to the local Slack
+    const second = await postcheckStep(deps, { runDate, triggeredBy: 'console' });
+    expect(second.published).toMatchObject({
+      action: 'reposted',
+      gone: (first.published as { ts: string }).ts,
+    });
+    expect(describePublished(second.published)).toMatch(/no longer exists: posted a fresh report/);
+    const rows = await queryRows<{ ts: string }>(deps.db, sql`select ts from slack_reports`);
+    expect(rows).toEqual([{ ts: (second.published as { ts: string }).ts }]);
+  });
+
+  it('runs the postcheck the same way from the scheduler tick, the HTTP endpoint and the CLI', async () => {
+    const outcomes: unknown[] = [];
+    const observe = async (db: Db) => ({
+      slack: methods(),
+      runs: await queryRows(
+        db,
+        sql`select function_name, status from scheduler_runs order by function_name, status`,
+      ),
+      reports: await queryRows(
+        db,
+        sql`select channel, ts is not null as posted, claimed_at is null as settled from slack_reports`,
+      ),
+    });
+    const reset = async () => {
+      api.calls.length = 0;
+      api.messages.clear();
+    };
+
+    const deps = depsWith({ AUTO_REPAIR: 'true' });
+    await nightToCheck(deps, runDate);
+    await reset();
+    await schedulerTick(deps, new Date());
+    outcomes.push(await observe(deps.db));
+
+    await truncateAll(database);
+    await nightToCheck(deps, runDate);
+    await reset();
+    const server = await startOpsServer(deps, { reporter: deps.reporter });
+    await call(`${server.url}/functions/v1/scheduler-postcheck`, { secret: SECRET });
+    await server.close();
+    outcomes.push(await observe(deps.db));
+
+    const slackEnv = {
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_SIGNING_SECRET: 'cli-signing-secret',
+      SLACK_API_URL: api.url,
+      SLACK_REPORT_CHANNEL: REPORT_CHANNEL,
+      SIMULATED_PROFILE: 'ideal',
+      AUTO_REPAIR: 'true',
+    };
+    const cli = await cliEnvironment(backend, slackEnv);
+    try {
+      const own = await openDatabase({ url: cli.env.DATABASE_URL, pgliteDir: String(cli.env.PGLITE_DIR) });
+      await migrateDatabase(own);
+      await nightToCheck({ ...deps, db: own.db }, runDate);
+      await own.close();
+      await reset();
+      const out = await sched(['postcheck'], cli.env);
+      expect(out.code).toBe(0);
+      expect(out.stdout).toMatch(/Morning report posted to/);
+      const again = await openDatabase({ url: cli.env.DATABASE_URL, pgliteDir: String(cli.env.PGLITE_DIR) });
+      outcomes.push(await observe(again.db));
+      await again.close();
+    } finally {
+      await cli.close();
+    }
+    expect(outcomes[0]).toMatchObject({ slack: ['chat.postMessage'] });
+    expect(outcomes[1]).toEqual(outcomes[0]);
+    expect(outcomes[2]).toEqual(outcomes[0]);
+  });
+
+  it('a CLI postcheck without Slack credentials says once that it posted nothing', async () => {
+    const cli = await cliEnvironment(backend, { SIMULATED_PROFILE: 'ideal' });
+    try {
+      const out = await sched(['postcheck'], cli.env);
+      expect(out.code).toBe(0);
+      expect(out.stdout.match(/Nothing posted to Slack: no Slack credentials/g)).toHaveLength(1);
+    } finally {
+      await cli.close();
+    }
+  });
+});
+
+describe.each(sharedBackends())('concurrent postcheck processes on $name', (backend) => {
+  let database: TestDatabase;
+  let api: LocalWebApi;
+  beforeAll(async () => {
+    database = await backend.create();
+    api = new LocalWebApi({ token: BOT_TOKEN });
+    await api.start();
+  });
+  afterAll(async () => {
+    await api?.stop();
+    await database?.close();
+  });
+
+  it('ten `sched postcheck` processes post one report and edit it', async () => {
+    const config = harnessConfig(api.url, STEP_ENV);
+    const deps = { db: database.db, config, logger: silentLogger(), clock: () => new Date() };
+    const runDate = runDateOf(new Date(), config.timezone);
+    await nightToCheck(deps, runDate);
+    const env = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: String(database.url),
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_SIGNING_SECRET: 'cli-signing-secret',
+      SLACK_API_URL: api.url,
+      SLACK_REPORT_CHANNEL: REPORT_CHANNEL,
+      SIMULATED_PROFILE: 'ideal',
+    };
+    const codes = await Promise.all(
+      Array.from(
+        { length: 10 },
+        () =>
+          new Promise<number | null>((resolve) => {
+            const child = spawn(process.execPath, ['bin/sched.js', 'postcheck'], {
+              cwd: ROOT,
+              env,
+              stdio: 'ignore',
+            });
+            child.on('exit', (code) => resolve(code));
+          }),
+      ),
+    );
+    expect(codes).toEqual(Array(10).fill(0));
+    const methods = api.calls.map((c) => c.method);
+    expect(methods.filter((m) => m === 'chat.postMessage')).toHaveLength(1);
+    expect(methods.filter((m) => m === 'chat.update')).toHaveLength(9);
+  }, 400_000);
+});
