@@ -11,6 +11,7 @@ import { opsRoutes } from './http/ops-routes.ts';
 import { toCustomRoutes } from './http/routes.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
+import { listProviderSettings, withProviderSettings } from './providers/provider-settings.ts';
 import { createProviderAdapters } from './providers/registry.ts';
 import { startScheduler } from './scheduler/cron.ts';
 import type { PostcheckResult } from './scheduler/postcheck.ts';
@@ -101,7 +102,9 @@ async function compose(
     logger.info({ ...seeded }, 'first run: demo data seeded');
   }
 
-  const adapters = createProviderAdapters(config, { clock: rt.clock });
+  // Keys from this process's environment, models from the providers table.
+  const settings = await listProviderSettings(rt.db);
+  const adapters = createProviderAdapters(withProviderSettings(config, settings), { clock: rt.clock });
   const metrics = createMetrics(rt);
   const worker = startWorker(rt, {
     adapters,

@@ -1,3 +1,4 @@
+import { listProviderSettings, withProviderSettings } from '../../providers/provider-settings.ts';
 import { createProviderAdapters } from '../../providers/registry.ts';
 import { countLiveTasks } from '../../scheduler/live-tasks.ts';
 import { startWorker, type WorkerSummary } from '../../scheduler/worker.ts';
@@ -22,7 +23,10 @@ export const workerCommand: CliCommand = {
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, { drain: { type: 'boolean' } });
     return withRuntime(io.env, async (rt) => {
-      const adapters = createProviderAdapters(rt.config);
+      // Keys from this process's environment, models from the providers table.
+      const adapters = createProviderAdapters(
+        withProviderSettings(rt.config, await listProviderSettings(rt.db)),
+      );
       if (adapters.size === 0) {
         io.stderr.write('sched worker: no provider is enabled (set an API key or SIMULATED_PROFILE)\n');
       }
