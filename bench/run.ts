@@ -16,7 +16,7 @@ import { type Database, openDatabase, queryRows } from '../src/db/client.ts';
 import { migrateDatabase } from '../src/db/migrate.ts';
 import { seedDemo } from '../src/db/seed-demo.ts';
 import { silentLogger } from '../src/logger.ts';
-import { syncProviders } from '../src/providers/sync-providers.ts';
+import { ensureProviders } from '../src/providers/sync-providers.ts';
 import { PROVIDER_NAMES } from '../src/providers/types.ts';
 import { runDateOf } from '../src/scheduler/business-day.ts';
 import { claimableProviders, claimTasks } from '../src/scheduler/claim-tasks.ts';
@@ -69,7 +69,8 @@ async function benchBackend(
 ): Promise<void> {
   const config = loadConfig(BENCH_ENV);
   const deps: Deps = { db: database.db, config, logger: silentLogger(), clock: systemClock };
-  await syncProviders(database.db, config);
+  // A fresh database: its provider rows come from the bench's environment.
+  await ensureProviders(database.db, config);
   /** Runs one measure and prints its line; a failure prints instead of ending the run. */
   const step = async <T>(
     label: string,

@@ -14,6 +14,7 @@ import { opsRoutes } from './http/ops-routes.ts';
 import { listenRoutes, toCustomRoutes } from './http/routes.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
+import { listProviderSettings, withProviderSettings } from './providers/provider-settings.ts';
 import { createProviderAdapters } from './providers/registry.ts';
 import { startScheduler } from './scheduler/cron.ts';
 import type { StepDeps } from './scheduler/night-reporter.ts';
@@ -126,7 +127,9 @@ async function compose(
   const stepDeps: StepDeps = { ...rt, reporter };
   const nights = followNights(stepDeps);
 
-  const adapters = createProviderAdapters(config, { clock: rt.clock });
+  // Keys from this process's environment, models from the providers table.
+  const settings = await listProviderSettings(rt.db);
+  const adapters = createProviderAdapters(withProviderSettings(config, settings), { clock: rt.clock });
   const metrics = createMetrics(rt);
   const worker = startWorker(rt, {
     adapters,

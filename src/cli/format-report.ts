@@ -2,6 +2,7 @@ import { DateTime } from 'luxon';
 import { reasonWords } from '../coverage/reason-words.ts';
 import type { CoverageReport, Ratio } from '../coverage/types.ts';
 import type { Progress } from '../scheduler/progress.ts';
+import { noLiveWorkerLine } from '../views/no-live-worker.ts';
 
 /** Pure: a coverage report as plain text for people at a terminal. */
 
@@ -25,7 +26,7 @@ export function formatCoverageReport(report: CoverageReport, options: { maxPromp
   lines.push('', 'Providers:');
   for (const p of report.providers) {
     if (!p.enabled) {
-      lines.push(`  ${p.provider.padEnd(11)} disabled (no API key)`);
+      lines.push(`  ${p.provider.padEnd(11)} disabled`);
       continue;
     }
     const causes = Object.entries(p.failuresByReason)
@@ -36,6 +37,8 @@ export function formatCoverageReport(report: CoverageReport, options: { maxPromp
       `  ${p.provider.padEnd(11)} ${p.succeededUnits}/${p.expectedUnits}${p.missingUnits ? `, ${p.missingUnits} missing: ${causes}` : ''}${paused}`,
     );
   }
+  const noWorker = noLiveWorkerLine(report.providersWithoutLiveWorker);
+  if (noWorker) lines.push(`  WARNING: ${noWorker}`);
   if (report.incompletePrompts.length > 0) {
     const limit = options.maxPrompts ?? Number.POSITIVE_INFINITY;
     lines.push('', `Missing prompts (${report.incompletePrompts.length} not fully covered):`);

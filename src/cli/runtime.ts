@@ -3,16 +3,30 @@ import { type Deps, systemClock } from '../context.ts';
 import { type Database, openDatabase } from '../db/client.ts';
 import { migrateDatabase } from '../db/migrate.ts';
 import { createLogger, type Logger } from '../logger.ts';
-import { syncProviders } from '../providers/sync-providers.ts';
+import { ensureProviders } from '../providers/sync-providers.ts';
 
 export interface Runtime extends Deps {
   database: Database;
 }
 
-/** Config -> database -> migrations -> providers table: what every database command needs. */
+export interface RuntimeOptions {
+  logger?: Logger;
+  configOverrides?: (config: Config) => Config;
+  /**
+   * Read-only commands (status, history, providers list) change nothing in the database: no
+   * provider rows from this shell's environment, no database TimeZone from its SCHED_TIMEZONE.
+   * An operator's shell is not the deployment's configuration.
+   */
+  readOnly?: boolean;
+}
+
+/**
+ * Config -> database -> migrations -> the business-day TimeZone and any missing provider rows
+ * (created from this environment once; existing rows are data, changed by `sched providers set`).
+ */
 export async function openRuntime(
   env: Record<string, string | undefined>,
-  options: { logger?: Logger; configOverrides?: (config: Config) => Config } = {},
+  options: RuntimeOptions = {},
 ): Promise<Runtime> {
   let config = loadConfig(env);
   if (options.configOverrides) config = options.configOverrides(config);
@@ -25,15 +39,32 @@ export async function openRuntime(
     statementTimeoutMs: config.dbStatementTimeoutMs,
     onPoolError: (error) => logger.warn({ err: error }, 'database connection lost; the pool reconnects'),
   });
-  await migrateDatabase(database);
-  await syncProviders(database.db, config);
+  try {
+    const migrated = await migrateDatabase(database, {
+      timezone: options.readOnly ? undefined : config.timezone,
+    });
+    if (migrated.timezoneError) {
+      logger.warn(
+        { timezone: config.timezone, error: migrated.timezoneError },
+        "could not set the database's default TimeZone: CURRENT_DATE in psql stays the server's date",
+      );
+    }
+    if (!options.readOnly) {
+      const created = await ensureProviders(database.db, config);
+      if (created.length > 0)
+        logger.info({ providers: created }, 'provider rows created from the environment');
+    }
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
   return { database, db: database.db, config, logger, clock: systemClock };
 }
 
 export async function withRuntime<T>(
   env: Record<string, string | undefined>,
   fn: (runtime: Runtime) => Promise<T>,
-  options?: Parameters<typeof openRuntime>[1],
+  options?: RuntimeOptions,
 ): Promise<T> {
   const runtime = await openRuntime(env, options);
   try {
@@ -42,3 +73,10 @@ export async function withRuntime<T>(
     await runtime.database.close();
   }
 }
+
+/** withRuntime for commands that only read (status, history, providers list): see readOnly. */
+export const withReadOnlyRuntime = <T>(
+  env: Record<string, string | undefined>,
+  fn: (runtime: Runtime) => Promise<T>,
+  options?: Omit<RuntimeOptions, 'readOnly'>,
+): Promise<T> => withRuntime(env, fn, { ...options, readOnly: true });

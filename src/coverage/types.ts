@@ -140,4 +140,10 @@ export interface CoverageReport {
   }[];
   /** Live state of the night's tasks for progress displays. */
   tasks: { pending: number; processing: number; completed: number; failed: number; cancelled: number };
+  /**
+   * Enabled providers that no live worker can call when this was measured (no worker has the
+   * key or a simulated profile): their tasks wait until one starts. Absent when every enabled
+   * provider has one.
+   */
+  providersWithoutLiveWorker?: ProviderName[];
 }

@@ -54,6 +54,14 @@ async function openPglite(dir: string): Promise<Database> {
     throw error;
   }
   void pgliteTypes;
+  // PostgreSQL applies `ALTER DATABASE ... SET timezone` to every new session; PGlite stores it
+  // but starts in UTC. Applying it here makes a PGlite session behave like a psql session.
+  await client.query(
+    `select set_config('TimeZone', split_part(s, '=', 2), false)
+     from pg_db_role_setting r, unnest(r.setconfig) s
+     where r.setrole = 0 and s ilike 'timezone=%'
+       and r.setdatabase = (select oid from pg_database where datname = current_database())`,
+  );
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   return {
     db,

@@ -233,3 +233,38 @@ export const slackReports = pgTable(
   },
   (t) => [primaryKey({ columns: [t.runDate, t.channel] })],
 );
+
+/**
+ * Every change of a provider's settings (`sched providers set`): who, when, before and after.
+ * Settings are data shared by every process, so a change must say who made it.
+ */
+export const providerChanges = pgTable(
+  'provider_changes',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    provider: text('provider').notNull(),
+    changedBy: text('changed_by').notNull(),
+    changedAt: tstz('changed_at').notNull().defaultNow(),
+    before: jsonb('before'),
+    after: jsonb('after').notNull(),
+  },
+  (t) => [index('provider_changes_provider_idx').on(t.provider, t.changedAt)],
+);
+
+/**
+ * Worker processes and the providers each can call (it has the key, or a simulated profile),
+ * with a heartbeat on the database clock: status and health say when no live worker can call
+ * an enabled provider. A clean stop removes the row; a dead worker's row goes stale.
+ */
+export const workers = pgTable(
+  'workers',
+  {
+    id: text('id').primaryKey(),
+    hostname: text('hostname').notNull(),
+    pid: integer('pid').notNull(),
+    providers: text('providers').array().notNull(),
+    startedAt: tstz('started_at').notNull().defaultNow(),
+    heartbeatAt: tstz('heartbeat_at').notNull().defaultNow(),
+  },
+  (t) => [index('workers_heartbeat_idx').on(t.heartbeatAt)],
+);

@@ -1,15 +1,19 @@
 import { sql } from 'drizzle-orm';
 import type { Deps } from '../context.ts';
 import { ping, queryRows } from '../db/client.ts';
+import type { ProviderName } from '../providers/types.ts';
 import { addDays, runDateOf } from '../scheduler/business-day.ts';
 import { lastFireOnRunDate } from '../scheduler/cron-matcher.ts';
 import { FUNCTION_NAMES } from '../scheduler/scheduler-runs.ts';
+import { providersWithoutLiveWorker } from '../scheduler/worker-heartbeat.ts';
+import { noLiveWorkerLine } from '../views/no-live-worker.ts';
 import { type HttpRoute, sendDatabaseUnavailable, sendJson } from './respond.ts';
 
 /**
  * GET /healthz: 200 when this instance can do its job, 503 with the reasons when it cannot.
  * Unhealthy means something a restart or an operator must fix: the database is unreachable,
- * workers died, or last night's trigger or postcheck failed or is overdue. Low coverage is
+ * workers died, no live worker can call an enabled provider, or last night's trigger or
+ * postcheck failed or is overdue. Low coverage is
  * reported but is not a 503: restarting the process would not bring it back, Repair does.
  */
 
@@ -38,6 +42,8 @@ export interface HealthReport {
   reasons: string[];
   database: { reachable: boolean; kind?: string; error?: string };
   workers: WorkerLiveness;
+  /** Enabled providers that no live worker (any process, any machine) can call. */
+  providersWithoutLiveWorker?: ProviderName[];
   lastNight: {
     runDate: string;
     trigger: StepState;
@@ -62,6 +68,8 @@ export function assessHealth(report: Omit<HealthReport, 'status' | 'reasons'>): 
       `${report.workers.expected - report.workers.alive} of ${report.workers.expected} workers stopped`,
     );
   }
+  const noWorker = noLiveWorkerLine(report.providersWithoutLiveWorker);
+  if (noWorker) reasons.push(noWorker);
   const night = report.lastNight;
   if (night) {
     for (const [name, step] of [
@@ -132,9 +140,11 @@ export async function checkHealth(deps: HealthDeps): Promise<HealthReport> {
   const statusOf = (name: string) => rows.find((r) => r.function_name === name) ?? null;
   const zone = deps.config.timezone;
   const postcheck = statusOf(FUNCTION_NAMES.postcheck);
+  const unserved = await providersWithoutLiveWorker(deps.db);
   return assessHealth({
     ...facts,
     database: { reachable: true },
+    ...(unserved.length > 0 ? { providersWithoutLiveWorker: unserved } : {}),
     lastNight: {
       runDate,
       trigger: stepState(

@@ -1,11 +1,12 @@
 import { sql } from 'drizzle-orm';
 import type { Config } from '../config.ts';
-import type { Db } from '../db/client.ts';
+import { type Db, queryRows } from '../db/client.ts';
 import { PROVIDER_NAMES, type ProviderName } from './types.ts';
 
 /**
- * Whether a provider takes part tonight: it has an API key, or a simulated profile stands in
- * for it. Production (Slack credentials, no profile) can never run on simulated answers.
+ * Whether this process can call a provider: it has an API key, or a simulated profile stands in
+ * for it. Production (Slack credentials, no profile) can never run on simulated answers. This is
+ * the process's ability only; whether the provider is expected tonight is the `providers` row.
  */
 export function providerMode(config: Config, name: ProviderName): 'real' | 'simulated' | 'disabled' {
   if (config.providers[name].apiKey) return 'real';
@@ -13,17 +14,23 @@ export function providerMode(config: Config, name: ProviderName): 'real' | 'simu
   return 'disabled';
 }
 
-/** Writes the configured providers into `providers`, keeping pause rows written by workers. */
-export async function syncProviders(db: Db, config: Config): Promise<void> {
+/**
+ * Creates the `providers` rows that do not exist yet, from this process's environment (first
+ * run), and never touches an existing row: after that the settings are data, changed only by
+ * `sched providers set`. Returns the names of the rows it created.
+ */
+export async function ensureProviders(db: Db, config: Config): Promise<ProviderName[]> {
   const rows = PROVIDER_NAMES.map((name) => {
     const p = config.providers[name];
-    const mode = providerMode(config, name);
-    return sql`(${name}, ${mode !== 'disabled'}, ${mode === 'simulated' ? 'simulated' : p.model}, ${p.rpm}::int, ${p.maxConcurrency}::int)`;
+    const enabled = providerMode(config, name) !== 'disabled';
+    return sql`(${name}, ${enabled}, ${p.model}, ${p.rpm}::int, ${p.maxConcurrency}::int)`;
   });
-  await db.execute(sql`
-    insert into providers (name, enabled, model, rpm, max_concurrency)
-    values ${sql.join(rows, sql`, `)}
-    on conflict (name) do update
-      set enabled = excluded.enabled, model = excluded.model, rpm = excluded.rpm,
-          max_concurrency = excluded.max_concurrency`);
+  const created = await queryRows<{ name: ProviderName }>(
+    db,
+    sql`insert into providers (name, enabled, model, rpm, max_concurrency)
+        values ${sql.join(rows, sql`, `)}
+        on conflict (name) do nothing
+        returning name`,
+  );
+  return created.map((r) => r.name).sort();
 }

@@ -3,6 +3,7 @@ import { queryCoverage } from '../coverage/coverage-query.ts';
 import type { CoverageReport } from '../coverage/types.ts';
 import type { Db } from '../db/client.ts';
 import { adHocRunKey, FUNCTION_NAMES, recordRun } from './scheduler-runs.ts';
+import { providersWithoutLiveWorker } from './worker-heartbeat.ts';
 
 export interface CoverageOptions {
   timezone: string;
@@ -17,12 +18,14 @@ export async function measureCoverage(
   now: Date,
 ): Promise<CoverageReport> {
   const rows = await queryCoverage(db, runDate);
-  return buildCoverageReport(rows, {
+  const report = buildCoverageReport(rows, {
     runDate,
     timezone: options.timezone,
     generatedAt: now,
     thresholds: options.thresholds,
   });
+  const unserved = await providersWithoutLiveWorker(db);
+  return unserved.length > 0 ? { ...report, providersWithoutLiveWorker: unserved } : report;
 }
 
 export interface PostcheckResult {

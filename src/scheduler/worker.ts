@@ -9,6 +9,7 @@ import { countLiveTasks } from './live-tasks.ts';
 import { pruneProviderCalls } from './rate-limit.ts';
 import { closeJobs, expireLeases } from './reconciler.ts';
 import { runTask, type TaskResult, type TaskRunner, type WorkerResultEvent } from './run-task.ts';
+import { startWorkerHeartbeat } from './worker-heartbeat.ts';
 
 /**
  * The worker loop (DESIGN §4, §7): keeps up to `concurrency` tasks in flight, claiming as slots
@@ -43,6 +44,8 @@ export interface WorkerOptions {
   dbRetryMs?: number;
   /** Jitter source for backoff; tests pin it. */
   random?: () => number;
+  /** Interval of the `workers` row heartbeat (worker-heartbeat.ts). */
+  heartbeatMs?: number;
 }
 
 export interface WorkerSummary {
@@ -231,7 +234,13 @@ export function startWorker(
     { concurrency: options.concurrency, providers: names, drain: Boolean(options.drain) },
     'worker started',
   );
-  const done = loop().then(() => {
+  const heartbeat = startWorkerHeartbeat(
+    { db: deps.db, logger },
+    { workerId, providers: names },
+    options.heartbeatMs,
+  );
+  const done = loop().then(async () => {
+    await heartbeat.stop();
     logger.info(summary, 'worker finished');
     return { ...summary };
   });

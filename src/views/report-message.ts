@@ -14,6 +14,7 @@ import {
 import { actorLabel, plain, plural, slackDate } from './format.ts';
 import { BLOCK_IDS } from './ids.ts';
 import { missingOrgBlocks, SMALL_NIGHT_PROMPTS } from './missing-orgs.ts';
+import { noLiveWorkerLine } from './no-live-worker.ts';
 import { overQuotaBlock } from './over-quota.ts';
 import { providerLines } from './provider-lines.ts';
 import { previewFromReport, type RepairPreviewInput, repairButton } from './repair-confirm.ts';
@@ -43,6 +44,7 @@ export function reportMessage(input: ReportMessageInput) {
   const canRepair = report.units.missing > 0 && !running && !hasReason(report, 'trigger_not_run');
   const liveLine = liveTasksLine(report);
   const updated = repair ? `Updated ${slackDate(input.now, report.timezone)}` : undefined;
+  const noWorker = noLiveWorkerLine(report.providersWithoutLiveWorker);
 
   return Message({ text: reportText(input) })
     .blocks(
@@ -53,7 +55,9 @@ export function reportMessage(input: ReportMessageInput) {
       setIfTruthy(repair, repair && repairStateBlock(repair, report)),
       setIfTruthy(liveLine || updated, Blocks.Context().elements(...[liveLine, updated].filter(isText))),
       Blocks.Divider(),
-      Blocks.Section({ text: ['*Providers*', ...providerLines(report)].join('\n') }),
+      Blocks.Section({
+        text: ['*Providers*', ...providerLines(report), ...(noWorker ? [`⚠️ ${noWorker}`] : [])].join('\n'),
+      }),
       missing.blocks,
       overQuotaBlock(report),
       runbookLink(input.runbookUrl),

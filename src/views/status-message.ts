@@ -13,6 +13,7 @@ import {
 import { plain } from './format.ts';
 import { BLOCK_IDS } from './ids.ts';
 import { missingOrgBlocks, SMALL_NIGHT_PROMPTS } from './missing-orgs.ts';
+import { noLiveWorkerLine } from './no-live-worker.ts';
 import { progressBlocks } from './progress-blocks.ts';
 import { failingProviderLines, providerCheckLines } from './provider-lines.ts';
 import { previewFromReport, type RepairPreviewInput, repairButton } from './repair-confirm.ts';
@@ -39,11 +40,13 @@ export function statusMessage(input: StatusMessageInput) {
   const missing = missingOrgBlocks(report, { maxOrgs: STATUS_MAX_ORGS, inlinePrompts: SMALL_NIGHT_PROMPTS });
   const liveLine = liveTasksLine(report);
   const failing = failingProviderLines(report);
+  const noWorker = noLiveWorkerLine(report.providersWithoutLiveWorker);
   const providerText = [
     failing.length > 0
       ? '*Providers needing a look*'
       : '*Providers*: every enabled provider answered everything.',
     ...failing,
+    ...(noWorker ? [`⚠️ ${noWorker}`] : []),
   ];
   const checks = input.providerChecks;
 

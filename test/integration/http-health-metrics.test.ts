@@ -1,7 +1,10 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/client.ts';
+import { PROVIDER_NAMES } from '../../src/providers/types.ts';
 import { runPostcheck } from '../../src/scheduler/postcheck.ts';
 import { runTrigger } from '../../src/scheduler/trigger.ts';
+import { beatWorker, removeWorker } from '../../src/scheduler/worker-heartbeat.ts';
 import { backends, type TestDatabase } from '../support/db.ts';
 import { call, type OpsServer, startOpsServer } from '../support/ops-server.ts';
 import { type ClockedDeps, clockedDeps, completeAllLive, seedSmallDemo } from '../support/scheduler-deps.ts';
@@ -45,6 +48,8 @@ describe.each(backends())('/healthz and /metrics on $name', (backend) => {
   beforeAll(async () => {
     database = await backend.create();
     await seedSmallDemo(database.db);
+    // A worker elsewhere that can call every provider (the heartbeat runs on the database clock).
+    await beatWorker(database.db, { workerId: 'elsewhere', providers: PROVIDER_NAMES });
     deps = clockedDeps(database.db, NOW, { CRON_SECRET: SECRET });
     server = await startOpsServer(deps);
   });
@@ -114,6 +119,24 @@ describe.each(backends())('/healthz and /metrics on $name', (backend) => {
       expect(response.json.reasons).toEqual(['1 of 2 workers stopped']);
     } finally {
       await dead.close();
+    }
+  });
+
+  it('is unhealthy when no live worker can call an enabled provider', async () => {
+    await removeWorker(database.db, 'elsewhere');
+    await beatWorker(database.db, { workerId: 'openai-only', providers: ['openai', 'perplexity'] });
+    await beatWorker(database.db, { workerId: 'stale', providers: PROVIDER_NAMES });
+    await database.db.execute(
+      sql`update workers set heartbeat_at = now() - interval '5 minutes' where id = 'stale'`,
+    );
+    try {
+      const response = await call(`${server.url}/healthz`, { method: 'GET' });
+      expect(response.status).toBe(503);
+      expect(response.json.reasons).toEqual(['no live worker can call anthropic, gemini']);
+      expect(response.json.providersWithoutLiveWorker).toEqual(['anthropic', 'gemini']);
+    } finally {
+      await database.db.execute(sql`delete from workers`);
+      await beatWorker(database.db, { workerId: 'elsewhere', providers: PROVIDER_NAMES });
     }
   });
 

@@ -5,6 +5,7 @@ import { queryOne, queryRows } from '../../src/db/client.ts';
 import { seedDemo } from '../../src/db/seed-demo.ts';
 import { PROVIDER_NAMES } from '../../src/providers/types.ts';
 import { reconcile } from '../../src/scheduler/reconciler.ts';
+import { sched } from '../support/cli.ts';
 import { sharedBackends, type TestDatabase, truncateAll } from '../support/db.ts';
 import { seedSmallDemo } from '../support/scheduler-deps.ts';
 import { spawnWorker } from '../support/spawn-worker.ts';
@@ -156,8 +157,12 @@ describe.each(sharedBackends())('worker processes on $name', (backend) => {
     await seedSmallDemo(database.db);
     await triggerToday(deps);
     const rpm = 6;
+    // The limit is data shared by every worker, set once by an operator (not each worker's env).
+    for (const name of PROVIDER_NAMES) {
+      const set = await sched(['providers', 'set', name, '--rpm', String(rpm)], { DATABASE_URL: url });
+      expect(set).toMatchObject({ code: 0, stderr: '' });
+    }
     const env: Record<string, string> = { DATABASE_URL: url, SIMULATED_PROFILE: 'ideal', ...HIGH_LIMITS };
-    for (const name of PROVIDER_NAMES) env[`${name.toUpperCase()}_RPM`] = String(rpm);
     const workers = [spawnWorker([], env), spawnWorker([], env)];
     const started = async () =>
       (await queryOne<{ n: number }>(database.db, sql`select count(*)::int as n from provider_calls`))?.n ??

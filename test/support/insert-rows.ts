@@ -1,5 +1,8 @@
 import { sql } from 'drizzle-orm';
+import type { Config } from '../../src/config.ts';
 import type { Db } from '../../src/db/client.ts';
+import { providerMode } from '../../src/providers/sync-providers.ts';
+import { PROVIDER_NAMES } from '../../src/providers/types.ts';
 
 /** Test data writers: one statement per table, rows passed as one JSON parameter. */
 
@@ -65,6 +68,29 @@ export async function setProviders(db: Db, enabled: Record<string, boolean>): Pr
     select name, enabled, 'test-model', 60, 4
     from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(name text, enabled boolean)
     on conflict (name) do update set enabled = excluded.enabled`);
+}
+
+/**
+ * Tests only: writes every provider row from a test's config (enabled when the config can call
+ * it, its model, rpm and concurrency), overwriting what is there and keeping pauses. Production
+ * creates rows once (ensureProviders) and changes them only through `sched providers set`.
+ */
+export async function resetProvidersFromConfig(db: Db, config: Config): Promise<void> {
+  const rows = PROVIDER_NAMES.map((name) => ({
+    name,
+    enabled: providerMode(config, name) !== 'disabled',
+    model: config.providers[name].model,
+    rpm: config.providers[name].rpm,
+    max_concurrency: config.providers[name].maxConcurrency,
+  }));
+  await db.execute(sql`
+    insert into providers (name, enabled, model, rpm, max_concurrency)
+    select name, enabled, model, rpm, max_concurrency
+    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+      as x(name text, enabled boolean, model text, rpm int, max_concurrency int)
+    on conflict (name) do update
+      set enabled = excluded.enabled, model = excluded.model, rpm = excluded.rpm,
+          max_concurrency = excluded.max_concurrency`);
 }
 
 /** A completed batch job for an org and run_date: what makes an org "found". */

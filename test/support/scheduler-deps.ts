@@ -5,9 +5,9 @@ import type { Deps } from '../../src/context.ts';
 import { type Db, queryOne, queryRows } from '../../src/db/client.ts';
 import { seedDemo } from '../../src/db/seed-demo.ts';
 import { silentLogger } from '../../src/logger.ts';
-import { syncProviders } from '../../src/providers/sync-providers.ts';
 import { runTrigger } from '../../src/scheduler/trigger.ts';
 import { type Backend, type TestDatabase, truncateAll } from './db.ts';
+import { resetProvidersFromConfig } from './insert-rows.ts';
 
 /** Deps on a simulated clock, for scheduler tests: `deps.clock()` returns whatever `at` says. */
 export interface ClockedDeps extends Deps {
@@ -31,7 +31,7 @@ export const DEMO_ORGS_WITH_WORK = 5;
 
 export async function seedSmallDemo(db: Db): Promise<void> {
   await seedDemo(db, { orgs: 6, promptsPerOrg: 3 });
-  await syncProviders(db, loadConfig({ SIMULATED_PROFILE: 'ideal' }));
+  await resetProvidersFromConfig(db, loadConfig({ SIMULATED_PROFILE: 'ideal' }));
 }
 
 export interface TaskCounts {

@@ -4,7 +4,6 @@ import { type Deps, systemClock } from '../../src/context.ts';
 import { type Db, queryRows } from '../../src/db/client.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { createSimulatedAdapter, type SimulatedOptions } from '../../src/providers/simulated.ts';
-import { syncProviders } from '../../src/providers/sync-providers.ts';
 import {
   type AskOptions,
   PROVIDER_NAMES,
@@ -14,6 +13,7 @@ import {
 } from '../../src/providers/types.ts';
 import { runDateOf } from '../../src/scheduler/business-day.ts';
 import { runTrigger } from '../../src/scheduler/trigger.ts';
+import { resetProvidersFromConfig } from './insert-rows.ts';
 
 /**
  * Worker tests run on the real clock: backoff and Retry-After are real waits, and a frozen clock
@@ -33,7 +33,7 @@ export function workerDeps(db: Db, env: Record<string, string> = {}): Deps {
 }
 
 /** Writes the providers table from the deps' config (limits included). */
-export const syncTestProviders = (deps: Deps) => syncProviders(deps.db, deps.config);
+export const syncTestProviders = (deps: Deps) => resetProvidersFromConfig(deps.db, deps.config);
 
 export function simulatedAdapters(
   profile: SimulatedProfile,

@@ -2,7 +2,7 @@ import { usageError } from '../../errors.ts';
 import { type HistoryEntry, listHistory } from '../../scheduler/history.ts';
 import type { CliCommand } from '../command.ts';
 import { parseCommandArgs } from '../command.ts';
-import { withRuntime } from '../runtime.ts';
+import { withReadOnlyRuntime } from '../runtime.ts';
 
 const DEFAULT_DAYS = 14;
 const MAX_DAYS = 3650;
@@ -14,7 +14,7 @@ export const historyCommand: CliCommand = {
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, { days: { type: 'string' }, json: { type: 'boolean' } });
     const days = daysOption(values.days);
-    return withRuntime(io.env, async (rt) => {
+    return withReadOnlyRuntime(io.env, async (rt) => {
       const entries = await listHistory(rt.db, { days, now: rt.clock(), timezone: rt.config.timezone });
       io.stdout.write(
         values.json ? `${JSON.stringify(entries, null, 2)}\n` : formatHistory(entries, rt.config.timezone),

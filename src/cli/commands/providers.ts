@@ -5,9 +5,20 @@ import {
   checkProviders,
   type ProvidersCheckResult,
 } from '../../providers/check-providers.ts';
+import {
+  listProviderSettings,
+  type ProviderSettings,
+  type ProviderSettingsChange,
+  updateProviderSettings,
+} from '../../providers/provider-settings.ts';
 import { createProviderAdapters } from '../../providers/registry.ts';
-import type { CliCommand } from '../command.ts';
+import { isProviderName, PROVIDER_NAMES } from '../../providers/types.ts';
+import { type ProviderWorkers, providerWorkers } from '../../scheduler/worker-heartbeat.ts';
+import { noLiveWorkerLine } from '../../views/no-live-worker.ts';
+import { cliActor } from '../actor.ts';
+import type { CliCommand, CliIo } from '../command.ts';
 import { parseCommandArgs } from '../command.ts';
+import { withReadOnlyRuntime, withRuntime } from '../runtime.ts';
 
 /** Pure: one line per provider for people at a terminal. */
 export function formatProvidersCheck(result: ProvidersCheckResult): string {
@@ -21,21 +32,144 @@ export function formatProvidersCheck(result: ProvidersCheckResult): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Needs no database: it reads the configuration and calls each provider once. */
+export interface ProviderListEntry extends ProviderSettings {
+  liveWorkers: number;
+}
+
+/** Pure: the providers table, with how many live workers can call each, for a terminal. */
+export function formatProvidersList(entries: ProviderListEntry[]): string {
+  const lines = [
+    `${'provider'.padEnd(11)} ${'enabled'.padEnd(8)} ${'model'.padEnd(24)} rpm     concurrency  live workers`,
+  ];
+  for (const p of entries) {
+    const paused = p.pauseReason
+      ? `  paused${p.pausedUntil ? ` until ${p.pausedUntil}` : ''}: ${p.pauseReason}`
+      : '';
+    lines.push(
+      `${p.name.padEnd(11)} ${(p.enabled ? 'yes' : 'no').padEnd(8)} ${p.model.padEnd(24)} ${String(p.rpm).padEnd(7)} ${String(p.maxConcurrency).padEnd(12)} ${p.liveWorkers}${paused}`,
+    );
+  }
+  if (entries.length === 0)
+    lines.push('(no provider rows yet: `sched serve` or `sched migrate` creates them)');
+  const noWorker = noLiveWorkerLine(
+    entries.filter((p) => p.enabled && p.liveWorkers === 0).map((p) => p.name),
+  );
+  if (noWorker) lines.push('', `WARNING: ${noWorker}`);
+  return `${lines.join('\n')}\n`;
+}
+
+const USAGE = [
+  'sched providers check [--json]',
+  'sched providers list [--json]',
+  'sched providers set <name> [--enable|--disable] [--model M] [--rpm N] [--concurrency N]',
+].join(' | ');
+
+const SET_OPTIONS = {
+  enable: { type: 'boolean' },
+  disable: { type: 'boolean' },
+  model: { type: 'string' },
+  rpm: { type: 'string' },
+  concurrency: { type: 'string' },
+} as const;
+
+function wholeNumber(flag: string, value: string | undefined, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = /^\d{1,7}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(n >= 1 && n <= max)) {
+    throw usageError(`--${flag} must be a whole number from 1 to ${max}, not "${value.slice(0, 40)}"`);
+  }
+  return n;
+}
+
+/** Parses `set <name> ...`: every mistake is a usage error (exit 2), before the database opens. */
+export function parseProvidersSet(argv: string[]): {
+  name: (typeof PROVIDER_NAMES)[number];
+  change: ProviderSettingsChange;
+} {
+  const { values, positionals } = parseCommandArgs(argv, SET_OPTIONS, true);
+  const [name, ...extra] = positionals;
+  if (name === undefined) throw usageError(`name a provider: ${PROVIDER_NAMES.join(', ')}`);
+  if (extra.length > 0) throw usageError(`unexpected argument "${String(extra[0]).slice(0, 40)}"`);
+  if (!isProviderName(name)) {
+    throw usageError(`unknown provider "${name.slice(0, 40)}": one of ${PROVIDER_NAMES.join(', ')}`);
+  }
+  if (values.enable && values.disable) throw usageError('--enable and --disable together');
+  const model = values.model?.trim();
+  if (values.model !== undefined && (!model || model.length > 200 || /\s/.test(model))) {
+    throw usageError('--model must be a model name without spaces (at most 200 characters)');
+  }
+  const change: ProviderSettingsChange = {
+    enabled: values.enable ? true : values.disable ? false : undefined,
+    model,
+    rpm: wholeNumber('rpm', values.rpm, 1_000_000),
+    maxConcurrency: wholeNumber('concurrency', values.concurrency, 1_000),
+  };
+  if (Object.values(change).every((v) => v === undefined)) {
+    throw usageError('nothing to change: give --enable, --disable, --model, --rpm or --concurrency');
+  }
+  return { name, change };
+}
+
+async function check(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parseCommandArgs(argv, { json: { type: 'boolean' } });
+  // Needs no database: it reads this process's keys and calls each provider once.
+  const config = loadConfig(io.env);
+  const result = await checkProviders(createProviderAdapters(config), {
+    timeoutMs: Math.min(CHECK_TIMEOUT_MS, config.worker.providerTimeoutMs),
+  });
+  io.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : formatProvidersCheck(result));
+  return result.ok ? 0 : 1;
+}
+
+async function list(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parseCommandArgs(argv, { json: { type: 'boolean' } });
+  return withReadOnlyRuntime(io.env, async (rt) => {
+    const [settings, workers] = await Promise.all([listProviderSettings(rt.db), providerWorkers(rt.db)]);
+    const live = new Map(workers.map((w: ProviderWorkers) => [w.provider, w.liveWorkers]));
+    const entries = settings.map((s) => ({ ...s, liveWorkers: live.get(s.name) ?? 0 }));
+    if (values.json) {
+      const providersWithoutLiveWorker = entries
+        .filter((p) => p.enabled && p.liveWorkers === 0)
+        .map((p) => p.name);
+      io.stdout.write(`${JSON.stringify({ providers: entries, providersWithoutLiveWorker }, null, 2)}\n`);
+    } else {
+      io.stdout.write(formatProvidersList(entries));
+    }
+    return 0;
+  });
+}
+
+async function set(argv: string[], io: CliIo): Promise<number> {
+  const { name, change } = parseProvidersSet(argv);
+  const actor = cliActor(io.env);
+  return withRuntime(io.env, async (rt) => {
+    const update = await updateProviderSettings(rt.db, name, change, actor);
+    if (!update) throw usageError(`provider "${name}" has no row in this database`);
+    const { before, after } = update;
+    const diffs = (['enabled', 'model', 'rpm', 'maxConcurrency'] as const)
+      .filter((key) => before[key] !== after[key])
+      .map((key) => `${key} ${String(before[key])} -> ${String(after[key])}`);
+    rt.logger.info({ provider: name, changedBy: actor, before, after }, 'provider settings changed');
+    io.stdout.write(
+      `${name}: ${diffs.length > 0 ? diffs.join(', ') : 'already so, nothing changed'} (by ${actor})\n`,
+    );
+    return 0;
+  });
+}
+
+/**
+ * Provider settings are data (DESIGN §3): `list` reads the table, `set` is the one way to
+ * change it (logged with who), `check` calls each provider this process has a key for.
+ */
 export const providersCommand: CliCommand = {
   name: 'providers',
-  summary: 'check that every configured AI provider answers (exit 1 if one fails)',
-  usage: 'sched providers check [--json]',
+  summary: 'list or set the providers (enabled, model, rpm, concurrency); check that each answers',
+  usage: USAGE,
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' } }, true);
-    if (positionals.length !== 1 || positionals[0] !== 'check') {
-      throw usageError('the only providers subcommand is "check"');
-    }
-    const config = loadConfig(io.env);
-    const result = await checkProviders(createProviderAdapters(config), {
-      timeoutMs: Math.min(CHECK_TIMEOUT_MS, config.worker.providerTimeoutMs),
-    });
-    io.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : formatProvidersCheck(result));
-    return result.ok ? 0 : 1;
+    const [sub, ...rest] = argv;
+    if (sub === 'check') return check(rest, io);
+    if (sub === 'list') return list(rest, io);
+    if (sub === 'set') return set(rest, io);
+    throw usageError('providers subcommands: check, list, set');
   },
 };

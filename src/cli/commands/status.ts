@@ -4,7 +4,7 @@ import type { CliCommand } from '../command.ts';
 import { parseCommandArgs } from '../command.ts';
 import { formatCoverageReport, formatProgress } from '../format-report.ts';
 import { runDateOption } from '../run-date-option.ts';
-import { withRuntime } from '../runtime.ts';
+import { withReadOnlyRuntime } from '../runtime.ts';
 
 export const statusCommand: CliCommand = {
   name: 'status',
@@ -12,7 +12,7 @@ export const statusCommand: CliCommand = {
   usage: 'sched status [--date YYYY-MM-DD] [--json]',
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, { date: { type: 'string' }, json: { type: 'boolean' } });
-    return withRuntime(io.env, async (rt) => {
+    return withReadOnlyRuntime(io.env, async (rt) => {
       const runDate = runDateOption(values.date, rt.clock(), rt.config.timezone);
       const now = rt.clock();
       const report = await measureCoverage(

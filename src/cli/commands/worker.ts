@@ -1,4 +1,5 @@
 import { usageError } from '../../errors.ts';
+import { listProviderSettings, withProviderSettings } from '../../providers/provider-settings.ts';
 import { createProviderAdapters } from '../../providers/registry.ts';
 import { countLiveTasks, type ParkedTasks, parkedTasks } from '../../scheduler/live-tasks.ts';
 import { followNights } from '../../scheduler/refresh-night.ts';
@@ -48,7 +49,10 @@ export const workerCommand: CliCommand = {
     const skipPaused = Boolean(values['skip-paused']);
     if (skipPaused && !values.drain) throw usageError('--skip-paused goes with --drain');
     return withRuntime(io.env, async (rt) => {
-      const adapters = createProviderAdapters(rt.config);
+      // Keys from this process's environment, models from the providers table.
+      const adapters = createProviderAdapters(
+        withProviderSettings(rt.config, await listProviderSettings(rt.db)),
+      );
       if (adapters.size === 0) {
         io.stderr.write('sched worker: no provider is enabled (set an API key or SIMULATED_PROFILE)\n');
       }
