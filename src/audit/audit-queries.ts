@@ -268,10 +268,23 @@ export async function lastNightChange(db: Db, runDate: string): Promise<Date | u
   return row?.at ? new Date(row.at) : undefined;
 }
 
-export async function reportRecorded(db: Db, runDate: string, channel: string): Promise<boolean> {
-  const row = await queryOne<{ one: number }>(
+export interface RecordedReport {
+  ts: string | null;
+  edited_at: Date | null;
+  posted_at: Date;
+  /** An edit asked for more than a minute ago and never made (refreshes are coalesced to seconds). */
+  refresh_overdue: boolean;
+}
+
+export async function recordedReport(
+  db: Db,
+  runDate: string,
+  channel: string,
+): Promise<RecordedReport | undefined> {
+  return queryOne<RecordedReport>(
     db,
-    sql`select 1 as one from slack_reports where run_date = ${runDate}::date and channel = ${channel}`,
+    sql`select ts, edited_at, posted_at,
+               coalesce(refresh_requested_at < now() - interval '1 minute', false) as refresh_overdue
+        from slack_reports where run_date = ${runDate}::date and channel = ${channel}`,
   );
-  return row !== undefined;
 }

@@ -209,7 +209,9 @@ async function auditNight(deps: AuditDeps, runDate: string, grace: number, sink:
   if (!latest) return;
   await comparePostcheck(deps, runDate, latest, sink);
   const channel = config.slack.reportChannel;
-  if (channel && config.slack.botToken && !(await q.reportRecorded(db, runDate, channel))) {
+  if (!channel || !config.slack.botToken) return;
+  const report = await q.recordedReport(db, runDate, channel);
+  if (!report?.ts) {
     add(
       'report_not_recorded',
       runDate,
@@ -219,8 +221,38 @@ async function auditNight(deps: AuditDeps, runDate: string, grace: number, sink:
         advice: `\`sched postcheck --date ${runDate}\` posts it (Slack must be reachable)`,
       },
     );
+    return;
+  }
+  // The message shows the latest recorded figures once it was edited after they were recorded.
+  const recordedAt = new Date(latest.completed_at ?? latest.started_at).getTime();
+  const lastEdit = new Date(report.edited_at ?? report.posted_at).getTime();
+  if (report.refresh_overdue || lastEdit + REPORT_EDIT_SLACK_MS < recordedAt) {
+    add(
+      'report_stale',
+      runDate,
+      {
+        count: 1,
+        rows: [
+          {
+            run_date: runDate,
+            channel,
+            ts: report.ts,
+            last_edit: new Date(lastEdit).toISOString(),
+            figures_recorded: new Date(recordedAt).toISOString(),
+            postcheck_run_id: latest.id,
+          },
+        ],
+      },
+      {
+        message: `the morning report of ${runDate} was last edited at ${new Date(lastEdit).toISOString()}, before its latest figures (${new Date(recordedAt).toISOString()}): it shows old numbers`,
+        advice: `\`sched postcheck --date ${runDate}\` measures again and edits the message`,
+      },
+    );
   }
 }
+
+/** Clocks of two machines may differ a little: an edit this close to the figures counts as after them. */
+const REPORT_EDIT_SLACK_MS = 60_000;
 
 /** The postcheck's recorded figures against a fresh measurement; a night that changed since is a note. */
 async function comparePostcheck(deps: AuditDeps, runDate: string, run: q.StepRun, sink: Sink): Promise<void> {

@@ -19,7 +19,8 @@ export type AuditCheck =
   | 'run_stuck'
   | 'postcheck_missing'
   | 'postcheck_figures_differ'
-  | 'report_not_recorded';
+  | 'report_not_recorded'
+  | 'report_stale';
 
 /** One row involved in a violation: whatever identifies it (task, response, job or run ids; org, prompt, provider). */
 export type AuditRow = Record<string, string | number | null>;
