@@ -17,6 +17,7 @@ import type { PostcheckResult } from './scheduler/postcheck.ts';
 import { startWorker } from './scheduler/worker.ts';
 import { createSlackApp } from './slack/app.ts';
 import { postOrUpdateReport } from './slack/report-poster.ts';
+import { logUnhandledRejections } from './unhandled-rejections.ts';
 
 /**
  * The composition root of `npm start` and `sched serve`: config -> logger -> database ->
@@ -36,6 +37,7 @@ export interface RunningBot {
   /** Resolves once everything is stopped and the database closed. */
   closed: Promise<void>;
   shutdown(reason: string): Promise<void>;
+  logger: Logger;
 }
 
 export async function startSchedBot(io: BotIo): Promise<RunningBot> {
@@ -194,7 +196,7 @@ async function compose(
 
   const scheduler = startScheduler(rt, { onPostcheck });
   parts.scheduler = () => scheduler.stop();
-  return { port, closed, shutdown };
+  return { port, closed, shutdown, logger };
 }
 
 /**
@@ -212,6 +214,8 @@ export async function runSchedBot(io: BotIo): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // One request or loop that forgets to catch must not end the bot, scheduler and workers.
+  const rejections = logUnhandledRejections(() => bot?.logger);
   try {
     bot = await startSchedBot(io);
     if (received) void bot.shutdown(received);
@@ -220,6 +224,7 @@ export async function runSchedBot(io: BotIo): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    rejections.uninstall();
   }
 }
 
