@@ -17,6 +17,7 @@ import type { PostcheckResult } from './scheduler/postcheck.ts';
 import { startWorker } from './scheduler/worker.ts';
 import { createSlackApp } from './slack/app.ts';
 import { postOrUpdateReport } from './slack/report-poster.ts';
+import type { SlackHealth } from './slack/slack-link.ts';
 import { logUnhandledRejections } from './unhandled-rejections.ts';
 
 /**
@@ -124,12 +125,14 @@ async function compose(
   // The ops routes need the report hook and the Slack app needs the routes: the hook is bound
   // to the app's client once the app exists.
   let postReport: (result: PostcheckResult) => Promise<void> = async () => undefined;
+  let slackHealth: () => SlackHealth | undefined = () => undefined;
   const onPostcheck = (result: PostcheckResult) => postReport(result);
   const routes = opsRoutes({
     ...rt,
     metrics,
     onPostcheck,
     workers: () => ({ expected: 1, alive: workerAlive ? 1 : 0 }),
+    slack: () => slackHealth(),
   });
   const slack = createSlackApp(rt, {
     botToken: localSlack?.botToken ?? String(config.slack.botToken),
@@ -147,6 +150,8 @@ async function compose(
       report: result.report,
     });
   };
+  // Slack unreachable at start is not fatal: the link checks it in the background (/healthz).
+  if (!localSlack) slackHealth = () => slack.link.status();
   const { port = config.port } = await slack.start();
   parts.slack = () => slack.stop();
   logger.info(

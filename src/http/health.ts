@@ -4,6 +4,7 @@ import { ping, queryRows } from '../db/client.ts';
 import { addDays, runDateOf } from '../scheduler/business-day.ts';
 import { lastFireOnRunDate } from '../scheduler/cron-matcher.ts';
 import { FUNCTION_NAMES } from '../scheduler/scheduler-runs.ts';
+import type { SlackHealth } from '../slack/slack-link.ts';
 import { type HttpRoute, sendJson } from './respond.ts';
 
 /**
@@ -21,6 +22,8 @@ export interface WorkerLiveness {
 
 export interface HealthDeps extends Deps {
   workers: () => WorkerLiveness;
+  /** Whether Slack answers (undefined without Slack: the local console, a worker). */
+  slack?: () => SlackHealth | undefined;
 }
 
 /** A due step with no run row this long after its time is overdue (the catch-up check missed it). */
@@ -38,6 +41,8 @@ export interface HealthReport {
   reasons: string[];
   database: { reachable: boolean; kind?: string; error?: string };
   workers: WorkerLiveness;
+  /** Slack down is reported, not a 503: a restart would not bring it back. A refused token is. */
+  slack?: SlackHealth;
   lastNight: {
     runDate: string;
     trigger: StepState;
@@ -62,6 +67,7 @@ export function assessHealth(report: Omit<HealthReport, 'status' | 'reasons'>): 
       `${report.workers.expected - report.workers.alive} of ${report.workers.expected} workers stopped`,
     );
   }
+  if (report.slack?.authError) reasons.push(`Slack refuses the bot token: ${report.slack.authError}`);
   const night = report.lastNight;
   if (night) {
     for (const [name, step] of [
@@ -115,7 +121,8 @@ function stepState(
 export async function checkHealth(deps: HealthDeps): Promise<HealthReport> {
   const now = deps.clock();
   const workers = deps.workers();
-  const facts = { workers, checkedAt: now.toISOString() };
+  const slack = deps.slack?.();
+  const facts = { workers, ...(slack ? { slack } : {}), checkedAt: now.toISOString() };
   try {
     await withTimeout(ping(deps.db), DB_TIMEOUT_MS);
   } catch (error) {

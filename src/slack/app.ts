@@ -17,6 +17,7 @@ import { boltLogger } from './bolt-logger.ts';
 import { createRepairRunner, type RepairRunnerOptions } from './repair-runner.ts';
 import { guardEventsPath } from './request-guard.ts';
 import type { SlackDeps } from './slack-deps.ts';
+import { createSlackLink, type SlackLink } from './slack-link.ts';
 
 /**
  * The Bolt app: Socket Mode when an app token is given, otherwise the HTTP receiver on `port`,
@@ -38,17 +39,23 @@ export interface SlackAppOptions {
   repair?: RepairRunnerOptions;
   /** How long the admin user group's members are cached. */
   accessCacheMs?: number;
+  /** Backoff of the background Slack check (tests shorten it). */
+  slackRetry?: { initialRetryMs?: number; maxRetryMs?: number };
 }
 
 export interface SlackApp {
   app: App;
   deps: SlackDeps;
+  /** Whether Slack answers (for /healthz) and `onSlackBack` for work that waits for it. */
+  link: SlackLink;
   /** Starts listening; resolves with the bound port (HTTP mode, or the custom routes' port). */
   start(): Promise<{ port: number | undefined }>;
   stop(): Promise<void>;
 }
 
 export const EVENTS_PATH = '/slack/events';
+/** Stands in for the bot's ids in Bolt's context; nothing in the app reads them. */
+const UNVERIFIED_BOT_ID = 'unverified';
 
 export function createSlackApp(deps: Deps, options: SlackAppOptions): SlackApp {
   const logger = boltLogger(deps.logger);
@@ -66,6 +73,13 @@ export function createSlackApp(deps: Deps, options: SlackAppOptions): SlackApp {
 
   const app = new App({
     token: options.botToken,
+    // With both ids given Bolt never calls auth.test itself: its own check at construction was
+    // an unhandled rejection that ended the process when Slack was unreachable, and a failed one
+    // would refuse every later request. The token is checked by the SlackLink instead.
+    botId: UNVERIFIED_BOT_ID,
+    botUserId: UNVERIFIED_BOT_ID,
+    // The app subscribes to no message events, so there is nothing of its own to ignore.
+    ignoreSelf: false,
     receiver,
     logger,
     extendedErrorHandler: true,
@@ -86,6 +100,11 @@ export function createSlackApp(deps: Deps, options: SlackAppOptions): SlackApp {
     }),
     repairs: createRepairRunner(deps, app.client, options.repair),
   };
+  const link = createSlackLink(app.client, {
+    logger: deps.logger,
+    clock: deps.clock,
+    ...options.slackRetry,
+  });
   registerCommands(app, slackDeps);
   registerActions(app, slackDeps);
   app.error(handleAppError(slackDeps, app.client));
@@ -93,7 +112,9 @@ export function createSlackApp(deps: Deps, options: SlackAppOptions): SlackApp {
   return {
     app,
     deps: slackDeps,
+    link,
     async start() {
+      link.start();
       if (options.appToken) {
         await app.start();
         return { port: options.customRoutes?.length ? options.port : undefined };
@@ -102,6 +123,7 @@ export function createSlackApp(deps: Deps, options: SlackAppOptions): SlackApp {
       return { port: (server.address() as AddressInfo).port };
     },
     async stop() {
+      link.stop();
       await slackDeps.repairs.stop();
       await app.stop();
     },
