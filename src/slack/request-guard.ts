@@ -54,7 +54,8 @@ const isPlainObject = (value: unknown): boolean =>
 export function bodyShape(contentType: string | undefined, raw: string): 'ok' | 'not_an_object' {
   const readJson = (text: string): 'ok' | 'not_an_object' => {
     try {
-      return isPlainObject(JSON.parse(text)) ? 'ok' : 'not_an_object';
+      const body = JSON.parse(text) as unknown;
+      return isPlainObject(body) && hasItsParts(body as Record<string, unknown>) ? 'ok' : 'not_an_object';
     } catch {
       return 'ok';
     }
@@ -66,6 +67,24 @@ export function bodyShape(contentType: string | undefined, raw: string): 'ok' | 
     return typeof payload === 'string' ? readJson(payload) : 'not_an_object';
   }
   return readJson(raw);
+}
+
+/**
+ * The parts Bolt reads of each interactive payload before any listener runs; without them it
+ * throws inside its own dispatch (an answer of 500 for what is the sender's mistake).
+ */
+function hasItsParts(body: Record<string, unknown>): boolean {
+  switch (body.type) {
+    case 'block_actions':
+      return Array.isArray(body.actions) && body.actions.every(isPlainObject);
+    case 'block_suggestion':
+      return typeof body.action_id === 'string';
+    case 'view_submission':
+    case 'view_closed':
+      return isPlainObject(body.view);
+    default:
+      return true;
+  }
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
