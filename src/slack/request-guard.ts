@@ -107,11 +107,6 @@ export function guardEventsPath(
   const { logger } = options;
 
   async function guarded(req: BufferedRequest, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? '').split('?')[0];
-    if (path !== options.path || req.method !== 'POST') {
-      await boltListener(req, res);
-      return;
-    }
     const stampText = header(req, 'x-slack-request-timestamp');
     const stamp = Number(stampText);
     // Bolt refuses stale timestamps but not future ones; a request dated ahead is as replayable.
@@ -152,6 +147,13 @@ export function guardEventsPath(
   }
 
   return (req, res) => {
+    const path = (req.url ?? '').split('?')[0];
+    // Other paths go to Bolt as they are: it throws synchronously for a path it does not serve,
+    // and its server answers that throw with the dispatch error handler (404).
+    if (path !== options.path || req.method !== 'POST') {
+      boltListener(req, res);
+      return;
+    }
     guarded(req, res).catch((error: unknown) => {
       logger.error({ err: toError(error), path: req.url }, 'Slack request listener failed');
       answer(res, 500);
