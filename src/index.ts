@@ -22,6 +22,8 @@ import { followNights } from './scheduler/refresh-night.ts';
 import { startWorker } from './scheduler/worker.ts';
 import { createSlackApp } from './slack/app.ts';
 import { slackNightReporter } from './slack/night-reporter.ts';
+import type { SlackHealth } from './slack/slack-link.ts';
+import { logUnhandledRejections } from './unhandled-rejections.ts';
 
 /**
  * The composition root of `npm start` and `sched serve`: config -> logger -> database ->
@@ -47,6 +49,7 @@ export interface RunningBot {
   /** Resolves once everything is stopped and the database closed. */
   closed: Promise<void>;
   shutdown(reason: string): Promise<void>;
+  logger: Logger;
 }
 
 export async function startSchedBot(io: BotIo): Promise<RunningBot> {
@@ -146,10 +149,12 @@ async function compose(
     await nights.settled();
   };
 
+  let slackHealth: () => SlackHealth | undefined = () => undefined;
   const routes = opsRoutes({
     ...stepDeps,
     metrics,
     workers: () => ({ expected: 1, alive: workerAlive ? 1 : 0 }),
+    slack: () => slackHealth(),
   });
   let port: number;
   if (ctx.mode === 'headless') {
@@ -168,6 +173,8 @@ async function compose(
       ...(localSlack ? { host: '127.0.0.1' } : {}),
       customRoutes: toCustomRoutes(routes, logger),
     });
+    // Slack unreachable at start is not fatal: the link checks it in the background (/healthz).
+    if (!localSlack) slackHealth = () => slack.link.status();
     ({ port = config.port } = await slack.start());
     parts.slack = () => slack.stop();
   }
@@ -215,7 +222,7 @@ async function compose(
 
   const scheduler = startScheduler(stepDeps);
   parts.scheduler = () => scheduler.stop();
-  return { port, closed, shutdown };
+  return { port, closed, shutdown, logger };
 }
 
 /**
@@ -233,6 +240,8 @@ export async function runSchedBot(io: BotIo): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // One request or loop that forgets to catch must not end the bot, scheduler and workers.
+  const rejections = logUnhandledRejections(() => bot?.logger);
   try {
     bot = await startSchedBot(io);
     if (received) void bot.shutdown(received);
@@ -241,6 +250,7 @@ export async function runSchedBot(io: BotIo): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    rejections.uninstall();
   }
 }
 

@@ -1,6 +1,12 @@
 import type { App } from '@slack/bolt';
 import type { SlackDeps } from '../slack/slack-deps.ts';
-import { ACTION_IDS, CALLBACK_IDS, EXTERNAL_SELECT_ACTIONS, OPEN_NIGHT_ACTION } from '../views/ids.ts';
+import {
+  ACTION_IDS,
+  CALLBACK_IDS,
+  EXTERNAL_SELECT_ACTIONS,
+  OPEN_NIGHT_ACTION,
+  RERUN_PICK_ACTION,
+} from '../views/ids.ts';
 import { appHomeOpened } from './app-home-opened.ts';
 import { historyPagingAction } from './history-paging.ts';
 import { openHistoryAction } from './open-history.ts';
@@ -9,6 +15,7 @@ import { orgOptionsHandler } from './org-options.ts';
 import { repairAction } from './repair.ts';
 import { rerunModalSubmit } from './rerun-modal-submit.ts';
 import { rerunOrgSelectAction } from './rerun-org-select.ts';
+import { rerunPickAction } from './rerun-pick.ts';
 import { shareStatusAction } from './share-status.ts';
 import { missingPromptsAction } from './show-all-missing.ts';
 
@@ -21,6 +28,7 @@ export function registerActions(app: App, deps: SlackDeps): void {
   app.action(ACTION_IDS.historyOlder, historyPagingAction(deps));
   app.action(ACTION_IDS.historyNewer, historyPagingAction(deps));
   app.action(OPEN_NIGHT_ACTION, openNightAction(deps));
+  app.action(RERUN_PICK_ACTION, rerunPickAction(deps));
   app.action(ACTION_IDS.showAllMissing, missingPromptsAction(deps));
   app.action(ACTION_IDS.missingPagePrev, missingPromptsAction(deps));
   app.action(ACTION_IDS.missingPageNext, missingPromptsAction(deps));

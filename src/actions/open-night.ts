@@ -1,21 +1,27 @@
 import type { BlockButtonAction, Middleware, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { getNight } from '../scheduler/history.ts';
-import { reply } from '../slack/reply.ts';
+import { fillModal, openLoadingModal } from '../slack/loading-modal.ts';
 import type { SlackDeps } from '../slack/slack-deps.ts';
-import { errorMessage } from '../views/error-message.ts';
+import { noticeModal } from '../views/loading-modal.ts';
 import { runDetailModal } from '../views/run-detail-modal.ts';
 import { ackClick, runDateValue } from './action-input.ts';
 
-/** "Details" of one night (history, Home): its full recorded postcheck in a modal. */
+/**
+ * "Details" of one night (history, Home): its full recorded postcheck in a modal, opened at once
+ * with a loading view (the trigger_id expires before a slow database answers) and then filled.
+ */
 export const openNightAction =
   (deps: SlackDeps): Middleware<SlackActionMiddlewareArgs<BlockButtonAction>> =>
   async (args) => {
-    const { input, target } = await ackClick(args);
+    const { input } = await ackClick(args);
     const runDate = runDateValue(input.value);
+    const viewId = await openLoadingModal(args.client, input.triggerId, `Night ${runDate}`);
     const report = await getNight(deps.db, runDate);
-    if (!report) {
-      await reply(target, errorMessage(`No postcheck was recorded for ${runDate}.`));
-      return;
-    }
-    await args.client.views.open({ trigger_id: input.triggerId, view: runDetailModal(report) });
+    await fillModal(
+      args.client,
+      viewId,
+      report
+        ? runDetailModal(report)
+        : noticeModal(`Night ${runDate}`, `No postcheck was recorded for ${runDate}.`),
+    );
   };

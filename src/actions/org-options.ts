@@ -1,16 +1,34 @@
 import type { Middleware, SlackOptionsMiddlewareArgs } from '@slack/bolt';
-import { searchOrgs } from '../orgs/find-org.ts';
+import { toError } from '../errors.ts';
+import { type Org, searchOrgs } from '../orgs/find-org.ts';
 import type { SlackDeps } from '../slack/slack-deps.ts';
 import { orgOptions } from '../views/org-options.ts';
 
 /**
  * The org typeaheads (rerun modal, "Rerun org…" on large reports). Slack waits for the options
- * in the ack itself, so here the work comes first: one indexed search, at most 100 answers.
+ * in the ack itself, so the search cannot wait for the ack; instead the ack never waits longer
+ * than OPTIONS_DEADLINE_MS: a database slower than that gets an empty list (the user types one
+ * more letter and Slack asks again) rather than a request Slack has given up on.
  */
+export const OPTIONS_DEADLINE_MS = 2_000;
+
 export const orgOptionsHandler =
-  (deps: SlackDeps): Middleware<SlackOptionsMiddlewareArgs<'block_suggestion'>> =>
+  (
+    deps: SlackDeps,
+    deadlineMs = OPTIONS_DEADLINE_MS,
+  ): Middleware<SlackOptionsMiddlewareArgs<'block_suggestion'>> =>
   async ({ ack, body }) => {
     const typed = typeof body.value === 'string' ? body.value : '';
-    const orgs = await searchOrgs(deps.db, typed);
-    await ack(orgOptions(orgs.map((o) => ({ id: o.id, name: o.name, slug: o.slug }))));
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), deadlineMs);
+    });
+    const search = searchOrgs(deps.db, typed).catch((error: unknown) => {
+      deps.logger.warn({ err: toError(error) }, 'org typeahead search failed; no options offered');
+      return [] as Org[];
+    });
+    const orgs = await Promise.race([search, late]).finally(() => clearTimeout(timer));
+    if (orgs === undefined)
+      deps.logger.warn({ deadlineMs }, 'org typeahead search too slow; no options offered');
+    await ack(orgOptions((orgs ?? []).map((o) => ({ id: o.id, name: o.name, slug: o.slug }))));
   };

@@ -1,17 +1,19 @@
 import type { Middleware, SlackViewMiddlewareArgs } from '@slack/bolt';
 import { runDateOf } from '../scheduler/business-day.ts';
 import { rerunOrg } from '../scheduler/rerun.ts';
+import { allowOrExplain } from '../slack/access.ts';
 import { reply, respondTo } from '../slack/reply.ts';
 import { decodeRerunMetadata } from '../slack/rerun-metadata.ts';
 import type { SlackDeps } from '../slack/slack-deps.ts';
-import { BLOCK_IDS } from '../views/ids.ts';
 import { parseRerunSubmission } from '../views/rerun-modal.ts';
 import { rerunResultMessage } from '../views/rerun-result-message.ts';
 
 /**
- * The rerun modal's submission. A missing choice or a user who may not rerun is answered in the
- * modal itself (the ack carries the errors); otherwise the modal closes at once and the result
- * follows where the command was typed (its response_url), or in a DM.
+ * The rerun modal's submission. A missing choice is answered in the modal itself (the ack
+ * carries the errors; checking it is pure, so the ack stays within Slack's three seconds).
+ * Anything that needs the network or the database comes after the ack: the modal closes, and
+ * the refusal of a non-admin or the result follows where the command was typed (its
+ * response_url), or in a DM.
  */
 export const rerunModalSubmit =
   (deps: SlackDeps): Middleware<SlackViewMiddlewareArgs> =>
@@ -21,20 +23,17 @@ export const rerunModalSubmit =
       await ack({ response_action: 'errors', errors: submission.errors });
       return;
     }
-    const userId = body.user.id;
-    if (!(await deps.access.isAdmin(userId))) {
-      const sentence = 'Only the admins in SLACK_ADMIN_USERS or SLACK_ADMIN_USERGROUP may rerun an org.';
-      await ack({ response_action: 'errors', errors: { [BLOCK_IDS.rerunModalOrg]: sentence } });
-      return;
-    }
     await ack();
+    const userId = body.user.id;
     const metadata = decodeRerunMetadata(view.private_metadata);
+    const respond = metadata?.responseUrl ? respondTo(metadata.responseUrl) : undefined;
+    const target = { respond, client, userId };
+    if (!(await allowOrExplain(deps.access, deps.config.slack, target, 'rerun an org'))) return;
     const outcome = await rerunOrg(deps, {
       orgId: submission.orgId,
       runDate: metadata?.runDate ?? runDateOf(deps.clock(), deps.config.timezone),
       scope: submission.scope,
       triggeredBy: `slack:${userId}`,
     });
-    const respond = metadata?.responseUrl ? respondTo(metadata.responseUrl) : undefined;
-    await reply({ respond, client, userId }, rerunResultMessage({ outcome, userId }));
+    await reply(target, rerunResultMessage({ outcome, userId }));
   };

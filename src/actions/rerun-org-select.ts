@@ -1,29 +1,45 @@
 import type { BlockAction, Middleware, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { orgById } from '../orgs/find-org.ts';
 import { runDateOf } from '../scheduler/business-day.ts';
-import { allowOrExplain } from '../slack/access.ts';
-import { reply } from '../slack/reply.ts';
+import { fillModal, openLoadingModal } from '../slack/loading-modal.ts';
 import { encodeRerunMetadata } from '../slack/rerun-metadata.ts';
 import type { SlackDeps } from '../slack/slack-deps.ts';
-import { errorMessage } from '../views/error-message.ts';
+import { accessDenied } from '../views/access-denied.ts';
+import { noticeModal } from '../views/loading-modal.ts';
 import { rerunModal } from '../views/rerun-modal.ts';
 import { ackClick } from './action-input.ts';
 
-/** "Rerun org…" select on a report: admins get the rerun modal with that org picked, to choose the scope. */
+const TITLE = 'Rerun an org';
+
+/**
+ * "Rerun org…" select on a report: admins get the rerun modal with that org picked, to choose
+ * the scope. The modal opens at once (the trigger_id expires in three seconds, the admin group
+ * lookup may take longer); a non-admin then sees the refusal in it.
+ */
 export const rerunOrgSelectAction =
   (deps: SlackDeps): Middleware<SlackActionMiddlewareArgs<BlockAction>> =>
   async (args) => {
-    const { input, target } = await ackClick(args);
-    if (!(await allowOrExplain(deps.access, deps.config.slack, target, 'rerun an org'))) return;
+    const { input } = await ackClick(args);
+    const viewId = await openLoadingModal(args.client, input.triggerId, TITLE);
+    if (!(await deps.access.isAdmin(input.userId))) {
+      const denied = accessDenied({ ...deps.config.slack, action: 'rerun an org' });
+      await fillModal(args.client, viewId, noticeModal(TITLE, denied.text ?? ''));
+      return;
+    }
     const org = await orgById(deps.db, input.value);
     if (!org) {
-      await reply(target, errorMessage('That org no longer exists; pick another one.'));
+      await fillModal(
+        args.client,
+        viewId,
+        noticeModal(TITLE, 'That org no longer exists; pick another one.'),
+      );
       return;
     }
     const runDate = runDateOf(deps.clock(), deps.config.timezone);
-    await args.client.views.open({
-      trigger_id: input.triggerId,
-      view: rerunModal({
+    await fillModal(
+      args.client,
+      viewId,
+      rerunModal({
         initialOrg: { id: org.id, name: org.name, slug: org.slug },
         runDate,
         // The result goes back where the select was used, through this click's response_url.
@@ -33,5 +49,5 @@ export const rerunOrgSelectAction =
           responseUrl: input.responseUrl,
         }),
       }),
-    });
+    );
   };

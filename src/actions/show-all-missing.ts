@@ -1,6 +1,7 @@
 import type { BlockButtonAction, Middleware, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { usageError } from '../errors.ts';
 import { measureCoverage } from '../scheduler/postcheck.ts';
+import { fillModal, openLoadingModal } from '../slack/loading-modal.ts';
 import type { SlackDeps } from '../slack/slack-deps.ts';
 import { ACTION_IDS } from '../views/ids.ts';
 import { missingPromptsModal } from '../views/missing-prompts-modal.ts';
@@ -9,7 +10,8 @@ import { ackClick } from './action-input.ts';
 
 /**
  * Every missing prompt, 50 per modal page, measured now. "Show all" opens the modal (pushed on
- * top when clicked inside one); Previous / Next redraw the same modal.
+ * top when clicked inside one) with a loading view before measuring, as the trigger_id expires
+ * in three seconds; Previous / Next redraw the same modal.
  */
 export const missingPromptsAction =
   (deps: SlackDeps): Middleware<SlackActionMiddlewareArgs<BlockButtonAction>> =>
@@ -17,11 +19,13 @@ export const missingPromptsAction =
     const { input } = await ackClick(args);
     const page = decodePageValue(input.value);
     if (!page) throw usageError('That button is out of date; open the report again.');
-    const report = await measureCoverage(deps.db, page.runDate, deps.config, deps.clock());
-    const view = missingPromptsModal({ report, page: page.page });
     const paging = input.actionId !== ACTION_IDS.showAllMissing;
-    if (paging && input.view) await args.client.views.update({ view_id: input.view.id, view });
-    else if (input.view?.type === 'modal')
-      await args.client.views.push({ trigger_id: input.triggerId, view });
-    else await args.client.views.open({ trigger_id: input.triggerId, view });
+    const viewId =
+      paging && input.view
+        ? input.view.id
+        : await openLoadingModal(args.client, input.triggerId, 'Missing prompts', {
+            push: input.view?.type === 'modal',
+          });
+    const report = await measureCoverage(deps.db, page.runDate, deps.config, deps.clock());
+    await fillModal(args.client, viewId, missingPromptsModal({ report, page: page.page }));
   };

@@ -1,20 +1,24 @@
 import type { Middleware, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import { findOrg, MAX_QUERY_LENGTH } from '../orgs/find-org.ts';
+import { findOrgExactly, MAX_QUERY_LENGTH } from '../orgs/find-org.ts';
 import { runDateOf } from '../scheduler/business-day.ts';
 import { rerunOrg } from '../scheduler/rerun.ts';
 import { allowOrExplain } from '../slack/access.ts';
+import { fillModal } from '../slack/loading-modal.ts';
 import { encodeRerunMetadata } from '../slack/rerun-metadata.ts';
 import type { SlackDeps } from '../slack/slack-deps.ts';
+import { accessDenied } from '../views/access-denied.ts';
+import { didYouMeanMessage } from '../views/did-you-mean-message.ts';
 import { errorMessage } from '../views/error-message.ts';
 import type { RerunScopeValue } from '../views/ids.ts';
+import { noticeModal } from '../views/loading-modal.ts';
 import { rerunModal } from '../views/rerun-modal.ts';
 import { rerunResultMessage } from '../views/rerun-result-message.ts';
-import { unknownOrgMessage } from '../views/unknown-org-message.ts';
 import { parseCommand } from './command-input.ts';
 
 /**
  * /sched-rerun <org name | slug | id> [--all]: reruns one org today (missing prompts only unless
- * --all). No argument, or one that matches several orgs, opens the modal with the typeahead.
+ * --all). Only an exact id, slug or name runs; anything else answers "Did you mean …?" with a
+ * button per close org. No argument opens the modal with the typeahead.
  */
 
 export type RerunArgument =
@@ -36,51 +40,55 @@ export function parseRerunArgument(args: string): RerunArgument {
   return { kind: 'org', query, scope };
 }
 
+const TITLE = 'Rerun an org';
+
 export const schedRerun =
   (deps: SlackDeps): Middleware<SlackCommandMiddlewareArgs> =>
   async ({ ack, command, respond, client }) => {
     await ack();
     const input = parseCommand(command);
     const target = { respond, client, userId: input.user_id };
-    if (!(await allowOrExplain(deps.access, deps.config.slack, target, 'rerun an org'))) return;
     const runDate = runDateOf(deps.clock(), deps.config.timezone);
     const argument = parseRerunArgument(input.args);
     if (argument.kind === 'invalid') {
       await respond({ ...errorMessage(argument.sentence), response_type: 'ephemeral' });
       return;
     }
-    const privateMetadata = encodeRerunMetadata({
-      runDate,
-      channelId: input.channel_id,
-      responseUrl: input.response_url || undefined,
-    });
     if (argument.kind === 'modal') {
-      await client.views.open({
+      // The trigger_id expires in three seconds and the admin lookup may take longer: the
+      // modal (pure, no I/O) opens first; a non-admin then sees the refusal in it.
+      const privateMetadata = encodeRerunMetadata({
+        runDate,
+        channelId: input.channel_id,
+        responseUrl: input.response_url || undefined,
+      });
+      const opened = await client.views.open({
         trigger_id: input.trigger_id,
         view: rerunModal({ runDate, scope: argument.scope, privateMetadata }),
       });
+      if (await deps.access.isAdmin(input.user_id)) return;
+      const denied = accessDenied({ ...deps.config.slack, action: 'rerun an org' });
+      if (opened.view?.id) await fillModal(client, opened.view.id, noticeModal(TITLE, denied.text ?? ''));
       return;
     }
-    const found = await findOrg(deps.db, argument.query);
-    if (found.kind === 'none') {
-      const closest = found.closest.map((name) => ({ name }));
-      await respond({ ...unknownOrgMessage(argument.query, closest), response_type: 'ephemeral' });
-    } else if (found.kind === 'ambiguous') {
-      const orgs = found.candidates.map((o) => ({ id: o.id, name: o.name, slug: o.slug }));
-      await client.views.open({
-        trigger_id: input.trigger_id,
-        view: rerunModal({ orgs, query: argument.query, runDate, scope: argument.scope, privateMetadata }),
-      });
-    } else {
-      const outcome = await rerunOrg(deps, {
-        orgId: found.org.id,
-        runDate,
-        scope: argument.scope,
-        triggeredBy: `slack:${input.user_id}`,
-      });
+    if (!(await allowOrExplain(deps.access, deps.config.slack, target, 'rerun an org'))) return;
+    const found = await findOrgExactly(deps.db, argument.query);
+    if (found.kind === 'guess') {
+      const suggestions = found.suggestions.map((o) => ({ id: o.id, name: o.name, slug: o.slug }));
       await respond({
-        ...rerunResultMessage({ outcome, userId: input.user_id }),
+        ...didYouMeanMessage({ query: argument.query, suggestions, runDate, scope: argument.scope }),
         response_type: 'ephemeral',
       });
+      return;
     }
+    const outcome = await rerunOrg(deps, {
+      orgId: found.org.id,
+      runDate,
+      scope: argument.scope,
+      triggeredBy: `slack:${input.user_id}`,
+    });
+    await respond({
+      ...rerunResultMessage({ outcome, userId: input.user_id }),
+      response_type: 'ephemeral',
+    });
   };

@@ -6,6 +6,7 @@ import { addDays, runDateOf } from '../scheduler/business-day.ts';
 import { lastFireOnRunDate } from '../scheduler/cron-matcher.ts';
 import { FUNCTION_NAMES } from '../scheduler/scheduler-runs.ts';
 import { providersWithoutLiveWorker } from '../scheduler/worker-heartbeat.ts';
+import type { SlackHealth } from '../slack/slack-link.ts';
 import { noLiveWorkerLine } from '../views/no-live-worker.ts';
 import { type HttpRoute, sendDatabaseUnavailable, sendJson } from './respond.ts';
 
@@ -25,6 +26,8 @@ export interface WorkerLiveness {
 
 export interface HealthDeps extends Deps {
   workers: () => WorkerLiveness;
+  /** Whether Slack answers (undefined without Slack: the local console, a worker). */
+  slack?: () => SlackHealth | undefined;
 }
 
 /** A due step with no run row this long after its time is overdue (the catch-up check missed it). */
@@ -44,6 +47,8 @@ export interface HealthReport {
   workers: WorkerLiveness;
   /** Enabled providers that no live worker (any process, any machine) can call. */
   providersWithoutLiveWorker?: ProviderName[];
+  /** Slack down is reported, not a 503: a restart would not bring it back. A refused token is. */
+  slack?: SlackHealth;
   lastNight: {
     runDate: string;
     trigger: StepState;
@@ -70,6 +75,7 @@ export function assessHealth(report: Omit<HealthReport, 'status' | 'reasons'>): 
   }
   const noWorker = noLiveWorkerLine(report.providersWithoutLiveWorker);
   if (noWorker) reasons.push(noWorker);
+  if (report.slack?.authError) reasons.push(`Slack refuses the bot token: ${report.slack.authError}`);
   const night = report.lastNight;
   if (night) {
     for (const [name, step] of [
@@ -123,7 +129,8 @@ function stepState(
 export async function checkHealth(deps: HealthDeps): Promise<HealthReport> {
   const now = deps.clock();
   const workers = deps.workers();
-  const facts = { workers, checkedAt: now.toISOString() };
+  const slack = deps.slack?.();
+  const facts = { workers, ...(slack ? { slack } : {}), checkedAt: now.toISOString() };
   try {
     await withTimeout(ping(deps.db), DB_TIMEOUT_MS);
   } catch (error) {

@@ -156,3 +156,56 @@ export async function searchOrgs(db: Db, text: string, limit = MAX_SEARCH_RESULT
     .slice(0, n)
     .map((s) => s.org);
 }
+
+export type ExactOrgResult = { kind: 'exact'; org: Org } | { kind: 'guess'; suggestions: Org[] };
+
+export const MAX_SUGGESTIONS = 5;
+
+/**
+ * For commands that change something (`/sched-rerun`, `sched rerun`): only an exact id, slug or
+ * name (case and spacing aside) names an org. Anything else is a guess, and the caller asks
+ * "Did you mean …?" with these suggestions: the orgs whose name or slug contains the text, then
+ * the nearest by edit distance.
+ */
+export async function findOrgExactly(
+  db: Db,
+  query: string,
+  limit = MAX_SUGGESTIONS,
+): Promise<ExactOrgResult> {
+  const q = cleanQuery(query);
+  if (q === '') return { kind: 'guess', suggestions: [] };
+  const byId = await orgById(db, q);
+  if (byId) return { kind: 'exact', org: byId };
+  const exact = await queryRows<Org>(
+    db,
+    sql`select ${ORG_COLUMNS} from organizations
+        where lower(slug) = lower(${q}) or lower(name) = lower(${q})
+        order by name, id limit ${MAX_CANDIDATES}`,
+  );
+  const [only] = exact;
+  if (only && exact.length === 1) return { kind: 'exact', org: only };
+  if (exact.length > 1) return { kind: 'guess', suggestions: exact.slice(0, limit) };
+  const containing = await queryRows<Org>(
+    db,
+    sql`select ${ORG_COLUMNS} from organizations
+        where strpos(lower(name), lower(${q})) > 0 or strpos(lower(slug), lower(${q})) > 0
+        order by name, id limit ${limit}`,
+  );
+  if (containing.length >= limit) return { kind: 'guess', suggestions: containing };
+  const seen = new Set(containing.map((o) => o.id));
+  const nearest = nearestOrgs(
+    q,
+    (await allOrgs(db)).filter((o) => !seen.has(o.id)),
+    limit - containing.length,
+  );
+  return { kind: 'guess', suggestions: [...containing, ...nearest] };
+}
+
+/** Pure: the `n` orgs nearest the query by edit distance, nearest first. */
+export function nearestOrgs<T extends Org>(query: string, orgs: T[], n: number): T[] {
+  return orgs
+    .map((org) => ({ org, d: orgDistance(query, org) }))
+    .sort((a, b) => a.d - b.d || a.org.name.localeCompare(b.org.name) || a.org.id.localeCompare(b.org.id))
+    .slice(0, Math.max(0, n))
+    .map((s) => s.org);
+}

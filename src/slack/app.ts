@@ -12,11 +12,14 @@ import { registerCommands } from '../commands/index.ts';
 import type { Deps } from '../context.ts';
 import { bodyTooLarge, declaresTooLarge, MAX_BODY_BYTES, refuse } from '../http/respond.ts';
 import { notFoundBody } from '../http/routes.ts';
+import type { Logger } from '../logger.ts';
 import { createAccessChecker } from './access.ts';
 import { handleAppError } from './app-error.ts';
 import { boltLogger } from './bolt-logger.ts';
 import { createRepairRunner, type RepairRunnerOptions } from './repair-runner.ts';
+import { guardEventsPath } from './request-guard.ts';
 import type { SlackDeps } from './slack-deps.ts';
+import { createSlackLink, type SlackLink } from './slack-link.ts';
 
 /**
  * The Bolt app: Socket Mode when an app token is given, otherwise the HTTP receiver on `port`,
@@ -38,19 +41,23 @@ export interface SlackAppOptions {
   repair?: RepairRunnerOptions;
   /** How long the admin user group's members are cached. */
   accessCacheMs?: number;
+  /** Backoff of the background Slack check (tests shorten it). */
+  slackRetry?: { initialRetryMs?: number; maxRetryMs?: number };
 }
 
 export interface SlackApp {
   app: App;
   deps: SlackDeps;
+  /** Whether Slack answers (for /healthz) and `onSlackBack` for work that waits for it. */
+  link: SlackLink;
   /** Starts listening; resolves with the bound port (HTTP mode, or the custom routes' port). */
   start(): Promise<{ port: number | undefined }>;
   stop(): Promise<void>;
 }
 
 export const EVENTS_PATH = '/slack/events';
-/** Slack's replay window: a request signed more than five minutes away from now is refused. */
-const MAX_CLOCK_SKEW_SEC = 5 * 60;
+/** Stands in for the bot's ids in Bolt's context; nothing in the app reads them. */
+const UNVERIFIED_BOT_ID = 'unverified';
 
 export function createSlackApp(deps: Deps, options: SlackAppOptions): SlackApp {
   const logger = boltLogger(deps.logger);
@@ -64,10 +71,17 @@ export function createSlackApp(deps: Deps, options: SlackAppOptions): SlackApp {
           clientOptions: options.apiUrl ? { slackApiUrl: options.apiUrl } : {},
         },
       })
-    : httpReceiver(options, logger);
+    : httpReceiver(options, logger, deps.logger);
 
   const app = new App({
     token: options.botToken,
+    // With both ids given Bolt never calls auth.test itself: its own check at construction was
+    // an unhandled rejection that ended the process when Slack was unreachable, and a failed one
+    // would refuse every later request. The token is checked by the SlackLink instead.
+    botId: UNVERIFIED_BOT_ID,
+    botUserId: UNVERIFIED_BOT_ID,
+    // The app subscribes to no message events, so there is nothing of its own to ignore.
+    ignoreSelf: false,
     receiver,
     logger,
     extendedErrorHandler: true,
@@ -88,6 +102,11 @@ export function createSlackApp(deps: Deps, options: SlackAppOptions): SlackApp {
     }),
     repairs: createRepairRunner(deps, app.client, options.repair),
   };
+  const link = createSlackLink(app.client, {
+    logger: deps.logger,
+    clock: deps.clock,
+    ...options.slackRetry,
+  });
   registerCommands(app, slackDeps);
   registerActions(app, slackDeps);
   app.error(handleAppError(slackDeps, app.client));
@@ -95,7 +114,9 @@ export function createSlackApp(deps: Deps, options: SlackAppOptions): SlackApp {
   return {
     app,
     deps: slackDeps,
+    link,
     async start() {
+      link.start();
       if (options.appToken) {
         await app.start();
         return { port: options.customRoutes?.length ? options.port : undefined };
@@ -104,13 +125,14 @@ export function createSlackApp(deps: Deps, options: SlackAppOptions): SlackApp {
       return { port: (server.address() as AddressInfo).port };
     },
     async stop() {
+      link.stop();
       await slackDeps.repairs.stop();
       await app.stop();
     },
   };
 }
 
-function httpReceiver(options: SlackAppOptions, logger: BoltLogger): HTTPReceiver {
+function httpReceiver(options: SlackAppOptions, logger: BoltLogger, appLogger: Logger): HTTPReceiver {
   const receiver = new HTTPReceiver({
     signingSecret: options.signingSecret,
     endpoints: EVENTS_PATH,
@@ -124,28 +146,27 @@ function httpReceiver(options: SlackAppOptions, logger: BoltLogger): HTTPReceive
       refuse(request, response, 404, notFoundBody(request));
     },
   });
-  // Bolt refuses stale timestamps but not future ones; a request dated ahead is as replayable.
-  // Wall-clock time on purpose, as in Bolt's own check: signatures are about real time.
-  const boltListener = receiver.requestListener;
+  // Bolt's listener is wrapped: odd bodies, future-dated requests and anything that throws
+  // are answered here, so no request can reject into the void (src/slack/request-guard.ts).
+  const guarded = guardEventsPath(receiver.requestListener, {
+    path: EVENTS_PATH,
+    signingSecret: options.signingSecret,
+    logger: appLogger,
+    bodyLimit: MAX_BODY_BYTES,
+  });
   receiver.requestListener = (req, res) => {
-    const stamp = Number(req.headers['x-slack-request-timestamp']);
     const path = (req.url ?? '').split('?')[0];
-    if (path === EVENTS_PATH && Number.isFinite(stamp) && stamp > Date.now() / 1000 + MAX_CLOCK_SKEW_SEC) {
-      logger.warn('Refused a Slack request whose timestamp is more than five minutes in the future');
-      refuse(req, res, 401, { error: 'unauthorized', message: 'request timestamp is in the future' });
-      return;
-    }
     if (path === EVENTS_PATH) {
-      // Over the limit by its Content-Length: refused before Bolt reads a byte. A chunked body is
-      // cut by Bolt at bodyLimit; its 413 then closes the connection instead of draining the rest.
+      // Over the limit by its Content-Length: refused before a byte is read. A chunked body is
+      // cut by the guard at the limit; its 413 then closes the connection instead of draining.
       if (declaresTooLarge(req)) {
-        logger.warn('Refused a Slack request whose body is over the limit');
+        appLogger.warn('Refused a Slack request whose body is over the limit');
         refuse(req, res, 413, bodyTooLarge);
         return;
       }
       if (req.headers['content-length'] === undefined) res.setHeader('connection', 'close');
     }
-    boltListener(req, res);
+    guarded(req, res);
   };
   return receiver;
 }

@@ -67,6 +67,7 @@ export class LocalWebApi {
   private baseUrl = '';
   private counter = 0;
   private heldResponses: Promise<void> | undefined;
+  private readonly heldMethods = new Map<string, Promise<void>>();
 
   constructor(private readonly options: LocalWebApiOptions) {
     this.clock = options.clock ?? (() => new Date());
@@ -130,6 +131,24 @@ export class LocalWebApi {
     return release;
   }
 
+  /**
+   * Holds every call of a Web API method (answered once the returned function is called, then
+   * recorded): a slow Slack, to prove a handler acknowledged its request before calling it.
+   */
+  holdMethod(method: string): () => void {
+    let release = () => {};
+    this.heldMethods.set(
+      method,
+      new Promise<void>((resolve) => {
+        release = () => {
+          this.heldMethods.delete(method);
+          resolve();
+        };
+      }),
+    );
+    return release;
+  }
+
   /** The first recorded call (past or future) that matches, or a rejection after `timeoutMs`. */
   waitFor(predicate: (call: WebApiCall) => boolean, timeoutMs = 20_000): Promise<WebApiCall> {
     const seen = this.calls.find(predicate);
@@ -170,6 +189,8 @@ export class LocalWebApi {
       return send(res, 404, { ok: false, error: 'not_found' });
 
     const method = path.slice('/api/'.length);
+    const held = this.heldMethods.get(method);
+    if (held) await held;
     const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? body.token;
     const failure = this.failures.get(method);
     let status = 200;

@@ -44,8 +44,11 @@ export type ActionId = (typeof ACTION_IDS)[keyof typeof ACTION_IDS];
 export const ACTION_PREFIXES = {
   /** "Details" button of one night (history, App Home); suffix and value: run_date. */
   openNight: 'open_night:',
+  /** "Did you mean …?" under /sched-rerun, one button per suggested org; value: encodeRerunPick(...). */
+  rerunPick: 'rerun_pick:',
 } as const;
 export const OPEN_NIGHT_ACTION = /^open_night:/;
+export const RERUN_PICK_ACTION = /^rerun_pick:/;
 
 /** The external selects whose options Slack loads from the options-load URL. */
 export const EXTERNAL_SELECT_ACTIONS: readonly string[] = [

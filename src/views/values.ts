@@ -39,6 +39,25 @@ export function decodeHistoryPage(text: string): HistoryPageValue | undefined {
   return { page, pageSize, totalDays };
 }
 
+export interface RerunPickValue {
+  runDate: string;
+  scope: 'missing' | 'all';
+  orgId: string;
+}
+
+export const encodeRerunPick = (value: RerunPickValue): string =>
+  `${value.runDate}|${value.scope}|${value.orgId}`;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function decodeRerunPick(text: string): RerunPickValue | undefined {
+  const [date, scope, orgId, ...rest] = text.split('|');
+  const runDate = parseRunDate(date ?? '');
+  if (rest.length > 0 || !runDate || (scope !== 'missing' && scope !== 'all')) return undefined;
+  if (!orgId || !UUID.test(orgId)) return undefined;
+  return { runDate, scope, orgId };
+}
+
 /** A non-negative integer below 100,000 written in plain digits, else undefined. */
 function smallInt(text: string | undefined): number | undefined {
   if (text === undefined || !/^\d{1,5}$/.test(text)) return undefined;

@@ -106,12 +106,16 @@ describe.each(backends())('buttons, modals and App Home on $name', (backend) => 
 
   it("opens a night's full postcheck in a modal, and says so when none was recorded", async () => {
     const night = addDays(runDate, -3);
-    const open = await click(`open_night:${night}`, night, { wait: 'views.open' });
+    // The modal opens at once with a loading view (the trigger_id expires), then is filled.
+    const open = await click(`open_night:${night}`, night, { wait: 'views.update' });
+    const loading = h.api.callsTo('views.open').at(-1);
+    expect(messageText(loading?.body.view)).toContain('Loading');
+    expect(open.body.view_id).toBe((loading?.response.view as View | undefined)?.id);
     const view = open.body.view as View;
     expect(view.callback_id).toBe(CALLBACK_IDS.runDetailModal);
     expect(messageText(view)).toContain(`Night ${night}`);
-    const none = await click('open_night:2001-01-01', '2001-01-01');
-    expect(messageText(none.body)).toContain('No postcheck was recorded for 2001-01-01');
+    const none = await click('open_night:2001-01-01', '2001-01-01', { wait: 'views.update' });
+    expect(messageText(none.body.view)).toContain('No postcheck was recorded for 2001-01-01');
   });
 
   it('tells the clicker in one sentence when Slack refuses the modal', async () => {
@@ -123,7 +127,7 @@ describe.each(backends())('buttons, modals and App Home on $name', (backend) => 
 
   it('shows every missing prompt in a paged modal', async () => {
     const open = await click(ACTION_IDS.showAllMissing, encodePageValue({ runDate, page: 0 }), {
-      wait: 'views.open',
+      wait: 'views.update',
     });
     const view = open.body.view as View;
     expect(view.callback_id).toBe(CALLBACK_IDS.missingPromptsModal);
@@ -159,9 +163,14 @@ describe.each(backends())('buttons, modals and App Home on $name', (backend) => 
       type: 'static_select',
       selected_option: { text: { type: 'plain_text', text: 'Acme' }, value: ACME_ID },
     };
-    const denied = await click(ACTION_IDS.rerunOrgSelect, undefined, { userId: OUTSIDER, action });
-    expect(messageText(denied.body)).toContain('may rerun an org');
-    const open = await click(ACTION_IDS.rerunOrgSelect, undefined, { action, wait: 'views.open' });
+    // The modal opens at once; the admin check follows and a refusal is shown in it.
+    const denied = await click(ACTION_IDS.rerunOrgSelect, undefined, {
+      userId: OUTSIDER,
+      action,
+      wait: 'views.update',
+    });
+    expect(messageText(denied.body.view)).toContain('may rerun an org');
+    const open = await click(ACTION_IDS.rerunOrgSelect, undefined, { action, wait: 'views.update' });
     expect(JSON.stringify(open.body.view)).toContain(ACME_ID);
   });
 
@@ -217,8 +226,11 @@ describe.each(backends())('buttons, modals and App Home on $name', (backend) => 
       response_action: 'errors',
       errors: { [BLOCK_IDS.rerunModalOrg]: 'Pick an org.' },
     });
-    const outsider = await submit(ACME_ID, OUTSIDER);
-    expect(JSON.stringify(outsider.json)).toContain('Only the admins');
+    // The admin check comes after the ack (it may call Slack): the refusal follows ephemerally.
+    const outsider = await submit(ACME_ID, OUTSIDER, h.api.responseUrl('refused'));
+    expect(outsider.status).toBe(200);
+    const refused = await h.api.waitFor((c) => c.responseId === 'refused');
+    expect(messageText(refused.body)).toContain('may rerun an org');
 
     const ok = await submit(ACME_ID, ADMIN, h.api.responseUrl('modal'));
     expect(ok.status).toBe(200);

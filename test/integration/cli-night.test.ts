@@ -61,24 +61,26 @@ describe.each(backends())('sched night commands on $name', (backend) => {
     expect(json.progress).toMatchObject({ total: 600, live: 600, done: 0 });
   }, 180_000);
 
-  it('rerun: usage without an org, a clear sentence for an unknown or ambiguous one', async () => {
+  it('rerun: exit 2 with suggestions for no org, an unknown, an ambiguous or a misspelt one', async () => {
     const missing = await sched(['rerun'], env);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/usage: sched rerun <org/);
     const unknown = await sched(['rerun', 'Pinoeer', 'Capitol', 'Group', '--date', date], env);
-    expect(unknown.code).toBe(1);
+    expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(
-      /No organization matches "Pinoeer Capitol Group"\. Closest: Pioneer Capital/,
+      /No organization is named exactly "Pinoeer Capitol Group"\. Did you mean: Pioneer Capital \(pioneer-capital\)/,
     );
     const ambiguous = await sched(['rerun', 'acme', '--date', date], env);
-    expect(ambiguous.code).toBe(1);
-    expect(ambiguous.stderr).toMatch(
-      /matches several organizations: Acme Analytics \(acme-analytics\), Acme Logistics/,
-    );
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.stderr).toMatch(/Did you mean: Acme Analytics \(acme-analytics\), Acme Logistics/);
+    // A typo is a guess: nothing runs on it.
+    const typo = await sched(['rerun', 'Birch', 'Labz', '--date', date], env);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/Did you mean: Birch Labs \(birch-labs\)/);
   }, 180_000);
 
   it('rerun, manual-run and reconcile report what they did; nothing is enqueued twice', async () => {
-    const rerun = await sched(['rerun', 'Birch', 'Labz', '--all', '--date', date], env);
+    const rerun = await sched(['rerun', 'Birch', 'Labs', '--all', '--date', date], env);
     expect(rerun.code).toBe(0);
     expect(rerun.stdout).toMatch(
       new RegExp(`Rerun of Birch Labs \\(birch-labs\\) for ${date}, every prompt: nothing to enqueue`),

@@ -43,6 +43,8 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   clock?: () => Date;
   repair?: RepairRunnerOptions;
+  /** How long the admin group is cached (0: every check asks usergroups.users.list). */
+  accessCacheMs?: number;
 }
 
 export function harnessConfig(apiUrl: string, env: Record<string, string> = {}): Config {
@@ -71,6 +73,7 @@ export async function startSlackHarness(db: Db, options: HarnessOptions = {}): P
     port: 0,
     host: '127.0.0.1',
     repair: { progressIntervalMs: 50, ...options.repair },
+    ...(options.accessCacheMs === undefined ? {} : { accessCacheMs: options.accessCacheMs }),
   });
   const { port } = await slack.start();
   const eventsUrl = `http://127.0.0.1:${port}${EVENTS_PATH}`;

@@ -1,5 +1,5 @@
-import { SchedError, usageError } from '../../errors.ts';
-import { findOrg } from '../../orgs/find-org.ts';
+import { usageError } from '../../errors.ts';
+import { findOrgExactly } from '../../orgs/find-org.ts';
 import { rerunOrg } from '../../scheduler/rerun.ts';
 import { cliActor } from '../actor.ts';
 import type { CliCommand } from '../command.ts';
@@ -23,16 +23,15 @@ export const rerunCommand: CliCommand = {
     if (query === '') throw usageError('which org? give its name, slug or id');
     return withRuntime(io.env, async (rt) => {
       const runDate = runDateOption(values.date, rt.clock(), rt.config.timezone);
-      const match = await findOrg(rt.db, query);
-      if (match.kind === 'none') {
-        const closest = match.closest.length ? ` Closest: ${match.closest.join(', ')}.` : '';
-        throw new SchedError('not_found', `No organization matches "${query.slice(0, 80)}".${closest}`);
-      }
-      if (match.kind === 'ambiguous') {
-        const names = match.candidates.map((o) => `${o.name} (${o.slug})`).join(', ');
-        throw new SchedError(
-          'ambiguous',
-          `"${query.slice(0, 80)}" matches several organizations: ${names}. Use the slug.`,
+      // Only an exact id, slug or name runs: a guess is a usage error with the suggestions.
+      const match = await findOrgExactly(rt.db, query);
+      if (match.kind === 'guess') {
+        const asked = query.slice(0, 80);
+        const names = match.suggestions.map((o) => `${o.name} (${o.slug})`).join(', ');
+        throw usageError(
+          names
+            ? `No organization is named exactly "${asked}". Did you mean: ${names}? Give the slug or the exact name.`
+            : `No organization matches "${asked}", and there is none to suggest.`,
         );
       }
       const scope = values.all ? 'all' : 'missing';

@@ -1,0 +1,21 @@
+import type { BlockButtonAction, Middleware, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { usageError } from '../errors.ts';
+import { rerunOrg } from '../scheduler/rerun.ts';
+import { allowOrExplain } from '../slack/access.ts';
+import { reply } from '../slack/reply.ts';
+import type { SlackDeps } from '../slack/slack-deps.ts';
+import { rerunResultMessage } from '../views/rerun-result-message.ts';
+import { decodeRerunPick } from '../views/values.ts';
+import { ackClick } from './action-input.ts';
+
+/** A button under "Did you mean …?" (/sched-rerun): admins rerun the org they picked. */
+export const rerunPickAction =
+  (deps: SlackDeps): Middleware<SlackActionMiddlewareArgs<BlockButtonAction>> =>
+  async (args) => {
+    const { input, target } = await ackClick(args);
+    const pick = decodeRerunPick(input.value);
+    if (!pick) throw usageError('That button is out of date; run /sched-rerun again.');
+    if (!(await allowOrExplain(deps.access, deps.config.slack, target, 'rerun an org'))) return;
+    const outcome = await rerunOrg(deps, { ...pick, triggeredBy: `slack:${input.userId}` });
+    await reply(target, rerunResultMessage({ outcome, userId: input.userId }), { replace: true });
+  };

@@ -1,0 +1,37 @@
+import { Blocks, Elements, Message } from 'slack-block-builder';
+import { inlineText } from './format.ts';
+import { ACTION_PREFIXES, COMMANDS, type RerunScopeValue } from './ids.ts';
+import { encodeRerunPick } from './values.ts';
+
+/**
+ * `/sched-rerun` with a name that is not exact: nothing runs on a guess. The closest orgs come
+ * as buttons (one click reruns that one); none at all says how to name an org.
+ */
+
+export interface DidYouMeanInput {
+  query: string;
+  suggestions: { id: string; name: string; slug: string }[];
+  runDate: string;
+  scope: RerunScopeValue;
+}
+
+export function didYouMeanMessage(input: DidYouMeanInput) {
+  const asked = inlineText(input.query, 80);
+  if (input.suggestions.length === 0) {
+    const sentence = `🔍 No org matches “${asked}”. Name one by its name, slug or id, or run \`${COMMANDS.rerun}\` alone to pick it from a list.`;
+    return Message({ text: sentence })
+      .blocks(Blocks.Section({ text: sentence }))
+      .buildToObject();
+  }
+  const sentence = `🔍 No org is named exactly “${asked}”. Did you mean one of these? Nothing was rerun yet.`;
+  const buttons = input.suggestions.slice(0, 5).map((org, index) =>
+    Elements.Button({
+      text: inlineText(`${org.name} (${org.slug})`, 70),
+      actionId: `${ACTION_PREFIXES.rerunPick}${index}`,
+      value: encodeRerunPick({ runDate: input.runDate, scope: input.scope, orgId: org.id }),
+    }),
+  );
+  return Message({ text: sentence })
+    .blocks(Blocks.Section({ text: sentence }), Blocks.Actions().elements(buttons))
+    .buildToObject();
+}
