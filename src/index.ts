@@ -18,7 +18,7 @@ import { listProviderSettings, withProviderSettings } from './providers/provider
 import { createProviderAdapters } from './providers/registry.ts';
 import { startScheduler } from './scheduler/cron.ts';
 import type { StepDeps } from './scheduler/night-reporter.ts';
-import { followNights } from './scheduler/refresh-night.ts';
+import { followNights, postDueReports } from './scheduler/refresh-night.ts';
 import { startWorker } from './scheduler/worker.ts';
 import { createSlackApp } from './slack/app.ts';
 import { slackNightReporter } from './slack/night-reporter.ts';
@@ -173,8 +173,19 @@ async function compose(
       ...(localSlack ? { host: '127.0.0.1' } : {}),
       customRoutes: toCustomRoutes(routes, logger),
     });
-    // Slack unreachable at start is not fatal: the link checks it in the background (/healthz).
-    if (!localSlack) slackHealth = () => slack.link.status();
+    // Slack unreachable at start is not fatal: the link checks it in the background (/healthz),
+    // and once Slack answers again the reports it missed are posted.
+    if (!localSlack) {
+      slackHealth = () => slack.link.status();
+      slack.link.onSlackBack(() =>
+        postDueReports(stepDeps, rt.clock()).then(
+          (posted) =>
+            posted.length > 0 && logger.info({ runDates: posted }, 'Slack is back: missed reports posted'),
+          (error: unknown) =>
+            logger.error({ err: toError(error) }, 'Slack is back, but the missed reports failed'),
+        ),
+      );
+    }
     ({ port = config.port } = await slack.start());
     parts.slack = () => slack.stop();
   }

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { CoverageReport } from '../coverage/types.ts';
 import { type Db, queryOne } from '../db/client.ts';
 import { toError } from '../errors.ts';
+import { addDays, runDateOf } from './business-day.ts';
 import type { StepDeps } from './night-reporter.ts';
 import { measureCoverage } from './postcheck.ts';
 import { FUNCTION_NAMES } from './scheduler-runs.ts';
@@ -128,3 +129,22 @@ export function followNights(deps: StepDeps) {
 }
 
 export type NightFollower = ReturnType<typeof followNights>;
+
+/**
+ * Slack answered again after an outage: the nights of yesterday and today that were
+ * postchecked while it was away, and so have no report message, get theirs now (measured
+ * afresh, so the message shows today's figures).
+ */
+export async function postDueReports(deps: StepDeps, now: Date): Promise<string[]> {
+  if (!deps.reporter) return [];
+  const today = runDateOf(now, deps.config.timezone);
+  const posted: string[] = [];
+  for (const runDate of [addDays(today, -1), today]) {
+    const state = await nightState(deps.db, runDate);
+    if (!state.postchecked || state.reported) continue;
+    const report = await remeasureNight(deps, runDate, 'slack-back');
+    const outcome = await deps.reporter.publish(runDate, report);
+    if (outcome.action === 'posted' || outcome.action === 'reposted') posted.push(runDate);
+  }
+  return posted;
+}

@@ -18,6 +18,7 @@ import { until } from '../support/slack-payloads.ts';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const TOKEN = 'xoxb-serve-test';
 const SECRET = 'serve-test-signing-secret';
+const CRON_SECRET = 'serve-test-cron-secret-0123';
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -56,6 +57,7 @@ describe.each(backends())('sched serve with Slack unreachable on $name', (backen
         SLACK_SIGNING_SECRET: SECRET,
         SLACK_API_URL: `http://127.0.0.1:${slackPort}/api/`,
         SLACK_REPORT_CHANNEL: 'C0REPORTS',
+        CRON_SECRET: CRON_SECRET,
         LOG_LEVEL: 'info',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -97,12 +99,27 @@ describe.each(backends())('sched serve with Slack unreachable on $name', (backen
       );
       expect(odd.status).toBe(400);
 
+      // A postcheck while Slack is away: measured and recorded, its report owed.
+      const postcheck = await fetch(`http://127.0.0.1:${port}/functions/v1/scheduler-postcheck`, {
+        method: 'POST',
+        headers: { 'x-cron-secret': CRON_SECRET },
+      });
+      expect(postcheck.status).toBe(200);
+      expect(((await postcheck.json()) as { slackReport?: { action: string } }).slackReport?.action).toBe(
+        'failed',
+      );
+
       api = new LocalWebApi({ token: TOKEN });
       await api.start(slackPort);
       await until(async () => (await health())?.slack?.reachable === true, 150_000).catch((error: Error) => {
         throw new Error(`${error.message}; serve said:\n${output.slice(-3000)}`);
       });
       expect(output).toContain('Slack is reachable again');
+      // ...and the report it could not post goes out now, once (the reporter's retries, or
+      // postDueReports after a longer outage).
+      const posted = await api.waitFor((c) => c.method === 'chat.postMessage', 60_000);
+      expect(posted.body).toMatchObject({ channel: 'C0REPORTS' });
+      expect(api.callsTo('chat.postMessage')).toHaveLength(1);
       expect(exitCode).toBeUndefined();
     } finally {
       child.kill('SIGTERM');
