@@ -1,7 +1,7 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { expectedUnitsCte } from '../coverage/coverage-query.ts';
 import { type Db, queryOne, queryRows } from '../db/client.ts';
-import { FUNCTION_NAMES } from '../scheduler/scheduler-runs.ts';
+import { FUNCTION_NAMES, type SchedulerRunRow } from '../scheduler/scheduler-runs.ts';
 import { type AuditRow, ROWS_SHOWN } from './types.ts';
 
 /**
@@ -41,34 +41,14 @@ function normalize(row: Record<string, unknown>): AuditRow {
   );
 }
 
-export interface StepRun {
-  id: number;
-  status: string;
-  started_at: Date;
-  completed_at: Date | null;
-  triggered_by: string;
-  result: unknown;
-  error: string | null;
-}
-
-/** The run row of a step keyed by the run_date (the nightly trigger, the scheduled postcheck). */
-export async function stepRun(
-  db: Db,
-  functionName: (typeof FUNCTION_NAMES)[keyof typeof FUNCTION_NAMES],
-  runDate: string,
-): Promise<StepRun | undefined> {
-  return queryOne<StepRun>(
-    db,
-    sql`select id, status, started_at, completed_at, triggered_by, result, error from scheduler_runs
-        where function_name = ${functionName} and run_key = ${runDate}`,
-  );
-}
+export type StepRun = SchedulerRunRow;
 
 /** The latest completed postcheck of a run_date, scheduled (run_key = date) or ad hoc (date/...). */
 export async function latestPostcheck(db: Db, runDate: string): Promise<StepRun | undefined> {
   return queryOne<StepRun>(
     db,
-    sql`select id, status, started_at, completed_at, triggered_by, result, error from scheduler_runs
+    sql`select id, function_name, run_key, status, started_at, completed_at, triggered_by, result, error
+        from scheduler_runs
         where function_name = ${FUNCTION_NAMES.postcheck} and status = 'completed'
           and (run_key = ${runDate} or run_key like ${`${runDate}/%`})
         order by completed_at desc, id desc limit 1`,
@@ -182,6 +162,15 @@ export function attemptsOverMax(db: Db, runDate: string): Promise<Finding> {
   );
 }
 
+/** A job's real counts, from the tasks that point at it (`j` is the job, `c` the counts). */
+export const jobTaskCounts = sql`cross join lateral (
+  select count(*)::int as total,
+         count(*) filter (where t.status = 'completed')::int as completed,
+         count(*) filter (where t.status = 'failed')::int as failed
+  from batch_tasks t where t.batch_job_id = j.id
+) c`;
+export const countsDiffer = sql`(j.total_tasks <> c.total or j.completed_tasks <> c.completed or j.failed_tasks <> c.failed)`;
+
 /** Jobs whose counters disagree with the tasks that point at them. */
 export function jobCountsWrong(db: Db, runDate: string): Promise<Finding> {
   return find(
@@ -191,14 +180,8 @@ export function jobCountsWrong(db: Db, runDate: string): Promise<Finding> {
                count(*) over () as total_rows
         from batch_jobs j
         join organizations o on o.id = j.org_id
-        cross join lateral (
-          select count(*)::int as total,
-                 count(*) filter (where t.status = 'completed')::int as completed,
-                 count(*) filter (where t.status = 'failed')::int as failed
-          from batch_tasks t where t.batch_job_id = j.id
-        ) c
-        where j.run_date = ${runDate}::date
-          and (j.total_tasks <> c.total or j.completed_tasks <> c.completed or j.failed_tasks <> c.failed)
+        ${jobTaskCounts}
+        where j.run_date = ${runDate}::date and ${countsDiffer}
         order by o.name, j.id`,
   );
 }

@@ -3,6 +3,7 @@ import type { Deps } from '../context.ts';
 import { type Db, queryOne } from '../db/client.ts';
 import { closeJobs, expireLeases } from '../scheduler/reconciler.ts';
 import { STALE_RUN_MINUTES } from '../scheduler/scheduler-runs.ts';
+import { countsDiffer, jobTaskCounts } from './audit-queries.ts';
 import type { AuditFix } from './types.ts';
 
 /**
@@ -58,14 +59,8 @@ function recomputeCounts(db: Db, runDate: string): Promise<number> {
     sql`with real as (
           select j.id, c.total, c.completed, c.failed
           from batch_jobs j
-          cross join lateral (
-            select count(*)::int as total,
-                   count(*) filter (where t.status = 'completed')::int as completed,
-                   count(*) filter (where t.status = 'failed')::int as failed
-            from batch_tasks t where t.batch_job_id = j.id
-          ) c
-          where j.run_date = ${runDate}::date
-            and (j.total_tasks <> c.total or j.completed_tasks <> c.completed or j.failed_tasks <> c.failed)
+          ${jobTaskCounts}
+          where j.run_date = ${runDate}::date and ${countsDiffer}
         ),
         updated as (
           update batch_jobs j set total_tasks = r.total, completed_tasks = r.completed, failed_tasks = r.failed

@@ -5,7 +5,7 @@ import { addDays, runDateOf } from '../scheduler/business-day.ts';
 import { lastFireOnRunDate } from '../scheduler/cron-matcher.ts';
 import { LATE_NIGHT_WAIT_MINUTES } from '../scheduler/late-night.ts';
 import { measureCoverage } from '../scheduler/postcheck.ts';
-import { FUNCTION_NAMES, STALE_RUN_MINUTES } from '../scheduler/scheduler-runs.ts';
+import { FUNCTION_NAMES, findRun, STALE_RUN_MINUTES } from '../scheduler/scheduler-runs.ts';
 import * as q from './audit-queries.ts';
 import { fixAudit } from './fix-audit.ts';
 import type { AuditCheck, AuditNote, AuditResult, AuditViolation } from './types.ts';
@@ -117,7 +117,7 @@ async function auditNight(deps: AuditDeps, runDate: string, grace: number, sink:
   const { db, config } = deps;
   const now = deps.clock();
   const { add } = sink;
-  const trigger = await q.stepRun(db, FUNCTION_NAMES.trigger, runDate);
+  const trigger = await findRun(db, FUNCTION_NAMES.trigger, runDate);
   const triggerDue = lastFireOnRunDate(config.cron.trigger, runDate, now, config.timezone);
 
   if (trigger?.status === 'completed') {

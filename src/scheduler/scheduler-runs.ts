@@ -126,10 +126,11 @@ export async function findRun(
   db: Db,
   functionName: FunctionName,
   runKey: string,
-): Promise<Pick<SchedulerRunRow, 'status' | 'started_at' | 'triggered_by'> | undefined> {
+): Promise<SchedulerRunRow | undefined> {
   return queryOne(
     db,
-    sql`select status, started_at, triggered_by from scheduler_runs
+    sql`select id, function_name, run_key, status, started_at, completed_at, triggered_by, result, error
+        from scheduler_runs
         where function_name = ${functionName} and run_key = ${runKey}`,
   );
 }
