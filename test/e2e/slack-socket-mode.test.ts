@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCommand } from '../../src/slack/sign-request.ts';
+import { backends, type TestDatabase } from '../support/db.ts';
+import { ADMIN, APP_TOKEN, type SlackHarness, startSlackHarness } from '../support/fake-slack.ts';
+import { FakeSocketMode } from '../support/fake-socket-mode.ts';
+import { messageText } from '../support/slack-payloads.ts';
+
+/**
+ * Socket Mode (SLACK_APP_TOKEN) against a loopback Socket Mode server: Slack being unreachable
+ * when the app starts does not stop it (start-up used to reject, or wait for Slack, so
+ * `sched serve` exited or never started its scheduler); the connection is made in the background
+ * with backoff once Slack answers, and made again after Slack drops it.
+ */
+describe.each(backends())('Socket Mode on $name', (backend) => {
+  let database: TestDatabase;
+  let h: SlackHarness;
+  const socket = new FakeSocketMode();
+  let seq = 0;
+
+  async function status(): Promise<string> {
+    const responseId = `socket${++seq}`;
+    const res = await h.send(
+      buildCommand({
+        command: '/sched-status',
+        text: '',
+        userId: ADMIN,
+        responseUrl: h.api.responseUrl(responseId),
+      }),
+    );
+    expect(res.status).toBe(200);
+    return messageText((await h.api.waitFor((c) => c.responseId === responseId)).body);
+  }
+
+  beforeAll(async () => {
+    database = await backend.create();
+  });
+  afterAll(async () => {
+    await h?.stop();
+    await socket.stop();
+    await database?.close();
+  });
+
+  it('starts while Slack is unreachable, and answers commands once Socket Mode connects', async () => {
+    const port = await socket.reservePort();
+    // Slack's apps.connections.open fails first (an outage), then hands out a socket no one serves yet.
+    h = await startSlackHarness(database.db, {
+      mode: 'socket',
+      socket,
+      waitForSocket: false,
+      slackRetry: { initialRetryMs: 20, maxRetryMs: 100 },
+      beforeStart: (api) => api.failNext('apps.connections.open', { error: 'internal_error', status: 503 }),
+    });
+    // The app asked for a connection with its app-level token and keeps trying.
+    const opens = await h.api.waitFor((c) => c.method === 'apps.connections.open' && c.response.ok === true);
+    expect(opens.status).toBe(200);
+    expect(h.api.callsTo('apps.connections.open')[0]?.status).toBe(503);
+    expect(socket.connections).toBe(0);
+
+    await socket.start(port);
+    await socket.connected();
+    expect(await status()).toContain('Status of');
+    expect(APP_TOKEN.startsWith('xapp-')).toBe(true);
+  });
+
+  it('connects again after Slack drops the connection', async () => {
+    const before = socket.connections;
+    socket.drop();
+    await socket.connected();
+    expect(socket.connections).toBe(before + 1);
+    expect(await status()).toContain('Status of');
+  });
+});
