@@ -15,6 +15,7 @@ import {
   type SlackRequest,
   sendSigned,
 } from '../../src/slack/sign-request.ts';
+import { type Backend, backends } from './db.ts';
 import { type EnvelopeType, FakeSocketMode } from './fake-socket-mode.ts';
 import { completeAllLive, seedSmallDemo } from './scheduler-deps.ts';
 
@@ -37,6 +38,11 @@ export const ADMIN_GROUP = 'S0ADMINS';
 
 export type SlackMode = 'http' | 'socket';
 export const SLACK_MODES: SlackMode[] = ['http', 'socket'];
+
+/** Every database backend under test, each with Slack reaching the app over HTTP and over Socket Mode. */
+export function backendsAndModes(): { name: Backend['name']; mode: SlackMode; backend: Backend }[] {
+  return backends().flatMap((backend) => SLACK_MODES.map((mode) => ({ name: backend.name, mode, backend })));
+}
 
 export interface SlackHarness {
   mode: SlackMode;
