@@ -20,6 +20,7 @@ import { createRepairRunner, type RepairRunnerOptions } from './repair-runner.ts
 import { guardEventsPath } from './request-guard.ts';
 import type { SlackDeps } from './slack-deps.ts';
 import { createSlackLink, type SlackLink } from './slack-link.ts';
+import { createSocketConnection, type SocketConnection } from './socket-connection.ts';
 
 /**
  * The Bolt app: Socket Mode when an app token is given, otherwise the HTTP receiver on `port`,
@@ -41,7 +42,7 @@ export interface SlackAppOptions {
   repair?: RepairRunnerOptions;
   /** How long the admin user group's members are cached. */
   accessCacheMs?: number;
-  /** Backoff of the background Slack check (tests shorten it). */
+  /** Backoff of the background Slack check and of Socket Mode's connection (tests shorten it). */
   slackRetry?: { initialRetryMs?: number; maxRetryMs?: number };
 }
 
@@ -50,6 +51,8 @@ export interface SlackApp {
   deps: SlackDeps;
   /** Whether Slack answers (for /healthz) and `onSlackBack` for work that waits for it. */
   link: SlackLink;
+  /** Socket Mode only: the connection kept up in the background. */
+  socket?: SocketConnection;
   /** Starts listening; resolves with the bound port (HTTP mode, or the custom routes' port). */
   start(): Promise<{ port: number | undefined }>;
   stop(): Promise<void>;
@@ -61,17 +64,25 @@ const UNVERIFIED_BOT_ID = 'unverified';
 
 export function createSlackApp(deps: Deps, options: SlackAppOptions): SlackApp {
   const logger = boltLogger(deps.logger);
-  const receiver = options.appToken
+  const socketReceiver = options.appToken
     ? new SocketModeReceiver({
         appToken: options.appToken,
         logger,
         customRoutes: options.customRoutes ?? [],
+        // Reconnecting is the SocketConnection's job (./socket-connection.ts): the client's own
+        // gives up on an HTTP error from apps.connections.open, rejecting into nowhere.
+        autoReconnectEnabled: false,
         installerOptions: {
           port: options.port,
-          clientOptions: options.apiUrl ? { slackApiUrl: options.apiUrl } : {},
+          // One apps.connections.open call per attempt; the SocketConnection backs off between them.
+          clientOptions: {
+            ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}),
+            retryConfig: { retries: 0 },
+          },
         },
       })
-    : httpReceiver(options, logger, deps.logger);
+    : undefined;
+  const receiver = socketReceiver ?? httpReceiver(options, logger, deps.logger);
 
   const app = new App({
     token: options.botToken,
@@ -107,6 +118,12 @@ export function createSlackApp(deps: Deps, options: SlackAppOptions): SlackApp {
     clock: deps.clock,
     ...options.slackRetry,
   });
+  const socket = socketReceiver
+    ? createSocketConnection(() => app.start(), socketReceiver.client, {
+        logger: deps.logger,
+        ...options.slackRetry,
+      })
+    : undefined;
   registerCommands(app, slackDeps);
   registerActions(app, slackDeps);
   app.error(handleAppError(slackDeps, app.client));
@@ -115,10 +132,12 @@ export function createSlackApp(deps: Deps, options: SlackAppOptions): SlackApp {
     app,
     deps: slackDeps,
     link,
+    ...(socket ? { socket } : {}),
     async start() {
       link.start();
-      if (options.appToken) {
-        await app.start();
+      if (socket) {
+        // Not awaited: Slack unreachable at start must not stop the scheduler and the workers.
+        socket.start();
         return { port: options.customRoutes?.length ? options.port : undefined };
       }
       const server = (await app.start({ port: options.port, host: options.host })) as Server;
@@ -126,6 +145,7 @@ export function createSlackApp(deps: Deps, options: SlackAppOptions): SlackApp {
     },
     async stop() {
       link.stop();
+      socket?.stop();
       await slackDeps.repairs.stop();
       await app.stop();
     },

@@ -45,6 +45,10 @@ export interface LocalWebApiOptions {
   token: string;
   /** User group id -> member user ids, for usergroups.users.list. */
   usergroups?: Record<string, string[]>;
+  /** The app-level (xapp-) token apps.connections.open must be called with (Socket Mode). */
+  appToken?: string;
+  /** The WebSocket URL apps.connections.open hands out (a loopback Socket Mode server). */
+  socketUrl?: string;
   clock?: () => Date;
 }
 
@@ -67,11 +71,13 @@ export class LocalWebApi {
   private baseUrl = '';
   private counter = 0;
   private heldResponses: Promise<void> | undefined;
+  private socketUrl: string | undefined;
   private readonly heldMethods = new Map<string, Promise<void>>();
 
   constructor(private readonly options: LocalWebApiOptions) {
     this.clock = options.clock ?? (() => new Date());
     this.usergroups = new Map(Object.entries(options.usergroups ?? {}));
+    this.socketUrl = options.socketUrl;
   }
 
   async start(port = 0): Promise<void> {
@@ -110,6 +116,11 @@ export class LocalWebApi {
   /** Makes the next `times` calls of a method fail as Slack would (ratelimited, channel_not_found ...). */
   failNext(method: string, rule: FailureRule): void {
     this.failures.set(method, { ...rule, left: rule.times ?? 1 });
+  }
+
+  /** Where apps.connections.open sends the app next (Socket Mode). */
+  setSocketUrl(url: string): void {
+    this.socketUrl = url;
   }
 
   setUsergroup(id: string, users: string[]): void {
@@ -196,7 +207,9 @@ export class LocalWebApi {
     let status = 200;
     let response: Record<string, unknown>;
     const headers: Record<string, string> = {};
-    if (token !== this.options.token) {
+    // apps.connections.open is the one method called with the app-level token, never the bot's.
+    const expected = method === 'apps.connections.open' ? this.options.appToken : this.options.token;
+    if (!expected || token !== expected) {
       response = { ok: false, error: token ? 'invalid_auth' : 'not_authed' };
     } else if (failure && failure.left > 0) {
       failure.left -= 1;
@@ -275,6 +288,8 @@ export class LocalWebApi {
       body.user_id
         ? this.saveView(body.view, `home-${String(body.user_id)}`)
         : { ok: false, error: 'invalid_arguments' },
+    'apps.connections.open': () =>
+      this.socketUrl ? { ok: true, url: this.socketUrl } : { ok: false, error: 'internal_error' },
     'usergroups.users.list': (body) => {
       const users = this.usergroups.get(String(body.usergroup ?? ''));
       return users ? { ok: true, users } : { ok: false, error: 'no_such_subteam' };

@@ -14,9 +14,10 @@ import {
 } from '../../src/slack/sign-request.ts';
 import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS } from '../../src/views/ids.ts';
 import { encodePageValue } from '../../src/views/values.ts';
-import { backends, type TestDatabase } from '../support/db.ts';
+import type { TestDatabase } from '../support/db.ts';
 import {
   ADMIN,
+  backendsAndModes,
   FAILED_ORG,
   nightWithFailures,
   OUTSIDER,
@@ -26,14 +27,14 @@ import {
 } from '../support/fake-slack.ts';
 import { actionIds, messageText, until } from '../support/slack-payloads.ts';
 
-/** Every button, select, options request, modal submission and App Home, end to end. */
+/** Every button, select, options request, modal submission and App Home, end to end, over HTTP and Socket Mode. */
 
 const OPS_CHANNEL = 'C0OPS';
 const ACME_ID = stableUuid(`org:${FAILED_ORG}`);
 
 type View = { id?: string; callback_id?: string; blocks?: unknown[] };
 
-describe.each(backends())('buttons, modals and App Home on $name', (backend) => {
+describe.each(backendsAndModes())('buttons, modals and App Home on $name over $mode', ({ backend, mode }) => {
   let database: TestDatabase;
   let h: SlackHarness;
   let runDate: string;
@@ -70,7 +71,7 @@ describe.each(backends())('buttons, modals and App Home on $name', (backend) => 
 
   beforeAll(async () => {
     database = await backend.create();
-    h = await startSlackHarness(database.db);
+    h = await startSlackHarness(database.db, { mode });
     runDate = runDateOf(h.deps.clock(), h.deps.config.timezone);
     const { report } = await nightWithFailures(h.deps, runDate);
     await postOrUpdateReport(h.slack.deps, h.slack.app.client, { runDate, report });

@@ -5,9 +5,10 @@ import { addDays, runDateOf } from '../../src/scheduler/business-day.ts';
 import type { WebApiCall } from '../../src/slack/local-web-api.ts';
 import { buildBlockAction, buildCommand } from '../../src/slack/sign-request.ts';
 import { ACTION_IDS, CALLBACK_IDS } from '../../src/views/ids.ts';
-import { backends, type TestDatabase } from '../support/db.ts';
+import type { TestDatabase } from '../support/db.ts';
 import {
   ADMIN,
+  backendsAndModes,
   nightWithFailures,
   OUTSIDER,
   type SlackHarness,
@@ -16,8 +17,8 @@ import {
 import { actionIds, messageText } from '../support/slack-payloads.ts';
 
 /**
- * Every slash command end to end: signed requests over HTTP to the running app, answers read
- * from the Web API stand-in. Each command acks before its answer is delivered, and every bad
+ * Every slash command end to end: signed requests over HTTP to the running app (and the same
+ * requests as Socket Mode envelopes), answers read from the Web API stand-in. Each command acks before its answer is delivered, and every bad
  * argument (empty, 5,000 characters, quotes and SQL, unknown org, a date that does not exist)
  * gets one clear sentence.
  */
@@ -25,7 +26,7 @@ import { actionIds, messageText } from '../support/slack-payloads.ts';
 const LONG = 'x'.repeat(5_000);
 const SQL_TEXT = `Robert'); DROP TABLE organizations; -- "quoted" \\ %_`;
 
-describe.each(backends())('slash commands on $name', (backend) => {
+describe.each(backendsAndModes())('slash commands on $name over $mode', ({ backend, mode }) => {
   let database: TestDatabase;
   let h: SlackHarness;
   let runDate: string;
@@ -71,7 +72,7 @@ describe.each(backends())('slash commands on $name', (backend) => {
 
   beforeAll(async () => {
     database = await backend.create();
-    h = await startSlackHarness(database.db);
+    h = await startSlackHarness(database.db, { mode });
     runDate = runDateOf(h.deps.clock(), h.deps.config.timezone);
     await nightWithFailures(h.deps, runDate);
   });

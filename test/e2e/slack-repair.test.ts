@@ -8,9 +8,10 @@ import { ACTIVE_REPAIR_FUNCTION } from '../../src/slack/active-repair.ts';
 import { postOrUpdateReport } from '../../src/slack/report-poster.ts';
 import { buildBlockAction } from '../../src/slack/sign-request.ts';
 import { ACTION_IDS } from '../../src/views/ids.ts';
-import { backends, type TestDatabase } from '../support/db.ts';
+import type { TestDatabase } from '../support/db.ts';
 import {
   ADMIN,
+  backendsAndModes,
   GROUP_ADMIN,
   nightWithFailures,
   OUTSIDER,
@@ -21,12 +22,13 @@ import {
 import { actionIds, messageText } from '../support/slack-payloads.ts';
 
 /**
- * The issue's "done when", driven only through signed HTTP requests and the Web API stand-in:
+ * The issue's "done when", driven only through signed HTTP requests (or the same
+ * requests as Socket Mode envelopes) and the Web API stand-in:
  * after a night with failures the report is posted with the missing prompts per org; a
  * non-admin's Repair click changes nothing; an admin's click brings the same message (same ts,
  * chat.update) to 100 % coverage; a second click and Slack's retry start nothing.
  */
-describe.each(backends())('Repair from the morning report on $name', (backend) => {
+describe.each(backendsAndModes())('Repair from the report on $name over $mode', ({ backend, mode }) => {
   let database: TestDatabase;
   let h: SlackHarness;
   let runDate: string;
@@ -53,7 +55,7 @@ describe.each(backends())('Repair from the morning report on $name', (backend) =
 
   beforeAll(async () => {
     database = await backend.create();
-    h = await startSlackHarness(database.db);
+    h = await startSlackHarness(database.db, { mode });
     runDate = runDateOf(h.deps.clock(), h.deps.config.timezone);
     const { report } = await nightWithFailures(h.deps, runDate);
     // What the scheduler's onPostcheck hook does at 04:00.

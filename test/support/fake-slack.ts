@@ -15,26 +15,44 @@ import {
   type SlackRequest,
   sendSigned,
 } from '../../src/slack/sign-request.ts';
+import { type Backend, backends } from './db.ts';
+import { type EnvelopeType, FakeSocketMode } from './fake-socket-mode.ts';
 import { completeAllLive, seedSmallDemo } from './scheduler-deps.ts';
 
 /**
- * The running Bolt app (HTTP receiver on a loopback port) against a fresh database and the
- * local Web API stand-in: what every end-to-end test drives, through signed requests only.
+ * The running Bolt app against a fresh database and the local Web API stand-in: what every
+ * end-to-end test drives. In `http` mode (the default) the HTTP receiver listens on a loopback
+ * port and `send` POSTs signed requests; in `socket` mode the app runs Socket Mode against a
+ * loopback WebSocket (test/support/fake-socket-mode.ts) and `send` delivers the same request
+ * as a Socket Mode envelope, answering with the ack's payload as an HTTP-like 200.
  */
 
 export const SIGNING_SECRET = 'e2e-signing-secret';
 export const BOT_TOKEN = 'xoxb-e2e-token';
+export const APP_TOKEN = 'xapp-1-e2e-token';
 export const REPORT_CHANNEL = 'C0REPORTS';
 export const ADMIN = 'U0ADMIN01';
 export const GROUP_ADMIN = 'U0GROUPADM';
 export const OUTSIDER = 'U0OUTSIDER';
 export const ADMIN_GROUP = 'S0ADMINS';
 
+export type SlackMode = 'http' | 'socket';
+export const SLACK_MODES: SlackMode[] = ['http', 'socket'];
+
+/** Every database backend under test, each with Slack reaching the app over HTTP and over Socket Mode. */
+export function backendsAndModes(): { name: Backend['name']; mode: SlackMode; backend: Backend }[] {
+  return backends().flatMap((backend) => SLACK_MODES.map((mode) => ({ name: backend.name, mode, backend })));
+}
+
 export interface SlackHarness {
+  mode: SlackMode;
   api: LocalWebApi;
   slack: SlackApp;
   deps: Deps;
+  /** The HTTP events URL (http mode only; empty in socket mode). */
   eventsUrl: string;
+  /** Slack's Socket Mode side (socket mode only). */
+  socket?: FakeSocketMode;
   send(request: SlackRequest, options?: Partial<SendOptions>): Promise<SlackHttpResponse>;
   stop(): Promise<void>;
 }
@@ -45,6 +63,15 @@ export interface HarnessOptions {
   repair?: RepairRunnerOptions;
   /** How long the admin group is cached (0: every check asks usergroups.users.list). */
   accessCacheMs?: number;
+  /** How Slack reaches the app: signed HTTP requests (default) or Socket Mode envelopes. */
+  mode?: SlackMode;
+  /** Socket mode: start without waiting for the app's connection (the socket server may be down). */
+  waitForSocket?: boolean;
+  /** Socket mode: the socket server to use (tests that start and stop it themselves). */
+  socket?: FakeSocketMode;
+  slackRetry?: { initialRetryMs?: number; maxRetryMs?: number };
+  /** Runs before the app starts (failNext on the Web API stand-in...). */
+  beforeStart?: (api: LocalWebApi) => void;
 }
 
 export function harnessConfig(apiUrl: string, env: Record<string, string> = {}): Config {
@@ -62,33 +89,93 @@ export function harnessConfig(apiUrl: string, env: Record<string, string> = {}):
 }
 
 export async function startSlackHarness(db: Db, options: HarnessOptions = {}): Promise<SlackHarness> {
-  const api = new LocalWebApi({ token: BOT_TOKEN, usergroups: { [ADMIN_GROUP]: [GROUP_ADMIN] } });
+  const mode = options.mode ?? 'http';
+  const socket = mode === 'socket' ? (options.socket ?? new FakeSocketMode()) : undefined;
+  if (socket && !options.socket) await socket.start();
+  const api = new LocalWebApi({
+    token: BOT_TOKEN,
+    usergroups: { [ADMIN_GROUP]: [GROUP_ADMIN] },
+    appToken: APP_TOKEN,
+    ...(socket ? { socketUrl: socket.url } : {}),
+  });
   await api.start();
+  options.beforeStart?.(api);
   const config = harnessConfig(api.url, options.env);
   const deps: Deps = { db, config, logger: silentLogger(), clock: options.clock ?? (() => new Date()) };
   const slack = createSlackApp(deps, {
     botToken: BOT_TOKEN,
     signingSecret: SIGNING_SECRET,
+    appToken: socket ? APP_TOKEN : undefined,
     apiUrl: api.url,
     port: 0,
     host: '127.0.0.1',
     repair: { progressIntervalMs: 50, ...options.repair },
     ...(options.accessCacheMs === undefined ? {} : { accessCacheMs: options.accessCacheMs }),
+    ...(options.slackRetry ? { slackRetry: options.slackRetry } : {}),
   });
   const { port } = await slack.start();
+  const stop = async () => {
+    await slack.stop();
+    await api.stop();
+    if (socket && !options.socket) await socket.stop();
+  };
+  if (socket) {
+    if (options.waitForSocket ?? true) await socket.connected();
+    return {
+      mode,
+      api,
+      slack,
+      deps,
+      eventsUrl: '',
+      socket,
+      send: (request, sendOptions = {}) => sendEnvelope(socket, request, sendOptions),
+      stop,
+    };
+  }
   const eventsUrl = `http://127.0.0.1:${port}${EVENTS_PATH}`;
   return {
+    mode,
     api,
     slack,
     deps,
     eventsUrl,
     send: (request, sendOptions = {}) =>
       sendSigned(eventsUrl, request, { signingSecret: SIGNING_SECRET, ...sendOptions }),
-    async stop() {
-      await slack.stop();
-      await api.stop();
-    },
+    stop,
   };
+}
+
+/**
+ * The Socket Mode envelope Slack would send instead of the HTTP request: a slash command's form
+ * fields, an interaction's `payload` JSON, an event callback's JSON body. Resolves like the HTTP
+ * answer: 200 with the ack's payload (an empty ack reads as an empty body, as over HTTP).
+ */
+async function sendEnvelope(
+  socket: FakeSocketMode,
+  request: SlackRequest,
+  options: Partial<SendOptions>,
+): Promise<SlackHttpResponse> {
+  if (options.tamperedBody !== undefined || options.timestampSec !== undefined || options.signingSecret)
+    throw new Error('signatures and timestamps are HTTP only: Socket Mode envelopes carry none');
+  let type: EnvelopeType;
+  let payload: Record<string, unknown>;
+  if (request.contentType === 'application/json') {
+    type = 'events_api';
+    payload = JSON.parse(request.body) as Record<string, unknown>;
+  } else {
+    const fields = new URLSearchParams(request.body);
+    const interaction = fields.get('payload');
+    type = interaction === null ? 'slash_commands' : 'interactive';
+    payload =
+      interaction === null
+        ? Object.fromEntries(fields)
+        : (JSON.parse(interaction) as Record<string, unknown>);
+  }
+  const ack = await socket.deliver(type, payload, {
+    ...(options.retryNum === undefined ? {} : { retryAttempt: options.retryNum }),
+  });
+  const empty = Object.keys(ack).length === 0;
+  return { status: 200, text: empty ? '' : JSON.stringify(ack), json: empty ? undefined : ack };
 }
 
 /** The starter org of the small demo (25 prompts, openai + perplexity): fully uncovered in the failed night. */
