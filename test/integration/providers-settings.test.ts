@@ -1,8 +1,12 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, queryRows } from '../../src/db/client.ts';
+import { addDays, runDateOf } from '../../src/scheduler/business-day.ts';
 import { cliEnvironment, sched } from '../support/cli.ts';
 import { backends } from '../support/db.ts';
+
+/** A backfill within BACKFILL_DAYS, whatever day the suite runs. */
+const YESTERDAY = addDays(runDateOf(new Date(), 'America/New_York'), -1);
 
 /**
  * Provider settings are data: created from the environment once, then changed only by
@@ -115,12 +119,12 @@ describe.each(backends())('sched providers list and set on $name', (backend) => 
       OPENAI_RPM: '3',
       USER: 'x',
     };
-    expect((await sched(['trigger', '--date', '2025-06-02'], stranger)).code).toBe(0);
+    expect((await sched(['trigger', '--date', YESTERDAY], stranger)).code).toBe(0);
     const listed = await list();
     expect(byName(listed, 'openai')).toMatchObject({ enabled: true, rpm: 120 });
     expect(byName(listed, 'anthropic')).toMatchObject({ enabled: false, rpm: 20 });
     expect(listed.providersWithoutLiveWorker).toEqual(['gemini', 'openai', 'perplexity']);
-    const status = await sched(['status', '--date', '2025-06-02'], env);
+    const status = await sched(['status', '--date', YESTERDAY], env);
     expect(status.stdout).toContain('WARNING: no live worker can call gemini, openai, perplexity');
   }, 120_000);
 

@@ -2,11 +2,13 @@ import { sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { type Database, openDatabase, queryRows } from '../../src/db/client.ts';
+import { PROVIDER_NAMES } from '../../src/providers/types.ts';
 import { runDateOf, runDateRange, runDatesBetween } from '../../src/scheduler/business-day.ts';
 import { startScheduler } from '../../src/scheduler/cron.ts';
 import { LATE_NIGHT_WAIT_MINUTES } from '../../src/scheduler/late-night.ts';
 import type { PostcheckResult } from '../../src/scheduler/postcheck.ts';
 import { schedulerTick } from '../../src/scheduler/scheduler-tick.ts';
+import { beatWorker } from '../../src/scheduler/worker-heartbeat.ts';
 import { backends } from '../support/db.ts';
 import { call, startOpsServer } from '../support/ops-server.ts';
 import {
@@ -216,6 +218,8 @@ describe.each(backends())('three scheduler instances on a simulated clock on $na
         await server.close();
       }
     };
+    // A live worker that can call every provider: /healthz judges the schedule, not the workers.
+    await beatWorker(night.db, { workerId: 'elsewhere', providers: PROVIDER_NAMES });
     const saturday = clockedDeps(night.db, local('2026-03-07T05:12'), env);
     expect(await schedulerTick(saturday, saturday.clock())).toMatchObject({
       runDate: '2026-03-07',
