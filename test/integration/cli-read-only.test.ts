@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, queryRows } from '../../src/db/client.ts';
+import { addDays, runDateOf } from '../../src/scheduler/business-day.ts';
 import { cliEnvironment, sched } from '../support/cli.ts';
 import { backends } from '../support/db.ts';
 
@@ -47,7 +48,8 @@ async function dumpDatabase(env: Record<string, string | undefined>): Promise<Re
 describe.each(backends())('read-only sched commands on $name', (backend) => {
   let env: Record<string, string | undefined>;
   let close: () => Promise<void>;
-  const date = '2025-06-02';
+  // Yesterday's business day: a backfill within BACKFILL_DAYS, whatever day the suite runs.
+  const date = addDays(runDateOf(new Date(), 'America/New_York'), -1);
 
   beforeAll(async () => {
     ({ env, close } = await cliEnvironment(backend, { SIMULATED_PROFILE: 'ideal', USER: 'ops' }));
