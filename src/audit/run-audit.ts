@@ -1,8 +1,7 @@
-import { CronExpressionParser } from 'cron-parser';
 import type { Deps } from '../context.ts';
 import type { CoverageReport } from '../coverage/types.ts';
 import { addDays, runDateOf } from '../scheduler/business-day.ts';
-import { lastFireOnRunDate } from '../scheduler/cron-matcher.ts';
+import { lastFireOnRunDate, secondsBetweenFires } from '../scheduler/cron-matcher.ts';
 import { LATE_NIGHT_WAIT_MINUTES } from '../scheduler/late-night.ts';
 import { measureCoverage } from '../scheduler/postcheck.ts';
 import { FUNCTION_NAMES, findRun, STALE_RUN_MINUTES } from '../scheduler/scheduler-runs.ts';
@@ -49,13 +48,7 @@ export async function runAudit(deps: AuditDeps, params: AuditParams): Promise<Au
 
 /** The gap between two reconciler ticks: a lease may be that late before someone should have returned it. */
 export function reconcilerIntervalSeconds(deps: Pick<Deps, 'config' | 'clock'>): number {
-  const ticks = CronExpressionParser.parse(deps.config.cron.reconciler, {
-    currentDate: deps.clock(),
-    tz: deps.config.timezone,
-  });
-  const first = ticks.next().getTime();
-  const second = ticks.next().getTime();
-  return Math.max(60, Math.round((second - first) / 1000));
+  return Math.max(60, secondsBetweenFires(deps.config.cron.reconciler, deps.clock(), deps.config.timezone));
 }
 
 async function collect(deps: AuditDeps, runDates: string[]) {

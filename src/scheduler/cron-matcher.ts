@@ -193,3 +193,10 @@ export function isDueToday(expression: string, runDate: RunDate, now: Date, zone
       : runDateRange(runDate, 'UTC').end;
   return lastFireOnRunDate(expression, runDate, wallClock, 'UTC') !== undefined;
 }
+
+/** The gap between two consecutive fires after `now`, in seconds (how often a step runs). */
+export function secondsBetweenFires(expression: string, now: Date, zone: string): number {
+  const ticks = CronExpressionParser.parse(parseCron(expression).canonical, { currentDate: now, tz: zone });
+  const first = ticks.next().getTime();
+  return Math.round((ticks.next().getTime() - first) / 1000);
+}

@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalWebApi } from '../../src/slack/local-web-api.ts';
 import { sendSigned } from '../../src/slack/sign-request.ts';
 import { cliEnvironment } from '../support/cli.ts';
 import { backends } from '../support/db.ts';
+import { freePort } from '../support/free-port.ts';
 import { until } from '../support/slack-payloads.ts';
 
 /**
@@ -19,15 +19,6 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const TOKEN = 'xoxb-serve-test';
 const SECRET = 'serve-test-signing-secret';
 const CRON_SECRET = 'serve-test-cron-secret-0123';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 interface Health {
   status: string;

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from './free-port.ts';
 
 /**
  * A PostgreSQL 15 cluster of the test's own (pg_createcluster on a free port, trust auth), for
@@ -11,15 +11,6 @@ const VERSION = '15';
 
 /** pg_createcluster is there and we may run it (root, as in the development container). */
 export const canCreateCluster = existsSync('/usr/bin/pg_createcluster') && process.getuid?.() === 0;
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 export interface PrivateCluster {
   port: number;
