@@ -1,8 +1,8 @@
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { SchedError } from './errors.ts';
-import { PROVIDER_NAMES, type ProviderName } from './providers/types.ts';
-import { cronExpressionProblem } from './scheduler/cron-matcher.ts';
+import { PROVIDER_NAMES, type ProviderName } from './provider-names.ts';
+import { cronExpressionProblem } from './time/cron-matcher.ts';
 
 /** Environment variables (DESIGN §6), validated once at start-up. `.env.example` lists them all. */
 

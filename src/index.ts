@@ -1,7 +1,5 @@
 import { webApi } from '@slack/bolt';
 import { sql } from 'drizzle-orm';
-import { describeFailure, formatFailure } from './cli/failure.ts';
-import { openRuntime, type Runtime } from './cli/runtime.ts';
 import { hasSlackCredentials, loadConfig } from './config.ts';
 import { type LocalSlack, startLocalSlack } from './console/local-slack.ts';
 import { consoleLogFile, describeProviders, localWorkspace } from './console/local-workspace.ts';
@@ -10,19 +8,21 @@ import { queryOne } from './db/client.ts';
 import { seedDemo } from './db/seed-demo.ts';
 import { toError } from './errors.ts';
 import { EXIT } from './exit-codes.ts';
+import { describeFailure, formatFailure } from './failure.ts';
+import type { SlackHealth } from './http/health.ts';
 import { opsRoutes } from './http/ops-routes.ts';
 import { listenRoutes, toCustomRoutes } from './http/routes.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 import { listProviderSettings, withProviderSettings } from './providers/provider-settings.ts';
 import { createProviderAdapters } from './providers/registry.ts';
+import { slackNightReporter } from './report/slack-night-reporter.ts';
+import { openRuntime, type Runtime } from './runtime.ts';
 import { startScheduler } from './scheduler/cron.ts';
 import type { StepDeps } from './scheduler/night-reporter.ts';
 import { followNights, postDueReports } from './scheduler/refresh-night.ts';
 import { startWorker } from './scheduler/worker.ts';
-import { createSlackApp } from './slack/app.ts';
-import { slackNightReporter } from './slack/night-reporter.ts';
-import type { SlackHealth } from './slack/slack-link.ts';
+import { createSlackBot } from './slack-bot.ts';
 import { logUnhandledRejections } from './unhandled-rejections.ts';
 
 /**
@@ -163,7 +163,7 @@ async function compose(
     parts.slack = () => server.close();
     port = server.port;
   } else {
-    const slack = createSlackApp(rt, {
+    const slack = createSlackBot(rt, {
       botToken,
       signingSecret: localSlack?.signingSecret ?? String(config.slack.signingSecret),
       appToken: localSlack ? undefined : config.slack.appToken,

@@ -3,7 +3,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import type { Deps } from './context.ts';
 import { expectedUnitsCte } from './coverage/coverage-query.ts';
 import { queryRows } from './db/client.ts';
-import { runDateOf } from './scheduler/business-day.ts';
+import { runDateOf } from './time/business-day.ts';
 
 /**
  * Prometheus metrics (prom-client) on a registry of their own, so tests and several app

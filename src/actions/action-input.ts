@@ -1,9 +1,9 @@
 import type { RespondFn, webApi } from '@slack/bolt';
 import { z } from 'zod';
 import { usageError } from '../errors.ts';
-import { parseRunDate } from '../scheduler/business-day.ts';
+import type { ReportTarget } from '../report/report-poster.ts';
 import type { ReplyTarget } from '../slack/reply.ts';
-import type { ReportTarget } from '../slack/report-poster.ts';
+import { parseRunDate } from '../time/business-day.ts';
 
 /**
  * The fields of a block_actions payload the handlers use, checked once. Button values come back

@@ -1,11 +1,11 @@
 import type { Middleware, SlackEventMiddlewareArgs } from '@slack/bolt';
-import { runDateOf } from '../scheduler/business-day.ts';
+import type { SlackDeps } from '../commands/slack-deps.ts';
 import { listHistory } from '../scheduler/history.ts';
 import { measureCoverage } from '../scheduler/postcheck.ts';
 import { measureProgress } from '../scheduler/progress.ts';
-import { toNightProgress } from '../slack/night-progress.ts';
-import type { SlackDeps } from '../slack/slack-deps.ts';
+import { runDateOf } from '../time/business-day.ts';
 import { HOME_NIGHTS, homeView } from '../views/home-view.ts';
+import { toNightProgress } from '../views/night-progress.ts';
 
 /** App Home: today's night (progress while it runs, coverage once it has tasks) and the 14 nights before. */
 export const appHomeOpened =

@@ -1,8 +1,8 @@
 import type { BlockButtonAction, Middleware, SlackActionMiddlewareArgs } from '@slack/bolt';
+import type { SlackDeps } from '../commands/slack-deps.ts';
 import { usageError } from '../errors.ts';
-import { historyPage } from '../slack/history-page.ts';
+import { historyPage } from '../report/history-page.ts';
 import { reply } from '../slack/reply.ts';
-import type { SlackDeps } from '../slack/slack-deps.ts';
 import { decodeHistoryPage } from '../views/values.ts';
 import { ackClick } from './action-input.ts';
 

@@ -1,5 +1,5 @@
 import type { App } from '@slack/bolt';
-import type { SlackDeps } from '../slack/slack-deps.ts';
+import type { SlackDeps } from '../commands/slack-deps.ts';
 import {
   ACTION_IDS,
   CALLBACK_IDS,

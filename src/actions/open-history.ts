@@ -1,12 +1,12 @@
 import type { BlockButtonAction, Middleware, SlackActionMiddlewareArgs } from '@slack/bolt';
+import type { SlackDeps } from '../commands/slack-deps.ts';
 import {
   DEFAULT_HISTORY_DAYS,
   HISTORY_PAGE_SIZE,
   historyPage,
   MAX_HISTORY_DAYS,
-} from '../slack/history-page.ts';
+} from '../report/history-page.ts';
 import { reply } from '../slack/reply.ts';
-import type { SlackDeps } from '../slack/slack-deps.ts';
 import { ackClick } from './action-input.ts';
 
 /** History button (report, status, Home): the first page of /sched-history, for the clicker. */

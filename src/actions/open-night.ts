@@ -1,7 +1,7 @@
 import type { BlockButtonAction, Middleware, SlackActionMiddlewareArgs } from '@slack/bolt';
+import type { SlackDeps } from '../commands/slack-deps.ts';
 import { getNight } from '../scheduler/history.ts';
 import { fillModal, openLoadingModal } from '../slack/loading-modal.ts';
-import type { SlackDeps } from '../slack/slack-deps.ts';
 import { noticeModal } from '../views/loading-modal.ts';
 import { runDetailModal } from '../views/run-detail-modal.ts';
 import { ackClick, runDateValue } from './action-input.ts';

@@ -1,7 +1,7 @@
 import type { Middleware, SlackOptionsMiddlewareArgs } from '@slack/bolt';
+import type { SlackDeps } from '../commands/slack-deps.ts';
 import { toError } from '../errors.ts';
 import { type Org, searchOrgs } from '../orgs/find-org.ts';
-import type { SlackDeps } from '../slack/slack-deps.ts';
 import { orgOptions } from '../views/org-options.ts';
 
 /**

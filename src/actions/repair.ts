@@ -1,7 +1,7 @@
 import type { BlockButtonAction, Middleware, SlackActionMiddlewareArgs } from '@slack/bolt';
+import type { SlackDeps } from '../commands/slack-deps.ts';
 import { allowOrExplain } from '../slack/access.ts';
 import { type ReplyMessage, reply } from '../slack/reply.ts';
-import type { SlackDeps } from '../slack/slack-deps.ts';
 import { ackClick, runDateValue } from './action-input.ts';
 
 /** Repair button (report and status): admins only; the runner claims, enqueues and keeps the report current. */

@@ -1,10 +1,10 @@
 import type { Middleware, SlackViewMiddlewareArgs } from '@slack/bolt';
-import { runDateOf } from '../scheduler/business-day.ts';
+import type { SlackDeps } from '../commands/slack-deps.ts';
 import { rerunOrg } from '../scheduler/rerun.ts';
 import { allowOrExplain } from '../slack/access.ts';
 import { reply, respondTo } from '../slack/reply.ts';
-import { decodeRerunMetadata } from '../slack/rerun-metadata.ts';
-import type { SlackDeps } from '../slack/slack-deps.ts';
+import { runDateOf } from '../time/business-day.ts';
+import { decodeRerunMetadata } from '../views/rerun-metadata.ts';
 import { parseRerunSubmission } from '../views/rerun-modal.ts';
 import { rerunResultMessage } from '../views/rerun-result-message.ts';
 

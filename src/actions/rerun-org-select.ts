@@ -1,11 +1,11 @@
 import type { BlockAction, Middleware, SlackActionMiddlewareArgs } from '@slack/bolt';
+import type { SlackDeps } from '../commands/slack-deps.ts';
 import { orgById } from '../orgs/find-org.ts';
-import { runDateOf } from '../scheduler/business-day.ts';
 import { fillModal, openLoadingModal } from '../slack/loading-modal.ts';
-import { encodeRerunMetadata } from '../slack/rerun-metadata.ts';
-import type { SlackDeps } from '../slack/slack-deps.ts';
+import { runDateOf } from '../time/business-day.ts';
 import { accessDenied } from '../views/access-denied.ts';
 import { noticeModal } from '../views/loading-modal.ts';
+import { encodeRerunMetadata } from '../views/rerun-metadata.ts';
 import { rerunModal } from '../views/rerun-modal.ts';
 import { ackClick } from './action-input.ts';
 

@@ -1,9 +1,9 @@
 import type { BlockButtonAction, Middleware, SlackActionMiddlewareArgs } from '@slack/bolt';
+import type { SlackDeps } from '../commands/slack-deps.ts';
 import { usageError } from '../errors.ts';
 import { rerunOrg } from '../scheduler/rerun.ts';
 import { allowOrExplain } from '../slack/access.ts';
 import { reply } from '../slack/reply.ts';
-import type { SlackDeps } from '../slack/slack-deps.ts';
 import { rerunResultMessage } from '../views/rerun-result-message.ts';
 import { decodeRerunPick } from '../views/values.ts';
 import { ackClick } from './action-input.ts';

@@ -1,8 +1,8 @@
 import type { BlockButtonAction, Middleware, SlackActionMiddlewareArgs } from '@slack/bolt';
+import type { SlackDeps } from '../commands/slack-deps.ts';
+import { renderReport, shareReport, slackErrorCode } from '../report/report-poster.ts';
 import { measureCoverage } from '../scheduler/postcheck.ts';
 import { reply } from '../slack/reply.ts';
-import { renderReport, shareReport, slackErrorCode } from '../slack/report-poster.ts';
-import type { SlackDeps } from '../slack/slack-deps.ts';
 import { errorMessage } from '../views/error-message.ts';
 import { ackClick, runDateValue } from './action-input.ts';
 

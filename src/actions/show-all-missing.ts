@@ -1,8 +1,8 @@
 import type { BlockButtonAction, Middleware, SlackActionMiddlewareArgs } from '@slack/bolt';
+import type { SlackDeps } from '../commands/slack-deps.ts';
 import { usageError } from '../errors.ts';
 import { measureCoverage } from '../scheduler/postcheck.ts';
 import { fillModal, openLoadingModal } from '../slack/loading-modal.ts';
-import type { SlackDeps } from '../slack/slack-deps.ts';
 import { ACTION_IDS } from '../views/ids.ts';
 import { missingPromptsModal } from '../views/missing-prompts-modal.ts';
 import { decodePageValue } from '../views/values.ts';

@@ -1,5 +1,5 @@
 import { usageError } from '../errors.ts';
-import { addDays, parseRunDate, runDateOf } from '../scheduler/business-day.ts';
+import { addDays, parseRunDate, runDateOf } from '../time/business-day.ts';
 
 export const MAX_AUDIT_DAYS = 90;
 

@@ -1,10 +1,10 @@
 import type { Deps } from '../context.ts';
 import type { CoverageReport } from '../coverage/types.ts';
-import { addDays, runDateOf } from '../scheduler/business-day.ts';
-import { lastFireOnRunDate, secondsBetweenFires } from '../scheduler/cron-matcher.ts';
 import { LATE_NIGHT_WAIT_MINUTES } from '../scheduler/late-night.ts';
 import { measureCoverage } from '../scheduler/postcheck.ts';
 import { FUNCTION_NAMES, findRun, STALE_RUN_MINUTES } from '../scheduler/scheduler-runs.ts';
+import { addDays, runDateOf } from '../time/business-day.ts';
+import { lastFireOnRunDate, secondsBetweenFires } from '../time/cron-matcher.ts';
 import * as q from './audit-queries.ts';
 import { fixAudit } from './fix-audit.ts';
 import type { AuditCheck, AuditNote, AuditResult, AuditViolation } from './types.ts';

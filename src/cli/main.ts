@@ -1,7 +1,8 @@
+import { isUsageError } from '../command-args.ts';
 import { EXIT } from '../exit-codes.ts';
-import { type CliIo, isUsageError } from './command.ts';
+import { describeFailure, formatFailure } from '../failure.ts';
+import type { CliIo } from './command.ts';
 import { commands } from './commands/index.ts';
-import { describeFailure, formatFailure } from './failure.ts';
 
 export function usageText(): string {
   const width = Math.max(...commands.map((c) => c.usage.length));

@@ -1,4 +1,5 @@
 import cliProgress from 'cli-progress';
+import { formatDuration } from '../views/format.ts';
 
 /**
  * Progress of a long CLI operation (seeding at scale, `sched worker --drain` on a big night):
@@ -22,15 +23,6 @@ export interface ProgressOptions {
   now?: () => number;
 }
 
-/** "1m 05s", "42s", "2h 03m": ETA and elapsed time for people. */
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return '?';
-  const s = Math.round(seconds);
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
-}
-
 /** Pure: the plain line for a progress state. */
 export function progressLine(
   label: string,
@@ -41,7 +33,7 @@ export function progressLine(
 ): string {
   const percent = total > 0 ? Math.floor((done / total) * 100) : 100;
   const rate = elapsedMs > 0 ? done / (elapsedMs / 1000) : 0;
-  const eta = rate > 0 ? formatDuration((total - done) / rate) : '?';
+  const eta = rate > 0 ? formatDuration(((total - done) / rate) * 1000) : '?';
   return `${label}: ${done}/${total} ${unit} (${percent}%), ${rate.toFixed(1)}/s, ETA ${done >= total ? '0s' : eta}`;
 }
 

@@ -1,6 +1,6 @@
+import { slackNightReporter, webClientFor } from '../report/slack-night-reporter.ts';
+import type { Runtime } from '../runtime.ts';
 import type { StepDeps } from '../scheduler/night-reporter.ts';
-import { slackNightReporter, webClientFor } from '../slack/night-reporter.ts';
-import type { Runtime } from './runtime.ts';
 
 /**
  * The deps of a step run from the CLI: with SLACK_BOT_TOKEN a Web API client (no Bolt app) so the

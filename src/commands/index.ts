@@ -1,9 +1,9 @@
 import type { App, Middleware, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import type { SlackDeps } from '../slack/slack-deps.ts';
 import { COMMANDS, type SlashCommand } from '../views/ids.ts';
 import { schedHistory } from './sched-history.ts';
 import { schedRerun } from './sched-rerun.ts';
 import { schedStatus } from './sched-status.ts';
+import type { SlackDeps } from './slack-deps.ts';
 
 /** The one place where slash command names meet their handlers (manifest.yml declares the same). */
 export const COMMAND_HANDLERS: Record<

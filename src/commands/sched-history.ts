@@ -4,10 +4,10 @@ import {
   HISTORY_PAGE_SIZE,
   historyPage,
   MAX_HISTORY_DAYS,
-} from '../slack/history-page.ts';
-import type { SlackDeps } from '../slack/slack-deps.ts';
+} from '../report/history-page.ts';
 import { errorMessage } from '../views/error-message.ts';
 import { parseCommand } from './command-input.ts';
+import type { SlackDeps } from './slack-deps.ts';
 
 /** /sched-history [days]: one line per night, newest first, paged with Older / Newer. */
 

@@ -1,19 +1,19 @@
 import type { Middleware, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { findOrgExactly, MAX_QUERY_LENGTH } from '../orgs/find-org.ts';
-import { runDateOf } from '../scheduler/business-day.ts';
 import { rerunOrg } from '../scheduler/rerun.ts';
 import { allowOrExplain } from '../slack/access.ts';
 import { fillModal } from '../slack/loading-modal.ts';
-import { encodeRerunMetadata } from '../slack/rerun-metadata.ts';
-import type { SlackDeps } from '../slack/slack-deps.ts';
+import { runDateOf } from '../time/business-day.ts';
 import { accessDenied } from '../views/access-denied.ts';
 import { didYouMeanMessage } from '../views/did-you-mean-message.ts';
 import { errorMessage } from '../views/error-message.ts';
 import type { RerunScopeValue } from '../views/ids.ts';
 import { noticeModal } from '../views/loading-modal.ts';
+import { encodeRerunMetadata } from '../views/rerun-metadata.ts';
 import { rerunModal } from '../views/rerun-modal.ts';
 import { rerunResultMessage } from '../views/rerun-result-message.ts';
 import { parseCommand } from './command-input.ts';
+import type { SlackDeps } from './slack-deps.ts';
 
 /**
  * /sched-rerun <org name | slug | id> [--all]: reruns one org today (missing prompts only unless

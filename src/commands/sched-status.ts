@@ -1,23 +1,23 @@
 import type { Middleware, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { runAudit } from '../audit/run-audit.ts';
 import { findOrg, MAX_QUERY_LENGTH } from '../orgs/find-org.ts';
-import { parseRunDate, runDateOf } from '../scheduler/business-day.ts';
 import { getNight } from '../scheduler/history.ts';
+import { measureOrgCoverage } from '../scheduler/org-coverage.ts';
 import { measureCoverage } from '../scheduler/postcheck.ts';
 import { measureProgress } from '../scheduler/progress.ts';
 import { previewRepair } from '../scheduler/repair.ts';
 import { ineligibility } from '../scheduler/rerun.ts';
 import { allowOrExplain } from '../slack/access.ts';
-import { toNightProgress } from '../slack/night-progress.ts';
-import { measureOrgCoverage } from '../slack/org-coverage.ts';
-import type { SlackDeps } from '../slack/slack-deps.ts';
+import { parseRunDate, runDateOf } from '../time/business-day.ts';
 import { auditMessage } from '../views/audit-message.ts';
 import { errorMessage } from '../views/error-message.ts';
 import { inlineText } from '../views/format.ts';
+import { toNightProgress } from '../views/night-progress.ts';
 import { sentenceMessage } from '../views/sentence-message.ts';
 import { statusMessage } from '../views/status-message.ts';
 import { unknownOrgMessage } from '../views/unknown-org-message.ts';
 import { parseCommand } from './command-input.ts';
+import type { SlackDeps } from './slack-deps.ts';
 
 /** /sched-status [YYYY-MM-DD | org]: the night's state, only for the asker, with Repair and Share. */
 

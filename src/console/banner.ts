@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
-import { runDateOf } from '../scheduler/business-day.ts';
-import { cronMatches, parseCron } from '../scheduler/cron-matcher.ts';
 import { isDueToday } from '../scheduler/scheduler-tick.ts';
+import { runDateOf } from '../time/business-day.ts';
+import { cronMatches, parseCron } from '../time/cron-matcher.ts';
 import type { Operation } from './operations.ts';
 
 /** Pure: the console's first screen and its `help`. */

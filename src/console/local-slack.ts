@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { LocalWebApi } from '../slack/local-web-api.ts';
-import { type SlackHttpResponse, type SlackRequest, sendSigned } from '../slack/sign-request.ts';
+import { LocalWebApi } from './local-web-api.ts';
+import { type SlackHttpResponse, type SlackRequest, sendSigned } from './sign-request.ts';
 
 /**
  * The local console's Slack: a loopback stand-in of the Web API that the Bolt app talks to, and

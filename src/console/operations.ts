@@ -1,8 +1,5 @@
 import { DateTime } from 'luxon';
-import { parseCommandArgs } from '../cli/command.ts';
-import { formatCoverageReport } from '../cli/format-report.ts';
-import { formatDuration } from '../cli/progress.ts';
-import { runDateOption } from '../cli/run-date-option.ts';
+import { parseCommandArgs, runDateOption } from '../command-args.ts';
 import { usageError } from '../errors.ts';
 import type { ProviderName } from '../providers/types.ts';
 import { countLiveTasks } from '../scheduler/live-tasks.ts';
@@ -15,6 +12,8 @@ import { runReconciler } from '../scheduler/reconciler.ts';
 import type { AdHocFanOutResult } from '../scheduler/recorded-enqueue.ts';
 import { repairMissing } from '../scheduler/repair.ts';
 import { runTrigger, type TriggerResult } from '../scheduler/trigger.ts';
+import { formatDuration } from '../views/format.ts';
+import { formatCoverageReport } from '../views/text-report.ts';
 
 /**
  * The CLI operations inside the local console (`trigger`, `postcheck`, `night` ...). They call
@@ -64,7 +63,7 @@ export function describeProgress(p: Progress, now: Date): string {
   const seconds = p.estimatedFinish
     ? Math.max(1, Math.round((p.estimatedFinish.getTime() - now.getTime()) / 1000))
     : 0;
-  const eta = p.estimatedFinish ? `, done in about ${formatDuration(seconds)}` : '';
+  const eta = p.estimatedFinish ? `, done in about ${formatDuration(seconds * 1000)}` : '';
   return `  ${p.done}/${p.total} tasks done (${percent}%): ${p.completed} ok, ${p.failed} failed, ${p.processing} running, ${p.pending} waiting; ${p.ratePerMinute.toFixed(0)}/min${eta}`;
 }
 

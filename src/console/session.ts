@@ -1,14 +1,14 @@
+import { matchOption, type SelectControl, selectState, viewStateValues } from './control-values.ts';
+import { asObject, type Control, field, type Json, type SelectOption } from './controls.ts';
+import { CONSOLE_CHANNEL, CONSOLE_USER, type LocalSlack } from './local-slack.ts';
+import { type Rendered, renderMessage, renderView } from './render-blocks.ts';
 import {
   buildAppHomeOpened,
   buildBlockAction,
   buildCommand,
   buildOptionsRequest,
   buildViewSubmission,
-} from '../slack/sign-request.ts';
-import { matchOption, type SelectControl, selectState, viewStateValues } from './control-values.ts';
-import { asObject, type Control, field, type Json, type SelectOption } from './controls.ts';
-import { CONSOLE_CHANNEL, CONSOLE_USER, type LocalSlack } from './local-slack.ts';
-import { type Rendered, renderMessage, renderView } from './render-blocks.ts';
+} from './sign-request.ts';
 import {
   containerOf,
   describeCall,

@@ -1,7 +1,7 @@
-import type { WebApiCall } from '../slack/local-web-api.ts';
-import type { ActionContainer } from '../slack/sign-request.ts';
 import { asArray, asObject, type Json, type SelectOption, field as text } from './controls.ts';
 import { CONSOLE_CHANNEL } from './local-slack.ts';
+import type { WebApiCall } from './local-web-api.ts';
+import type { ActionContainer } from './sign-request.ts';
 
 /**
  * Pure: how the console reads what the app sent to the Web API stand-in, and where a control it

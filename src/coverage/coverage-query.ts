@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { type Db, queryOne } from '../db/client.ts';
+import { PLAN_PROVIDERS, PLAN_QUOTA, PLANS } from '../db/plans.ts';
 import type { ProviderName } from '../providers/types.ts';
-import { PLAN_PROVIDERS, PLAN_QUOTA, PLANS } from './plans.ts';
 import type { MissingReason } from './types.ts';
 
 /** What the single coverage statement returns; `buildCoverageReport` turns it into the report. */

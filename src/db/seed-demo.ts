@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import type { Plan } from '../coverage/plans.ts';
 import { type Db, queryOne } from './client.ts';
+import type { Plan } from './plans.ts';
 
 /**
  * Deterministic demo data: the same ids and rows every time, so running it twice changes

@@ -3,7 +3,6 @@ import { auditRunDates } from '../audit/audit-dates.ts';
 import { runAudit } from '../audit/run-audit.ts';
 import { usageError } from '../errors.ts';
 import type { Metrics } from '../metrics.ts';
-import { parseRunDate, runDateOf } from '../scheduler/business-day.ts';
 import { runManualDaily } from '../scheduler/manual-run.ts';
 import type { StepDeps } from '../scheduler/night-reporter.ts';
 import type { PostcheckResult } from '../scheduler/postcheck.ts';
@@ -11,6 +10,7 @@ import { postcheckStep } from '../scheduler/postcheck-step.ts';
 import { runReconciler } from '../scheduler/reconciler.ts';
 import { FUNCTION_NAMES } from '../scheduler/scheduler-runs.ts';
 import { runTrigger, type TriggerResult } from '../scheduler/trigger.ts';
+import { parseRunDate, runDateOf } from '../time/business-day.ts';
 import { checkCronSecret } from './cron-secret.ts';
 import {
   bodyTooLarge,

@@ -2,13 +2,23 @@ import { sql } from 'drizzle-orm';
 import type { Deps } from '../context.ts';
 import { ping, queryRows } from '../db/client.ts';
 import type { ProviderName } from '../providers/types.ts';
-import { addDays, runDateOf } from '../scheduler/business-day.ts';
-import { lastFireOnRunDate } from '../scheduler/cron-matcher.ts';
 import { FUNCTION_NAMES } from '../scheduler/scheduler-runs.ts';
 import { providersWithoutLiveWorker } from '../scheduler/worker-heartbeat.ts';
-import type { SlackHealth } from '../slack/slack-link.ts';
+import { addDays, runDateOf } from '../time/business-day.ts';
+import { lastFireOnRunDate } from '../time/cron-matcher.ts';
 import { noLiveWorkerLine } from '../views/no-live-worker.ts';
 import { type HttpRoute, sendDatabaseUnavailable, sendJson } from './respond.ts';
+
+/** What the Slack link reports (src/slack/slack-link.ts); /healthz shows it. */
+export interface SlackHealth {
+  /** Whether the last check reached Slack; null before the first one finished. */
+  reachable: boolean | null;
+  /** Slack answered but refused the token (invalid_auth, account_inactive...): an operator must act. */
+  authError?: string;
+  lastError?: string;
+  /** Since when the current state holds. */
+  since: string;
+}
 
 /**
  * GET /healthz: 200 when this instance can do its job, 503 with the reasons when it cannot.

@@ -1,10 +1,7 @@
 /** The contract every AI provider adapter (real SDK or simulated) fulfils. */
-export const PROVIDER_NAMES = ['openai', 'anthropic', 'gemini', 'perplexity'] as const;
-export type ProviderName = (typeof PROVIDER_NAMES)[number];
+import type { ProviderName } from '../provider-names.ts';
 
-export function isProviderName(value: string): value is ProviderName {
-  return (PROVIDER_NAMES as readonly string[]).includes(value);
-}
+export { isProviderName, PROVIDER_NAMES, type ProviderName } from '../provider-names.ts';
 
 /** Error classes decide retries (DESIGN §4). */
 export const ERROR_CLASSES = [

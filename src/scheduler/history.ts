@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { percentOf } from '../coverage/coverage-math.ts';
 import type { CoverageReport, Health, Ratio } from '../coverage/types.ts';
 import { type Db, queryOne, queryRows } from '../db/client.ts';
-import { addDays, runDateOf } from './business-day.ts';
+import { addDays, runDateOf } from '../time/business-day.ts';
 import { FUNCTION_NAMES } from './scheduler-runs.ts';
 
 /**

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Deps } from '../context.ts';
 import { type Db, queryOne } from '../db/client.ts';
 import { toError } from '../errors.ts';
-import { runDateOf } from './business-day.ts';
+import { runDateOf } from '../time/business-day.ts';
 import { rootMessage } from './recorded-enqueue.ts';
 import { adHocRunKey, FUNCTION_NAMES, recordRun } from './scheduler-runs.ts';
 

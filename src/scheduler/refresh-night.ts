@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { CoverageReport } from '../coverage/types.ts';
 import { type Db, queryOne } from '../db/client.ts';
 import { toError } from '../errors.ts';
-import { addDays, runDateOf } from './business-day.ts';
+import { addDays, runDateOf } from '../time/business-day.ts';
 import type { StepDeps } from './night-reporter.ts';
 import { measureCoverage } from './postcheck.ts';
 import { FUNCTION_NAMES } from './scheduler-runs.ts';

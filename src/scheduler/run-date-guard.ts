@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Deps } from '../context.ts';
 import { type Db, queryOne } from '../db/client.ts';
 import { SchedError } from '../errors.ts';
-import { runDateOf } from './business-day.ts';
+import { runDateOf } from '../time/business-day.ts';
 import { checkRunDate, needsTrigger, type RunDatePurpose } from './run-date-rules.ts';
 import { FUNCTION_NAMES } from './scheduler-runs.ts';
 

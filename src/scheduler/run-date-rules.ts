@@ -1,4 +1,4 @@
-import { addDays, type RunDate } from './business-day.ts';
+import { addDays, type RunDate } from '../time/business-day.ts';
 
 /**
  * The one rule for which run_date an operation may write (DESIGN §5), pure: every entry point

@@ -1,8 +1,8 @@
 import type { webApi } from '@slack/bolt';
 import { isSchedError, toError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
 import { errorMessage } from '../views/error-message.ts';
 import { reply, respondTo } from './reply.ts';
-import type { SlackDeps } from './slack-deps.ts';
 
 /**
  * The one error handler of the Slack app. Whatever a handler throws after its ack ends here:
@@ -47,7 +47,7 @@ export function describeRequest(body: Body): Record<string, unknown> {
   };
 }
 
-export function handleAppError(deps: SlackDeps, client: Pick<webApi.WebClient, 'chat'>) {
+export function handleAppError(deps: { logger: Logger }, client: Pick<webApi.WebClient, 'chat'>) {
   return async ({ error, body }: { error: Error; body?: unknown }): Promise<void> => {
     const original = toError((error as { original?: unknown }).original ?? error);
     const request = describeRequest((body ?? {}) as Body);

@@ -7,25 +7,21 @@ import {
   HTTPReceiver,
   SocketModeReceiver,
 } from '@slack/bolt';
-import { registerActions } from '../actions/index.ts';
-import { registerCommands } from '../commands/index.ts';
 import type { Deps } from '../context.ts';
 import { bodyTooLarge, declaresTooLarge, MAX_BODY_BYTES, refuse } from '../http/respond.ts';
 import { notFoundBody } from '../http/routes.ts';
 import type { Logger } from '../logger.ts';
-import { createAccessChecker } from './access.ts';
 import { handleAppError } from './app-error.ts';
 import { boltLogger } from './bolt-logger.ts';
-import { createRepairRunner, type RepairRunnerOptions } from './repair-runner.ts';
 import { guardEventsPath } from './request-guard.ts';
-import type { SlackDeps } from './slack-deps.ts';
 import { createSlackLink, type SlackLink } from './slack-link.ts';
 import { createSocketConnection, type SocketConnection } from './socket-connection.ts';
 
 /**
  * The Bolt app: Socket Mode when an app token is given, otherwise the HTTP receiver on `port`,
  * which also serves the ops routes (`customRoutes`: /functions/v1/*, /healthz, /metrics).
- * Every handler is registered from src/commands and src/actions with the same SlackDeps.
+ * Transport only: the receivers, the request guard, the error handler and the link to Slack. The
+ * commands and actions are registered on `app` by the composition (src/slack-bot.ts).
  */
 
 export interface SlackAppOptions {
@@ -39,16 +35,12 @@ export interface SlackAppOptions {
   /** Interface the HTTP server binds; all interfaces by default. */
   host?: string;
   customRoutes?: CustomRoute[];
-  repair?: RepairRunnerOptions;
-  /** How long the admin user group's members are cached. */
-  accessCacheMs?: number;
   /** Backoff of the background Slack check and of Socket Mode's connection (tests shorten it). */
   slackRetry?: { initialRetryMs?: number; maxRetryMs?: number };
 }
 
 export interface SlackApp {
   app: App;
-  deps: SlackDeps;
   /** Whether Slack answers (for /healthz) and `onSlackBack` for work that waits for it. */
   link: SlackLink;
   /** Socket Mode only: the connection kept up in the background. */
@@ -104,15 +96,6 @@ export function createSlackApp(deps: Deps, options: SlackAppOptions): SlackApp {
     },
   });
 
-  const slackDeps: SlackDeps = {
-    ...deps,
-    access: createAccessChecker(deps.config.slack, app.client, {
-      logger: deps.logger,
-      clock: deps.clock,
-      cacheMs: options.accessCacheMs,
-    }),
-    repairs: createRepairRunner(deps, app.client, options.repair),
-  };
   const link = createSlackLink(app.client, {
     logger: deps.logger,
     clock: deps.clock,
@@ -124,13 +107,10 @@ export function createSlackApp(deps: Deps, options: SlackAppOptions): SlackApp {
         ...options.slackRetry,
       })
     : undefined;
-  registerCommands(app, slackDeps);
-  registerActions(app, slackDeps);
-  app.error(handleAppError(slackDeps, app.client));
+  app.error(handleAppError(deps, app.client));
 
   return {
     app,
-    deps: slackDeps,
     link,
     ...(socket ? { socket } : {}),
     async start() {
@@ -146,7 +126,6 @@ export function createSlackApp(deps: Deps, options: SlackAppOptions): SlackApp {
     async stop() {
       link.stop();
       socket?.stop();
-      await slackDeps.repairs.stop();
       await app.stop();
     },
   };

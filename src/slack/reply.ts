@@ -1,4 +1,5 @@
-import type { RespondFn, types, webApi } from '@slack/bolt';
+import type { RespondFn, webApi } from '@slack/bolt';
+import type { SlackMessage } from '../views/types.ts';
 
 /**
  * Answers the person behind a request. Slash commands and message buttons carry a response_url
@@ -12,7 +13,7 @@ export interface ReplyTarget {
   userId: string;
 }
 
-export type ReplyMessage = { text?: string; blocks?: (types.KnownBlock | types.Block)[] };
+export type ReplyMessage = SlackMessage;
 
 /** An answer only the user sees: ephemeral through response_url, or a DM. */
 export async function reply(target: ReplyTarget, message: ReplyMessage, options: { replace?: boolean } = {}) {

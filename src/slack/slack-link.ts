@@ -1,5 +1,6 @@
 import type { webApi } from '@slack/bolt';
 import { toError } from '../errors.ts';
+import type { SlackHealth } from '../http/health.ts';
 import type { Logger } from '../logger.ts';
 
 /**
@@ -9,16 +10,6 @@ import type { Logger } from '../logger.ts';
  * answers; `/healthz` and the log say so meanwhile, and `onSlackBack` listeners run once Slack
  * answers again (the serve wiring posts what could not be posted while it was away).
  */
-
-export interface SlackHealth {
-  /** Whether the last check reached Slack; null before the first one finished. */
-  reachable: boolean | null;
-  /** Slack answered but refused the token (invalid_auth, account_inactive...): an operator must act. */
-  authError?: string;
-  lastError?: string;
-  /** Since when the current state holds. */
-  since: string;
-}
 
 export interface SlackLinkOptions {
   logger: Pick<Logger, 'info' | 'warn' | 'error'>;

@@ -93,8 +93,9 @@ export function healthLabel(health: Health | null): string {
   return `${HEALTH_EMOJI[health]} ${health === 'HEALTHY' ? 'Healthy' : 'Needs attention'}`;
 }
 
-/** "1h 12m", "45m", "30s" */
+/** "1h 12m", "45m", "30s": elapsed times and ETAs, everywhere (Slack, CLI, console). */
 export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms)) return '?';
   const seconds = Math.max(0, Math.round(ms / 1000));
   if (seconds < 60) return `${seconds}s`;
   const minutes = Math.round(seconds / 60);

@@ -1,4 +1,8 @@
+import type { types } from '@slack/bolt';
 import type { ProviderName } from '../providers/types.ts';
+
+/** What a view gives to Slack: a fallback text and the blocks. */
+export type SlackMessage = { text?: string; blocks?: (types.KnownBlock | types.Block)[] };
 
 /** Inputs of the views that are not a CoverageReport. Views take data in and return Block Kit. */
 

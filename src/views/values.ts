@@ -1,4 +1,4 @@
-import { parseRunDate } from '../scheduler/business-day.ts';
+import { parseRunDate } from '../time/business-day.ts';
 
 /**
  * Button values that carry more than one field. A value comes back from Slack as untrusted text,

@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCommand } from '../../src/console/sign-request.ts';
 import { openDatabase } from '../../src/db/client.ts';
-import { runDateOf } from '../../src/scheduler/business-day.ts';
-import { buildCommand } from '../../src/slack/sign-request.ts';
+import { runDateOf } from '../../src/time/business-day.ts';
 import { cliEnvironment, sched } from '../support/cli.ts';
 import { backends, type TestDatabase } from '../support/db.ts';
 import {

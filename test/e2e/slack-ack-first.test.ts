@@ -1,15 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stableUuid } from '../../src/db/seed-demo.ts';
-import { runDateOf } from '../../src/scheduler/business-day.ts';
-import { encodeRerunMetadata } from '../../src/slack/rerun-metadata.ts';
 import {
   buildBlockAction,
   buildCommand,
   buildOptionsRequest,
   buildViewSubmission,
   type SlackRequest,
-} from '../../src/slack/sign-request.ts';
+} from '../../src/console/sign-request.ts';
+import { stableUuid } from '../../src/db/seed-demo.ts';
+import { runDateOf } from '../../src/time/business-day.ts';
 import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS } from '../../src/views/ids.ts';
+import { encodeRerunMetadata } from '../../src/views/rerun-metadata.ts';
 import { encodePageValue } from '../../src/views/values.ts';
 import { backends, type TestDatabase } from '../support/db.ts';
 import {

@@ -1,18 +1,18 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryOne, queryRows } from '../../src/db/client.ts';
-import { stableUuid } from '../../src/db/seed-demo.ts';
-import { addDays, runDateOf } from '../../src/scheduler/business-day.ts';
-import { postOrUpdateReport } from '../../src/slack/report-poster.ts';
-import { encodeRerunMetadata } from '../../src/slack/rerun-metadata.ts';
 import {
   type ActionContainer,
   buildAppHomeOpened,
   buildBlockAction,
   buildOptionsRequest,
   buildViewSubmission,
-} from '../../src/slack/sign-request.ts';
+} from '../../src/console/sign-request.ts';
+import { queryOne, queryRows } from '../../src/db/client.ts';
+import { stableUuid } from '../../src/db/seed-demo.ts';
+import { postOrUpdateReport } from '../../src/report/report-poster.ts';
+import { addDays, runDateOf } from '../../src/time/business-day.ts';
 import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS } from '../../src/views/ids.ts';
+import { encodeRerunMetadata } from '../../src/views/rerun-metadata.ts';
 import { encodePageValue } from '../../src/views/values.ts';
 import type { TestDatabase } from '../support/db.ts';
 import {

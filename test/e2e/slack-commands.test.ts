@@ -1,9 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WebApiCall } from '../../src/console/local-web-api.ts';
+import { buildBlockAction, buildCommand } from '../../src/console/sign-request.ts';
 import { queryOne } from '../../src/db/client.ts';
-import { addDays, runDateOf } from '../../src/scheduler/business-day.ts';
-import type { WebApiCall } from '../../src/slack/local-web-api.ts';
-import { buildBlockAction, buildCommand } from '../../src/slack/sign-request.ts';
+import { addDays, runDateOf } from '../../src/time/business-day.ts';
 import { ACTION_IDS, CALLBACK_IDS } from '../../src/views/ids.ts';
 import type { TestDatabase } from '../support/db.ts';
 import {

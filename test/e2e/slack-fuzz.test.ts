@@ -1,15 +1,15 @@
 import { sql } from 'drizzle-orm';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryRows } from '../../src/db/client.ts';
-import { runDateOf } from '../../src/scheduler/business-day.ts';
 import {
   buildBlockAction,
   buildCommand,
   buildOptionsRequest,
   buildViewSubmission,
   type SlackRequest,
-} from '../../src/slack/sign-request.ts';
+} from '../../src/console/sign-request.ts';
+import { queryRows } from '../../src/db/client.ts';
+import { runDateOf } from '../../src/time/business-day.ts';
 import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS, SLASH_COMMANDS } from '../../src/views/ids.ts';
 import { backends, type TestDatabase } from '../support/db.ts';
 import {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCommand } from '../../src/slack/sign-request.ts';
+import { buildCommand } from '../../src/console/sign-request.ts';
 import { backends, type TestDatabase } from '../support/db.ts';
 import { ADMIN, type SlackHarness, startSlackHarness } from '../support/fake-slack.ts';
 

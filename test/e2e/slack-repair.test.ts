@@ -1,12 +1,12 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildBlockAction } from '../../src/console/sign-request.ts';
 import { queryOne } from '../../src/db/client.ts';
 import { createProviderAdapters } from '../../src/providers/registry.ts';
-import { runDateOf } from '../../src/scheduler/business-day.ts';
+import { ACTIVE_REPAIR_FUNCTION } from '../../src/report/active-repair.ts';
+import { postOrUpdateReport } from '../../src/report/report-poster.ts';
 import { startWorker } from '../../src/scheduler/worker.ts';
-import { ACTIVE_REPAIR_FUNCTION } from '../../src/slack/active-repair.ts';
-import { postOrUpdateReport } from '../../src/slack/report-poster.ts';
-import { buildBlockAction } from '../../src/slack/sign-request.ts';
+import { runDateOf } from '../../src/time/business-day.ts';
 import { ACTION_IDS } from '../../src/views/ids.ts';
 import type { TestDatabase } from '../support/db.ts';
 import {

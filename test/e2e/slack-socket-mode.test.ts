@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalWebApi } from '../../src/slack/local-web-api.ts';
-import { buildCommand } from '../../src/slack/sign-request.ts';
+import { LocalWebApi } from '../../src/console/local-web-api.ts';
+import { buildCommand } from '../../src/console/sign-request.ts';
 import { backends, type TestDatabase } from '../support/db.ts';
 import {
   ADMIN,

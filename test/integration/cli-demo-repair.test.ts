@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addDays, runDateOf } from '../../src/scheduler/business-day.ts';
+import { addDays, runDateOf } from '../../src/time/business-day.ts';
 import { cliEnvironment, sched } from '../support/cli.ts';
 import { backends } from '../support/db.ts';
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addDays, runDateOf } from '../../src/scheduler/business-day.ts';
+import { addDays, runDateOf } from '../../src/time/business-day.ts';
 import { sched } from '../support/cli.ts';
 import { backends, type TestDatabase } from '../support/db.ts';
 

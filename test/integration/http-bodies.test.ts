@@ -1,13 +1,14 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalWebApi } from '../../src/console/local-web-api.ts';
+import { buildCommand, sendSigned } from '../../src/console/sign-request.ts';
 import type { Deps } from '../../src/context.ts';
 import { opsRoutes } from '../../src/http/ops-routes.ts';
 import { toCustomRoutes } from '../../src/http/routes.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { createMetrics } from '../../src/metrics.ts';
-import { createSlackApp, EVENTS_PATH, type SlackApp } from '../../src/slack/app.ts';
-import { LocalWebApi } from '../../src/slack/local-web-api.ts';
-import { buildCommand, sendSigned } from '../../src/slack/sign-request.ts';
+import { EVENTS_PATH } from '../../src/slack/app.ts';
+import { createSlackBot, type SlackBot } from '../../src/slack-bot.ts';
 import { backends, type TestDatabase } from '../support/db.ts';
 import { ADMIN, BOT_TOKEN, harnessConfig, SIGNING_SECRET } from '../support/fake-slack.ts';
 
@@ -90,7 +91,7 @@ function post(
 describe.each(backends().slice(0, 1))('request bodies on $name', (backend) => {
   let database: TestDatabase;
   let api: LocalWebApi;
-  let slack: SlackApp;
+  let slack: SlackBot;
   let base: string;
 
   beforeAll(async () => {
@@ -108,7 +109,7 @@ describe.each(backends().slice(0, 1))('request bodies on $name', (backend) => {
       metrics: createMetrics(deps),
       workers: () => ({ expected: 1, alive: 1 }),
     });
-    slack = createSlackApp(deps, {
+    slack = createSlackBot(deps, {
       botToken: BOT_TOKEN,
       signingSecret: SIGNING_SECRET,
       apiUrl: api.url,

@@ -1,12 +1,12 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalWebApi } from '../../src/console/local-web-api.ts';
 import { openDatabase, queryOne } from '../../src/db/client.ts';
 import { checkCronSecret } from '../../src/http/cron-secret.ts';
 import { opsRoutes } from '../../src/http/ops-routes.ts';
 import { toCustomRoutes } from '../../src/http/routes.ts';
 import { createMetrics } from '../../src/metrics.ts';
-import { createSlackApp } from '../../src/slack/app.ts';
-import { LocalWebApi } from '../../src/slack/local-web-api.ts';
+import { createSlackBot } from '../../src/slack-bot.ts';
 import { backends, type TestDatabase } from '../support/db.ts';
 import { call, type OpsServer, startOpsServer } from '../support/ops-server.ts';
 import { clockedDeps, completeAllLive, DEMO_UNITS, seedSmallDemo } from '../support/scheduler-deps.ts';
@@ -236,7 +236,7 @@ describe.each(backends())('the ops routes inside the Bolt HTTP receiver on $name
       metrics: createMetrics(deps),
       workers: () => ({ expected: 1, alive: 1 }),
     });
-    const slack = createSlackApp(deps, {
+    const slack = createSlackBot(deps, {
       botToken: 'xoxb-ops-routes-test',
       signingSecret: 'ops-routes-signing-secret',
       apiUrl: api.url,

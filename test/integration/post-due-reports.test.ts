@@ -1,13 +1,13 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalWebApi } from '../../src/console/local-web-api.ts';
 import { queryOne } from '../../src/db/client.ts';
 import { silentLogger } from '../../src/logger.ts';
-import { runDateOf } from '../../src/scheduler/business-day.ts';
+import { slackNightReporter, webClientFor } from '../../src/report/slack-night-reporter.ts';
 import type { StepDeps } from '../../src/scheduler/night-reporter.ts';
 import { runPostcheck } from '../../src/scheduler/postcheck.ts';
 import { postDueReports } from '../../src/scheduler/refresh-night.ts';
-import { LocalWebApi } from '../../src/slack/local-web-api.ts';
-import { slackNightReporter, webClientFor } from '../../src/slack/night-reporter.ts';
+import { runDateOf } from '../../src/time/business-day.ts';
 import { backends, type TestDatabase } from '../support/db.ts';
 import { BOT_TOKEN, harnessConfig, REPORT_CHANNEL } from '../support/fake-slack.ts';
 import { seedSmallDemo } from '../support/scheduler-deps.ts';

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, queryRows } from '../../src/db/client.ts';
-import { addDays, runDateOf } from '../../src/scheduler/business-day.ts';
+import { addDays, runDateOf } from '../../src/time/business-day.ts';
 import { cliEnvironment, sched } from '../support/cli.ts';
 import { backends } from '../support/db.ts';
 

@@ -4,8 +4,8 @@ import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, openDatabase, queryOne, queryRows } from '../../src/db/client.ts';
 import { seedDemo } from '../../src/db/seed-demo.ts';
-import { addDays, runDateOf } from '../../src/scheduler/business-day.ts';
 import { measureCoverage } from '../../src/scheduler/postcheck.ts';
+import { addDays, runDateOf } from '../../src/time/business-day.ts';
 import { cliEnvironment, sched } from '../support/cli.ts';
 import { backends } from '../support/db.ts';
 

@@ -3,12 +3,12 @@ import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { type Database, openDatabase, queryRows } from '../../src/db/client.ts';
 import { PROVIDER_NAMES } from '../../src/providers/types.ts';
-import { runDateOf, runDateRange, runDatesBetween } from '../../src/scheduler/business-day.ts';
 import { startScheduler } from '../../src/scheduler/cron.ts';
 import { LATE_NIGHT_WAIT_MINUTES } from '../../src/scheduler/late-night.ts';
 import type { PostcheckResult } from '../../src/scheduler/postcheck.ts';
 import { schedulerTick } from '../../src/scheduler/scheduler-tick.ts';
 import { beatWorker } from '../../src/scheduler/worker-heartbeat.ts';
+import { runDateOf, runDateRange, runDatesBetween } from '../../src/time/business-day.ts';
 import { backends } from '../support/db.ts';
 import { call, startOpsServer } from '../support/ops-server.ts';
 import {

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LocalWebApi } from '../../src/slack/local-web-api.ts';
-import { sendSigned } from '../../src/slack/sign-request.ts';
+import { LocalWebApi } from '../../src/console/local-web-api.ts';
+import { sendSigned } from '../../src/console/sign-request.ts';
 import { cliEnvironment } from '../support/cli.ts';
 import { backends } from '../support/db.ts';
 import { freePort } from '../support/free-port.ts';

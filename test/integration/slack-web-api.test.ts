@@ -1,8 +1,8 @@
 import { webApi } from '@slack/bolt';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { LocalWebApi } from '../../src/console/local-web-api.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { createAccessChecker } from '../../src/slack/access.ts';
-import { LocalWebApi } from '../../src/slack/local-web-api.ts';
 
 /** The loopback Web API stand-in speaks Slack's shapes; the access check caches and fails closed. */
 

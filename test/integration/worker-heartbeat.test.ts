@@ -1,6 +1,5 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatCoverageReport } from '../../src/cli/format-report.ts';
 import type { Deps } from '../../src/context.ts';
 import { queryOne, queryRows } from '../../src/db/client.ts';
 import { measureCoverage } from '../../src/scheduler/postcheck.ts';
@@ -8,6 +7,7 @@ import { startWorker } from '../../src/scheduler/worker.ts';
 import { providersWithoutLiveWorker } from '../../src/scheduler/worker-heartbeat.ts';
 import { reportMessage } from '../../src/views/report-message.ts';
 import { statusMessage } from '../../src/views/status-message.ts';
+import { formatCoverageReport } from '../../src/views/text-report.ts';
 import { backends, type TestDatabase } from '../support/db.ts';
 import { seedSmallDemo } from '../support/scheduler-deps.ts';
 import { simulatedAdapters, triggerToday, waitUntil, workerDeps } from '../support/worker-fixtures.ts';

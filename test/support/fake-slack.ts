@@ -1,20 +1,21 @@
 import { sql } from 'drizzle-orm';
 import { type Config, loadConfig } from '../../src/config.ts';
-import type { Deps } from '../../src/context.ts';
-import type { Db } from '../../src/db/client.ts';
-import { silentLogger } from '../../src/logger.ts';
-import { runPostcheck } from '../../src/scheduler/postcheck.ts';
-import { reconcile } from '../../src/scheduler/reconciler.ts';
-import { runTrigger } from '../../src/scheduler/trigger.ts';
-import { createSlackApp, EVENTS_PATH, type SlackApp } from '../../src/slack/app.ts';
-import { LocalWebApi } from '../../src/slack/local-web-api.ts';
-import type { RepairRunnerOptions } from '../../src/slack/repair-runner.ts';
+import { LocalWebApi } from '../../src/console/local-web-api.ts';
 import {
   type SendOptions,
   type SlackHttpResponse,
   type SlackRequest,
   sendSigned,
-} from '../../src/slack/sign-request.ts';
+} from '../../src/console/sign-request.ts';
+import type { Deps } from '../../src/context.ts';
+import type { Db } from '../../src/db/client.ts';
+import { silentLogger } from '../../src/logger.ts';
+import type { RepairRunnerOptions } from '../../src/report/repair-runner.ts';
+import { runPostcheck } from '../../src/scheduler/postcheck.ts';
+import { reconcile } from '../../src/scheduler/reconciler.ts';
+import { runTrigger } from '../../src/scheduler/trigger.ts';
+import { EVENTS_PATH } from '../../src/slack/app.ts';
+import { createSlackBot, type SlackBot } from '../../src/slack-bot.ts';
 import { type Backend, backends } from './db.ts';
 import { type EnvelopeType, FakeSocketMode } from './fake-socket-mode.ts';
 import { completeAllLive, seedSmallDemo } from './scheduler-deps.ts';
@@ -47,7 +48,7 @@ export function backendsAndModes(): { name: Backend['name']; mode: SlackMode; ba
 export interface SlackHarness {
   mode: SlackMode;
   api: LocalWebApi;
-  slack: SlackApp;
+  slack: SlackBot;
   deps: Deps;
   /** The HTTP events URL (http mode only; empty in socket mode). */
   eventsUrl: string;
@@ -102,7 +103,7 @@ export async function startSlackHarness(db: Db, options: HarnessOptions = {}): P
   options.beforeStart?.(api);
   const config = harnessConfig(api.url, options.env);
   const deps: Deps = { db, config, logger: silentLogger(), clock: options.clock ?? (() => new Date()) };
-  const slack = createSlackApp(deps, {
+  const slack = createSlackBot(deps, {
     botToken: BOT_TOKEN,
     signingSecret: SIGNING_SECRET,
     appToken: socket ? APP_TOKEN : undefined,

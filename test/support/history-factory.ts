@@ -1,5 +1,5 @@
-import { addDays } from '../../src/scheduler/business-day.ts';
 import type { HistoryEntry } from '../../src/scheduler/history.ts';
+import { addDays } from '../../src/time/business-day.ts';
 
 /** History entries for view tests: `count` nights back from `newest`, with repairs and gaps. */
 export function makeHistory(count: number, newest = '2026-03-09'): HistoryEntry[] {

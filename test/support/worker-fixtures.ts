@@ -11,8 +11,8 @@ import {
   type ProviderAnswer,
   type ProviderName,
 } from '../../src/providers/types.ts';
-import { runDateOf } from '../../src/scheduler/business-day.ts';
 import { runTrigger } from '../../src/scheduler/trigger.ts';
+import { runDateOf } from '../../src/time/business-day.ts';
 import { resetProvidersFromConfig } from './insert-rows.ts';
 
 /**

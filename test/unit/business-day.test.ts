@@ -7,7 +7,7 @@ import {
   runDateOf,
   runDateRange,
   runDatesBetween,
-} from '../../src/scheduler/business-day.ts';
+} from '../../src/time/business-day.ts';
 
 const NY = 'America/New_York';
 

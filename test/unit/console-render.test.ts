@@ -2,11 +2,11 @@ import { Blocks, Elements, Message, Modal, Bits as Parts } from 'slack-block-bui
 import { describe, expect, it } from 'vitest';
 import { matchOption, viewStateValues } from '../../src/console/control-values.ts';
 import type { SelectOption } from '../../src/console/controls.ts';
+import type { WebApiCall } from '../../src/console/local-web-api.ts';
 import { formatDateToken, mrkdwnToText } from '../../src/console/mrkdwn.ts';
 import { renderMessage, renderView } from '../../src/console/render-blocks.ts';
 import { controlHint } from '../../src/console/session.ts';
 import { describeCall } from '../../src/console/slack-shapes.ts';
-import type { WebApiCall } from '../../src/slack/local-web-api.ts';
 
 describe('mrkdwnToText', () => {
   it('resolves links, mentions, channels, groups and entities', () => {

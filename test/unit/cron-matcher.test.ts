@@ -2,15 +2,15 @@ import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { createTask } from 'node-cron';
 import { describe, expect, it } from 'vitest';
-import { runDateOf, runDateRange } from '../../src/scheduler/business-day.ts';
+import { isDueToday } from '../../src/scheduler/scheduler-tick.ts';
+import { runDateOf, runDateRange } from '../../src/time/business-day.ts';
 import {
   cronExpressionProblem,
   cronMatches,
   isFireTime,
   lastFireOnRunDate,
   parseCron,
-} from '../../src/scheduler/cron-matcher.ts';
-import { isDueToday } from '../../src/scheduler/scheduler-tick.ts';
+} from '../../src/time/cron-matcher.ts';
 
 const NY = 'America/New_York';
 const at = (iso: string) => DateTime.fromISO(iso, { zone: NY }).toJSDate();

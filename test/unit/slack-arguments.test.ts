@@ -6,8 +6,8 @@ import { SchedError } from '../../src/errors.ts';
 import { buildProgress } from '../../src/scheduler/progress.ts';
 import { describeRequest, INTERNAL_ERROR_SENTENCE, userSentence } from '../../src/slack/app-error.ts';
 import { scrubSecrets } from '../../src/slack/bolt-logger.ts';
-import { toNightProgress } from '../../src/slack/night-progress.ts';
-import { decodeRerunMetadata, encodeRerunMetadata } from '../../src/slack/rerun-metadata.ts';
+import { toNightProgress } from '../../src/views/night-progress.ts';
+import { decodeRerunMetadata, encodeRerunMetadata } from '../../src/views/rerun-metadata.ts';
 
 /** The pure pieces of the Slack handlers: argument parsing, metadata, error sentences, progress shape. */
 

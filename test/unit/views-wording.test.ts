@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { formatCoverageReport } from '../../src/cli/format-report.ts';
 import { MISSING_REASONS, reasonWords } from '../../src/coverage/reason-words.ts';
 import { historyMessage } from '../../src/views/history-message.ts';
 import { ACTION_IDS } from '../../src/views/ids.ts';
 import { reportMessage } from '../../src/views/report-message.ts';
 import { statusMessage } from '../../src/views/status-message.ts';
+import { formatCoverageReport } from '../../src/views/text-report.ts';
 import { makeHistory } from '../support/history-factory.ts';
 import { makeReport } from '../support/report-factory.ts';
 import { action, type Json, visibleText } from '../support/view-inspect.ts';

@@ -1,9 +1,9 @@
 import { auditRunDates } from '../../audit/audit-dates.ts';
 import { formatAudit } from '../../audit/format-audit.ts';
 import { runAudit } from '../../audit/run-audit.ts';
+import { parseCommandArgs } from '../../command-args.ts';
+import { withRuntime } from '../../runtime.ts';
 import type { CliCommand } from '../command.ts';
-import { parseCommandArgs } from '../command.ts';
-import { withRuntime } from '../runtime.ts';
 
 export const auditCommand: CliCommand = {
   name: 'audit',

@@ -1,8 +1,8 @@
+import { parseCommandArgs } from '../../command-args.ts';
 import { usageError } from '../../errors.ts';
+import { withReadOnlyRuntime } from '../../runtime.ts';
 import { type HistoryEntry, listHistory } from '../../scheduler/history.ts';
 import type { CliCommand } from '../command.ts';
-import { parseCommandArgs } from '../command.ts';
-import { withReadOnlyRuntime } from '../runtime.ts';
 
 const DEFAULT_DAYS = 14;
 const MAX_DAYS = 3650;

@@ -1,10 +1,9 @@
+import { parseCommandArgs, runDateOption } from '../../command-args.ts';
+import { withRuntime } from '../../runtime.ts';
 import { runManualDaily } from '../../scheduler/manual-run.ts';
+import { formatEnqueued } from '../../views/text-report.ts';
 import { cliActor } from '../actor.ts';
 import type { CliCommand } from '../command.ts';
-import { parseCommandArgs } from '../command.ts';
-import { formatEnqueued } from '../format-report.ts';
-import { runDateOption } from '../run-date-option.ts';
-import { withRuntime } from '../runtime.ts';
 
 export const manualRunCommand: CliCommand = {
   name: 'manual-run',

@@ -1,6 +1,6 @@
+import { parseCommandArgs } from '../../command-args.ts';
+import { withRuntime } from '../../runtime.ts';
 import type { CliCommand } from '../command.ts';
-import { parseCommandArgs } from '../command.ts';
-import { withRuntime } from '../runtime.ts';
 
 export const migrateCommand: CliCommand = {
   name: 'migrate',

@@ -1,10 +1,9 @@
+import { parseCommandArgs, runDateOption } from '../../command-args.ts';
+import { withRuntime } from '../../runtime.ts';
 import { describePublished, postcheckStep } from '../../scheduler/postcheck-step.ts';
+import { formatCoverageReport, formatEnqueued } from '../../views/text-report.ts';
 import { cliActor } from '../actor.ts';
 import type { CliCommand } from '../command.ts';
-import { parseCommandArgs } from '../command.ts';
-import { formatCoverageReport, formatEnqueued } from '../format-report.ts';
-import { runDateOption } from '../run-date-option.ts';
-import { withRuntime } from '../runtime.ts';
 import { cliStepDeps } from '../step-deps.ts';
 
 export const postcheckCommand: CliCommand = {

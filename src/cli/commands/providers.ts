@@ -1,3 +1,4 @@
+import { parseCommandArgs } from '../../command-args.ts';
 import { loadConfig } from '../../config.ts';
 import { usageError } from '../../errors.ts';
 import {
@@ -13,12 +14,11 @@ import {
 } from '../../providers/provider-settings.ts';
 import { createProviderAdapters } from '../../providers/registry.ts';
 import { isProviderName, PROVIDER_NAMES } from '../../providers/types.ts';
+import { withReadOnlyRuntime, withRuntime } from '../../runtime.ts';
 import { type ProviderWorkers, providerWorkers } from '../../scheduler/worker-heartbeat.ts';
 import { noLiveWorkerLine } from '../../views/no-live-worker.ts';
 import { cliActor } from '../actor.ts';
 import type { CliCommand, CliIo } from '../command.ts';
-import { parseCommandArgs } from '../command.ts';
-import { withReadOnlyRuntime, withRuntime } from '../runtime.ts';
 
 /** Pure: one line per provider for people at a terminal. */
 export function formatProvidersCheck(result: ProvidersCheckResult): string {

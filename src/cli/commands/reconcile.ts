@@ -1,9 +1,9 @@
+import { parseCommandArgs } from '../../command-args.ts';
+import { withRuntime } from '../../runtime.ts';
 import { runReconciler } from '../../scheduler/reconciler.ts';
+import { plural } from '../../views/text-report.ts';
 import { cliActor } from '../actor.ts';
 import type { CliCommand } from '../command.ts';
-import { parseCommandArgs } from '../command.ts';
-import { plural } from '../format-report.ts';
-import { withRuntime } from '../runtime.ts';
 
 export const reconcileCommand: CliCommand = {
   name: 'reconcile',

@@ -1,12 +1,11 @@
+import { parseCommandArgs, runDateOption } from '../../command-args.ts';
 import { usageError } from '../../errors.ts';
 import { findOrgExactly } from '../../orgs/find-org.ts';
+import { withRuntime } from '../../runtime.ts';
 import { rerunOrg } from '../../scheduler/rerun.ts';
+import { formatEnqueued } from '../../views/text-report.ts';
 import { cliActor } from '../actor.ts';
 import type { CliCommand } from '../command.ts';
-import { parseCommandArgs } from '../command.ts';
-import { formatEnqueued } from '../format-report.ts';
-import { runDateOption } from '../run-date-option.ts';
-import { withRuntime } from '../runtime.ts';
 
 export const rerunCommand: CliCommand = {
   name: 'rerun',

@@ -1,9 +1,9 @@
+import { parseCommandArgs } from '../../command-args.ts';
 import { seedDemo } from '../../db/seed-demo.ts';
 import { usageError } from '../../errors.ts';
+import { withRuntime } from '../../runtime.ts';
 import type { CliCommand } from '../command.ts';
-import { parseCommandArgs } from '../command.ts';
 import { createProgress } from '../progress.ts';
-import { withRuntime } from '../runtime.ts';
 
 export const seedCommand: CliCommand = {
   name: 'seed',

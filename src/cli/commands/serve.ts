@@ -1,6 +1,6 @@
+import { parseCommandArgs } from '../../command-args.ts';
 import { runSchedBot } from '../../index.ts';
 import type { CliCommand } from '../command.ts';
-import { parseCommandArgs } from '../command.ts';
 
 /**
  * `sched serve`: the bot, scheduler and workers, for service managers and containers: it never

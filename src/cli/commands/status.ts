@@ -1,10 +1,9 @@
+import { parseCommandArgs, runDateOption } from '../../command-args.ts';
+import { withReadOnlyRuntime } from '../../runtime.ts';
 import { measureCoverage } from '../../scheduler/postcheck.ts';
 import { measureProgress } from '../../scheduler/progress.ts';
+import { formatCoverageReport, formatProgress } from '../../views/text-report.ts';
 import type { CliCommand } from '../command.ts';
-import { parseCommandArgs } from '../command.ts';
-import { formatCoverageReport, formatProgress } from '../format-report.ts';
-import { runDateOption } from '../run-date-option.ts';
-import { withReadOnlyRuntime } from '../runtime.ts';
 
 export const statusCommand: CliCommand = {
   name: 'status',

@@ -1,10 +1,9 @@
+import { parseCommandArgs, runDateOption } from '../../command-args.ts';
+import { withRuntime } from '../../runtime.ts';
 import { runTrigger } from '../../scheduler/trigger.ts';
+import { formatEnqueued, localTime } from '../../views/text-report.ts';
 import { cliActor } from '../actor.ts';
 import type { CliCommand } from '../command.ts';
-import { parseCommandArgs } from '../command.ts';
-import { formatEnqueued, localTime } from '../format-report.ts';
-import { runDateOption } from '../run-date-option.ts';
-import { withRuntime } from '../runtime.ts';
 
 export const triggerCommand: CliCommand = {
   name: 'trigger',

@@ -1,13 +1,13 @@
+import { parseCommandArgs } from '../../command-args.ts';
 import { usageError } from '../../errors.ts';
 import { listProviderSettings, withProviderSettings } from '../../providers/provider-settings.ts';
 import { createProviderAdapters } from '../../providers/registry.ts';
+import { withRuntime } from '../../runtime.ts';
 import { countLiveTasks, type ParkedTasks, parkedTasks } from '../../scheduler/live-tasks.ts';
 import { followNights } from '../../scheduler/refresh-night.ts';
 import { startWorker, type WorkerSummary } from '../../scheduler/worker.ts';
 import type { CliCommand } from '../command.ts';
-import { parseCommandArgs } from '../command.ts';
 import { watchDrain } from '../progress.ts';
-import { withRuntime } from '../runtime.ts';
 import { cliStepDeps } from '../step-deps.ts';
 
 export const formatWorkerSummary = (s: WorkerSummary) =>

@@ -2,7 +2,7 @@ import { DateTime } from 'luxon';
 import { reasonWords } from '../coverage/reason-words.ts';
 import type { CoverageReport, Ratio } from '../coverage/types.ts';
 import type { Progress } from '../scheduler/progress.ts';
-import { noLiveWorkerLine } from '../views/no-live-worker.ts';
+import { noLiveWorkerLine } from './no-live-worker.ts';
 
 /** Pure: a coverage report as plain text for people at a terminal. */
 

@@ -1,6 +1,6 @@
-import { classifyConnectionError, databaseUnavailableLine } from '../db/connection-errors.ts';
-import { isSchedError } from '../errors.ts';
-import { EXIT, type ExitCode, exitCodeOf } from '../exit-codes.ts';
+import { classifyConnectionError, databaseUnavailableLine } from './db/connection-errors.ts';
+import { isSchedError } from './errors.ts';
+import { EXIT, type ExitCode, exitCodeOf } from './exit-codes.ts';
 
 /**
  * How `sched` and `npm start` end on an error: one line for a person and the exit code from the

@@ -1,6 +1,6 @@
 import { isProviderName } from '../providers/types.ts';
 import type { Progress } from '../scheduler/progress.ts';
-import type { NightProgress } from '../views/types.ts';
+import type { NightProgress } from './types.ts';
 
 /** Pure: the scheduler's progress measure in the shape the views draw (only while work is live). */
 export function toNightProgress(progress: Progress): NightProgress | undefined {

@@ -1,9 +1,9 @@
-import { type Config, loadConfig } from '../config.ts';
-import { type Deps, systemClock } from '../context.ts';
-import { type Database, openDatabase } from '../db/client.ts';
-import { migrateDatabase } from '../db/migrate.ts';
-import { createLogger, type Logger } from '../logger.ts';
-import { ensureProviders } from '../providers/sync-providers.ts';
+import { type Config, loadConfig } from './config.ts';
+import { type Deps, systemClock } from './context.ts';
+import { type Database, openDatabase } from './db/client.ts';
+import { migrateDatabase } from './db/migrate.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { ensureProviders } from './providers/sync-providers.ts';
 
 export interface Runtime extends Deps {
   database: Database;

@@ -1,4 +1,4 @@
-import type { ProviderName } from '../providers/types.ts';
+import type { ProviderName } from '../provider-names.ts';
 
 /** Plans decide quota (prompts per day) and entitled providers (DESIGN §2). */
 export const PLANS = ['starter', 'growth', 'pro', 'enterprise'] as const;

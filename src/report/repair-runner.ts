@@ -8,9 +8,8 @@ import { assertRunDateAllowed } from '../scheduler/run-date-guard.ts';
 import { actorLabel, plural } from '../views/format.ts';
 import { repairAlreadyRunning } from '../views/repair-already-running.ts';
 import { sentenceMessage } from '../views/sentence-message.ts';
-import type { RepairState } from '../views/types.ts';
+import type { RepairState, SlackMessage } from '../views/types.ts';
 import { activeRepair, claimActiveRepair, finishActiveRepair, repairTaskCounts } from './active-repair.ts';
-import type { ReplyMessage } from './reply.ts';
 import { loadComparison, type ReportDeps, type ReportTarget, refreshReports } from './report-poster.ts';
 
 /**
@@ -34,7 +33,7 @@ export interface RepairRequest {
   /** The channel message the button was in; absent for an ephemeral message or a modal. */
   message?: ReportTarget | undefined;
   /** Answers only the clicker sees (ephemeral through the click's response_url, or a DM). */
-  answer: (message: ReplyMessage) => Promise<void>;
+  answer: (message: SlackMessage) => Promise<void>;
 }
 
 export type RepairStart =

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseRunDate } from '../scheduler/business-day.ts';
+import { parseRunDate } from '../time/business-day.ts';
 
 /**
  * What the rerun modal carries to its submission in private_metadata: the business day, and

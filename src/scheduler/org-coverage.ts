@@ -1,10 +1,10 @@
 import type { Deps } from '../context.ts';
 import { buildCoverageReport } from '../coverage/coverage-math.ts';
 import { type CoverageRows, queryCoverage } from '../coverage/coverage-query.ts';
-import { PLAN_PROVIDERS, type Plan } from '../coverage/plans.ts';
 import type { CoverageReport } from '../coverage/types.ts';
+import { PLAN_PROVIDERS, type Plan } from '../db/plans.ts';
 import type { Org } from '../orgs/find-org.ts';
-import { measureProgress } from '../scheduler/progress.ts';
+import { measureProgress } from './progress.ts';
 
 /**
  * `/sched-status <org>`: the night's coverage seen through one org. The day's coverage rows are

@@ -1,6 +1,6 @@
 import type { Deps } from '../context.ts';
-import type { AccessChecker } from './access.ts';
-import type { RepairRunner } from './repair-runner.ts';
+import type { RepairRunner } from '../report/repair-runner.ts';
+import type { AccessChecker } from '../slack/access.ts';
 
 /**
  * What every Slack handler is built from: the app's Deps plus the two stateful helpers that

@@ -1,0 +1,47 @@
+import { registerActions } from './actions/index.ts';
+import { registerCommands } from './commands/index.ts';
+import type { SlackDeps } from './commands/slack-deps.ts';
+import type { Deps } from './context.ts';
+import { createRepairRunner, type RepairRunnerOptions } from './report/repair-runner.ts';
+import { createAccessChecker } from './slack/access.ts';
+import { createSlackApp, type SlackApp, type SlackAppOptions } from './slack/app.ts';
+
+/**
+ * The Slack app with its handlers: the transport from src/slack, the two helpers that live as
+ * long as the app (the admin-group cache and the repairs being watched), and every command and
+ * action registered with the same SlackDeps.
+ */
+
+export interface SlackBotOptions extends SlackAppOptions {
+  repair?: RepairRunnerOptions;
+  /** How long the admin user group's members are cached. */
+  accessCacheMs?: number;
+}
+
+export interface SlackBot extends SlackApp {
+  deps: SlackDeps;
+}
+
+export function createSlackBot(deps: Deps, options: SlackBotOptions): SlackBot {
+  const slack = createSlackApp(deps, options);
+  const client = slack.app.client;
+  const slackDeps: SlackDeps = {
+    ...deps,
+    access: createAccessChecker(deps.config.slack, client, {
+      logger: deps.logger,
+      clock: deps.clock,
+      cacheMs: options.accessCacheMs,
+    }),
+    repairs: createRepairRunner(deps, client, options.repair),
+  };
+  registerCommands(slack.app, slackDeps);
+  registerActions(slack.app, slackDeps);
+  return {
+    ...slack,
+    deps: slackDeps,
+    async stop() {
+      await slackDeps.repairs.stop();
+      await slack.stop();
+    },
+  };
+}
