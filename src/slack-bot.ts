@@ -2,9 +2,13 @@ import { registerActions } from './actions/index.ts';
 import { registerCommands } from './commands/index.ts';
 import type { SlackDeps } from './commands/slack-deps.ts';
 import type { Deps } from './context.ts';
+import { toError } from './errors.ts';
 import { createRepairRunner, type RepairRunnerOptions } from './report/repair-runner.ts';
+import type { StepDeps } from './scheduler/night-reporter.ts';
+import { postDueReports } from './scheduler/refresh-night.ts';
 import { createAccessChecker } from './slack/access.ts';
 import { createSlackApp, type SlackApp, type SlackAppOptions } from './slack/app.ts';
+import type { SlackLink } from './slack/slack-link.ts';
 
 /**
  * The Slack app with its handlers: the transport from src/slack, the two helpers that live as
@@ -44,4 +48,19 @@ export function createSlackBot(deps: Deps, options: SlackBotOptions): SlackBot {
       await slack.stop();
     },
   };
+}
+
+/**
+ * Slack unreachable at start is not fatal: the link checks it in the background (/healthz), and
+ * once Slack answers again the reports it missed are posted.
+ */
+export function postMissedReportsWhenSlackIsBack(link: SlackLink, deps: StepDeps): void {
+  link.onSlackBack(() =>
+    postDueReports(deps, deps.clock()).then(
+      (posted) =>
+        posted.length > 0 && deps.logger.info({ runDates: posted }, 'Slack is back: missed reports posted'),
+      (error: unknown) =>
+        deps.logger.error({ err: toError(error) }, 'Slack is back, but the missed reports failed'),
+    ),
+  );
 }

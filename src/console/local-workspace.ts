@@ -56,3 +56,32 @@ export function describeProviders(
     })
     .join(', ');
 }
+
+/** What the console's banner tells about this process, from the composed parts. */
+export function consoleFacts(
+  config: Config,
+  parts: {
+    databaseKind: 'pglite' | 'postgres';
+    seeded: { organizations: number; activePrompts: number } | undefined;
+    adapters: ReturnType<typeof createProviderAdapters>;
+    port: number;
+    logFile: string;
+  },
+) {
+  return {
+    database:
+      parts.databaseKind === 'pglite'
+        ? `embedded PGlite in ${config.pgliteDir}`
+        : 'PostgreSQL (DATABASE_URL)',
+    seeded: parts.seeded && {
+      organizations: parts.seeded.organizations,
+      activePrompts: parts.seeded.activePrompts,
+    },
+    providers: describeProviders(parts.adapters, config),
+    workers: config.worker.concurrency,
+    httpUrl: `http://localhost:${parts.port}`,
+    cronSecretSet: Boolean(config.cronSecret),
+    logFile: parts.logFile,
+    reportChannel: String(config.slack.reportChannel),
+  };
+}

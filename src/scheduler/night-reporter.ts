@@ -3,7 +3,7 @@ import type { CoverageReport } from '../coverage/types.ts';
 
 /**
  * Where a night's report goes (the morning report in Slack). The scheduler's steps call it and
- * never import Slack; src/slack/night-reporter.ts is the Slack implementation, and a process
+ * never import Slack; src/report/slack-night-reporter.ts is the Slack implementation, and a process
  * without Slack credentials has none (its steps say so instead of posting).
  */
 

@@ -6,6 +6,7 @@ import {
   type CustomRoute,
   HTTPReceiver,
   SocketModeReceiver,
+  type webApi,
 } from '@slack/bolt';
 import type { Deps } from '../context.ts';
 import { bodyTooLarge, declaresTooLarge, MAX_BODY_BYTES, refuse } from '../http/respond.ts';
@@ -35,6 +36,11 @@ export interface SlackAppOptions {
   /** Interface the HTTP server binds; all interfaces by default. */
   host?: string;
   customRoutes?: CustomRoute[];
+  /**
+   * The link that checks Slack in the background, when the composition built it before the app
+   * (its /healthz route needs it); otherwise the app makes one on its own client.
+   */
+  link?: SlackLink;
   /** Backoff of the background Slack check and of Socket Mode's connection (tests shorten it). */
   slackRetry?: { initialRetryMs?: number; maxRetryMs?: number };
 }
@@ -51,6 +57,16 @@ export interface SlackApp {
 }
 
 export const EVENTS_PATH = '/slack/events';
+
+/** The Web API client options of the app, and of any client that should behave like it. */
+export function slackClientOptions(apiUrl: string | undefined, logger: BoltLogger): webApi.WebClientOptions {
+  return {
+    ...(apiUrl ? { slackApiUrl: apiUrl } : {}),
+    logger,
+    // Slack's 429 answers are waited out by the client; a dead API fails within a minute.
+    retryConfig: { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 20_000 },
+  };
+}
 /** Stands in for the bot's ids in Bolt's context; nothing in the app reads them. */
 const UNVERIFIED_BOT_ID = 'unverified';
 
@@ -88,19 +104,12 @@ export function createSlackApp(deps: Deps, options: SlackAppOptions): SlackApp {
     receiver,
     logger,
     extendedErrorHandler: true,
-    clientOptions: {
-      ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}),
-      logger,
-      // Slack's 429 answers are waited out by the client; a dead API fails within a minute.
-      retryConfig: { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 20_000 },
-    },
+    clientOptions: slackClientOptions(options.apiUrl, logger),
   });
 
-  const link = createSlackLink(app.client, {
-    logger: deps.logger,
-    clock: deps.clock,
-    ...options.slackRetry,
-  });
+  const link =
+    options.link ??
+    createSlackLink(app.client, { logger: deps.logger, clock: deps.clock, ...options.slackRetry });
   const socket = socketReceiver
     ? createSocketConnection(() => app.start(), socketReceiver.client, {
         logger: deps.logger,

@@ -1,5 +1,5 @@
+import { runSchedBot } from '../../bot-process.ts';
 import { parseCommandArgs } from '../../command-args.ts';
-import { runSchedBot } from '../../index.ts';
 import type { CliCommand } from '../command.ts';
 
 /**
