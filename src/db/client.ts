@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
+import { PGlite } from '@electric-sql/pglite';
 import { type SQL, sql } from 'drizzle-orm';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
@@ -53,7 +53,6 @@ async function openPglite(dir: string): Promise<Database> {
     lock?.release();
     throw error;
   }
-  void pgliteTypes;
   // PostgreSQL applies `ALTER DATABASE ... SET timezone` to every new session; PGlite stores it
   // but starts in UTC. Applying it here makes a PGlite session behave like a psql session.
   await client.query(
