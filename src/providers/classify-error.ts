@@ -1,6 +1,7 @@
 import { APIError as AnthropicApiError } from '@anthropic-ai/sdk';
 import { ApiError as GeminiApiError } from '@google/genai';
 import { APIError as OpenAiApiError } from 'openai';
+import { scrubSecrets } from '../secrets.ts';
 import { type HeaderSource, parseDurationMs, rateLimitHint, retryAfterMs } from './rate-limit-headers.ts';
 import { type ErrorClass, ProviderError, type ProviderName, type RateLimitHint } from './types.ts';
 
@@ -234,13 +235,6 @@ export function httpFailureOf(error: unknown, capturedHeaders?: HeaderSource): H
   return undefined;
 }
 
-/** Removes every configured secret from a sentence before it leaves the adapter. */
-export function redactSecrets(text: string, secrets: readonly string[]): string {
-  return secrets
-    .filter((s) => s.length >= 4)
-    .reduce((out, secret) => out.split(secret).join('[redacted]'), text);
-}
-
 export interface ErrorContext {
   now: Date;
   /** Values that must never appear in a message (the API key). */
@@ -256,7 +250,7 @@ export function toProviderError(provider: ProviderName, error: unknown, ctx: Err
   if (failure) {
     const c = classifyHttpFailure(failure, ctx.now);
     // Redacted before it is shortened, so a key cut in half by the limit cannot slip through.
-    const message = `${provider} ${failure.status}: ${compact(redactSecrets(failure.message, ctx.secrets))}`;
+    const message = `${provider} ${failure.status}: ${compact(scrubSecrets(failure.message, ctx.secrets))}`;
     return new ProviderError(c.errorClass, message, {
       status: failure.status,
       retryAfterMs: c.retryAfterMs,
@@ -264,5 +258,5 @@ export function toProviderError(provider: ProviderName, error: unknown, ctx: Err
     });
   }
   const { errorClass, detail } = classifyTransport(error);
-  return new ProviderError(errorClass, `${provider}: ${compact(redactSecrets(detail, ctx.secrets))}`);
+  return new ProviderError(errorClass, `${provider}: ${compact(scrubSecrets(detail, ctx.secrets))}`);
 }

@@ -7,11 +7,11 @@ import {
   classifyTransport,
   compact,
   type HttpFailure,
-  redactSecrets,
   toProviderError,
 } from '../../src/providers/classify-error.ts';
 import { parseDurationMs, rateLimitHint, retryAfterMs } from '../../src/providers/rate-limit-headers.ts';
 import { ProviderError } from '../../src/providers/types.ts';
+import { scrubSecrets } from '../../src/secrets.ts';
 
 /** Pure rules on the error shapes the four providers really send. */
 
@@ -274,7 +274,7 @@ describe('toProviderError on the SDKs own error objects', () => {
   it('redacts before shortening, so no half key survives the 300-character limit', () => {
     const secret = 'k'.repeat(40);
     const text = `${'x'.repeat(280)}${secret}`;
-    expect(compact(redactSecrets(text, [secret]))).not.toContain('kkkk');
+    expect(compact(scrubSecrets(text, [secret]))).not.toContain('kkkk');
     expect(compact('<html><head><title>401 Authorization Required</title></head><body>…</body></html>')).toBe(
       '401 Authorization Required',
     );

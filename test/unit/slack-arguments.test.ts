@@ -4,8 +4,8 @@ import { parseRerunArgument } from '../../src/commands/sched-rerun.ts';
 import { parseStatusArgument } from '../../src/commands/sched-status.ts';
 import { SchedError } from '../../src/errors.ts';
 import { buildProgress } from '../../src/scheduler/progress.ts';
+import { scrubSecrets } from '../../src/secrets.ts';
 import { describeRequest, INTERNAL_ERROR_SENTENCE, userSentence } from '../../src/slack/app-error.ts';
-import { scrubSecrets } from '../../src/slack/bolt-logger.ts';
 import { toNightProgress } from '../../src/views/night-progress.ts';
 import { decodeRerunMetadata, encodeRerunMetadata } from '../../src/views/rerun-metadata.ts';
 
