@@ -2,6 +2,7 @@ import type { Middleware, SlackOptionsMiddlewareArgs } from '@slack/bolt';
 import type { SlackDeps } from '../commands/slack-deps.ts';
 import { toError } from '../errors.ts';
 import { type Org, searchOrgs } from '../orgs/find-org.ts';
+import { withDeadline } from '../time/deadline.ts';
 import { orgOptions } from '../views/org-options.ts';
 
 /**
@@ -19,15 +20,11 @@ export const orgOptionsHandler =
   ): Middleware<SlackOptionsMiddlewareArgs<'block_suggestion'>> =>
   async ({ ack, body }) => {
     const typed = typeof body.value === 'string' ? body.value : '';
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => resolve(undefined), deadlineMs);
-    });
     const search = searchOrgs(deps.db, typed).catch((error: unknown) => {
       deps.logger.warn({ err: toError(error) }, 'org typeahead search failed; no options offered');
       return [] as Org[];
     });
-    const orgs = await Promise.race([search, late]).finally(() => clearTimeout(timer));
+    const orgs = await withDeadline(search, deadlineMs, () => undefined);
     if (orgs === undefined)
       deps.logger.warn({ deadlineMs }, 'org typeahead search too slow; no options offered');
     await ack(orgOptions((orgs ?? []).map((o) => ({ id: o.id, name: o.name, slug: o.slug }))));

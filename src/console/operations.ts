@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DateTime } from 'luxon';
 import { parseCommandArgs, runDateOption } from '../command-args.ts';
 import { usageError } from '../errors.ts';
@@ -67,16 +68,8 @@ export function describeProgress(p: Progress, now: Date): string {
   return `  ${p.done}/${p.total} tasks done (${percent}%): ${p.completed} ok, ${p.failed} failed, ${p.processing} running, ${p.pending} waiting; ${p.ratePerMinute.toFixed(0)}/min${eta}`;
 }
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
+/** Waits `ms`, or less when the user interrupts: an interrupt ends the wait, not the operation. */
+const pause = (ms: number, signal: AbortSignal) => sleep(ms, undefined, { signal }).catch(() => {});
 
 /** A stalled night (a provider waiting out its rate limit) still says so now and then. */
 const QUIET_POLLS = 5;
@@ -132,7 +125,7 @@ export function consoleOperations(deps: OperationDeps): Record<string, Operation
       if (progress.live === 0) return;
       // Tasks of a provider paused for its credentials wait for a person, not for the night.
       if ((await countLiveTasks(deps.db, { providers: deps.providers, skipPaused: true })).live === 0) return;
-      await sleep(2_000, deps.signal);
+      await pause(2_000, deps.signal);
     }
   }
 

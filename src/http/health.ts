@@ -6,6 +6,7 @@ import { FUNCTION_NAMES } from '../scheduler/scheduler-runs.ts';
 import { providersWithoutLiveWorker } from '../scheduler/worker-heartbeat.ts';
 import { addDays, runDateOf } from '../time/business-day.ts';
 import { lastFireOnRunDate } from '../time/cron-matcher.ts';
+import { withDeadline } from '../time/deadline.ts';
 import { noLiveWorkerLine } from '../views/no-live-worker.ts';
 import { type HttpRoute, sendDatabaseUnavailable, sendJson } from './respond.ts';
 
@@ -100,17 +101,10 @@ export function assessHealth(report: Omit<HealthReport, 'status' | 'reasons'>): 
   return { ...report, status: reasons.length ? 'unhealthy' : 'ok', reasons };
 }
 
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+const withTimeout = <T>(promise: Promise<T>, ms: number): Promise<T> =>
+  withDeadline(promise, ms, (): never => {
+    throw new Error(`no answer within ${ms} ms`);
   });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** The latest business day whose trigger time has passed: today after 03:00, else yesterday. */
 function lastNightOf(deps: HealthDeps, now: Date): string {

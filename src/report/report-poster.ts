@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { webApi } from '@slack/bolt';
 import { sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
@@ -131,7 +132,7 @@ export async function postOrUpdateReport(
     if (Date.now() > deadline) {
       throw new Error(`another postcheck is posting the ${runDate} report and has not finished`);
     }
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    await sleep(POLL_MS);
   }
 }
 
@@ -386,6 +387,6 @@ export async function refreshNightReports(
           where run_date = ${runDate}::date and ts is not null and refresh_requested_at is not null`,
     );
     if (wait?.ms === null || wait?.ms === undefined) return edits;
-    await new Promise((resolve) => setTimeout(resolve, Math.max(20, Number(wait.ms))));
+    await sleep(Math.max(20, Number(wait.ms)));
   }
 }

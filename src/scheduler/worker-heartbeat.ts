@@ -4,6 +4,7 @@ import type { Deps } from '../context.ts';
 import { type Db, queryRows } from '../db/client.ts';
 import { toError } from '../errors.ts';
 import type { ProviderName } from '../providers/types.ts';
+import { withDeadline } from '../time/deadline.ts';
 
 /**
  * Which worker processes are alive and which providers each can call (DESIGN §3). A worker
@@ -73,13 +74,14 @@ export function startWorkerHeartbeat(
     async stop() {
       clearInterval(timer);
       const removed = current.then(() => removeWorker(deps.db, worker.workerId));
-      const outcome = await Promise.race([
+      const outcome = await withDeadline(
         removed.then(
           () => 'removed' as const,
           (error: unknown) => toError(error),
         ),
-        new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), 3_000).unref()),
-      ]);
+        3_000,
+        () => 'late' as const,
+      );
       if (outcome !== 'removed') {
         deps.logger.warn(
           { err: outcome === 'late' ? undefined : outcome, workerId: worker.workerId },
