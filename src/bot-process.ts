@@ -11,7 +11,7 @@ export async function runSchedBot(io: BotIo): Promise<number> {
   let bot: RunningBot | undefined;
   let received: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (received) process.exit(130);
+    if (received) process.exit(EXIT.interrupted);
     received = signal;
     if (bot) void bot.shutdown(signal);
   };

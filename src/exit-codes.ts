@@ -15,6 +15,8 @@ export const EXIT = {
   inUse: 75,
   /** EX_CONFIG: a bad environment variable. */
   config: 78,
+  /** 128 + SIGINT: a second signal while stopping ends the process at once. */
+  interrupted: 130,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

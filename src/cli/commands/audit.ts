@@ -2,6 +2,7 @@ import { auditRunDates } from '../../audit/audit-dates.ts';
 import { formatAudit } from '../../audit/format-audit.ts';
 import { runAudit } from '../../audit/run-audit.ts';
 import { parseCommandArgs } from '../../command-args.ts';
+import { EXIT } from '../../exit-codes.ts';
 import { withRuntime } from '../../runtime.ts';
 import type { CliCommand } from '../command.ts';
 
@@ -20,7 +21,7 @@ export const auditCommand: CliCommand = {
       const runDates = auditRunDates(values, rt.clock(), rt.config.timezone);
       const result = await runAudit(rt, { runDates, fix: values.fix });
       io.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : formatAudit(result));
-      return result.ok ? 0 : 1;
+      return result.ok ? EXIT.ok : EXIT.problem;
     });
   },
 };

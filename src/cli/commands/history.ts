@@ -1,5 +1,6 @@
 import { parseCommandArgs } from '../../command-args.ts';
 import { usageError } from '../../errors.ts';
+import { EXIT } from '../../exit-codes.ts';
 import { withReadOnlyRuntime } from '../../runtime.ts';
 import { type HistoryEntry, listHistory } from '../../scheduler/history.ts';
 import type { CliCommand } from '../command.ts';
@@ -19,7 +20,7 @@ export const historyCommand: CliCommand = {
       io.stdout.write(
         values.json ? `${JSON.stringify(entries, null, 2)}\n` : formatHistory(entries, rt.config.timezone),
       );
-      return 0;
+      return EXIT.ok;
     });
   },
 };

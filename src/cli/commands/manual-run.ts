@@ -1,4 +1,5 @@
 import { parseCommandArgs, runDateOption } from '../../command-args.ts';
+import { EXIT } from '../../exit-codes.ts';
 import { withRuntime } from '../../runtime.ts';
 import { runManualDaily } from '../../scheduler/manual-run.ts';
 import { formatEnqueued } from '../../views/text-report.ts';
@@ -19,7 +20,7 @@ export const manualRunCommand: CliCommand = {
           ? `${JSON.stringify(result, null, 2)}\n`
           : `Manual run for ${runDate}: enqueued ${formatEnqueued(result)}.\n`,
       );
-      return 0;
+      return EXIT.ok;
     });
   },
 };

@@ -1,4 +1,5 @@
 import { parseCommandArgs } from '../../command-args.ts';
+import { EXIT } from '../../exit-codes.ts';
 import { withRuntime } from '../../runtime.ts';
 import type { CliCommand } from '../command.ts';
 
@@ -11,6 +12,6 @@ export const migrateCommand: CliCommand = {
     await withRuntime(io.env, async (rt) => {
       io.stdout.write(`migrations applied (${rt.database.kind})\n`);
     });
-    return 0;
+    return EXIT.ok;
   },
 };

@@ -1,4 +1,5 @@
 import { parseCommandArgs, runDateOption } from '../../command-args.ts';
+import { EXIT } from '../../exit-codes.ts';
 import { withRuntime } from '../../runtime.ts';
 import { describePublished, postcheckStep } from '../../scheduler/postcheck-step.ts';
 import { formatCoverageReport, formatEnqueued } from '../../views/text-report.ts';
@@ -37,7 +38,7 @@ export const postcheckCommand: CliCommand = {
         };
         io.stdout.write(`${JSON.stringify({ ...body, slackReport: published }, null, 2)}\n`);
         if (slack) io.stderr.write(`${slack}\n`);
-        return 0;
+        return EXIT.ok;
       }
       io.stdout.write(formatCoverageReport(report));
       if (slack) io.stdout.write(`\n${slack}\n`);
@@ -48,7 +49,7 @@ export const postcheckCommand: CliCommand = {
             : '\nRepair: nothing to enqueue (every missing unit already has a queued or running task).\n',
         );
       }
-      return 0;
+      return EXIT.ok;
     });
   },
 };

@@ -1,6 +1,7 @@
 import { parseCommandArgs } from '../../command-args.ts';
 import { loadConfig } from '../../config.ts';
 import { usageError } from '../../errors.ts';
+import { EXIT } from '../../exit-codes.ts';
 import {
   CHECK_TIMEOUT_MS,
   checkProviders,
@@ -118,7 +119,7 @@ async function check(argv: string[], io: CliIo): Promise<number> {
     timeoutMs: Math.min(CHECK_TIMEOUT_MS, config.worker.providerTimeoutMs),
   });
   io.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : formatProvidersCheck(result));
-  return result.ok ? 0 : 1;
+  return result.ok ? EXIT.ok : EXIT.problem;
 }
 
 async function list(argv: string[], io: CliIo): Promise<number> {
@@ -135,7 +136,7 @@ async function list(argv: string[], io: CliIo): Promise<number> {
     } else {
       io.stdout.write(formatProvidersList(entries));
     }
-    return 0;
+    return EXIT.ok;
   });
 }
 
@@ -153,7 +154,7 @@ async function set(argv: string[], io: CliIo): Promise<number> {
     io.stdout.write(
       `${name}: ${diffs.length > 0 ? diffs.join(', ') : 'already so, nothing changed'} (by ${actor})\n`,
     );
-    return 0;
+    return EXIT.ok;
   });
 }
 

@@ -1,4 +1,5 @@
 import { parseCommandArgs } from '../../command-args.ts';
+import { EXIT } from '../../exit-codes.ts';
 import { withRuntime } from '../../runtime.ts';
 import { runReconciler } from '../../scheduler/reconciler.ts';
 import { plural } from '../../views/text-report.ts';
@@ -15,7 +16,7 @@ export const reconcileCommand: CliCommand = {
       const result = await runReconciler(rt, { triggeredBy: cliActor(io.env) });
       if (values.json) {
         io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-        return 0;
+        return EXIT.ok;
       }
       const changes = [
         result.requeued && `${plural(result.requeued, 'expired lease')} requeued`,
@@ -27,7 +28,7 @@ export const reconcileCommand: CliCommand = {
       io.stdout.write(
         changes.length ? `Reconciled: ${changes.join(', ')}.\n` : 'Reconciled: nothing to change.\n',
       );
-      return 0;
+      return EXIT.ok;
     });
   },
 };

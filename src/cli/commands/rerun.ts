@@ -1,5 +1,6 @@
 import { parseCommandArgs, runDateOption } from '../../command-args.ts';
 import { usageError } from '../../errors.ts';
+import { EXIT } from '../../exit-codes.ts';
 import { findOrgExactly } from '../../orgs/find-org.ts';
 import { withRuntime } from '../../runtime.ts';
 import { rerunOrg } from '../../scheduler/rerun.ts';
@@ -42,7 +43,7 @@ export const rerunCommand: CliCommand = {
       });
       if (values.json) {
         io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-        return 0;
+        return EXIT.ok;
       }
       const what = scope === 'all' ? 'every prompt' : 'missing prompts only';
       const outcome =
@@ -52,7 +53,7 @@ export const rerunCommand: CliCommand = {
       io.stdout.write(
         `Rerun of ${match.org.name} (${match.org.slug}) for ${runDate}, ${what}: ${outcome}.\n`,
       );
-      return 0;
+      return EXIT.ok;
     });
   },
 };

@@ -1,6 +1,7 @@
 import { parseCommandArgs } from '../../command-args.ts';
 import { seedDemo } from '../../db/seed-demo.ts';
 import { usageError } from '../../errors.ts';
+import { EXIT } from '../../exit-codes.ts';
 import { withRuntime } from '../../runtime.ts';
 import type { CliCommand } from '../command.ts';
 import { createProgress } from '../progress.ts';
@@ -27,7 +28,7 @@ export const seedCommand: CliCommand = {
           `inserted now: ${result.inserted.organizations} organizations, ${result.inserted.prompts} prompts\n`,
       );
     });
-    return 0;
+    return EXIT.ok;
   },
 };
 

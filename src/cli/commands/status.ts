@@ -1,4 +1,5 @@
 import { parseCommandArgs, runDateOption } from '../../command-args.ts';
+import { EXIT } from '../../exit-codes.ts';
 import { withReadOnlyRuntime } from '../../runtime.ts';
 import { measureCoverage } from '../../scheduler/postcheck.ts';
 import { measureProgress } from '../../scheduler/progress.ts';
@@ -25,11 +26,11 @@ export const statusCommand: CliCommand = {
       const progress = running ? await measureProgress(rt.db, runDate, now) : undefined;
       if (values.json) {
         io.stdout.write(`${JSON.stringify({ ...report, ...(progress ? { progress } : {}) }, null, 2)}\n`);
-        return 0;
+        return EXIT.ok;
       }
       io.stdout.write(formatCoverageReport(report, { maxPrompts: 50 }));
       if (progress) io.stdout.write(`\n${formatProgress(progress, rt.config.timezone)}`);
-      return 0;
+      return EXIT.ok;
     });
   },
 };

@@ -1,4 +1,5 @@
 import { parseCommandArgs, runDateOption } from '../../command-args.ts';
+import { EXIT } from '../../exit-codes.ts';
 import { withRuntime } from '../../runtime.ts';
 import { runTrigger } from '../../scheduler/trigger.ts';
 import { formatEnqueued, localTime } from '../../views/text-report.ts';
@@ -20,9 +21,9 @@ export const triggerCommand: CliCommand = {
           `sched trigger: ${runDate} enqueued nothing: ${result.reason.message}. The night is not done: ` +
             'enable a provider and trigger again.\n',
         );
-        return 1;
+        return EXIT.problem;
       }
-      if (values.json) return 0;
+      if (values.json) return EXIT.ok;
       if (result.status === 'triggered') {
         io.stdout.write(`Triggered ${runDate}: enqueued ${formatEnqueued(result)}.\n`);
       } else {
@@ -31,7 +32,7 @@ export const triggerCommand: CliCommand = {
             `(${result.runStatus}); nothing created. Use \`sched postcheck --repair\` to run what is missing.\n`,
         );
       }
-      return 0;
+      return EXIT.ok;
     });
   },
 };

@@ -1,5 +1,6 @@
 import { parseCommandArgs } from '../../command-args.ts';
 import { usageError } from '../../errors.ts';
+import { EXIT } from '../../exit-codes.ts';
 import { listProviderSettings, withProviderSettings } from '../../providers/provider-settings.ts';
 import { createProviderAdapters } from '../../providers/registry.ts';
 import { withRuntime } from '../../runtime.ts';
@@ -103,7 +104,7 @@ export const workerCommand: CliCommand = {
         process.off('SIGTERM', onSignal);
         process.off('SIGINT', onSignal);
       }
-      return 0;
+      return EXIT.ok;
     });
   },
 };
