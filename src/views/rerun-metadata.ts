@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseRunDate } from '../time/business-day.ts';
+import { jsonCodec, runDateField } from './values.ts';
 
 /**
  * What the rerun modal carries to its submission in private_metadata: the business day, and
@@ -7,14 +7,17 @@ import { parseRunDate } from '../time/business-day.ts';
  * the app wrote it; it is still parsed, never trusted blindly.
  */
 
-const schema = z.object({
-  d: z.string().refine((v) => parseRunDate(v) !== undefined),
-  c: z.string().max(40).optional(),
-  r: z
-    .url({ protocol: /^https?$/ })
-    .max(1000)
-    .optional(),
-});
+// Short keys: private_metadata holds at most 3,000 characters and a response_url is long.
+const metadata = jsonCodec(
+  z.strictObject({
+    d: runDateField,
+    c: z.string().max(40).optional(),
+    r: z
+      .url({ protocol: /^https?$/ })
+      .max(1000)
+      .optional(),
+  }),
+);
 
 export type RerunMetadata = {
   runDate: string;
@@ -23,7 +26,7 @@ export type RerunMetadata = {
 };
 
 export function encodeRerunMetadata(m: RerunMetadata): string {
-  return JSON.stringify({
+  return metadata.encode({
     d: m.runDate,
     ...(m.channelId ? { c: m.channelId } : {}),
     ...(m.responseUrl ? { r: m.responseUrl } : {}),
@@ -31,11 +34,6 @@ export function encodeRerunMetadata(m: RerunMetadata): string {
 }
 
 export function decodeRerunMetadata(text: string | undefined): RerunMetadata | undefined {
-  try {
-    const parsed = schema.safeParse(JSON.parse(text ?? ''));
-    if (!parsed.success) return undefined;
-    return { runDate: parsed.data.d, channelId: parsed.data.c, responseUrl: parsed.data.r };
-  } catch {
-    return undefined;
-  }
+  const decoded = metadata.decode(text);
+  return decoded && { runDate: decoded.d, channelId: decoded.c, responseUrl: decoded.r };
 }

@@ -1,65 +1,44 @@
+import { z } from 'zod';
 import { parseRunDate } from '../time/business-day.ts';
 
 /**
- * Button values that carry more than one field. A value comes back from Slack as untrusted text,
- * so every decoder validates and returns undefined for anything it did not encode.
+ * Every value the app hands to Slack and gets back (button values, modal private_metadata) goes
+ * through one codec: JSON out, and on the way back JSON.parse plus a strict zod schema. The text
+ * comes back as untrusted input, so a decoder returns undefined for anything it did not encode.
  */
-
-export interface PageValue {
-  runDate: string;
-  page: number;
+export function jsonCodec<Schema extends z.ZodType>(schema: Schema) {
+  return {
+    encode: (value: z.input<Schema>): string => JSON.stringify(value),
+    decode(text: string | undefined): z.output<Schema> | undefined {
+      try {
+        const parsed = schema.safeParse(JSON.parse(text ?? ''));
+        return parsed.success ? parsed.data : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+  };
 }
 
-export const encodePageValue = (value: PageValue): string => `${value.runDate}|${value.page}`;
+export const runDateField = z.string().refine((v) => parseRunDate(v) === v, 'a real YYYY-MM-DD date');
+/** A non-negative whole number below 100,000. */
+const smallInt = z.number().int().min(0).max(99_999);
 
-export function decodePageValue(text: string): PageValue | undefined {
-  const [date, page, ...rest] = text.split('|');
-  const runDate = parseRunDate(date ?? '');
-  const pageNumber = smallInt(page);
-  if (rest.length > 0 || !runDate || pageNumber === undefined) return undefined;
-  return { runDate, page: pageNumber };
-}
+const pageValue = jsonCodec(z.strictObject({ runDate: runDateField, page: smallInt }));
+export type PageValue = NonNullable<ReturnType<typeof pageValue.decode>>;
+export const encodePageValue = pageValue.encode;
+export const decodePageValue = pageValue.decode;
 
-export interface HistoryPageValue {
-  page: number;
-  pageSize: number;
-  totalDays: number;
-}
+const historyPage = jsonCodec(
+  z.strictObject({ page: smallInt, pageSize: smallInt.min(1), totalDays: smallInt.min(1) }),
+);
+export type HistoryPageValue = NonNullable<ReturnType<typeof historyPage.decode>>;
+export const encodeHistoryPage = historyPage.encode;
+export const decodeHistoryPage = historyPage.decode;
 
-export const encodeHistoryPage = (value: HistoryPageValue): string =>
-  `${value.page}|${value.pageSize}|${value.totalDays}`;
-
-export function decodeHistoryPage(text: string): HistoryPageValue | undefined {
-  const parts = text.split('|').map(smallInt);
-  const [page, pageSize, totalDays] = parts;
-  if (parts.length !== 3 || page === undefined || pageSize === undefined || totalDays === undefined) {
-    return undefined;
-  }
-  if (pageSize < 1 || totalDays < 1) return undefined;
-  return { page, pageSize, totalDays };
-}
-
-export interface RerunPickValue {
-  runDate: string;
-  scope: 'missing' | 'all';
-  orgId: string;
-}
-
-export const encodeRerunPick = (value: RerunPickValue): string =>
-  `${value.runDate}|${value.scope}|${value.orgId}`;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function decodeRerunPick(text: string): RerunPickValue | undefined {
-  const [date, scope, orgId, ...rest] = text.split('|');
-  const runDate = parseRunDate(date ?? '');
-  if (rest.length > 0 || !runDate || (scope !== 'missing' && scope !== 'all')) return undefined;
-  if (!orgId || !UUID.test(orgId)) return undefined;
-  return { runDate, scope, orgId };
-}
-
-/** A non-negative integer below 100,000 written in plain digits, else undefined. */
-function smallInt(text: string | undefined): number | undefined {
-  if (text === undefined || !/^\d{1,5}$/.test(text)) return undefined;
-  return Number(text);
-}
+const rerunPick = jsonCodec(
+  z.strictObject({ runDate: runDateField, scope: z.enum(['missing', 'all']), orgId: z.uuid() }),
+);
+export type RerunPickValue = NonNullable<ReturnType<typeof rerunPick.decode>>;
+export const encodeRerunPick = rerunPick.encode;
+export const decodeRerunPick = rerunPick.decode;

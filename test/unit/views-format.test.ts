@@ -131,6 +131,11 @@ describe('button values', () => {
       '2026-03-08|1|2',
       "2026-03-08|1' or 1=1",
       'x'.repeat(3000),
+      '{"runDate":"2026-02-30","page":1}',
+      '{"runDate":"2026-03-08","page":-1}',
+      '{"runDate":"2026-03-08","page":1.5}',
+      '{"runDate":"2026-03-08","page":1,"extra":true}',
+      'null',
     ]) {
       expect(decodePageValue(bad), bad).toBeUndefined();
     }
@@ -139,7 +144,7 @@ describe('button values', () => {
       pageSize: 7,
       totalDays: 30,
     });
-    for (const bad of ['', '1|0|30', '1|7', 'a|b|c', '1|7|0'])
+    for (const bad of ['', '1|0|30', '1|7', 'a|b|c', '1|7|0', '{"page":1,"pageSize":0,"totalDays":30}'])
       expect(decodeHistoryPage(bad), bad).toBeUndefined();
   });
 });
