@@ -8,7 +8,7 @@ import { HOME_NIGHTS, homeView } from '../views/home-view.ts';
 import { toNightProgress } from '../views/night-progress.ts';
 
 /** App Home: today's night (progress while it runs, coverage once it has tasks) and the 14 nights before. */
-export const appHomeOpened =
+export const appHomeOpenedEvent =
   (deps: SlackDeps): Middleware<SlackEventMiddlewareArgs<'app_home_opened'>> =>
   async ({ event, client }) => {
     if (event.tab !== 'home') return;

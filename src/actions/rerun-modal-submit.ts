@@ -15,7 +15,7 @@ import { rerunResultMessage } from '../views/rerun-result-message.ts';
  * the refusal of a non-admin or the result follows where the command was typed (its
  * response_url), or in a DM.
  */
-export const rerunModalSubmit =
+export const rerunModalSubmitView =
   (deps: SlackDeps): Middleware<SlackViewMiddlewareArgs> =>
   async ({ ack, body, view, client }) => {
     const submission = parseRerunSubmission(view.state.values);

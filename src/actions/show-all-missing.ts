@@ -13,7 +13,7 @@ import { ackClick } from './action-input.ts';
  * top when clicked inside one) with a loading view before measuring, as the trigger_id expires
  * in three seconds; Previous / Next redraw the same modal.
  */
-export const missingPromptsAction =
+export const showAllMissingAction =
   (deps: SlackDeps): Middleware<SlackActionMiddlewareArgs<BlockButtonAction>> =>
   async (args) => {
     const { input } = await ackClick(args);

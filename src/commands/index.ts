@@ -1,8 +1,8 @@
 import type { App, Middleware, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { COMMANDS, type SlashCommand } from '../views/ids.ts';
-import { schedHistory } from './sched-history.ts';
-import { schedRerun } from './sched-rerun.ts';
-import { schedStatus } from './sched-status.ts';
+import { schedHistoryCommand } from './sched-history.ts';
+import { schedRerunCommand } from './sched-rerun.ts';
+import { schedStatusCommand } from './sched-status.ts';
 import type { SlackDeps } from './slack-deps.ts';
 
 /** The one place where slash command names meet their handlers (manifest.yml declares the same). */
@@ -10,9 +10,9 @@ export const COMMAND_HANDLERS: Record<
   SlashCommand,
   (deps: SlackDeps) => Middleware<SlackCommandMiddlewareArgs>
 > = {
-  [COMMANDS.status]: schedStatus,
-  [COMMANDS.rerun]: schedRerun,
-  [COMMANDS.history]: schedHistory,
+  [COMMANDS.status]: schedStatusCommand,
+  [COMMANDS.rerun]: schedRerunCommand,
+  [COMMANDS.history]: schedHistoryCommand,
 };
 
 /** Registers every command; returns the names, as the manifest test compares them. */

@@ -26,7 +26,7 @@ export function parseHistoryArgument(args: string): HistoryArgument {
   return { kind: 'days', days };
 }
 
-export const schedHistory =
+export const schedHistoryCommand =
   (deps: SlackDeps): Middleware<SlackCommandMiddlewareArgs> =>
   async ({ ack, command, respond }) => {
     await ack();

@@ -42,7 +42,7 @@ export function parseRerunArgument(args: string): RerunArgument {
 
 const TITLE = 'Rerun an org';
 
-export const schedRerun =
+export const schedRerunCommand =
   (deps: SlackDeps): Middleware<SlackCommandMiddlewareArgs> =>
   async ({ ack, command, respond, client }) => {
     await ack();

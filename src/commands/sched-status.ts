@@ -62,7 +62,7 @@ export function parseStatusArgument(args: string, today: string): StatusArgument
   return { kind: 'org', query: args };
 }
 
-export const schedStatus =
+export const schedStatusCommand =
   (deps: SlackDeps): Middleware<SlackCommandMiddlewareArgs> =>
   async ({ ack, command, respond, client }) => {
     await ack();

@@ -13,7 +13,7 @@ import { orgOptions } from '../views/org-options.ts';
  */
 export const OPTIONS_DEADLINE_MS = 2_000;
 
-export const orgOptionsHandler =
+export const orgTypeaheadOptions =
   (
     deps: SlackDeps,
     deadlineMs = OPTIONS_DEADLINE_MS,
