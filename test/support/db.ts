@@ -3,11 +3,14 @@ import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { type Database, openDatabase } from '../../src/db/client.ts';
 import { migrateDatabase } from '../../src/db/migrate.ts';
+import { pgliteTemplate, postgresTemplate } from './template.ts';
 
 /**
  * Every database test runs on embedded PGlite, and also on PostgreSQL when TEST_DATABASE_URL
- * is set. Each call to `create()` gives a fresh, migrated database of its own: a new PGlite in
- * memory, or a new PostgreSQL database that is dropped on close.
+ * is set. Each call to `create()` gives a fresh, migrated database of its own, copied from a
+ * migrated template (test/support/template.ts): a new PGlite in memory, or a new PostgreSQL
+ * database. A closed PostgreSQL database is dropped when its test file ends, unless a test of
+ * that file failed: then it stays for inspection and its name is logged (as pg-boss does).
  */
 
 export interface TestDatabase extends Database {
@@ -25,24 +28,23 @@ export const postgresUrl = process.env.TEST_DATABASE_URL || undefined;
 const pgliteBackend: Backend = {
   name: 'pglite',
   async create() {
-    const database = await openDatabase({ pgliteDir: 'memory://' });
+    const database = await openDatabase({ pgliteDir: 'memory://', pgliteTemplate: await pgliteTemplate() });
+    // Migrating the copy applies nothing; it proves the template is as migrated as production's.
     await migrateDatabase(database);
     return { ...database, url: undefined };
   },
 };
 
+/** PostgreSQL databases this test file closed: dropped at its end (test/support/setup.ts). */
+const closed: { adminUrl: string; name: string }[] = [];
+
 function postgresBackend(adminUrl: string): Backend {
   return {
     name: 'postgres',
     async create() {
+      const template = await postgresTemplate(adminUrl);
       const name = `sched_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-      const admin = new pg.Client({ connectionString: adminUrl });
-      await admin.connect();
-      try {
-        await admin.query(`create database ${name}`);
-      } finally {
-        await admin.end();
-      }
+      await withAdmin(adminUrl, (admin) => admin.query(`create database ${name} template ${template}`));
       const url = new URL(adminUrl);
       url.pathname = `/${name}`;
       const database = await openDatabase({ url: url.toString(), poolSize: 10 });
@@ -52,17 +54,39 @@ function postgresBackend(adminUrl: string): Backend {
         url: url.toString(),
         async close() {
           await database.close();
-          const cleanup = new pg.Client({ connectionString: adminUrl });
-          await cleanup.connect();
-          try {
-            await cleanup.query(`drop database if exists ${name} with (force)`);
-          } finally {
-            await cleanup.end();
-          }
+          closed.push({ adminUrl, name });
         },
       };
     },
   };
+}
+
+async function withAdmin<T>(adminUrl: string, fn: (admin: pg.Client) => Promise<T>): Promise<T> {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    return await fn(admin);
+  } finally {
+    await admin.end();
+  }
+}
+
+/**
+ * Drops the PostgreSQL databases closed so far, or, after a failed test (`keep`), leaves them
+ * and says where they are. Sessions a killed child process left open do not stop the drop.
+ */
+export async function settleClosedDatabases(keep: boolean): Promise<void> {
+  const done = closed.splice(0);
+  for (const { adminUrl, name } of done) {
+    if (keep) {
+      const url = new URL(adminUrl);
+      url.password = ''; // never log a secret
+      url.pathname = `/${name}`;
+      console.warn(`a test of this file failed: kept its database for inspection: psql ${url.toString()}`);
+      continue;
+    }
+    await withAdmin(adminUrl, (admin) => admin.query(`drop database if exists ${name} with (force)`));
+  }
 }
 
 export function backends(): Backend[] {
