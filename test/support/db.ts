@@ -3,14 +3,14 @@ import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { type Database, openDatabase } from '../../src/db/client.ts';
 import { migrateDatabase } from '../../src/db/migrate.ts';
+import { closedDatabase, opened } from './file-databases.ts';
 import { pgliteTemplate, postgresTemplate } from './template.ts';
 
 /**
  * Every database test runs on embedded PGlite, and also on PostgreSQL when TEST_DATABASE_URL
  * is set. Each call to `create()` gives a fresh, migrated database of its own, copied from a
  * migrated template (test/support/template.ts): a new PGlite in memory, or a new PostgreSQL
- * database. A closed PostgreSQL database is dropped when its test file ends, unless a test of
- * that file failed: then it stays for inspection and its name is logged (as pg-boss does).
+ * database, dropped after its test file unless one of its tests failed (test/support/file-databases.ts).
  */
 
 export interface TestDatabase extends Database {
@@ -31,12 +31,18 @@ const pgliteBackend: Backend = {
     const database = await openDatabase({ pgliteDir: 'memory://', pgliteTemplate: await pgliteTemplate() });
     // Migrating the copy applies nothing; it proves the template is as migrated as production's.
     await migrateDatabase(database);
-    return { ...database, url: undefined };
+    const test: TestDatabase = {
+      ...database,
+      url: undefined,
+      async close() {
+        closedDatabase(test);
+        await database.close();
+      },
+    };
+    opened(test);
+    return test;
   },
 };
-
-/** PostgreSQL databases this test file closed: dropped at its end (test/support/setup.ts). */
-const closed: { adminUrl: string; name: string }[] = [];
 
 function postgresBackend(adminUrl: string): Backend {
   return {
@@ -49,14 +55,16 @@ function postgresBackend(adminUrl: string): Backend {
       url.pathname = `/${name}`;
       const database = await openDatabase({ url: url.toString(), poolSize: 10 });
       await migrateDatabase(database);
-      return {
+      const test: TestDatabase = {
         ...database,
         url: url.toString(),
         async close() {
+          closedDatabase(test, { adminUrl, name });
           await database.close();
-          closed.push({ adminUrl, name });
         },
       };
+      opened(test);
+      return test;
     },
   };
 }
@@ -68,24 +76,6 @@ async function withAdmin<T>(adminUrl: string, fn: (admin: pg.Client) => Promise<
     return await fn(admin);
   } finally {
     await admin.end();
-  }
-}
-
-/**
- * Drops the PostgreSQL databases closed so far, or, after a failed test (`keep`), leaves them
- * and says where they are. Sessions a killed child process left open do not stop the drop.
- */
-export async function settleClosedDatabases(keep: boolean): Promise<void> {
-  const done = closed.splice(0);
-  for (const { adminUrl, name } of done) {
-    if (keep) {
-      const url = new URL(adminUrl);
-      url.password = ''; // never log a secret
-      url.pathname = `/${name}`;
-      console.warn(`a test of this file failed: kept its database for inspection: psql ${url.toString()}`);
-      continue;
-    }
-    await withAdmin(adminUrl, (admin) => admin.query(`drop database if exists ${name} with (force)`));
   }
 }
 

@@ -1,10 +1,10 @@
 import { afterAll } from 'vitest';
-import { settleClosedDatabases } from './db.ts';
+import { settleFileDatabases } from './file-databases.ts';
 
 /**
- * Runs in every test file (vitest setupFiles). When the file ends, its closed PostgreSQL
- * databases are dropped, unless something in the file failed: a failed test's database is
- * what one wants to look at.
+ * Runs in every test file (vitest setupFiles). When the file ends, what it left open is closed
+ * and its PostgreSQL databases are dropped, unless something in the file failed: a failed
+ * test's database is what one wants to look at (test/support/file-databases.ts).
  */
 
 interface TaskLike {
@@ -17,5 +17,5 @@ const failed = (task: TaskLike): boolean => task.result?.state === 'fail' || (ta
 // vitest reads the first argument as fixtures and requires a destructuring pattern; none is needed.
 // biome-ignore lint/correctness/noEmptyPattern: the file is the second argument.
 afterAll(async ({}, file) => {
-  await settleClosedDatabases(failed(file));
+  await settleFileDatabases(failed(file));
 });
