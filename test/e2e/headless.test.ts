@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BotProcess } from '../support/spawn-bot.ts';
+import { copyPgliteTemplate } from '../support/template.ts';
 
 /**
  * Without a terminal there is nobody to type into the console: `sched serve` (always) and
@@ -26,8 +27,12 @@ describe.each(Object.keys(LAUNCHES) as (keyof typeof LAUNCHES)[])(
     it('keeps running, answers /healthz, the cron endpoints and /metrics, and stops with 0 on SIGTERM', {
       timeout: STARTUP_MS * 2,
     }, async () => {
+      // Migrated already (test/support/template.ts): the first run on an empty directory is
+      // console-smoke's; here it would only add an initdb to the start-up.
+      const pgliteDir = join(dataDir, launch.replace(' ', '-'));
+      await copyPgliteTemplate(pgliteDir);
       const bot = LAUNCHES[launch]({
-        PGLITE_DIR: join(dataDir, launch.replace(' ', '-')),
+        PGLITE_DIR: pgliteDir,
         PORT: '0',
         CRON_SECRET,
         LOG_LEVEL: 'info',

@@ -17,6 +17,7 @@ import {
 import { FakeSocketMode } from '../support/fake-socket-mode.ts';
 import { messageText } from '../support/slack-payloads.ts';
 import { BotProcess } from '../support/spawn-bot.ts';
+import { copyPgliteTemplate } from '../support/template.ts';
 
 /**
  * Socket Mode (SLACK_APP_TOKEN) against a loopback Socket Mode server: Slack being unreachable
@@ -101,6 +102,7 @@ describe('sched serve in Socket Mode while Slack is unreachable', () => {
     await socket.reservePort();
     api.setSocketUrl(socket.url);
     api.failNext('apps.connections.open', { error: 'internal_error', status: 503 });
+    await copyPgliteTemplate(join(dataDir, 'db'));
     const bot = BotProcess.sched(['serve'], {
       PGLITE_DIR: join(dataDir, 'db'),
       PORT: '0',

@@ -1,33 +1,20 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, runDateOf } from '../../src/time/business-day.ts';
-import { sched } from '../support/cli.ts';
-import { backends, type TestDatabase } from '../support/db.ts';
+import { cliEnvironment, sched } from '../support/cli.ts';
+import { backends } from '../support/db.ts';
 
 /** The night's CLI (trigger, reconcile, rerun, manual-run, postcheck --repair, status) end to end. */
 describe.each(backends())('sched night commands on $name', (backend) => {
   let env: Record<string, string | undefined>;
-  let database: TestDatabase | undefined;
-  let dir: string | undefined;
+  let close: (() => Promise<void>) | undefined;
   // Yesterday's business day: never the future, and within BACKFILL_DAYS whatever the machine's date.
   const date = addDays(runDateOf(new Date(), 'America/New_York'), -1);
 
   beforeAll(async () => {
-    if (backend.name === 'postgres') {
-      database = await backend.create();
-      env = { DATABASE_URL: database.url, SIMULATED_PROFILE: 'ideal', USER: 'ops' };
-    } else {
-      dir = mkdtempSync(join(tmpdir(), 'sched-night-'));
-      env = { PGLITE_DIR: dir, SIMULATED_PROFILE: 'ideal', USER: 'ops' };
-    }
+    ({ env, close } = await cliEnvironment(backend, { SIMULATED_PROFILE: 'ideal', USER: 'ops' }));
     expect((await sched(['seed', '--demo'], env)).code).toBe(0);
   }, 180_000);
-  afterAll(async () => {
-    await database?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => close?.());
 
   it('trigger enqueues the night once; the second says who already did it and creates nothing', async () => {
     const first = await sched(['trigger', '--date', date], env);

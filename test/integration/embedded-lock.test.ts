@@ -8,6 +8,7 @@ import { embeddedLockPath } from '../../src/db/embedded-lock.ts';
 import { isSchedError } from '../../src/errors.ts';
 import { EXIT } from '../../src/exit-codes.ts';
 import { BotProcess } from '../support/spawn-bot.ts';
+import { copyPgliteTemplate } from '../support/template.ts';
 
 /**
  * PGlite is one process's database: a second process on the same data directory used to abort
@@ -31,6 +32,7 @@ describe('the embedded database in use by another process', () => {
     timeout: STARTUP_MS * 2,
   }, async () => {
     const pgliteDir = join(tempDir(), 'pglite');
+    await copyPgliteTemplate(pgliteDir);
     const env = { PGLITE_DIR: pgliteDir, PORT: '0', LOG_LEVEL: 'info' };
     const holder = BotProcess.npmStart(env);
     try {
@@ -64,6 +66,7 @@ describe('the embedded database in use by another process', () => {
 
   it('takes over the lock of a process that is gone', async () => {
     const pgliteDir = join(tempDir(), 'pglite');
+    await copyPgliteTemplate(pgliteDir);
     // A pid that surely ended: a child that has exited and been reaped.
     const gone = spawnSync(process.execPath, ['-e', 'process.pid']).pid;
     writeFileSync(embeddedLockPath(pgliteDir), `${JSON.stringify({ pid: gone, command: 'old' })}\n`);

@@ -10,6 +10,7 @@ import { createSlackBot } from '../../src/slack-bot.ts';
 import { backends, type TestDatabase } from '../support/db.ts';
 import { call, type OpsServer, startOpsServer } from '../support/ops-server.ts';
 import { clockedDeps, completeAllLive, DEMO_UNITS, seedSmallDemo } from '../support/scheduler-deps.ts';
+import { pgliteTemplate } from '../support/template.ts';
 
 const RUN_DATE = '2026-03-02';
 const NOW = '2026-03-02T10:00:00Z'; // 05:00 in New York: the night is over
@@ -209,7 +210,7 @@ describe.each(backends())('cron endpoints on $name', (backend) => {
 
 describe('a cron endpoint whose database is gone', () => {
   it('turns the failure into a 500 JSON body without the details', async () => {
-    const closed = await openDatabase({ pgliteDir: 'memory://' });
+    const closed = await openDatabase({ pgliteDir: 'memory://', pgliteTemplate: await pgliteTemplate() });
     await closed.close();
     const failing = await startOpsServer(clockedDeps(closed.db, NOW, { CRON_SECRET: SECRET }));
     try {

@@ -8,6 +8,7 @@ import { beatWorker, removeWorker } from '../../src/scheduler/worker-heartbeat.t
 import { backends, type TestDatabase } from '../support/db.ts';
 import { call, type OpsServer, startOpsServer } from '../support/ops-server.ts';
 import { type ClockedDeps, clockedDeps, completeAllLive, seedSmallDemo } from '../support/scheduler-deps.ts';
+import { pgliteTemplate } from '../support/template.ts';
 
 const RUN_DATE = '2026-03-02';
 const NOW = '2026-03-02T10:00:00Z'; // 05:00 in New York: trigger (03:00) and postcheck (04:00) are due
@@ -182,7 +183,7 @@ describe.each(backends())('/healthz and /metrics on $name', (backend) => {
 
 describe('/metrics and /healthz without a database', () => {
   it('still serves the process metrics when the database is gone', async () => {
-    const closed = await openDatabase({ pgliteDir: 'memory://' });
+    const closed = await openDatabase({ pgliteDir: 'memory://', pgliteTemplate: await pgliteTemplate() });
     await closed.close();
     const failing = await startOpsServer(clockedDeps(closed.db, NOW));
     try {

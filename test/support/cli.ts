@@ -5,6 +5,7 @@ import { Writable } from 'node:stream';
 import type { CliIo } from '../../src/cli/command.ts';
 import { runCli } from '../../src/cli/main.ts';
 import type { Backend } from './db.ts';
+import { copyPgliteTemplate } from './template.ts';
 
 class Capture extends Writable {
   text = '';
@@ -26,6 +27,7 @@ export async function sched(argv: string[], env: Record<string, string | undefin
 /**
  * An environment for `sched` on a backend of its own: a fresh PostgreSQL database, or a PGlite
  * directory on disk (the CLI opens and closes it on every call, as a user's commands would).
+ * Both start migrated, copied from the template (test/support/template.ts).
  */
 export async function cliEnvironment(
   backend: Backend,
@@ -36,6 +38,7 @@ export async function cliEnvironment(
     return { env: { DATABASE_URL: database.url, ...extra }, close: () => database.close() };
   }
   const dir = mkdtempSync(join(tmpdir(), 'sched-cli-'));
+  await copyPgliteTemplate(dir);
   return {
     env: { PGLITE_DIR: dir, ...extra },
     close: async () => rmSync(dir, { recursive: true, force: true }),

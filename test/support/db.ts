@@ -3,11 +3,14 @@ import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { type Database, openDatabase } from '../../src/db/client.ts';
 import { migrateDatabase } from '../../src/db/migrate.ts';
+import { closedDatabase, opened } from './file-databases.ts';
+import { pgliteTemplate, postgresTemplate } from './template.ts';
 
 /**
  * Every database test runs on embedded PGlite, and also on PostgreSQL when TEST_DATABASE_URL
- * is set. Each call to `create()` gives a fresh, migrated database of its own: a new PGlite in
- * memory, or a new PostgreSQL database that is dropped on close.
+ * is set. Each call to `create()` gives a fresh, migrated database of its own, copied from a
+ * migrated template (test/support/template.ts): a new PGlite in memory, or a new PostgreSQL
+ * database, dropped after its test file unless one of its tests failed (test/support/file-databases.ts).
  */
 
 export interface TestDatabase extends Database {
@@ -25,9 +28,19 @@ export const postgresUrl = process.env.TEST_DATABASE_URL || undefined;
 const pgliteBackend: Backend = {
   name: 'pglite',
   async create() {
-    const database = await openDatabase({ pgliteDir: 'memory://' });
+    const database = await openDatabase({ pgliteDir: 'memory://', pgliteTemplate: await pgliteTemplate() });
+    // Migrating the copy applies nothing; it proves the template is as migrated as production's.
     await migrateDatabase(database);
-    return { ...database, url: undefined };
+    const test: TestDatabase = {
+      ...database,
+      url: undefined,
+      async close() {
+        closedDatabase(test);
+        await database.close();
+      },
+    };
+    opened(test);
+    return test;
   },
 };
 
@@ -35,34 +48,35 @@ function postgresBackend(adminUrl: string): Backend {
   return {
     name: 'postgres',
     async create() {
+      const template = await postgresTemplate(adminUrl);
       const name = `sched_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-      const admin = new pg.Client({ connectionString: adminUrl });
-      await admin.connect();
-      try {
-        await admin.query(`create database ${name}`);
-      } finally {
-        await admin.end();
-      }
+      await withAdmin(adminUrl, (admin) => admin.query(`create database ${name} template ${template}`));
       const url = new URL(adminUrl);
       url.pathname = `/${name}`;
       const database = await openDatabase({ url: url.toString(), poolSize: 10 });
       await migrateDatabase(database);
-      return {
+      const test: TestDatabase = {
         ...database,
         url: url.toString(),
         async close() {
+          closedDatabase(test, { adminUrl, name });
           await database.close();
-          const cleanup = new pg.Client({ connectionString: adminUrl });
-          await cleanup.connect();
-          try {
-            await cleanup.query(`drop database if exists ${name} with (force)`);
-          } finally {
-            await cleanup.end();
-          }
         },
       };
+      opened(test);
+      return test;
     },
   };
+}
+
+async function withAdmin<T>(adminUrl: string, fn: (admin: pg.Client) => Promise<T>): Promise<T> {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    return await fn(admin);
+  } finally {
+    await admin.end();
+  }
 }
 
 export function backends(): Backend[] {

@@ -40,7 +40,9 @@ export async function call(
   url: string,
   init: { method?: string; secret?: string } = {},
 ): Promise<{ status: number; headers: Headers; json: JsonBody; text: string }> {
-  const headers: Record<string, string> = {};
+  // A new connection per call: a kept-alive one can be closed by the server's idle timeout just as
+  // a request goes out on it ("other side closed"), which a busy machine's stalls make likely.
+  const headers: Record<string, string> = { connection: 'close' };
   if (init.secret !== undefined) headers['x-cron-secret'] = init.secret;
   const response = await fetch(url, { method: init.method ?? 'POST', headers });
   const text = await response.text();
