@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { type SQL, sql } from 'drizzle-orm';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
@@ -60,6 +61,8 @@ async function openPglite(dir: string): Promise<Database> {
   let client: PGlite;
   try {
     client = await PGlite.create(dir, {
+      // The org search's trigram indexes (migration 0004): PostgreSQL ships pg_trgm in contrib.
+      extensions: { pg_trgm },
       parsers: { [DATE_OID]: (value: string) => value, [INT8_OID]: (value: string) => Number(value) },
     });
   } catch (error) {
