@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { type SQL, sql } from 'drizzle-orm';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
@@ -16,8 +17,21 @@ export interface Database {
   kind: 'pglite' | 'postgres';
   /** Runs `fn` on one dedicated connection (advisory locks, LISTEN); PGlite has only one anyway. */
   withConnection<T>(fn: (db: Db) => Promise<T>): Promise<T>;
+  listen: Listen;
   close(): Promise<void>;
 }
+
+/**
+ * LISTEN on `channel`. On PostgreSQL it holds a connection of its own, outside the pool (a pooled
+ * client would be handed to queries and released); `onLost` runs once if that connection drops,
+ * and the caller listens again (wake-up.ts). PGlite is in-process: its listener is never lost.
+ * Resolves once LISTEN is in place, with the function that stops it.
+ */
+export type Listen = (
+  channel: string,
+  onNotify: (payload: string) => void,
+  onLost: (error: Error) => void,
+) => Promise<() => Promise<void>>;
 
 export interface DatabaseOptions {
   /** postgres:// URL; without it the embedded PGlite is used. */
@@ -52,6 +66,8 @@ async function openPglite(dir: string, template: Blob | undefined): Promise<Data
   let client: PGlite;
   try {
     client = await PGlite.create(dir, {
+      // The org search's trigram indexes (migration 0004): PostgreSQL ships pg_trgm in contrib.
+      extensions: { pg_trgm },
       parsers: { [DATE_OID]: (value: string) => value, [INT8_OID]: (value: string) => Number(value) },
       ...(template ? { loadDataDir: template } : {}),
     });
@@ -72,6 +88,10 @@ async function openPglite(dir: string, template: Blob | undefined): Promise<Data
     db,
     kind: 'pglite',
     withConnection: (fn) => fn(db),
+    listen: async (channel, onNotify) => {
+      const unlisten = await client.listen(channel, onNotify);
+      return () => unlisten();
+    },
     async close() {
       try {
         await client.close();
@@ -114,7 +134,50 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
         client.release();
       }
     },
+    listen: (channel, onNotify, onLost) => listenPostgres(url, options, channel, onNotify, onLost),
     close: () => pool.end(),
+  };
+}
+
+async function listenPostgres(
+  url: string,
+  options: DatabaseOptions,
+  channel: string,
+  onNotify: (payload: string) => void,
+  onLost: (error: Error) => void,
+): Promise<() => Promise<void>> {
+  const client = new pg.Client({
+    connectionString: url,
+    connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000,
+    // Named in pg_stat_activity; keepalive notices a peer that vanished without closing.
+    application_name: 'sched-bot listen',
+    keepAlive: true,
+  });
+  // onLost only for a listener that was in place: a failed connect rejects instead.
+  let open = false;
+  const lost = (error: Error) => {
+    if (!open) return;
+    open = false;
+    onLost(error);
+  };
+  // 'error' comes first when the server ends the session (pg_terminate_backend, a restart); 'end'
+  // alone when the socket just closes. Either way the listener is gone.
+  client.on('error', lost);
+  client.on('end', () => lost(new Error('the LISTEN connection closed')));
+  client.on('notification', (message) => {
+    if (open && message.channel === channel) onNotify(message.payload ?? '');
+  });
+  try {
+    await client.connect();
+    await client.query(`listen ${pg.escapeIdentifier(channel)}`);
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw error;
+  }
+  open = true;
+  return async () => {
+    open = false;
+    await client.end().catch(() => undefined);
   };
 }
 

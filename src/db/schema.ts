@@ -33,6 +33,10 @@ export const organizations = pgTable(
     createdAt: tstz('created_at').notNull().defaultNow(),
   },
   (t) => [
+    // pg_trgm (migration 0004): the org search finds names and slugs by substring and by
+    // similarity from these, not by reading every org (src/orgs/find-org.ts).
+    index('organizations_name_trgm_idx').using('gin', t.name.op('gin_trgm_ops')),
+    index('organizations_slug_trgm_idx').using('gin', t.slug.op('gin_trgm_ops')),
     check('organizations_plan_check', sql`${t.plan} in ('starter', 'growth', 'pro', 'enterprise')`),
     check(
       'organizations_subscription_status_check',

@@ -1,11 +1,17 @@
 import { sql } from 'drizzle-orm';
-import { distance } from 'fastest-levenshtein';
 import { type Db, queryRows } from '../db/client.ts';
+import { shortTransaction } from '../db/transaction.ts';
+import { editDistance as distance } from './edit-distance.ts';
 
 /**
  * Finds the organization an operator means: `/sched-rerun acme`, `sched rerun acme-analytics`,
  * an id pasted from a log, or a name with a typo. The text is untrusted (Slack, CLI): it is
  * cleaned, capped, and only ever reaches SQL as a bind parameter.
+ *
+ * Every lookup goes through an index, whatever the number of orgs (the typeahead must answer
+ * inside Slack's 3 s): exact and substring matches through the pg_trgm GIN indexes on name and
+ * slug (ILIKE), typos through the same indexes (trigram similarity), which propose a few dozen
+ * candidates; the edit distance then decides among those, in memory.
  */
 
 export interface Org {
@@ -27,8 +33,14 @@ export const MAX_QUERY_LENGTH = 200;
 export const MAX_SEARCH_RESULTS = 100;
 const MAX_CANDIDATES = 25;
 const CLOSEST_NAMES = 3;
-/** Fuzzy matching loads names; an upper bound keeps a huge tenant table from being read whole. */
-const MAX_FUZZY_ORGS = 50_000;
+/** Candidates the trigram index proposes for a typo; the edit distance ranks them. */
+const FUZZY_CANDIDATES = 50;
+/**
+ * Trigram thresholds, lower than pg_trgm's defaults (0.3 and 0.6): one typo in a four-letter
+ * name ('acne' for 'acme') shares a quarter of its trigrams, three typos in a long one a fifth.
+ */
+const SIMILARITY_THRESHOLD = 0.2;
+const WORD_SIMILARITY_THRESHOLD = 0.3;
 
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -47,6 +59,48 @@ export function cleanQuery(text: string, maxLength = MAX_QUERY_LENGTH): string {
 
 const ORG_COLUMNS = sql`id, name, slug, plan, subscription_status as "subscriptionStatus", active`;
 
+/** `text` as an ILIKE pattern that matches it literally: a '%' or '_' typed by someone is a character. */
+const literal = (text: string) => text.replace(/[\\%_]/g, '\\$&');
+
+/**
+ * Name or slug equal to the text, case aside. The ILIKE (no wildcard) lets the trigram index
+ * find the rows; lower() = lower() is the rule.
+ */
+const sameName = (q: string) => sql`(name ilike ${literal(q)} or slug ilike ${literal(q)})
+  and (lower(slug) = lower(${q}) or lower(name) = lower(${q}))`;
+
+/** Name or slug containing the text, case aside (the trigram index serves ILIKE '%...%'). */
+const containing = (q: string) => {
+  const pattern = `%${literal(q)}%`;
+  return sql`(name ilike ${pattern} or slug ilike ${pattern})`;
+};
+
+/**
+ * The orgs most like the text, from the trigram index: `whole` compares whole names (a typo in a
+ * name), `start` the text with the closest part of a name (someone still typing). The thresholds
+ * are set for this transaction only.
+ */
+function similarOrgs(db: Db, q: string, measure: 'whole' | 'start', limit: number): Promise<Org[]> {
+  const [match, score] =
+    measure === 'whole'
+      ? [sql`name % ${q} or slug % ${q}`, sql`greatest(similarity(name, ${q}), similarity(slug, ${q}))`]
+      : [
+          sql`${q} <% name or ${q} <% slug`,
+          sql`greatest(word_similarity(${q}, name), word_similarity(${q}, slug))`,
+        ];
+  return shortTransaction(db, async (tx) => {
+    await tx.execute(
+      sql`select set_config('pg_trgm.similarity_threshold', ${String(SIMILARITY_THRESHOLD)}, true),
+                 set_config('pg_trgm.word_similarity_threshold', ${String(WORD_SIMILARITY_THRESHOLD)}, true)`,
+    );
+    return queryRows<Org>(
+      tx,
+      sql`select ${ORG_COLUMNS} from organizations where ${match}
+          order by ${score} desc, name, id limit ${limit}`,
+    );
+  });
+}
+
 export async function findOrg(db: Db, query: string): Promise<FindOrgResult> {
   const q = cleanQuery(query);
   if (q === '') return { kind: 'none', closest: [] };
@@ -56,21 +110,18 @@ export async function findOrg(db: Db, query: string): Promise<FindOrgResult> {
 
   const exact = await queryRows<Org>(
     db,
-    sql`select ${ORG_COLUMNS} from organizations
-        where lower(slug) = lower(${q}) or lower(name) = lower(${q})
+    sql`select ${ORG_COLUMNS} from organizations where ${sameName(q)}
         order by name, id limit ${MAX_CANDIDATES}`,
   );
   const decided = decide(exact);
   if (decided) return decided;
 
-  // strpos, not LIKE: a '%' or '_' typed by someone is a character, not a wildcard.
-  const containing = await queryRows<Org>(
+  const within = await queryRows<Org>(
     db,
-    sql`select ${ORG_COLUMNS} from organizations
-        where strpos(lower(name), lower(${q})) > 0 or strpos(lower(slug), lower(${q})) > 0
+    sql`select ${ORG_COLUMNS} from organizations where ${containing(q)}
         order by name, id limit ${MAX_CANDIDATES}`,
   );
-  return decide(containing) ?? fuzzyMatch(q, await allOrgs(db));
+  return decide(within) ?? fuzzyMatch(q, await similarOrgs(db, q, 'whole', FUZZY_CANDIDATES));
 }
 
 /** The org with this id; undefined for an unknown id or text that is not a uuid at all. */
@@ -88,9 +139,6 @@ function decide(rows: Org[]): FindOrgResult | undefined {
   if (!first) return undefined;
   return rows.length === 1 ? { kind: 'found', org: first } : { kind: 'ambiguous', candidates: rows };
 }
-
-const allOrgs = (db: Db) =>
-  queryRows<Org>(db, sql`select ${ORG_COLUMNS} from organizations order by name, id limit ${MAX_FUZZY_ORGS}`);
 
 /** Edits forgiven for a query of this length: one typo in a short name, up to three in a long one. */
 export function allowedEdits(length: number): number {
@@ -129,7 +177,8 @@ export function fuzzyMatch<T extends Org>(query: string, orgs: T[]): FindOrgResu
 
 /**
  * Typeahead for the Slack org picker: names or slugs containing the text, those starting with it
- * first; a typo with no such match falls back to the nearest names.
+ * first; a typo with no such match falls back to the nearest names among those the trigram
+ * index finds like it.
  */
 export async function searchOrgs(db: Db, text: string, limit = MAX_SEARCH_RESULTS): Promise<Org[]> {
   const n = Math.max(1, Math.min(MAX_SEARCH_RESULTS, Math.floor(Number.isFinite(limit) ? limit : 1)));
@@ -139,17 +188,18 @@ export async function searchOrgs(db: Db, text: string, limit = MAX_SEARCH_RESULT
   }
   const rows = await queryRows<Org>(
     db,
-    sql`select ${ORG_COLUMNS} from organizations
-        where strpos(lower(name), lower(${q})) > 0 or strpos(lower(slug), lower(${q})) > 0
+    sql`select ${ORG_COLUMNS} from organizations where ${containing(q)}
         order by (strpos(lower(name), lower(${q})) = 1 or strpos(lower(slug), lower(${q})) = 1) desc, name, id
         limit ${n}`,
   );
   if (rows.length > 0) return rows;
   // Someone typing has only the start of a name: compare with a prefix of the same length, a
   // little stricter than whole names (a one-letter prefix is always one edit from any other).
-  const limitEdits = q.length <= 3 ? 0 : allowedEdits(q.length) - 1;
+  // Up to three letters no edit is allowed: any such match contains the text, found above.
+  if (q.length <= 3) return [];
+  const limitEdits = allowedEdits(q.length) - 1;
   const start = (text: string) => text.toLowerCase().slice(0, q.length);
-  return (await allOrgs(db))
+  return (await similarOrgs(db, q, 'start', MAX_SEARCH_RESULTS))
     .map((org) => ({ org, d: distance(q.toLowerCase(), start(org.name)) }))
     .filter((s) => s.d <= limitEdits)
     .sort((a, b) => a.d - b.d || a.org.name.localeCompare(b.org.name))
@@ -165,7 +215,8 @@ export const MAX_SUGGESTIONS = 5;
  * For commands that change something (`/sched-rerun`, `sched rerun`): only an exact id, slug or
  * name (case and spacing aside) names an org. Anything else is a guess, and the caller asks
  * "Did you mean …?" with these suggestions: the orgs whose name or slug contains the text, then
- * the nearest by edit distance.
+ * the nearest by edit distance among those the trigram index finds like it. Text like no org at
+ * all still gets suggestions: the first orgs by name, as the picker lists them.
  */
 export async function findOrgExactly(
   db: Db,
@@ -178,27 +229,27 @@ export async function findOrgExactly(
   if (byId) return { kind: 'exact', org: byId };
   const exact = await queryRows<Org>(
     db,
-    sql`select ${ORG_COLUMNS} from organizations
-        where lower(slug) = lower(${q}) or lower(name) = lower(${q})
+    sql`select ${ORG_COLUMNS} from organizations where ${sameName(q)}
         order by name, id limit ${MAX_CANDIDATES}`,
   );
   const [only] = exact;
   if (only && exact.length === 1) return { kind: 'exact', org: only };
   if (exact.length > 1) return { kind: 'guess', suggestions: exact.slice(0, limit) };
-  const containing = await queryRows<Org>(
+  const within = await queryRows<Org>(
     db,
-    sql`select ${ORG_COLUMNS} from organizations
-        where strpos(lower(name), lower(${q})) > 0 or strpos(lower(slug), lower(${q})) > 0
+    sql`select ${ORG_COLUMNS} from organizations where ${containing(q)}
         order by name, id limit ${limit}`,
   );
-  if (containing.length >= limit) return { kind: 'guess', suggestions: containing };
-  const seen = new Set(containing.map((o) => o.id));
-  const nearest = nearestOrgs(
-    q,
-    (await allOrgs(db)).filter((o) => !seen.has(o.id)),
-    limit - containing.length,
+  if (within.length >= limit) return { kind: 'guess', suggestions: within };
+  const seen = new Set(within.map((o) => o.id));
+  const similar = (await similarOrgs(db, q, 'whole', FUZZY_CANDIDATES)).filter((o) => !seen.has(o.id));
+  const nearest = nearestOrgs(q, similar, limit - within.length);
+  if (within.length + nearest.length > 0) return { kind: 'guess', suggestions: [...within, ...nearest] };
+  const first = await queryRows<Org>(
+    db,
+    sql`select ${ORG_COLUMNS} from organizations order by name, id limit ${Math.max(0, limit)}`,
   );
-  return { kind: 'guess', suggestions: [...containing, ...nearest] };
+  return { kind: 'guess', suggestions: first };
 }
 
 /** Pure: the `n` orgs nearest the query by edit distance, nearest first. */

@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import { expectedUnitsCte } from '../coverage/coverage-query.ts';
 import { type Db, queryRows } from '../db/client.ts';
 import { shortTransaction } from '../db/transaction.ts';
+import { notifyTasks } from './wake-up.ts';
 
 /**
  * The one fan-out used by the trigger, repair, rerun and manual runs: a set-based
@@ -137,6 +138,8 @@ export async function enqueueUnits(db: Db, request: EnqueueRequest): Promise<Enq
               and j.created_at = ${request.now.toISOString()}::timestamptz and j.triggered_by = ${request.triggeredBy}
               and not exists (select 1 from batch_tasks t where t.batch_job_id = j.id)`,
     );
+    // Sleeping workers wake when this commits (a rollback sends nothing).
+    if (tasks > 0) await notifyTasks(tx);
     return { jobs: jobIds.length, tasks, orgs: jobIds.length, byProvider, jobIds };
   });
 }

@@ -1,11 +1,13 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
+import { announceTasksAt } from './wake-up.ts';
 
 /**
  * Provider pauses live on the `providers` row so that every worker process sees them: a 429
  * pauses for its Retry-After, auth and quota errors for longer, with a reason the report shows.
  * A pause is a duration from the database clock (`now()`), the clock claims compare it with,
- * so a worker whose clock is off neither shortens nor stretches it for the others.
+ * so a worker whose clock is off neither shortens nor stretches it for the others. The pause's
+ * end is announced (wake-up.ts): a worker sleeping meanwhile wakes when its tasks are claimable.
  */
 
 /** Pauses for `ms` unless a longer pause is already in place (that one and its reason stay). */
@@ -19,7 +21,8 @@ export async function pauseProvider(
         set pause_reason = case when paused_until is null or paused_until < ${until}
                                 then ${pause.reason} else pause_reason end,
             paused_until = greatest(paused_until, ${until})
-        where name = ${pause.provider}`,
+        where name = ${pause.provider}
+        returning ${announceTasksAt(sql`paused_until`)}`,
   );
 }
 

@@ -5,6 +5,7 @@ import { toError } from '../errors.ts';
 import { runDateOf } from '../time/business-day.ts';
 import { rootMessage } from './recorded-enqueue.ts';
 import { adHocRunKey, FUNCTION_NAMES, recordRun } from './scheduler-runs.ts';
+import { announceTasks } from './wake-up.ts';
 
 /**
  * The reconciler: returns tasks whose worker died to the queue, and moves jobs along their state
@@ -71,7 +72,8 @@ const ts = (instant: Date) => sql`${instant.toISOString()}::timestamptz`;
  *
  * Judged on the database clock (`now()`), the clock the claim wrote the lease on: a machine
  * whose clock runs minutes ahead cannot take a healthy task from its worker. Every worker runs
- * this too (worker.ts), so a deployment of workers alone recovers a dead worker's tasks.
+ * this too (worker.ts), so a deployment of workers alone recovers a dead worker's tasks. Tasks
+ * requeued are announced in the same statement: sleeping workers wake when it commits.
  */
 export async function expireLeases(db: Db): Promise<{ requeued: number; failed: number }> {
   const row = await queryOne<{ requeued: number; failed: number }>(
@@ -101,9 +103,14 @@ export async function expireLeases(db: Db): Promise<{ requeued: number; failed: 
           from (select batch_job_id, count(*)::int as n from changed where status = 'failed' group by batch_job_id) f
           where j.id = f.batch_job_id
           returning j.id
+        ),
+        announced as (
+          select ${announceTasks()} from (select 1 from changed where status = 'pending' limit 1) requeued
         )
         select count(*) filter (where status = 'pending')::int as requeued,
-               count(*) filter (where status = 'failed')::int as failed
+               count(*) filter (where status = 'failed')::int as failed,
+               -- a plain CTE runs only when read: this reads it
+               (select count(*) from announced) as announced
         from changed`,
   );
   return { requeued: row?.requeued ?? 0, failed: row?.failed ?? 0 };

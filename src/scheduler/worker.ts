@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import type { Deps } from '../context.ts';
+import type { Database } from '../db/client.ts';
 import { toError } from '../errors.ts';
 import type { ProviderAdapter, ProviderName } from '../providers/types.ts';
 import { type ClaimableProvider, type ClaimedTask, claimableProviders, claimTasks } from './claim-tasks.ts';
@@ -9,11 +10,13 @@ import { countLiveTasks } from './live-tasks.ts';
 import { pruneProviderCalls } from './rate-limit.ts';
 import { closeJobs, expireLeases } from './reconciler.ts';
 import { runTask, type TaskResult, type TaskRunner, type WorkerResultEvent } from './run-task.ts';
+import { DEFAULT_IDLE_POLLS, idleSleepMs, listenForTasks } from './wake-up.ts';
 import { startWorkerHeartbeat } from './worker-heartbeat.ts';
 
 /**
  * The worker loop (DESIGN §4, §7): keeps up to `concurrency` tasks in flight, claiming as slots
- * free up and polling when idle. Any number of processes may run it against one database.
+ * free up. Idle, it sleeps until NOTIFY announces tasks, polling ever less often (wake-up.ts):
+ * a few statements a minute between nights. Any number of processes may run it against one database.
  * Database failures (a restart, a network cut) are logged and retried after a pause; the loop
  * never crashes and never loses a task: whatever it cannot finish stays leased, and the
  * reconciler or any worker requeues it when the lease runs out. Every worker returns expired
@@ -36,8 +39,16 @@ export interface WorkerOptions {
   onResult?: (event: WorkerResultEvent) => void;
   /** A task this worker held ended (succeeded or failed for good): see refresh-night.ts. */
   onTaskFinished?: (task: ClaimedTask) => void;
-  /** Sleep between polls when there is nothing to claim. */
+  /** Sleep between claims while work flows (the last claim found tasks, or slots wait for a batch). */
   pollIntervalMs?: number;
+  /** Idle (the last claim found nothing): first sleep of the back-off, and the poll without LISTEN. */
+  idlePollMs?: number;
+  /** Longest idle sleep while LISTEN is in place. */
+  maxIdlePollMs?: number;
+  /** First pause before listening again after the LISTEN connection dropped (doubles up to 30 s). */
+  listenRetryMs?: number;
+  /** The last claim found nothing: the worker sleeps up to `ms` unless woken. */
+  onIdle?: (ms: number) => void;
   /** How long stop() lets in-flight calls finish before dropping and releasing them. */
   graceMs?: number;
   /** First pause after a failed database call; doubles up to 15 s. */
@@ -73,14 +84,20 @@ const MAX_DB_RETRY_MS = 15_000;
 
 export const defaultWorkerId = () => `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
 
-export function startWorker(
-  deps: Pick<Deps, 'db' | 'config' | 'logger' | 'clock'>,
-  options: WorkerOptions,
-): WorkerHandle {
+/** `database` lets the worker LISTEN for new tasks; without it, it polls every `idlePollMs`. */
+export type WorkerDeps = Pick<Deps, 'db' | 'config' | 'logger' | 'clock'> & {
+  database?: Pick<Database, 'listen'>;
+};
+
+export function startWorker(deps: WorkerDeps, options: WorkerOptions): WorkerHandle {
   const workerId = options.workerId ?? defaultWorkerId();
   const logger = deps.logger.child({ workerId });
   const names = [...options.adapters.keys()];
   const pollMs = options.pollIntervalMs ?? 250;
+  const idlePolls = {
+    idlePollMs: options.idlePollMs ?? DEFAULT_IDLE_POLLS.idlePollMs,
+    maxIdlePollMs: options.maxIdlePollMs ?? DEFAULT_IDLE_POLLS.maxIdlePollMs,
+  };
   const dbRetryMs = options.dbRetryMs ?? 1_000;
   const leaseMs = deps.config.worker.leaseSeconds * 1000;
   const summary: WorkerSummary = {
@@ -148,12 +165,9 @@ export function startWorker(
   let providers: { at: number; list: ClaimableProvider[] } = { at: -Infinity, list: [] };
   let rotation = 0;
   let lastPrune = 0;
-  const sweepMs = options.leaseSweepMs ?? LEASE_SWEEP_MS;
-  let lastSweep = -Infinity;
 
   /** Expired leases of any worker back to the queue; jobs they leave with nothing live are closed. */
   async function sweepLeases(): Promise<void> {
-    lastSweep = performance.now();
     const expired = await expireLeases(deps.db);
     if (expired.requeued + expired.failed === 0) return;
     logger.warn(expired, 'returned expired leases to the queue (a worker stopped responding)');
@@ -194,23 +208,49 @@ export function startWorker(
     return live.live === 0;
   }
 
+  // Announced tasks (or a change of the LISTEN connection) end an idle sleep and its back-off.
+  let announced = false;
+  const listener = deps.database
+    ? listenForTasks(deps.database.listen, {
+        logger,
+        retryMs: options.listenRetryMs,
+        wake: () => {
+          announced = true;
+          wake.notify();
+        },
+      })
+    : undefined;
+
   async function loop(): Promise<void> {
     let dbFailures = 0;
     // Claims go in batches: a slot freed while most are busy waits for a few more (or the poll),
     // so a round's fixed cost (one transaction) is shared by several tasks.
     const batchMin = Math.max(1, Math.floor(options.concurrency / 4));
     let polled = true;
+    // Claim rounds in a row that found nothing: the idle back-off.
+    let emptyRounds = 0;
     while (!stopping) {
       try {
-        if (performance.now() - lastSweep >= sweepMs) await sweepLeases();
         const free = options.concurrency - inFlight.size;
         const due = free >= batchMin || inFlight.size === 0 || polled;
-        const claimed = free > 0 && due ? await claimRound(free) : 0;
+        const tried = free > 0 && due;
+        const claimed = tried ? await claimRound(free) : 0;
         dbFailures = 0;
+        if (claimed > 0) emptyRounds = 0;
+        else if (tried) emptyRounds += 1;
         // Every free slot filled: there may be more at once. Otherwise wait for a slot or a poll.
         if (claimed > 0 && claimed === free) continue;
         if (options.drain && inFlight.size === 0 && claimed === 0 && (await drained())) break;
-        polled = (await wake.wait(pollMs)) === 'timeout';
+        let sleep = pollMs;
+        if (emptyRounds > 0) {
+          sleep = idleSleepMs(emptyRounds, listener?.listening() ?? false, idlePolls);
+          options.onIdle?.(sleep);
+        }
+        polled = (await wake.wait(sleep)) === 'timeout';
+        if (announced) {
+          announced = false;
+          emptyRounds = 0;
+        }
       } catch (error) {
         dbFailures += 1;
         const pause = Math.min(MAX_DB_RETRY_MS, dbRetryMs * 2 ** (dbFailures - 1));
@@ -239,7 +279,23 @@ export function startWorker(
     { workerId, providers: names },
     options.heartbeatMs,
   );
+  // The sweep has its own timer, like the heartbeat: an idle worker sleeps far longer than
+  // sweepMs, and a busy one must not wait for a quiet moment. One sweep at a time.
+  let sweeping = Promise.resolve();
+  const sweep = () => {
+    sweeping = sweeping.then(() =>
+      sweepLeases().catch((error: unknown) =>
+        logger.error({ err: toError(error) }, 'lease sweep failed; the next one tries again'),
+      ),
+    );
+  };
+  sweep();
+  const sweeper = setInterval(sweep, options.leaseSweepMs ?? LEASE_SWEEP_MS);
+  sweeper.unref();
   const done = loop().then(async () => {
+    clearInterval(sweeper);
+    await sweeping;
+    await listener?.close();
     await heartbeat.stop();
     logger.info(summary, 'worker finished');
     return { ...summary };

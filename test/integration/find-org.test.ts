@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryOne } from '../../src/db/client.ts';
 import { demoOrganizations, seedDemo } from '../../src/db/seed-demo.ts';
-import { findOrg, searchOrgs } from '../../src/orgs/find-org.ts';
+import { findOrg, findOrgExactly, searchOrgs } from '../../src/orgs/find-org.ts';
 import { backends, type TestDatabase } from '../support/db.ts';
 
 const names = (orgs: { name: string }[]) => orgs.map((o) => o.name);
@@ -103,5 +103,36 @@ describe.each(backends())('findOrg and searchOrgs on $name', (backend) => {
     expect(await searchOrgs(database.db, '', 1000)).toHaveLength(28);
     expect(await searchOrgs(database.db, 'a', 2)).toHaveLength(2);
     expect(names(await searchOrgs(database.db, 'zephir', 10))).toEqual(['Zephyr Labs']);
+  });
+});
+
+describe.each(backends())('org search among 50,000 orgs on $name', (backend) => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await backend.create();
+    // 50,000 orgs, and one more whose name sorts after all of them.
+    await database.db.execute(sql`
+      insert into organizations (name, slug, plan, subscription_status)
+      select 'Org ' || lpad(i::text, 6, '0'), 'org-' || lpad(i::text, 6, '0'), 'growth', 'active'
+      from generate_series(1, 50000) i`);
+    await database.db.execute(sql`
+      insert into organizations (name, slug, plan, subscription_status)
+      values ('Zzyzx Works', 'zzyzx-works', 'growth', 'active')`);
+    await database.db.execute(sql`analyze organizations`);
+  });
+  afterAll(() => database.close());
+
+  it('finds a misspelt org wherever its name sorts, not only among the first 50,000', async () => {
+    expect(await findOrg(database.db, 'Zzyzx Wroks')).toMatchObject({
+      kind: 'found',
+      org: { slug: 'zzyzx-works' },
+    });
+    expect(names(await searchOrgs(database.db, 'zzyzx wroks', 10))).toEqual(['Zzyzx Works']);
+    const guess = await findOrgExactly(database.db, 'Zzyzx Wroks');
+    expect(guess.kind === 'guess' && names(guess.suggestions)[0]).toBe('Zzyzx Works');
+    expect(await findOrg(database.db, 'org 049999')).toMatchObject({
+      kind: 'found',
+      org: { slug: 'org-049999' },
+    });
   });
 });
