@@ -4,9 +4,11 @@ import { hostname } from 'node:os';
 import type { Deps } from '../context.ts';
 import { toError } from '../errors.ts';
 import type { ProviderAdapter, ProviderName } from '../providers/types.ts';
+import { Batcher } from './batcher.ts';
 import { type ClaimableProvider, type ClaimedTask, claimableProviders, claimTasks } from './claim-tasks.ts';
+import { type Completion, completeTasks } from './complete-task.ts';
+import { startJobCloser } from './job-closer.ts';
 import { countLiveTasks } from './live-tasks.ts';
-import { pruneProviderCalls } from './rate-limit.ts';
 import { closeJobs, expireLeases } from './reconciler.ts';
 import { runTask, type TaskResult, type TaskRunner, type WorkerResultEvent } from './run-task.ts';
 import { startWorkerHeartbeat } from './worker-heartbeat.ts';
@@ -67,7 +69,6 @@ export interface WorkerHandle {
 }
 
 const PROVIDER_CACHE_MS = 1_000;
-const PRUNE_EVERY_MS = 10 * 60_000;
 const LEASE_SWEEP_MS = 30_000;
 const MAX_DB_RETRY_MS = 15_000;
 
@@ -100,6 +101,16 @@ export function startWorker(
   let stopping = false;
   let hardStop = false;
 
+  // Completions that come close together are written in one statement, and so are the closes
+  // of their jobs, in the background (job-closer.ts).
+  const completions = new Batcher<Completion, string | undefined>((items) =>
+    completeTasks(deps.db, workerId, items),
+  );
+  const closer = startJobCloser((jobIds) => closeJobs(deps.db, deps.clock(), jobIds), {
+    logger,
+    retryMs: dbRetryMs,
+  });
+
   const runner: TaskRunner = {
     deps: { db: deps.db, clock: deps.clock, logger },
     workerId,
@@ -110,6 +121,8 @@ export function startWorker(
     localPauses: new Map(),
     stalePauses: new Set(),
     onResult: options.onResult,
+    complete: (completion) => completions.submit(completion),
+    closeJob: (jobId) => closer.add(jobId),
     async persist(task, what, write) {
       for (let failures = 1; ; failures++) {
         try {
@@ -147,7 +160,6 @@ export function startWorker(
 
   let providers: { at: number; list: ClaimableProvider[] } = { at: -Infinity, list: [] };
   let rotation = 0;
-  let lastPrune = 0;
   const sweepMs = options.leaseSweepMs ?? LEASE_SWEEP_MS;
   let lastSweep = -Infinity;
 
@@ -179,10 +191,6 @@ export function startWorker(
     });
     summary.claimed += tasks.length;
     for (const task of tasks) start(task);
-    if (now.getTime() - lastPrune > PRUNE_EVERY_MS) {
-      lastPrune = now.getTime();
-      await pruneProviderCalls(deps.db);
-    }
     return tasks.length;
   }
 
@@ -240,6 +248,7 @@ export function startWorker(
     options.heartbeatMs,
   );
   const done = loop().then(async () => {
+    await closer.settled();
     await heartbeat.stop();
     logger.info(summary, 'worker finished');
     return { ...summary };
