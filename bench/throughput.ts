@@ -53,8 +53,10 @@ export async function processThroughput(
   env: Record<string, string>,
   options: { processes: number; concurrency: number; windowMs: number },
 ): Promise<Throughput> {
+  // Tasks claimed at least once: the workers have started calling.
   const calls = async () =>
-    (await queryOne<{ n: number }>(db, sql`select count(*)::int as n from provider_calls`))?.n ?? 0;
+    (await queryOne<{ n: number }>(db, sql`select count(*)::int as n from batch_tasks where attempts > 0`))
+      ?.n ?? 0;
   const callsBefore = await calls();
   const children = Array.from({ length: options.processes }, () =>
     spawn(process.execPath, ['bin/sched.js', 'worker'], {

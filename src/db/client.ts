@@ -3,7 +3,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { type SQL, sql } from 'drizzle-orm';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { type PgDatabase, PgDialect, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
 import { acquireEmbeddedLock } from './embedded-lock.ts';
@@ -185,6 +185,24 @@ async function listenPostgres(
 export async function queryRows<T>(db: Db, query: SQL): Promise<T[]> {
   const result = (await db.execute(query)) as unknown as { rows: T[] };
   return result.rows;
+}
+
+const dialect = new PgDialect();
+
+/**
+ * `queryRows` as a named prepared statement on PostgreSQL, for the worker's statements that run
+ * many times a second: each connection parses it once and, once the plan cache settles on a
+ * generic plan, plans it once too; parsing and planning are most of what a small statement
+ * costs the server. The statement's text must be the same on every call under one name (arrays
+ * as single parameters, no optional fragments). PGlite runs it as an ordinary query. Rows come
+ * through node-postgres's own type parsers: timestamps as Date, not as drizzle's strings.
+ */
+export async function queryPrepared<T>(db: Db, name: string, query: SQL): Promise<T[]> {
+  const client = (db as unknown as { $client?: unknown }).$client;
+  if (!(client instanceof pg.Pool || client instanceof pg.Client)) return queryRows<T>(db, query);
+  const { sql: text, params } = dialect.sqlToQuery(query);
+  const result = await (client as pg.Pool).query({ name, text, values: params });
+  return result.rows as T[];
 }
 
 export async function queryOne<T>(db: Db, query: SQL): Promise<T | undefined> {

@@ -69,6 +69,11 @@ export const providers = pgTable(
     maxConcurrency: integer('max_concurrency').notNull(),
     pausedUntil: tstz('paused_until'),
     pauseReason: text('pause_reason'),
+    /**
+     * The pacing of calls (rate-limit.ts): the database-clock instant from which the next call
+     * may start. Claims move it on by 60 / rpm seconds per call they hand out; null: never called.
+     */
+    nextCallAt: tstz('next_call_at'),
   },
   (t) => [check('providers_name_check', sql`${t.name} in ('openai', 'anthropic', 'gemini', 'perplexity')`)],
 );
@@ -161,6 +166,8 @@ export const batchTasks = pgTable(
     // Live leases by provider: the claim counts them (max_concurrency), the reconciler expires them.
     index('batch_tasks_lease_idx').on(t.provider, t.leaseExpiresAt).where(sql`status = 'processing'`),
     index('batch_tasks_job_idx').on(t.batchJobId, t.status),
+    // A job's live tasks: closing a job asks whether any is left, without reading its finished ones.
+    index('batch_tasks_live_job_idx').on(t.batchJobId).where(sql`status in ('pending', 'processing')`),
     index('batch_tasks_unit_idx').on(t.runDate, t.promptId, t.provider),
     check(
       'batch_tasks_status_check',
@@ -199,24 +206,6 @@ export const promptProviderResponses = pgTable(
     index('ppr_run_at_idx').on(t.runAt),
     check('ppr_status_check', sql`${t.status} in ('success', 'error')`),
   ],
-);
-
-/**
- * One row per provider call a worker starts (written in the claim transaction): the global
- * requests-per-minute limit counts these, so it holds across every worker process together.
- * Rows older than an hour are pruned by the workers.
- */
-export const providerCalls = pgTable(
-  'provider_calls',
-  {
-    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
-    provider: text('provider').notNull(),
-    startedAt: tstz('started_at').notNull().defaultNow(),
-    workerId: text('worker_id').notNull(),
-    // A log, not a reference: deleting tasks must not touch the rate-limit history.
-    batchTaskId: bigint('batch_task_id', { mode: 'number' }),
-  },
-  (t) => [index('provider_calls_provider_started_idx').on(t.provider, t.startedAt)],
 );
 
 export const slackReports = pgTable(

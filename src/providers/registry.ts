@@ -38,7 +38,11 @@ export function createProviderAdapters(
         }),
       );
     } else if (mode === 'simulated' && config.simulatedProfile) {
-      adapters.set(name, createSimulatedAdapter(name, config.simulatedProfile));
+      // The stand-in enforces the configured rpm the way the real API would enforce the account's.
+      adapters.set(
+        name,
+        createSimulatedAdapter(name, config.simulatedProfile, { rpm: config.providers[name].rpm }),
+      );
     }
   }
   return adapters;

@@ -26,8 +26,10 @@ import {
  * - flaky: many retryable errors and some 429s with Retry-After.
  * - outage: like demo without the stubborn failures, but anthropic answers every call with auth.
  *
- * Each adapter also keeps its own requests-per-minute window and answers `rate_limited` with
- * retryAfterMs past it, as a real API does (the only draw that depends on the process).
+ * Each adapter also enforces its requests per minute as real APIs do, per second rather than per
+ * minute: rpm / 60 calls a second with a burst of a quarter second's worth plus two (a token
+ * bucket). Past it, `rate_limited` (429) with retryAfterMs, the wait until a call is allowed
+ * again in whole seconds like a Retry-After header (the only draw that depends on the process).
  */
 
 export interface SimulatedOptions {
@@ -37,7 +39,7 @@ export interface SimulatedOptions {
   latencyMs?: { min: number; max: number };
   /** Injected for tests: resolves after ms, rejects when the signal aborts. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  /** Injected for tests: milliseconds, for the rpm window. */
+  /** Injected for tests: milliseconds, for the rpm limit. */
   clock?: () => number;
   /** Another seed, other prompts chosen to fail. */
   seed?: string;
@@ -103,23 +105,20 @@ export function createSimulatedAdapter(
   const clock = options.clock ?? Date.now;
   const seed = options.seed ?? 'sched-bot';
   const callsByKey = new Map<string, number>();
-  const window: number[] = [];
+  const limit = new RateLimit(rpm, clock());
 
   return {
     name,
     model: 'simulated',
     simulated: true,
     async ask(prompt: string, ask: AskOptions = {}): Promise<ProviderAnswer> {
-      const now = clock();
-      while (window.length > 0 && (window[0] as number) <= now - 60_000) window.shift();
-      if (window.length >= rpm) {
-        const waitMs = (window[0] as number) + 60_000 - now;
+      const waitMs = limit.take(clock());
+      if (waitMs > 0) {
         throw new ProviderError('rate_limited', `${MESSAGES.rate_limited}: over ${rpm} requests per minute`, {
           status: 429,
-          retryAfterMs: Math.max(1_000, Math.ceil(waitMs / 1000) * 1000),
+          retryAfterMs: Math.ceil(waitMs / 1000) * 1000,
         });
       }
-      window.push(now);
       const unit = ask.unit;
       // The unit's key, or the prompt text for calls outside a night.
       const pairKey = unit ? `${unit.runDate}|${unit.promptId}` : prompt;
@@ -173,6 +172,37 @@ export function createSimulatedAdapter(
       };
     },
   };
+}
+
+/**
+ * A provider's own rate limit, the way APIs enforce an rpm: a bucket of
+ * `rpm / 240 + 2` calls refilled at rpm / 60 a second. Calls paced at the rpm always pass, with
+ * room for a quarter second of jitter in when they leave; a burst past that does not.
+ */
+export class RateLimit {
+  private readonly perMs: number;
+  private readonly capacity: number;
+  private tokens: number;
+
+  constructor(
+    rpm: number,
+    private at: number,
+  ) {
+    this.perMs = rpm / 60_000;
+    this.capacity = rpm / 240 + 2;
+    this.tokens = this.capacity;
+  }
+
+  /** 0 when a call at `now` is allowed (and counted); otherwise the ms until one would be. */
+  take(now: number): number {
+    this.tokens = Math.min(this.capacity, this.tokens + Math.max(0, now - this.at) * this.perMs);
+    this.at = Math.max(this.at, now);
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      return 0;
+    }
+    return Math.max(1, Math.ceil((1 - this.tokens) / this.perMs));
+  }
 }
 
 /**

@@ -1,15 +1,15 @@
 import { sql } from 'drizzle-orm';
-import { type Db, queryRows } from '../db/client.ts';
-import { shortTransaction } from '../db/transaction.ts';
+import { type Db, queryPrepared, queryRows } from '../db/client.ts';
 import type { ProviderName } from '../providers/types.ts';
 import type { JobSource } from './enqueue-units.ts';
-import { allocateClaims, claimAllowance, lockProviderClaims, providerLoads } from './rate-limit.ts';
+import { callGap, PACING_LOOKAHEAD_SECONDS, pacedCalls } from './rate-limit.ts';
 
 /**
  * Claims pending tasks for a worker: `FOR UPDATE SKIP LOCKED`, a lease, attempts + 1, in one
- * short transaction that also enforces each provider's global concurrency and requests per
- * minute (rate-limit.ts). Only tasks whose available_at has come, of enabled
- * providers that are not paused.
+ * statement that also enforces each provider's global concurrency and paces its calls to its
+ * rpm (rate-limit.ts). Only tasks whose available_at has come, of enabled providers that are
+ * not paused. Every index it reads is a partial index on live tasks, so its cost follows the
+ * night's live tasks, not the history the table holds.
  *
  * Every time here is the database's (`now()`), never the worker's clock: lease ends, available_at
  * and pauses are compared by one clock however far apart the machines' clocks are (DESIGN §4).
@@ -35,6 +35,8 @@ export interface ClaimedTask {
   heldUntil: number;
   /** The one task let through after a pause ran out: its success clears the pause reason. */
   probe: boolean;
+  /** Wait this long before calling: the call's turn in its provider's pacing (rate-limit.ts). */
+  startInMs: number;
   text: string;
   /** Why the task's job exists (nightly, repair, ...): the simulated providers key on it. */
   source: JobSource;
@@ -83,7 +85,8 @@ export interface ClaimRequest {
 }
 
 interface ClaimedRow {
-  id: number;
+  contended: boolean;
+  id: number | null;
   batch_job_id: string;
   org_id: string;
   prompt_id: string;
@@ -92,88 +95,164 @@ interface ClaimedRow {
   attempts: number;
   max_attempts: number;
   lease_expires_at: string | Date;
+  start_in_ms: number;
+  probe: boolean;
   text: string;
   source: JobSource;
 }
 
+/** Statements a round may run when other claims keep changing the providers it wants. */
+const MAX_CONTENDED_TRIES = 3;
+
 /** Claims up to `limit` tasks spread over the providers, each within its global limits. */
 export async function claimTasks(db: Db, request: ClaimRequest): Promise<ClaimedTask[]> {
-  if (request.providers.length === 0 || request.limit <= 0) return [];
+  const claimed: ClaimedTask[] = [];
+  for (let tries = 1; tries <= MAX_CONTENDED_TRIES && claimed.length < request.limit; tries++) {
+    const round = await claimOnce(db, { ...request, limit: request.limit - claimed.length });
+    claimed.push(...round.tasks);
+    if (!round.contended) break;
+  }
+  return claimed;
+}
+
+/**
+ * One claim statement. Its steps, in the order the data flows:
+ * want     the providers asked for, in the worker's rotation order;
+ * locked   their rows, locked in name order, if enabled and not paused (latest version);
+ * limits   per provider: the clock read after the lock, the pacing base, whether the row is the
+ *          one this statement's snapshot saw (`fresh`, see rate-limit.ts), the concurrency;
+ * allowed  per provider: min(ready tasks, concurrency left, calls the pacing allows);
+ * alloc    `limit` slots handed out in turn over the providers, each up to what it is allowed;
+ * pick     that many pending tasks of each, oldest first, skipping those another claim holds;
+ * claimed  the lease; each task's started_at is its planned start in the pacing;
+ * paced    next_call_at moved past the last planned start;
+ * jobs     queued jobs of the claimed tasks marked processing (skipped if another claim does it).
+ */
+async function claimOnce(
+  db: Db,
+  request: ClaimRequest,
+): Promise<{ tasks: ClaimedTask[]; contended: boolean }> {
+  if (request.providers.length === 0 || request.limit <= 0) return { tasks: [], contended: false };
   const heldUntil = performance.now() + request.leaseSeconds * 1000;
-  const names = request.providers.map((p) => p.name);
-  const { rows, probing } = await shortTransaction(db, async (tx) => {
-    await lockProviderClaims(tx, names);
-    const loads = new Map((await providerLoads(tx, names, request.limit)).map((l) => [l.name, l]));
-    const allocation = allocateClaims(
-      request.limit,
-      request.providers.map((p) => {
-        const load = loads.get(p.name);
-        return { name: p.name, allowed: load ? claimAllowance(load, p) : 0 };
-      }),
-    );
-    const probing = new Set([...loads.values()].filter((l) => l.probing).map((l) => l.name));
-    if (allocation.size === 0) return { rows: [], probing };
-    const claimed = await queryRows<ClaimedRow>(
-      tx,
-      // VALUES rather than a JSON function: the planner then knows it is a handful of rows and
-      // reaches the tasks and prompts through their indexes instead of scanning whole tables.
-      sql`with want(provider, n) as (
-            values ${sql.join(
-              [...allocation].map(([name, n]) => sql`(${name}::text, ${n}::int)`),
-              sql`, `,
-            )}
-          ),
-          pick as (
-            select x.id from want w
-            cross join lateral (
-              select t.id from batch_tasks t
-              where t.provider = w.provider and t.status = 'pending'
-                and t.available_at <= now()
-                -- re-checked under the lock: a pause written since the provider list was read wins
-                and exists (select 1 from providers p
-                            where p.name = t.provider and p.enabled
-                              and (p.paused_until is null or p.paused_until <= now()))
-              order by t.available_at, t.id
-              limit w.n
-              for update skip locked
-            ) x
-          ),
-          claimed as (
-            update batch_tasks t
-            set status = 'processing', locked_by = ${request.workerId}, attempts = t.attempts + 1,
-                started_at = now(), lease_expires_at = now() + make_interval(secs => ${request.leaseSeconds})
-            from pick where t.id = pick.id
-            returning t.id, t.batch_job_id, t.org_id, t.prompt_id, t.provider, t.run_date, t.attempts,
-                      t.max_attempts, t.lease_expires_at
-          ),
-          calls as (
-            insert into provider_calls (provider, started_at, worker_id, batch_task_id)
-            select provider, clock_timestamp(), ${request.workerId}, id from claimed
-          ),
-          jobs as (
-            update batch_jobs j
-            set status = 'processing', started_at = coalesce(j.started_at, now())
-            where j.id in (select batch_job_id from claimed) and j.status = 'queued'
-          )
-          select c.*, p.text, j.source from claimed c join prompts p on p.id = c.prompt_id
-          join batch_jobs j on j.id = c.batch_job_id
-          order by c.id`,
-    );
-    return { rows: claimed, probing };
-  });
-  return rows.map((r) => ({
-    id: Number(r.id),
-    batchJobId: r.batch_job_id,
-    orgId: r.org_id,
-    promptId: r.prompt_id,
-    provider: r.provider,
-    runDate: r.run_date,
-    attempts: r.attempts,
-    maxAttempts: r.max_attempts,
-    leaseExpiresAt: new Date(r.lease_expires_at),
-    heldUntil,
-    probe: probing.has(r.provider),
-    text: r.text,
-    source: r.source,
-  }));
+  const names = sql.param(request.providers.map((p) => p.name));
+  const gap = callGap(sql`l.rpm`);
+  const rows = await queryPrepared<ClaimedRow>(
+    db,
+    'sched_claim_tasks',
+    // Every step reaches its rows by primary key or a partial index on live tasks, through
+    // nested loops the planner keeps whatever the statistics say (see the EXPLAIN in the commit).
+    sql`with want as (select * from unnest(${names}::text[]) with ordinality as w(name, ord)),
+        -- The limit read through a subquery: planned as unknown whatever its value, so the plan
+        -- cache's generic plan is as cheap as a custom one and is kept (no planning per claim).
+        ask as (select ${request.limit}::int as lim),
+        seen as (
+          select p.name, p.xmin::text as version from providers p where p.name in (select name from want)
+        ),
+        locked as materialized (
+          select p.name, p.rpm, p.max_concurrency, p.pause_reason, p.next_call_at, p.xmin::text as version
+          from providers p
+          where p.name in (select name from want) and p.enabled
+            and (p.paused_until is null or p.paused_until <= now())
+          order by p.name
+          for update
+        ),
+        clocked as materialized (
+          select l.*, clock_timestamp() as clock, ${gap} as gap from locked l
+        ),
+        limits as materialized (
+          select l.name, w.ord, l.clock, l.gap, greatest(l.next_call_at, l.clock) as base,
+                 l.pause_reason is not null as probe,
+                 l.version = s.version as fresh,
+                 case when l.pause_reason is null then l.max_concurrency else 1 end as concurrency
+          from clocked l join want w on w.name = l.name join seen s on s.name = l.name
+        ),
+        allowed as (
+          select m.name, m.ord,
+                 case when not m.fresh then 0 else greatest(0, least(
+                   (select count(*)::int from (
+                      select 1 from batch_tasks t
+                      where t.provider = m.name and t.status = 'pending' and t.available_at <= now()
+                      limit (select lim from ask)) r),
+                   m.concurrency - (select count(*)::int from batch_tasks t
+                                    where t.provider = m.name and t.status = 'processing'
+                                      and t.lease_expires_at > now()),
+                   ${pacedCalls(sql`m.clock`, sql`m.base`, sql`m.gap`)}
+                 )) end as n
+          from limits m
+        ),
+        alloc as (
+          select s.name, count(*)::int as n from (
+            select a.name from allowed a cross join lateral generate_series(1, a.n) g(i)
+            order by g.i, a.ord
+            limit (select lim from ask)
+          ) s
+          group by s.name
+        ),
+        pick as (
+          select x.id, a.name, (row_number() over (partition by a.name order by x.available_at, x.id) - 1)::int as slot
+          from alloc a
+          cross join lateral (
+            select t.id, t.available_at from batch_tasks t
+            where t.provider = a.name and t.status = 'pending' and t.available_at <= now()
+            order by t.available_at, t.id
+            limit a.n
+            for update skip locked
+          ) x
+        ),
+        claimed as (
+          update batch_tasks t
+          set status = 'processing', locked_by = ${request.workerId}, attempts = t.attempts + 1,
+              started_at = m.base + make_interval(secs => p.slot * m.gap),
+              lease_expires_at = now() + make_interval(secs => ${request.leaseSeconds})
+          from pick p join limits m on m.name = p.name
+          where t.id = p.id
+          returning t.id, t.batch_job_id, t.org_id, t.prompt_id, t.provider, t.run_date, t.attempts,
+                    t.max_attempts, t.lease_expires_at, m.probe,
+                    extract(epoch from (t.started_at - m.clock))::float8 * 1000 as start_in_ms
+        ),
+        paced as (
+          update providers p
+          set next_call_at = m.base + make_interval(secs => c.n * m.gap)
+          from (select provider, count(*)::int as n from claimed group by provider) c
+          join limits m on m.name = c.provider
+          where p.name = c.provider
+        ),
+        jobs as (
+          update batch_jobs j
+          set status = 'processing', started_at = coalesce(j.started_at, now())
+          where j.id = any(array(
+            select q.id from batch_jobs q
+            where q.id = any(array(select distinct batch_job_id from claimed)) and q.status = 'queued'
+            for update skip locked))
+        )
+        select s.contended, c.*,
+               (select p.text from prompts p where p.id = c.prompt_id) as text,
+               (select j.source from batch_jobs j where j.id = c.batch_job_id) as source
+        from (select coalesce(bool_or(not fresh), false) as contended from limits) s
+        left join claimed c on true
+        order by c.id`,
+  );
+  const tasks = rows.flatMap((r) =>
+    r.id === null
+      ? []
+      : [
+          {
+            id: Number(r.id),
+            batchJobId: r.batch_job_id,
+            orgId: r.org_id,
+            promptId: r.prompt_id,
+            provider: r.provider,
+            runDate: r.run_date,
+            attempts: r.attempts,
+            maxAttempts: r.max_attempts,
+            leaseExpiresAt: new Date(r.lease_expires_at),
+            heldUntil,
+            probe: r.probe,
+            startInMs: Math.max(0, Math.min(PACING_LOOKAHEAD_SECONDS * 1000, Number(r.start_in_ms))),
+            text: r.text,
+            source: r.source,
+          },
+        ],
+  );
+  return { tasks, contended: rows[0]?.contended ?? false };
 }

@@ -1,11 +1,13 @@
 import { sql } from 'drizzle-orm';
-import { type Db, queryOne } from '../db/client.ts';
+import { type Db, queryPrepared } from '../db/client.ts';
 import type { ErrorClass } from '../providers/types.ts';
 
 /**
- * Finishes a task a worker still holds: the response row, the task and its job's counters in one
- * statement (data-modifying CTEs commit together). Fenced on (id, locked_by, processing): a
- * worker whose lease expired and whose task was requeued or taken by another stores nothing.
+ * Finishes tasks a worker still holds, any number in one statement (data-modifying CTEs commit
+ * together): the tasks, their response rows (one plain INSERT ... SELECT) and their jobs'
+ * counters, rolled up once per job. Fenced per task on (id, locked_by, processing): a worker
+ * whose lease expired and whose task was requeued or taken by another stores nothing for it.
+ * Closing the jobs comes after the commit (reconciler.ts closeJobs).
  */
 
 export type TaskOutcome =
@@ -19,63 +21,82 @@ export type TaskOutcome =
     }
   | { status: 'error'; model: string; errorClass: ErrorClass; message: string; latencyMs: number };
 
-export interface CompleteRequest {
+export interface Completion {
   taskId: number;
-  workerId: string;
   outcome: TaskOutcome;
   now: Date;
 }
 
+export interface CompleteRequest extends Completion {
+  workerId: string;
+}
+
 /** Returns the job id when the task was completed, undefined when the fence did not match. */
 export async function completeTask(db: Db, request: CompleteRequest): Promise<string | undefined> {
-  const { outcome } = request;
-  const ok = outcome.status === 'success';
-  const nowIso = request.now.toISOString();
-  const errorClass = ok ? null : outcome.errorClass;
-  const message = ok ? null : outcome.message.slice(0, 2000);
-  const row = await queryOne<{ batch_job_id: string }>(
+  const [jobId] = await completeTasks(db, request.workerId, [request]);
+  return jobId;
+}
+
+/**
+ * The job id of each completion, in order; undefined where the fence did not match. A task
+ * appears at most once per call (the worker holds it once).
+ */
+export async function completeTasks(
+  db: Db,
+  workerId: string,
+  completions: readonly Completion[],
+): Promise<(string | undefined)[]> {
+  if (completions.length === 0) return [];
+  const column = <T>(pick: (c: Completion, ok: boolean) => T) =>
+    sql.param(completions.map((c) => pick(c, c.outcome.status === 'success')));
+  const error = (o: TaskOutcome) => (o.status === 'error' ? o : undefined);
+  const success = (o: TaskOutcome) => (o.status === 'success' ? o : undefined);
+  const rows = await queryPrepared<{ id: string | number; batch_job_id: string }>(
     db,
-    sql`with t as (
-          update batch_tasks
-          set status = ${ok ? 'completed' : 'failed'}, completed_at = ${nowIso}::timestamptz,
-              lease_expires_at = null, error_class = ${errorClass}, last_error = ${message}
-          where id = ${request.taskId} and locked_by = ${request.workerId} and status = 'processing'
-          returning id, batch_job_id, org_id, prompt_id, provider, run_date
+    'sched_complete_tasks',
+    sql`with input as (
+          select * from unnest(
+            ${column((c) => c.taskId)}::bigint[], ${column((_, ok) => ok)}::boolean[],
+            ${column((c) => c.now.toISOString())}::timestamptz[], ${column((c) => c.outcome.model)}::text[],
+            ${column((c) => success(c.outcome)?.text ?? null)}::text[],
+            ${column((c) => error(c.outcome)?.message.slice(0, 2000) ?? null)}::text[],
+            ${column((c) => error(c.outcome)?.errorClass ?? null)}::text[],
+            ${column((c) => Math.round(c.outcome.latencyMs))}::int[],
+            ${column((c) => success(c.outcome)?.tokensIn ?? null)}::int[],
+            ${column((c) => success(c.outcome)?.tokensOut ?? null)}::int[]
+          ) as i(id, ok, at, model, text, error, error_class, latency_ms, tokens_in, tokens_out)
+        ),
+        t as (
+          update batch_tasks b
+          set status = case when i.ok then 'completed' else 'failed' end, completed_at = i.at,
+              lease_expires_at = null, error_class = i.error_class, last_error = i.error
+          from input i
+          where b.id = i.id and b.locked_by = ${workerId} and b.status = 'processing'
+          returning b.id, b.batch_job_id, b.org_id, b.prompt_id, b.provider, b.run_date, i.ok
         ),
         response as (
           insert into prompt_provider_responses
             (batch_task_id, org_id, prompt_id, provider, model, run_date, run_at, status, response_text,
              error, error_class, latency_ms, tokens_in, tokens_out)
-          select id, org_id, prompt_id, provider, ${outcome.model}, run_date, ${nowIso}::timestamptz,
-                 ${ok ? 'success' : 'error'}, ${ok ? outcome.text : null}, ${message}, ${errorClass},
-                 ${Math.round(outcome.latencyMs)}::int, ${ok ? outcome.tokensIn : null}::int,
-                 ${ok ? outcome.tokensOut : null}::int
-          from t
+          select t.id, t.org_id, t.prompt_id, t.provider, i.model, t.run_date, i.at,
+                 case when i.ok then 'success' else 'error' end, i.text, i.error, i.error_class,
+                 i.latency_ms, i.tokens_in, i.tokens_out
+          from t join input i on i.id = t.id
         ),
-        job as (
-          update batch_jobs
-          set completed_tasks = completed_tasks + ${ok ? 1 : 0}::int,
-              failed_tasks = failed_tasks + ${ok ? 0 : 1}::int
-          where id = (select batch_job_id from t)
+        tally as (
+          select batch_job_id, count(*) filter (where ok)::int as ok, count(*) filter (where not ok)::int as failed
+          from t group by batch_job_id
+        ),
+        -- One update per job, not per task; the ids come sorted through the primary key, so two
+        -- statements lock shared jobs in the same order and cannot deadlock.
+        jobs as (
+          update batch_jobs j
+          set completed_tasks = j.completed_tasks + (select c.ok from tally c where c.batch_job_id = j.id),
+              failed_tasks = j.failed_tasks + (select c.failed from tally c where c.batch_job_id = j.id)
+          where j.id = any(array(select batch_job_id from tally))
         )
-        select batch_job_id from t`,
+        select id, batch_job_id from t`,
   );
-  return row?.batch_job_id;
-}
-
-/**
- * Closes a job with no live task left. Runs after the completion has committed, never inside
- * it: two workers finishing a job's last two tasks at once each see the other's commit or not,
- * and at least the later one sees both and closes it (the reconciler is the safety net).
- */
-export async function closeJobIfDone(db: Db, jobId: string, now: Date): Promise<boolean> {
-  const row = await queryOne<{ id: string }>(
-    db,
-    sql`update batch_jobs j set status = 'completed', completed_at = ${now.toISOString()}::timestamptz
-        where j.id = ${jobId} and j.status in ('queued', 'processing')
-          and not exists (select 1 from batch_tasks t
-                          where t.batch_job_id = j.id and t.status in ('pending', 'processing'))
-        returning j.id`,
-  );
-  return row !== undefined;
+  const jobs = new Map(rows.map((r) => [Number(r.id), r.batch_job_id]));
+  return completions.map((c) => jobs.get(c.taskId));
 }

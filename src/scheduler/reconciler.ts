@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Deps } from '../context.ts';
-import { type Db, queryOne } from '../db/client.ts';
+import { type Db, queryOne, queryPrepared, queryRows } from '../db/client.ts';
 import { toError } from '../errors.ts';
 import { runDateOf } from '../time/business-day.ts';
 import { rootMessage } from './recorded-enqueue.ts';
@@ -98,10 +98,13 @@ export async function expireLeases(db: Db): Promise<{ requeued: number; failed: 
           where t.id = e.id
           returning t.batch_job_id, t.status
         ),
+        failures as (
+          select batch_job_id, count(*)::int as n from changed where status = 'failed' group by batch_job_id
+        ),
+        -- Jobs locked in primary-key order, as completions lock them (complete-task.ts): no deadlock.
         job_failures as (
-          update batch_jobs j set failed_tasks = j.failed_tasks + f.n
-          from (select batch_job_id, count(*)::int as n from changed where status = 'failed' group by batch_job_id) f
-          where j.id = f.batch_job_id
+          update batch_jobs j set failed_tasks = j.failed_tasks + (select f.n from failures f where f.batch_job_id = j.id)
+          where j.id = any(array(select batch_job_id from failures))
           returning j.id
         ),
         announced as (
@@ -147,17 +150,19 @@ async function startJobs(db: Db, now: Date): Promise<number> {
 /**
  * A job with no live task is done: completed (failed tasks allowed, counted), or cancelled when
  * every task was cancelled. Counts are recomputed from the tasks, so the closed job is exact
- * whatever happened to the running counters.
+ * whatever happened to the running counters. `jobIds`: only these (a worker closing the jobs of
+ * the tasks it just finished; a job still busy costs one probe of the live-task index).
  */
 export async function closeJobs(
   db: Db,
   now: Date,
+  jobIds?: readonly string[],
 ): Promise<{ jobsCompleted: number; jobsCancelled: number }> {
-  const row = await queryOne<{ completed: number; cancelled: number }>(
-    db,
-    sql`with closable as (
+  if (jobIds?.length === 0) return { jobsCompleted: 0, jobsCancelled: 0 };
+  const only = jobIds ? sql`j.id = any(${sql.param([...jobIds])}::uuid[]) and` : sql``;
+  const query = sql`with closable as (
           select j.id from batch_jobs j
-          where j.status in ('queued', 'processing')
+          where ${only} j.status in ('queued', 'processing')
             and exists (select 1 from batch_tasks t where t.batch_job_id = j.id)
             and not exists (select 1 from batch_tasks t
                             where t.batch_job_id = j.id and t.status in ('pending', 'processing'))
@@ -184,12 +189,18 @@ export async function closeJobs(
               started_at = coalesce(j.started_at, c.first_start, ${ts(now)}),
               completed_at = coalesce(c.last_done, ${ts(now)})
           from counts c
-          where j.id = c.batch_job_id
+          -- The ids again as an index condition: the jobs are reached by primary key, never by
+          -- a scan of every job of every night, whatever the statistics say.
+          where j.id = c.batch_job_id and j.id = any(array(select batch_job_id from counts))
           returning j.status
         )
         select count(*) filter (where status = 'completed')::int as completed,
                count(*) filter (where status = 'cancelled')::int as cancelled
-        from closed`,
-  );
+        from closed`;
+  type Row = { completed: number; cancelled: number };
+  // By ids, workers run it after every batch of completions: a prepared statement.
+  const [row] = jobIds
+    ? await queryPrepared<Row>(db, 'sched_close_jobs', query)
+    : await queryRows<Row>(db, query);
   return { jobsCompleted: row?.completed ?? 0, jobsCancelled: row?.cancelled ?? 0 };
 }

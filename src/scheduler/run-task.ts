@@ -8,8 +8,9 @@ import {
   type ProviderName,
 } from '../providers/types.ts';
 import type { ClaimedTask } from './claim-tasks.ts';
-import { closeJobIfDone, completeTask, type TaskOutcome } from './complete-task.ts';
+import type { Completion, TaskOutcome } from './complete-task.ts';
 import { clearExpiredPause, pauseProvider } from './provider-pause.ts';
+import { PACING_MIN_WAIT_MS } from './rate-limit.ts';
 import { hintPauseMs } from './rate-limit-hint.ts';
 import { releaseTask } from './release-task.ts';
 import { pauseReason, retryDecision } from './retry-policy.ts';
@@ -44,6 +45,10 @@ export interface TaskRunner {
   stalePauses: Set<ProviderName>;
   /** Retries a database write until it succeeds or the task's lease is over. */
   persist<T>(task: ClaimedTask, what: string, write: () => Promise<T>): Promise<T | undefined>;
+  /** The fenced completion (complete-task.ts), batched with others: the job id, or undefined. */
+  complete(completion: Completion): Promise<string | undefined>;
+  /** Closes the job, in the background, if nothing of it is live (job-closer.ts). */
+  closeJob(jobId: string): void;
   onResult?: (event: WorkerResultEvent) => void;
 }
 
@@ -53,6 +58,13 @@ export async function runTask(
   task: ClaimedTask,
 ): Promise<TaskResult> {
   const { deps, workerId } = runner;
+  // The call's turn in its provider's pacing; a worker stopping meanwhile hands the task back.
+  if (task.startInMs >= PACING_MIN_WAIT_MS && !(await waitUnlessAborted(task.startInMs, runner.shutdown))) {
+    const released = await runner.persist(task, 'release', () =>
+      releaseTask(deps.db, { taskId: task.id, workerId, delayMs: 0, refundAttempt: true }),
+    );
+    return released ? 'released' : 'lost';
+  }
   const pausedUntil = runner.localPauses.get(task.provider) ?? 0;
   const pausedFor = pausedUntil - deps.clock().getTime();
   if (pausedFor > 0) {
@@ -159,9 +171,10 @@ export async function runTask(
 
 /** The fenced completion, then the job's close once it has committed. */
 async function finish(runner: TaskRunner, task: ClaimedTask, outcome: TaskOutcome): Promise<boolean> {
-  const { db, clock, logger } = runner.deps;
+  const { clock, logger } = runner.deps;
+  const now = clock();
   const jobId = await runner.persist(task, 'complete', () =>
-    completeTask(db, { taskId: task.id, workerId: runner.workerId, outcome, now: clock() }),
+    runner.complete({ taskId: task.id, outcome, now }),
   );
   if (jobId === undefined) {
     logger.warn(
@@ -170,7 +183,7 @@ async function finish(runner: TaskRunner, task: ClaimedTask, outcome: TaskOutcom
     );
     return false;
   }
-  await runner.persist(task, 'close job', () => closeJobIfDone(db, jobId, clock()));
+  runner.closeJob(jobId);
   return true;
 }
 
@@ -225,3 +238,18 @@ async function callProvider(
 }
 
 const SHUTDOWN = Symbol('worker shutdown');
+
+/** true after `ms`; false at once if `signal` aborts first. */
+function waitUnlessAborted(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const done = (waited: boolean) => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      resolve(waited);
+    };
+    const onAbort = () => done(false);
+    const timer = setTimeout(() => done(true), ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -5,9 +5,11 @@ import type { Deps } from '../context.ts';
 import type { Database } from '../db/client.ts';
 import { toError } from '../errors.ts';
 import type { ProviderAdapter, ProviderName } from '../providers/types.ts';
+import { Batcher } from './batcher.ts';
 import { type ClaimableProvider, type ClaimedTask, claimableProviders, claimTasks } from './claim-tasks.ts';
+import { type Completion, completeTasks } from './complete-task.ts';
+import { startJobCloser } from './job-closer.ts';
 import { countLiveTasks } from './live-tasks.ts';
-import { pruneProviderCalls } from './rate-limit.ts';
 import { closeJobs, expireLeases } from './reconciler.ts';
 import { runTask, type TaskResult, type TaskRunner, type WorkerResultEvent } from './run-task.ts';
 import { DEFAULT_IDLE_POLLS, idleSleepMs, listenForTasks } from './wake-up.ts';
@@ -78,7 +80,6 @@ export interface WorkerHandle {
 }
 
 const PROVIDER_CACHE_MS = 1_000;
-const PRUNE_EVERY_MS = 10 * 60_000;
 const LEASE_SWEEP_MS = 30_000;
 const MAX_DB_RETRY_MS = 15_000;
 
@@ -117,6 +118,16 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions): WorkerHan
   let stopping = false;
   let hardStop = false;
 
+  // Completions that come close together are written in one statement, and so are the closes
+  // of their jobs, in the background (job-closer.ts).
+  const completions = new Batcher<Completion, string | undefined>((items) =>
+    completeTasks(deps.db, workerId, items),
+  );
+  const closer = startJobCloser((jobIds) => closeJobs(deps.db, deps.clock(), jobIds), {
+    logger,
+    retryMs: dbRetryMs,
+  });
+
   const runner: TaskRunner = {
     deps: { db: deps.db, clock: deps.clock, logger },
     workerId,
@@ -127,6 +138,8 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions): WorkerHan
     localPauses: new Map(),
     stalePauses: new Set(),
     onResult: options.onResult,
+    complete: (completion) => completions.submit(completion),
+    closeJob: (jobId) => closer.add(jobId),
     async persist(task, what, write) {
       for (let failures = 1; ; failures++) {
         try {
@@ -164,7 +177,6 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions): WorkerHan
 
   let providers: { at: number; list: ClaimableProvider[] } = { at: -Infinity, list: [] };
   let rotation = 0;
-  let lastPrune = 0;
 
   /** Expired leases of any worker back to the queue; jobs they leave with nothing live are closed. */
   async function sweepLeases(): Promise<void> {
@@ -193,10 +205,6 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions): WorkerHan
     });
     summary.claimed += tasks.length;
     for (const task of tasks) start(task);
-    if (now.getTime() - lastPrune > PRUNE_EVERY_MS) {
-      lastPrune = now.getTime();
-      await pruneProviderCalls(deps.db);
-    }
     return tasks.length;
   }
 
@@ -296,6 +304,7 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions): WorkerHan
     clearInterval(sweeper);
     await sweeping;
     await listener?.close();
+    await closer.settled();
     await heartbeat.stop();
     logger.info(summary, 'worker finished');
     return { ...summary };

@@ -86,9 +86,10 @@ describe.each(backends())('worker on $name', (backend) => {
           from prompt_provider_responses where status = 'success'`,
     );
     expect(responses).toEqual({ n: DEMO_UNITS, models: ['simulated'], dates: [runDate] });
+    // One call per unit: each task claimed once.
     const calls = await queryOne<{ n: number }>(
       database.db,
-      sql`select count(*)::int as n from provider_calls`,
+      sql`select sum(attempts)::int as n from batch_tasks`,
     );
     expect(calls?.n).toBe(DEMO_UNITS);
   });

@@ -92,6 +92,6 @@ export function sharedBackends(): Backend[] {
 export async function truncateAll(database: Database): Promise<void> {
   await database.db.execute(
     sql`truncate table prompt_provider_responses, batch_tasks, batch_jobs, scheduler_runs, slack_reports,
-        provider_calls, prompts, organizations, providers, provider_changes, workers restart identity cascade`,
+        prompts, organizations, providers, provider_changes, workers restart identity cascade`,
   );
 }

@@ -54,6 +54,8 @@ export async function triggerToday(deps: Deps): Promise<string> {
 export interface RecordedCall {
   provider: ProviderName;
   prompt: string;
+  /** The unit's prompt id, when the worker said which unit the call is for. */
+  promptId: string | undefined;
   startedAt: number;
   endedAt: number;
   outcome: string;
@@ -68,7 +70,14 @@ export function recording(adapter: ProviderAdapter, calls: RecordedCall[]): Prov
     async ask(prompt: string, options?: AskOptions): Promise<ProviderAnswer> {
       const startedAt = Date.now();
       const record = (outcome: string) =>
-        calls.push({ provider: adapter.name, prompt, startedAt, endedAt: Date.now(), outcome });
+        calls.push({
+          provider: adapter.name,
+          prompt,
+          promptId: options?.unit?.promptId,
+          startedAt,
+          endedAt: Date.now(),
+          outcome,
+        });
       try {
         const answer = await adapter.ask(prompt, options);
         record('success');
@@ -102,17 +111,23 @@ export const inexactJobs = (db: Db) =>
                                where t.batch_job_id = j.id and t.status in ('pending', 'processing')))`,
   );
 
-/** Largest number of calls of a provider started within any 60-second window. */
-export async function maxCallsPerMinute(db: Db, provider: string): Promise<number> {
-  const rows = await queryRows<{ n: number }>(
+/**
+ * When the claims planned each call of a provider to start (batch_tasks.started_at, on the
+ * database clock), in ms, sorted; tasks that were never claimed are left out. Each task holds its
+ * last claim's plan only: for nights without retries.
+ */
+export async function plannedStarts(db: Db, provider: string): Promise<number[]> {
+  const rows = await queryRows<{ ms: number }>(
     db,
-    sql`select coalesce(max((select count(*) from provider_calls b
-                             where b.provider = a.provider and b.started_at >= a.started_at
-                               and b.started_at < a.started_at + interval '60 seconds')), 0)::int as n
-        from provider_calls a where a.provider = ${provider}`,
+    sql`select (extract(epoch from started_at) * 1000)::float8 as ms from batch_tasks
+        where provider = ${provider} and attempts > 0 and started_at is not null order by started_at`,
   );
-  return rows[0]?.n ?? 0;
+  return rows.map((r) => Number(r.ms));
 }
+
+/** Smallest gap between two consecutive times (Infinity for fewer than two). */
+export const smallestGap = (times: number[]) =>
+  times.slice(1).reduce((min, t, i) => Math.min(min, t - (times[i] as number)), Number.POSITIVE_INFINITY);
 
 /** Polls until `check` is true (or throws after `timeoutMs`): for waiting on other processes. */
 export async function waitUntil(

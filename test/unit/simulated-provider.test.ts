@@ -40,7 +40,11 @@ async function run(
   const clock = instant();
   const adapter = createSimulatedAdapter(name, profile, clock.options);
   const results: string[] = [];
-  for (const text of texts) results.push(await outcome(adapter, text));
+  for (const text of texts) {
+    results.push(await outcome(adapter, text));
+    // Calls paced as a worker would send them: the rate limit is not what these tests look at.
+    clock.advance(100);
+  }
   return { results, slept: clock.slept };
 }
 
@@ -154,20 +158,40 @@ describe('simulated providers', () => {
     expect(up.results.filter((r) => r.startsWith('ok:')).length).toBeGreaterThan(15);
   });
 
-  it('answers rate_limited past its requests per minute, with the wait until a slot frees', async () => {
+  it('enforces its rpm per second: a burst past rpm / 60 plus a little is answered 429 with Retry-After', async () => {
+    const clock = instant();
+    // 600 rpm: 10 calls a second, a burst of 600 / 240 + 2 = 4.5 calls.
+    const adapter = createSimulatedAdapter('openai', 'ideal', { ...clock.options, rpm: 600 });
+    const burst = [];
+    for (let i = 0; i < 6; i++) burst.push(await outcome(adapter, `burst ${i}`));
+    expect(burst.filter((r) => r.startsWith('ok:'))).toHaveLength(4);
+    // Whole seconds, as a Retry-After header says it.
+    expect(burst.slice(4)).toEqual(['rate_limited:1000', 'rate_limited:1000']);
+    clock.advance(1_000);
+    await expect(adapter.ask('a second later')).resolves.toMatchObject({ model: 'simulated' });
+  });
+
+  it('never answers 429 to calls paced at its rpm, even with a quarter second of jitter', async () => {
+    const clock = instant();
+    const adapter = createSimulatedAdapter('openai', 'ideal', { ...clock.options, rpm: 600 });
+    const results = [];
+    for (let i = 0; i < 200; i++) {
+      // One call every 100 ms on average, some late and the next ones early to catch up.
+      clock.advance(i % 5 === 0 ? 350 : 37.5);
+      results.push(await outcome(adapter, `paced ${i}`));
+    }
+    expect(results.filter((r) => !r.startsWith('ok:'))).toEqual([]);
+  });
+
+  it('at a low rpm, waits a whole interval between calls', async () => {
     const clock = instant();
     const adapter = createSimulatedAdapter('openai', 'ideal', { ...clock.options, rpm: 3 });
-    for (let i = 0; i < 3; i++) {
-      await adapter.ask(`prompt ${i}`);
-      clock.advance(10_000);
-    }
-    // The first call was 30 s ago: a slot frees in 30 s.
-    await expect(adapter.ask('one too many')).rejects.toMatchObject({
-      errorClass: 'rate_limited',
-      retryAfterMs: 30_000,
-    });
-    clock.advance(30_000);
-    await expect(adapter.ask('now fine')).resolves.toMatchObject({ model: 'simulated' });
+    // 3 rpm: a call every 20 s, a burst of 2 calls.
+    expect(await outcome(adapter, 'a')).toMatch(/^ok:/);
+    expect(await outcome(adapter, 'b')).toMatch(/^ok:/);
+    expect(await outcome(adapter, 'c')).toBe('rate_limited:20000');
+    clock.advance(20_000);
+    expect(await outcome(adapter, 'd')).toMatch(/^ok:/);
   });
 
   it('times out a call slower than the timeout it was given', async () => {
