@@ -158,6 +158,11 @@ export const batchTasks = pgTable(
     index('batch_tasks_lease_idx').on(t.provider, t.leaseExpiresAt).where(sql`status = 'processing'`),
     index('batch_tasks_job_idx').on(t.batchJobId, t.status),
     index('batch_tasks_unit_idx').on(t.runDate, t.promptId, t.provider),
+    // The night's failed and cancelled units (few): with the live ones, where coverage looks for
+    // what is missing before it drills into a whole (org, provider).
+    index('batch_tasks_final_failure_idx')
+      .on(t.runDate, t.promptId, t.provider)
+      .where(sql`status in ('failed', 'cancelled')`),
     check(
       'batch_tasks_status_check',
       sql`${t.status} in ('pending', 'processing', 'completed', 'failed', 'cancelled')`,
@@ -195,6 +200,26 @@ export const promptProviderResponses = pgTable(
     index('ppr_run_at_idx').on(t.runAt),
     check('ppr_status_check', sql`${t.status} in ('success', 'error')`),
   ],
+);
+
+/**
+ * Succeeded units per (run_date, org, provider), kept by statement triggers on
+ * prompt_provider_responses (0004_coverage_rollup): each statement that writes responses appends
+ * one row per key it changed, with the change in distinct prompts that have a success (a second
+ * success of a unit adds nothing). Appending, never updating, keeps concurrent completions of one
+ * org off a shared row; the writers fold a run_date's rows into one per key from time to time.
+ * Readers sum. A unit is keyed by the response's org_id, which every writer copies from the prompt.
+ */
+export const coverageRollup = pgTable(
+  'coverage_rollup',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    runDate: runDate(),
+    orgId: uuid('org_id').notNull(),
+    provider: text('provider').notNull(),
+    succeeded: integer('succeeded').notNull(),
+  },
+  (t) => [index('coverage_rollup_key_idx').on(t.runDate, t.orgId, t.provider)],
 );
 
 /**
