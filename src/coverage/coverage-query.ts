@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import { type Db, queryOne } from '../db/client.ts';
 import { PLAN_PROVIDERS, PLAN_QUOTA, PLANS } from '../db/plans.ts';
 import type { ProviderName } from '../providers/types.ts';
@@ -102,94 +102,215 @@ export function expectedUnitsCte(runDate: string) {
     )`;
 }
 
-/** One statement: every count and list of the postcheck for a run_date, as one JSON document. */
+/**
+ * One statement: every count and list of the postcheck for a run_date, as one JSON document.
+ *
+ * It reads counts, not units: per (org, provider), the units expected are min(active prompts,
+ * quota) and the units succeeded come from coverage_rollup (distinct prompts with a success),
+ * less those of prompts no longer expected (inactive or past the quota, looked up one by one:
+ * they are few). Only the units missing are then found one by one: first among the units with a
+ * live, failed or cancelled task (two small indexes); an (org, provider) whose misses are not all
+ * there (units never scheduled) is drilled whole. Covered and fully covered prompts follow from
+ * the missing units. test/integration/coverage.test.ts holds it equal to the unit by unit
+ * statement it replaced (test/support/coverage-by-units.ts) and to an independent oracle.
+ *
+ * Every join is against a small set (orgs, (org, provider) pairs, missing units) or an index
+ * probe, and each set is materialized once: right after a night's bulk writes the statistics
+ * are stale, and no plan may depend on them.
+ */
 export async function queryCoverage(db: Db, runDate: string): Promise<CoverageRows> {
+  const day = sql`${runDate}::date`;
+  const quotas = sql.join(
+    PLANS.map((plan) => sql`(${plan}::text, ${PLAN_QUOTA[plan]}::int)`),
+    sql`, `,
+  );
+  const entitlements = sql.join(
+    PLANS.flatMap((plan) => PLAN_PROVIDERS[plan].map((provider) => sql`(${plan}::text, ${provider}::text)`)),
+    sql`, `,
+  );
+  const succeeded = (prompt: SQL, provider: SQL) =>
+    sql`exists (select 1 from prompt_provider_responses s
+                where s.run_date = ${day} and s.prompt_id = ${prompt} and s.provider = ${provider}
+                  and s.status = 'success')`;
   const row = await queryOne<{ doc: CoverageRows }>(
     db,
     sql`
-    with ${expectedUnitsCte(runDate)},
-    unit_state as (
-      select u.org_id, u.prompt_id, u.provider, u.ok,
+    with plan_quota(plan, quota) as (values ${quotas}),
+    plan_provider(plan, provider) as (values ${entitlements}),
+    org_counts as materialized (
+      select o.id as org_id, o.name, o.slug, o.plan, q.quota,
+             count(*) filter (where p.active)::int as active_prompts,
+             count(*) filter (where not p.active)::int as inactive_prompts
+      from organizations o
+      join plan_quota q on q.plan = o.plan
+      join prompts p on p.org_id = o.id
+      where o.active and o.subscription_status in ('active', 'trialing')
+      group by o.id, o.name, o.slug, o.plan, q.quota
+    ),
+    -- Only an org over its quota needs its prompts ranked (first created first, then by id).
+    ranked as materialized (
+      select p.id, p.org_id, c.quota,
+             row_number() over (partition by p.org_id order by p.created_at, p.id) as rank
+      from org_counts c
+      join prompts p on p.org_id = c.org_id and p.active
+      where c.quota is not null and c.active_prompts > c.quota
+    ),
+    past_quota as materialized (select id, org_id from ranked where rank > quota),
+    pairs as materialized (
+      select c.org_id, pp.provider, least(c.active_prompts, coalesce(c.quota, c.active_prompts)) as expected
+      from org_counts c
+      join plan_provider pp on pp.plan = c.plan
+      join providers pr on pr.name = pp.provider and pr.enabled
+      where c.active_prompts > 0
+    ),
+    rollup as (
+      select r.org_id, r.provider, sum(r.succeeded)::int as succeeded
+      from coverage_rollup r where r.run_date = ${day}
+      group by r.org_id, r.provider
+    ),
+    -- Prompts of eligible orgs that are not expected, whose successes the rollup counts too.
+    not_expected as (
+      select p.id, p.org_id from org_counts c join prompts p on p.org_id = c.org_id and not p.active
+      where c.inactive_prompts > 0
+      union all
+      select id, org_id from past_quota
+    ),
+    not_expected_ok as (
+      select n.org_id, pa.provider, count(*)::int as units
+      from not_expected n
+      join pairs pa on pa.org_id = n.org_id
+      where exists (select 1 from prompt_provider_responses s
+                    where s.run_date = ${day} and s.prompt_id = n.id and s.provider = pa.provider
+                      and s.org_id = n.org_id and s.status = 'success')
+      group by n.org_id, pa.provider
+    ),
+    pair_state as materialized (
+      select pa.org_id, pa.provider, pa.expected,
+             pa.expected - (coalesce(r.succeeded, 0) - coalesce(x.units, 0)) as missing
+      from pairs pa
+      left join rollup r on r.org_id = pa.org_id and r.provider = pa.provider
+      left join not_expected_ok x on x.org_id = pa.org_id and x.provider = pa.provider
+    ),
+    -- Where a missing unit almost always is: a live, failed or cancelled task of the night.
+    candidates as (
+      select t.prompt_id, t.provider from batch_tasks t
+      where t.run_date = ${day} and t.status in ('pending', 'processing')
+      union
+      select t.prompt_id, t.provider from batch_tasks t
+      where t.run_date = ${day} and t.status in ('failed', 'cancelled')
+    ),
+    candidate_missing as materialized (
+      select p.org_id, c.prompt_id, c.provider
+      from candidates c
+      join prompts p on p.id = c.prompt_id and p.active
+      join pair_state ps on ps.org_id = p.org_id and ps.provider = c.provider and ps.missing > 0
+      where not exists (select 1 from past_quota q where q.id = c.prompt_id)
+        and not ${succeeded(sql`c.prompt_id`, sql`c.provider`)}
+    ),
+    pair_found as materialized (
+      select ps.org_id, ps.provider, ps.missing, count(m.prompt_id) as found
+      from pair_state ps
+      left join candidate_missing m on m.org_id = ps.org_id and m.provider = ps.provider
+      where ps.missing > 0
+      group by ps.org_id, ps.provider, ps.missing
+    ),
+    missing_units as materialized (
+      select m.org_id, m.prompt_id, m.provider
+      from candidate_missing m
+      join pair_found f on f.org_id = m.org_id and f.provider = m.provider and f.found >= f.missing
+      union all
+      -- Misses the tasks do not show (never scheduled): every expected unit of the pair.
+      select p.org_id, p.id, f.provider
+      from pair_found f
+      join prompts p on p.org_id = f.org_id and p.active
+      where f.found < f.missing
+        and not exists (select 1 from past_quota q where q.id = p.id)
+        and not ${succeeded(sql`p.id`, sql`f.provider`)}
+    ),
+    missing_state as materialized (
+      select m.org_id, m.prompt_id, m.provider,
              case
-               when u.ok then null
                when t.status is null then 'not_scheduled'
                when t.status = 'failed' then coalesce(t.error_class, 'failed')
                when t.status = 'completed' then 'failed'
                else t.status
              end as reason,
              left(t.last_error, 300) as error
-      from unit_ok u
+      from missing_units m
       left join lateral (
         select t.status, t.error_class, t.last_error
         from batch_tasks t
-        where not u.ok and t.run_date = ${runDate}::date and t.prompt_id = u.prompt_id and t.provider = u.provider
+        where t.run_date = ${day} and t.prompt_id = m.prompt_id and t.provider = m.provider
         order by t.created_at desc, t.id desc
         limit 1
       ) t on true
     ),
-    prompt_state as (
-      select org_id, prompt_id, count(*) as units, count(*) filter (where ok) as ok_units
-      from unit_state
-      group by org_id, prompt_id
+    org_units as (
+      select org_id, max(expected) as expected_prompts, count(*) as providers
+      from pair_state group by org_id
     ),
-    org_prompts as (
-      select org_id,
-             count(*) as expected_prompts,
-             count(*) filter (where ok_units > 0) as covered_prompts,
-             count(*) filter (where ok_units = units) as full_prompts,
-             sum(units) as expected_units,
-             sum(ok_units) as succeeded_units
-      from prompt_state
-      group by org_id
+    org_missing as (
+      select mp.org_id, count(*) as incomplete,
+             count(*) filter (where mp.units = ou.providers) as uncovered, sum(mp.units) as units
+      from (select org_id, prompt_id, count(*) as units from missing_state group by org_id, prompt_id) mp
+      join org_units ou on ou.org_id = mp.org_id
+      group by mp.org_id
     ),
     over_quota as (
-      select r.org_id, o.name, max(r.quota) as quota,
-             count(*) as active_prompts,
-             count(*) filter (where r.rank > r.quota) as over_quota_prompts
-      from ranked r
-      join organizations o on o.id = r.org_id
-      where r.quota is not null
-      group by r.org_id, o.name
-      having count(*) filter (where r.rank > r.quota) > 0
+      select org_id, name, quota, active_prompts, active_prompts - quota as over_quota_prompts
+      from org_counts
+      where quota is not null and active_prompts > quota
+    ),
+    night_tasks as (
+      select status, count(*) as n from batch_tasks
+      where run_date = ${day} and status in ('pending', 'processing')
+      group by status
+      union all
+      select status, count(*) from batch_tasks
+      where run_date = ${day} and status in ('failed', 'cancelled')
+      group by status
     )
     select json_build_object(
       'orgs', (
         select coalesce(json_agg(json_build_object(
-          'org_id', o.id, 'name', o.name, 'slug', o.slug, 'plan', o.plan,
-          'expected_prompts', op.expected_prompts, 'covered_prompts', op.covered_prompts,
-          'full_prompts', op.full_prompts, 'expected_units', op.expected_units,
-          'succeeded_units', op.succeeded_units,
+          'org_id', c.org_id, 'name', c.name, 'slug', c.slug, 'plan', c.plan,
+          'expected_prompts', ou.expected_prompts,
+          'covered_prompts', ou.expected_prompts - coalesce(om.uncovered, 0),
+          'full_prompts', ou.expected_prompts - coalesce(om.incomplete, 0),
+          'expected_units', ou.expected_prompts * ou.providers,
+          'succeeded_units', ou.expected_prompts * ou.providers - coalesce(om.units, 0),
           'over_quota_prompts', coalesce(oq.over_quota_prompts, 0),
           'found', exists (
             select 1 from batch_jobs j
-            where j.org_id = o.id and j.run_date = ${runDate}::date and j.status = 'completed'
+            where j.org_id = c.org_id and j.run_date = ${day} and j.status = 'completed'
           )
-        ) order by o.name, o.id), '[]'::json)
-        from org_prompts op
-        join organizations o on o.id = op.org_id
-        left join over_quota oq on oq.org_id = o.id
+        ) order by c.name, c.org_id), '[]'::json)
+        from org_units ou
+        join org_counts c on c.org_id = ou.org_id
+        left join org_missing om on om.org_id = ou.org_id
+        left join over_quota oq on oq.org_id = ou.org_id
       ),
       'providers', (
         select coalesce(json_agg(json_build_object(
           'provider', pr.name, 'enabled', pr.enabled,
           'paused_until', pr.paused_until, 'pause_reason', pr.pause_reason,
-          'expected_units', coalesce(pu.units, 0), 'succeeded_units', coalesce(pu.ok_units, 0)
+          'expected_units', coalesce(pu.units, 0),
+          'succeeded_units', coalesce(pu.units, 0) - coalesce(pm.units, 0)
         ) order by pr.name), '[]'::json)
         from providers pr
-        left join (
-          select provider, count(*) as units, count(*) filter (where ok) as ok_units
-          from unit_state group by provider
-        ) pu on pu.provider = pr.name
+        left join (select provider, sum(expected) as units from pair_state group by provider) pu
+          on pu.provider = pr.name
+        left join (select provider, count(*) as units from missing_state group by provider) pm
+          on pm.provider = pr.name
       ),
       'missing', (
         select coalesce(json_agg(json_build_object(
-          'org_id', us.org_id, 'prompt_id', us.prompt_id,
+          'org_id', ms.org_id, 'prompt_id', ms.prompt_id,
           'text', case when length(p.text) > 80 then left(p.text, 80) || '...' else p.text end,
-          'provider', us.provider, 'reason', us.reason, 'error', us.error
-        ) order by us.org_id, us.prompt_id, us.provider), '[]'::json)
-        from unit_state us
-        join prompts p on p.id = us.prompt_id
-        where not us.ok
+          'provider', ms.provider, 'reason', ms.reason, 'error', ms.error
+        ) order by ms.org_id, ms.prompt_id, ms.provider), '[]'::json)
+        from missing_state ms
+        join prompts p on p.id = ms.prompt_id
       ),
       'over_quota', (
         select coalesce(json_agg(json_build_object(
@@ -198,25 +319,26 @@ export async function queryCoverage(db: Db, runDate: string): Promise<CoverageRo
         ) order by oq.name), '[]'::json)
         from over_quota oq
       ),
+      -- Completed is the rest of the night's tasks: counted on an index, no task row is read.
       'tasks', (
         select json_build_object(
-          'pending', count(*) filter (where status = 'pending'),
-          'processing', count(*) filter (where status = 'processing'),
-          'completed', count(*) filter (where status = 'completed'),
-          'failed', count(*) filter (where status = 'failed'),
-          'cancelled', count(*) filter (where status = 'cancelled')
+          'pending', coalesce(sum(n) filter (where status = 'pending'), 0),
+          'processing', coalesce(sum(n) filter (where status = 'processing'), 0),
+          'completed', (select count(*) from batch_tasks where run_date = ${day}) - coalesce(sum(n), 0),
+          'failed', coalesce(sum(n) filter (where status = 'failed'), 0),
+          'cancelled', coalesce(sum(n) filter (where status = 'cancelled'), 0)
         )
-        from batch_tasks where run_date = ${runDate}::date
+        from night_tasks
       ),
       'night', json_build_object(
-        'active_prompts', (select count(*) from ranked),
-        'eligible_orgs', (select count(distinct org_id) from ranked),
+        'active_prompts', (select coalesce(sum(active_prompts), 0) from org_counts),
+        'eligible_orgs', (select count(*) from org_counts where active_prompts > 0),
         'enabled_providers', (select count(*) from providers where enabled),
         'trigger_status', (
           select status from scheduler_runs
           where function_name = ${TRIGGER_FUNCTION} and run_key = ${runDate}
         ),
-        'jobs', (select count(*) from batch_jobs where run_date = ${runDate}::date)
+        'jobs', (select count(*) from batch_jobs where run_date = ${day})
       )
     ) as doc`,
   );

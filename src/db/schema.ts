@@ -169,6 +169,11 @@ export const batchTasks = pgTable(
     // A job's live tasks: closing a job asks whether any is left, without reading its finished ones.
     index('batch_tasks_live_job_idx').on(t.batchJobId).where(sql`status in ('pending', 'processing')`),
     index('batch_tasks_unit_idx').on(t.runDate, t.promptId, t.provider),
+    // The night's failed and cancelled units (few): with the live ones, where coverage looks for
+    // what is missing before it drills into a whole (org, provider).
+    index('batch_tasks_final_failure_idx')
+      .on(t.runDate, t.promptId, t.provider)
+      .where(sql`status in ('failed', 'cancelled')`),
     check(
       'batch_tasks_status_check',
       sql`${t.status} in ('pending', 'processing', 'completed', 'failed', 'cancelled')`,
@@ -208,6 +213,25 @@ export const promptProviderResponses = pgTable(
   ],
 );
 
+/**
+ * Succeeded units per (run_date, org, provider), kept by statement triggers on
+ * prompt_provider_responses (0004_coverage_rollup): each statement that writes responses appends
+ * one row per key it changed, with the change in distinct prompts that have a success (a second
+ * success of a unit adds nothing). Appending, never updating, keeps concurrent completions of one
+ * org off a shared row; the writers fold a run_date's rows into one per key from time to time.
+ * Readers sum. A unit is keyed by the response's org_id, which every writer copies from the prompt.
+ */
+export const coverageRollup = pgTable(
+  'coverage_rollup',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    runDate: runDate(),
+    orgId: uuid('org_id').notNull(),
+    provider: text('provider').notNull(),
+    succeeded: integer('succeeded').notNull(),
+  },
+  (t) => [index('coverage_rollup_key_idx').on(t.runDate, t.orgId, t.provider)],
+);
 export const slackReports = pgTable(
   'slack_reports',
   {
