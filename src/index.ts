@@ -265,8 +265,8 @@ export async function runSchedBot(io: BotIo): Promise<number> {
   }
 }
 
-const isEntryPoint = process.argv[1] !== undefined && /src[/\\]index\.ts$/.test(process.argv[1]);
-if (isEntryPoint) {
+/** The `npm start` process (bin/start.js): signals, streams and the exit code of this process. */
+export async function main(): Promise<never> {
   try {
     // The console needs someone at a terminal; `--console` asks for it anyway (piped scripts).
     const withConsole = process.stdin.isTTY === true || process.argv.includes('--console');
@@ -283,3 +283,7 @@ if (isEntryPoint) {
     process.exit(failure.code);
   }
 }
+
+// Run as a file of its own too: `node --import tsx src/index.ts`, `node dist/index.js`.
+const isEntryPoint = process.argv[1] !== undefined && /(src|dist)[/\\]index\.[jt]s$/.test(process.argv[1]);
+if (isEntryPoint) await main();

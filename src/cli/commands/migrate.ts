@@ -3,9 +3,6 @@ import { parseCommandArgs } from '../command.ts';
 import { withRuntime } from '../runtime.ts';
 
 export const migrateCommand: CliCommand = {
-  name: 'migrate',
-  summary: 'apply the SQL migrations in drizzle/ (also done at every start)',
-  usage: 'sched migrate',
   async run(argv, io) {
     parseCommandArgs(argv, {});
     await withRuntime(io.env, async (rt) => {

@@ -6,9 +6,6 @@ import { plural } from '../format-report.ts';
 import { withRuntime } from '../runtime.ts';
 
 export const reconcileCommand: CliCommand = {
-  name: 'reconcile',
-  summary: 'requeue tasks whose worker died, close finished jobs (safe any time, from anywhere)',
-  usage: 'sched reconcile [--json]',
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, { json: { type: 'boolean' } });
     return withRuntime(io.env, async (rt) => {

@@ -6,9 +6,6 @@ import { createProgress } from '../progress.ts';
 import { withRuntime } from '../runtime.ts';
 
 export const seedCommand: CliCommand = {
-  name: 'seed',
-  summary: 'load deterministic demo organizations and prompts (safe to run twice)',
-  usage: 'sched seed --demo [--orgs N] [--prompts-per-org N]',
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, {
       demo: { type: 'boolean' },

@@ -7,9 +7,6 @@ import { runDateOption } from '../run-date-option.ts';
 import { withReadOnlyRuntime } from '../runtime.ts';
 
 export const statusCommand: CliCommand = {
-  name: 'status',
-  summary: 'health, coverage, missing prompts and live progress of a run date, without recording anything',
-  usage: 'sched status [--date YYYY-MM-DD] [--json]',
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, { date: { type: 'string' }, json: { type: 'boolean' } });
     return withReadOnlyRuntime(io.env, async (rt) => {

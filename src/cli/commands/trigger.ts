@@ -7,9 +7,6 @@ import { runDateOption } from '../run-date-option.ts';
 import { withRuntime } from '../runtime.ts';
 
 export const triggerCommand: CliCommand = {
-  name: 'trigger',
-  summary: "enqueue the night's expected work for a run date (once per date; a second call creates nothing)",
-  usage: 'sched trigger [--date YYYY-MM-DD] [--json]',
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, { date: { type: 'string' }, json: { type: 'boolean' } });
     return withRuntime(io.env, async (rt) => {
