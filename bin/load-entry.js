@@ -13,9 +13,9 @@ export const DIST = join(ROOT, 'dist');
 export const STAMP_FILE = 'sources.json';
 
 /**
- * Size and modification time of every file under src/, by path. Any edit, new, deleted or
- * restored file changes it (a checkout or a copy that keeps an older time changes the time too),
- * and stat-ing some 200 files costs a few milliseconds, far less than compiling one.
+ * Size and modification time of every file under src/, by path. An edit, a new, deleted or
+ * renamed file, a branch switch (git writes files with the current time) or a file copied in with
+ * its old time all change it; stat-ing some 200 files costs milliseconds, less than compiling one.
  */
 export function sourceStamp(src = SRC, stamp = {}, prefix = '') {
   // A walk by hand: readdirSync's own `recursive` takes several times longer in Node 20.
