@@ -18,10 +18,10 @@ import { seedDemo } from '../src/db/seed-demo.ts';
 import { silentLogger } from '../src/logger.ts';
 import { ensureProviders } from '../src/providers/sync-providers.ts';
 import { PROVIDER_NAMES } from '../src/providers/types.ts';
-import { runDateOf } from '../src/time/business-day.ts';
 import { claimableProviders, claimTasks } from '../src/scheduler/claim-tasks.ts';
 import { measureCoverage } from '../src/scheduler/postcheck.ts';
 import { runTrigger } from '../src/scheduler/trigger.ts';
+import { runDateOf } from '../src/time/business-day.ts';
 import { printHeader, printRow } from './table.ts';
 import { completedCount, inProcessThroughput, processThroughput, type Throughput } from './throughput.ts';
 

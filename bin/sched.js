@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// The installed `sched` command: loads the TypeScript CLI in-process through tsx,
-// so there is no build step and signals (SIGTERM for workers) reach the real process.
-import { register } from 'tsx/esm/api';
+// The installed `sched` command. Node runs it in this same process (no child process), so signals
+// such as a worker's SIGTERM reach the real code; load-entry.js says which code that is.
+import { loadEntry } from './load-entry.js';
 
-register();
-await import('../src/cli/main.ts');
+const { main } = await loadEntry('cli/main');
+await main();

@@ -65,7 +65,9 @@ let failed = false;
 if (summary.error > 0) {
   failed = true;
   for (const violation of summary.violations) {
-    console.error(`file cycle: ${[violation.from, ...(violation.cycle ?? []).map((c) => c.name ?? c)].join(' -> ')}`);
+    console.error(
+      `file cycle: ${[violation.from, ...(violation.cycle ?? []).map((c) => c.name ?? c)].join(' -> ')}`,
+    );
   }
 }
 for (const component of cycles) {

@@ -1,9 +1,17 @@
-/** One `sched` subcommand: its own file in src/cli/commands, listed in src/cli/commands/index.ts. */
+/** The code of one `sched` subcommand: its own file in src/cli/commands. */
 export interface CliCommand {
+  run(argv: string[], io: CliIo): Promise<number>;
+}
+
+/**
+ * A subcommand as `sched --help` lists it (src/cli/commands/index.ts). Its file is imported only
+ * when it runs: the commands between them load Bolt, four provider SDKs and both database drivers.
+ */
+export interface CommandEntry {
   name: string;
   summary: string;
   usage: string;
-  run(argv: string[], io: CliIo): Promise<number>;
+  load(): Promise<CliCommand>;
 }
 
 export interface CliIo {

@@ -27,7 +27,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return EXIT.usage;
   }
   try {
-    return await command.run(rest, io);
+    const handler = await command.load();
+    return await handler.run(rest, io);
   } catch (error) {
     if (isUsageError(error)) {
       io.stderr.write(`sched ${name}: ${error.message}\nusage: ${command.usage}\n`);
@@ -39,9 +40,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-const isEntryPoint =
-  process.argv[1] !== undefined && /cli[/\\]main\.ts$|bin[/\\]sched(\.js)?$/.test(process.argv[1]);
-if (isEntryPoint) {
+/** The `sched` process (bin/sched.js): this process's arguments, environment and streams. */
+export async function main(): Promise<void> {
   const code = await runCli(process.argv.slice(2), {
     env: process.env,
     stdout: process.stdout,
@@ -49,3 +49,7 @@ if (isEntryPoint) {
   });
   process.exitCode = code;
 }
+
+// Run as a file of its own too: `node --import tsx src/cli/main.ts`, `node dist/cli/main.js`.
+const isEntryPoint = process.argv[1] !== undefined && /cli[/\\]main\.[jt]s$/.test(process.argv[1]);
+if (isEntryPoint) await main();

@@ -14,14 +14,14 @@ const CRON_SECRET = 'smoke-test-cron-secret';
 const STARTUP_MS = 120_000;
 
 /**
- * How the bot is started: exactly `npm start` (`node --import tsx src/index.ts`). tsx is loaded
- * in the one node process, as bin/sched.js does, because the tsx CLI would run the app in a
- * child and SIGKILL it when it has not acknowledged SIGTERM within about 60 ms, which a busy
- * embedded database easily exceeds. `--console` because stdin here is a pipe, not a terminal:
+ * How the bot is started: exactly `npm start` (`node bin/start.js`). The code (dist/, or src/
+ * through tsx) runs in that one node process, never under the tsx CLI, which would run the app
+ * in a child and SIGKILL it when it has not acknowledged SIGTERM within about 60 ms, which a
+ * busy embedded database easily exceeds. `--console` because stdin here is a pipe, not a terminal:
  * without it `npm start` runs headless (test/e2e/headless.test.ts).
  */
 const LAUNCH = {
-  'in-process': ['--import', 'tsx', 'src/index.ts', '--console'],
+  'in-process': ['bin/start.js', '--console'],
 };
 
 class Bot {

@@ -45,7 +45,7 @@ const oneLine = (text: string) => text.trimEnd().split('\n');
 describe('a bad configuration value', () => {
   it('stops npm start with exit 78 naming the variable, before the database opens', async () => {
     const pglite = join(dataDir, 'start');
-    const result = await run(['--import', 'tsx', 'src/index.ts'], {
+    const result = await run(['bin/start.js'], {
       PGLITE_DIR: pglite,
       PORT: '0',
       TRIGGER_CRON: '99 99 * * *',

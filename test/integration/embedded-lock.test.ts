@@ -44,7 +44,7 @@ describe('the embedded database in use by another process', () => {
       expect(lines, second.output).toHaveLength(1);
       expect(second.output).toContain(resolve(pgliteDir));
       expect(second.output).toContain(`process ${holder.child.pid}`);
-      expect(second.output).toContain('src/index.ts');
+      expect(second.output).toContain('bin/start.js');
       expect(second.output).toMatch(/DATABASE_URL/);
       expect(second.output).not.toMatch(/Aborted|RuntimeError/);
       expect(holder.running).toBe(true);

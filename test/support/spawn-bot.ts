@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
- * A real `npm start` (`node --import tsx src/index.ts`) or `sched <command>` process, with stdin
+ * A real `npm start` (`node bin/start.js`) or `sched <command>` process, with stdin
  * a pipe (never a terminal) and an environment free of the developer's Slack, database and port
  * settings, so each test says exactly what it runs with.
  */
@@ -36,7 +36,7 @@ export class BotProcess {
   }
 
   static npmStart(env: Record<string, string>, extraArgs: string[] = []) {
-    return new BotProcess(['--import', 'tsx', 'src/index.ts', ...extraArgs], env);
+    return new BotProcess(['bin/start.js', ...extraArgs], env);
   }
 
   static sched(args: string[], env: Record<string, string>) {

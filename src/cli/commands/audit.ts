@@ -7,9 +7,6 @@ import { withRuntime } from '../../runtime.ts';
 import type { CliCommand } from '../command.ts';
 
 export const auditCommand: CliCommand = {
-  name: 'audit',
-  summary: "check the scheduler's own books (tasks, responses, jobs, runs, reports); exit 1 on a violation",
-  usage: 'sched audit [--date YYYY-MM-DD | --days N] [--json] [--fix]',
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, {
       date: { type: 'string' },

@@ -9,9 +9,6 @@ const DEFAULT_DAYS = 14;
 const MAX_DAYS = 3650;
 
 export const historyCommand: CliCommand = {
-  name: 'history',
-  summary: 'one line per night: health, coverage, repairs and duration',
-  usage: `sched history [--days N] [--json]`,
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, { days: { type: 'string' }, json: { type: 'boolean' } });
     const days = daysOption(values.days);

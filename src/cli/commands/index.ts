@@ -1,31 +1,95 @@
-import type { CliCommand } from '../command.ts';
-import { auditCommand } from './audit.ts';
-import { historyCommand } from './history.ts';
-import { manualRunCommand } from './manual-run.ts';
-import { migrateCommand } from './migrate.ts';
-import { postcheckCommand } from './postcheck.ts';
-import { providersCommand } from './providers.ts';
-import { reconcileCommand } from './reconcile.ts';
-import { rerunCommand } from './rerun.ts';
-import { seedCommand } from './seed.ts';
-import { serveCommand } from './serve.ts';
-import { statusCommand } from './status.ts';
-import { triggerCommand } from './trigger.ts';
-import { workerCommand } from './worker.ts';
+import type { CommandEntry } from '../command.ts';
 
-/** The one place where `sched` subcommand names meet their handlers. */
-export const commands: CliCommand[] = [
-  serveCommand,
-  migrateCommand,
-  seedCommand,
-  postcheckCommand,
-  statusCommand,
-  auditCommand,
-  historyCommand,
-  providersCommand,
-  workerCommand,
-  triggerCommand,
-  reconcileCommand,
-  rerunCommand,
-  manualRunCommand,
+/**
+ * The one place where `sched` subcommand names meet their handlers, in `--help` order. Each
+ * handler file is imported only when its command runs, so `--help` and a mistyped command answer
+ * without loading a database driver, Slack or a provider SDK.
+ */
+export const commands: CommandEntry[] = [
+  {
+    name: 'serve',
+    summary: 'run the bot, the scheduler and the workers (headless: never the local console)',
+    usage: 'sched serve',
+    load: async () => (await import('./serve.ts')).serveCommand,
+  },
+  {
+    name: 'migrate',
+    summary: 'apply the SQL migrations in drizzle/ (also done at every start)',
+    usage: 'sched migrate',
+    load: async () => (await import('./migrate.ts')).migrateCommand,
+  },
+  {
+    name: 'seed',
+    summary: 'load deterministic demo organizations and prompts (safe to run twice)',
+    usage: 'sched seed --demo [--orgs N] [--prompts-per-org N]',
+    load: async () => (await import('./seed.ts')).seedCommand,
+  },
+  {
+    name: 'postcheck',
+    summary:
+      'measure and record coverage for a run date (the seed JSON with --json); --repair enqueues what is missing',
+    usage: 'sched postcheck [--date YYYY-MM-DD] [--repair] [--json]',
+    load: async () => (await import('./postcheck.ts')).postcheckCommand,
+  },
+  {
+    name: 'status',
+    summary: 'health, coverage, missing prompts and live progress of a run date, without recording anything',
+    usage: 'sched status [--date YYYY-MM-DD] [--json]',
+    load: async () => (await import('./status.ts')).statusCommand,
+  },
+  {
+    name: 'audit',
+    summary: "check the scheduler's own books (tasks, responses, jobs, runs, reports); exit 1 on a violation",
+    usage: 'sched audit [--date YYYY-MM-DD | --days N] [--json] [--fix]',
+    load: async () => (await import('./audit.ts')).auditCommand,
+  },
+  {
+    name: 'history',
+    summary: 'one line per night: health, coverage, repairs and duration',
+    usage: 'sched history [--days N] [--json]',
+    load: async () => (await import('./history.ts')).historyCommand,
+  },
+  {
+    name: 'providers',
+    summary: 'list or set the providers (enabled, model, rpm, concurrency); check that each answers',
+    usage: [
+      'sched providers check [--json]',
+      'sched providers list [--json]',
+      'sched providers set <name> [--enable|--disable] [--model M] [--rpm N] [--concurrency N]',
+    ].join(' | '),
+    load: async () => (await import('./providers.ts')).providersCommand,
+  },
+  {
+    name: 'worker',
+    summary:
+      'run workers only (start more for more capacity); --drain exits once no live task remains, ' +
+      '--skip-paused does not wait for a provider paused for auth or quota',
+    usage: 'sched worker [--drain [--skip-paused]]',
+    load: async () => (await import('./worker.ts')).workerCommand,
+  },
+  {
+    name: 'trigger',
+    summary:
+      "enqueue the night's expected work for a run date (once per date; a second call creates nothing)",
+    usage: 'sched trigger [--date YYYY-MM-DD] [--json]',
+    load: async () => (await import('./trigger.ts')).triggerCommand,
+  },
+  {
+    name: 'reconcile',
+    summary: 'requeue tasks whose worker died, close finished jobs (safe any time, from anywhere)',
+    usage: 'sched reconcile [--json]',
+    load: async () => (await import('./reconcile.ts')).reconcileCommand,
+  },
+  {
+    name: 'rerun',
+    summary: "rerun one org's missing prompts (or all of them with --all) for a run date",
+    usage: 'sched rerun <org name | slug | id> [--all] [--date YYYY-MM-DD] [--json]',
+    load: async () => (await import('./rerun.ts')).rerunCommand,
+  },
+  {
+    name: 'manual-run',
+    summary: 'run every expected prompt of every org again for a run date (units already queued are skipped)',
+    usage: 'sched manual-run [--date YYYY-MM-DD] [--json]',
+    load: async () => (await import('./manual-run.ts')).manualRunCommand,
+  },
 ];

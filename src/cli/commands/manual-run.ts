@@ -7,9 +7,6 @@ import { cliActor } from '../actor.ts';
 import type { CliCommand } from '../command.ts';
 
 export const manualRunCommand: CliCommand = {
-  name: 'manual-run',
-  summary: 'run every expected prompt of every org again for a run date (units already queued are skipped)',
-  usage: 'sched manual-run [--date YYYY-MM-DD] [--json]',
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, { date: { type: 'string' }, json: { type: 'boolean' } });
     return withRuntime(io.env, async (rt) => {

@@ -8,10 +8,6 @@ import type { CliCommand } from '../command.ts';
 import { cliStepDeps } from '../step-deps.ts';
 
 export const postcheckCommand: CliCommand = {
-  name: 'postcheck',
-  summary:
-    'measure and record coverage for a run date (the seed JSON with --json); --repair enqueues what is missing',
-  usage: 'sched postcheck [--date YYYY-MM-DD] [--repair] [--json]',
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, {
       date: { type: 'string' },

@@ -59,12 +59,6 @@ export function formatProvidersList(entries: ProviderListEntry[]): string {
   return `${lines.join('\n')}\n`;
 }
 
-const USAGE = [
-  'sched providers check [--json]',
-  'sched providers list [--json]',
-  'sched providers set <name> [--enable|--disable] [--model M] [--rpm N] [--concurrency N]',
-].join(' | ');
-
 const SET_OPTIONS = {
   enable: { type: 'boolean' },
   disable: { type: 'boolean' },
@@ -163,9 +157,6 @@ async function set(argv: string[], io: CliIo): Promise<number> {
  * change it (logged with who), `check` calls each provider this process has a key for.
  */
 export const providersCommand: CliCommand = {
-  name: 'providers',
-  summary: 'list or set the providers (enabled, model, rpm, concurrency); check that each answers',
-  usage: USAGE,
   async run(argv, io) {
     const [sub, ...rest] = argv;
     if (sub === 'check') return check(rest, io);

@@ -7,9 +7,6 @@ import { cliActor } from '../actor.ts';
 import type { CliCommand } from '../command.ts';
 
 export const reconcileCommand: CliCommand = {
-  name: 'reconcile',
-  summary: 'requeue tasks whose worker died, close finished jobs (safe any time, from anywhere)',
-  usage: 'sched reconcile [--json]',
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, { json: { type: 'boolean' } });
     return withRuntime(io.env, async (rt) => {

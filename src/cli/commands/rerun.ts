@@ -9,9 +9,6 @@ import { cliActor } from '../actor.ts';
 import type { CliCommand } from '../command.ts';
 
 export const rerunCommand: CliCommand = {
-  name: 'rerun',
-  summary: "rerun one org's missing prompts (or all of them with --all) for a run date",
-  usage: 'sched rerun <org name | slug | id> [--all] [--date YYYY-MM-DD] [--json]',
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(
       argv,

@@ -7,9 +7,6 @@ import type { CliCommand } from '../command.ts';
 import { createProgress } from '../progress.ts';
 
 export const seedCommand: CliCommand = {
-  name: 'seed',
-  summary: 'load deterministic demo organizations and prompts (safe to run twice)',
-  usage: 'sched seed --demo [--orgs N] [--prompts-per-org N]',
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, {
       demo: { type: 'boolean' },

@@ -7,9 +7,6 @@ import type { CliCommand } from '../command.ts';
  * opens the local console (without Slack credentials it serves only the ops routes on PORT).
  */
 export const serveCommand: CliCommand = {
-  name: 'serve',
-  summary: 'run the bot, the scheduler and the workers (headless: never the local console)',
-  usage: 'sched serve',
   async run(argv, io) {
     parseCommandArgs(argv, {});
     return runSchedBot({ env: io.env, stdin: process.stdin, stdout: io.stdout, console: false });

@@ -7,9 +7,6 @@ import { formatCoverageReport, formatProgress } from '../../views/text-report.ts
 import type { CliCommand } from '../command.ts';
 
 export const statusCommand: CliCommand = {
-  name: 'status',
-  summary: 'health, coverage, missing prompts and live progress of a run date, without recording anything',
-  usage: 'sched status [--date YYYY-MM-DD] [--json]',
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, { date: { type: 'string' }, json: { type: 'boolean' } });
     return withReadOnlyRuntime(io.env, async (rt) => {

@@ -7,9 +7,6 @@ import { cliActor } from '../actor.ts';
 import type { CliCommand } from '../command.ts';
 
 export const triggerCommand: CliCommand = {
-  name: 'trigger',
-  summary: "enqueue the night's expected work for a run date (once per date; a second call creates nothing)",
-  usage: 'sched trigger [--date YYYY-MM-DD] [--json]',
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, { date: { type: 'string' }, json: { type: 'boolean' } });
     return withRuntime(io.env, async (rt) => {

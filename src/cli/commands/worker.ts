@@ -37,11 +37,6 @@ export function describeParked(p: ParkedTasks): string {
  * says what it left.
  */
 export const workerCommand: CliCommand = {
-  name: 'worker',
-  summary:
-    'run workers only (start more for more capacity); --drain exits once no live task remains, ' +
-    '--skip-paused does not wait for a provider paused for auth or quota',
-  usage: 'sched worker [--drain [--skip-paused]]',
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, {
       drain: { type: 'boolean' },
