@@ -1,17 +1,13 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { PROVIDER_NAMES, type ProviderName } from '../providers/types.ts';
+import type { ProviderNight } from '../scheduler/provider-history.ts';
 
 /**
  * Pure: the vega-lite spec of the coverage chart (one line per provider, one point per night)
  * and its alt text, from the per-(night, provider) figures the postchecks recorded.
  */
 
-export interface ProviderNightCoverage {
-  runDate: string;
-  provider: ProviderName;
-  expectedUnits: number;
-  succeededUnits: number;
-}
+export type ProviderNightCoverage = ProviderNight;
 
 export interface CoverageChartInput {
   /** Every night of the window, oldest first: nights without figures show as gaps. */
