@@ -2,6 +2,7 @@ import { usageError } from '../../errors.ts';
 import { type HistoryEntry, listHistory } from '../../scheduler/history.ts';
 import type { CliCommand } from '../command.ts';
 import { parseCommandArgs } from '../command.ts';
+import { chartNights, writeHistoryChart } from '../history-chart.ts';
 import { withReadOnlyRuntime } from '../runtime.ts';
 
 const DEFAULT_DAYS = 14;
@@ -10,9 +11,21 @@ const MAX_DAYS = 3650;
 export const historyCommand: CliCommand = {
   name: 'history',
   summary: 'one line per night: health, coverage, repairs and duration',
-  usage: `sched history [--days N] [--json]`,
+  usage: `sched history [--days N] [--json | --chart FILE.png]`,
   async run(argv, io) {
-    const { values } = parseCommandArgs(argv, { days: { type: 'string' }, json: { type: 'boolean' } });
+    const { values } = parseCommandArgs(argv, {
+      days: { type: 'string' },
+      json: { type: 'boolean' },
+      chart: { type: 'string' },
+    });
+    if (values.chart !== undefined) {
+      if (values.json) throw usageError('--chart writes a PNG file; it does not go with --json');
+      if (values.chart === '')
+        throw usageError('--chart needs a file name, for example --chart coverage.png');
+      const nights = chartNights(values.days === undefined ? undefined : daysOption(values.days));
+      const path = values.chart;
+      return withReadOnlyRuntime(io.env, (rt) => writeHistoryChart(rt, io, { path, nights }));
+    }
     const days = daysOption(values.days);
     return withReadOnlyRuntime(io.env, async (rt) => {
       const entries = await listHistory(rt.db, { days, now: rt.clock(), timezone: rt.config.timezone });
