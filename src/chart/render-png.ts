@@ -1,34 +1,39 @@
+import { Worker } from 'node:worker_threads';
 import type { TopLevelSpec } from 'vega-lite';
 
 /**
- * vega-lite spec -> SVG (vega's headless View, renderer 'none') -> PNG (resvg, prebuilt binary):
- * no browser, no canvas, no native build step. The three libraries load on first use, so the
- * commands that draw nothing do not pay for them.
- *
- * resvg draws text only with fonts it finds: it loads the system fonts and falls back to DejaVu
- * Sans (Debian's fonts-dejavu-core). A machine without any font gets a chart without labels.
+ * Renders a vega-lite spec to SVG and PNG in a worker thread (render-worker.js), one worker per
+ * chart: charts are drawn a few times a night, and the worker's memory goes with it.
  */
 
 /** Pixels per CSS pixel: sharp on high-density screens, where Slack shows most images. */
 export const PNG_SCALE = 2;
 
-export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  const [{ compile }, vega] = await Promise.all([import('vega-lite'), import('vega')]);
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
+export interface RenderedChart {
+  svg: string;
+  png: Buffer;
+}
+
+export function renderChart(spec: TopLevelSpec, scale = PNG_SCALE): Promise<RenderedChart> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./render-worker.js', import.meta.url), {
+      workerData: { spec, scale },
+    });
+    let done = false;
+    worker.once('message', (message: { svg: string; png: Uint8Array }) => {
+      done = true;
+      resolve({ svg: message.svg, png: Buffer.from(message.png) });
+    });
+    worker.once('error', (error) => {
+      done = true;
+      reject(error);
+    });
+    worker.once('exit', (code) => {
+      if (!done) reject(new Error(`the chart renderer stopped (exit code ${code}) without a chart`));
+    });
+  });
 }
 
 export async function renderPng(spec: TopLevelSpec, scale = PNG_SCALE): Promise<Buffer> {
-  const svg = await renderSvg(spec);
-  const { Resvg } = await import('@resvg/resvg-js');
-  const resvg = new Resvg(svg, {
-    font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' },
-    fitTo: { mode: 'zoom', value: scale },
-    background: 'white',
-  });
-  return resvg.render().asPng();
+  return (await renderChart(spec, scale)).png;
 }

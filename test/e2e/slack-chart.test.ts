@@ -65,112 +65,116 @@ describe.each(backendsAndModes())('coverage chart in Slack on $name over $mode',
     expect([png.width, png.height]).toEqual(CHART_SIZE);
   }
 
+  // The harness's clock: the last test moves it past every recorded night.
+  const at = { now: new Date() };
+
   beforeAll(async () => {
     database = await backend.create();
-    h = await startSlackHarness(database.db, { mode });
+    h = await startSlackHarness(database.db, { mode, clock: () => new Date(at.now) });
     runDate = runDateOf(h.deps.clock(), h.deps.config.timezone);
+    await nightWithFailures(h.deps, runDate);
   });
   afterAll(async () => {
     await h?.stop();
     await database?.close();
   });
 
-  it('says there is nothing to chart before any postcheck, and uploads nothing', async () => {
-    const answer = await answerTo(await history('chart'));
-    expect(messageText(answer.body)).toContain('No postcheck recorded in the last 30 nights');
-    expect(h.api.callsTo('files.getUploadURLExternal')).toHaveLength(0);
+  it('/sched-history chart acks first, then uploads the PNG to the channel it came from', async () => {
+    const before = lastSeq();
+    const release = h.api.holdMethod('files.getUploadURLExternal');
+    try {
+      await history('chart'); // the ack arrived while the upload is held
+    } finally {
+      release();
+    }
+    const done = await nextCompletion(before);
+    expect(done.body).toMatchObject({ channel_id: COMMAND_CHANNEL });
+    expect(done.body.thread_ts).toBeUndefined();
+    const file = h.api.sharedFiles().at(-1);
+    expect(file).toMatchObject({
+      channel: COMMAND_CHANNEL,
+      title: 'Coverage per provider, last 30 nights',
+      filename: `coverage-${addDays(runDate, -29)}-to-${runDate}.png`,
+    });
+    expect(file?.altText).toContain(`${runDate}: openai`);
+    expectChartPng(file?.bytes);
   });
 
-  describe('with a recorded night', () => {
-    beforeAll(async () => {
-      await nightWithFailures(h.deps, runDate);
-    });
+  it('/sched-history chart 7 charts seven nights', async () => {
+    const before = lastSeq();
+    await history('chart 7');
+    await nextCompletion(before);
+    expect(h.api.sharedFiles().at(-1)?.title).toBe('Coverage per provider, last 7 nights');
+  });
 
-    it('/sched-history chart acks first, then uploads the PNG to the channel it came from', async () => {
+  it.each([
+    ['zero nights', 'chart 0'],
+    ['too many nights', 'chart 91'],
+    ['a word', 'chart abc'],
+  ])('answers %s with one sentence and uploads nothing', async (_, text) => {
+    const uploads = completions().length;
+    const answer = await answerTo(await history(text));
+    expect(answer.body.blocks).toHaveLength(1);
+    expect(messageText(answer.body)).toContain('from 1 to 90');
+    expect(completions()).toHaveLength(uploads);
+  });
+
+  it('tells the user how to get the chart when the bot is not in the channel', async () => {
+    h.api.failNext('files.completeUploadExternal', { error: 'not_in_channel' });
+    const answer = await answerTo(await history('chart'));
+    const text = messageText(answer.body);
+    expect(text).toContain('/invite @sched-bot');
+    expect(text).toContain('sched history --chart');
+  });
+
+  it('the morning report gets the chart in its thread once, and a failed upload never stops the report', async () => {
+    const config = harnessConfig(h.api.url, { CRON_SECRET: SECRET });
+    const client = new webApi.WebClient(BOT_TOKEN, { slackApiUrl: h.api.url, retryConfig: { retries: 0 } });
+    const base = { db: database.db, config, logger: h.deps.logger, clock: h.deps.clock };
+    const deps: StepDeps = { ...base, reporter: slackNightReporter(base, client) };
+    const server = await startOpsServer(deps, { reporter: deps.reporter });
+    try {
       const before = lastSeq();
-      const release = h.api.holdMethod('files.getUploadURLExternal');
-      try {
-        await history('chart'); // the ack arrived while the upload is held
-      } finally {
-        release();
-      }
+      const first = await call(`${server.url}/functions/v1/scheduler-postcheck`, { secret: SECRET });
+      expect(first.status).toBe(200);
+      const posted = h.api.callsTo('chat.postMessage').find((c) => c.body.channel === REPORT_CHANNEL);
+      const ts = String(posted?.response.ts);
       const done = await nextCompletion(before);
-      expect(done.body).toMatchObject({ channel_id: COMMAND_CHANNEL });
-      expect(done.body.thread_ts).toBeUndefined();
+      expect(done.body).toMatchObject({ channel_id: REPORT_CHANNEL, thread_ts: ts });
       const file = h.api.sharedFiles().at(-1);
-      expect(file).toMatchObject({
-        channel: COMMAND_CHANNEL,
-        title: 'Coverage per provider, last 30 nights',
-        filename: `coverage-${addDays(runDate, -29)}-to-${runDate}.png`,
-      });
-      expect(file?.altText).toContain(`${runDate}: openai`);
+      expect(file).toMatchObject({ channel: REPORT_CHANNEL, threadTs: ts });
       expectChartPng(file?.bytes);
-    });
 
-    it('/sched-history chart 7 charts seven nights', async () => {
-      const before = lastSeq();
-      await history('chart 7');
-      await nextCompletion(before);
-      expect(h.api.sharedFiles().at(-1)?.title).toBe('Coverage per provider, last 7 nights');
-    });
-
-    it.each([
-      ['zero nights', 'chart 0'],
-      ['too many nights', 'chart 91'],
-      ['a word', 'chart abc'],
-    ])('answers %s with one sentence and uploads nothing', async (_, text) => {
+      // A later postcheck edits the report and uploads nothing more.
       const uploads = completions().length;
-      const answer = await answerTo(await history(text));
-      expect(answer.body.blocks).toHaveLength(1);
-      expect(messageText(answer.body)).toContain('from 1 to 90');
+      const again = await call(`${server.url}/functions/v1/scheduler-postcheck`, { secret: SECRET });
+      expect(again.status).toBe(200);
+      expect(h.api.callsTo('chat.update').some((c: WebApiCall) => c.body.ts === ts)).toBe(true);
       expect(completions()).toHaveLength(uploads);
-    });
 
-    it('tells the user how to get the chart when the bot is not in the channel', async () => {
-      h.api.failNext('files.completeUploadExternal', { error: 'not_in_channel' });
+      // Another night's first report, with Slack refusing the upload: the report is posted all the same.
+      h.api.failNext('files.getUploadURLExternal', { error: 'missing_scope' });
+      const yesterday = addDays(runDate, -1);
+      const outcome = await deps.reporter?.publish(
+        yesterday,
+        (await nightWithFailures(h.deps, yesterday)).report,
+      );
+      expect(outcome).toMatchObject({ action: 'posted', channel: REPORT_CHANNEL });
+      expect(completions()).toHaveLength(uploads);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('says there is nothing to chart when no night of the window has a postcheck, and uploads nothing', async () => {
+    const uploads = h.api.callsTo('files.getUploadURLExternal').length;
+    at.now = new Date(at.now.getTime() + 100 * 86_400_000);
+    try {
       const answer = await answerTo(await history('chart'));
-      const text = messageText(answer.body);
-      expect(text).toContain('/invite @sched-bot');
-      expect(text).toContain('sched history --chart');
-    });
-
-    it('the morning report gets the chart in its thread once, and a failed upload never stops the report', async () => {
-      const config = harnessConfig(h.api.url, { CRON_SECRET: SECRET });
-      const client = new webApi.WebClient(BOT_TOKEN, { slackApiUrl: h.api.url, retryConfig: { retries: 0 } });
-      const base = { db: database.db, config, logger: h.deps.logger, clock: h.deps.clock };
-      const deps: StepDeps = { ...base, reporter: slackNightReporter(base, client) };
-      const server = await startOpsServer(deps, { reporter: deps.reporter });
-      try {
-        const before = lastSeq();
-        const first = await call(`${server.url}/functions/v1/scheduler-postcheck`, { secret: SECRET });
-        expect(first.status).toBe(200);
-        const posted = h.api.callsTo('chat.postMessage').find((c) => c.body.channel === REPORT_CHANNEL);
-        const ts = String(posted?.response.ts);
-        const done = await nextCompletion(before);
-        expect(done.body).toMatchObject({ channel_id: REPORT_CHANNEL, thread_ts: ts });
-        const file = h.api.sharedFiles().at(-1);
-        expect(file).toMatchObject({ channel: REPORT_CHANNEL, threadTs: ts });
-        expectChartPng(file?.bytes);
-
-        // A later postcheck edits the report and uploads nothing more.
-        const uploads = completions().length;
-        const again = await call(`${server.url}/functions/v1/scheduler-postcheck`, { secret: SECRET });
-        expect(again.status).toBe(200);
-        expect(h.api.callsTo('chat.update').some((c: WebApiCall) => c.body.ts === ts)).toBe(true);
-        expect(completions()).toHaveLength(uploads);
-
-        // Another night's first report, with Slack refusing the upload: the report is posted all the same.
-        h.api.failNext('files.getUploadURLExternal', { error: 'missing_scope' });
-        const yesterday = addDays(runDate, -1);
-        const outcome = await deps.reporter?.publish(
-          yesterday,
-          (await nightWithFailures(h.deps, yesterday)).report,
-        );
-        expect(outcome).toMatchObject({ action: 'posted', channel: REPORT_CHANNEL });
-        expect(completions()).toHaveLength(uploads);
-      } finally {
-        await server.close();
-      }
-    });
+      expect(messageText(answer.body)).toContain('No postcheck recorded in the last 30 nights');
+    } finally {
+      at.now = new Date();
+    }
+    expect(h.api.callsTo('files.getUploadURLExternal')).toHaveLength(uploads);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PNG_SCALE, renderPng, renderSvg } from '../../src/chart/render-png.ts';
+import { PNG_SCALE, renderChart, renderPng } from '../../src/chart/render-png.ts';
 import {
   CHART_HEIGHT,
   CHART_WIDTH,
@@ -63,7 +63,7 @@ describe('coverage chart spec', () => {
 
 describe('coverage chart rendering', () => {
   it('draws an SVG of exactly the chart size, with the title and every provider in the legend', async () => {
-    const svg = await renderSvg(coverageChartSpec(demoChartInput()));
+    const { svg } = await renderChart(coverageChartSpec(demoChartInput()));
     expect(svg).toMatch(new RegExp(`^<svg[^>]* width="${CHART_WIDTH}" height="${CHART_HEIGHT}"`));
     for (const text of [
       'Coverage per provider, last 30 nights',
@@ -88,5 +88,12 @@ describe('coverage chart rendering', () => {
       expect(countColor(pixels, color), color).toBeGreaterThan(100);
     // Text is the only near-black ink: without a font resvg would draw none.
     expect(countDark(pixels)).toBeGreaterThan(2_000);
+  });
+
+  it('rejects when the renderer cannot draw the spec', async () => {
+    const broken = { mark: 'no-such-mark', data: { values: [] } } as unknown as Parameters<
+      typeof renderChart
+    >[0];
+    await expect(renderChart(broken)).rejects.toThrow(Error);
   });
 });
