@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { LocalFileUploads, type SharedFile } from './local-file-uploads.ts';
 
 /**
  * A stand-in for the Slack Web API on 127.0.0.1: it answers the methods the bot uses with
@@ -11,7 +12,10 @@ import type { AddressInfo } from 'node:net';
 
 export interface WebApiCall {
   seq: number;
-  /** A Web API method (`chat.update`), or `response_url` for a post to a response URL. */
+  /**
+   * A Web API method (`chat.update`), `response_url` for a post to a response URL, or
+   * `upload_url` for the bytes of a file upload.
+   */
   method: string;
   body: Record<string, unknown>;
   at: Date;
@@ -63,6 +67,8 @@ export class LocalWebApi {
   readonly views = new Map<string, Record<string, unknown>>();
   /** response id -> the last message posted to that response_url. */
   readonly responses = new Map<string, Record<string, unknown>>();
+  /** Files uploaded with files.uploadV2, with their bytes. */
+  readonly uploads = new LocalFileUploads();
   private readonly usergroups: Map<string, string[]>;
   private readonly failures = new Map<string, FailureRule & { left: number }>();
   private readonly listeners = new Set<(call: WebApiCall) => void>();
@@ -186,9 +192,28 @@ export class LocalWebApi {
     return this.messages.get(`${channel}/${ts}`);
   }
 
+  /** Files shared in a channel or thread (files.completeUploadExternal), in upload order. */
+  sharedFiles(): SharedFile[] {
+    return this.uploads.shared();
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
-    const body = parseBody(req.headers['content-type'], await readBody(req));
+    const raw = await readBody(req);
+    if (req.method === 'POST' && path.startsWith('/upload/')) {
+      const fileId = decodeURIComponent(path.slice('/upload/'.length));
+      const status = await this.uploads.receive(fileId, req.headers['content-type'], raw);
+      this.record({
+        method: 'upload_url',
+        body: { file_id: fileId, bytes: raw.length },
+        status,
+        response: {},
+      });
+      res.writeHead(status, { 'content-type': 'text/plain' });
+      res.end(status === 200 ? `OK - ${raw.length}` : 'upload failed');
+      return;
+    }
+    const body = parseBody(req.headers['content-type'], raw.toString('utf8'));
     if (req.method === 'POST' && path.startsWith('/response/')) {
       const responseId = decodeURIComponent(path.slice('/response/'.length));
       this.responses.set(responseId, body);
@@ -294,6 +319,8 @@ export class LocalWebApi {
       const users = this.usergroups.get(String(body.usergroup ?? ''));
       return users ? { ok: true, users } : { ok: false, error: 'no_such_subteam' };
     },
+    'files.getUploadURLExternal': (body) => this.uploads.uploadUrl(body, this.baseUrl),
+    'files.completeUploadExternal': (body) => this.uploads.complete(body),
     'users.info': (body) => ({
       ok: true,
       user: { id: body.user, name: String(body.user).toLowerCase(), tz: 'America/New_York' },
@@ -322,10 +349,11 @@ export class LocalWebApi {
   }
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+/** The raw bytes: file uploads are binary; everything else is decoded as UTF-8 by the caller. */
+async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 /** WebClient sends form fields with JSON-encoded blocks and views; response_url posts are JSON. */

@@ -2,6 +2,7 @@ import { matchOption, type SelectControl, selectState, viewStateValues } from '.
 import { asObject, type Control, field, type Json, type SelectOption } from './controls.ts';
 import { CONSOLE_CHANNEL, CONSOLE_USER, type LocalSlack } from './local-slack.ts';
 import { type Rendered, renderMessage, renderView } from './render-blocks.ts';
+import { type SharedFileNotice, SharedFileSaver } from './shared-files.ts';
 import {
   buildAppHomeOpened,
   buildBlockAction,
@@ -41,12 +42,15 @@ export class ConsoleSession {
   private readonly retired = new Set<number>();
   private next = 1;
   private modal: Modal | undefined;
+  private readonly files: SharedFileSaver;
 
   constructor(
     private readonly slack: LocalSlack,
     private readonly io: SessionIo,
     private readonly options: { timeZone: string; reportChannel: string; bold: 'strip' | 'ansi' },
-  ) {}
+  ) {
+    this.files = new SharedFileSaver(slack.api);
+  }
 
   /** Starts printing what the app does; returns the unsubscribe function. */
   attach(): () => void {
@@ -55,6 +59,7 @@ export class ConsoleSession {
       if (shown?.kind === 'notice') this.io.print(shown.text);
       else if (shown?.kind === 'message') this.showMessage(shown.title, shown.message, shown.where);
       else if (shown?.kind === 'view') this.showView(shown.view, shown.as);
+      else if (shown?.kind === 'file') this.showFiles(shown);
     });
   }
 
@@ -230,6 +235,14 @@ export class ConsoleSession {
         ephemeral: true,
       });
     }
+  }
+
+  private showFiles(shown: SharedFileNotice): void {
+    const channel = `#${shown.channelId}${shown.channelId === this.options.reportChannel ? ' (report channel)' : ''}`;
+    const title = `sched-bot shared a file in ${channel}${shown.threadTs ? ", in its message's thread" : ''}`;
+    this.io.print(
+      `\n── ${title} ${'─'.repeat(Math.max(3, 60 - title.length))}\n${this.files.save(shown).join('\n')}`,
+    );
   }
 
   private renderOptions() {

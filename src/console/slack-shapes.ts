@@ -1,6 +1,7 @@
 import { asArray, asObject, type Json, type SelectOption, field as text } from './controls.ts';
 import { CONSOLE_CHANNEL } from './local-slack.ts';
 import type { WebApiCall } from './local-web-api.ts';
+import type { SharedFileNotice } from './shared-files.ts';
 import type { ActionContainer } from './sign-request.ts';
 
 /**
@@ -70,6 +71,7 @@ export type Shown =
       where: { channelId: string; ts: string; ephemeral: boolean };
     }
   | { kind: 'view'; view: Json; as: 'modal' | 'home' }
+  | SharedFileNotice
   | undefined;
 
 export function describeCall(call: WebApiCall, reportChannel: string): Shown {
@@ -113,6 +115,17 @@ export function describeCall(call: WebApiCall, reportChannel: string): Shown {
       return { kind: 'view', view: asObject(response.view), as: 'modal' };
     case 'views.publish':
       return { kind: 'view', view: asObject(response.view), as: 'home' };
+    case 'files.completeUploadExternal':
+      return {
+        kind: 'file',
+        files: asArray(response.files).map((f) => ({
+          id: text(f.id),
+          title: text(f.title),
+          name: text(f.name),
+        })),
+        channelId: text(body.channel_id),
+        threadTs: text(body.thread_ts) || undefined,
+      };
     default:
       return undefined;
   }

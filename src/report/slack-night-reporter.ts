@@ -7,6 +7,7 @@ import {
   type ReportDeps,
   refreshNightReports,
 } from './report-poster.ts';
+import { uploadReportChart } from './upload-chart.ts';
 
 /**
  * The morning report in Slack as the steps see it (scheduler/night-reporter.ts): publish posts
@@ -15,7 +16,7 @@ import {
  */
 export function slackNightReporter(
   deps: ReportDeps,
-  client: Pick<webApi.WebClient, 'chat'>,
+  client: Pick<webApi.WebClient, 'chat' | 'files'>,
   options: { editIntervalMs?: number } = {},
 ): NightReporter {
   const intervalMs = options.editIntervalMs ?? REPORT_EDIT_INTERVAL_MS;
@@ -27,6 +28,10 @@ export function slackNightReporter(
       const input = await latestReportInput(deps, runDate, report);
       const posted = await postOrUpdateReport(deps, client, input);
       if (!posted) return { action: 'not_posted', reason: 'SLACK_REPORT_CHANNEL is not set' };
+      // The chart goes in the thread once, when the message is first posted (a repost starts a
+      // new thread); edits leave it alone. It never fails the report.
+      if (posted.action !== 'updated')
+        await uploadReportChart(deps, client, { runDate, channel: posted.channel, ts: posted.ts });
       if (posted.action === 'reposted') {
         return { action: 'reposted', channel: posted.channel, ts: posted.ts, gone: String(posted.gone) };
       }

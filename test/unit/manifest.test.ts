@@ -81,7 +81,12 @@ describe('manifest.yml', () => {
   it('has App Home with its tab, the app_home_opened event and the smallest bot scopes', () => {
     expect(manifest.features.app_home.home_tab_enabled).toBe(true);
     expect(manifest.settings.event_subscriptions.bot_events).toEqual(['app_home_opened']);
-    expect(manifest.oauth_config.scopes.bot).toEqual(['commands', 'chat:write', 'usergroups:read']);
+    expect(manifest.oauth_config.scopes.bot).toEqual([
+      'commands',
+      'chat:write',
+      'files:write',
+      'usergroups:read',
+    ]);
     expect(manifest.oauth_config.scopes.user).toBeUndefined();
     expect(manifest.settings.socket_mode_enabled).toBe(false);
   });

@@ -4,13 +4,26 @@ import { EXIT } from '../../exit-codes.ts';
 import { withReadOnlyRuntime } from '../../runtime.ts';
 import { type HistoryEntry, listHistory } from '../../scheduler/history.ts';
 import type { CliCommand } from '../command.ts';
+import { chartNights, writeHistoryChart } from '../history-chart.ts';
 
 const DEFAULT_DAYS = 14;
 const MAX_DAYS = 3650;
 
 export const historyCommand: CliCommand = {
   async run(argv, io) {
-    const { values } = parseCommandArgs(argv, { days: { type: 'string' }, json: { type: 'boolean' } });
+    const { values } = parseCommandArgs(argv, {
+      days: { type: 'string' },
+      json: { type: 'boolean' },
+      chart: { type: 'string' },
+    });
+    if (values.chart !== undefined) {
+      if (values.json) throw usageError('--chart writes a PNG file; it does not go with --json');
+      if (values.chart === '')
+        throw usageError('--chart needs a file name, for example --chart coverage.png');
+      const nights = chartNights(values.days === undefined ? undefined : daysOption(values.days));
+      const path = values.chart;
+      return withReadOnlyRuntime(io.env, (rt) => writeHistoryChart(rt, io, { path, nights }));
+    }
     const days = daysOption(values.days);
     return withReadOnlyRuntime(io.env, async (rt) => {
       const entries = await listHistory(rt.db, { days, now: rt.clock(), timezone: rt.config.timezone });

@@ -46,7 +46,7 @@ export const commands: CommandEntry[] = [
   {
     name: 'history',
     summary: 'one line per night: health, coverage, repairs and duration',
-    usage: 'sched history [--days N] [--json]',
+    usage: 'sched history [--days N] [--json | --chart FILE.png]',
     load: async () => (await import('./history.ts')).historyCommand,
   },
   {

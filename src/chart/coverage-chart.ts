@@ -1,0 +1,59 @@
+import type { Deps } from '../context.ts';
+import { listProviderNights } from '../scheduler/provider-history.ts';
+import {
+  CHART_HEIGHT,
+  CHART_WIDTH,
+  type CoverageChartInput,
+  coverageChartAltText,
+  coverageChartSpec,
+  coverageChartTitle,
+} from '../views/coverage-chart-spec.ts';
+import { PNG_SCALE, renderPng } from './render-png.ts';
+
+/**
+ * The coverage chart of the last nights as a PNG, with what Slack and the CLI need around it
+ * (file name, title, alt text). One place builds it for the report's thread, /sched-history
+ * chart, the CLI and the console.
+ */
+
+export const CHART_NIGHTS = 30;
+export const MAX_CHART_NIGHTS = 90;
+
+export interface CoverageChart {
+  png: Buffer;
+  filename: string;
+  title: string;
+  altText: string;
+  width: number;
+  height: number;
+  nights: number;
+}
+
+/** The chart of the `nights` nights ending today; undefined when none of them has a recorded postcheck. */
+export async function coverageChart(
+  deps: Pick<Deps, 'db' | 'config' | 'clock'>,
+  options: { nights?: number } = {},
+): Promise<CoverageChart | undefined> {
+  const days = Math.min(Math.max(1, options.nights ?? CHART_NIGHTS), MAX_CHART_NIGHTS);
+  const { nights, coverage } = await listProviderNights(deps.db, {
+    days,
+    now: deps.clock(),
+    timezone: deps.config.timezone,
+  });
+  if (!coverage.some((c) => c.expectedUnits > 0)) return undefined;
+  const input: CoverageChartInput = {
+    nights,
+    coverage,
+    thresholdPercent: deps.config.thresholds.promptPercent,
+    timezone: deps.config.timezone,
+  };
+  return {
+    png: await renderPng(coverageChartSpec(input)),
+    filename: `coverage-${nights[0]}-to-${nights.at(-1)}.png`,
+    title: coverageChartTitle(nights.length),
+    altText: coverageChartAltText(input),
+    width: CHART_WIDTH * PNG_SCALE,
+    height: CHART_HEIGHT * PNG_SCALE,
+    nights: nights.length,
+  };
+}

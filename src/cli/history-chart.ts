@@ -1,0 +1,36 @@
+import { writeFile } from 'node:fs/promises';
+import { CHART_NIGHTS, coverageChart, MAX_CHART_NIGHTS } from '../chart/coverage-chart.ts';
+import { SchedError, usageError } from '../errors.ts';
+import { EXIT } from '../exit-codes.ts';
+import type { Runtime } from '../runtime.ts';
+import type { CliIo } from './command.ts';
+
+/** `sched history --chart FILE [--days N]`: the coverage chart of the last nights as a PNG file. */
+
+export function chartNights(days: number | undefined): number {
+  if (days === undefined) return CHART_NIGHTS;
+  if (days > MAX_CHART_NIGHTS) throw usageError(`--days with --chart must be at most ${MAX_CHART_NIGHTS}`);
+  return days;
+}
+
+export async function writeHistoryChart(
+  rt: Runtime,
+  io: CliIo,
+  options: { path: string; nights: number },
+): Promise<number> {
+  const chart = await coverageChart(rt, { nights: options.nights });
+  if (!chart) {
+    io.stderr.write(`No postcheck recorded in the last ${options.nights} nights: no chart written.\n`);
+    return EXIT.problem;
+  }
+  try {
+    await writeFile(options.path, chart.png);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new SchedError('not_found', `cannot write the chart to ${options.path} (${reason})`);
+  }
+  io.stdout.write(
+    `Chart of the last ${chart.nights} nights written to ${options.path} (${chart.width}x${chart.height} PNG).\n${chart.altText}\n`,
+  );
+  return EXIT.ok;
+}
