@@ -26,7 +26,11 @@ export interface CompleteRequest {
   now: Date;
 }
 
-/** Returns the job id when the task was completed, undefined when the fence did not match. */
+/**
+ * Returns the job id when the task was completed, by this call or by an earlier try of the same
+ * worker whose reply was lost (so the retry counts it once and the job still gets closed);
+ * undefined when the fence did not match (the task was taken back or given to another worker).
+ */
 export async function completeTask(db: Db, request: CompleteRequest): Promise<string | undefined> {
   const { outcome } = request;
   const ok = outcome.status === 'success';
@@ -58,7 +62,13 @@ export async function completeTask(db: Db, request: CompleteRequest): Promise<st
               failed_tasks = failed_tasks + ${ok ? 0 : 1}::int
           where id = (select batch_job_id from t)
         )
-        select batch_job_id from t`,
+        select batch_job_id from t
+        union all
+        -- This worker's earlier try already landed (its reply was lost to a dropped connection):
+        -- nothing else ends a task and leaves locked_by set. Read from the statement's snapshot,
+        -- so a task the update above has just ended is not returned twice.
+        select batch_job_id from batch_tasks
+        where id = ${request.taskId} and locked_by = ${request.workerId} and status in ('completed', 'failed')`,
   );
   return row?.batch_job_id;
 }
