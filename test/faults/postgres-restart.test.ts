@@ -60,7 +60,6 @@ describe.skipIf(!canCreateCluster)('PostgreSQL restarted mid-night while serve a
         LOG_LEVEL: 'info',
         TRIGGER_CRON: NOT_TODAY,
         POSTCHECK_CRON: NOT_TODAY,
-        RECONCILER_CRON: '* * * * *',
       }),
     );
     const workers = [spawnWorker([], env), spawnWorker([], env)].map((w) => processes.add(w));
