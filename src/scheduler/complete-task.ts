@@ -31,7 +31,11 @@ export interface CompleteRequest extends Completion {
   workerId: string;
 }
 
-/** Returns the job id when the task was completed, undefined when the fence did not match. */
+/**
+ * Returns the job id when the task was completed, by this call or by an earlier try of the same
+ * worker whose reply was lost (so the retry counts it once and the job still gets closed);
+ * undefined when the fence did not match (the task was taken back or given to another worker).
+ */
 export async function completeTask(db: Db, request: CompleteRequest): Promise<string | undefined> {
   const [jobId] = await completeTasks(db, request.workerId, [request]);
   return jobId;
@@ -95,7 +99,13 @@ export async function completeTasks(
               failed_tasks = j.failed_tasks + (select c.failed from tally c where c.batch_job_id = j.id)
           where j.id = any(array(select batch_job_id from tally))
         )
-        select id, batch_job_id from t`,
+        select id, batch_job_id from t
+        union all
+        -- This worker's earlier try already landed (its reply was lost to a dropped connection):
+        -- nothing else ends a task and leaves locked_by set. Read from the statement's snapshot,
+        -- so a task the update above has just ended is not returned twice.
+        select b.id, b.batch_job_id from batch_tasks b join input i on i.id = b.id
+        where b.locked_by = ${workerId} and b.status in ('completed', 'failed')`,
   );
   const jobs = new Map(rows.map((r) => [Number(r.id), r.batch_job_id]));
   return completions.map((c) => jobs.get(c.taskId));

@@ -17,23 +17,31 @@ export interface PrivateCluster {
   /** postgres:// URL of `database` as `user` (the superuser postgres by default). */
   url(database: string, user?: string): string;
   sql(statement: string, database?: string): string;
-  stop(): void;
+  /** pg_ctlcluster stop: `fast` rolls back and disconnects; `immediate` is a crash, recovered at start. */
+  stop(mode?: 'fast' | 'immediate'): void;
   start(): void;
   drop(): void;
 }
 
-export async function createPrivateCluster(): Promise<PrivateCluster> {
+/** `settings`: postgresql.conf values of the new cluster (max_connections...). */
+export async function createPrivateCluster(
+  options: { settings?: Record<string, string | number> } = {},
+): Promise<PrivateCluster> {
   const port = await freePort();
   const name = `sched_test_${process.pid}_${port}`;
   const run = (command: string, args: string[]) =>
     execFileSync(command, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
-  run('pg_createcluster', [VERSION, name, '-p', String(port), '--start', '--', '--auth=trust']);
+  const settings = Object.entries(options.settings ?? {}).flatMap(([key, value]) => [
+    '-o',
+    `${key}=${value}`,
+  ]);
+  run('pg_createcluster', [...settings, VERSION, name, '-p', String(port), '--start', '--', '--auth=trust']);
   const cluster: PrivateCluster = {
     port,
     url: (database, user = 'postgres') => `postgres://${user}@127.0.0.1:${port}/${database}`,
     sql: (statement, database = 'postgres') =>
       run('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-At', '-c', statement, cluster.url(database)]),
-    stop: () => run('pg_ctlcluster', [VERSION, name, 'stop', '-m', 'fast']),
+    stop: (mode = 'fast') => run('pg_ctlcluster', [VERSION, name, 'stop', '-m', mode]),
     start: () => run('pg_ctlcluster', [VERSION, name, 'start']),
     drop: () => run('pg_dropcluster', [VERSION, name, '--stop']),
   };

@@ -1,0 +1,80 @@
+import type { SQL } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Deps } from '../../src/context.ts';
+import type { Db } from '../../src/db/client.ts';
+import { startWorker } from '../../src/scheduler/worker.ts';
+import { backends, type TestDatabase, truncateAll } from '../support/db.ts';
+import { expectNightInvariants } from '../support/night-invariants.ts';
+import { DEMO_UNITS, seedSmallDemo } from '../support/scheduler-deps.ts';
+import {
+  simulatedAdapters,
+  syncTestProviders,
+  triggerToday,
+  workerDeps,
+} from '../support/worker-fixtures.ts';
+
+/**
+ * The reply to a committed write is lost: the connection drops after the server committed the
+ * statement and before the client read the answer (what a restart or a network cut does to the
+ * write in flight). The worker cannot tell it from a write that never ran, so it writes again;
+ * its second completion must see that the first one landed, count the task as done and close
+ * the job, or the night ends with jobs that stay open and a summary that calls its work lost.
+ */
+
+const dialect = new PgDialect();
+
+/**
+ * `db`, except that the first time a write matching `pattern` changes a row, it commits and then
+ * "loses" its reply. A retry of the same write (same parameters, timestamps aside) is answered.
+ */
+function losingReplies(db: Db, pattern: RegExp): { db: Db; lost: () => number } {
+  const lost = new Set<string>();
+  const faulty = Object.create(db) as Db;
+  faulty.execute = (async (query: SQL) => {
+    const result = await db.execute(query);
+    const { sql, params } = dialect.sqlToQuery(query);
+    const write = JSON.stringify(
+      params.filter((p) => !(typeof p === 'string' && /^\d{4}-\d\d-\d\dT/.test(p))),
+    );
+    const changed = ((result as unknown as { rows?: unknown[] }).rows ?? []).length > 0;
+    if (changed && pattern.test(sql) && !lost.has(write)) {
+      lost.add(write);
+      throw new Error('Connection terminated unexpectedly');
+    }
+    return result;
+  }) as Db['execute'];
+  return { db: faulty, lost: () => lost.size };
+}
+
+describe.each(backends())('a worker whose completion replies are lost on $name', (backend) => {
+  let database: TestDatabase;
+  let deps: Deps;
+  beforeAll(async () => {
+    database = await backend.create();
+  });
+  afterAll(() => database.close());
+  beforeEach(async () => {
+    await truncateAll(database);
+    deps = workerDeps(database.db);
+    await seedSmallDemo(database.db);
+    await syncTestProviders(deps);
+  });
+
+  it('counts each committed completion once and closes every job', async () => {
+    const runDate = await triggerToday(deps);
+    const faulty = losingReplies(database.db, /insert into prompt_provider_responses/);
+    const summary = await startWorker(
+      { ...deps, db: faulty.db },
+      {
+        adapters: simulatedAdapters('ideal', { latencyMs: { min: 1, max: 3 } }),
+        concurrency: 8,
+        drain: true,
+        dbRetryMs: 10,
+      },
+    ).done;
+    expect(faulty.lost()).toBe(DEMO_UNITS);
+    await expectNightInvariants(database.db, runDate, { expectedUnits: DEMO_UNITS });
+    expect(summary).toMatchObject({ succeeded: DEMO_UNITS, failed: 0, lost: 0 });
+  });
+});
