@@ -27,14 +27,35 @@ export const FULL: Sizes = {
 
 export const QUICK: Sizes = {
   fanOut: { tasks: 2_000, pgliteTasks: 2_000, runs: 1 },
-  queue: { tasks: [1_000], concurrency: [8, 32], processes: [1, 2], runs: 1 },
+  queue: { tasks: [400], concurrency: [32], processes: [1, 2], runs: 1 },
   rateLimit: { tasks: 200, rpm: 600, concurrency: 16, runs: 1 },
   history: { orgs: 20, pgliteOrgs: 10, nights: 2, runs: 3 },
-  slackStatus: { requests: 5, maxSeconds: 30 },
+  slackStatus: { requests: 3, maxSeconds: 20 },
   idle: { windowSeconds: 10 },
-  pgliteVsPostgres: { tasks: 1_000, runs: 1 },
+  pgliteVsPostgres: { tasks: 400, runs: 1 },
   cliStart: { runs: 1 },
 };
+
+/**
+ * Every size times `factor` (task counts stay multiples of 4, one org at least), the runs as
+ * they are: `--scale 0.1` is the full run at a tenth, for a machine too busy for the whole.
+ */
+export function scaleSizes(sizes: Sizes, factor: number): Sizes {
+  const tasks = (n: number) => Math.max(4, Math.round((n * factor) / 4) * 4);
+  const orgs = (n: number) => Math.max(1, Math.round(n * factor));
+  return {
+    ...sizes,
+    fanOut: {
+      ...sizes.fanOut,
+      tasks: tasks(sizes.fanOut.tasks),
+      pgliteTasks: tasks(sizes.fanOut.pgliteTasks),
+    },
+    queue: { ...sizes.queue, tasks: sizes.queue.tasks.map(tasks) },
+    rateLimit: { ...sizes.rateLimit, tasks: tasks(sizes.rateLimit.tasks) },
+    history: { ...sizes.history, orgs: orgs(sizes.history.orgs), pgliteOrgs: orgs(sizes.history.pgliteOrgs) },
+    pgliteVsPostgres: { ...sizes.pgliteVsPostgres, tasks: tasks(sizes.pgliteVsPostgres.tasks) },
+  };
+}
 
 export interface BenchContext {
   quick: boolean;

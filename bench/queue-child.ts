@@ -100,6 +100,9 @@ function serve(): void {
       case 'open': {
         runtime = await openRuntime({ ...command.env, DATABASE_URL: command.url });
         pool = new pg.Pool({ connectionString: command.url, max: 10 });
+        // An idle client losing its connection must not end the process (graphile-worker asks for it).
+        pool.on('error', () => undefined);
+        pool.on('connect', (client) => client.on('error', () => undefined));
         await pool.query('select 1');
         return;
       }

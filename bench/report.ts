@@ -31,6 +31,8 @@ export interface Figure {
 export interface RunInfo {
   startedAt: string;
   mode: 'full' | 'quick';
+  /** --scale: every size times this. */
+  scale: number;
   machine: string;
   versions: Record<string, string>;
   loadBefore: string;
@@ -76,7 +78,8 @@ const escapeCell = (text: string) => text.replaceAll('|', '\\|');
 /** The results section of BENCHMARKS.md: paste the output of `npm run bench -- --markdown` over it. */
 export function markdown(figures: readonly Figure[], info: RunInfo): string {
   const head = [
-    `Run of ${info.startedAt} (${info.mode}${info.totalSeconds ? `, ${Math.round(info.totalSeconds / 60)} min` : ''}).`,
+    `Run of ${info.startedAt} (${info.mode}${info.scale === 1 ? '' : `, every size x${info.scale}`}` +
+      `${info.totalSeconds ? `, ${Math.round(info.totalSeconds / 60)} min` : ''}).`,
     '',
     `- machine: ${info.machine}`,
     `- versions: ${Object.entries(info.versions)

@@ -5,6 +5,7 @@
  *   npm run bench                      the full run of BENCHMARKS.md (an hour or more)
  *   npm run bench -- --quick           every scenario at a tiny size: the CI smoke test
  *   npm run bench -- --only queue,idle only these scenarios
+ *   npm run bench -- --scale 0.1       every size at a tenth (runs unchanged), said in the output
  *   npm run bench -- --json            the figures as JSON on stdout (the table goes to stderr)
  *   npm run bench -- --markdown        the results section of BENCHMARKS.md on stdout
  *
@@ -14,7 +15,7 @@
  */
 import { cpus, loadavg, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
-import { type BenchContext, FULL, QUICK, type Scenario } from './context.ts';
+import { type BenchContext, FULL, QUICK, type Scenario, scaleSizes } from './context.ts';
 import { adminQuery } from './databases.ts';
 import { buildHistory, type HistoryDb } from './history.ts';
 import { type Figure, markdown, type RunInfo, terminalHeader, terminalRow } from './report.ts';
@@ -44,13 +45,14 @@ const { values } = parseArgs({
     json: { type: 'boolean' },
     markdown: { type: 'boolean' },
     only: { type: 'string' },
+    scale: { type: 'string' },
     help: { type: 'boolean' },
   },
 });
 
 if (values.help) {
   process.stdout.write(
-    `usage: npm run bench -- [--quick] [--only a,b] [--json | --markdown]\n\nscenarios:\n${SCENARIOS.map(
+    `usage: npm run bench -- [--quick] [--scale F] [--only a,b] [--json | --markdown]\n\nscenarios:\n${SCENARIOS.map(
       (s) => `  ${s.name.padEnd(20)} ${s.summary}`,
     ).join('\n')}\n`,
   );
@@ -61,6 +63,11 @@ const only = values.only?.split(',').map((s) => s.trim());
 const unknown = only?.filter((name) => !SCENARIOS.some((s) => s.name === name)) ?? [];
 if (unknown.length > 0) {
   process.stderr.write(`unknown scenario: ${unknown.join(', ')}\n`);
+  process.exit(2);
+}
+const scale = values.scale === undefined ? 1 : Number(values.scale);
+if (!(scale > 0)) {
+  process.stderr.write(`--scale wants a positive number, not ${values.scale}\n`);
   process.exit(2);
 }
 
@@ -93,6 +100,7 @@ async function main(): Promise<number> {
   const info: RunInfo = {
     startedAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     mode: values.quick ? 'quick' : 'full',
+    scale,
     machine: `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, ${process.platform}`,
     versions: await versions(),
     loadBefore: load(),
@@ -102,7 +110,7 @@ async function main(): Promise<number> {
   const histories = new Map<string, Promise<HistoryDb>>();
   const ctx: BenchContext = {
     quick: Boolean(values.quick),
-    sizes: values.quick ? QUICK : FULL,
+    sizes: scaleSizes(values.quick ? QUICK : FULL, scale),
     emit(figure) {
       figures.push(figure);
       say(terminalRow(figure));
@@ -120,7 +128,8 @@ async function main(): Promise<number> {
     },
   };
 
-  say(`sched-bot bench (${info.mode}), load average ${info.loadBefore}\n`);
+  const scaled = scale === 1 ? '' : `, every size x${scale}`;
+  say(`sched-bot bench (${info.mode}${scaled}), load average ${info.loadBefore}\n`);
   say(terminalHeader());
   for (const scenario of SCENARIOS.filter((s) => !only || only.includes(s.name))) {
     try {

@@ -27,6 +27,8 @@ const GOALS = { ack: 300, answer: 1_000 };
 const SIGNING_SECRET = 'bench-signing-secret';
 const BOT_TOKEN = 'xoxb-bench';
 const ADMIN = 'U0BENCHADM';
+/** How long the bench waits for one answer before it reports "over" and stops asking. */
+const ANSWER_CAP_MS = 120_000;
 
 async function completedToday(history: HistoryDb, runDate: string): Promise<{ done: number; live: number }> {
   const row = await queryOne<{ done: number; live: number }>(
@@ -74,6 +76,7 @@ async function onBackend(ctx: BenchContext, backend: HistoryDb['kind']): Promise
   const acks: number[] = [];
   const answers: number[] = [];
   let stillRunning = false;
+  let capped = false;
   try {
     const { port } = await slack.start();
     const url = `http://127.0.0.1:${port}${EVENTS_PATH}`;
@@ -95,8 +98,16 @@ async function onBackend(ctx: BenchContext, backend: HistoryDb['kind']): Promise
       const response = await sendSigned(url, request, { signingSecret: SIGNING_SECRET });
       acks.push(performance.now() - start);
       if (response.status !== 200) throw new Error(`/sched-status answered HTTP ${response.status}`);
-      await api.waitFor((call) => call.method === 'response_url' && call.responseId === id, 120_000);
+      const seen = await api
+        .waitFor((call) => call.method === 'response_url' && call.responseId === id, ANSWER_CAP_MS)
+        .then(() => true)
+        .catch(() => false);
       answers.push(performance.now() - start);
+      // An answer slower than the cap is a figure ("over 2 min"), and the last one asked for.
+      if (!seen) {
+        capped = true;
+        break;
+      }
       // A person reads the answer before asking again; it also lets the workers breathe.
       await sleep(100);
     }
@@ -113,17 +124,20 @@ async function onBackend(ctx: BenchContext, backend: HistoryDb['kind']): Promise
   ] as const) {
     const p50 = percentile(samples, 0.5);
     const p99 = percentile(samples, 0.99);
+    const over = what === 'answer' && capped && p99 >= ANSWER_CAP_MS;
     ctx.emit({
       scenario: '/sched-status',
       backend,
       case: `${what}, ${ctx.sizes.history.nights} nights + tonight of ${fmt.count(history.unitsPerNight)}`,
-      product: `p99 ${fmt.duration(p99)}`,
+      product: `p99 ${over ? '> ' : ''}${fmt.duration(p99)}`,
       productValue: p99,
       ratio: p99 / GOALS[what],
       ratioMeaning: '/sched-status: p99 latency / its goal (at most 1 meets it)',
       goal: `p99 < ${fmt.duration(GOALS[what])}`,
       met: p99 < GOALS[what],
-      note: `p50 ${fmt.duration(p50)}; ${samples.length} requests; ${night}`,
+      note:
+        `p50 ${fmt.duration(p50)}; ${samples.length} requests; ${night}` +
+        (over ? `; the last answer did not come within ${fmt.duration(ANSWER_CAP_MS)}` : ''),
       extra: { p50, p99, requests: samples.length },
       samples: { product: samples },
     });
