@@ -105,3 +105,15 @@ export function markdown(figures: readonly Figure[], info: RunInfo): string {
   const legend = meanings.length > 0 ? ['', 'Ratios in this run:', '', ...meanings.map((m) => `- ${m}`)] : [];
   return [...head, ...rows, ...legend, ''].join('\n');
 }
+
+export const RESULTS_START =
+  '<!-- bench:results (npm run bench -- --write BENCHMARKS.md replaces this section) -->';
+export const RESULTS_END = '<!-- /bench:results -->';
+
+/** `text` with the section between the results markers replaced by `results`. */
+export function replaceResults(text: string, results: string): string {
+  const start = text.indexOf(RESULTS_START);
+  const end = text.indexOf(RESULTS_END);
+  if (start < 0 || end < start) throw new Error(`no ${RESULTS_START} ... ${RESULTS_END} section to replace`);
+  return `${text.slice(0, start + RESULTS_START.length)}\n\n${results}\n${text.slice(end)}`;
+}

@@ -8,17 +8,26 @@
  *   npm run bench -- --scale 0.1       every size at a tenth (runs unchanged), said in the output
  *   npm run bench -- --json            the figures as JSON on stdout (the table goes to stderr)
  *   npm run bench -- --markdown        the results section of BENCHMARKS.md on stdout
+ *   npm run bench -- --write BENCHMARKS.md   that section written into the file, between its markers
  *
  * PostgreSQL: BENCH_DATABASE_URL (default postgres://root@127.0.0.1:5432/postgres), where each
  * scenario creates and drops a database of its own. The exit code says whether every scenario
  * ran (0) or one could not (1), never whether a figure was good.
  */
+import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { type BenchContext, FULL, QUICK, type Scenario, scaleSizes } from './context.ts';
 import { adminQuery } from './databases.ts';
 import { buildHistory, type HistoryDb } from './history.ts';
-import { type Figure, markdown, type RunInfo, terminalHeader, terminalRow } from './report.ts';
+import {
+  type Figure,
+  markdown,
+  type RunInfo,
+  replaceResults,
+  terminalHeader,
+  terminalRow,
+} from './report.ts';
 import { cliStart } from './scenarios/cli-start.ts';
 import { fanOut } from './scenarios/fan-out.ts';
 import { idleCost } from './scenarios/idle.ts';
@@ -44,6 +53,7 @@ const { values } = parseArgs({
     quick: { type: 'boolean' },
     json: { type: 'boolean' },
     markdown: { type: 'boolean' },
+    write: { type: 'string' },
     only: { type: 'string' },
     scale: { type: 'string' },
     help: { type: 'boolean' },
@@ -52,7 +62,7 @@ const { values } = parseArgs({
 
 if (values.help) {
   process.stdout.write(
-    `usage: npm run bench -- [--quick] [--scale F] [--only a,b] [--json | --markdown]\n\nscenarios:\n${SCENARIOS.map(
+    `usage: npm run bench -- [--quick] [--scale F] [--only a,b] [--json | --markdown | --write BENCHMARKS.md]\n\nscenarios:\n${SCENARIOS.map(
       (s) => `  ${s.name.padEnd(20)} ${s.summary}`,
     ).join('\n')}\n`,
   );
@@ -106,6 +116,8 @@ async function main(): Promise<number> {
     loadBefore: load(),
     failures: [],
   };
+  // A --write target without its markers would be found out only after the whole run.
+  if (values.write) replaceResults(await readFile(values.write, 'utf8'), '');
   const figures: Figure[] = [];
   const histories = new Map<string, Promise<HistoryDb>>();
   const ctx: BenchContext = {
@@ -148,6 +160,11 @@ async function main(): Promise<number> {
   say(`\ntotal ${Math.round(info.totalSeconds)} s, load average ${info.loadAfter}`);
   if (values.json) process.stdout.write(`${JSON.stringify({ info, figures }, null, 2)}\n`);
   if (values.markdown) process.stdout.write(markdown(figures, info));
+  if (values.write) {
+    const text = await readFile(values.write, 'utf8');
+    await writeFile(values.write, replaceResults(text, markdown(figures, info)));
+    say(`results written into ${values.write}`);
+  }
   return info.failures.length === 0 ? 0 : 1;
 }
 
