@@ -8,7 +8,7 @@ import { migrateDatabase } from '../src/db/migrate.ts';
 import { silentLogger } from '../src/logger.ts';
 import { ensureProviders } from '../src/providers/sync-providers.ts';
 import { PROVIDER_NAMES } from '../src/providers/types.ts';
-import { addDays, runDateOf } from '../src/scheduler/business-day.ts';
+import { addDays, runDateOf } from '../src/time/business-day.ts';
 
 /**
  * Databases for the bench: each scenario gets a PostgreSQL database of its own on the local

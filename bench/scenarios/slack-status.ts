@@ -1,14 +1,15 @@
 import { sql } from 'drizzle-orm';
 import { loadConfig } from '../../src/config.ts';
+import { LocalWebApi } from '../../src/console/local-web-api.ts';
+import { buildCommand, sendSigned } from '../../src/console/sign-request.ts';
 import type { Deps } from '../../src/context.ts';
 import { queryOne } from '../../src/db/client.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { createProviderAdapters } from '../../src/providers/registry.ts';
 import { runTrigger } from '../../src/scheduler/trigger.ts';
 import { startWorker } from '../../src/scheduler/worker.ts';
-import { createSlackApp, EVENTS_PATH } from '../../src/slack/app.ts';
-import { LocalWebApi } from '../../src/slack/local-web-api.ts';
-import { buildCommand, sendSigned } from '../../src/slack/sign-request.ts';
+import { EVENTS_PATH } from '../../src/slack/app.ts';
+import { createSlackBot } from '../../src/slack-bot.ts';
 import type { BenchContext, Scenario } from '../context.ts';
 import { benchEnv, today } from '../databases.ts';
 import type { HistoryDb } from '../history.ts';
@@ -66,7 +67,7 @@ async function onBackend(ctx: BenchContext, backend: HistoryDb['kind']): Promise
     }),
   );
   const deps: Deps = { db: history.db, config, logger: silentLogger(), clock: () => new Date() };
-  const slack = createSlackApp(deps, {
+  const slack = createSlackBot(deps, {
     botToken: BOT_TOKEN,
     signingSecret: SIGNING_SECRET,
     apiUrl: api.url,
