@@ -276,8 +276,14 @@ describe.each(backendsAndModes())('buttons, modals and App Home on $name over $m
 });
 
 /** The value of the button with this action id in a message. */
+/** The value of the element with this action_id, wherever it sits in the message. */
 function findValue(message: unknown, actionId: string): string | undefined {
-  const json = JSON.stringify(message);
-  const match = new RegExp(`"action_id":"${actionId}","value":"([^"]*)"`).exec(json);
-  return match?.[1];
+  if (!message || typeof message !== 'object') return undefined;
+  const node = message as Record<string, unknown>;
+  if (node.action_id === actionId && typeof node.value === 'string') return node.value;
+  for (const child of Object.values(node)) {
+    const found = findValue(child, actionId);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
