@@ -86,6 +86,7 @@ export interface ClaimRequest {
 
 interface ClaimedRow {
   contended: boolean;
+  paced_for_ms: number | null;
   id: number | null;
   batch_job_id: string;
   org_id: string;
@@ -104,15 +105,27 @@ interface ClaimedRow {
 /** Statements a round may run when other claims keep changing the providers it wants. */
 const MAX_CONTENDED_TRIES = 3;
 
+export interface ClaimResult {
+  tasks: ClaimedTask[];
+  /**
+   * Set when the pacing alone held back tasks that are ready (rate-limit.ts): in how many
+   * milliseconds it lets the next call start. Nothing announces that moment, so a worker that
+   * claimed nothing must look again then, not back off as if the queue were empty.
+   */
+  pacedForMs: number | undefined;
+}
+
 /** Claims up to `limit` tasks spread over the providers, each within its global limits. */
-export async function claimTasks(db: Db, request: ClaimRequest): Promise<ClaimedTask[]> {
+export async function claimTasks(db: Db, request: ClaimRequest): Promise<ClaimResult> {
   const claimed: ClaimedTask[] = [];
+  let pacedForMs: number | undefined;
   for (let tries = 1; tries <= MAX_CONTENDED_TRIES && claimed.length < request.limit; tries++) {
     const round = await claimOnce(db, { ...request, limit: request.limit - claimed.length });
     claimed.push(...round.tasks);
+    pacedForMs = round.pacedForMs;
     if (!round.contended) break;
   }
-  return claimed;
+  return { tasks: claimed, pacedForMs };
 }
 
 /**
@@ -121,18 +134,17 @@ export async function claimTasks(db: Db, request: ClaimRequest): Promise<Claimed
  * locked   their rows, locked in name order, if enabled and not paused (latest version);
  * limits   per provider: the clock read after the lock, the pacing base, whether the row is the
  *          one this statement's snapshot saw (`fresh`, see rate-limit.ts), the concurrency;
- * allowed  per provider: min(ready tasks, concurrency left, calls the pacing allows);
+ * room     per provider: ready tasks, concurrency left, calls the pacing allows;
+ * allowed  per provider: the least of the three (none if the row changed, `fresh`);
  * alloc    `limit` slots handed out in turn over the providers, each up to what it is allowed;
  * pick     that many pending tasks of each, oldest first, skipping those another claim holds;
  * claimed  the lease; each task's started_at is its planned start in the pacing;
  * paced    next_call_at moved past the last planned start;
  * jobs     queued jobs of the claimed tasks marked processing (skipped if another claim does it).
  */
-async function claimOnce(
-  db: Db,
-  request: ClaimRequest,
-): Promise<{ tasks: ClaimedTask[]; contended: boolean }> {
-  if (request.providers.length === 0 || request.limit <= 0) return { tasks: [], contended: false };
+async function claimOnce(db: Db, request: ClaimRequest): Promise<ClaimResult & { contended: boolean }> {
+  if (request.providers.length === 0 || request.limit <= 0)
+    return { tasks: [], contended: false, pacedForMs: undefined };
   const heldUntil = performance.now() + request.leaseSeconds * 1000;
   const names = sql.param(request.providers.map((p) => p.name));
   const gap = callGap(sql`l.rpm`);
@@ -166,19 +178,22 @@ async function claimOnce(
                  case when l.pause_reason is null then l.max_concurrency else 1 end as concurrency
           from clocked l join want w on w.name = l.name join seen s on s.name = l.name
         ),
-        allowed as (
-          select m.name, m.ord,
-                 case when not m.fresh then 0 else greatest(0, least(
-                   (select count(*)::int from (
-                      select 1 from batch_tasks t
-                      where t.provider = m.name and t.status = 'pending' and t.available_at <= now()
-                      limit (select lim from ask)) r),
-                   m.concurrency - (select count(*)::int from batch_tasks t
-                                    where t.provider = m.name and t.status = 'processing'
-                                      and t.lease_expires_at > now()),
-                   ${pacedCalls(sql`m.clock`, sql`m.base`, sql`m.gap`)}
-                 )) end as n
+        room as materialized (
+          select m.name, m.ord, m.fresh, m.base, m.clock,
+                 (select count(*)::int from (
+                    select 1 from batch_tasks t
+                    where t.provider = m.name and t.status = 'pending' and t.available_at <= now()
+                    limit (select lim from ask)) r) as ready,
+                 m.concurrency - (select count(*)::int from batch_tasks t
+                                  where t.provider = m.name and t.status = 'processing'
+                                    and t.lease_expires_at > now()) as slots,
+                 ${pacedCalls(sql`m.clock`, sql`m.base`, sql`m.gap`)} as paced
           from limits m
+        ),
+        allowed as (
+          select r.name, r.ord,
+                 case when not r.fresh then 0 else greatest(0, least(r.ready, r.slots, r.paced)) end as n
+          from room r
         ),
         alloc as (
           select s.name, count(*)::int as n from (
@@ -225,10 +240,17 @@ async function claimOnce(
             where q.id = any(array(select distinct batch_job_id from claimed)) and q.status = 'queued'
             for update skip locked))
         )
-        select s.contended, c.*,
+        select s.contended, s.paced_for_ms, c.*,
                (select p.text from prompts p where p.id = c.prompt_id) as text,
                (select j.source from batch_jobs j where j.id = c.batch_job_id) as source
-        from (select coalesce(bool_or(not fresh), false) as contended from limits) s
+        from (
+          select coalesce(bool_or(not fresh), false) as contended,
+                 -- Tasks ready, slots free, and only the pacing holds them back: how long until it
+                 -- lets the next call start.
+                 (select min(extract(epoch from (r.base - r.clock))::float8 * 1000 - ${PACING_LOOKAHEAD_SECONDS * 1000})
+                  from room r where r.fresh and r.ready > 0 and r.slots > 0 and r.paced = 0) as paced_for_ms
+          from limits
+        ) s
         left join claimed c on true
         order by c.id`,
   );
@@ -254,5 +276,10 @@ async function claimOnce(
           },
         ],
   );
-  return { tasks, contended: rows[0]?.contended ?? false };
+  const pacedFor = rows[0]?.paced_for_ms;
+  return {
+    tasks,
+    contended: rows[0]?.contended ?? false,
+    pacedForMs: pacedFor === null || pacedFor === undefined ? undefined : Math.max(0, Number(pacedFor)),
+  };
 }

@@ -10,6 +10,7 @@ import { type ClaimableProvider, type ClaimedTask, claimableProviders, claimTask
 import { type Completion, completeTasks } from './complete-task.ts';
 import { startJobCloser } from './job-closer.ts';
 import { countLiveTasks } from './live-tasks.ts';
+import { PACING_MIN_WAIT_MS } from './rate-limit.ts';
 import { closeJobs, expireLeases } from './reconciler.ts';
 import { runTask, type TaskResult, type TaskRunner, type WorkerResultEvent } from './run-task.ts';
 import { DEFAULT_IDLE_POLLS, idleSleepMs, listenForTasks } from './wake-up.ts';
@@ -187,17 +188,17 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions): WorkerHan
     wake.notify();
   }
 
-  async function claimRound(free: number): Promise<number> {
+  async function claimRound(free: number): Promise<{ claimed: number; pacedForMs?: number }> {
     const now = deps.clock();
     if (now.getTime() - providers.at > PROVIDER_CACHE_MS) {
       providers = { at: now.getTime(), list: await claimableProviders(deps.db, names) };
       for (const p of providers.list) if (p.stalePauseReason) runner.stalePauses.add(p.name);
     }
     const ready = providers.list.filter((p) => (runner.localPauses.get(p.name) ?? 0) <= now.getTime());
-    if (ready.length === 0) return 0;
+    if (ready.length === 0) return { claimed: 0 };
     const offset = rotation++ % ready.length;
     const ordered = [...ready.slice(offset), ...ready.slice(0, offset)];
-    const tasks = await claimTasks(deps.db, {
+    const { tasks, pacedForMs } = await claimTasks(deps.db, {
       workerId,
       providers: ordered,
       limit: free,
@@ -205,7 +206,7 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions): WorkerHan
     });
     summary.claimed += tasks.length;
     for (const task of tasks) start(task);
-    return tasks.length;
+    return { claimed: tasks.length, pacedForMs };
   }
 
   /** true when a draining worker has nothing left to wait for. */
@@ -242,15 +243,18 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions): WorkerHan
         const free = options.concurrency - inFlight.size;
         const due = free >= batchMin || inFlight.size === 0 || polled;
         const tried = free > 0 && due;
-        const claimed = tried ? await claimRound(free) : 0;
+        const { claimed, pacedForMs } = tried ? await claimRound(free) : { claimed: 0 };
         dbFailures = 0;
-        if (claimed > 0) emptyRounds = 0;
+        // Tasks held back by the pacing alone are work, not an empty queue: nothing announces
+        // the moment the pacing lets them through, so look again then.
+        if (claimed > 0 || pacedForMs !== undefined) emptyRounds = 0;
         else if (tried) emptyRounds += 1;
         // Every free slot filled: there may be more at once. Otherwise wait for a slot or a poll.
         if (claimed > 0 && claimed === free) continue;
         if (options.drain && inFlight.size === 0 && claimed === 0 && (await drained())) break;
         let sleep = pollMs;
-        if (emptyRounds > 0) {
+        if (pacedForMs !== undefined) sleep = Math.min(pollMs, Math.max(PACING_MIN_WAIT_MS, pacedForMs));
+        else if (emptyRounds > 0) {
           sleep = idleSleepMs(emptyRounds, listener?.listening() ?? false, idlePolls);
           options.onIdle?.(sleep);
         }

@@ -1,5 +1,6 @@
 import type { SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
+import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Deps } from '../../src/context.ts';
 import type { Db } from '../../src/db/client.ts';
@@ -25,26 +26,39 @@ import {
 const dialect = new PgDialect();
 
 /**
- * `db`, except that the first time a write matching `pattern` changes a row, it commits and then
- * "loses" its reply. A retry of the same write (same parameters, timestamps aside) is answered.
+ * `db`, except that the first completion of each task commits and then "loses" its reply: the
+ * statement that writes responses fails after it ran, once for every task id it carries that no
+ * earlier lost statement carried. The worker batches completions (complete-task.ts), so the
+ * statement's first parameter is the array of its task ids. Both paths a statement can take are
+ * covered: drizzle's `execute` (PGlite) and the pool's named prepared statements (PostgreSQL).
  */
 function losingReplies(db: Db, pattern: RegExp): { db: Db; lost: () => number } {
-  const lost = new Set<string>();
+  const lostTasks = new Set<string>();
+  const afterCommit = (text: string, params: readonly unknown[], rows: unknown[] | undefined) => {
+    const ids = Array.isArray(params[0]) ? params[0].map(String) : [];
+    const fresh = ids.filter((id) => !lostTasks.has(id));
+    if (!pattern.test(text) || (rows ?? []).length === 0 || fresh.length === 0) return;
+    for (const id of ids) lostTasks.add(id);
+    throw new Error('Connection terminated unexpectedly');
+  };
   const faulty = Object.create(db) as Db;
   faulty.execute = (async (query: SQL) => {
     const result = await db.execute(query);
-    const { sql, params } = dialect.sqlToQuery(query);
-    const write = JSON.stringify(
-      params.filter((p) => !(typeof p === 'string' && /^\d{4}-\d\d-\d\dT/.test(p))),
-    );
-    const changed = ((result as unknown as { rows?: unknown[] }).rows ?? []).length > 0;
-    if (changed && pattern.test(sql) && !lost.has(write)) {
-      lost.add(write);
-      throw new Error('Connection terminated unexpectedly');
-    }
+    const { sql: text, params } = dialect.sqlToQuery(query);
+    afterCommit(text, params, (result as unknown as { rows?: unknown[] }).rows);
     return result;
   }) as Db['execute'];
-  return { db: faulty, lost: () => lost.size };
+  const client = (db as unknown as { $client: unknown }).$client;
+  if (client instanceof pg.Pool) {
+    const pool = Object.create(client) as pg.Pool;
+    pool.query = (async (config: pg.QueryConfig) => {
+      const result = await client.query(config);
+      afterCommit(config.text, config.values ?? [], result.rows);
+      return result;
+    }) as unknown as pg.Pool['query'];
+    Object.defineProperty(faulty, '$client', { value: pool });
+  }
+  return { db: faulty, lost: () => lostTasks.size };
 }
 
 describe.each(backends())('a worker whose completion replies are lost on $name', (backend) => {

@@ -55,7 +55,7 @@ describe.each(backends())('provider probe on $name', (backend) => {
   it('hands out one probe at a time, whichever worker asks, until a success clears the reason', async () => {
     const claim = async (workerId: string) => {
       const providers = await claimableProviders(database.db, ['anthropic']);
-      return claimTasks(database.db, { workerId, providers, limit: 8, leaseSeconds: 60 });
+      return (await claimTasks(database.db, { workerId, providers, limit: 8, leaseSeconds: 60 })).tasks;
     };
     const first = await claim('worker-a');
     expect(first).toHaveLength(1);

@@ -144,7 +144,7 @@ describe.each(backends())('global provider limits on $name', (backend) => {
         providers: before,
         limit: 4,
         leaseSeconds: 60,
-      });
+      }).then((r) => r.tasks);
     expect(await claim()).toEqual([]);
     await database.db.execute(
       sql`update providers set paused_until = now() - interval '1 second', pause_reason = null
@@ -179,7 +179,7 @@ describe.each(sharedBackends())('concurrent claims on $name', (backend) => {
     await database.db.execute(sql`update providers set max_concurrency = 2 where name = 'openai'`);
     const providers = await claimableProviders(database.db, ['openai']);
     const claim = (db: typeof database.db, workerId: string) =>
-      claimTasks(db, { workerId, providers, limit: 4, leaseSeconds: 60 });
+      claimTasks(db, { workerId, providers, limit: 4, leaseSeconds: 60 }).then((r) => r.tasks);
     const commit = deferred<void>();
     const first = deferred<number>();
     // worker-a's claim commits only when told: it holds the provider's row meanwhile.

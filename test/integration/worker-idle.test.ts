@@ -69,6 +69,14 @@ const liveTasks = async (deps: Deps) =>
     )
   )?.n;
 
+const completedTasks = async (database: TestDatabase) =>
+  (
+    await queryOne<{ n: number }>(
+      database.db,
+      sql`select count(*)::int as n from batch_tasks where status = 'completed'`,
+    )
+  )?.n ?? 0;
+
 describe.each(backends())('idle worker on $name', (backend) => {
   let database: TestDatabase;
   let deps: Deps;
@@ -113,6 +121,7 @@ describe.each(backends())('idle worker on $name', (backend) => {
 
   it('claims tasks as soon as they are enqueued, though its back-off is ten minutes', async () => {
     await seedSmallDemo(database.db);
+    await syncTestProviders(deps);
     const idle = idleWatch();
     worker = startWorker(
       { ...deps, database },
@@ -121,15 +130,28 @@ describe.each(backends())('idle worker on $name', (backend) => {
     await idle.reach(2, 3_000);
     await triggerToday(deps);
     await waitUntil(async () => (await liveTasks(deps)) === 0);
-    const done = await queryOne<{ n: number }>(
-      database.db,
-      sql`select count(*)::int as n from batch_tasks where status = 'completed'`,
+    expect(await completedTasks(database)).toBeGreaterThan(0);
+  });
+
+  it('claims again when the pacing lets the next call through, though its back-off is ten minutes', async () => {
+    await seedSmallDemo(database.db);
+    await syncTestProviders(deps);
+    // A call every 1.5 s per provider, longer than a claim looks ahead (1 s): once a call has
+    // ended, the next claim finds ready tasks that the pacing alone holds back, with nothing in
+    // flight to wake the worker. That is not an idle queue: it once slept the ten minutes here.
+    await database.db.execute(sql`update providers set rpm = 40`);
+    worker = startWorker(
+      { ...deps, database },
+      { adapters: simulatedAdapters('ideal', FAST), concurrency: 16, ...ASLEEP },
     );
-    expect(done?.n).toBeGreaterThan(0);
+    await triggerToday(deps);
+    // Three calls per provider: the first at once, the next two each on its pacing turn.
+    await waitUntil(async () => (await completedTasks(database)) >= 12, 20_000);
   });
 
   it('wakes when a retry pushed into the future becomes due, though its back-off is ten minutes', async () => {
     await seedSmallDemo(database.db);
+    await syncTestProviders(deps);
     await triggerToday(deps);
     // Three tasks held by a worker that is gone (leases far away), nothing else to claim.
     await database.db.execute(sql`delete from batch_tasks where id not in
@@ -183,6 +205,7 @@ describe.each(sharedBackends())('idle worker whose LISTEN connection is killed, 
     deps = workerDeps(database.db);
     await syncTestProviders(deps);
     await seedSmallDemo(database.db);
+    await syncTestProviders(deps);
   });
 
   const listenBackends = async () =>

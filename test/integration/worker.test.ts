@@ -147,7 +147,7 @@ describe.each(backends())('worker on $name', (backend) => {
     await triggerToday(deps);
     const providers = await claimableProviders(database.db, ['openai']);
     const claim = (workerId: string, limit: number) =>
-      claimTasks(database.db, { workerId, providers, limit, leaseSeconds: 60 });
+      claimTasks(database.db, { workerId, providers, limit, leaseSeconds: 60 }).then((r) => r.tasks);
     const [task] = await claim('worker-a', 1);
     if (!task) throw new Error('nothing claimed');
     expect(task).toMatchObject({ provider: 'openai', attempts: 1 });
