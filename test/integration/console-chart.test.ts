@@ -12,7 +12,8 @@ import type { Deps } from '../../src/context.ts';
 import type { CoverageReport } from '../../src/coverage/types.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { slackNightReporter } from '../../src/report/slack-night-reporter.ts';
-import { createSlackApp, EVENTS_PATH, type SlackApp } from '../../src/slack/app.ts';
+import { EVENTS_PATH, type SlackApp } from '../../src/slack/app.ts';
+import { createSlackBot } from '../../src/slack-bot.ts';
 import { runDateOf } from '../../src/time/business-day.ts';
 import { backends, type TestDatabase } from '../support/db.ts';
 import { harnessConfig, nightWithFailures } from '../support/fake-slack.ts';
@@ -45,7 +46,7 @@ describe.each(backends())('the coverage chart in the local console on $name', (b
       SLACK_ADMIN_USERS: CONSOLE_USER,
     });
     deps = { db: database.db, config, logger: silentLogger(), clock: () => new Date() };
-    slack = createSlackApp(deps, {
+    slack = createSlackBot(deps, {
       botToken: local.botToken,
       signingSecret: local.signingSecret,
       apiUrl: local.api.url,
