@@ -366,9 +366,13 @@ describe.each(sharedBackends())('coverage rollup under concurrent writers on $na
     return client;
   }
 
-  /** Until `client`'s backend waits for an advisory lock: its trigger is then queued behind ours. */
+  /**
+   * Until `client`'s backend waits for an advisory lock: its trigger is then queued behind ours.
+   * Its pid is read through `observer`: `client` is busy with the statement that waits, and a
+   * query sent to it would queue behind that statement for ever.
+   */
   async function waitsForLock(observer: pg.Client, client: pg.Client): Promise<void> {
-    const pid = (await client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]?.pid;
+    const pid = (client as unknown as { processID: number }).processID;
     for (let i = 0; i < 600; i++) {
       const row = await observer.query(
         `select 1 from pg_stat_activity where pid = $1 and wait_event_type = 'Lock' and wait_event = 'advisory'`,
