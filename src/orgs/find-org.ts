@@ -121,7 +121,26 @@ export async function findOrg(db: Db, query: string): Promise<FindOrgResult> {
     sql`select ${ORG_COLUMNS} from organizations where ${containing(q)}
         order by name, id limit ${MAX_CANDIDATES}`,
   );
-  return decide(within) ?? fuzzyMatch(q, await similarOrgs(db, q, 'whole', FUZZY_CANDIDATES));
+  const decidedWithin = decide(within);
+  if (decidedWithin) return decidedWithin;
+  const fuzzy = fuzzyMatch(q, await similarOrgs(db, q, 'whole', FUZZY_CANDIDATES));
+  if (fuzzy.kind !== 'none' || fuzzy.closest.length > 0) return fuzzy;
+  return { kind: 'none', closest: await nearestNames(db, q, CLOSEST_NAMES) };
+}
+
+/**
+ * Text that shares too few trigrams with any org for the index to propose one: the names most
+ * like it all the same, so the answer still shows what org names look like. It reads every org
+ * (no index orders by similarity below the threshold), but only on this path, which ends in an
+ * error message, and returns three names.
+ */
+async function nearestNames(db: Db, q: string, limit: number): Promise<string[]> {
+  const rows = await queryRows<{ name: string }>(
+    db,
+    sql`select name from organizations
+        order by greatest(similarity(name, ${q}), similarity(slug, ${q})) desc, name, id limit ${limit}`,
+  );
+  return rows.map((r) => r.name);
 }
 
 /** The org with this id; undefined for an unknown id or text that is not a uuid at all. */

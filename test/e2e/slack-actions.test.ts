@@ -25,7 +25,7 @@ import {
   type SlackHarness,
   startSlackHarness,
 } from '../support/fake-slack.ts';
-import { actionIds, messageText, until } from '../support/slack-payloads.ts';
+import { actionIds, actionValue, messageText, until } from '../support/slack-payloads.ts';
 
 /** Every button, select, options request, modal submission and App Home, end to end, over HTTP and Socket Mode. */
 
@@ -92,13 +92,13 @@ describe.each(backendsAndModes())('buttons, modals and App Home on $name over $m
   it('pages history with Older and Newer in the same message', async () => {
     const first = await click(ACTION_IDS.openHistory, '30');
     expect(messageText(first.body)).toContain('Nights 1–10 of the last 30 days');
-    const older = (first.body.blocks as unknown[]).length && findValue(first.body, ACTION_IDS.historyOlder);
+    const older = (first.body.blocks as unknown[]).length && actionValue(first.body, ACTION_IDS.historyOlder);
     const page2 = await click(ACTION_IDS.historyOlder, String(older));
     expect(page2.body.replace_original).toBe(true);
     expect(messageText(page2.body)).toContain('Nights 11–16');
     const page1 = await click(
       ACTION_IDS.historyNewer,
-      String(findValue(page2.body, ACTION_IDS.historyNewer)),
+      String(actionValue(page2.body, ACTION_IDS.historyNewer)),
     );
     expect(messageText(page1.body)).toContain('Nights 1–10');
     const stale = await click(ACTION_IDS.historyOlder, 'not|a|page');
@@ -274,16 +274,3 @@ describe.each(backendsAndModes())('buttons, modals and App Home on $name over $m
     expect(messageText(bad.body)).toContain('no valid date');
   });
 });
-
-/** The value of the button with this action id in a message. */
-/** The value of the element with this action_id, wherever it sits in the message. */
-function findValue(message: unknown, actionId: string): string | undefined {
-  if (!message || typeof message !== 'object') return undefined;
-  const node = message as Record<string, unknown>;
-  if (node.action_id === actionId && typeof node.value === 'string') return node.value;
-  for (const child of Object.values(node)) {
-    const found = findValue(child, actionId);
-    if (found !== undefined) return found;
-  }
-  return undefined;
-}

@@ -14,7 +14,7 @@ import {
   type SlackHarness,
   startSlackHarness,
 } from '../support/fake-slack.ts';
-import { actionIds, messageText } from '../support/slack-payloads.ts';
+import { actionIds, actionValue, messageText } from '../support/slack-payloads.ts';
 
 /**
  * Every slash command end to end: signed requests over HTTP to the running app (and the same
@@ -161,7 +161,7 @@ describe.each(backendsAndModes())('slash commands on $name over $mode', ({ backe
       expect(await rerunTasks()).toBe(before);
       // One click on a suggestion reruns that org.
       const pick = actionIds(typo.body).find((id) => id.startsWith('rerun_pick:'));
-      const value = JSON.stringify(typo.body).match(/"value":"([^"]+)"/)?.[1];
+      const value = pick && actionValue(typo.body, pick);
       expect(pick && value).toBeTruthy();
       await h.send(
         buildBlockAction({

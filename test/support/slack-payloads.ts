@@ -19,6 +19,18 @@ export const messageText = (message: unknown): string => collect(message, 'text'
 /** The action ids of the interactive elements in a message or view. */
 export const actionIds = (message: unknown): string[] => collect(message, 'action_id');
 
+/** The value of the element with this action_id, wherever it sits in the message. */
+export function actionValue(message: unknown, actionId: string): string | undefined {
+  if (!message || typeof message !== 'object') return undefined;
+  const node = message as Record<string, unknown>;
+  if (node.action_id === actionId && typeof node.value === 'string') return node.value;
+  for (const child of Object.values(node)) {
+    const found = actionValue(child, actionId);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
 /**
  * Waits until `condition` holds, for work that follows a Slack call with no call of its own to
  * wait on (a row written after chat.postMessage). A wait, not a timed assertion: the bound is far.
