@@ -77,10 +77,9 @@ async function compose(rt: Runtime, io: BotIo, mode: Mode, shutdown: Shutdown, l
 
   // Every step (scheduler, HTTP, console) posts and edits the report through this one reporter;
   // headless there is no Slack to post to, and each step says so.
-  const client = new webApi.WebClient(botToken, {
-    ...(apiUrl ? { slackApiUrl: apiUrl } : {}),
-    logger: boltLogger(logger),
-  });
+  // The app's bounded retries: the client's default (ten over half an hour) held a postcheck's
+  // HTTP answer for as long while Slack was down.
+  const client = new webApi.WebClient(botToken, slackClientOptions(apiUrl, boltLogger(logger)));
   const stepDeps = { ...rt, reporter: mode === 'headless' ? undefined : slackNightReporter(rt, client) };
   const nights = followNights(stepDeps);
 

@@ -94,6 +94,10 @@ describe.each(backends())('sched serve with Slack unreachable on $name', (backen
       const postcheck = await fetch(`http://127.0.0.1:${port}/functions/v1/scheduler-postcheck`, {
         method: 'POST',
         headers: { 'x-cron-secret': CRON_SECRET },
+        // Slack's retries are bounded (a minute at most): the answer must not wait for the outage.
+        signal: AbortSignal.timeout(90_000),
+      }).catch((error: Error) => {
+        throw new Error(`${error.message}; serve said:\n${output.slice(-3000)}`);
       });
       expect(postcheck.status).toBe(200);
       expect(((await postcheck.json()) as { slackReport?: { action: string } }).slackReport?.action).toBe(

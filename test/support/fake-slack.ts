@@ -19,6 +19,7 @@ import { createSlackBot, type SlackBot } from '../../src/slack-bot.ts';
 import { type Backend, backends } from './db.ts';
 import { type EnvelopeType, FakeSocketMode } from './fake-socket-mode.ts';
 import { completeAllLive, seedSmallDemo } from './scheduler-deps.ts';
+import { HIGH_LIMITS } from './worker-fixtures.ts';
 
 /**
  * The running Bolt app against a fresh database and the local Web API stand-in: what every
@@ -85,6 +86,9 @@ export function harnessConfig(apiUrl: string, env: Record<string, string> = {}):
     SLACK_ADMIN_USERGROUP: ADMIN_GROUP,
     SIMULATED_PROFILE: 'ideal',
     LOG_LEVEL: 'silent',
+    // The simulated providers answer 429 past the configured rpm: at the defaults (50 for two of
+    // them) a repair of the demo night waited 50 s on Retry-After.
+    ...HIGH_LIMITS,
     ...env,
   });
 }

@@ -8,6 +8,7 @@ import { silentLogger } from '../../src/logger.ts';
 import { runTrigger } from '../../src/scheduler/trigger.ts';
 import { type Backend, type TestDatabase, truncateAll } from './db.ts';
 import { resetProvidersFromConfig } from './insert-rows.ts';
+import { HIGH_LIMITS } from './worker-fixtures.ts';
 
 /** Deps on a simulated clock, for scheduler tests: `deps.clock()` returns whatever `at` says. */
 export interface ClockedDeps extends Deps {
@@ -31,7 +32,9 @@ export const DEMO_ORGS_WITH_WORK = 5;
 
 export async function seedSmallDemo(db: Db): Promise<void> {
   await seedDemo(db, { orgs: 6, promptsPerOrg: 3 });
-  await resetProvidersFromConfig(db, loadConfig({ SIMULATED_PROFILE: 'ideal' }));
+  // Limits out of the way: a test about the queue's limits sets them itself (rate-limit.test.ts).
+  // At the default rpm (50 for two providers) the demo's repairs took 50 s a test.
+  await resetProvidersFromConfig(db, loadConfig({ SIMULATED_PROFILE: 'ideal', ...HIGH_LIMITS }));
 }
 
 export interface TaskCounts {
