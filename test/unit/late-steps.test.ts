@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { LATE_AFTER_MINUTES, lateSteps, type StepStatuses } from '../../src/scheduler/late-steps.ts';
+import { lateStepMessage } from '../../src/views/late-step-message.ts';
 
 const zone = 'America/New_York';
 const cron = { trigger: '0 3 * * *', postcheck: '0 4 * * *' };
@@ -64,5 +65,20 @@ describe('lateSteps', () => {
 
   it("looks at today only: after midnight, yesterday's missing postcheck is not late", () => {
     expect(steps(at('2026-06-11T00:30:00'))).toEqual([]);
+  });
+});
+
+describe('lateStepMessage', () => {
+  it('says which step of which night is late, since when, and what to run', async () => {
+    const late = {
+      step: 'postcheck' as const,
+      runDate: '2026-03-08',
+      dueAt: new Date('2026-03-08T08:00:00Z'),
+    };
+    const message = lateStepMessage(late, zone, new Date('2026-03-08T08:20:00Z'));
+    expect(message.text).toContain('⏰ Late: the postcheck of Sun, Mar 8, 2026 has not finished');
+    expect(message.text).toContain('20 minutes ago');
+    expect(message.text).toContain('`sched postcheck`');
+    expect(message.blocks).toHaveLength(1);
   });
 });
