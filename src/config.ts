@@ -177,6 +177,7 @@ const schema = z.preprocess(
       PROVIDER_TIMEOUT_MS: int(60_000, 100, 600_000),
       AUTO_REPAIR: bool(false),
       RUNBOOK_URL: url,
+      HEARTBEAT_URL: url,
       BACKFILL_DAYS: int(7, 0, 365),
       LOG_LEVEL: z.preprocess(
         emptyToUndefined,
@@ -217,6 +218,12 @@ const schema = z.preprocess(
       autoRepair: e.AUTO_REPAIR,
       /** The team's runbook: linked from the morning report and /sched-status when set. */
       runbookUrl: e.RUNBOOK_URL,
+      /**
+       * An outside dead man's switch (Healthchecks.io protocol): pinged when the trigger starts and
+       * when the postcheck ends, so a night with no live instance is noticed. A secret: its path is
+       * the check's token, so it is never logged (secrets.ts redacts `heartbeatUrl`).
+       */
+      heartbeatUrl: e.HEARTBEAT_URL,
       /** How many days back `trigger --date` (and manual-run) may run a night that never ran. */
       backfillDays: e.BACKFILL_DAYS,
       logLevel: e.LOG_LEVEL,

@@ -16,6 +16,7 @@ const SECRET_KEYS = [
   'authorization',
   'cookie',
   'databaseUrl',
+  'heartbeatUrl',
   'x-api-key',
   'x-goog-api-key',
   'x-cron-secret',

@@ -1,6 +1,14 @@
 import type { ProviderName } from '../providers/types.ts';
 import type { CoverageRows } from './coverage-query.ts';
-import type { CoverageReport, Health, HealthReason, MissingPrompt, MissingReason, Ratio } from './types.ts';
+import type {
+  ActivePromptGroups,
+  CoverageReport,
+  Health,
+  HealthReason,
+  MissingPrompt,
+  MissingReason,
+  Ratio,
+} from './types.ts';
 
 /** Pure coverage math: no I/O, no clock. */
 
@@ -207,6 +215,17 @@ export function buildCoverageReport(rows: CoverageRows, context: ReportContext):
       failed: Number(rows.tasks.failed),
       cancelled: Number(rows.tasks.cancelled),
     },
+    ...(rows.active_prompts ? { activePrompts: activePromptGroups(rows.active_prompts) } : {}),
+  };
+}
+
+function activePromptGroups(row: NonNullable<CoverageRows['active_prompts']>): ActivePromptGroups {
+  return {
+    total: Number(row.total),
+    expected: Number(row.expected),
+    orgNotEligible: Number(row.org_not_eligible),
+    overQuota: Number(row.over_quota),
+    noEntitledProvider: Number(row.no_entitled_provider),
   };
 }
 

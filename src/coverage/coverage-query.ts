@@ -55,6 +55,17 @@ export interface CoverageRows {
     trigger_status: string | null;
     jobs: number;
   };
+  /**
+   * Every active prompt of the database (the runbook's `where p.active` count), each in exactly
+   * one group. Always set by queryCoverage; rows built by hand may leave it out.
+   */
+  active_prompts?: {
+    total: number;
+    expected: number;
+    org_not_eligible: number;
+    no_entitled_provider: number;
+    over_quota: number;
+  };
 }
 
 /** FUNCTION_NAMES.trigger of src/scheduler/scheduler-runs.ts (coverage sits below the scheduler). */
@@ -329,6 +340,30 @@ export async function queryCoverage(db: Db, runDate: string): Promise<CoverageRo
           'cancelled', coalesce(sum(n) filter (where status = 'cancelled'), 0)
         )
         from night_tasks
+      ),
+      -- The runbook counts every active prompt; these groups say where each one went. An org's
+      -- prompts go whole to "no entitled provider" (it has no pair), so over quota is only counted
+      -- in orgs that run, and the groups never overlap.
+      'active_prompts', json_build_object(
+        'total', (select count(*) from prompts where active),
+        'expected', (
+          select coalesce(sum(least(c.active_prompts, coalesce(c.quota, c.active_prompts))), 0)
+          from org_counts c where exists (select 1 from pairs pa where pa.org_id = c.org_id)
+        ),
+        'org_not_eligible', (
+          select count(*) from prompts p join organizations o on o.id = p.org_id
+          where p.active and not (o.active and o.subscription_status in ('active', 'trialing'))
+        ),
+        'no_entitled_provider', (
+          select coalesce(sum(c.active_prompts), 0)
+          from org_counts c where not exists (select 1 from pairs pa where pa.org_id = c.org_id)
+        ),
+        'over_quota', (
+          select coalesce(sum(c.active_prompts - c.quota), 0)
+          from org_counts c
+          where c.quota is not null and c.active_prompts > c.quota
+            and exists (select 1 from pairs pa where pa.org_id = c.org_id)
+        )
       ),
       'night', json_build_object(
         'active_prompts', (select coalesce(sum(active_prompts), 0) from org_counts),

@@ -89,6 +89,18 @@ export interface ProviderCoverage {
   failuresByReason: Record<string, number>;
 }
 
+/** Where the active prompts went: expected, or why not. */
+export interface ActivePromptGroups {
+  total: number;
+  expected: number;
+  /** In orgs that are inactive or whose subscription is not active or trialing. */
+  orgNotEligible: number;
+  /** Ranked past their eligible org's daily quota. */
+  overQuota: number;
+  /** In eligible orgs whose plan allows no enabled provider. */
+  noEntitledProvider: number;
+}
+
 /**
  * The postcheck result. The first three keys keep the seed's JSON shape (runbook) so saved
  * queries such as result->'summary'->>'overallHealth' keep working; the rest is added.
@@ -140,6 +152,11 @@ export interface CoverageReport {
   }[];
   /** Live state of the night's tasks for progress displays. */
   tasks: { pending: number; processing: number; completed: number; failed: number; cancelled: number };
+  /**
+   * Every active prompt of the database (what the runbook's SQL counts), each in one group, so
+   * `total` is the sum of the others. Absent in reports recorded before it existed.
+   */
+  activePrompts?: ActivePromptGroups;
   /**
    * Enabled providers that no live worker can call when this was measured (no worker has the
    * key or a simulated profile): their tasks wait until one starts. Absent when every enabled

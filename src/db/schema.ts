@@ -252,6 +252,27 @@ export const slackReports = pgTable(
 );
 
 /**
+ * The watchdog's "late" alerts (src/scheduler/late-alerts.ts): one row per night and late step,
+ * inserted before the post (ON CONFLICT DO NOTHING) so however many instances notice, one posts.
+ */
+export const lateAlerts = pgTable(
+  'late_alerts',
+  {
+    runDate: runDate(),
+    /** `trigger` or `postcheck`. */
+    step: text('step').notNull(),
+    claimedAt: tstz('claimed_at').notNull().defaultNow(),
+    /** Where the alert went, once Slack answered. */
+    channel: text('channel'),
+    ts: text('ts'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.runDate, t.step] }),
+    check('late_alerts_step_check', sql`${t.step} in ('trigger', 'postcheck')`),
+  ],
+);
+
+/**
  * Every change of a provider's settings (`sched providers set`): who, when, before and after.
  * Settings are data shared by every process, so a change must say who made it.
  */

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Deps } from '../context.ts';
 import { ping, queryRows } from '../db/client.ts';
 import type { ProviderName } from '../providers/types.ts';
+import { LATE_AFTER_MINUTES, lateSteps } from '../scheduler/late-steps.ts';
 import { FUNCTION_NAMES } from '../scheduler/scheduler-runs.ts';
 import { providersWithoutLiveWorker } from '../scheduler/worker-heartbeat.ts';
 import { addDays, runDateOf } from '../time/business-day.ts';
@@ -25,7 +26,7 @@ export interface SlackHealth {
  * GET /healthz: 200 when this instance can do its job, 503 with the reasons when it cannot.
  * Unhealthy means something a restart or an operator must fix: the database is unreachable,
  * workers died, no live worker can call an enabled provider, or last night's trigger or
- * postcheck failed or is overdue. Low coverage is
+ * postcheck failed, is overdue, or is late (the watchdog's rule, late-steps.ts). Low coverage is
  * reported but is not a 503: restarting the process would not bring it back, Repair does.
  */
 
@@ -49,6 +50,11 @@ interface StepState {
   status: string | null;
   dueAt: string | null;
   overdue: boolean;
+  /**
+   * Tonight's trigger has not started, or its postcheck not finished, LATE_AFTER_MINUTES after
+   * the cron time (late-steps.ts): the same rule that posts the "late" alert.
+   */
+  late: boolean;
 }
 
 export interface HealthReport {
@@ -96,6 +102,12 @@ export function assessHealth(report: Omit<HealthReport, 'status' | 'reasons'>): 
       if (step.status === 'failed') reasons.push(`${night.runDate} ${name} failed`);
       if (step.overdue)
         reasons.push(`${night.runDate} ${name} is overdue (due at ${step.dueAt}, no run recorded)`);
+      else if (step.late) {
+        const what = name === 'trigger' ? 'has not started' : 'has not finished';
+        reasons.push(
+          `${night.runDate} ${name} is late: ${what} ${LATE_AFTER_MINUTES} minutes after its time (due at ${step.dueAt})`,
+        );
+      }
     }
   }
   return { ...report, status: reasons.length ? 'unhealthy' : 'ok', reasons };
@@ -120,6 +132,7 @@ function stepState(
   now: Date,
   zone: string,
   status: string | null,
+  late: boolean,
 ): StepState {
   const due = lastFireOnRunDate(expression, runDate, now, zone);
   // Only today's steps can be overdue: the catch-up check runs today's, never yesterday's, so a
@@ -127,7 +140,7 @@ function stepState(
   const today = runDate === runDateOf(now, zone);
   const overdue =
     today && status === null && due !== undefined && now.getTime() - due.getTime() > OVERDUE_MINUTES * 60_000;
-  return { status, dueAt: due?.toISOString() ?? null, overdue };
+  return { status, dueAt: due?.toISOString() ?? null, overdue, late };
 }
 
 export async function checkHealth(deps: HealthDeps): Promise<HealthReport> {
@@ -152,21 +165,28 @@ export async function checkHealth(deps: HealthDeps): Promise<HealthReport> {
   const zone = deps.config.timezone;
   const postcheck = statusOf(FUNCTION_NAMES.postcheck);
   const unserved = await providersWithoutLiveWorker(deps.db);
+  const statuses = {
+    trigger: statusOf(FUNCTION_NAMES.trigger)?.status ?? null,
+    postcheck: postcheck?.status ?? null,
+  };
+  // lateSteps looks at today only, as the overdue check does.
+  const late = new Set(lateSteps({ cron: deps.config.cron, zone, now, statuses }).map((l) => l.step));
   return assessHealth({
     ...facts,
     database: { reachable: true },
     ...(unserved.length > 0 ? { providersWithoutLiveWorker: unserved } : {}),
     lastNight: {
       runDate,
-      trigger: stepState(
-        deps.config.cron.trigger,
-        runDate,
-        now,
-        zone,
-        statusOf(FUNCTION_NAMES.trigger)?.status ?? null,
-      ),
+      trigger: stepState(deps.config.cron.trigger, runDate, now, zone, statuses.trigger, late.has('trigger')),
       postcheck: {
-        ...stepState(deps.config.cron.postcheck, runDate, now, zone, postcheck?.status ?? null),
+        ...stepState(
+          deps.config.cron.postcheck,
+          runDate,
+          now,
+          zone,
+          statuses.postcheck,
+          late.has('postcheck'),
+        ),
         health: postcheck?.health ?? null,
       },
     },

@@ -1,5 +1,6 @@
 import type { webApi } from '@slack/bolt';
 import type { NightReporter } from '../scheduler/night-reporter.ts';
+import { lateStepMessage } from '../views/late-step-message.ts';
 import {
   latestReportInput,
   postOrUpdateReport,
@@ -39,6 +40,13 @@ export function slackNightReporter(
     },
     async refresh(runDate) {
       await refreshNightReports(deps, client, runDate, undefined, intervalMs);
+    },
+    async alertLate(late, now) {
+      const channel = deps.config.slack.reportChannel;
+      if (!channel) return undefined;
+      const message = lateStepMessage(late, deps.config.timezone, now);
+      const posted = await client.chat.postMessage({ ...message, channel });
+      return { channel, ts: String(posted.ts) };
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { Deps } from '../context.ts';
 import type { CoverageReport } from '../coverage/types.ts';
+import type { LateStep } from './late-steps.ts';
 
 /**
  * Where a night's report goes (the morning report in Slack). The scheduler's steps call it and
@@ -22,6 +23,8 @@ export interface NightReporter {
    * Coalesced and rate-bounded (at most one edit per message per interval); resolves when done.
    */
   refresh(runDate: string): Promise<void>;
+  /** Posts the watchdog's "late" alert to the report channel; undefined when no channel is set. */
+  alertLate(late: LateStep, now: Date): Promise<{ channel: string; ts: string } | undefined>;
 }
 
 /** Deps of a step: the reporter is absent where no Slack is configured. */

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { toError } from '../errors.ts';
+import { pingHeartbeat } from './heartbeat.ts';
 import { NO_SLACK, type PublishOutcome, type StepDeps } from './night-reporter.ts';
 import { type PostcheckResult, runPostcheck } from './postcheck.ts';
 import { type RepairResult, repairMissing } from './repair.ts';
@@ -71,6 +72,8 @@ export async function postcheckStep(
   }
 
   const published = await publish(deps, result);
+  const healthy = result.report.summary.overallHealth === 'HEALTHY';
+  await pingHeartbeat(deps, runDate, healthy ? 'success' : 'fail');
   return { ...result, repair, autoRepair, published };
 }
 

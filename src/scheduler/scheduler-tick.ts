@@ -4,7 +4,9 @@ import { type Db, queryRows } from '../db/client.ts';
 import { toError } from '../errors.ts';
 import { runDateOf } from '../time/business-day.ts';
 import { isDueToday, lastFireOnRunDate } from '../time/cron-matcher.ts';
+import { alertLateSteps } from './late-alerts.ts';
 import { lateNightState, waitsForLateNight } from './late-night.ts';
+import type { DailyStepName } from './late-steps.ts';
 import type { StepDeps } from './night-reporter.ts';
 import type { PostcheckResult } from './postcheck.ts';
 import { postcheckStep } from './postcheck-step.ts';
@@ -40,6 +42,8 @@ export interface TickResult {
   trigger: StepOutcome;
   postcheck: StepOutcome;
   autoRepair: 'off' | 'nothing_missing' | 'ran' | 'failed' | undefined;
+  /** Late steps of tonight whose alert this instance posted (late-alerts.ts). */
+  lateAlerts: DailyStepName[];
 }
 
 const DAILY_STEPS = [FUNCTION_NAMES.trigger, FUNCTION_NAMES.postcheck] as const;
@@ -52,7 +56,13 @@ export async function schedulerTick(
 ): Promise<TickResult> {
   const zone = deps.config.timezone;
   const runDate = runDateOf(now, zone);
-  const result: TickResult = { runDate, trigger: 'not_due', postcheck: 'not_due', autoRepair: undefined };
+  const result: TickResult = {
+    runDate,
+    trigger: 'not_due',
+    postcheck: 'not_due',
+    autoRepair: undefined,
+    lateAlerts: [],
+  };
   const taken = await takenSteps(deps.db, runDate, now);
 
   // A run row (even one written before the cron time, by `sched trigger`) settles the step.
@@ -70,6 +80,8 @@ export async function schedulerTick(
       return outcome.ran ? 'ran' : 'lost';
     });
   }
+  // After the steps: a step this tick just ran is not late.
+  result.lateAlerts = await alertLateSteps(deps, now);
   return result;
 }
 

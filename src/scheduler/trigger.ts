@@ -1,5 +1,6 @@
 import type { Deps } from '../context.ts';
 import type { HealthReason } from '../coverage/types.ts';
+import { pingHeartbeat } from './heartbeat.ts';
 import { type FanOutSummary, runRecordedFanOut } from './recorded-enqueue.ts';
 import { assertRunDateAllowed } from './run-date-guard.ts';
 import { FUNCTION_NAMES } from './scheduler-runs.ts';
@@ -48,6 +49,8 @@ export async function runTrigger(
     skipWhenNothingExpected: true,
   });
   if (outcome.kind === 'ran') {
+    // Only the process that ran tonight's trigger says so, once its tasks are enqueued.
+    await pingHeartbeat(deps, params.runDate, 'start');
     return {
       status: 'triggered',
       runId: outcome.runId,

@@ -1,5 +1,6 @@
 import { Blocks, Message, setIfTruthy } from 'slack-block-builder';
 import type { CoverageReport } from '../coverage/types.ts';
+import { activePromptsBlock } from './active-prompts.ts';
 import {
   type Comparison,
   coverageFields,
@@ -52,6 +53,7 @@ export function reportMessage(input: ReportMessageInput) {
       reportContext(report),
       setIfTruthy(healthReasonsBlock(report), healthReasonsBlock(report)),
       coverageFields(report, input),
+      activePromptsBlock(report),
       setIfTruthy(repair, repair && repairStateBlock(repair, report)),
       setIfTruthy(liveLine || updated, Blocks.Context().elements(...[liveLine, updated].filter(isText))),
       Blocks.Divider(),

@@ -1,5 +1,6 @@
 import { Blocks, Message, setIfTruthy } from 'slack-block-builder';
 import type { CoverageReport } from '../coverage/types.ts';
+import { activePromptsBlock } from './active-prompts.ts';
 import {
   coverageFields,
   hasReason,
@@ -56,6 +57,7 @@ export function statusMessage(input: StatusMessageInput) {
       reportContext(report),
       setIfTruthy(healthReasonsBlock(report), healthReasonsBlock(report)),
       coverageFields(report),
+      activePromptsBlock(report),
       setIfTruthy(
         input.progress,
         input.progress && progressBlocks(input.progress, input.now, report.timezone),

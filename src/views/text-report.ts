@@ -2,6 +2,7 @@ import { DateTime } from 'luxon';
 import { reasonWords } from '../coverage/reason-words.ts';
 import type { CoverageReport, Ratio } from '../coverage/types.ts';
 import type { Progress } from '../scheduler/progress.ts';
+import { activePromptsLine } from './active-prompts.ts';
 import { noLiveWorkerLine } from './no-live-worker.ts';
 
 /** Pure: a coverage report as plain text for people at a terminal. */
@@ -16,6 +17,8 @@ export function formatCoverageReport(report: CoverageReport, options: { maxPromp
   lines.push(`  prompts fully covered  ${fraction(ratios.fullPrompts)}   (every entitled provider answered)`);
   lines.push(`  units                  ${fraction(ratios.units)}`);
   lines.push(`  orgs completed         ${fraction(ratios.orgs)}`);
+  const activeLine = activePromptsLine(report);
+  if (activeLine) lines.push(`  ${activeLine}`);
   const t = report.tasks;
   const live = t.pending + t.processing;
   if (live > 0 || t.completed + t.failed > 0) {

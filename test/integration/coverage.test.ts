@@ -87,7 +87,25 @@ function oracle(world: World) {
       }
     }
   }
+  // Every active prompt of the database lands in exactly one group, decided here prompt by prompt.
+  const activePrompts = { total: 0, expected: 0, orgNotEligible: 0, overQuota: 0, noEntitledProvider: 0 };
+  for (const org of world.orgs) {
+    const active = world.prompts
+      .filter((p) => p.org_id === org.id && p.active)
+      .sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id));
+    const hasProvider = ALL.some(
+      (p) => world.enabled[p] && (org.plan !== 'starter' || STARTER_PROVIDERS.has(p)),
+    );
+    active.forEach((_prompt, rank) => {
+      activePrompts.total++;
+      if (!eligible.includes(org)) activePrompts.orgNotEligible++;
+      else if (!hasProvider) activePrompts.noEntitledProvider++;
+      else if (rank >= (QUOTA[org.plan] ?? 0)) activePrompts.overQuota++;
+      else activePrompts.expected++;
+    });
+  }
   return {
+    activePrompts,
     expectedPrompts,
     covered,
     full,
@@ -109,6 +127,7 @@ function summarize(report: CoverageReport) {
   const overQuota: Record<string, number> = {};
   for (const o of report.overQuota) overQuota[o.orgId] = o.overQuotaPrompts;
   return {
+    activePrompts: report.activePrompts,
     expectedPrompts: report.promptCoverage.expectedActivePrompts,
     covered: report.promptCoverage.promptsRunToday,
     full: report.promptCoverage.fullyCoveredPrompts,
@@ -228,6 +247,68 @@ describe.each(backends())('coverage SQL on $name', (backend) => {
       }),
       { numRuns: 30 },
     );
+  });
+
+  it('the active-prompt groups sum to the runbook count, and their expected group to the expected prompts', async () => {
+    await fc.assert(
+      fc.asyncProperty(worldArbitrary, async (world) => {
+        await load(world);
+        const report = await measureCoverage(database.db, RUN_DATE, options, NOW);
+        const [runbook] = await queryRows<{ n: number }>(
+          database.db,
+          sql`select count(distinct p.id)::int as n from prompts p where p.active = true`,
+        );
+        const groups = report.activePrompts;
+        expect(groups?.total).toBe(runbook?.n);
+        expect(
+          (groups?.expected ?? 0) +
+            (groups?.orgNotEligible ?? 0) +
+            (groups?.overQuota ?? 0) +
+            (groups?.noEntitledProvider ?? 0),
+        ).toBe(runbook?.n);
+        expect(groups?.expected).toBe(report.promptCoverage.expectedActivePrompts);
+      }),
+      { numRuns: 20 },
+    );
+  });
+
+  it('puts each active prompt in one group: an over-quota org without an entitled provider counts as the latter', async () => {
+    const org = (i: number, plan: string, status: string, active = true): OrgInput => ({
+      id: randomUUID(),
+      name: `Group org ${i}`,
+      slug: `group-org-${i}`,
+      plan,
+      subscription_status: status,
+      active,
+    });
+    // starter allows openai and perplexity only: with both off it has no entitled provider.
+    const orgs = [
+      org(1, 'starter', 'active'),
+      org(2, 'growth', 'active'),
+      org(3, 'pro', 'canceled'),
+      org(4, 'pro', 'trialing', false),
+    ];
+    const counts = [30, 3, 4, 2];
+    const prompts: PromptInput[] = orgs.flatMap((o, i) =>
+      Array.from({ length: counts[i] ?? 0 }, (_, n) => ({
+        id: randomUUID(),
+        org_id: o.id,
+        text: `prompt ${n}`,
+        active: true,
+        created_at: new Date(Date.UTC(2026, 0, 1, 0, n)).toISOString(),
+      })),
+    );
+    await setProviders(database.db, { openai: false, perplexity: false, anthropic: true, gemini: false });
+    await insertOrgs(database.db, orgs);
+    await insertPrompts(database.db, prompts);
+    const report = await measureCoverage(database.db, RUN_DATE, options, NOW);
+    expect(report.activePrompts).toEqual({
+      total: 39,
+      expected: 3,
+      orgNotEligible: 6,
+      overQuota: 0,
+      noEntitledProvider: 30,
+    });
   });
 
   it('a response stored for run_date D but written at 23:30 New York time counts for D', async () => {

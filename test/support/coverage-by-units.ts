@@ -115,6 +115,28 @@ export async function queryCoverageByUnits(db: Db, runDate: string): Promise<Cov
         )
         from batch_tasks where run_date = ${runDate}::date
       ),
+      -- Prompt by prompt: each active prompt, and the group it falls in.
+      'active_prompts', (
+        select json_build_object(
+          'total', count(*),
+          'expected', count(*) filter (where g = 'expected'),
+          'org_not_eligible', count(*) filter (where g = 'org_not_eligible'),
+          'no_entitled_provider', count(*) filter (where g = 'no_entitled_provider'),
+          'over_quota', count(*) filter (where g = 'over_quota')
+        )
+        from (
+          select case
+                   when r.id is null then 'org_not_eligible'
+                   when not exists (select 1 from plan_provider pp join providers pr
+                                    on pr.name = pp.provider and pr.enabled where pp.plan = r.plan)
+                     then 'no_entitled_provider'
+                   when exists (select 1 from units u where u.prompt_id = p.id) then 'expected'
+                   else 'over_quota'
+                 end as g
+          from prompts p left join ranked r on r.id = p.id
+          where p.active
+        ) grouped
+      ),
       'night', json_build_object(
         'active_prompts', (select count(*) from ranked),
         'eligible_orgs', (select count(distinct org_id) from ranked),

@@ -23,6 +23,8 @@ export interface ReportShape {
   generatedAt?: Date;
   livePending?: number;
   pausedReason?: string;
+  /** Where the active prompts went (the coverage query always says; hand-built rows may not). */
+  activePrompts?: CoverageRows['active_prompts'];
 }
 
 const REASONS: MissingReason[] = ['rate_limited', 'timeout', 'auth', 'server', 'not_scheduled'];
@@ -96,6 +98,7 @@ export function makeReport(shape: ReportShape = {}): CoverageReport {
     });
   }
   rows.tasks.pending = shape.livePending ?? 0;
+  if (shape.activePrompts) rows.active_prompts = shape.activePrompts;
   return buildCoverageReport(rows, {
     runDate: shape.runDate ?? '2026-03-08',
     timezone: 'America/New_York',
@@ -139,5 +142,12 @@ export const hugeReport = (shape: ReportShape = {}) =>
     orgName: longName,
     promptText: longPrompt,
     overQuotaOrgs: 300,
+    activePrompts: {
+      total: 1_234_567,
+      expected: 1_000_000,
+      org_not_eligible: 200_000,
+      over_quota: 30_000,
+      no_entitled_provider: 4_567,
+    },
     ...shape,
   });

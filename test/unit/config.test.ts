@@ -23,6 +23,21 @@ describe('loadConfig', () => {
     ).toBe('ideal');
   });
 
+  it('takes an optional http(s) HEARTBEAT_URL, and a bad one is refused without echoing it', () => {
+    expect(loadConfig({}).heartbeatUrl).toBeUndefined();
+    expect(loadConfig({ HEARTBEAT_URL: 'https://hc.example/ping/tok-1' }).heartbeatUrl).toBe(
+      'https://hc.example/ping/tok-1',
+    );
+    expect(() => loadConfig({ HEARTBEAT_URL: 'hc.example/ping/tok-2' })).toThrowError(
+      /HEARTBEAT_URL: must be an http\(s\) URL/,
+    );
+    try {
+      loadConfig({ HEARTBEAT_URL: 'ftp://hc.example/ping/tok-3' });
+    } catch (error) {
+      expect((error as Error).message).not.toContain('tok-3');
+    }
+  });
+
   it('takes an optional http(s) RUNBOOK_URL', () => {
     expect(loadConfig({}).runbookUrl).toBeUndefined();
     expect(loadConfig({ RUNBOOK_URL: 'https://wiki.example.com/sched#runbook' }).runbookUrl).toBe(

@@ -12,6 +12,7 @@ const SECRETS = {
   ANTHROPIC_API_KEY: 'sk-ant-anthropicKeyValue123',
   GEMINI_API_KEY: 'AIzaGeminiKeyValue0000',
   PERPLEXITY_API_KEY: 'pplx-perplexityKeyValue',
+  HEARTBEAT_URL: 'https://hc.example/ping/heartbeatTokenValue',
 };
 const DB_PASSWORD = 'dbPasswordValue-31';
 

@@ -1,0 +1,72 @@
+import { sql } from 'drizzle-orm';
+import { type Db, queryRows } from '../db/client.ts';
+import { toError } from '../errors.ts';
+import { runDateOf } from '../time/business-day.ts';
+import { type DailyStepName, type LateStep, lateSteps, type StepStatuses } from './late-steps.ts';
+import type { StepDeps } from './night-reporter.ts';
+import { FUNCTION_NAMES } from './scheduler-runs.ts';
+
+/**
+ * The watchdog for the watchdog, run by every live instance on each scheduler tick: a step of
+ * tonight that is late (late-steps.ts) gets one alert in the report channel. The alert is claimed
+ * in PostgreSQL before the post (a late_alerts row, INSERT ... ON CONFLICT DO NOTHING), so three
+ * instances noticing at once post it once; a post that fails gives the claim back, and the next
+ * tick tries again.
+ */
+
+/** Today's scheduled run rows of the trigger and the postcheck (run_key = run_date). */
+export async function stepStatuses(db: Db, runDate: string): Promise<StepStatuses> {
+  const rows = await queryRows<{ function_name: string; status: string }>(
+    db,
+    sql`select function_name, status from scheduler_runs
+        where run_key = ${runDate}
+          and function_name in (${FUNCTION_NAMES.trigger}, ${FUNCTION_NAMES.postcheck})`,
+  );
+  const statusOf = (name: string) => rows.find((r) => r.function_name === name)?.status ?? null;
+  return { trigger: statusOf(FUNCTION_NAMES.trigger), postcheck: statusOf(FUNCTION_NAMES.postcheck) };
+}
+
+/** Alerts for tonight's late steps; returns the steps this instance posted. Never throws. */
+export async function alertLateSteps(deps: StepDeps, now: Date): Promise<DailyStepName[]> {
+  const { reporter } = deps;
+  // Without a channel nothing is claimed: an instance that can post may still do it.
+  if (!reporter || !deps.config.slack.reportChannel) return [];
+  const posted: DailyStepName[] = [];
+  try {
+    const zone = deps.config.timezone;
+    const statuses = await stepStatuses(deps.db, runDateOf(now, zone));
+    for (const late of lateSteps({ cron: deps.config.cron, zone, now, statuses })) {
+      if (!(await claim(deps.db, late))) continue;
+      try {
+        const where = await reporter.alertLate(late, now);
+        await deps.db.execute(
+          sql`update late_alerts set channel = ${where?.channel ?? null}, ts = ${where?.ts ?? null}
+              where run_date = ${late.runDate}::date and step = ${late.step}`,
+        );
+        deps.logger.warn({ runDate: late.runDate, step: late.step, due: late.dueAt }, `${late.step} is late`);
+        posted.push(late.step);
+      } catch (error) {
+        await release(deps.db, late).catch(() => undefined);
+        throw error;
+      }
+    }
+  } catch (error) {
+    deps.logger.error({ err: toError(error) }, 'late-step alert failed; the next tick tries again');
+  }
+  return posted;
+}
+
+async function claim(db: Db, late: LateStep): Promise<boolean> {
+  const rows = await queryRows<{ step: string }>(
+    db,
+    sql`insert into late_alerts (run_date, step) values (${late.runDate}::date, ${late.step})
+        on conflict do nothing returning step`,
+  );
+  return rows.length === 1;
+}
+
+async function release(db: Db, late: LateStep): Promise<void> {
+  await db.execute(
+    sql`delete from late_alerts where run_date = ${late.runDate}::date and step = ${late.step}`,
+  );
+}
