@@ -16,6 +16,8 @@ const SECRET_KEYS = [
   'authorization',
   'cookie',
   'databaseUrl',
+  'routingKey',
+  'routing_key',
   'x-api-key',
   'x-goog-api-key',
   'x-cron-secret',

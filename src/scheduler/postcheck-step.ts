@@ -43,7 +43,7 @@ export async function postcheckStep(
   const result = await runPostcheck(
     deps.db,
     { runDate, triggeredBy, scheduled: params.scheduled === true },
-    { timezone: deps.config.timezone, thresholds: deps.config.thresholds },
+    deps.config,
     deps.clock,
   );
   if (!result.recorded || result.runId === undefined) {
