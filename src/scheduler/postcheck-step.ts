@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { toError } from '../errors.ts';
+import { type PagerOutcome, pageNight } from './night-pager.ts';
 import { NO_SLACK, type PublishOutcome, type StepDeps } from './night-reporter.ts';
 import { type PostcheckResult, runPostcheck } from './postcheck.ts';
 import { type RepairResult, repairMissing } from './repair.ts';
@@ -31,6 +32,8 @@ export interface PostcheckStepResult extends PostcheckResult {
   autoRepair: AutoRepair | undefined;
   /** What happened to the report in Slack; undefined when the step did not run (another instance did). */
   published: PublishOutcome | undefined;
+  /** What PagerDuty was sent ('off' without PAGERDUTY_ROUTING_KEY). */
+  paged?: PagerOutcome | undefined;
 }
 
 export async function postcheckStep(
@@ -70,8 +73,11 @@ export async function postcheckStep(
     }
   }
 
-  const published = await publish(deps, result);
-  return { ...result, repair, autoRepair, published };
+  const [published, paged] = await Promise.all([
+    publish(deps, result),
+    pageNight(deps, result.report, { mayTrigger: true }),
+  ]);
+  return { ...result, repair, autoRepair, published, paged };
 }
 
 /** The report is a side effect: a Slack failure leaves the step done and is noted on its run row. */
