@@ -37,6 +37,24 @@ const percent = (fallback: number) =>
       .transform((v) => (v === undefined ? fallback : Number(v)))
       .pipe(z.number().min(0).max(100)),
   );
+/** USD per million tokens: a plain non-negative decimal (`0.15`, `2.5`, `0`). */
+const price = (fallback: number) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^\d+(\.\d+)?$/, 'must be a non-negative decimal number of USD per million tokens, such as 0.15')
+      .optional()
+      .transform((v) => (v === undefined ? fallback : Number(v))),
+  );
+/** A Slack user (U…, W…) or user group (S…) id: mentioned in the morning report's thread. */
+const slackMentionId = z.preprocess(
+  emptyToUndefined,
+  z
+    .string()
+    .regex(/^[UWS][A-Z0-9]{2,}$/, 'must be a Slack user id (U… or W…) or user-group id (S…)')
+    .optional(),
+);
 const url = z.preprocess(
   emptyToUndefined,
   z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
@@ -75,6 +93,18 @@ const DEFAULT_MODELS: Record<ProviderName, string> = {
   gemini: 'gemini-2.5-flash',
   perplexity: 'sonar',
 };
+/**
+ * List prices (USD per million tokens, standard tier) of the default models when this was
+ * written: openai gpt-4o-mini 0.15 / 0.60, anthropic claude-haiku-4-5 1 / 5, gemini
+ * gemini-2.5-flash 0.30 / 2.50, perplexity sonar 1 / 1 (its per-request fee is not counted).
+ * Defaults to check against each vendor's price page, not a bill.
+ */
+export const DEFAULT_PRICES: Record<ProviderName, { in: number; out: number }> = {
+  openai: { in: 0.15, out: 0.6 },
+  anthropic: { in: 1, out: 5 },
+  gemini: { in: 0.3, out: 2.5 },
+  perplexity: { in: 1, out: 1 },
+};
 const DEFAULT_RPM: Record<ProviderName, number> = { openai: 500, anthropic: 50, gemini: 300, perplexity: 50 };
 
 /** One provider's variables, read without their `<PROVIDER>_` prefix (errors put it back). */
@@ -86,6 +116,8 @@ const PROVIDER_KEYS = [
   'RPM',
   'TPM',
   'MAX_CONCURRENCY',
+  'PRICE_IN',
+  'PRICE_OUT',
 ] as const;
 
 const providerSchema = (name: ProviderName) =>
@@ -98,6 +130,8 @@ const providerSchema = (name: ProviderName) =>
       RPM: int(DEFAULT_RPM[name], 1, 1_000_000),
       TPM: int(0, 0, 100_000_000),
       MAX_CONCURRENCY: int(8, 1, 1000),
+      PRICE_IN: price(DEFAULT_PRICES[name].in),
+      PRICE_OUT: price(DEFAULT_PRICES[name].out),
     })
     .transform((v) => ({
       name,
@@ -109,6 +143,8 @@ const providerSchema = (name: ProviderName) =>
       /** Tokens per minute; 0 means no token limit is enforced locally. */
       tpm: v.TPM,
       maxConcurrency: v.MAX_CONCURRENCY,
+      /** USD per million tokens in and out: what the report, status and previews price calls at. */
+      price: { in: v.PRICE_IN, out: v.PRICE_OUT },
     }));
 
 export type ProviderConfig = z.output<ReturnType<typeof providerSchema>>;
@@ -150,6 +186,14 @@ const schema = z.preprocess(
       SLACK_REPORT_CHANNEL: optionalString,
       SLACK_ADMIN_USERS: csv,
       SLACK_ADMIN_USERGROUP: optionalString,
+      SLACK_ONCALL: slackMentionId,
+      PAGERDUTY_ROUTING_KEY: optionalString,
+      PAGERDUTY_EVENTS_URL: z.preprocess(
+        emptyToUndefined,
+        z
+          .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
+          .default('https://events.pagerduty.com/v2/enqueue'),
+      ),
       PORT: int(3000, 0, 65_535),
       CRON_SECRET: z.preprocess(
         emptyToUndefined,
@@ -198,7 +242,11 @@ const schema = z.preprocess(
         reportChannel: e.SLACK_REPORT_CHANNEL,
         adminUsers: e.SLACK_ADMIN_USERS,
         adminUsergroup: e.SLACK_ADMIN_USERGROUP,
+        /** Mentioned once per night in the report's thread when something needs a person. */
+        oncall: e.SLACK_ONCALL,
       },
+      /** PagerDuty Events API v2: off without a routing key (a secret: never logged). */
+      pagerDuty: { routingKey: e.PAGERDUTY_ROUTING_KEY, eventsUrl: e.PAGERDUTY_EVENTS_URL },
       port: e.PORT,
       cronSecret: e.CRON_SECRET,
       timezone: e.SCHED_TIMEZONE,

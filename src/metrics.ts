@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Deps } from './context.ts';
 import { expectedUnitsCte } from './coverage/coverage-query.ts';
+import { nightCost, pricesOf } from './coverage/night-cost.ts';
 import { queryRows } from './db/client.ts';
 import { runDateOf } from './time/business-day.ts';
 
@@ -79,6 +80,20 @@ export function createMetrics(deps: Pick<Deps, 'db' | 'config' | 'clock' | 'logg
     ...byProvider,
     'status',
   ]);
+  const calls = gauge(
+    'sched_provider_calls',
+    'Provider calls (stored responses, successes and errors) of the run_date',
+    byProvider,
+  );
+  const tokens = gauge('sched_provider_tokens', 'Tokens of the run_date by direction (in or out)', [
+    ...byProvider,
+    'direction',
+  ]);
+  const cost = gauge(
+    'sched_provider_cost_usd',
+    'Cost in USD of the run_date at <PROVIDER>_PRICE_IN / _PRICE_OUT per million tokens',
+    byProvider,
+  );
   const lastDuration = gauge(
     'sched_scheduler_step_last_duration_seconds',
     'Duration of the latest finished run of each scheduler step, from scheduler_runs (any instance)',
@@ -118,7 +133,7 @@ export function createMetrics(deps: Pick<Deps, 'db' | 'config' | 'clock' | 'logg
     const runDate = runDateOf(deps.clock(), deps.config.timezone);
     // Two days back is enough to find the latest of every step, and keeps the scan on the index.
     const since = new Date(deps.clock().getTime() - 2 * 86_400_000);
-    const [units, taskRows, stepRows] = await Promise.all([
+    const [units, taskRows, stepRows, night] = await Promise.all([
       queryRows<UnitRow>(
         deps.db,
         sql`with ${expectedUnitsCte(runDate)}
@@ -141,9 +156,28 @@ export function createMetrics(deps: Pick<Deps, 'db' | 'config' | 'clock' | 'logg
             where started_at >= ${since.toISOString()}::timestamptz and completed_at is not null
             order by function_name, status, completed_at desc`,
       ),
+      nightCost(deps.db, runDate, pricesOf(deps.config.providers)),
     ]);
     // Reset first: yesterday's run_date series disappear instead of lingering forever.
-    for (const gauge of [coverage, expected, succeeded, tasks, lastDuration, lastFinished]) gauge.reset();
+    for (const gauge of [
+      coverage,
+      expected,
+      succeeded,
+      tasks,
+      calls,
+      tokens,
+      cost,
+      lastDuration,
+      lastFinished,
+    ])
+      gauge.reset();
+    for (const row of night.providers) {
+      const labels = { run_date: runDate, provider: row.provider };
+      calls.set(labels, row.calls);
+      tokens.set({ ...labels, direction: 'in' }, row.tokensIn);
+      tokens.set({ ...labels, direction: 'out' }, row.tokensOut);
+      cost.set(labels, row.usd);
+    }
     for (const row of units) {
       const labels = { run_date: runDate, provider: row.provider };
       expected.set(labels, row.expected);

@@ -17,6 +17,8 @@ const SECRET_KEYS = [
   'cookie',
   'databaseUrl',
   'heartbeatUrl',
+  'routingKey',
+  'routing_key',
   'x-api-key',
   'x-goog-api-key',
   'x-cron-secret',

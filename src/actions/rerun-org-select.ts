@@ -1,6 +1,7 @@
 import type { BlockAction, Middleware, SlackActionMiddlewareArgs } from '@slack/bolt';
 import type { SlackDeps } from '../commands/slack-deps.ts';
 import { orgById } from '../orgs/find-org.ts';
+import { rerunCostPreview } from '../report/rerun-cost.ts';
 import { fillModal, openLoadingModal } from '../slack/loading-modal.ts';
 import { runDateOf } from '../time/business-day.ts';
 import { accessDenied } from '../views/access-denied.ts';
@@ -36,12 +37,14 @@ export const rerunOrgSelectAction =
       return;
     }
     const runDate = runDateOf(deps.clock(), deps.config.timezone);
+    const cost = await rerunCostPreview(deps, runDate, org.id);
     await fillModal(
       args.client,
       viewId,
       rerunModal({
         initialOrg: { id: org.id, name: org.name, slug: org.slug },
         runDate,
+        cost,
         // The result goes back where the select was used, through this click's response_url.
         privateMetadata: encodeRerunMetadata({
           runDate,

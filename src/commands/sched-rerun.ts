@@ -1,5 +1,6 @@
 import type { Middleware, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { findOrgExactly, MAX_QUERY_LENGTH } from '../orgs/find-org.ts';
+import { rerunCostPreview } from '../report/rerun-cost.ts';
 import { rerunOrg } from '../scheduler/rerun.ts';
 import { allowOrExplain } from '../slack/access.ts';
 import { fillModal } from '../slack/loading-modal.ts';
@@ -62,11 +63,15 @@ export const schedRerunCommand =
         channelId: input.channel_id,
         responseUrl: input.response_url || undefined,
       });
-      const opened = await client.views.open({
-        trigger_id: input.trigger_id,
-        view: rerunModal({ runDate, scope: argument.scope, privateMetadata }),
-      });
-      if (await deps.access.isAdmin(input.user_id)) return;
+      const modal = { runDate, scope: argument.scope, privateMetadata };
+      const opened = await client.views.open({ trigger_id: input.trigger_id, view: rerunModal(modal) });
+      if (await deps.access.isAdmin(input.user_id)) {
+        // The estimate needs the database: it joins the open modal (same block ids, so Slack
+        // keeps whatever was already picked).
+        const cost = await rerunCostPreview(deps, runDate);
+        if (opened.view?.id) await fillModal(client, opened.view.id, rerunModal({ ...modal, cost }));
+        return;
+      }
       const denied = accessDenied({ ...deps.config.slack, action: 'rerun an org' });
       if (opened.view?.id) await fillModal(client, opened.view.id, noticeModal(TITLE, denied.text ?? ''));
       return;

@@ -75,7 +75,7 @@ const pause = (ms: number, signal: AbortSignal) => sleep(ms, undefined, { signal
 const QUIET_POLLS = 5;
 
 export function consoleOperations(deps: OperationDeps): Record<string, Operation> {
-  const coverageOptions = { timezone: deps.config.timezone, thresholds: deps.config.thresholds };
+  const coverageOptions = deps.config;
   const dateOf = (args: string[], allowRepair = false) => {
     const { values } = parseCommandArgs(args, { date: { type: 'string' }, repair: { type: 'boolean' } });
     if (values.repair && !allowRepair) throw usageError('--repair only goes with postcheck');

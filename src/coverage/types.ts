@@ -1,4 +1,5 @@
 import type { ProviderName } from '../providers/types.ts';
+import type { NightCost } from './cost-math.ts';
 
 export type Health = 'HEALTHY' | 'NEEDS_ATTENTION';
 
@@ -163,4 +164,6 @@ export interface CoverageReport {
    * provider has one.
    */
   providersWithoutLiveWorker?: ProviderName[];
+  /** The night's calls, tokens and cost per provider when measured; absent on older records. */
+  cost?: NightCost;
 }

@@ -209,6 +209,9 @@ export const promptProviderResponses = pgTable(
   (t) => [
     index('ppr_success_unit_idx').on(t.runDate, t.promptId, t.provider).where(sql`status = 'success'`),
     index('ppr_run_at_idx').on(t.runAt),
+    // A night's calls and tokens per provider (coverage/night-cost.ts) as an index-only scan:
+    // the tokens ride in the index, so the cost never reads the response texts' heap pages.
+    index('ppr_run_date_cost_idx').on(t.runDate, t.provider, t.tokensIn, t.tokensOut),
     check('ppr_status_check', sql`${t.status} in ('success', 'error')`),
   ],
 );
@@ -270,6 +273,26 @@ export const lateAlerts = pgTable(
     primaryKey({ columns: [t.runDate, t.step] }),
     check('late_alerts_step_check', sql`${t.step} in ('trigger', 'postcheck')`),
   ],
+);
+
+/**
+ * Who was paged for a night (0008_night_pages), one row per run_date, each page claimed by one
+ * UPDATE so however many instances measure the night, the on-call is mentioned once and
+ * PagerDuty gets one trigger (and one resolve).
+ */
+export const nightPages = pgTable(
+  'night_pages',
+  {
+    runDate: date('run_date', { mode: 'string' }).primaryKey(),
+    /** The on-call mention in the report's thread was claimed (then posted) at. */
+    oncallClaimedAt: tstz('oncall_claimed_at'),
+    /** ts of the thread reply that mentions the on-call; null while the post is in flight. */
+    oncallTs: text('oncall_ts'),
+    /** The PagerDuty alert of the night: null (never sent), triggered or resolved. */
+    pagerState: text('pager_state'),
+    pagerChangedAt: tstz('pager_changed_at'),
+  },
+  () => [check('night_pages_pager_state_check', sql`pager_state in ('triggered', 'resolved')`)],
 );
 
 /**

@@ -1,4 +1,5 @@
 import type { Deps } from '../context.ts';
+import { pricesOf } from '../coverage/night-cost.ts';
 import { listHistory } from '../scheduler/history.ts';
 import { historyMessage } from '../views/history-message.ts';
 import type { HistoryPageValue } from '../views/values.ts';
@@ -19,6 +20,7 @@ export async function historyPage(deps: Pick<Deps, 'db' | 'config' | 'clock'>, p
     offset,
     now: deps.clock(),
     timezone: deps.config.timezone,
+    prices: pricesOf(deps.config.providers),
   });
   return historyMessage({ entries, page: page.page, pageSize, totalDays, timezone: deps.config.timezone });
 }

@@ -1,6 +1,7 @@
 import type { webApi } from '@slack/bolt';
 import type { NightReporter } from '../scheduler/night-reporter.ts';
 import { lateStepMessage } from '../views/late-step-message.ts';
+import { mentionOncall } from './oncall-mention.ts';
 import {
   latestReportInput,
   postOrUpdateReport,
@@ -33,6 +34,8 @@ export function slackNightReporter(
       // new thread); edits leave it alone. It never fails the report.
       if (posted.action !== 'updated')
         await uploadReportChart(deps, client, { runDate, channel: posted.channel, ts: posted.ts });
+      // Once per night, whichever post or edit first finds the night needing a person.
+      await mentionOncall(deps, client, input.report, { channel: posted.channel, ts: posted.ts });
       if (posted.action === 'reposted') {
         return { action: 'reposted', channel: posted.channel, ts: posted.ts, gone: String(posted.gone) };
       }

@@ -1,5 +1,7 @@
 import { sql } from 'drizzle-orm';
+import type { NightCost, Prices } from '../coverage/cost-math.ts';
 import { percentOf } from '../coverage/coverage-math.ts';
+import { nightCosts } from '../coverage/night-cost.ts';
 import type { CoverageReport, Health, Ratio } from '../coverage/types.ts';
 import { type Db, queryOne, queryRows } from '../db/client.ts';
 import { addDays, runDateOf } from '../time/business-day.ts';
@@ -41,6 +43,8 @@ export interface HistoryEntry extends NightSummary {
   /** The last task's completion, else the latest postcheck's. */
   finishedAt: Date | null;
   durationMs: number | null;
+  /** The night's calls, tokens and cost; present when the query gave prices. */
+  cost?: NightCost;
 }
 
 export interface HistoryQuery {
@@ -49,6 +53,8 @@ export interface HistoryQuery {
   offset?: number;
   now: Date;
   timezone: string;
+  /** Prices of each provider (config): with them every entry carries the night's cost. */
+  prices?: Prices;
 }
 
 interface RunRow {
@@ -102,14 +108,20 @@ export async function listHistory(db: Db, query: HistoryQuery): Promise<HistoryE
   }
   if (dates.length === 0) return [];
   const datesJson = JSON.stringify(dates);
-  const [runs, tasks] = await Promise.all([runsOf(db, datesJson), tasksOf(db, datesJson)]);
-  return dates.map((runDate) =>
-    historyEntry(
+  const [runs, tasks, costs] = await Promise.all([
+    runsOf(db, datesJson),
+    tasksOf(db, datesJson),
+    query.prices ? nightCosts(db, dates, query.prices) : undefined,
+  ]);
+  return dates.map((runDate) => {
+    const entry = historyEntry(
       runDate,
       runs.filter((r) => r.run_date === runDate),
       tasks.find((t) => t.run_date === runDate),
-    ),
-  );
+    );
+    const cost = costs?.get(runDate);
+    return cost ? { ...entry, cost } : entry;
+  });
 }
 
 /** The latest recorded postcheck report of a night, or undefined when none was recorded. */

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { toError } from '../errors.ts';
 import { pingHeartbeat } from './heartbeat.ts';
+import { type PagerOutcome, pageNight } from './night-pager.ts';
 import { NO_SLACK, type PublishOutcome, type StepDeps } from './night-reporter.ts';
 import { type PostcheckResult, runPostcheck } from './postcheck.ts';
 import { type RepairResult, repairMissing } from './repair.ts';
@@ -32,6 +33,8 @@ export interface PostcheckStepResult extends PostcheckResult {
   autoRepair: AutoRepair | undefined;
   /** What happened to the report in Slack; undefined when the step did not run (another instance did). */
   published: PublishOutcome | undefined;
+  /** What PagerDuty was sent ('off' without PAGERDUTY_ROUTING_KEY). */
+  paged?: PagerOutcome | undefined;
 }
 
 export async function postcheckStep(
@@ -44,7 +47,7 @@ export async function postcheckStep(
   const result = await runPostcheck(
     deps.db,
     { runDate, triggeredBy, scheduled: params.scheduled === true },
-    { timezone: deps.config.timezone, thresholds: deps.config.thresholds },
+    deps.config,
     deps.clock,
   );
   if (!result.recorded || result.runId === undefined) {
@@ -71,10 +74,13 @@ export async function postcheckStep(
     }
   }
 
-  const published = await publish(deps, result);
   const healthy = result.report.summary.overallHealth === 'HEALTHY';
-  await pingHeartbeat(deps, runDate, healthy ? 'success' : 'fail');
-  return { ...result, repair, autoRepair, published };
+  const [published, paged] = await Promise.all([
+    publish(deps, result),
+    pageNight(deps, result.report, { mayTrigger: true }),
+    pingHeartbeat(deps, runDate, healthy ? 'success' : 'fail'),
+  ]);
+  return { ...result, repair, autoRepair, published, paged };
 }
 
 /** The report is a side effect: a Slack failure leaves the step done and is noted on its run row. */

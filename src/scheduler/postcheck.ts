@@ -1,14 +1,27 @@
+import { DEFAULT_PRICES } from '../config.ts';
+import type { TokenPrice } from '../coverage/cost-math.ts';
 import { buildCoverageReport } from '../coverage/coverage-math.ts';
 import { queryCoverage } from '../coverage/coverage-query.ts';
+import { nightCost, pricesOf } from '../coverage/night-cost.ts';
 import type { CoverageReport } from '../coverage/types.ts';
 import type { Db } from '../db/client.ts';
+import type { ProviderName } from '../providers/types.ts';
 import { adHocRunKey, FUNCTION_NAMES, recordRun } from './scheduler-runs.ts';
 import { providersWithoutLiveWorker } from './worker-heartbeat.ts';
 
 export interface CoverageOptions {
   timezone: string;
   thresholds: { promptPercent: number; orgPercent: number };
+  /** The configured prices (config.providers); the documented defaults when absent. */
+  providers?: Record<ProviderName, { price: TokenPrice }>;
 }
+
+const DEFAULT_PROVIDER_PRICES = {
+  openai: { price: DEFAULT_PRICES.openai },
+  anthropic: { price: DEFAULT_PRICES.anthropic },
+  gemini: { price: DEFAULT_PRICES.gemini },
+  perplexity: { price: DEFAULT_PRICES.perplexity },
+};
 
 /** Measures coverage for a run_date without recording anything (status displays use this). */
 export async function measureCoverage(
@@ -18,13 +31,17 @@ export async function measureCoverage(
   now: Date,
 ): Promise<CoverageReport> {
   const rows = await queryCoverage(db, runDate);
-  const report = buildCoverageReport(rows, {
+  const built = buildCoverageReport(rows, {
     runDate,
     timezone: options.timezone,
     generatedAt: now,
     thresholds: options.thresholds,
   });
-  const unserved = await providersWithoutLiveWorker(db);
+  const [unserved, cost] = await Promise.all([
+    providersWithoutLiveWorker(db),
+    nightCost(db, runDate, pricesOf(options.providers ?? DEFAULT_PROVIDER_PRICES)),
+  ]);
+  const report = { ...built, cost };
   return unserved.length > 0 ? { ...report, providersWithoutLiveWorker: unserved } : report;
 }
 

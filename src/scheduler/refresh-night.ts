@@ -3,6 +3,7 @@ import type { CoverageReport } from '../coverage/types.ts';
 import { type Db, queryOne } from '../db/client.ts';
 import { toError } from '../errors.ts';
 import { addDays, runDateOf } from '../time/business-day.ts';
+import { pageNight } from './night-pager.ts';
 import type { StepDeps } from './night-reporter.ts';
 import { measureCoverage } from './postcheck.ts';
 import { FUNCTION_NAMES } from './scheduler-runs.ts';
@@ -17,7 +18,7 @@ import { FUNCTION_NAMES } from './scheduler-runs.ts';
 export const remeasureKey = (runDate: string) => `${runDate}/remeasure`;
 
 export async function remeasureNight(
-  deps: Pick<StepDeps, 'db' | 'config' | 'clock'>,
+  deps: Pick<StepDeps, 'db' | 'config' | 'clock' | 'logger'>,
   runDate: string,
   triggeredBy: string,
 ): Promise<CoverageReport> {
@@ -34,6 +35,8 @@ export async function remeasureNight(
               triggered_by = excluded.triggered_by, result = excluded.result, error = null
           where scheduler_runs.completed_at is null or scheduler_runs.completed_at <= excluded.completed_at`,
   );
+  // A repair or rerun that brought the night to healthy resolves its PagerDuty alert.
+  await pageNight(deps, report, { mayTrigger: false });
   return report;
 }
 

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Deps } from '../context.ts';
+import { estimateRunUsd, pricesOf } from '../coverage/night-cost.ts';
 import { type Db, queryOne } from '../db/client.ts';
 import { type EnqueuePreview, previewEnqueue } from './enqueue-units.ts';
 import { type AdHocFanOutResult, runAdHocFanOut } from './recorded-enqueue.ts';
@@ -12,19 +13,27 @@ import { FUNCTION_NAMES } from './scheduler-runs.ts';
  * one-live-task-per-unit index holds even against a trigger or rerun running at the same time.
  */
 
-export type RepairResult = AdHocFanOutResult;
+export interface RepairResult extends AdHocFanOutResult {
+  /** What the enqueued units should cost, at the night's average tokens per call (cost-math.ts). */
+  estimatedUsd: number;
+}
 
 export async function repairMissing(
   deps: Pick<Deps, 'db' | 'config' | 'clock'>,
   params: { runDate: string; triggeredBy: string },
 ): Promise<RepairResult> {
   await assertRunDateAllowed(deps, params.runDate, 'repair');
-  return runAdHocFanOut(deps, {
+  const result = await runAdHocFanOut(deps, {
     functionName: FUNCTION_NAMES.repair,
     label: 'repair',
     triggeredBy: params.triggeredBy,
     request: { runDate: params.runDate, source: 'repair', scope: 'missing', triggeredBy: params.triggeredBy },
   });
+  const prices = pricesOf(deps.config.providers);
+  return {
+    ...result,
+    estimatedUsd: await estimateRunUsd(deps.db, params.runDate, result.byProvider, prices),
+  };
 }
 
 export interface RepairPreview extends EnqueuePreview {

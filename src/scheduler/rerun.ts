@@ -1,4 +1,5 @@
 import type { Deps } from '../context.ts';
+import { estimateRunUsd, pricesOf } from '../coverage/night-cost.ts';
 import { notFound } from '../errors.ts';
 import { type Org, orgById } from '../orgs/find-org.ts';
 import { type EnqueuePreview, previewEnqueue } from './enqueue-units.ts';
@@ -24,6 +25,8 @@ export interface RerunResult extends AdHocFanOutResult {
   org: Org;
   /** Why nothing could be enqueued, when the org has no expected unit at all. */
   notEligible: string | undefined;
+  /** What the enqueued units should cost, at the night's average tokens per call (cost-math.ts). */
+  estimatedUsd: number;
 }
 
 export async function rerunOrg(
@@ -45,7 +48,9 @@ export async function rerunOrg(
     },
     extra: { org: org.name },
   });
-  return { ...result, org, notEligible: ineligibility(org) };
+  const prices = pricesOf(deps.config.providers);
+  const estimatedUsd = await estimateRunUsd(deps.db, params.runDate, result.byProvider, prices);
+  return { ...result, org, notEligible: ineligibility(org), estimatedUsd };
 }
 
 export interface RerunPreview extends EnqueuePreview {

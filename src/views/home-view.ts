@@ -1,6 +1,7 @@
 import { Blocks, HomeTab, setIfTruthy } from 'slack-block-builder';
 import type { CoverageReport } from '../coverage/types.ts';
 import type { NightSummary } from '../scheduler/history.ts';
+import { costLines } from './cost-lines.ts';
 import { coverageFields } from './coverage-summary.ts';
 import { formatRatio, healthLabel, plural, runDateLabel, shortRunDateLabel, slackDate } from './format.ts';
 import { openNightButton } from './history-message.ts';
@@ -43,6 +44,10 @@ export function homeView(input: HomeViewInput) {
       setIfTruthy(
         failing.length > 0,
         Blocks.Section({ text: ['*Providers needing a look*', ...failing].join('\n') }),
+      ),
+      setIfTruthy(
+        report && costLines(report.cost).length > 0,
+        Blocks.Section({ text: costLines(report?.cost).join('\n') }),
       ),
       setIfTruthy(report, report && missingOrgBlocks(report, { maxOrgs: HOME_MAX_ORGS }).blocks),
       setIfTruthy(!report && !progress, Blocks.Section({ text: 'Nothing has run for today yet.' })),

@@ -1,4 +1,5 @@
 import type { HistoryEntry } from '../scheduler/history.ts';
+import { formatUsd } from './cost-lines.ts';
 import {
   actorLabel,
   formatDuration,
@@ -33,6 +34,8 @@ export function nightLines(entry: HistoryEntry, zone: string): string {
     second.push(`🔧 ${plural(entry.repairs.count, 'repair')} by ${who.join(', ')}`);
   }
   if (entry.reruns.count > 0) second.push(`↻ ${plural(entry.reruns.count, 'rerun')}`);
+  if (entry.cost && entry.cost.calls > 0)
+    second.push(`💵 ${formatUsd(entry.cost.usd)} (${plural(entry.cost.calls, 'call')})`);
   if (entry.durationMs !== null) second.push(`⏱ ${formatDuration(entry.durationMs)}`);
   if (entry.startedAt) second.push(`started ${slackDate(entry.startedAt, zone)}`);
   else if (entry.health === null) second.push('nothing ran');

@@ -1,6 +1,7 @@
 import { Blocks, Message, setIfTruthy } from 'slack-block-builder';
 import type { CoverageReport } from '../coverage/types.ts';
 import { activePromptsBlock } from './active-prompts.ts';
+import { costLines } from './cost-lines.ts';
 import {
   type Comparison,
   coverageFields,
@@ -18,7 +19,7 @@ import { missingOrgBlocks, SMALL_NIGHT_PROMPTS } from './missing-orgs.ts';
 import { noLiveWorkerLine } from './no-live-worker.ts';
 import { overQuotaBlock } from './over-quota.ts';
 import { providerLines } from './provider-lines.ts';
-import { previewFromReport, type RepairPreviewInput, repairButton } from './repair-confirm.ts';
+import { previewFromReport, type RepairPreviewInput, repairButton, withEstimate } from './repair-confirm.ts';
 import { isRepairRunning, repairStateBlock } from './repair-state.ts';
 import { historyButton, rerunOrgSelect, showAllButton } from './report-buttons.ts';
 import type { RepairState } from './types.ts';
@@ -60,13 +61,20 @@ export function reportMessage(input: ReportMessageInput) {
       Blocks.Section({
         text: ['*Providers*', ...providerLines(report), ...(noWorker ? [`⚠️ ${noWorker}`] : [])].join('\n'),
       }),
+      setIfTruthy(
+        costLines(report.cost).length > 0,
+        Blocks.Section({ text: costLines(report.cost).join('\n') }),
+      ),
       missing.blocks,
       overQuotaBlock(report),
       runbookLink(input.runbookUrl),
       Blocks.Actions({ blockId: BLOCK_IDS.reportActions }).elements(
         setIfTruthy(
           canRepair,
-          repairButton(report.runDate, input.repairPreview ?? previewFromReport(report)),
+          repairButton(
+            report.runDate,
+            input.repairPreview ? withEstimate(input.repairPreview, report.cost) : previewFromReport(report),
+          ),
         ),
         rerunOrgSelect(report),
         historyButton(),

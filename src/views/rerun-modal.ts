@@ -1,4 +1,5 @@
 import { Bits, Blocks, Elements, Modal, setIfTruthy } from 'slack-block-builder';
+import { estimateText, formatUsd } from './cost-lines.ts';
 import { inlineText, plural, runDateLabel } from './format.ts';
 import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS, RERUN_SCOPES, type RerunScopeValue } from './ids.ts';
 import { orgOptionText } from './report-buttons.ts';
@@ -20,6 +21,28 @@ export interface RerunModalInput {
   runDate?: string;
   /** Passed through to the submission (channel, response_url…); at most 3,000 characters. */
   privateMetadata?: string;
+  /** The estimated cost (report/rerun-cost.ts); absent until it is known. */
+  cost?: RerunCostPreview;
+}
+
+export interface RerunCostPreview {
+  /** 1,000 units of each provider at the night's average tokens per call, in USD. */
+  perThousandUnits: { provider: string; usd: number }[];
+  /** With the org known: each scope's units and estimated cost. */
+  estimates?: Partial<Record<RerunScopeValue, { units: number; usd: number }>>;
+}
+
+/** "Missing prompts only: 12 units, estimated cost ≈ $0.01 · All prompts: …", else the unit prices. */
+export function rerunCostText(cost: RerunCostPreview): string {
+  const scopes = RERUN_SCOPES.flatMap((scope) => {
+    const estimate = cost.estimates?.[scope];
+    return estimate
+      ? [`${SCOPE_OPTIONS[scope].text}: ${plural(estimate.units, 'unit')}, ${estimateText(estimate.usd)}`]
+      : [];
+  });
+  if (scopes.length > 0) return `💵 ${scopes.join(' · ')}`;
+  const prices = cost.perThousandUnits.map((p) => `${p.provider} ${formatUsd(p.usd)}`).join(' · ');
+  return `💵 Estimated cost per 1,000 units, at tonight's average tokens per call: ${prices}`;
 }
 
 const SCOPE_OPTIONS: Record<RerunScopeValue, { text: string; description: string }> = {
@@ -69,6 +92,7 @@ export function rerunModal(input: RerunModalInput = {}) {
       Blocks.Context().elements(
         `${input.runDate ? `Runs for ${runDateLabel(input.runDate)}. ` : ''}Work already queued is never added twice.`,
       ),
+      setIfTruthy(input.cost, input.cost && Blocks.Context().elements(rerunCostText(input.cost))),
     )
     .buildToObject();
 }

@@ -1,3 +1,4 @@
+import { estimateText } from './cost-lines.ts';
 import { actorLabel, formatByProvider, inlineText, plural, shortRunDateLabel } from './format.ts';
 import { sentenceMessage } from './sentence-message.ts';
 import type { RerunOutcome } from './types.ts';
@@ -22,6 +23,6 @@ export function rerunResultMessage({ outcome, userId }: RerunResultInput) {
   }
   const scope = outcome.scope === 'missing' ? 'missing prompts only' : 'all prompts';
   return sentenceMessage(
-    `🔁 Rerun of ${org} for ${day} started by ${actorLabel(userId)}: ${plural(outcome.tasks, 'unit')} (${formatByProvider(outcome.byProvider)}), ${scope}.`,
+    `🔁 Rerun of ${org} for ${day} started by ${actorLabel(userId)}: ${plural(outcome.tasks, 'unit')} (${formatByProvider(outcome.byProvider)}), ${scope}${outcome.estimatedUsd === undefined ? '' : `, ${estimateText(outcome.estimatedUsd)}`}.`,
   );
 }

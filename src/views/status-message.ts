@@ -1,6 +1,7 @@
 import { Blocks, Message, setIfTruthy } from 'slack-block-builder';
 import type { CoverageReport } from '../coverage/types.ts';
 import { activePromptsBlock } from './active-prompts.ts';
+import { costLines } from './cost-lines.ts';
 import {
   coverageFields,
   hasReason,
@@ -17,7 +18,7 @@ import { missingOrgBlocks, SMALL_NIGHT_PROMPTS } from './missing-orgs.ts';
 import { noLiveWorkerLine } from './no-live-worker.ts';
 import { progressBlocks } from './progress-blocks.ts';
 import { failingProviderLines, providerCheckLines } from './provider-lines.ts';
-import { previewFromReport, type RepairPreviewInput, repairButton } from './repair-confirm.ts';
+import { previewFromReport, type RepairPreviewInput, repairButton, withEstimate } from './repair-confirm.ts';
 import { historyButton, rerunOrgSelect, shareButton, showAllButton } from './report-buttons.ts';
 import type { NightProgress, ProviderCheck } from './types.ts';
 
@@ -71,12 +72,19 @@ export function statusMessage(input: StatusMessageInput) {
           text: ['*Verify all providers are accessible*', ...providerCheckLines(checks ?? [])].join('\n'),
         }),
       ),
+      setIfTruthy(
+        costLines(report.cost).length > 0,
+        Blocks.Section({ text: costLines(report.cost).join('\n') }),
+      ),
       missing.blocks,
       runbookLink(input.runbookUrl),
       Blocks.Actions({ blockId: BLOCK_IDS.statusActions }).elements(
         setIfTruthy(
           report.units.missing > 0 && !hasReason(report, 'trigger_not_run'),
-          repairButton(report.runDate, input.repairPreview ?? previewFromReport(report)),
+          repairButton(
+            report.runDate,
+            input.repairPreview ? withEstimate(input.repairPreview, report.cost) : previewFromReport(report),
+          ),
         ),
         rerunOrgSelect(report),
         historyButton(),

@@ -3,6 +3,7 @@ import { reasonWords } from '../coverage/reason-words.ts';
 import type { CoverageReport, Ratio } from '../coverage/types.ts';
 import type { Progress } from '../scheduler/progress.ts';
 import { activePromptsLine } from './active-prompts.ts';
+import { costTextLines } from './cost-lines.ts';
 import { noLiveWorkerLine } from './no-live-worker.ts';
 
 /** Pure: a coverage report as plain text for people at a terminal. */
@@ -42,6 +43,8 @@ export function formatCoverageReport(report: CoverageReport, options: { maxPromp
   }
   const noWorker = noLiveWorkerLine(report.providersWithoutLiveWorker);
   if (noWorker) lines.push(`  WARNING: ${noWorker}`);
+  const cost = costTextLines(report.cost);
+  if (cost.length > 0) lines.push('', ...cost);
   if (report.incompletePrompts.length > 0) {
     const limit = options.maxPrompts ?? Number.POSITIVE_INFINITY;
     lines.push('', `Missing prompts (${report.incompletePrompts.length} not fully covered):`);

@@ -62,4 +62,6 @@ export interface RerunOutcome {
   tasks: number;
   byProvider: Record<string, number>;
   notEligible?: string | undefined;
+  /** What the enqueued units should cost (cost-math.ts estimateUsd). */
+  estimatedUsd?: number | undefined;
 }

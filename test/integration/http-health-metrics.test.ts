@@ -148,6 +148,10 @@ describe.each(backends())('/healthz and /metrics on $name', (backend) => {
     const trigger = await call(`${server.url}/functions/v1/daily-batch-trigger`, { secret: SECRET });
     expect(trigger.status).toBe(200);
 
+    await database.db.execute(
+      sql`update prompt_provider_responses set tokens_in = 100, tokens_out = 400
+          where run_date = ${RUN_DATE}::date and provider = 'openai'`,
+    );
     const response = await call(`${server.url}/metrics`, { method: 'GET' });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
@@ -177,6 +181,16 @@ describe.each(backends())('/healthz and /metrics on $name', (backend) => {
         'sched_scheduler_step_last_duration_seconds{step="scheduler-postcheck",status="completed"}',
       ),
     ).toBe(0);
+    // The night's calls, tokens and cost per provider (default prices: openai 0.15 / 0.60 per 1M).
+    expect(samples.get(`sched_provider_calls${labels('openai')}`)).toBe(42);
+    expect(
+      samples.get(`sched_provider_tokens{run_date="${RUN_DATE}",provider="openai",direction="in"}`),
+    ).toBe(4200);
+    expect(
+      samples.get(`sched_provider_tokens{run_date="${RUN_DATE}",provider="openai",direction="out"}`),
+    ).toBe(16_800);
+    expect(samples.get(`sched_provider_cost_usd${labels('openai')}`)).toBeCloseTo(0.01071, 10);
+    expect(samples.get(`sched_provider_cost_usd${labels('anthropic')}`)).toBe(0);
     expect(samples.has('sched_process_cpu_user_seconds_total')).toBe(true);
   });
 });

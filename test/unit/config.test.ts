@@ -49,6 +49,26 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ RUNBOOK_URL: 'the wiki' })).toThrowError(/RUNBOOK_URL/);
   });
 
+  it('takes SLACK_ONCALL as a user or user-group id, and PagerDuty with its default endpoint', () => {
+    expect(loadConfig({ SLACK_ONCALL: 'U0123ABC' }).slack.oncall).toBe('U0123ABC');
+    expect(loadConfig({ SLACK_ONCALL: 'S0ONCALL' }).slack.oncall).toBe('S0ONCALL');
+    expect(loadConfig({}).slack.oncall).toBeUndefined();
+    for (const bad of ['@dana', 'C0123ABC', '<@U0123>', 'u0123abc'])
+      expect(() => loadConfig({ SLACK_ONCALL: bad })).toThrowError(
+        /SLACK_ONCALL: must be a Slack user id \(U… or W…\) or user-group id \(S…\)/,
+      );
+    expect(loadConfig({}).pagerDuty).toEqual({
+      routingKey: undefined,
+      eventsUrl: 'https://events.pagerduty.com/v2/enqueue',
+    });
+    expect(loadConfig({ PAGERDUTY_EVENTS_URL: 'http://127.0.0.1:9/v2/enqueue' }).pagerDuty.eventsUrl).toBe(
+      'http://127.0.0.1:9/v2/enqueue',
+    );
+    expect(() => loadConfig({ PAGERDUTY_EVENTS_URL: 'events.pagerduty.com' })).toThrowError(
+      /PAGERDUTY_EVENTS_URL: must be an http\(s\) URL/,
+    );
+  });
+
   it('names every bad variable in one line', () => {
     expect(() =>
       loadConfig({

@@ -1,8 +1,10 @@
 import { parseCommandArgs } from '../../command-args.ts';
+import { pricesOf } from '../../coverage/night-cost.ts';
 import { usageError } from '../../errors.ts';
 import { EXIT } from '../../exit-codes.ts';
 import { withReadOnlyRuntime } from '../../runtime.ts';
 import { type HistoryEntry, listHistory } from '../../scheduler/history.ts';
+import { formatUsd } from '../../views/cost-lines.ts';
 import type { CliCommand } from '../command.ts';
 import { chartNights, writeHistoryChart } from '../history-chart.ts';
 
@@ -26,7 +28,12 @@ export const historyCommand: CliCommand = {
     }
     const days = daysOption(values.days);
     return withReadOnlyRuntime(io.env, async (rt) => {
-      const entries = await listHistory(rt.db, { days, now: rt.clock(), timezone: rt.config.timezone });
+      const entries = await listHistory(rt.db, {
+        days,
+        now: rt.clock(),
+        timezone: rt.config.timezone,
+        prices: pricesOf(rt.config.providers),
+      });
       io.stdout.write(
         values.json ? `${JSON.stringify(entries, null, 2)}\n` : formatHistory(entries, rt.config.timezone),
       );
@@ -65,6 +72,7 @@ export function formatHistory(entries: HistoryEntry[], timezone: string): string
       );
     }
     if (e.reruns.count > 0) parts.push(`${e.reruns.count} rerun${e.reruns.count === 1 ? '' : 's'}`);
+    if (e.cost && e.cost.calls > 0) parts.push(`cost ${formatUsd(e.cost.usd)} (${e.cost.calls} calls)`);
     if (e.durationMs !== null) parts.push(`took ${Math.round(e.durationMs / 60_000)} min`);
     return parts.join('  ');
   });

@@ -2,6 +2,7 @@ import { parseCommandArgs, runDateOption } from '../../command-args.ts';
 import { EXIT } from '../../exit-codes.ts';
 import { withRuntime } from '../../runtime.ts';
 import { describePublished, postcheckStep } from '../../scheduler/postcheck-step.ts';
+import { estimateText } from '../../views/cost-lines.ts';
 import { formatCoverageReport, formatEnqueued } from '../../views/text-report.ts';
 import { cliActor } from '../actor.ts';
 import type { CliCommand } from '../command.ts';
@@ -41,7 +42,7 @@ export const postcheckCommand: CliCommand = {
       if (repair) {
         io.stdout.write(
           repair.tasks > 0
-            ? `\nRepair: enqueued ${formatEnqueued(repair)}. Run \`sched worker --drain\` (or wait for the workers); the worker that finishes the last task re-measures the night and edits the report.\n`
+            ? `\nRepair: enqueued ${formatEnqueued(repair)}, ${estimateText(repair.estimatedUsd)}. Run \`sched worker --drain\` (or wait for the workers); the worker that finishes the last task re-measures the night and edits the report.\n`
             : '\nRepair: nothing to enqueue (every missing unit already has a queued or running task).\n',
         );
       }

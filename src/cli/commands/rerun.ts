@@ -4,6 +4,7 @@ import { EXIT } from '../../exit-codes.ts';
 import { findOrgExactly } from '../../orgs/find-org.ts';
 import { withRuntime } from '../../runtime.ts';
 import { rerunOrg } from '../../scheduler/rerun.ts';
+import { estimateText } from '../../views/cost-lines.ts';
 import { formatEnqueued } from '../../views/text-report.ts';
 import { cliActor } from '../actor.ts';
 import type { CliCommand } from '../command.ts';
@@ -45,7 +46,7 @@ export const rerunCommand: CliCommand = {
       const what = scope === 'all' ? 'every prompt' : 'missing prompts only';
       const outcome =
         result.tasks > 0
-          ? `enqueued ${formatEnqueued(result)}`
+          ? `enqueued ${formatEnqueued(result)}, ${estimateText(result.estimatedUsd)}`
           : (result.notEligible ?? 'nothing to enqueue: every unit already succeeded or is queued');
       io.stdout.write(
         `Rerun of ${match.org.name} (${match.org.slug}) for ${runDate}, ${what}: ${outcome}.\n`,

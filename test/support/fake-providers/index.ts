@@ -57,6 +57,7 @@ export function fakeProviderConfig(
     rpm: 1000,
     tpm: 0,
     maxConcurrency: 8,
+    price: { in: 1, out: 2 },
     ...overrides,
   };
 }

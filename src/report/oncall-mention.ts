@@ -1,0 +1,71 @@
+import type { webApi } from '@slack/bolt';
+import { sql } from 'drizzle-orm';
+import type { CoverageReport } from '../coverage/types.ts';
+import { queryOne } from '../db/client.ts';
+import { toError } from '../errors.ts';
+import { needsPerson } from '../scheduler/night-pager.ts';
+import { oncallMention } from '../views/oncall-mention.ts';
+import type { ReportDeps, ReportTarget } from './report-poster.ts';
+
+/**
+ * SLACK_ONCALL is mentioned once per night, in a reply in the report's thread: the report itself
+ * is edited many times, and an edit never notifies, so the mention cannot live in it. The reply
+ * is claimed in night_pages before it is posted (one instance posts it); a post that fails hands
+ * the claim back, and one whose poster died is taken over after a minute.
+ */
+
+type Client = Pick<webApi.WebClient, 'chat'>;
+
+const CLAIM_STALE_SECONDS = 60;
+
+export type MentionOutcome = 'off' | 'not_needed' | 'already' | 'mentioned' | 'failed';
+
+export async function mentionOncall(
+  deps: ReportDeps,
+  client: Client,
+  report: CoverageReport,
+  thread: ReportTarget,
+): Promise<MentionOutcome> {
+  const oncall = deps.config.slack.oncall;
+  if (!oncall) return 'off';
+  if (!needsPerson(report)) return 'not_needed';
+  const runDate = report.runDate;
+  try {
+    const claimed = await queryOne<{ one: number }>(
+      deps.db,
+      sql`insert into night_pages (run_date, oncall_claimed_at) values (${runDate}::date, now())
+          on conflict (run_date) do update set oncall_claimed_at = excluded.oncall_claimed_at
+            where night_pages.oncall_claimed_at is null
+               or (night_pages.oncall_ts is null
+                   and night_pages.oncall_claimed_at < excluded.oncall_claimed_at - make_interval(secs => ${CLAIM_STALE_SECONDS}))
+          returning 1 as one`,
+    );
+    if (!claimed) return 'already';
+  } catch (error) {
+    deps.logger.error({ err: toError(error), runDate }, 'on-call mention not claimed');
+    return 'failed';
+  }
+  try {
+    const message = oncallMention({ oncall, report });
+    const posted = await client.chat.postMessage({
+      channel: thread.channel,
+      thread_ts: thread.ts,
+      text: message.text,
+      blocks: message.blocks,
+    });
+    await deps.db.execute(
+      sql`update night_pages set oncall_ts = ${String(posted.ts)} where run_date = ${runDate}::date`,
+    );
+    deps.logger.info({ runDate, channel: thread.channel }, 'on-call mentioned in the report thread');
+    return 'mentioned';
+  } catch (error) {
+    deps.logger.error({ err: toError(error), runDate }, 'on-call mention not posted');
+    await deps.db
+      .execute(
+        sql`update night_pages set oncall_claimed_at = null
+            where run_date = ${runDate}::date and oncall_ts is null`,
+      )
+      .catch(() => undefined);
+    return 'failed';
+  }
+}

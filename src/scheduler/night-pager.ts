@@ -1,0 +1,138 @@
+import { sql } from 'drizzle-orm';
+import type { Deps } from '../context.ts';
+import type { CoverageReport } from '../coverage/types.ts';
+import { queryOne } from '../db/client.ts';
+import { toError } from '../errors.ts';
+import { type PagerDutyEvent, sendPagerDutyEvent } from '../paging/pagerduty-events.ts';
+
+/**
+ * Paging for a night (SLACK_ONCALL in the report's thread, PagerDuty Events API v2). A person is
+ * paged when the night needs attention and something can be done about it: units are missing.
+ * PagerDuty gets one trigger per night (dedup_key `sched-bot-<run_date>`) from the postcheck and
+ * one resolve when a later measurement (a repair's, a rerun's) finds the night healthy. Each
+ * change is claimed in night_pages by one UPDATE first, so several instances send it once; a
+ * send that fails hands its claim back and is logged: paging never fails the postcheck.
+ */
+
+/** The night needs a person: it needs attention and has missing units a repair can run. */
+export const needsPerson = (report: CoverageReport) =>
+  report.summary.overallHealth === 'NEEDS_ATTENTION' && report.units.missing > 0;
+
+export const pagerDedupKey = (runDate: string) => `sched-bot-${runDate}`;
+
+export type PagerOutcome = 'off' | 'unchanged' | 'triggered' | 'resolved' | 'failed';
+
+type PagerDeps = Pick<Deps, 'db' | 'config' | 'logger'>;
+
+export interface PagerOptions {
+  /** Only the postcheck triggers; re-measures after repairs only resolve. */
+  mayTrigger: boolean;
+  /** Tests shorten the back-off between attempts. */
+  retryDelayMs?: number;
+}
+
+export async function pageNight(
+  deps: PagerDeps,
+  report: CoverageReport,
+  options: PagerOptions,
+): Promise<PagerOutcome> {
+  const { routingKey, eventsUrl } = deps.config.pagerDuty;
+  if (!routingKey) return 'off';
+  const runDate = report.runDate;
+  try {
+    if (options.mayTrigger && needsPerson(report)) {
+      if (!(await claimPager(deps, runDate, 'triggered'))) return 'unchanged';
+      return await send(deps, { routingKey, eventsUrl, ...options }, runDate, triggerEvent(report));
+    }
+    if (report.summary.overallHealth === 'HEALTHY') {
+      if (!(await claimPager(deps, runDate, 'resolved'))) return 'unchanged';
+      const resolve: PagerDutyEvent = { action: 'resolve', dedupKey: pagerDedupKey(runDate) };
+      return await send(deps, { routingKey, eventsUrl, ...options }, runDate, resolve);
+    }
+    return 'unchanged';
+  } catch (error) {
+    deps.logger.error({ err: toError(error), runDate }, 'PagerDuty: could not record the page');
+    return 'failed';
+  }
+}
+
+function triggerEvent(report: CoverageReport): PagerDutyEvent {
+  const missing = report.providers
+    .filter((p) => p.missingUnits > 0)
+    .map((p) => `${p.provider} ${p.missingUnits}`)
+    .join(', ');
+  return {
+    action: 'trigger',
+    dedupKey: pagerDedupKey(report.runDate),
+    alert: {
+      summary: `sched-bot: the ${report.runDate} night needs attention: ${report.units.missing} units missing (${missing}), prompt coverage ${report.ratios.prompts.percent}%`,
+      source: 'sched-bot',
+      severity: 'error',
+      timestamp: report.generatedAt,
+      component: 'nightly-prompt-run',
+      customDetails: {
+        run_date: report.runDate,
+        missing_units: report.units.missing,
+        prompt_coverage_percent: report.ratios.prompts.percent,
+        org_coverage_percent: report.ratios.orgs.percent,
+        reasons: report.summary.reasons.map((r) => r.code),
+      },
+    },
+  };
+}
+
+/**
+ * trigger: from no alert (or a resolved one) to triggered; resolve: from triggered to resolved.
+ * One statement each; true when this call made the change and so owes the event.
+ */
+async function claimPager(deps: PagerDeps, runDate: string, to: 'triggered' | 'resolved') {
+  const row =
+    to === 'triggered'
+      ? await queryOne<{ one: number }>(
+          deps.db,
+          sql`insert into night_pages (run_date, pager_state, pager_changed_at)
+              values (${runDate}::date, 'triggered', now())
+              on conflict (run_date) do update set pager_state = 'triggered', pager_changed_at = now()
+                where night_pages.pager_state is distinct from 'triggered'
+              returning 1 as one`,
+        )
+      : await queryOne<{ one: number }>(
+          deps.db,
+          sql`update night_pages set pager_state = 'resolved', pager_changed_at = now()
+              where run_date = ${runDate}::date and pager_state = 'triggered'
+              returning 1 as one`,
+        );
+  return row !== undefined;
+}
+
+async function send(
+  deps: PagerDeps,
+  options: { routingKey: string; eventsUrl: string; retryDelayMs?: number },
+  runDate: string,
+  event: PagerDutyEvent,
+): Promise<PagerOutcome> {
+  const state = event.action === 'trigger' ? 'triggered' : 'resolved';
+  const outcome = await sendPagerDutyEvent(
+    {
+      url: options.eventsUrl,
+      routingKey: options.routingKey,
+      ...(options.retryDelayMs === undefined ? {} : { retryDelayMs: options.retryDelayMs }),
+    },
+    event,
+  );
+  if (outcome.ok) {
+    deps.logger.info({ runDate, dedupKey: event.dedupKey, attempts: outcome.attempts }, `PagerDuty ${state}`);
+    return state;
+  }
+  // Hand the claim back: the next postcheck (trigger) or re-measure (resolve) tries again.
+  const previous = state === 'triggered' ? null : 'triggered';
+  await deps.db.execute(
+    sql`update night_pages set pager_state = ${previous}
+        where run_date = ${runDate}::date and pager_state = ${state}`,
+  );
+  deps.logger.error(
+    { runDate, dedupKey: event.dedupKey, attempts: outcome.attempts, reason: outcome.reason },
+    `PagerDuty ${event.action} not delivered`,
+  );
+  return 'failed';
+}
