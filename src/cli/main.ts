@@ -42,6 +42,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 
 /** The `sched` process (bin/sched.js): this process's arguments, environment and streams. */
 export async function main(): Promise<void> {
+  // `sched status | head`: the reader closed early and got what it wanted. Stop as a pipe's
+  // writer stops on SIGPIPE, without the unhandled-'error' stack trace; anything else is a fault.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(EXIT.ok);
+  });
   const code = await runCli(process.argv.slice(2), {
     env: process.env,
     stdout: process.stdout,
