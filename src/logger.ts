@@ -1,15 +1,40 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { DrizzleQueryError } from 'drizzle-orm/errors';
 import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import { REDACT_PATHS, scrubSecrets } from './secrets.ts';
 
 export type { Logger };
 
+/** Longest statement text a failed query's log line quotes. */
+const MAX_LOGGED_QUERY = 500;
+
+/**
+ * drizzle's DrizzleQueryError: its message and `params` carry every parameter of the statement
+ * (a batch of prompts and answers, kilobytes of customer text). The log keeps the statement and
+ * the database's own error (the cause, with its code); the parameters are counted, not quoted.
+ */
+function withoutQueryParams(error: Error): Error {
+  if (!(error instanceof DrizzleQueryError)) return error;
+  const query =
+    error.query.length > MAX_LOGGED_QUERY ? `${error.query.slice(0, MAX_LOGGED_QUERY)}…` : error.query;
+  const shown = new Error(`Failed query: ${query}`, { cause: error.cause });
+  shown.name = error.name;
+  // The frames only: the stack's head repeats the message, parameters included.
+  const frames = (error.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line));
+  shown.stack = [`${shown.name}: ${shown.message}`, ...frames].join('\n');
+  const code = (error.cause as { code?: unknown } | undefined)?.code;
+  return Object.assign(shown, {
+    params: `${error.params.length} parameters, not logged`,
+    ...(typeof code === 'string' ? { code } : {}),
+  });
+}
+
 /** An error's serialized form can quote a URL or a header: its strings are scrubbed too. */
 function serializeError(error: unknown): unknown {
   if (!(error instanceof Error)) return typeof error === 'string' ? scrubSecrets(error) : error;
-  const serialized = pino.stdSerializers.err(error) as unknown as Record<string, unknown>;
+  const serialized = pino.stdSerializers.err(withoutQueryParams(error)) as unknown as Record<string, unknown>;
   return Object.fromEntries(
     Object.entries(serialized).map(([key, value]) => [
       key,

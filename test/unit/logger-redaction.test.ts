@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { DrizzleQueryError } from 'drizzle-orm/errors';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -109,5 +110,25 @@ describe('log redaction', () => {
     expect(line.b).toEqual({ provider: 'gemini' });
     expect(line.cyclic.name).toBe('loop');
     expectNoSecret(text());
+  });
+
+  it("logs a failed query as its statement and the database's error, not its parameters", () => {
+    const { logger, text } = capture();
+    // What drizzle throws: the statement, every parameter (a prompt's text, a 5 KB batch), the
+    // driver's error as the cause.
+    const prompt = `Which CRM do agencies use? ${'lorem ipsum '.repeat(400)}`;
+    const cause = Object.assign(new Error('duplicate key value violates unique constraint "x"'), {
+      code: '23505',
+    });
+    const statement = `insert into prompt_provider_responses (prompt_id, text) values ($1, $2)`;
+    logger.error({ err: new DrizzleQueryError(statement, ['p-1', prompt], cause) }, 'database write failed');
+    const output = text();
+    expect(output).not.toContain('lorem ipsum');
+    expect(output.length).toBeLessThan(3_000);
+    const line = JSON.parse(output);
+    expect(line.err.message).toContain('insert into prompt_provider_responses');
+    expect(line.err.params).toBe('2 parameters, not logged');
+    expect(JSON.stringify(line.err)).toContain('duplicate key value violates unique constraint');
+    expect(JSON.stringify(line.err)).toContain('23505');
   });
 });
