@@ -26,9 +26,11 @@ export function percentile(values: readonly number[], p: number): number {
 }
 
 /**
- * `runs` rounds in which every side runs once, in the order given (A, B, A, B ...), each
- * returning one figure (a duration, a rate). `before` prepares round i (a fresh night, a fresh
- * queue) outside the measured calls. Returns every side's figures in the order taken.
+ * `runs` rounds in which every side runs once, each returning one figure (a duration, a rate).
+ * The order turns every round (A B, B A, A B ...): whatever the first run of a round pays (a
+ * table's first pages and index splits after a seed, caches the other side then finds warm) falls
+ * on each side in turn, not always on the product. `before` prepares round i (a fresh night, a
+ * fresh queue) outside the measured calls. Returns every side's figures in round order.
  */
 export async function interleave<K extends string>(
   runs: number,
@@ -39,7 +41,8 @@ export async function interleave<K extends string>(
   const out = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<K, number[]>;
   for (let round = 0; round < runs; round++) {
     await before?.(round);
-    for (const name of names) out[name].push(await sides[name](round));
+    const order = round % 2 === 0 ? names : [...names].reverse();
+    for (const name of order) out[name].push(await sides[name](round));
   }
   return out;
 }
