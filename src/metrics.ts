@@ -2,8 +2,9 @@ import { sql } from 'drizzle-orm';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Deps } from './context.ts';
 import { expectedUnitsCte } from './coverage/coverage-query.ts';
-import { nightCost, pricesOf } from './coverage/night-cost.ts';
+import { actionableUnits, snoozedUnits } from './coverage/snoozed-units.ts';
 import { queryRows } from './db/client.ts';
+import { measureCoverage } from './scheduler/postcheck.ts';
 import { runDateOf } from './time/business-day.ts';
 
 /**
@@ -94,6 +95,31 @@ export function createMetrics(deps: Pick<Deps, 'db' | 'config' | 'clock' | 'logg
     'Cost in USD of the run_date at <PROVIDER>_PRICE_IN / _PRICE_OUT per million tokens',
     byProvider,
   );
+  // The night's figures as the postcheck reports them (the seed's, plus what snoozes hold), so
+  // Grafana or Alertmanager can alert on the same numbers the report shows.
+  const byNight = ['run_date'];
+  const promptCoverage = gauge(
+    'sched_prompt_coverage_ratio',
+    'Prompts with at least one successful provider / expected prompts of the run_date (the seed figure)',
+    byNight,
+  );
+  const orgCoverage = gauge(
+    'sched_org_coverage_ratio',
+    'Orgs with a completed job / expected orgs of the run_date',
+    byNight,
+  );
+  const healthy = gauge(
+    'sched_night_healthy',
+    '1 when the run_date is HEALTHY, 0 when it needs attention',
+    byNight,
+  );
+  const actionable = gauge(
+    'sched_units_missing_actionable',
+    'Missing units of the run_date that no snooze holds (what Repair and paging act on)',
+    byNight,
+  );
+  const snoozed = gauge('sched_units_snoozed', 'Missing units of the run_date that a snooze holds', byNight);
+  const nightUsd = gauge('sched_night_cost_usd', 'Cost in USD of the run_date, every provider', byNight);
   const lastDuration = gauge(
     'sched_scheduler_step_last_duration_seconds',
     'Duration of the latest finished run of each scheduler step, from scheduler_runs (any instance)',
@@ -156,7 +182,8 @@ export function createMetrics(deps: Pick<Deps, 'db' | 'config' | 'clock' | 'logg
             where started_at >= ${since.toISOString()}::timestamptz and completed_at is not null
             order by function_name, status, completed_at desc`,
       ),
-      nightCost(deps.db, runDate, pricesOf(deps.config.providers)),
+      // The rollup-based coverage statement: its cost follows the night's misses, not the history.
+      measureCoverage(deps.db, runDate, deps.config, deps.clock()),
     ]);
     // Reset first: yesterday's run_date series disappear instead of lingering forever.
     for (const gauge of [
@@ -169,9 +196,24 @@ export function createMetrics(deps: Pick<Deps, 'db' | 'config' | 'clock' | 'logg
       cost,
       lastDuration,
       lastFinished,
+      promptCoverage,
+      orgCoverage,
+      healthy,
+      actionable,
+      snoozed,
+      nightUsd,
     ])
       gauge.reset();
-    for (const row of night.providers) {
+    const figures = { run_date: runDate };
+    const ratioOf = (r: { numerator: number; denominator: number }) =>
+      r.denominator === 0 ? 1 : r.numerator / r.denominator;
+    promptCoverage.set(figures, ratioOf(night.ratios.prompts));
+    orgCoverage.set(figures, ratioOf(night.ratios.orgs));
+    healthy.set(figures, night.summary.overallHealth === 'HEALTHY' ? 1 : 0);
+    actionable.set(figures, actionableUnits(night));
+    snoozed.set(figures, snoozedUnits(night));
+    nightUsd.set(figures, night.cost?.usd ?? 0);
+    for (const row of night.cost?.providers ?? []) {
       const labels = { run_date: runDate, provider: row.provider };
       calls.set(labels, row.calls);
       tokens.set({ ...labels, direction: 'in' }, row.tokensIn);

@@ -6,6 +6,7 @@ import {
   EXTERNAL_SELECT_ACTIONS,
   OPEN_NIGHT_ACTION,
   RERUN_PICK_ACTION,
+  SNOOZE_ACTION,
 } from '../views/ids.ts';
 import { appHomeOpenedEvent } from './app-home-opened.ts';
 import { historyPagingAction } from './history-paging.ts';
@@ -18,6 +19,7 @@ import { rerunOrgSelectAction } from './rerun-org-select.ts';
 import { rerunPickAction } from './rerun-pick.ts';
 import { shareStatusAction } from './share-status.ts';
 import { showAllMissingAction } from './show-all-missing.ts';
+import { snoozeLineAction } from './snooze-line.ts';
 
 /**
  * The one place where action ids, callback ids and events meet their handlers (ids from
@@ -34,6 +36,7 @@ export function registerActions(app: App, deps: SlackDeps): void {
   app.action(ACTION_IDS.historyNewer, historyPagingAction(deps));
   app.action(OPEN_NIGHT_ACTION, openNightAction(deps));
   app.action(RERUN_PICK_ACTION, rerunPickAction(deps));
+  app.action(SNOOZE_ACTION, snoozeLineAction(deps));
   app.action(ACTION_IDS.showAllMissing, showAllMissingAction(deps));
   app.action(ACTION_IDS.missingPagePrev, showAllMissingAction(deps));
   app.action(ACTION_IDS.missingPageNext, showAllMissingAction(deps));

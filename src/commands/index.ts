@@ -2,6 +2,7 @@ import type { App, Middleware, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { COMMANDS, type SlashCommand } from '../views/ids.ts';
 import { schedHistoryCommand } from './sched-history.ts';
 import { schedRerunCommand } from './sched-rerun.ts';
+import { schedSnoozeCommand } from './sched-snooze.ts';
 import { schedStatusCommand } from './sched-status.ts';
 import type { SlackDeps } from './slack-deps.ts';
 
@@ -13,6 +14,7 @@ export const COMMAND_HANDLERS: Record<
   [COMMANDS.status]: schedStatusCommand,
   [COMMANDS.rerun]: schedRerunCommand,
   [COMMANDS.history]: schedHistoryCommand,
+  [COMMANDS.snooze]: schedSnoozeCommand,
 };
 
 /** Registers every command; returns the names, as the manifest test compares them. */

@@ -131,6 +131,11 @@ export interface CoverageReport {
     orgCoveragePercent: number;
     /** Empty iff overallHealth is HEALTHY; see HealthReason. */
     reasons: HealthReason[];
+    /**
+     * Units missing and not snoozed: what Repair and paging act on (snoozed-units.ts). Absent on
+     * reports recorded before snoozes existed (read it through actionableUnits).
+     */
+    actionable?: number;
   };
   runDate: string;
   timezone: string;
@@ -166,4 +171,27 @@ export interface CoverageReport {
   providersWithoutLiveWorker?: ProviderName[];
   /** The night's calls, tokens and cost per provider when measured; absent on older records. */
   cost?: NightCost;
+  /** The snoozes active when measured, each with the missing units it holds; absent on older records. */
+  snoozed?: SnoozedGroup[];
+}
+
+/** A snooze in force (src/scheduler/snoozes.ts reads them), as coverage needs it. */
+export interface ActiveSnooze {
+  id: number;
+  scope: 'provider' | 'org' | 'org_provider';
+  provider: ProviderName | null;
+  orgId: string | null;
+  orgName: string | null;
+  startsAt: string;
+  /** ISO end; null when it ends at the scope's next success. */
+  until: string | null;
+  untilSuccess: boolean;
+  reason: string | null;
+  /** A Slack user id or `cli:<user>`. */
+  by: string;
+}
+
+export interface SnoozedGroup extends ActiveSnooze {
+  /** Missing units of the night this snooze holds. */
+  units: number;
 }

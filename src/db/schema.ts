@@ -329,3 +329,49 @@ export const workers = pgTable(
   },
   (t) => [index('workers_heartbeat_idx').on(t.heartbeatAt)],
 );
+
+/**
+ * Snoozes and maintenance windows (src/scheduler/snoozes.ts holds all their SQL). A snooze has a
+ * scope (a provider, an org, or one provider of one org), a start (later than its creation for a
+ * maintenance window) and an end: a time, or the scope's next stored success (until_success).
+ * Snoozed units stay in the coverage figures but are reported apart, left out of Repair and of
+ * paging; a provider inside a timed window gets no calls. `end` sets ended_at early.
+ */
+export const snoozes = pgTable(
+  'snoozes',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    /** `provider`, `org` or `org_provider`; the columns it names are set, the others null. */
+    scope: text('scope').notNull(),
+    provider: text('provider'),
+    orgId: uuid('org_id').references(() => organizations.id, { onDelete: 'cascade' }),
+    startsAt: tstz('starts_at').notNull().defaultNow(),
+    /** null only for a snooze that ends at the scope's next success. */
+    endsAt: tstz('ends_at'),
+    untilSuccess: boolean('until_success').notNull().default(false),
+    reason: text('reason'),
+    /** A Slack user id, or `cli:<user>`. */
+    createdBy: text('created_by').notNull(),
+    createdAt: tstz('created_at').notNull().defaultNow(),
+    /** Ended before its end: by `sched snooze end` (ended_by = who) or by a success (`success`). */
+    endedAt: tstz('ended_at'),
+    endedBy: text('ended_by'),
+    /** The one "snooze over" line in the report's thread was claimed at (then posted, ts). */
+    expiryClaimedAt: tstz('expiry_claimed_at'),
+    expiryTs: text('expiry_ts'),
+  },
+  (t) => [
+    // Open snoozes are few and every reader wants only them.
+    index('snoozes_open_idx').on(t.startsAt).where(sql`ended_at is null`),
+    index('snoozes_expiry_idx').on(t.id).where(sql`expiry_claimed_at is null`),
+    check('snoozes_scope_check', sql`${t.scope} in ('provider', 'org', 'org_provider')`),
+    check(
+      'snoozes_scope_columns_check',
+      sql`(${t.scope} = 'provider' and ${t.provider} is not null and ${t.orgId} is null)
+          or (${t.scope} = 'org' and ${t.provider} is null and ${t.orgId} is not null)
+          or (${t.scope} = 'org_provider' and ${t.provider} is not null and ${t.orgId} is not null)`,
+    ),
+    check('snoozes_end_check', sql`${t.untilSuccess} or ${t.endsAt} is not null`),
+    check('snoozes_window_check', sql`${t.endsAt} is null or ${t.endsAt} > ${t.startsAt}`),
+  ],
+);

@@ -390,3 +390,13 @@ export async function refreshNightReports(
     await sleep(Math.max(20, Number(wait.ms)));
   }
 }
+
+/** ts of the newest report posted to `channel`, whatever its night: where snooze notices go. */
+export async function latestReportThread(db: Db, channel: string): Promise<string | undefined> {
+  const row = await queryOne<{ ts: string }>(
+    db,
+    sql`select ts from slack_reports where channel = ${channel} and ts is not null
+        order by run_date desc limit 1`,
+  );
+  return row?.ts;
+}

@@ -1,9 +1,11 @@
 import type { webApi } from '@slack/bolt';
 import type { NightReporter } from '../scheduler/night-reporter.ts';
 import { lateStepMessage } from '../views/late-step-message.ts';
+import { snoozeOverMessage } from '../views/snooze-lines.ts';
 import { mentionOncall } from './oncall-mention.ts';
 import {
   latestReportInput,
+  latestReportThread,
   postOrUpdateReport,
   REPORT_EDIT_INTERVAL_MS,
   type ReportDeps,
@@ -49,6 +51,18 @@ export function slackNightReporter(
       if (!channel) return undefined;
       const message = lateStepMessage(late, deps.config.timezone, now);
       const posted = await client.chat.postMessage({ ...message, channel });
+      return { channel, ts: String(posted.ts) };
+    },
+    async snoozeOver(snooze) {
+      const channel = deps.config.slack.reportChannel;
+      if (!channel) return undefined;
+      const thread = await latestReportThread(deps.db, channel);
+      const message = snoozeOverMessage(snooze);
+      const posted = await client.chat.postMessage({
+        ...message,
+        channel,
+        ...(thread ? { thread_ts: thread } : {}),
+      });
       return { channel, ts: String(posted.ts) };
     },
   };

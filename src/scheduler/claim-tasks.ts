@@ -3,12 +3,13 @@ import { type Db, queryPrepared, queryRows } from '../db/client.ts';
 import type { ProviderName } from '../providers/types.ts';
 import type { JobSource } from './enqueue-units.ts';
 import { callGap, PACING_LOOKAHEAD_SECONDS, pacedCalls } from './rate-limit.ts';
+import { maintenanceHold } from './snoozes.ts';
 
 /**
  * Claims pending tasks for a worker: `FOR UPDATE SKIP LOCKED`, a lease, attempts + 1, in one
  * statement that also enforces each provider's global concurrency and paces its calls to its
  * rpm (rate-limit.ts). Only tasks whose available_at has come, of enabled providers that are
- * not paused. Every index it reads is a partial index on live tasks, so its cost follows the
+ * not paused and not inside a maintenance window (snoozes.ts). Every index it reads is a partial index on live tasks, so its cost follows the
  * night's live tasks, not the history the table holds.
  *
  * Every time here is the database's (`now()`), never the worker's clock: lease ends, available_at
@@ -66,6 +67,7 @@ export async function claimableProviders(
         where enabled
           and name in (select jsonb_array_elements_text(${JSON.stringify(names)}::jsonb))
           and (paused_until is null or paused_until <= now())
+          and not ${maintenanceHold(sql`name`)}
         order by name`,
   );
   return rows.map((r) => ({
@@ -165,6 +167,8 @@ async function claimOnce(db: Db, request: ClaimRequest): Promise<ClaimResult & {
           from providers p
           where p.name in (select name from want) and p.enabled
             and (p.paused_until is null or p.paused_until <= now())
+            -- A maintenance window: no calls, the tasks wait (pending, no attempt spent).
+            and not ${maintenanceHold(sql`p.name`)}
           order by p.name
           for update
         ),

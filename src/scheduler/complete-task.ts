@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { type Db, queryPrepared } from '../db/client.ts';
 import type { ErrorClass } from '../providers/types.ts';
+import { endedBySuccess } from './snoozes.ts';
 
 /**
  * Finishes tasks a worker still holds, any number in one statement (data-modifying CTEs commit
@@ -98,7 +99,9 @@ export async function completeTasks(
           set completed_tasks = j.completed_tasks + (select c.ok from tally c where c.batch_job_id = j.id),
               failed_tasks = j.failed_tasks + (select c.failed from tally c where c.batch_job_id = j.id)
           where j.id = any(array(select batch_job_id from tally))
-        )
+        ),
+        -- "Until the next success" snoozes of the scopes that just got one end with this commit.
+        snoozes_ended as (${endedBySuccess(sql`t`)})
         select id, batch_job_id from t
         union all
         -- This worker's earlier try already landed (its reply was lost to a dropped connection):

@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import { expectedUnitsCte } from '../coverage/coverage-query.ts';
 import { type Db, queryRows } from '../db/client.ts';
 import { shortTransaction } from '../db/transaction.ts';
+import { snoozedUnit } from './snoozes.ts';
 import { notifyTasks } from './wake-up.ts';
 
 /**
@@ -22,6 +23,8 @@ export interface EnqueueRequest {
   scope: 'missing' | 'all';
   /** Restrict to these orgs (rerun); all eligible orgs when absent. */
   orgIds?: string[];
+  /** Leave out the units a snooze in force holds (Repair): they are reported apart, not re-run. */
+  skipSnoozed?: boolean;
   maxAttempts: number;
   now: Date;
   metadata?: Record<string, unknown>;
@@ -41,11 +44,18 @@ export interface EnqueueResult {
  * partial unique index instead, because an anti-join against batch_tasks evaluated while the same
  * statement inserts into batch_tasks walks every new index entry for each unit (quadratic).
  */
-function candidateUnits(request: Pick<EnqueueRequest, 'runDate' | 'scope' | 'orgIds'>, excludeLive: boolean) {
+function candidateUnits(
+  request: Pick<EnqueueRequest, 'runDate' | 'scope' | 'orgIds' | 'skipSnoozed'> & { now?: Date },
+  excludeLive: boolean,
+) {
   const orgFilter = request.orgIds
     ? sql`and u.org_id in (select value::uuid from jsonb_array_elements_text(${JSON.stringify(request.orgIds)}::jsonb))`
     : sql``;
   const scopeFilter = request.scope === 'missing' ? sql`and not u.ok` : sql``;
+  const at = request.now ? sql`${request.now.toISOString()}::timestamptz` : sql`now()`;
+  const snoozeFilter = request.skipSnoozed
+    ? sql`and not ${snoozedUnit(sql`u.org_id`, sql`u.provider`, at)}`
+    : sql``;
   const liveFilter = sql`and not exists (
     select 1 from batch_tasks t
     where t.run_date = ${request.runDate}::date and t.prompt_id = u.prompt_id
@@ -55,7 +65,7 @@ function candidateUnits(request: Pick<EnqueueRequest, 'runDate' | 'scope' | 'org
     candidates as (
       select u.org_id, u.prompt_id, u.provider
       from unit_ok u
-      where true ${excludeLive ? liveFilter : sql``} ${scopeFilter} ${orgFilter}
+      where true ${excludeLive ? liveFilter : sql``} ${scopeFilter} ${orgFilter} ${snoozeFilter}
     )`;
 }
 
@@ -68,7 +78,7 @@ export interface EnqueuePreview {
 /** What a request would enqueue right now, without writing: the repair confirm dialog shows it. */
 export async function previewEnqueue(
   db: Db,
-  request: Pick<EnqueueRequest, 'runDate' | 'scope' | 'orgIds'>,
+  request: Pick<EnqueueRequest, 'runDate' | 'scope' | 'orgIds' | 'skipSnoozed'> & { now?: Date },
 ): Promise<EnqueuePreview> {
   const rows = await queryRows<{ provider: string; units: number; orgs: number }>(
     db,

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Deps } from '../context.ts';
+import { actionableUnits } from '../coverage/snoozed-units.ts';
 import type { CoverageReport } from '../coverage/types.ts';
 import { queryOne } from '../db/client.ts';
 import { toError } from '../errors.ts';
@@ -14,9 +15,12 @@ import { type PagerDutyEvent, sendPagerDutyEvent } from '../paging/pagerduty-eve
  * send that fails hands its claim back and is logged: paging never fails the postcheck.
  */
 
-/** The night needs a person: it needs attention and has missing units a repair can run. */
+/**
+ * The night needs a person: it needs attention and has missing units a repair can run, not
+ * counting those a snooze holds (a fully snoozed night pages nobody).
+ */
 export const needsPerson = (report: CoverageReport) =>
-  report.summary.overallHealth === 'NEEDS_ATTENTION' && report.units.missing > 0;
+  report.summary.overallHealth === 'NEEDS_ATTENTION' && actionableUnits(report) > 0;
 
 export const pagerDedupKey = (runDate: string) => `sched-bot-${runDate}`;
 

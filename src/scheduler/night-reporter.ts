@@ -1,6 +1,7 @@
 import type { Deps } from '../context.ts';
 import type { CoverageReport } from '../coverage/types.ts';
 import type { LateStep } from './late-steps.ts';
+import type { SnoozeRow } from './snoozes.ts';
 
 /**
  * Where a night's report goes (the morning report in Slack). The scheduler's steps call it and
@@ -25,6 +26,11 @@ export interface NightReporter {
   refresh(runDate: string): Promise<void>;
   /** Posts the watchdog's "late" alert to the report channel; undefined when no channel is set. */
   alertLate(late: LateStep, now: Date): Promise<{ channel: string; ts: string } | undefined>;
+  /**
+   * Posts the one "snooze over" line in the thread of the latest report (top level in the report
+   * channel when none is posted yet); undefined when no channel is set.
+   */
+  snoozeOver(snooze: SnoozeRow): Promise<{ channel: string; ts: string } | undefined>;
 }
 
 /** Deps of a step: the reporter is absent where no Slack is configured. */

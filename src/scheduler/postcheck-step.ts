@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { actionableUnits } from '../coverage/snoozed-units.ts';
 import { toError } from '../errors.ts';
 import { pingHeartbeat } from './heartbeat.ts';
 import { type PagerOutcome, pageNight } from './night-pager.ts';
@@ -60,7 +61,7 @@ export async function postcheckStep(
     repair = await repairMissing(deps, { runDate, triggeredBy });
   } else if (!deps.config.autoRepair) {
     autoRepair = 'off';
-  } else if (result.report.units.missing === 0) {
+  } else if (actionableUnits(result.report) === 0) {
     autoRepair = 'nothing_missing';
   } else {
     try {

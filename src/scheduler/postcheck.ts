@@ -3,10 +3,12 @@ import type { TokenPrice } from '../coverage/cost-math.ts';
 import { buildCoverageReport } from '../coverage/coverage-math.ts';
 import { queryCoverage } from '../coverage/coverage-query.ts';
 import { nightCost, pricesOf } from '../coverage/night-cost.ts';
+import { withSnoozes } from '../coverage/snoozed-units.ts';
 import type { CoverageReport } from '../coverage/types.ts';
 import type { Db } from '../db/client.ts';
 import type { ProviderName } from '../providers/types.ts';
 import { adHocRunKey, FUNCTION_NAMES, recordRun } from './scheduler-runs.ts';
+import { activeSnoozes } from './snoozes.ts';
 import { providersWithoutLiveWorker } from './worker-heartbeat.ts';
 
 export interface CoverageOptions {
@@ -37,11 +39,12 @@ export async function measureCoverage(
     generatedAt: now,
     thresholds: options.thresholds,
   });
-  const [unserved, cost] = await Promise.all([
+  const [unserved, cost, snoozes] = await Promise.all([
     providersWithoutLiveWorker(db),
     nightCost(db, runDate, pricesOf(options.providers ?? DEFAULT_PROVIDER_PRICES)),
+    activeSnoozes(db, now),
   ]);
-  const report = { ...built, cost };
+  const report = { ...withSnoozes(built, snoozes), cost };
   return unserved.length > 0 ? { ...report, providersWithoutLiveWorker: unserved } : report;
 }
 

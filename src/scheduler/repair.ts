@@ -8,7 +8,7 @@ import { assertRunDateAllowed } from './run-date-guard.ts';
 import { FUNCTION_NAMES } from './scheduler-runs.ts';
 
 /**
- * Repair: enqueue exactly the missing units of a run_date (not whole orgs). Idempotent under
+ * Repair: enqueue exactly the missing units of a run_date (not whole orgs) that no snooze holds. Idempotent under
  * concurrency: fan-outs of one run_date run one after the other (recorded-enqueue.ts), and the
  * one-live-task-per-unit index holds even against a trigger or rerun running at the same time.
  */
@@ -27,7 +27,13 @@ export async function repairMissing(
     functionName: FUNCTION_NAMES.repair,
     label: 'repair',
     triggeredBy: params.triggeredBy,
-    request: { runDate: params.runDate, source: 'repair', scope: 'missing', triggeredBy: params.triggeredBy },
+    request: {
+      runDate: params.runDate,
+      source: 'repair',
+      scope: 'missing',
+      skipSnoozed: true,
+      triggeredBy: params.triggeredBy,
+    },
   });
   const prices = pricesOf(deps.config.providers);
   return {
@@ -45,9 +51,12 @@ export interface RepairPreview extends EnqueuePreview {
 }
 
 /** What a repair would enqueue now: the confirm dialog shows it before anything is written. */
-export async function previewRepair(deps: Pick<Deps, 'db'>, runDate: string): Promise<RepairPreview> {
+export async function previewRepair(
+  deps: Pick<Deps, 'db' | 'clock'>,
+  runDate: string,
+): Promise<RepairPreview> {
   const [preview, nightly, inProgress] = await Promise.all([
-    previewEnqueue(deps.db, { runDate, scope: 'missing' }),
+    previewEnqueue(deps.db, { runDate, scope: 'missing', skipSnoozed: true, now: deps.clock() }),
     queryOne<{ one: number }>(
       deps.db,
       sql`select 1 as one from scheduler_runs

@@ -12,6 +12,7 @@ import type { PostcheckResult } from './postcheck.ts';
 import { postcheckStep } from './postcheck-step.ts';
 import type { RepairResult } from './repair.ts';
 import { FUNCTION_NAMES, STALE_RUN_MINUTES } from './scheduler-runs.ts';
+import { postOverSnoozes } from './snooze-expiry.ts';
 import { runTrigger, type TriggerResult } from './trigger.ts';
 
 /**
@@ -44,6 +45,8 @@ export interface TickResult {
   autoRepair: 'off' | 'nothing_missing' | 'ran' | 'failed' | undefined;
   /** Late steps of tonight whose alert this instance posted (late-alerts.ts). */
   lateAlerts: DailyStepName[];
+  /** Snoozes whose "over" line this instance posted (snooze-expiry.ts). */
+  snoozesOver: number[];
 }
 
 const DAILY_STEPS = [FUNCTION_NAMES.trigger, FUNCTION_NAMES.postcheck] as const;
@@ -62,6 +65,7 @@ export async function schedulerTick(
     postcheck: 'not_due',
     autoRepair: undefined,
     lateAlerts: [],
+    snoozesOver: [],
   };
   const taken = await takenSteps(deps.db, runDate, now);
 
@@ -82,6 +86,7 @@ export async function schedulerTick(
   }
   // After the steps: a step this tick just ran is not late.
   result.lateAlerts = await alertLateSteps(deps, now);
+  result.snoozesOver = await postOverSnoozes(deps, now);
   return result;
 }
 

@@ -9,6 +9,7 @@ export const COMMANDS = {
   status: '/sched-status',
   rerun: '/sched-rerun',
   history: '/sched-history',
+  snooze: '/sched-snooze',
 } as const;
 export type SlashCommand = (typeof COMMANDS)[keyof typeof COMMANDS];
 export const SLASH_COMMANDS: readonly SlashCommand[] = Object.values(COMMANDS);
@@ -46,9 +47,12 @@ export const ACTION_PREFIXES = {
   openNight: 'open_night:',
   /** "Did you mean …?" under /sched-rerun, one button per suggested org; value: encodeRerunPick(...). */
   rerunPick: 'rerun_pick:',
+  /** "Snooze" overflow on a report's provider or org line; suffix: the line's index; option value: encodeSnoozeChoice(...). */
+  snooze: 'snooze:',
 } as const;
 export const OPEN_NIGHT_ACTION = /^open_night:/;
 export const RERUN_PICK_ACTION = /^rerun_pick:/;
+export const SNOOZE_ACTION = /^snooze:/;
 
 /** The external selects whose options Slack loads from the options-load URL. */
 export const EXTERNAL_SELECT_ACTIONS: readonly string[] = [

@@ -1,7 +1,7 @@
 import { Blocks, type ViewBlockBuilder } from 'slack-block-builder';
 import { reasonWords } from '../coverage/reason-words.ts';
 import type { CoverageReport, MissingPrompt } from '../coverage/types.ts';
-import { count, inlineText, packLines, plural } from './format.ts';
+import { count, inlineText, packLines, plural, truncate } from './format.ts';
 
 /** Missing prompts grouped per org, worst first, and the blocks that show the first few. */
 
@@ -91,6 +91,11 @@ export interface MissingOrgOptions {
   maxOrgs: number;
   /** A night with at most this many incomplete prompts lists them under their orgs. */
   inlinePrompts?: number;
+  /** An element beside each org line (the report's Snooze menu): each org gets its own section. */
+  orgAccessory?: (
+    org: OrgMissing,
+    index: number,
+  ) => Parameters<ReturnType<typeof Blocks.Section>['accessory']>[0];
 }
 
 /**
@@ -103,17 +108,27 @@ export function missingOrgBlocks(report: CoverageReport, options: MissingOrgOpti
   const shown = orgs.slice(0, options.maxOrgs);
   const hidden = orgs.length - shown.length;
   const inline = report.incompletePrompts.length <= (options.inlinePrompts ?? 0);
-  const lines = [
-    `*Missing prompts by org*, worst first: ${plural(report.incompletePrompts.length, 'prompt')} not fully covered in ${plural(orgs.length, 'org')}`,
-  ];
-  for (const org of shown) {
-    lines.push(orgLine(org));
-    if (!inline) continue;
-    for (const prompt of report.incompletePrompts) {
-      if (prompt.org_id === org.orgId) lines.push(`      ${promptLine(prompt, INLINE_PREVIEW_CHARS)}`);
+  const title = `*Missing prompts by org*, worst first: ${plural(report.incompletePrompts.length, 'prompt')} not fully covered in ${plural(orgs.length, 'org')}`;
+  const orgLines = shown.map((org) => {
+    const lines = [orgLine(org)];
+    if (inline) {
+      for (const prompt of report.incompletePrompts) {
+        if (prompt.org_id === org.orgId) lines.push(`      ${promptLine(prompt, INLINE_PREVIEW_CHARS)}`);
+      }
     }
-  }
-  const blocks: MissingOrgBlocks['blocks'] = packLines(lines).map((text) => Blocks.Section({ text }));
+    return lines;
+  });
+  const { orgAccessory } = options;
+  const blocks: MissingOrgBlocks['blocks'] = orgAccessory
+    ? [
+        Blocks.Section({ text: title }),
+        ...orgLines.map((lines, index) =>
+          Blocks.Section({ text: truncate(lines.join('\n'), 3000) }).accessory(
+            orgAccessory(shown[index] as OrgMissing, index),
+          ),
+        ),
+      ]
+    : packLines([title, ...orgLines.flat()]).map((text) => Blocks.Section({ text }));
   if (hidden > 0) {
     const hiddenPrompts = orgs.slice(options.maxOrgs).reduce((sum, o) => sum + incompleteCount(o), 0);
     blocks.push(

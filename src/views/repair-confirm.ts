@@ -1,5 +1,6 @@
 import { Bits, Elements } from 'slack-block-builder';
 import { estimateUsd, type NightCost } from '../coverage/cost-math.ts';
+import { actionableByProvider, actionableUnits } from '../coverage/snoozed-units.ts';
 import type { CoverageReport } from '../coverage/types.ts';
 import type { EnqueuePreview } from '../scheduler/enqueue-units.ts';
 import { estimateText } from './cost-lines.ts';
@@ -43,10 +44,10 @@ const capitalize = (text: string) => text.charAt(0).toUpperCase() + text.slice(1
 
 /** The preview a report implies when no fresher one is given: its missing units per provider. */
 export function previewFromReport(report: CoverageReport): RepairPreviewInput {
-  const byProvider: Record<string, number> = {};
-  for (const p of report.providers) if (p.missingUnits > 0) byProvider[p.provider] = p.missingUnits;
+  // Snoozed units are not repaired.
+  const byProvider = actionableByProvider(report);
   const preview = {
-    units: report.units.missing,
+    units: actionableUnits(report),
     orgs: new Set(report.incompletePrompts.map((p) => p.org_id)).size,
     byProvider,
   };

@@ -1,4 +1,5 @@
 import { Blocks, Message, setIfTruthy } from 'slack-block-builder';
+import { actionableUnits } from '../coverage/snoozed-units.ts';
 import type { CoverageReport } from '../coverage/types.ts';
 import { activePromptsBlock } from './active-prompts.ts';
 import { costLines } from './cost-lines.ts';
@@ -18,10 +19,12 @@ import { BLOCK_IDS } from './ids.ts';
 import { missingOrgBlocks, SMALL_NIGHT_PROMPTS } from './missing-orgs.ts';
 import { noLiveWorkerLine } from './no-live-worker.ts';
 import { overQuotaBlock } from './over-quota.ts';
-import { providerLines } from './provider-lines.ts';
+import { providerLine } from './provider-lines.ts';
 import { previewFromReport, type RepairPreviewInput, repairButton, withEstimate } from './repair-confirm.ts';
 import { isRepairRunning, repairStateBlock } from './repair-state.ts';
 import { historyButton, rerunOrgSelect, showAllButton } from './report-buttons.ts';
+import { snoozedSummary } from './snooze-lines.ts';
+import { snoozeOverflow } from './snooze-menu.ts';
 import type { RepairState } from './types.ts';
 
 /** Orgs listed in the message itself; the rest are one click away in the paged modal. */
@@ -40,10 +43,16 @@ export interface ReportMessageInput extends Comparison {
 /** The morning report: posted by the postcheck, edited in place while a repair runs. */
 export function reportMessage(input: ReportMessageInput) {
   const { report, repair } = input;
-  const missing = missingOrgBlocks(report, { maxOrgs: REPORT_MAX_ORGS, inlinePrompts: SMALL_NIGHT_PROMPTS });
+  const missing = missingOrgBlocks(report, {
+    maxOrgs: REPORT_MAX_ORGS,
+    inlinePrompts: SMALL_NIGHT_PROMPTS,
+    orgAccessory: (org, index) => snoozeOverflow(`org:${index}`, { orgId: org.orgId }),
+  });
   const running = isRepairRunning(repair);
   // A night whose trigger never ran is not repaired (run-date-rules.ts): no button that is refused.
-  const canRepair = report.units.missing > 0 && !running && !hasReason(report, 'trigger_not_run');
+  // Snoozed units are not repaired: a night whose every miss is snoozed offers no Repair.
+  const canRepair = actionableUnits(report) > 0 && !running && !hasReason(report, 'trigger_not_run');
+  const snoozed = snoozedSummary(report, 'slack');
   const liveLine = liveTasksLine(report);
   const updated = repair ? `Updated ${slackDate(input.now, report.timezone)}` : undefined;
   const noWorker = noLiveWorkerLine(report.providersWithoutLiveWorker);
@@ -58,9 +67,15 @@ export function reportMessage(input: ReportMessageInput) {
       setIfTruthy(repair, repair && repairStateBlock(repair, report)),
       setIfTruthy(liveLine || updated, Blocks.Context().elements(...[liveLine, updated].filter(isText))),
       Blocks.Divider(),
-      Blocks.Section({
-        text: ['*Providers*', ...providerLines(report), ...(noWorker ? [`⚠️ ${noWorker}`] : [])].join('\n'),
-      }),
+      Blocks.Section({ text: '*Providers*' }),
+      // One section per provider, so each line carries its Snooze menu.
+      report.providers.map((p, index) =>
+        Blocks.Section({ text: providerLine(p, report.timezone, new Date(report.generatedAt)) }).accessory(
+          p.enabled ? snoozeOverflow(`provider:${index}`, { provider: p.provider }) : undefined,
+        ),
+      ),
+      setIfTruthy(noWorker, Blocks.Section({ text: `⚠️ ${noWorker}` })),
+      setIfTruthy(snoozed, Blocks.Context().elements(`😴 ${snoozed}`)),
       setIfTruthy(
         costLines(report.cost).length > 0,
         Blocks.Section({ text: costLines(report.cost).join('\n') }),

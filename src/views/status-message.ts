@@ -1,4 +1,5 @@
 import { Blocks, Message, setIfTruthy } from 'slack-block-builder';
+import { actionableUnits } from '../coverage/snoozed-units.ts';
 import type { CoverageReport } from '../coverage/types.ts';
 import { activePromptsBlock } from './active-prompts.ts';
 import { costLines } from './cost-lines.ts';
@@ -20,6 +21,7 @@ import { progressBlocks } from './progress-blocks.ts';
 import { failingProviderLines, providerCheckLines } from './provider-lines.ts';
 import { previewFromReport, type RepairPreviewInput, repairButton, withEstimate } from './repair-confirm.ts';
 import { historyButton, rerunOrgSelect, shareButton, showAllButton } from './report-buttons.ts';
+import { snoozedSummary } from './snooze-lines.ts';
 import type { NightProgress, ProviderCheck } from './types.ts';
 
 export const STATUS_MAX_ORGS = 10;
@@ -67,6 +69,10 @@ export function statusMessage(input: StatusMessageInput) {
       Blocks.Divider(),
       Blocks.Section({ text: providerText.join('\n') }),
       setIfTruthy(
+        snoozedSummary(report, 'slack'),
+        Blocks.Context().elements(`😴 ${snoozedSummary(report, 'slack')}`),
+      ),
+      setIfTruthy(
         checks && checks.length > 0,
         Blocks.Section({
           text: ['*Verify all providers are accessible*', ...providerCheckLines(checks ?? [])].join('\n'),
@@ -80,7 +86,7 @@ export function statusMessage(input: StatusMessageInput) {
       runbookLink(input.runbookUrl),
       Blocks.Actions({ blockId: BLOCK_IDS.statusActions }).elements(
         setIfTruthy(
-          report.units.missing > 0 && !hasReason(report, 'trigger_not_run'),
+          actionableUnits(report) > 0 && !hasReason(report, 'trigger_not_run'),
           repairButton(
             report.runDate,
             input.repairPreview ? withEstimate(input.repairPreview, report.cost) : previewFromReport(report),

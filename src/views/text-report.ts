@@ -5,6 +5,7 @@ import type { Progress } from '../scheduler/progress.ts';
 import { activePromptsLine } from './active-prompts.ts';
 import { costTextLines } from './cost-lines.ts';
 import { noLiveWorkerLine } from './no-live-worker.ts';
+import { snoozedSummary } from './snooze-lines.ts';
 
 /** Pure: a coverage report as plain text for people at a terminal. */
 
@@ -20,6 +21,8 @@ export function formatCoverageReport(report: CoverageReport, options: { maxPromp
   lines.push(`  orgs completed         ${fraction(ratios.orgs)}`);
   const activeLine = activePromptsLine(report);
   if (activeLine) lines.push(`  ${activeLine}`);
+  const snoozed = snoozedSummary(report, 'text');
+  if (snoozed) lines.push(`  ${snoozed}`);
   const t = report.tasks;
   const live = t.pending + t.processing;
   if (live > 0 || t.completed + t.failed > 0) {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/client.ts';
 import { PROVIDER_NAMES } from '../../src/providers/types.ts';
 import { runPostcheck } from '../../src/scheduler/postcheck.ts';
+import { snoozeFromAsk } from '../../src/scheduler/snooze-request.ts';
 import { runTrigger } from '../../src/scheduler/trigger.ts';
 import { beatWorker, removeWorker } from '../../src/scheduler/worker-heartbeat.ts';
 import { backends, type TestDatabase } from '../support/db.ts';
@@ -192,6 +193,35 @@ describe.each(backends())('/healthz and /metrics on $name', (backend) => {
     expect(samples.get(`sched_provider_cost_usd${labels('openai')}`)).toBeCloseTo(0.01071, 10);
     expect(samples.get(`sched_provider_cost_usd${labels('anthropic')}`)).toBe(0);
     expect(samples.has('sched_process_cpu_user_seconds_total')).toBe(true);
+    const night = `{run_date="${RUN_DATE}"}`;
+    expect(samples.get(`sched_prompt_coverage_ratio${night}`)).toBe(1);
+    // Every unit answered, but no job is closed yet (no reconciler ran): no org counts as found.
+    expect(samples.get(`sched_org_coverage_ratio${night}`)).toBe(0);
+    expect(samples.get(`sched_night_healthy${night}`)).toBe(0);
+    expect(samples.get(`sched_units_missing_actionable${night}`)).toBe(0);
+    expect(samples.get(`sched_units_snoozed${night}`)).toBe(0);
+    expect(samples.get(`sched_night_cost_usd${night}`)).toBeCloseTo(0.01071, 10);
+  });
+
+  it('gauges the actionable and the snoozed missing units of the night', async () => {
+    // Every perplexity answer of the night is gone: 42 units missing, none snoozed yet.
+    await database.db.execute(
+      sql`delete from prompt_provider_responses where run_date = ${RUN_DATE}::date and provider = 'perplexity'`,
+    );
+    const night = `{run_date="${RUN_DATE}"}`;
+    const scrape = async () => parsePrometheus((await call(`${server.url}/metrics`, { method: 'GET' })).text);
+    const before = await scrape();
+    expect(before.get(`sched_units_missing_actionable${night}`)).toBe(42);
+    expect(before.get(`sched_units_snoozed${night}`)).toBe(0);
+    const outcome = await snoozeFromAsk(clockedDeps(database.db, NOW), {
+      provider: 'perplexity',
+      end: '2h',
+      createdBy: 'U0DANA',
+    });
+    expect(outcome.ok).toBe(true);
+    const after = await scrape();
+    expect(after.get(`sched_units_missing_actionable${night}`)).toBe(0);
+    expect(after.get(`sched_units_snoozed${night}`)).toBe(42);
   });
 });
 

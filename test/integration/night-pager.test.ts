@@ -127,7 +127,7 @@ describe.each(backends())('PagerDuty paging on $name', (backend) => {
     const report = {
       ...broken,
       runDate: '2026-03-01',
-      summary: { ...broken.summary, overallHealth: 'NEEDS_ATTENTION' as const },
+      summary: { ...broken.summary, overallHealth: 'NEEDS_ATTENTION' as const, actionable: 3 },
       units: { ...broken.units, missing: 3 },
     };
     const before = pd.events.length;
@@ -168,7 +168,7 @@ describe.each(backends())('PagerDuty paging on $name', (backend) => {
     const report = {
       ...measured,
       runDate: '2026-02-27',
-      summary: { ...measured.summary, overallHealth: 'NEEDS_ATTENTION' as const },
+      summary: { ...measured.summary, overallHealth: 'NEEDS_ATTENTION' as const, actionable: 3 },
       units: { ...measured.units, missing: 3 },
     };
     const result = { paged: await pageNight(bad, report, { mayTrigger: true, retryDelayMs: 5 }) };

@@ -175,6 +175,11 @@ class Checker {
       case 'external_select':
         if (e.initial_option) this.option(e.initial_option as Json, `${path}.initial_option`);
         break;
+      case 'overflow':
+        this.options(e.options, `${path}.options`, 5);
+        if (!Array.isArray(e.options) || e.options.length < 2)
+          this.add(path, 'overflow needs 2 to 5 options');
+        break;
       case 'radio_buttons':
         this.options(e.options, `${path}.options`, 10);
         if (e.initial_option) this.option(e.initial_option as Json, `${path}.initial_option`);

@@ -87,6 +87,17 @@ export const commands: CommandEntry[] = [
     load: async () => (await import('./rerun.ts')).rerunCommand,
   },
   {
+    name: 'snooze',
+    summary:
+      'snooze a provider, an org or both (a maintenance window with --starts): shown apart, not repaired or paged',
+    usage: [
+      'sched snooze add [--provider P] [--org O] (--for 2h | --until <ISO time> | --until-success) [--starts <ISO time>] [--reason R] [--json]',
+      'sched snooze list [--json]',
+      'sched snooze end <id>',
+    ].join(' | '),
+    load: async () => (await import('./snooze.ts')).snoozeCommand,
+  },
+  {
     name: 'manual-run',
     summary: 'run every expected prompt of every org again for a run date (units already queued are skipped)',
     usage: 'sched manual-run [--date YYYY-MM-DD] [--json]',

@@ -1,0 +1,37 @@
+import type { BlockOverflowAction, Middleware, SlackActionMiddlewareArgs } from '@slack/bolt';
+import type { SlackDeps } from '../commands/slack-deps.ts';
+import { snoozeFromAsk } from '../scheduler/snooze-request.ts';
+import { allowOrExplain } from '../slack/access.ts';
+import { reply } from '../slack/reply.ts';
+import { errorMessage } from '../views/error-message.ts';
+import { snoozedMessage } from '../views/snooze-lines.ts';
+import { decodeSnoozeChoice } from '../views/snooze-menu.ts';
+import { ackClick } from './action-input.ts';
+
+/** "Snooze" overflow on a report's provider or org line: admins only; answers whoever picked it. */
+export const snoozeLineAction =
+  (deps: SlackDeps): Middleware<SlackActionMiddlewareArgs<BlockOverflowAction>> =>
+  async (args) => {
+    const { input, target } = await ackClick(args);
+    if (!(await allowOrExplain(deps.access, deps.config.slack, target, 'snooze'))) return;
+    const choice = decodeSnoozeChoice(input.value);
+    if (!choice) {
+      await reply(
+        target,
+        errorMessage('That menu carries no snooze I can read; open a fresh report and try again.'),
+      );
+      return;
+    }
+    const outcome = await snoozeFromAsk(deps, {
+      ...('provider' in choice.target ? { provider: choice.target.provider } : { org: choice.target.orgId }),
+      end: choice.end,
+      reason: 'from the report',
+      createdBy: input.userId,
+    });
+    await reply(
+      target,
+      outcome.ok
+        ? snoozedMessage(outcome.snooze, deps.config.timezone, deps.clock())
+        : errorMessage(outcome.sentence),
+    );
+  };
