@@ -145,6 +145,8 @@ describe.each(backends())('cron endpoints on $name', (backend) => {
       promptCoveragePercent: 100,
       orgCoveragePercent: 100,
       reasons: [],
+      // The gemini units are missing and nothing is snoozed: all of them call for action.
+      actionable: GEMINI_UNITS,
     });
     expect(body.repair).toBeUndefined();
     // Recorded like any postcheck, and handed to the report hook.
