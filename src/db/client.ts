@@ -109,6 +109,8 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
     connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000,
     statement_timeout: options.statementTimeoutMs ?? 30_000,
     idleTimeoutMillis: 30_000,
+    // Which process holds a connection, in pg_stat_activity (an application_name in the URL wins).
+    application_name: `sched-bot ${process.pid}`,
   });
   // A client losing its connection (server restart) must not crash the process. pg-pool listens
   // for that only while a client is idle; a checked-out client (inside a transaction, or between
@@ -150,7 +152,7 @@ async function listenPostgres(
     connectionString: url,
     connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000,
     // Named in pg_stat_activity; keepalive notices a peer that vanished without closing.
-    application_name: 'sched-bot listen',
+    application_name: `sched-bot listen ${process.pid}`,
     keepAlive: true,
   });
   // onLost only for a listener that was in place: a failed connect rejects instead.

@@ -213,7 +213,8 @@ describe.each(sharedBackends())('idle worker whose LISTEN connection is killed, 
       await queryOne<{ pids: number[] }>(
         database.db,
         sql`select coalesce(array_agg(pid order by pid), '{}') as pids from pg_stat_activity
-            where datname = current_database() and application_name = 'sched-bot listen'`,
+            where datname = current_database()
+              and application_name = ${`sched-bot listen ${process.pid}`}`,
       )
     )?.pids ?? [];
   const killListener = async () => {

@@ -40,6 +40,21 @@ describe.each(sharedBackends())('worker processes on $name', (backend) => {
     deps = workerDeps(database.db);
   });
 
+  /**
+   * Until the server has closed a killed process's connections (named after its pid, see
+   * db/client.ts). A statement it sent just before the SIGKILL still runs to its commit, a claim
+   * or a completion of tasks the test is about to call orphaned; the backend exits only after.
+   */
+  const connectionsGone = (pid: number | undefined) =>
+    waitUntil(async () => {
+      const left = await queryOne<{ n: number }>(
+        database.db,
+        sql`select count(*)::int as n from pg_stat_activity
+            where application_name in (${`sched-bot ${pid}`}, ${`sched-bot listen ${pid}`})`,
+      );
+      return left?.n === 0;
+    }, 60_000);
+
   const count = async (where: ReturnType<typeof sql>) =>
     (
       await queryOne<{ n: number }>(
@@ -62,6 +77,7 @@ describe.each(sharedBackends())('worker processes on $name', (backend) => {
     doomed.child.kill('SIGKILL');
     const killed = await doomed.exited;
     expect(killed.signal).toBe('SIGKILL');
+    await connectionsGone(doomed.pid);
 
     // What the dead worker held stays processing until its lease runs out; run that out now.
     const held = await count(sql`status = 'processing' and locked_by like ${`%:${doomed.pid}:%`}`);
@@ -120,6 +136,7 @@ describe.each(sharedBackends())('worker processes on $name', (backend) => {
     );
     doomed.child.kill('SIGKILL');
     expect((await doomed.exited).signal).toBe('SIGKILL');
+    await connectionsGone(doomed.pid);
     const orphaned = await queryRows<{ id: number }>(
       database.db,
       sql`select id from batch_tasks where ${held}`,
@@ -171,6 +188,17 @@ describe.each(sharedBackends())('worker processes on $name', (backend) => {
       const starts = await Promise.all(PROVIDER_NAMES.map((name) => plannedStarts(database.db, name)));
       return starts.every((s) => s.length >= perProvider);
     }, 60_000);
+    // Both running, their SIGTERM handlers in place (a worker's first heartbeat comes after it):
+    // on a busy machine one process could still be loading when the other had made the calls,
+    // and a SIGTERM then killed it before it could handle it.
+    await waitUntil(async () => {
+      const pids = workers.map((w) => w.pid ?? 0);
+      const live = await queryOne<{ n: number }>(
+        database.db,
+        sql`select count(*)::int as n from workers where pid = any(${sql.param(pids)}::int[])`,
+      );
+      return (live?.n ?? 0) >= workers.length;
+    }, 120_000);
     for (const w of workers) w.child.kill('SIGTERM');
     const exits = await Promise.all(workers.map((w) => w.exited));
     for (const exit of exits) {

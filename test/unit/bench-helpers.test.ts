@@ -23,10 +23,10 @@ describe('bench measures', () => {
     expect(largestInWindow([])).toBe(0);
   });
 
-  it('interleaves the sides round by round, after each round is prepared', async () => {
+  it('interleaves the sides round by round, turning their order every round, after each round is prepared', async () => {
     const order: string[] = [];
     const result = await interleave(
-      2,
+      3,
       {
         product: async (round) => {
           order.push(`product ${round}`);
@@ -41,8 +41,13 @@ describe('bench measures', () => {
         order.push(`before ${round}`);
       },
     );
-    expect(order).toEqual(['before 0', 'product 0', 'reference 0', 'before 1', 'product 1', 'reference 1']);
-    expect(result).toEqual({ product: [10, 11], reference: [20, 21] });
+    expect(order).toEqual([
+      ...['before 0', 'product 0', 'reference 0'],
+      ...['before 1', 'reference 1', 'product 1'],
+      ...['before 2', 'product 2', 'reference 2'],
+    ]);
+    // Figures stay in round order whichever side went first.
+    expect(result).toEqual({ product: [10, 11, 12], reference: [20, 21, 22] });
   });
 
   it('scales sizes to multiples of four tasks and at least one org, runs unchanged', () => {

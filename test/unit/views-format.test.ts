@@ -150,8 +150,8 @@ describe('button values', () => {
 });
 
 describe('slash command names', () => {
-  it('are the three commands of DESIGN §6', () => {
-    expect(SLASH_COMMANDS).toEqual(['/sched-status', '/sched-rerun', '/sched-history']);
+  it('are the three commands of DESIGN §6 and /sched-snooze', () => {
+    expect(SLASH_COMMANDS).toEqual(['/sched-status', '/sched-rerun', '/sched-history', '/sched-snooze']);
     expect(COMMANDS.rerun).toBe('/sched-rerun');
   });
 });
