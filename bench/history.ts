@@ -28,7 +28,7 @@ export interface HistoryDb extends BenchDb {
   unitsPerNight: number;
 }
 
-async function writeNight(bench: BenchDb, runDate: string): Promise<void> {
+export async function writeNight(bench: BenchDb, runDate: string): Promise<void> {
   const { db } = bench;
   const start = sql`(${runDate}::date + time '07:00') at time zone 'UTC'`;
   await db.execute(sql`

@@ -25,7 +25,8 @@ export async function usageByNight(db: Db, runDates: readonly string[]): Promise
     sql`select run_date::text as run_date, provider, count(*)::int as calls,
                coalesce(sum(tokens_in), 0)::bigint as tokens_in, coalesce(sum(tokens_out), 0)::bigint as tokens_out
         from prompt_provider_responses
-        where run_date = any(${`{${runDates.join(',')}}`}::date[])
+        -- Always true (model is NOT NULL): stated so the partial ppr_run_date_cost_idx serves this.
+        where run_date = any(${`{${runDates.join(',')}}`}::date[]) and model is not null
         group by run_date, provider
         order by run_date desc, provider`,
   );

@@ -211,7 +211,13 @@ export const promptProviderResponses = pgTable(
     index('ppr_run_at_idx').on(t.runAt),
     // A night's calls and tokens per provider (coverage/night-cost.ts) as an index-only scan:
     // the tokens ride in the index, so the cost never reads the response texts' heap pages.
-    index('ppr_run_date_cost_idx').on(t.runDate, t.provider, t.tokensIn, t.tokensOut),
+    // Partial on a predicate that is always true (model is NOT NULL) and that only the cost
+    // query states: with stale statistics the rollup's per-unit count (0006) took this index
+    // for its (run_date, provider) prefix and read a provider's whole night per unit, 71 s for
+    // a 40,000-unit statement instead of 4 s. No other query can pick it now.
+    index('ppr_run_date_cost_idx')
+      .on(t.runDate, t.provider, t.tokensIn, t.tokensOut)
+      .where(sql`model is not null`),
     check('ppr_status_check', sql`${t.status} in ('success', 'error')`),
   ],
 );
