@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import { expectedUnitsCte } from '../coverage/coverage-query.ts';
 import { type Db, queryRows } from '../db/client.ts';
 import { shortTransaction } from '../db/transaction.ts';
+import type { UnitScope } from './run-scope.ts';
 import { snoozedUnit } from './snoozes.ts';
 import { notifyTasks } from './wake-up.ts';
 
@@ -19,10 +20,12 @@ export interface EnqueueRequest {
   runDate: string;
   source: JobSource;
   triggeredBy: string;
-  /** missing: units without a success on run_date; all: every expected unit. */
-  scope: 'missing' | 'all';
+  /** missing: units without a success on run_date; failed: those whose try ended in a final failure; all: every expected unit (run-scope.ts). */
+  scope: UnitScope;
   /** Restrict to these orgs (rerun); all eligible orgs when absent. */
   orgIds?: string[];
+  /** Restrict to this provider's units; every enabled provider when absent. */
+  provider?: string | undefined;
   /** Leave out the units a snooze in force holds (Repair): they are reported apart, not re-run. */
   skipSnoozed?: boolean;
   maxAttempts: number;
@@ -38,20 +41,29 @@ export interface EnqueueResult {
   jobIds: string[];
 }
 
+type CandidateRequest = Pick<EnqueueRequest, 'runDate' | 'scope' | 'orgIds' | 'provider' | 'skipSnoozed'> & {
+  now?: Date;
+};
+
 /**
  * The candidate units of a request: expected and in scope. `excludeLive` also drops units that
  * already have a live task (the preview); the insert leaves that to ON CONFLICT DO NOTHING on the
  * partial unique index instead, because an anti-join against batch_tasks evaluated while the same
  * statement inserts into batch_tasks walks every new index entry for each unit (quadratic).
  */
-function candidateUnits(
-  request: Pick<EnqueueRequest, 'runDate' | 'scope' | 'orgIds' | 'skipSnoozed'> & { now?: Date },
-  excludeLive: boolean,
-) {
+function candidateUnits(request: CandidateRequest, excludeLive: boolean) {
   const orgFilter = request.orgIds
     ? sql`and u.org_id in (select value::uuid from jsonb_array_elements_text(${JSON.stringify(request.orgIds)}::jsonb))`
     : sql``;
-  const scopeFilter = request.scope === 'missing' ? sql`and not u.ok` : sql``;
+  const providerFilter = request.provider ? sql`and u.provider = ${request.provider}` : sql``;
+  // failed: no success, and a try on the night ended in a final failure (a unit never tried, or
+  // one still live, is not "failed").
+  const failedFilter = sql`and not u.ok and exists (
+    select 1 from batch_tasks f
+    where f.run_date = ${request.runDate}::date and f.prompt_id = u.prompt_id and f.provider = u.provider
+      and f.status = 'failed')`;
+  const scopeFilter =
+    request.scope === 'missing' ? sql`and not u.ok` : request.scope === 'failed' ? failedFilter : sql``;
   const at = request.now ? sql`${request.now.toISOString()}::timestamptz` : sql`now()`;
   const snoozeFilter = request.skipSnoozed
     ? sql`and not ${snoozedUnit(sql`u.org_id`, sql`u.provider`, at)}`
@@ -65,7 +77,7 @@ function candidateUnits(
     candidates as (
       select u.org_id, u.prompt_id, u.provider
       from unit_ok u
-      where true ${excludeLive ? liveFilter : sql``} ${scopeFilter} ${orgFilter} ${snoozeFilter}
+      where true ${excludeLive ? liveFilter : sql``} ${scopeFilter} ${orgFilter} ${providerFilter} ${snoozeFilter}
     )`;
 }
 
@@ -76,10 +88,7 @@ export interface EnqueuePreview {
 }
 
 /** What a request would enqueue right now, without writing: the repair confirm dialog shows it. */
-export async function previewEnqueue(
-  db: Db,
-  request: Pick<EnqueueRequest, 'runDate' | 'scope' | 'orgIds' | 'skipSnoozed'> & { now?: Date },
-): Promise<EnqueuePreview> {
+export async function previewEnqueue(db: Db, request: CandidateRequest): Promise<EnqueuePreview> {
   const rows = await queryRows<{ provider: string; units: number; orgs: number }>(
     db,
     sql`${candidateUnits(request, true)}

@@ -5,10 +5,12 @@ import { type Db, queryOne } from '../db/client.ts';
 import { type EnqueuePreview, previewEnqueue } from './enqueue-units.ts';
 import { type AdHocFanOutResult, runAdHocFanOut } from './recorded-enqueue.ts';
 import { assertRunDateAllowed } from './run-date-guard.ts';
+import { assertKnownProvider, DEFAULT_SCOPE, type RunScope } from './run-scope.ts';
 import { FUNCTION_NAMES } from './scheduler-runs.ts';
 
 /**
- * Repair: enqueue exactly the missing units of a run_date (not whole orgs) that no snooze holds. Idempotent under
+ * Repair: enqueue exactly the missing units of a run_date (not whole orgs) that no snooze holds,
+ * or a narrower scope (failed units only, one provider: run-scope.ts). Idempotent under
  * concurrency: fan-outs of one run_date run one after the other (recorded-enqueue.ts), and the
  * one-live-task-per-unit index holds even against a trigger or rerun running at the same time.
  */
@@ -16,34 +18,44 @@ import { FUNCTION_NAMES } from './scheduler-runs.ts';
 export interface RepairResult extends AdHocFanOutResult {
   /** What the enqueued units should cost, at the night's average tokens per call (cost-math.ts). */
   estimatedUsd: number;
+  provider: string | undefined;
 }
+
+/** Missing (the default), failed only, or all; one provider or every one (run-scope.ts). */
+export type RepairScope = RunScope;
 
 export async function repairMissing(
   deps: Pick<Deps, 'db' | 'config' | 'clock'>,
-  params: { runDate: string; triggeredBy: string },
+  params: { runDate: string; triggeredBy: string; scope?: RepairScope | undefined },
 ): Promise<RepairResult> {
   await assertRunDateAllowed(deps, params.runDate, 'repair');
+  const scope = params.scope ?? DEFAULT_SCOPE;
+  assertKnownProvider(scope.provider);
   const result = await runAdHocFanOut(deps, {
     functionName: FUNCTION_NAMES.repair,
-    label: 'repair',
+    label: scope.provider ? `repair-${scope.provider}` : 'repair',
     triggeredBy: params.triggeredBy,
     request: {
       runDate: params.runDate,
       source: 'repair',
-      scope: 'missing',
+      scope: scope.units,
+      provider: scope.provider,
       skipSnoozed: true,
       triggeredBy: params.triggeredBy,
     },
+    extra: scope.provider ? { provider: scope.provider } : {},
   });
   const prices = pricesOf(deps.config.providers);
   return {
     ...result,
+    provider: scope.provider,
     estimatedUsd: await estimateRunUsd(deps.db, params.runDate, result.byProvider, prices),
   };
 }
 
 export interface RepairPreview extends EnqueuePreview {
   runDate: string;
+  scope: RepairScope;
   /** false before the nightly trigger of that run_date: a repair would then enqueue the whole night. */
   nightlyTriggered: boolean;
   /** A repair whose tasks are still live, so a second click can say who started it. */
@@ -54,9 +66,16 @@ export interface RepairPreview extends EnqueuePreview {
 export async function previewRepair(
   deps: Pick<Deps, 'db' | 'clock'>,
   runDate: string,
+  scope: RepairScope = DEFAULT_SCOPE,
 ): Promise<RepairPreview> {
   const [preview, nightly, inProgress] = await Promise.all([
-    previewEnqueue(deps.db, { runDate, scope: 'missing', skipSnoozed: true, now: deps.clock() }),
+    previewEnqueue(deps.db, {
+      runDate,
+      scope: scope.units,
+      provider: scope.provider,
+      skipSnoozed: true,
+      now: deps.clock(),
+    }),
     queryOne<{ one: number }>(
       deps.db,
       sql`select 1 as one from scheduler_runs
@@ -64,7 +83,7 @@ export async function previewRepair(
     ),
     repairInProgress(deps.db, runDate),
   ]);
-  return { ...preview, runDate, nightlyTriggered: nightly !== undefined, inProgress };
+  return { ...preview, runDate, scope, nightlyTriggered: nightly !== undefined, inProgress };
 }
 
 export interface RepairInProgress {

@@ -5,20 +5,22 @@ import { type Org, orgById } from '../orgs/find-org.ts';
 import { type EnqueuePreview, previewEnqueue } from './enqueue-units.ts';
 import { type AdHocFanOutResult, runAdHocFanOut } from './recorded-enqueue.ts';
 import { assertRunDateAllowed } from './run-date-guard.ts';
+import { assertKnownProvider, type UnitScope } from './run-scope.ts';
 import { FUNCTION_NAMES } from './scheduler-runs.ts';
 
 /**
- * Rerun of one org for a run_date: only its missing units, or every expected unit again. Units
+ * Rerun of one org for a run_date: its missing units, its failed units only, or every expected
+ * unit again; of every provider or of one (run-scope.ts). Units
  * that already have a live task are left alone, so a rerun during the night or a double click
  * adds nothing twice.
  */
 
-export type RerunScope = 'missing' | 'all';
-
 export interface RerunParams {
   orgId: string;
   runDate: string;
-  scope: RerunScope;
+  scope: UnitScope;
+  /** Only this provider's units; every provider when absent. */
+  provider?: string | undefined;
 }
 
 export interface RerunResult extends AdHocFanOutResult {
@@ -27,6 +29,7 @@ export interface RerunResult extends AdHocFanOutResult {
   notEligible: string | undefined;
   /** What the enqueued units should cost, at the night's average tokens per call (cost-math.ts). */
   estimatedUsd: number;
+  provider: string | undefined;
 }
 
 export async function rerunOrg(
@@ -34,6 +37,7 @@ export async function rerunOrg(
   params: RerunParams & { triggeredBy: string },
 ): Promise<RerunResult> {
   await assertRunDateAllowed(deps, params.runDate, 'rerun');
+  assertKnownProvider(params.provider);
   const org = await existingOrg(deps, params.orgId);
   const result = await runAdHocFanOut(deps, {
     functionName: FUNCTION_NAMES.rerun,
@@ -44,31 +48,42 @@ export async function rerunOrg(
       source: 'rerun',
       scope: params.scope,
       orgIds: [org.id],
+      provider: params.provider,
       triggeredBy: params.triggeredBy,
     },
-    extra: { org: org.name },
+    extra: { org: org.name, ...(params.provider ? { provider: params.provider } : {}) },
   });
   const prices = pricesOf(deps.config.providers);
   const estimatedUsd = await estimateRunUsd(deps.db, params.runDate, result.byProvider, prices);
-  return { ...result, org, notEligible: ineligibility(org), estimatedUsd };
+  return { ...result, org, provider: params.provider, notEligible: ineligibility(org), estimatedUsd };
 }
 
 export interface RerunPreview extends EnqueuePreview {
   org: Org;
   runDate: string;
-  scope: RerunScope;
+  scope: UnitScope;
+  provider: string | undefined;
   notEligible: string | undefined;
 }
 
 /** What a rerun would enqueue now, for the modal and the confirm step. */
 export async function previewRerun(deps: Pick<Deps, 'db'>, params: RerunParams): Promise<RerunPreview> {
+  assertKnownProvider(params.provider);
   const org = await existingOrg(deps, params.orgId);
   const preview = await previewEnqueue(deps.db, {
     runDate: params.runDate,
     scope: params.scope,
     orgIds: [org.id],
+    provider: params.provider,
   });
-  return { ...preview, org, runDate: params.runDate, scope: params.scope, notEligible: ineligibility(org) };
+  return {
+    ...preview,
+    org,
+    runDate: params.runDate,
+    scope: params.scope,
+    provider: params.provider,
+    notEligible: ineligibility(org),
+  };
 }
 
 /** One sentence for an org the nightly run skips on purpose (DESIGN §2, eligible org). */

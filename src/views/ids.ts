@@ -1,3 +1,5 @@
+import { UNIT_SCOPES, type UnitScope } from '../scheduler/run-scope.ts';
+
 /**
  * Every identifier a view hands to Slack and a handler reads back: action_ids, callback_ids,
  * block_ids and the slash command names. Views and handlers import them from here, so a renamed
@@ -77,5 +79,6 @@ export const BLOCK_IDS = {
   repairState: 'repair_state',
 } as const;
 
-export const RERUN_SCOPES = ['missing', 'all'] as const;
-export type RerunScopeValue = (typeof RERUN_SCOPES)[number];
+/** The rerun modal's scope radio values: the scheduler's unit scopes (run-scope.ts). */
+export const RERUN_SCOPES = UNIT_SCOPES;
+export type RerunScopeValue = UnitScope;

@@ -50,6 +50,10 @@ const SCOPE_OPTIONS: Record<RerunScopeValue, { text: string; description: string
     text: 'Missing prompts only',
     description: 'Only the prompt × provider pairs that have no answer yet',
   },
+  failed: {
+    text: 'Failed prompts only',
+    description: 'Only the pairs whose try ended in a final failure (not those never tried)',
+  },
   all: { text: 'All prompts', description: 'Every active prompt of the org again, for every provider' },
 };
 

@@ -1,3 +1,4 @@
+import { describeScope } from '../scheduler/run-scope.ts';
 import { estimateText } from './cost-lines.ts';
 import { actorLabel, formatByProvider, inlineText, plural, shortRunDateLabel } from './format.ts';
 import { sentenceMessage } from './sentence-message.ts';
@@ -14,15 +15,18 @@ export function rerunResultMessage({ outcome, userId }: RerunResultInput) {
   const day = shortRunDateLabel(outcome.runDate);
   if (outcome.notEligible)
     return sentenceMessage(`⚠️ Nothing to rerun: ${inlineText(outcome.notEligible, 400)}.`);
+  const scope = describeScope({ units: outcome.scope, provider: outcome.provider });
   if (outcome.tasks === 0) {
-    const why =
-      outcome.scope === 'missing'
-        ? 'every prompt already ran or is already queued'
-        : 'every prompt is already queued or running';
-    return sentenceMessage(`✅ Nothing to rerun for ${org} on ${day}: ${why}.`);
+    const why = NOTHING_TO_RERUN[outcome.scope];
+    return sentenceMessage(`✅ Nothing to rerun for ${org} on ${day} (${scope}): ${why}.`);
   }
-  const scope = outcome.scope === 'missing' ? 'missing prompts only' : 'all prompts';
   return sentenceMessage(
     `🔁 Rerun of ${org} for ${day} started by ${actorLabel(userId)}: ${plural(outcome.tasks, 'unit')} (${formatByProvider(outcome.byProvider)}), ${scope}${outcome.estimatedUsd === undefined ? '' : `, ${estimateText(outcome.estimatedUsd)}`}.`,
   );
 }
+
+const NOTHING_TO_RERUN: Record<RerunOutcome['scope'], string> = {
+  missing: 'every prompt already ran or is already queued',
+  failed: 'no prompt ended in a final failure, or it is already queued again',
+  all: 'every prompt is already queued or running',
+};

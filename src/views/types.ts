@@ -1,5 +1,6 @@
 import type { types } from '@slack/bolt';
 import type { ProviderName } from '../providers/types.ts';
+import type { UnitScope } from '../scheduler/run-scope.ts';
 
 /** What a view gives to Slack: a fallback text and the blocks. */
 export type SlackMessage = { text?: string; blocks?: (types.KnownBlock | types.Block)[] };
@@ -58,7 +59,8 @@ export interface OrgChoice {
 export interface RerunOutcome {
   org: { name: string; slug?: string };
   runDate: string;
-  scope: 'missing' | 'all';
+  scope: UnitScope;
+  provider?: string | undefined;
   tasks: number;
   byProvider: Record<string, number>;
   notEligible?: string | undefined;

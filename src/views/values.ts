@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { PROVIDER_NAMES } from '../provider-names.ts';
+import { UNIT_SCOPES } from '../scheduler/run-scope.ts';
 import { parseRunDate } from '../time/business-day.ts';
 
 /**
@@ -36,9 +38,25 @@ export type HistoryPageValue = NonNullable<ReturnType<typeof historyPage.decode>
 export const encodeHistoryPage = historyPage.encode;
 export const decodeHistoryPage = historyPage.decode;
 
+const unitScopeField = z.enum(UNIT_SCOPES);
+const providerField = z.enum(PROVIDER_NAMES);
+
 const rerunPick = jsonCodec(
-  z.strictObject({ runDate: runDateField, scope: z.enum(['missing', 'all']), orgId: z.uuid() }),
+  z.strictObject({
+    runDate: runDateField,
+    scope: unitScopeField,
+    orgId: z.uuid(),
+    provider: providerField.optional(),
+  }),
 );
 export type RerunPickValue = NonNullable<ReturnType<typeof rerunPick.decode>>;
 export const encodeRerunPick = rerunPick.encode;
 export const decodeRerunPick = rerunPick.decode;
+
+/** A scoped repair (the "Retry <provider> only" button, the repair modal): the night and what to redo. */
+const repairScopeValue = jsonCodec(
+  z.strictObject({ runDate: runDateField, units: unitScopeField, provider: providerField.optional() }),
+);
+export type RepairScopeValue = NonNullable<ReturnType<typeof repairScopeValue.decode>>;
+export const encodeRepairScope = repairScopeValue.encode;
+export const decodeRepairScope = repairScopeValue.decode;

@@ -64,6 +64,32 @@ describe.each(backends())('repair and manual run on $name', (backend) => {
     expect(again.inProgress).toMatchObject({ triggeredBy: 'U123', liveTasks: PERPLEXITY_UNITS });
   });
 
+  it('a scoped repair enqueues only that provider, or only failed units, and previews the same', async () => {
+    const deps = clockedDeps(night.db, '2026-03-02T09:10:00Z');
+    // One openai unit is missing without having failed (its task and answer are gone).
+    await night.db.execute(
+      sql`with gone as (
+            delete from batch_tasks where id = (select id from batch_tasks where provider = 'openai' order by id limit 1)
+            returning id)
+          delete from prompt_provider_responses where batch_task_id in (select id from gone)`,
+    );
+    expect((await previewRepair(deps, RUN_DATE)).units).toBe(PERPLEXITY_UNITS + 1);
+    const failedOnly = await previewRepair(deps, RUN_DATE, { units: 'failed' });
+    expect(failedOnly).toMatchObject({ units: PERPLEXITY_UNITS, byProvider: { perplexity: PERPLEXITY_UNITS } });
+    expect(failedOnly.scope).toEqual({ units: 'failed' });
+    const openai = await previewRepair(deps, RUN_DATE, { units: 'missing', provider: 'openai' });
+    expect(openai).toMatchObject({ units: 1, byProvider: { openai: 1 } });
+
+    const result = await repairMissing(deps, {
+      runDate: RUN_DATE,
+      triggeredBy: 'U5',
+      scope: { units: 'missing', provider: 'openai' },
+    });
+    expect(result).toMatchObject({ tasks: 1, provider: 'openai', byProvider: { openai: 1 } });
+    const after = await previewRepair(deps, RUN_DATE);
+    expect(after).toMatchObject({ units: PERPLEXITY_UNITS, byProvider: { perplexity: PERPLEXITY_UNITS } });
+  });
+
   it('ten concurrent repairs leave exactly one set of live tasks, and job totals equal their real tasks', async () => {
     const deps = clockedDeps(night.db, '2026-03-02T09:10:00Z');
     const results = await Promise.all(

@@ -82,6 +82,44 @@ describe.each(backends())('rerun of one org on $name', (backend) => {
     expect(await jobsWithWrongTotals(night.db, RUN_DATE)).toEqual([]);
   });
 
+  it('scope failed redoes only the units whose try failed; a provider narrows any scope', async () => {
+    const deps = clockedDeps(night.db, '2026-03-02T14:00:00Z');
+    // One openai unit of the org is missing without ever having failed: its task and answer are gone.
+    await night.db.execute(
+      sql`with gone as (
+            delete from batch_tasks where id = (
+              select id from batch_tasks where org_id = ${growth.id}::uuid and provider = 'openai' order by id limit 1)
+            returning id)
+          delete from prompt_provider_responses where batch_task_id in (select id from gone)`,
+    );
+    const preview = (scope: 'missing' | 'failed' | 'all', provider?: string) =>
+      previewRerun(deps, { orgId: growth.id, runDate: RUN_DATE, scope, provider });
+    expect(await preview('missing')).toMatchObject({ units: 5, byProvider: { gemini: 4, openai: 1 } });
+    expect(await preview('failed')).toMatchObject({ units: 4, byProvider: { gemini: 4 } });
+    expect(await preview('missing', 'openai')).toMatchObject({ units: 1, byProvider: { openai: 1 } });
+    expect(await preview('failed', 'openai')).toMatchObject({ units: 0 });
+    expect(await preview('all', 'anthropic')).toMatchObject({ units: 4, byProvider: { anthropic: 4 } });
+
+    const result = await rerunOrg(deps, {
+      orgId: growth.id,
+      runDate: RUN_DATE,
+      scope: 'failed',
+      provider: 'gemini',
+      triggeredBy: 'U7',
+    });
+    expect(result).toMatchObject({ tasks: 4, scope: 'failed', provider: 'gemini', byProvider: { gemini: 4 } });
+    expect((await orgTasks('pending')).map((t) => t.provider)).toEqual(['gemini', 'gemini', 'gemini', 'gemini']);
+    const run = await queryOne<{ result: { scope: string; provider: string } }>(
+      night.db,
+      sql`select result from scheduler_runs where function_name = 'rerun'`,
+    );
+    expect(run?.result).toMatchObject({ scope: 'failed', provider: 'gemini' });
+
+    const unknown = await preview('missing', 'mistral').catch((e) => e);
+    expect(isSchedError(unknown, 'usage')).toBe(true);
+    expect(String(unknown.message)).toMatch(/unknown provider "mistral": one of openai, anthropic/);
+  });
+
   it('an org the night skips gets nothing, with the reason; an unknown id is not_found', async () => {
     const deps = clockedDeps(night.db, '2026-03-02T14:00:00Z');
     const result = await rerunOrg(deps, {
