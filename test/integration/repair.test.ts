@@ -75,7 +75,10 @@ describe.each(backends())('repair and manual run on $name', (backend) => {
     );
     expect((await previewRepair(deps, RUN_DATE)).units).toBe(PERPLEXITY_UNITS + 1);
     const failedOnly = await previewRepair(deps, RUN_DATE, { units: 'failed' });
-    expect(failedOnly).toMatchObject({ units: PERPLEXITY_UNITS, byProvider: { perplexity: PERPLEXITY_UNITS } });
+    expect(failedOnly).toMatchObject({
+      units: PERPLEXITY_UNITS,
+      byProvider: { perplexity: PERPLEXITY_UNITS },
+    });
     expect(failedOnly.scope).toEqual({ units: 'failed' });
     const openai = await previewRepair(deps, RUN_DATE, { units: 'missing', provider: 'openai' });
     expect(openai).toMatchObject({ units: 1, byProvider: { openai: 1 } });

@@ -107,8 +107,18 @@ describe.each(backends())('rerun of one org on $name', (backend) => {
       provider: 'gemini',
       triggeredBy: 'U7',
     });
-    expect(result).toMatchObject({ tasks: 4, scope: 'failed', provider: 'gemini', byProvider: { gemini: 4 } });
-    expect((await orgTasks('pending')).map((t) => t.provider)).toEqual(['gemini', 'gemini', 'gemini', 'gemini']);
+    expect(result).toMatchObject({
+      tasks: 4,
+      scope: 'failed',
+      provider: 'gemini',
+      byProvider: { gemini: 4 },
+    });
+    expect((await orgTasks('pending')).map((t) => t.provider)).toEqual([
+      'gemini',
+      'gemini',
+      'gemini',
+      'gemini',
+    ]);
     const run = await queryOne<{ result: { scope: string; provider: string } }>(
       night.db,
       sql`select result from scheduler_runs where function_name = 'rerun'`,
