@@ -1,6 +1,8 @@
 import type { webApi } from '@slack/bolt';
 import type { NightReporter } from '../scheduler/night-reporter.ts';
+import { isSlackUserId } from '../views/format.ts';
 import { lateStepMessage } from '../views/late-step-message.ts';
+import { runOutcomeMessage } from '../views/run-outcome-message.ts';
 import { snoozeOverMessage } from '../views/snooze-lines.ts';
 import { mentionOncall } from './oncall-mention.ts';
 import {
@@ -9,6 +11,7 @@ import {
   postOrUpdateReport,
   REPORT_EDIT_INTERVAL_MS,
   type ReportDeps,
+  recordedReport,
   refreshNightReports,
 } from './report-poster.ts';
 import { uploadReportChart } from './upload-chart.ts';
@@ -64,6 +67,24 @@ export function slackNightReporter(
         ...(thread ? { thread_ts: thread } : {}),
       });
       return { channel, ts: String(posted.ts) };
+    },
+    async runFinished(outcome) {
+      const message = runOutcomeMessage(outcome);
+      const channel = deps.config.slack.reportChannel;
+      const report = channel ? await recordedReport(deps.db, outcome.runDate, channel) : undefined;
+      if (report?.ts) {
+        const posted = await client.chat.postMessage({
+          ...message,
+          channel: report.channel,
+          thread_ts: report.ts,
+        });
+        return { channel: report.channel, ts: String(posted.ts) };
+      }
+      // No report of that night to answer under: tell whoever asked, when Slack knows them.
+      const asker = outcome.triggeredBy.replace(/^slack:/, '');
+      if (!isSlackUserId(asker)) return undefined;
+      const posted = await client.chat.postMessage({ ...message, channel: asker });
+      return { channel: String(posted.channel ?? asker), ts: String(posted.ts) };
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { Deps } from '../context.ts';
 import type { CoverageReport } from '../coverage/types.ts';
 import type { LateStep } from './late-steps.ts';
+import type { RunScope } from './run-scope.ts';
 import type { SnoozeRow } from './snoozes.ts';
 
 /**
@@ -31,6 +32,27 @@ export interface NightReporter {
    * channel when none is posted yet); undefined when no channel is set.
    */
   snoozeOver(snooze: SnoozeRow): Promise<{ channel: string; ts: string } | undefined>;
+  /**
+   * Posts how a repair or rerun ended in the thread of its night's report, naming whoever asked;
+   * to the asker directly when no report of the night was posted; undefined when neither can be.
+   */
+  runFinished(outcome: RunOutcome): Promise<{ channel: string; ts: string } | undefined>;
+}
+
+/** How a repair or rerun ended (run-outcomes.ts claims it once and hands it to the reporter). */
+export interface RunOutcome {
+  runId: number;
+  kind: 'repair' | 'rerun';
+  runDate: string;
+  triggeredBy: string;
+  scope: RunScope;
+  /** The org of a rerun. */
+  org: string | undefined;
+  units: number;
+  done: number;
+  failed: number;
+  /** The night's latest recorded prompt coverage and health, when it was postchecked. */
+  night: { promptPercent: number; health: string } | undefined;
 }
 
 /** Deps of a step: the reporter is absent where no Slack is configured. */

@@ -65,8 +65,10 @@ export async function runRecordedFanOut(
       const claimed = await claimRun(tx, run.functionName, run.runKey, run.triggeredBy, deps.clock());
       if (!claimed) return { kind: 'already', run: await readRun(tx, run.functionName, run.runKey) };
       await lockRunDate(tx, run.request.runDate);
+      // The jobs name their run, so the run's outcome can be told when its tasks end (run-outcomes.ts).
       const result = await enqueueUnits(tx, {
         ...run.request,
+        metadata: { ...run.request.metadata, runId: claimed.id },
         maxAttempts: deps.config.worker.maxAttempts,
         now: deps.clock(),
       });

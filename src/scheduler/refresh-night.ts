@@ -6,6 +6,7 @@ import { addDays, runDateOf } from '../time/business-day.ts';
 import { pageNight } from './night-pager.ts';
 import type { StepDeps } from './night-reporter.ts';
 import { measureCoverage } from './postcheck.ts';
+import { announceFinishedRuns } from './run-outcomes.ts';
 import { FUNCTION_NAMES } from './scheduler-runs.ts';
 
 /**
@@ -95,10 +96,13 @@ export function followNights(deps: StepDeps) {
 
   async function pass(runDate: string): Promise<void> {
     const state = await nightState(deps.db, runDate);
-    if (!state.postchecked) return;
-    // Two finishes at the very end both see the night over: the second finds it re-measured.
-    if (!state.live && !state.remeasured) await refreshNight(deps, runDate, 'worker');
-    else if (state.repairLive && state.reported) await deps.reporter?.refresh(runDate);
+    if (state.postchecked) {
+      // Two finishes at the very end both see the night over: the second finds it re-measured.
+      if (!state.live && !state.remeasured) await refreshNight(deps, runDate, 'worker');
+      else if (state.repairLive && state.reported) await deps.reporter?.refresh(runDate);
+    }
+    // After the re-measure, so an outcome quotes the night's new figure.
+    await announceFinishedRuns(deps, runDate);
   }
 
   function taskFinished(task: { runDate: string }): void {

@@ -98,6 +98,27 @@ export async function recentRuns(
   );
 }
 
+/**
+ * Marks a repair or rerun whose tasks all ended as finished, with its counts, exactly once:
+ * true for the caller that did it (and so announces it), false when another already had.
+ */
+export async function claimRunOutcome(
+  db: Db,
+  runId: number,
+  counts: { units: number; done: number; failed: number },
+  now: Date,
+): Promise<boolean> {
+  const row = await queryOne<{ id: number }>(
+    db,
+    sql`update scheduler_runs
+        set result = result || jsonb_build_object('finishedAt', ${now.toISOString()}::text,
+                                                  'done', ${counts.done}::int, 'failed', ${counts.failed}::int)
+        where id = ${runId} and not (result ? 'finishedAt')
+        returning id`,
+  );
+  return row !== undefined;
+}
+
 /** Runs `work` as a recorded step; a thrown error is persisted on the run row and re-thrown. */
 export async function recordRun<T>(
   db: Db,

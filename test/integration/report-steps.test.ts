@@ -14,10 +14,12 @@ import type { StepDeps } from '../../src/scheduler/night-reporter.ts';
 import { describePublished, postcheckStep } from '../../src/scheduler/postcheck-step.ts';
 import { reconcile } from '../../src/scheduler/reconciler.ts';
 import { followNights } from '../../src/scheduler/refresh-night.ts';
+import { rerunOrg } from '../../src/scheduler/rerun.ts';
 import { schedulerTick } from '../../src/scheduler/scheduler-tick.ts';
 import { runTrigger } from '../../src/scheduler/trigger.ts';
 import { startWorker } from '../../src/scheduler/worker.ts';
 import { runDateOf } from '../../src/time/business-day.ts';
+import { shortRunDateLabel } from '../../src/views/format.ts';
 import { ACTION_IDS } from '../../src/views/ids.ts';
 import { cliEnvironment, sched } from '../support/cli.ts';
 import { backends, sharedBackends, type TestDatabase, truncateAll } from '../support/db.ts';
@@ -117,12 +119,71 @@ describe.each(backends())('report steps on $name', (backend) => {
     expect(reportActions()).not.toContain(ACTION_IDS.repair);
 
     await runWorkers(deps);
-    expect(methods().at(-1)).toBe('chat.update');
+    // The report is edited with the final figure, and the repair's outcome goes in its thread.
+    expect(methods().filter((m) => m === 'chat.postMessage')).toHaveLength(2);
+    expect(methods()).toContain('chat.update');
+    const [report, outcomePost] = api.callsTo('chat.postMessage');
+    const outcome = outcomePost?.body;
+    expect(outcome?.thread_ts).toBe(report?.response.ts);
+    expect(String(outcome?.text)).toMatch(
+      /^✅ Repair for .* \(missing units\), asked by `auto-repair`, finished: 42 of 42 units answered\. The night now: prompts 100%, /,
+    );
     expect(reportText()).toMatch(/Repair by .* finished/);
     expect(reportText()).toMatch(/prompts 100%/);
     const [night] = await listHistory(deps.db, { days: 1, now: new Date(), timezone: deps.config.timezone });
     expect(night?.promptCoverage?.percent).toBe(100);
     expect(night?.repairs).toEqual({ count: 1, by: ['auto-repair'] });
+  });
+
+  it('a rerun posts its outcome once, in the thread of the report, or to the asker when there is none', async () => {
+    const deps = depsWith();
+    await nightToCheck(deps, runDate);
+    const [org] = await queryRows<{ id: string; name: string }>(
+      deps.db,
+      sql`select o.id, o.name from organizations o
+          where exists (select 1 from batch_tasks t where t.org_id = o.id and t.status = 'failed')
+          order by o.name limit 1`,
+    );
+    if (!org) throw new Error('the night has no failed org');
+    // Before any report: the outcome goes to the asker directly.
+    const early = await rerunOrg(deps, {
+      orgId: org.id,
+      runDate,
+      scope: 'failed',
+      provider: 'perplexity',
+      triggeredBy: 'slack:U0ASKER1',
+    });
+    expect(early.tasks).toBeGreaterThan(0);
+    await runWorkers(deps);
+    const direct = api.callsTo('chat.postMessage');
+    expect(direct).toHaveLength(1);
+    expect(direct[0]?.body.channel).toBe('U0ASKER1');
+    expect(String(direct[0]?.body.text)).toContain(
+      `Rerun of *${org.name}* for ${shortRunDateLabel(runDate)} (failed units only, perplexity only), asked by <@U0ASKER1>, finished: ${early.tasks} of ${early.tasks} units answered.`,
+    );
+
+    // With the report posted: a rerun of every unit answers in its thread, once.
+    const posted = await postcheckStep(deps, { runDate, triggeredBy: 'cli:test' });
+    const reportTs = (posted.published as { ts: string }).ts;
+    const all = await rerunOrg(deps, { orgId: org.id, runDate, scope: 'all', triggeredBy: 'cli:dana' });
+    api.calls.length = 0;
+    await runWorkers(deps);
+    const threaded = api.callsTo('chat.postMessage');
+    expect(threaded).toHaveLength(1);
+    expect(threaded[0]?.body).toMatchObject({ channel: REPORT_CHANNEL, thread_ts: reportTs });
+    expect(String(threaded[0]?.body.text)).toMatch(
+      new RegExp(
+        `\\(every expected unit\\), asked by \`cli:dana\`, finished: ${all.tasks} of ${all.tasks} units answered\\. The night now: prompts`,
+      ),
+    );
+    // Another pass over the finished night posts nothing more: the outcome was claimed once.
+    await runWorkers(deps);
+    expect(api.callsTo('chat.postMessage')).toHaveLength(1);
+    const run = await queryRows<{ done: number }>(
+      deps.db,
+      sql`select (result->>'done')::int as done from scheduler_runs where function_name = 'rerun' and result ? 'finishedAt'`,
+    );
+    expect(run.map((r) => r.done).sort()).toEqual([early.tasks, all.tasks].sort());
   });
 
   it('a postcheck taken while tasks run is re-measured when the last one ends', async () => {

@@ -1,0 +1,87 @@
+import { sql } from 'drizzle-orm';
+import { type Db, queryOne, queryRows } from '../db/client.ts';
+import { toError } from '../errors.ts';
+import type { RunOutcome, StepDeps } from './night-reporter.ts';
+import { isUnitScope } from './run-scope.ts';
+import { claimRunOutcome, FUNCTION_NAMES } from './scheduler-runs.ts';
+
+/**
+ * A repair or rerun says how it ended, not only that it started: once none of its tasks is live,
+ * whichever process finishes its last task (followNights) claims the run's outcome once in
+ * scheduler_runs and posts it in the thread of the night's report, naming whoever asked (or to
+ * them directly when no report was posted). The run's jobs carry its id (recorded-enqueue.ts).
+ */
+
+interface FinishedRunRow {
+  id: number;
+  function_name: string;
+  triggered_by: string;
+  result: { scope?: unknown; provider?: unknown; org?: unknown; tasks?: unknown };
+  done: number;
+  failed: number;
+  units: number;
+}
+
+/** Repairs and reruns of a night that enqueued work, whose tasks are all final, not yet announced. */
+async function finishedRuns(db: Db, runDate: string): Promise<FinishedRunRow[]> {
+  return queryRows<FinishedRunRow>(
+    db,
+    sql`select r.id, r.function_name, r.triggered_by, r.result,
+               count(*) filter (where t.status = 'completed')::int as done,
+               count(*) filter (where t.status in ('failed', 'cancelled'))::int as failed,
+               count(*)::int as units
+        from scheduler_runs r
+        join batch_jobs j on j.run_date = ${runDate}::date and j.metadata->>'runId' = r.id::text
+        join batch_tasks t on t.batch_job_id = j.id
+        where r.function_name in (${FUNCTION_NAMES.repair}, ${FUNCTION_NAMES.rerun})
+          and r.run_key like ${`${runDate}/%`} and r.status = 'completed'
+          and not (r.result ? 'finishedAt')
+        group by r.id, r.function_name, r.triggered_by, r.result
+        having count(*) filter (where t.status in ('pending', 'processing')) = 0`,
+  );
+}
+
+async function latestNightFigure(db: Db, runDate: string): Promise<RunOutcome['night']> {
+  const row = await queryOne<{ percent: string | null; health: string | null }>(
+    db,
+    sql`select result->'ratios'->'prompts'->>'percent' as percent, result->'summary'->>'overallHealth' as health
+        from scheduler_runs
+        where function_name = ${FUNCTION_NAMES.postcheck} and status = 'completed'
+          and (run_key = ${runDate} or run_key like ${`${runDate}/%`})
+        order by completed_at desc limit 1`,
+  );
+  if (!row?.percent || !row.health) return undefined;
+  return { promptPercent: Number(row.percent), health: row.health };
+}
+
+/** Claims and announces every finished repair or rerun of the night; returns what it announced. */
+export async function announceFinishedRuns(deps: StepDeps, runDate: string): Promise<RunOutcome[]> {
+  const announced: RunOutcome[] = [];
+  for (const row of await finishedRuns(deps.db, runDate)) {
+    const counts = { units: row.units, done: row.done, failed: row.failed };
+    // Two processes may finish a run's last tasks at once: one claim wins, the other posts nothing.
+    if (!(await claimRunOutcome(deps.db, row.id, counts, deps.clock()))) continue;
+    const outcome: RunOutcome = {
+      runId: row.id,
+      kind: row.function_name === FUNCTION_NAMES.rerun ? 'rerun' : 'repair',
+      runDate,
+      triggeredBy: row.triggered_by,
+      scope: {
+        units: isUnitScope(row.result.scope) ? row.result.scope : 'missing',
+        provider: typeof row.result.provider === 'string' ? row.result.provider : undefined,
+      },
+      org: typeof row.result.org === 'string' ? row.result.org : undefined,
+      ...counts,
+      night: await latestNightFigure(deps.db, runDate),
+    };
+    deps.logger.info({ ...outcome, scope: outcome.scope }, `${outcome.kind} finished`);
+    try {
+      await deps.reporter?.runFinished(outcome);
+    } catch (error) {
+      // The outcome is recorded on the run row (history, audit) even when Slack cannot take it.
+      deps.logger.warn({ err: toError(error), runId: row.id }, 'could not post the outcome of a run');
+    }
+    announced.push(outcome);
+  }
+  return announced;
+}
