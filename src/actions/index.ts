@@ -14,6 +14,8 @@ import { openHistoryAction } from './open-history.ts';
 import { openNightAction } from './open-night.ts';
 import { orgTypeaheadOptions } from './org-typeahead.ts';
 import { repairAction } from './repair.ts';
+import { repairModalSubmitView } from './repair-modal-submit.ts';
+import { repairOptionsAction } from './repair-options.ts';
 import { rerunModalSubmitView } from './rerun-modal-submit.ts';
 import { rerunOrgSelectAction } from './rerun-org-select.ts';
 import { rerunPickAction } from './rerun-pick.ts';
@@ -29,6 +31,7 @@ import { snoozeLineAction } from './snooze-line.ts';
  */
 export function registerActions(app: App, deps: SlackDeps): void {
   app.action(ACTION_IDS.repair, repairAction(deps));
+  app.action(ACTION_IDS.repairOptions, repairOptionsAction(deps));
   app.action(ACTION_IDS.shareStatus, shareStatusAction(deps));
   app.action(ACTION_IDS.rerunOrgSelect, rerunOrgSelectAction(deps));
   app.action(ACTION_IDS.openHistory, openHistoryAction(deps));
@@ -41,6 +44,7 @@ export function registerActions(app: App, deps: SlackDeps): void {
   app.action(ACTION_IDS.missingPagePrev, showAllMissingAction(deps));
   app.action(ACTION_IDS.missingPageNext, showAllMissingAction(deps));
   app.view(CALLBACK_IDS.rerunModal, rerunModalSubmitView(deps));
+  app.view(CALLBACK_IDS.repairModal, repairModalSubmitView(deps));
   for (const actionId of EXTERNAL_SELECT_ACTIONS) app.options(actionId, orgTypeaheadOptions(deps));
   app.event('app_home_opened', appHomeOpenedEvent(deps));
 }

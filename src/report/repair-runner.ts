@@ -5,6 +5,7 @@ import { measureCoverage } from '../scheduler/postcheck.ts';
 import { remeasureNight } from '../scheduler/refresh-night.ts';
 import { repairInProgress, repairMissing } from '../scheduler/repair.ts';
 import { assertRunDateAllowed } from '../scheduler/run-date-guard.ts';
+import { describeScope, type RunScope } from '../scheduler/run-scope.ts';
 import { actorLabel, plural } from '../views/format.ts';
 import { repairAlreadyRunning } from '../views/repair-already-running.ts';
 import { sentenceMessage } from '../views/sentence-message.ts';
@@ -34,6 +35,8 @@ export interface RepairRequest {
   message?: ReportTarget | undefined;
   /** Answers only the clicker sees (ephemeral through the click's response_url, or a DM). */
   answer: (message: SlackMessage) => Promise<void>;
+  /** Missing units of every provider unless narrowed or widened (run-scope.ts). */
+  scope?: RunScope | undefined;
 }
 
 export type RepairStart =
@@ -91,7 +94,7 @@ export function createRepairRunner(
     let jobIds: string[];
     let units: number;
     try {
-      const result = await repairMissing(deps, { runDate, triggeredBy });
+      const result = await repairMissing(deps, { runDate, triggeredBy, scope: request.scope });
       jobIds = result.jobIds;
       units = result.tasks;
     } catch (error) {
@@ -126,7 +129,8 @@ export function createRepairRunner(
     if (units === 0) {
       await finishActiveRepair(deps.db, claimId, 'completed', { units: 0 }, deps.clock());
       await show(undefined, undefined);
-      await tell(request, 'Nothing to repair: every expected unit has succeeded or is already queued.');
+      const scope = request.scope ? ` (${describeScope(request.scope)})` : '';
+      await tell(request, `Nothing to repair${scope}: every such unit has succeeded or is already queued.`);
       return { kind: 'started', units, finished: Promise.resolve() };
     }
     const edited = await show(undefined, { ...state });
@@ -134,7 +138,7 @@ export function createRepairRunner(
     if (!edited.some((t) => sameTarget(t, request.message))) {
       await tell(
         request,
-        `🔧 Repair started by ${actorLabel(userId)}: ${plural(units, 'unit')}. The final coverage follows here when it is done.`,
+        `🔧 Repair started by ${actorLabel(userId)}: ${plural(units, 'unit')}${request.scope ? ` (${describeScope(request.scope)})` : ''}. The final coverage follows here when it is done.`,
       );
     }
 

@@ -37,6 +37,12 @@ export const ACTION_IDS = {
   rerunModalOrg: 'rerun_modal_org',
   /** Scope radio buttons in the rerun modal; values: RERUN_SCOPES. */
   rerunModalScope: 'rerun_modal_scope',
+  /** "Repair options…" button next to Repair: opens the repair modal; value: run_date. */
+  repairOptions: 'repair_options',
+  /** Scope radio buttons in the repair modal; values: UNIT_SCOPES. */
+  repairModalScope: 'repair_modal_scope',
+  /** Provider select in the repair modal; values: EVERY_PROVIDER or a provider name. */
+  repairModalProvider: 'repair_modal_provider',
 } as const;
 export type ActionId = (typeof ACTION_IDS)[keyof typeof ACTION_IDS];
 
@@ -64,6 +70,7 @@ export const EXTERNAL_SELECT_ACTIONS: readonly string[] = [
 
 export const CALLBACK_IDS = {
   rerunModal: 'rerun_modal',
+  repairModal: 'repair_modal',
   runDetailModal: 'run_detail_modal',
   missingPromptsModal: 'missing_prompts_modal',
   homeTab: 'home_tab',
@@ -72,6 +79,8 @@ export const CALLBACK_IDS = {
 export const BLOCK_IDS = {
   rerunModalOrg: 'rerun_org',
   rerunModalScope: 'rerun_scope',
+  repairModalScope: 'repair_scope',
+  repairModalProvider: 'repair_provider',
   reportActions: 'report_actions',
   statusActions: 'status_actions',
   historyPaging: 'history_paging',
@@ -82,3 +91,6 @@ export const BLOCK_IDS = {
 /** The rerun modal's scope radio values: the scheduler's unit scopes (run-scope.ts). */
 export const RERUN_SCOPES = UNIT_SCOPES;
 export type RerunScopeValue = UnitScope;
+
+/** The provider select's "no narrowing" option. */
+export const EVERY_PROVIDER = 'every_provider';

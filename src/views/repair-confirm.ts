@@ -66,3 +66,8 @@ export function repairButton(runDate: string, preview: RepairPreviewInput) {
       }).danger(),
     );
 }
+
+/** Next to Repair: opens the repair modal to narrow (failed only, one provider) or widen the scope. */
+export function repairOptionsButton(runDate: string) {
+  return Elements.Button({ text: 'Repair options…', actionId: ACTION_IDS.repairOptions, value: runDate });
+}

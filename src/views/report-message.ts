@@ -20,7 +20,13 @@ import { missingOrgBlocks, SMALL_NIGHT_PROMPTS } from './missing-orgs.ts';
 import { noLiveWorkerLine } from './no-live-worker.ts';
 import { overQuotaBlock } from './over-quota.ts';
 import { providerLine } from './provider-lines.ts';
-import { previewFromReport, type RepairPreviewInput, repairButton, withEstimate } from './repair-confirm.ts';
+import {
+  previewFromReport,
+  type RepairPreviewInput,
+  repairButton,
+  repairOptionsButton,
+  withEstimate,
+} from './repair-confirm.ts';
 import { isRepairRunning, repairStateBlock } from './repair-state.ts';
 import { historyButton, rerunOrgSelect, showAllButton } from './report-buttons.ts';
 import { snoozedSummary } from './snooze-lines.ts';
@@ -91,6 +97,7 @@ export function reportMessage(input: ReportMessageInput) {
             input.repairPreview ? withEstimate(input.repairPreview, report.cost) : previewFromReport(report),
           ),
         ),
+        setIfTruthy(canRepair, repairOptionsButton(report.runDate)),
         rerunOrgSelect(report),
         historyButton(),
         setIfTruthy(report.incompletePrompts.length > 0, showAllButton(report.runDate)),

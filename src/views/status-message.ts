@@ -19,7 +19,13 @@ import { missingOrgBlocks, SMALL_NIGHT_PROMPTS } from './missing-orgs.ts';
 import { noLiveWorkerLine } from './no-live-worker.ts';
 import { progressBlocks } from './progress-blocks.ts';
 import { failingProviderLines, providerCheckLines } from './provider-lines.ts';
-import { previewFromReport, type RepairPreviewInput, repairButton, withEstimate } from './repair-confirm.ts';
+import {
+  previewFromReport,
+  type RepairPreviewInput,
+  repairButton,
+  repairOptionsButton,
+  withEstimate,
+} from './repair-confirm.ts';
 import { historyButton, rerunOrgSelect, shareButton, showAllButton } from './report-buttons.ts';
 import { snoozedSummary } from './snooze-lines.ts';
 import type { NightProgress, ProviderCheck } from './types.ts';
@@ -91,6 +97,10 @@ export function statusMessage(input: StatusMessageInput) {
             report.runDate,
             input.repairPreview ? withEstimate(input.repairPreview, report.cost) : previewFromReport(report),
           ),
+        ),
+        setIfTruthy(
+          actionableUnits(report) > 0 && !hasReason(report, 'trigger_not_run'),
+          repairOptionsButton(report.runDate),
         ),
         rerunOrgSelect(report),
         historyButton(),

@@ -60,3 +60,39 @@ const repairScopeValue = jsonCodec(
 export type RepairScopeValue = NonNullable<ReturnType<typeof repairScopeValue.decode>>;
 export const encodeRepairScope = repairScopeValue.encode;
 export const decodeRepairScope = repairScopeValue.decode;
+
+/**
+ * What the repair modal carries to its submission: the night, the report message the button was
+ * in (edited as the repair runs), and the click's response_url. Short keys: 3,000 characters at most.
+ */
+const repairModalMetadata = jsonCodec(
+  z.strictObject({
+    d: runDateField,
+    c: z.string().max(40).optional(),
+    t: z.string().max(40).optional(),
+    r: z
+      .url({ protocol: /^https?$/ })
+      .max(1000)
+      .optional(),
+  }),
+);
+
+export interface RepairModalMetadata {
+  runDate: string;
+  message?: { channel: string; ts: string } | undefined;
+  responseUrl?: string | undefined;
+}
+
+export function encodeRepairModalMetadata(m: RepairModalMetadata): string {
+  return repairModalMetadata.encode({
+    d: m.runDate,
+    ...(m.message ? { c: m.message.channel, t: m.message.ts } : {}),
+    ...(m.responseUrl ? { r: m.responseUrl } : {}),
+  });
+}
+
+export function decodeRepairModalMetadata(text: string | undefined): RepairModalMetadata | undefined {
+  const d = repairModalMetadata.decode(text);
+  if (!d) return undefined;
+  return { runDate: d.d, message: d.c && d.t ? { channel: d.c, ts: d.t } : undefined, responseUrl: d.r };
+}

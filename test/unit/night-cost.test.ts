@@ -125,7 +125,7 @@ describe('what a night costs', () => {
       },
       userId: 'U1',
     });
-    expect(result.text).toContain('missing prompts only, estimated cost ≈ $1.50.');
+    expect(result.text).toContain('missing units, estimated cost ≈ $1.50.');
     const perThousand = [{ provider: 'openai', usd: 0.255 }];
     expect(rerunCostText({ perThousandUnits: perThousand })).toBe(
       "💵 Estimated cost per 1,000 units, at tonight's average tokens per call: openai $0.26",

@@ -22,7 +22,7 @@ describe('rerunModal', () => {
     expect(EXTERNAL_SELECT_ACTIONS).toContain(ACTION_IDS.rerunModalOrg);
     const scope = action(view, ACTION_IDS.rerunModalScope);
     expect(scope?.type).toBe('radio_buttons');
-    expect(scope?.options.map((o: { value: string }) => o.value)).toEqual(['missing', 'all']);
+    expect(scope?.options.map((o: { value: string }) => o.value)).toEqual(['missing', 'failed', 'all']);
     expect(scope?.initial_option.value).toBe('missing');
     expect(visibleText(view)).toContain('Runs for Sun, Mar 8, 2026.');
   });

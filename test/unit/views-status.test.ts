@@ -76,13 +76,14 @@ describe('statusMessage', () => {
     expect(text).not.toContain('anthropic'); // disabled on purpose, not failing
   });
 
-  it('has Repair, Rerun org, History, Share to channel and Show all', () => {
+  it('has Repair, Repair options, Rerun org, History, Share to channel and Show all', () => {
     const view = statusMessage({ report: makeReport(), now });
     const actions = blocksOf(view)
       .find((b) => b.block_id === BLOCK_IDS.statusActions)
       ?.elements.map((e: { action_id: string }) => e.action_id);
     expect(actions).toEqual([
       ACTION_IDS.repair,
+      ACTION_IDS.repairOptions,
       ACTION_IDS.rerunOrgSelect,
       ACTION_IDS.openHistory,
       ACTION_IDS.shareStatus,

@@ -1,0 +1,22 @@
+import type { Deps } from '../context.ts';
+import { estimateUsd } from '../coverage/cost-math.ts';
+import { nightCost, pricesOf } from '../coverage/night-cost.ts';
+import { previewRepair } from '../scheduler/repair.ts';
+import { UNIT_SCOPES, type UnitScope } from '../scheduler/run-scope.ts';
+import type { ScopePreview } from '../views/repair-modal.ts';
+
+/** What each repair scope would enqueue now, priced at the night's average tokens per call. */
+export async function repairScopePreviews(
+  deps: Pick<Deps, 'db' | 'config' | 'clock'>,
+  runDate: string,
+): Promise<Record<UnitScope, ScopePreview>> {
+  const [cost, ...previews] = await Promise.all([
+    nightCost(deps.db, runDate, pricesOf(deps.config.providers)),
+    ...UNIT_SCOPES.map((units) => previewRepair(deps, runDate, { units })),
+  ]);
+  const entries = previews.map((p) => [
+    p.scope.units,
+    { units: p.units, orgs: p.orgs, byProvider: p.byProvider, usd: estimateUsd(p.byProvider, cost) },
+  ]);
+  return Object.fromEntries(entries) as Record<UnitScope, ScopePreview>;
+}

@@ -1,0 +1,100 @@
+import { Bits, Blocks, Elements, Modal } from 'slack-block-builder';
+import { PROVIDER_NAMES } from '../provider-names.ts';
+import { type RunScope, UNIT_SCOPES, type UnitScope } from '../scheduler/run-scope.ts';
+import { estimateText } from './cost-lines.ts';
+import { formatByProvider, plural, runDateLabel } from './format.ts';
+import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS, EVERY_PROVIDER } from './ids.ts';
+
+/**
+ * "Repair options…": a repair narrowed to failed units, or widened to every unit, of every
+ * provider or one. The modal states what each scope would enqueue (units per provider and the
+ * estimated cost) before anything is written.
+ */
+
+export interface ScopePreview {
+  units: number;
+  orgs: number;
+  byProvider: Record<string, number>;
+  usd: number | undefined;
+}
+
+export interface RepairModalInput {
+  runDate: string;
+  /** Each scope's preview over every provider (the breakdown shows what one provider would get). */
+  previews: Record<UnitScope, ScopePreview>;
+  privateMetadata: string;
+}
+
+const SCOPE_TEXT: Record<UnitScope, { text: string; description: string }> = {
+  missing: { text: 'Missing units', description: 'No answer yet; snoozed units are left out' },
+  failed: { text: 'Failed units only', description: 'Tries that ended in a final failure' },
+  all: { text: 'Every unit again', description: 'Succeeded ones too: a whole new night' },
+};
+
+const scopeOption = (scope: UnitScope) =>
+  Bits.Option({ text: SCOPE_TEXT[scope].text, description: SCOPE_TEXT[scope].description, value: scope });
+
+const providerOption = (value: string) =>
+  Bits.Option({ text: value === EVERY_PROVIDER ? 'Every provider' : value, value });
+
+/** "Missing units: 67 units in 6 orgs (openai 25 · perplexity 42), estimated cost ≈ $0.02" */
+export function scopePreviewLine(scope: UnitScope, preview: ScopePreview): string {
+  if (preview.units === 0) return `*${SCOPE_TEXT[scope].text}*: nothing to enqueue`;
+  const cost = preview.usd === undefined ? '' : `, ${estimateText(preview.usd)}`;
+  return `*${SCOPE_TEXT[scope].text}*: ${plural(preview.units, 'unit')} in ${plural(preview.orgs, 'org')} (${formatByProvider(preview.byProvider)})${cost}`;
+}
+
+export function repairModal(input: RepairModalInput) {
+  return Modal({
+    title: 'Repair options',
+    submit: 'Repair',
+    close: 'Cancel',
+    callbackId: CALLBACK_IDS.repairModal,
+    privateMetaData: input.privateMetadata,
+  })
+    .blocks(
+      Blocks.Section({ text: `Repair ${runDateLabel(input.runDate)}: what should run again?` }),
+      Blocks.Input({ blockId: BLOCK_IDS.repairModalScope, label: 'Which units' }).element(
+        Elements.RadioButtons({ actionId: ACTION_IDS.repairModalScope })
+          .options(UNIT_SCOPES.map(scopeOption))
+          .initialOption(scopeOption('missing')),
+      ),
+      Blocks.Input({ blockId: BLOCK_IDS.repairModalProvider, label: 'Which provider' }).element(
+        Elements.StaticSelect({ actionId: ACTION_IDS.repairModalProvider })
+          .options([EVERY_PROVIDER, ...PROVIDER_NAMES].map(providerOption))
+          .initialOption(providerOption(EVERY_PROVIDER)),
+      ),
+      Blocks.Context().elements(
+        UNIT_SCOPES.map((scope) => scopePreviewLine(scope, input.previews[scope])).join('\n'),
+      ),
+      Blocks.Context().elements(
+        'Work already queued is never added twice. One provider gets its share above.',
+      ),
+    )
+    .buildToObject();
+}
+
+type StateValues = Record<
+  string,
+  Record<string, { selected_option?: { value?: string } | null } | undefined>
+>;
+
+/** The submitted scope, or errors keyed by block_id for `response_action: 'errors'`. */
+export function parseRepairSubmission(
+  values: StateValues,
+): { ok: true; scope: RunScope } | { ok: false; errors: Record<string, string> } {
+  const units = values[BLOCK_IDS.repairModalScope]?.[ACTION_IDS.repairModalScope]?.selected_option?.value;
+  const provider =
+    values[BLOCK_IDS.repairModalProvider]?.[ACTION_IDS.repairModalProvider]?.selected_option?.value ??
+    EVERY_PROVIDER;
+  const errors: Record<string, string> = {};
+  if (!(UNIT_SCOPES as readonly string[]).includes(units ?? ''))
+    errors[BLOCK_IDS.repairModalScope] = 'Pick which units.';
+  if (provider !== EVERY_PROVIDER && !(PROVIDER_NAMES as readonly string[]).includes(provider))
+    errors[BLOCK_IDS.repairModalProvider] = 'Pick a provider.';
+  if (Object.keys(errors).length > 0) return { ok: false, errors };
+  return {
+    ok: true,
+    scope: { units: units as UnitScope, ...(provider === EVERY_PROVIDER ? {} : { provider }) },
+  };
+}

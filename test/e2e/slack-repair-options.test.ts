@@ -1,0 +1,116 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildBlockAction, buildViewSubmission } from '../../src/console/sign-request.ts';
+import { queryRows } from '../../src/db/client.ts';
+import { postOrUpdateReport } from '../../src/report/report-poster.ts';
+import { runDateOf } from '../../src/time/business-day.ts';
+import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS, EVERY_PROVIDER } from '../../src/views/ids.ts';
+import { backends, type TestDatabase } from '../support/db.ts';
+import {
+  ADMIN,
+  nightWithFailures,
+  OUTSIDER,
+  REPORT_CHANNEL,
+  type SlackHarness,
+  startSlackHarness,
+} from '../support/fake-slack.ts';
+import { actionIds, messageText } from '../support/slack-payloads.ts';
+
+/**
+ * "Repair options…" on the report: the modal states what each scope enqueues (units per provider,
+ * cost), a submission repairs only that scope and provider through the Repair button's runner,
+ * a non-admin is refused in the modal, and a form without a scope is answered in the modal.
+ */
+describe.each(backends())('Repair options from the report on $name', (backend) => {
+  let database: TestDatabase;
+  let h: SlackHarness;
+  let runDate: string;
+  let reportTs: string;
+
+  const repairTasks = () =>
+    queryRows<{ provider: string; n: number }>(
+      database.db,
+      sql`select t.provider, count(*)::int as n from batch_tasks t join batch_jobs j on j.id = t.batch_job_id
+          where j.run_date = ${runDate}::date and j.source = 'repair' group by t.provider order by t.provider`,
+    );
+  const open = (userId: string) =>
+    buildBlockAction({
+      actionId: ACTION_IDS.repairOptions,
+      value: runDate,
+      userId,
+      responseUrl: h.api.responseUrl(`open-${userId}`),
+      container: { channelId: REPORT_CHANNEL, messageTs: reportTs },
+    });
+  const submit = (userId: string, units: string | undefined, provider: string, privateMetadata: string) =>
+    buildViewSubmission({
+      callbackId: CALLBACK_IDS.repairModal,
+      userId,
+      privateMetadata,
+      values: {
+        [BLOCK_IDS.repairModalScope]: {
+          [ACTION_IDS.repairModalScope]: {
+            type: 'radio_buttons',
+            selected_option: units ? { value: units } : null,
+          },
+        },
+        [BLOCK_IDS.repairModalProvider]: {
+          [ACTION_IDS.repairModalProvider]: { type: 'static_select', selected_option: { value: provider } },
+        },
+      },
+    });
+
+  beforeAll(async () => {
+    database = await backend.create();
+    h = await startSlackHarness(database.db);
+    runDate = runDateOf(h.deps.clock(), h.deps.config.timezone);
+    const { report } = await nightWithFailures(h.deps, runDate);
+    const posted = await postOrUpdateReport(h.slack.deps, h.slack.app.client, { runDate, report });
+    reportTs = String(posted?.ts);
+  });
+  afterAll(async () => {
+    await h?.stop();
+    await database?.close();
+  });
+
+  it('shows the button next to Repair on the report', () => {
+    expect(actionIds(h.api.message(REPORT_CHANNEL, reportTs))).toEqual(
+      expect.arrayContaining([ACTION_IDS.repair, ACTION_IDS.repairOptions]),
+    );
+  });
+
+  it('refuses a non-admin in the modal and enqueues nothing', async () => {
+    const before = h.api.calls.length;
+    expect((await h.send(open(OUTSIDER))).status).toBe(200);
+    const filled = await h.api.waitFor((c) => c.method === 'views.update' && c.seq > before);
+    expect(messageText(filled.body)).toContain(`Only <@${ADMIN}>`);
+    expect(await repairTasks()).toEqual([]);
+  });
+
+  it("states each scope's units and cost, then repairs only the failed openai units", async () => {
+    const before = h.api.calls.length;
+    expect((await h.send(open(ADMIN))).status).toBe(200);
+    const filled = await h.api.waitFor((c) => c.method === 'views.update' && c.seq > before);
+    const text = messageText(filled.body);
+    expect(text).toContain('*Missing units*: 67 units in 5 orgs (perplexity 42 · openai 25), estimated cost');
+    expect(text).toContain('*Failed units only*: 67 units in 5 orgs (perplexity 42 · openai 25), estimated cost');
+    expect(text).toMatch(/\*Every unit again\*: 118 units in \d+ orgs \(.*\), estimated cost/);
+    const metadata = String((filled.body.view as { private_metadata: string }).private_metadata);
+
+    // A form without a scope is answered in the modal, inside the ack.
+    const refused = await h.send(submit(ADMIN, undefined, EVERY_PROVIDER, metadata));
+    expect(refused.json).toEqual({
+      response_action: 'errors',
+      errors: { [BLOCK_IDS.repairModalScope]: 'Pick which units.' },
+    });
+    expect(await repairTasks()).toEqual([]);
+
+    expect((await h.send(submit(ADMIN, 'failed', 'openai', metadata))).status).toBe(200);
+    await h.api.waitFor(
+      (c) =>
+        c.method === 'chat.update' &&
+        c.body.ts === reportTs &&
+        messageText(c.body).includes('Repair started by'),
+    );
+    expect(await repairTasks()).toEqual([{ provider: 'openai', n: 25 }]);
+  });
+});
