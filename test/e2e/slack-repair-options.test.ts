@@ -92,7 +92,9 @@ describe.each(backends())('Repair options from the report on $name', (backend) =
     const filled = await h.api.waitFor((c) => c.method === 'views.update' && c.seq > before);
     const text = messageText(filled.body);
     expect(text).toContain('*Missing units*: 67 units in 5 orgs (perplexity 42 · openai 25), estimated cost');
-    expect(text).toContain('*Failed units only*: 67 units in 5 orgs (perplexity 42 · openai 25), estimated cost');
+    expect(text).toContain(
+      '*Failed units only*: 67 units in 5 orgs (perplexity 42 · openai 25), estimated cost',
+    );
     expect(text).toMatch(/\*Every unit again\*: 118 units in \d+ orgs \(.*\), estimated cost/);
     const metadata = String((filled.body.view as { private_metadata: string }).private_metadata);
 
