@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Deps } from '../context.ts';
-import { actionableUnits } from '../coverage/snoozed-units.ts';
+import { actionableByProvider, actionableUnits, snoozedUnits } from '../coverage/snoozed-units.ts';
 import type { CoverageReport } from '../coverage/types.ts';
 import { queryOne } from '../db/client.ts';
 import { toError } from '../errors.ts';
@@ -60,16 +60,19 @@ export async function pageNight(
   }
 }
 
-function triggerEvent(report: CoverageReport): PagerDutyEvent {
-  const missing = report.providers
-    .filter((p) => p.missingUnits > 0)
-    .map((p) => `${p.provider} ${p.missingUnits}`)
+/** The alert quotes what a person can act on: snoozed units are counted apart, never paged for. */
+export function triggerEvent(report: CoverageReport): PagerDutyEvent {
+  const byProvider = Object.entries(actionableByProvider(report))
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([provider, units]) => `${provider} ${units}`)
     .join(', ');
+  const snoozed = snoozedUnits(report);
+  const apart = snoozed > 0 ? `, ${snoozed} more snoozed` : '';
   return {
     action: 'trigger',
     dedupKey: pagerDedupKey(report.runDate),
     alert: {
-      summary: `sched-bot: the ${report.runDate} night needs attention: ${report.units.missing} units missing (${missing}), prompt coverage ${report.ratios.prompts.percent}%`,
+      summary: `sched-bot: the ${report.runDate} night needs attention: ${actionableUnits(report)} missing units to act on (${byProvider})${apart}, prompt coverage ${report.ratios.prompts.percent}%`,
       source: 'sched-bot',
       severity: 'error',
       timestamp: report.generatedAt,
@@ -77,6 +80,8 @@ function triggerEvent(report: CoverageReport): PagerDutyEvent {
       customDetails: {
         run_date: report.runDate,
         missing_units: report.units.missing,
+        actionable_units: actionableUnits(report),
+        snoozed_units: snoozed,
         prompt_coverage_percent: report.ratios.prompts.percent,
         org_coverage_percent: report.ratios.orgs.percent,
         reasons: report.summary.reasons.map((r) => r.code),

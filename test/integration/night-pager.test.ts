@@ -94,7 +94,7 @@ describe.each(backends())('PagerDuty paging on $name', (backend) => {
       payload: { source: 'sched-bot', severity: 'error', custom_details: { missing_units: 67 } },
     });
     expect(String((event?.payload as { summary?: string } | undefined)?.summary)).toContain(
-      `the ${FAILED_NIGHT} night needs attention: 67 units missing (openai 25, perplexity 42)`,
+      `the ${FAILED_NIGHT} night needs attention: 67 missing units to act on (openai 25, perplexity 42), prompt coverage`,
     );
     // A later postcheck of the same night pages nobody again.
     await postcheckStep(deps, { runDate: FAILED_NIGHT, triggeredBy: 'test' });
