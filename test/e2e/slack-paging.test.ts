@@ -5,8 +5,10 @@ import { recordedReport } from '../../src/report/report-poster.ts';
 import { slackNightReporter } from '../../src/report/slack-night-reporter.ts';
 import type { StepDeps } from '../../src/scheduler/night-reporter.ts';
 import { postcheckStep } from '../../src/scheduler/postcheck-step.ts';
+import { reconcile } from '../../src/scheduler/reconciler.ts';
+import { runTrigger } from '../../src/scheduler/trigger.ts';
 import { startWorker } from '../../src/scheduler/worker.ts';
-import { runDateOf } from '../../src/time/business-day.ts';
+import { addDays, runDateOf } from '../../src/time/business-day.ts';
 import { ACTION_IDS } from '../../src/views/ids.ts';
 import type { TestDatabase } from '../support/db.ts';
 import { type FakePagerDuty, startFakePagerDuty } from '../support/fake-pagerduty.ts';
@@ -18,6 +20,7 @@ import {
   type SlackHarness,
   startSlackHarness,
 } from '../support/fake-slack.ts';
+import { completeAllLive } from '../support/scheduler-deps.ts';
 import { messageText } from '../support/slack-payloads.ts';
 
 const ONCALL_GROUP = 'S0ONCALL';
@@ -134,5 +137,19 @@ describe.each(backendsAndModes())('paging and cost on $name over $mode', ({ back
       ['trigger', `sched-bot-${runDate}`],
       ['resolve', `sched-bot-${runDate}`],
     ]);
+  });
+
+  it('mentions nobody and pages nobody for a healthy night', async () => {
+    const healthy = addDays(runDate, -1);
+    await runTrigger(h.deps, { runDate: healthy, triggeredBy: 'scheduler', scheduled: true });
+    await completeAllLive(database.db, healthy, h.deps.clock());
+    await reconcile(database.db, h.deps.clock());
+    const before = { replies: threadReplies().length, reports: reports().length, events: pd.events.length };
+    const result = await postcheckStep(steps, { runDate: healthy, triggeredBy: 'scheduler' });
+    expect(result.report.summary.overallHealth).toBe('HEALTHY');
+    expect(reports()).toHaveLength(before.reports + 1);
+    expect(JSON.stringify(reports().at(-1)?.body)).not.toContain(ONCALL_GROUP);
+    expect(threadReplies()).toHaveLength(before.replies);
+    expect(pd.events).toHaveLength(before.events);
   });
 });
