@@ -1,5 +1,6 @@
 import type { BlockOverflowAction, Middleware, SlackActionMiddlewareArgs } from '@slack/bolt';
 import type { SlackDeps } from '../commands/slack-deps.ts';
+import { refreshSnoozedNight } from '../report/refresh-snoozed-night.ts';
 import { snoozeFromAsk } from '../scheduler/snooze-request.ts';
 import { allowOrExplain } from '../slack/access.ts';
 import { reply } from '../slack/reply.ts';
@@ -34,4 +35,5 @@ export const snoozeLineAction =
         ? snoozedMessage(outcome.snooze, deps.config.timezone, deps.clock())
         : errorMessage(outcome.sentence),
     );
+    if (outcome.ok) await refreshSnoozedNight(deps, args.client);
   };

@@ -1,5 +1,6 @@
 import type { Middleware, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { isProviderName } from '../providers/types.ts';
+import { refreshSnoozedNight } from '../report/refresh-snoozed-night.ts';
 import { snoozeFromAsk } from '../scheduler/snooze-request.ts';
 import { allowOrExplain } from '../slack/access.ts';
 import { parseDuration, parseInstant } from '../time/snooze-end.ts';
@@ -64,4 +65,5 @@ export const schedSnoozeCommand =
       ? snoozedMessage(outcome.snooze, deps.config.timezone, deps.clock())
       : errorMessage(outcome.sentence);
     await respond({ ...message, response_type: outcome.ok ? 'in_channel' : 'ephemeral' });
+    if (outcome.ok) await refreshSnoozedNight(deps, client);
   };

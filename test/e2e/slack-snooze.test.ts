@@ -121,12 +121,49 @@ describe.each(backendsAndModes())('snoozes in Slack on $name over $mode', ({ bac
     expect(messageText(denied.body)).toMatch(/admin/i);
     expect((await snoozeRows()).filter((r) => r.scope === 'org')).toEqual([]);
 
+    const before = h.api.calls.length;
     expect((await h.send(click(ADMIN, 'overflow-ok'))).status).toBe(200);
     const ok = await h.api.waitFor((c) => c.responseId === 'overflow-ok');
     expect(messageText(ok.body)).toMatch(/😴 Snoozed .+ until its next success, by <@U0ADMIN01>/);
     const org = (await snoozeRows()).filter((r) => r.scope === 'org');
     expect(org).toHaveLength(1);
     expect(value).toContain(String(org[0]?.org_id));
+    // The report shows the new snooze at once, not at the next postcheck.
+    const edited = await h.api.waitFor(
+      (c) => c.method === 'chat.update' && c.seq > before && c.body.ts === report?.ts,
+    );
+    expect(messageText(edited.body)).toMatch(/until its next success/);
+  });
+
+  it('snoozes a provider from its line, for admins only', async () => {
+    const report = await recordedReport(database.db, runDate, REPORT_CHANNEL);
+    const message = h.api.message(REPORT_CHANNEL, String(report?.ts));
+    const blocks = (
+      message as { blocks?: { accessory?: { action_id?: string; options?: { value: string }[] } }[] }
+    ).blocks;
+    const menu = blocks?.find((b) => b.accessory?.action_id?.startsWith('snooze:provider:'))?.accessory;
+    const value = menu?.options?.[0]?.value ?? '';
+    const provider = /"p":"(\w+)"/.exec(value)?.[1];
+    expect(provider).toBeDefined();
+    const click = (userId: string, id: string) =>
+      buildBlockAction({
+        actionId: String(menu?.action_id),
+        userId,
+        responseUrl: h.api.responseUrl(id),
+        container: { channelId: REPORT_CHANNEL, messageTs: String(report?.ts) },
+        action: { type: 'overflow', selected_option: { value } },
+      });
+    const providerSnoozes = async () =>
+      (await snoozeRows()).filter((r) => r.scope === 'provider' && r.provider === provider);
+    expect((await h.send(click(STRANGER, 'provider-denied'))).status).toBe(200);
+    expect(messageText((await h.api.waitFor((c) => c.responseId === 'provider-denied')).body)).toMatch(
+      /admin/i,
+    );
+    const already = (await providerSnoozes()).length;
+    expect((await h.send(click(ADMIN, 'provider-ok'))).status).toBe(200);
+    const ok = await h.api.waitFor((c) => c.responseId === 'provider-ok');
+    expect(messageText(ok.body)).toContain(`😴 Snoozed ${provider}`);
+    expect(await providerSnoozes()).toHaveLength(already + 1);
   });
 
   it('posts one line in the report thread when a snooze is over', async () => {
