@@ -1,6 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { buildCoverageReport } from '../../src/coverage/coverage-math.ts';
-import type { CoverageRows } from '../../src/coverage/coverage-query.ts';
 import {
   httpStatusOf,
   ROOT_CAUSE_MIN_ORGS,
@@ -9,87 +7,10 @@ import {
   withoutRootCauseUnits,
 } from '../../src/coverage/root-causes.ts';
 import { withSnoozes } from '../../src/coverage/snoozed-units.ts';
-import type { ActiveSnooze, CoverageReport, MissingReason } from '../../src/coverage/types.ts';
-import type { ProviderName } from '../../src/providers/types.ts';
-import { uuid } from '../support/report-factory.ts';
+import type { ActiveSnooze } from '../../src/coverage/types.ts';
+import { failingNight, failures, type Miss, orgIdOf } from '../support/failing-night.ts';
 
-/**
- * A night of `orgs` growth orgs with `promptsPerOrg` prompts each, openai and perplexity entitled
- * (so each provider expects orgs x promptsPerOrg units), and the given missing units.
- */
-interface Miss {
-  org: number;
-  prompt: number;
-  provider: ProviderName;
-  reason?: MissingReason;
-  error?: string | null;
-}
-
-function night(misses: Miss[], orgs = 10, promptsPerOrg = 10): CoverageReport {
-  const rows: CoverageRows = {
-    orgs: [],
-    providers: [],
-    missing: [],
-    over_quota: [],
-    tasks: { pending: 0, processing: 0, completed: 0, failed: 0, cancelled: 0 },
-  };
-  for (let o = 0; o < orgs; o++) {
-    const mine = misses.filter((m) => m.org === o);
-    const prompts = new Set(mine.map((m) => m.prompt));
-    const uncovered = [...prompts].filter((p) => mine.filter((m) => m.prompt === p).length === 2).length;
-    rows.orgs.push({
-      org_id: uuid(1, o),
-      name: `Org ${o}`,
-      slug: `org-${o}`,
-      plan: 'growth',
-      expected_prompts: promptsPerOrg,
-      covered_prompts: promptsPerOrg - uncovered,
-      full_prompts: promptsPerOrg - prompts.size,
-      expected_units: promptsPerOrg * 2,
-      succeeded_units: promptsPerOrg * 2 - mine.length,
-      over_quota_prompts: 0,
-      found: mine.length === 0,
-    });
-  }
-  for (const m of misses) {
-    rows.missing.push({
-      org_id: uuid(1, m.org),
-      prompt_id: uuid(2, m.org * 1000 + m.prompt),
-      text: `Prompt ${m.org}.${m.prompt}`,
-      provider: m.provider,
-      reason: m.reason ?? 'rate_limited',
-      error: m.error === undefined ? `${m.provider} 429: Too Many Requests` : m.error,
-    });
-  }
-  const expected = orgs * promptsPerOrg;
-  for (const provider of ['openai', 'perplexity'] as const) {
-    const missing = misses.filter((m) => m.provider === provider).length;
-    rows.providers.push({
-      provider,
-      enabled: true,
-      paused_until: null,
-      pause_reason: null,
-      expected_units: expected,
-      succeeded_units: expected - missing,
-    });
-  }
-  return buildCoverageReport(rows, {
-    runDate: '2026-03-08',
-    timezone: 'America/New_York',
-    generatedAt: new Date('2026-03-08T08:00:00Z'),
-    thresholds: { promptPercent: 95, orgPercent: 95 },
-  });
-}
-
-/** `units` failures of `provider`, spread round-robin over the first `orgs` orgs. */
-function failures(provider: ProviderName, units: number, orgs: number, over: Partial<Miss> = {}): Miss[] {
-  return Array.from({ length: units }, (_, i) => ({
-    org: i % orgs,
-    prompt: Math.floor(i / orgs),
-    provider,
-    ...over,
-  }));
-}
+const night = (misses: Miss[]) => failingNight(misses);
 
 const snooze = (over: Partial<ActiveSnooze>): ActiveSnooze => ({
   id: 1,
@@ -145,12 +66,12 @@ describe('rootCauses', () => {
     const report = night(misses);
     expect(rootCauses(withSnoozes(report, [snooze({ provider: 'openai' })]))).toEqual([]);
     // A snooze of openai in org 0 holds its 6 failures: 24 of 100 are left, in 4 orgs.
-    const orgSnooze = snooze({ scope: 'org_provider', provider: 'openai', orgId: uuid(1, 0) });
+    const orgSnooze = snooze({ scope: 'org_provider', provider: 'openai', orgId: orgIdOf(0) });
     const [cause] = rootCauses(withSnoozes(report, [orgSnooze]));
     expect(cause).toMatchObject({ failures: 24, orgs: 4, retryUnits: 24, retryOrgs: 4 });
     // With 4 orgs snoozed, the one org left is not a root cause.
     const four = [0, 1, 2, 3].map((o) =>
-      snooze({ id: o + 1, scope: 'org', orgId: uuid(1, o), provider: null }),
+      snooze({ id: o + 1, scope: 'org', orgId: orgIdOf(o), provider: null }),
     );
     expect(rootCauses(withSnoozes(report, four))).toEqual([]);
   });
@@ -242,7 +163,7 @@ describe('withoutRootCauseUnits', () => {
 
   it('keeps the root cause’s units a snooze holds, as the lists showed them before', () => {
     const report = withSnoozes(night(failures('openai', 30, 5)), [
-      snooze({ scope: 'org_provider', provider: 'openai', orgId: uuid(1, 0) }),
+      snooze({ scope: 'org_provider', provider: 'openai', orgId: orgIdOf(0) }),
     ]);
     const left = withoutRootCauseUnits(report, rootCauses(report)).incompletePrompts;
     expect(new Set(left.map((p) => p.org_name))).toEqual(new Set(['Org 0']));
