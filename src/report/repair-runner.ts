@@ -5,6 +5,7 @@ import { measureCoverage } from '../scheduler/postcheck.ts';
 import { remeasureNight } from '../scheduler/refresh-night.ts';
 import { repairInProgress, repairMissing } from '../scheduler/repair.ts';
 import { assertRunDateAllowed } from '../scheduler/run-date-guard.ts';
+import type { RunScope } from '../scheduler/run-scope.ts';
 import { actorLabel, plural } from '../views/format.ts';
 import { repairAlreadyRunning } from '../views/repair-already-running.ts';
 import { sentenceMessage } from '../views/sentence-message.ts';
@@ -34,6 +35,8 @@ export interface RepairRequest {
   message?: ReportTarget | undefined;
   /** Answers only the clicker sees (ephemeral through the click's response_url, or a DM). */
   answer: (message: SlackMessage) => Promise<void>;
+  /** What to enqueue ("Retry <provider> only": missing units of one provider); every missing unit when absent. */
+  scope?: RunScope | undefined;
 }
 
 export type RepairStart =
@@ -91,7 +94,7 @@ export function createRepairRunner(
     let jobIds: string[];
     let units: number;
     try {
-      const result = await repairMissing(deps, { runDate, triggeredBy });
+      const result = await repairMissing(deps, { runDate, triggeredBy, scope: request.scope });
       jobIds = result.jobIds;
       units = result.tasks;
     } catch (error) {
