@@ -6,6 +6,7 @@ import {
   EXTERNAL_SELECT_ACTIONS,
   OPEN_NIGHT_ACTION,
   RERUN_PICK_ACTION,
+  RETRY_PROVIDER_ACTION,
   SNOOZE_ACTION,
 } from '../views/ids.ts';
 import { appHomeOpenedEvent } from './app-home-opened.ts';
@@ -19,6 +20,7 @@ import { repairOptionsAction } from './repair-options.ts';
 import { rerunModalSubmitView } from './rerun-modal-submit.ts';
 import { rerunOrgSelectAction } from './rerun-org-select.ts';
 import { rerunPickAction } from './rerun-pick.ts';
+import { retryProviderAction } from './retry-provider.ts';
 import { shareStatusAction } from './share-status.ts';
 import { showAllMissingAction } from './show-all-missing.ts';
 import { snoozeLineAction } from './snooze-line.ts';
@@ -32,6 +34,7 @@ import { snoozeLineAction } from './snooze-line.ts';
 export function registerActions(app: App, deps: SlackDeps): void {
   app.action(ACTION_IDS.repair, repairAction(deps));
   app.action(ACTION_IDS.repairOptions, repairOptionsAction(deps));
+  app.action(RETRY_PROVIDER_ACTION, retryProviderAction(deps));
   app.action(ACTION_IDS.shareStatus, shareStatusAction(deps));
   app.action(ACTION_IDS.rerunOrgSelect, rerunOrgSelectAction(deps));
   app.action(ACTION_IDS.openHistory, openHistoryAction(deps));

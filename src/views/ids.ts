@@ -57,10 +57,16 @@ export const ACTION_PREFIXES = {
   rerunPick: 'rerun_pick:',
   /** "Snooze" overflow on a report's provider or org line; suffix: the line's index; option value: encodeSnoozeChoice(...). */
   snooze: 'snooze:',
+  /**
+   * "Retry <provider> only" on a report's root-cause line (root-causes.ts); suffix: the provider;
+   * value: encodeRepairScope({ runDate, units: 'missing', provider }).
+   */
+  retryProvider: 'retry_provider:',
 } as const;
 export const OPEN_NIGHT_ACTION = /^open_night:/;
 export const RERUN_PICK_ACTION = /^rerun_pick:/;
 export const SNOOZE_ACTION = /^snooze:/;
+export const RETRY_PROVIDER_ACTION = /^retry_provider:/;
 
 /** The external selects whose options Slack loads from the options-load URL. */
 export const EXTERNAL_SELECT_ACTIONS: readonly string[] = [

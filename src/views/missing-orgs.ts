@@ -1,6 +1,8 @@
 import { Blocks, type ViewBlockBuilder } from 'slack-block-builder';
 import { reasonWords } from '../coverage/reason-words.ts';
+import { type RootCause, withoutRootCauseUnits } from '../coverage/root-causes.ts';
 import type { CoverageReport, MissingPrompt } from '../coverage/types.ts';
+import { providerDisplayName } from '../provider-names.ts';
 import { count, inlineText, packLines, plural, truncate } from './format.ts';
 
 /** Missing prompts grouped per org, worst first, and the blocks that show the first few. */
@@ -91,6 +93,11 @@ export interface MissingOrgOptions {
   maxOrgs: number;
   /** A night with at most this many incomplete prompts lists them under their orgs. */
   inlinePrompts?: number;
+  /**
+   * Provider-wide root causes shown above the list (root-cause-lines.ts): their units are left
+   * out of it, and the title says how many are under each line instead.
+   */
+  rootCauses?: readonly RootCause[];
   /** An element beside each org line (the report's Snooze menu): each org gets its own section. */
   orgAccessory?: (
     org: OrgMissing,
@@ -98,17 +105,38 @@ export interface MissingOrgOptions {
   ) => Parameters<ReturnType<typeof Blocks.Section>['accessory']>[0];
 }
 
+/** "42 more units under Perplexity above" (and "…, 20 under OpenAI"): where the list's other misses are. */
+export function setAsideText(causes: readonly RootCause[]): string {
+  return causes
+    .map(
+      (c, i) =>
+        `${count(c.failures)}${i === 0 ? ` more ${c.failures === 1 ? 'unit' : 'units'}` : ''} under ${providerDisplayName(c.provider)}`,
+    )
+    .join(', ')
+    .concat(' above');
+}
+
 /**
  * The title, the first `maxOrgs` org lines (with their prompts on a small night) and, when some
- * orgs are left out, a "+N more" line. Nothing missing gives no blocks.
+ * orgs are left out, a "+N more" line. Nothing missing gives no blocks; with root causes, a night
+ * whose every miss is under them gives one line that says so.
  */
-export function missingOrgBlocks(report: CoverageReport, options: MissingOrgOptions): MissingOrgBlocks {
+export function missingOrgBlocks(full: CoverageReport, options: MissingOrgOptions): MissingOrgBlocks {
+  const causes = options.rootCauses ?? [];
+  const report = withoutRootCauseUnits(full, causes);
   const orgs = missingByOrg(report);
-  if (orgs.length === 0) return { blocks: [], hidden: 0 };
+  if (orgs.length === 0) {
+    if (causes.length === 0 || full.incompletePrompts.length === 0) return { blocks: [], hidden: 0 };
+    const units = causes.reduce((sum, c) => sum + c.failures, 0);
+    const names = causes.map((c) => providerDisplayName(c.provider)).join(' and ');
+    const line = `No org has a miss of its own: all ${plural(units, 'missing unit')} are under ${names} above.`;
+    return { blocks: [Blocks.Context().elements(line)], hidden: 0 };
+  }
   const shown = orgs.slice(0, options.maxOrgs);
   const hidden = orgs.length - shown.length;
   const inline = report.incompletePrompts.length <= (options.inlinePrompts ?? 0);
-  const title = `*Missing prompts by org*, worst first: ${plural(report.incompletePrompts.length, 'prompt')} not fully covered in ${plural(orgs.length, 'org')}`;
+  const setAside = causes.length > 0 ? ` · ${setAsideText(causes)}` : '';
+  const title = `*Missing prompts by org*, worst first: ${plural(report.incompletePrompts.length, 'prompt')} not fully covered in ${plural(orgs.length, 'org')}${setAside}`;
   const orgLines = shown.map((org) => {
     const lines = [orgLine(org)];
     if (inline) {

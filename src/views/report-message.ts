@@ -1,4 +1,5 @@
 import { Blocks, Message, setIfTruthy } from 'slack-block-builder';
+import { rootCauses } from '../coverage/root-causes.ts';
 import { actionableUnits } from '../coverage/snoozed-units.ts';
 import type { CoverageReport } from '../coverage/types.ts';
 import { activePromptsBlock } from './active-prompts.ts';
@@ -29,6 +30,7 @@ import {
 } from './repair-confirm.ts';
 import { isRepairRunning, repairStateBlock } from './repair-state.ts';
 import { historyButton, rerunOrgSelect, showAllButton } from './report-buttons.ts';
+import { rootCauseBlocks } from './root-cause-lines.ts';
 import { snoozedSummary } from './snooze-lines.ts';
 import { snoozeOverflow } from './snooze-menu.ts';
 import type { RepairState } from './types.ts';
@@ -49,9 +51,12 @@ export interface ReportMessageInput extends Comparison {
 /** The morning report: posted by the postcheck, edited in place while a repair runs. */
 export function reportMessage(input: ReportMessageInput) {
   const { report, repair } = input;
+  // A provider failing everywhere is one line above the org list, which then leaves its units out.
+  const causes = rootCauses(report);
   const missing = missingOrgBlocks(report, {
     maxOrgs: REPORT_MAX_ORGS,
     inlinePrompts: SMALL_NIGHT_PROMPTS,
+    rootCauses: causes,
     orgAccessory: (org, index) => snoozeOverflow(`org:${index}`, { orgId: org.orgId }),
   });
   const running = isRepairRunning(repair);
@@ -86,6 +91,7 @@ export function reportMessage(input: ReportMessageInput) {
         costLines(report.cost).length > 0,
         Blocks.Section({ text: costLines(report.cost).join('\n') }),
       ),
+      rootCauseBlocks(report, causes, canRepair),
       missing.blocks,
       overQuotaBlock(report),
       runbookLink(input.runbookUrl),

@@ -1,4 +1,5 @@
 import { Blocks, Message, setIfTruthy } from 'slack-block-builder';
+import { rootCauses } from '../coverage/root-causes.ts';
 import { actionableUnits } from '../coverage/snoozed-units.ts';
 import type { CoverageReport } from '../coverage/types.ts';
 import { activePromptsBlock } from './active-prompts.ts';
@@ -27,6 +28,7 @@ import {
   withEstimate,
 } from './repair-confirm.ts';
 import { historyButton, rerunOrgSelect, shareButton, showAllButton } from './report-buttons.ts';
+import { rootCauseBlocks } from './root-cause-lines.ts';
 import { snoozedSummary } from './snooze-lines.ts';
 import type { NightProgress, ProviderCheck } from './types.ts';
 
@@ -47,7 +49,14 @@ export interface StatusMessageInput {
 /** /sched-status: the answer only the asker sees, with a button to share it. */
 export function statusMessage(input: StatusMessageInput) {
   const { report } = input;
-  const missing = missingOrgBlocks(report, { maxOrgs: STATUS_MAX_ORGS, inlinePrompts: SMALL_NIGHT_PROMPTS });
+  // A provider failing everywhere is one line above the org list, which then leaves its units out.
+  const causes = rootCauses(report);
+  const missing = missingOrgBlocks(report, {
+    maxOrgs: STATUS_MAX_ORGS,
+    inlinePrompts: SMALL_NIGHT_PROMPTS,
+    rootCauses: causes,
+  });
+  const canRepair = actionableUnits(report) > 0 && !hasReason(report, 'trigger_not_run');
   const liveLine = liveTasksLine(report);
   const failing = failingProviderLines(report);
   const noWorker = noLiveWorkerLine(report.providersWithoutLiveWorker);
@@ -88,11 +97,12 @@ export function statusMessage(input: StatusMessageInput) {
         costLines(report.cost).length > 0,
         Blocks.Section({ text: costLines(report.cost).join('\n') }),
       ),
+      rootCauseBlocks(report, causes, canRepair),
       missing.blocks,
       runbookLink(input.runbookUrl),
       Blocks.Actions({ blockId: BLOCK_IDS.statusActions }).elements(
         setIfTruthy(
-          actionableUnits(report) > 0 && !hasReason(report, 'trigger_not_run'),
+          canRepair,
           repairButton(
             report.runDate,
             input.repairPreview ? withEstimate(input.repairPreview, report.cost) : previewFromReport(report),

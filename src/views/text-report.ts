@@ -1,17 +1,23 @@
 import { DateTime } from 'luxon';
 import { reasonWords } from '../coverage/reason-words.ts';
+import { rootCauses, withoutRootCauseUnits } from '../coverage/root-causes.ts';
 import type { CoverageReport, Ratio } from '../coverage/types.ts';
 import type { Progress } from '../scheduler/progress.ts';
 import { activePromptsLine } from './active-prompts.ts';
 import { costTextLines } from './cost-lines.ts';
+import { setAsideText } from './missing-orgs.ts';
 import { noLiveWorkerLine } from './no-live-worker.ts';
+import { rootCauseTextLine } from './root-cause-lines.ts';
 import { snoozedSummary } from './snooze-lines.ts';
 
 /** Pure: a coverage report as plain text for people at a terminal. */
 
 const fraction = (r: Ratio) => `${r.percent}% (${r.numerator}/${r.denominator})`;
 
-export function formatCoverageReport(report: CoverageReport, options: { maxPrompts?: number } = {}): string {
+export function formatCoverageReport(full: CoverageReport, options: { maxPrompts?: number } = {}): string {
+  // A provider failing everywhere is one line; the missing prompts below leave its units out.
+  const causes = rootCauses(full);
+  const report = withoutRootCauseUnits(full, causes);
   const lines: string[] = [];
   const { ratios } = report;
   lines.push(`Run date ${report.runDate} (${report.timezone}): ${report.summary.overallHealth}`);
@@ -48,9 +54,16 @@ export function formatCoverageReport(report: CoverageReport, options: { maxPromp
   if (noWorker) lines.push(`  WARNING: ${noWorker}`);
   const cost = costTextLines(report.cost);
   if (cost.length > 0) lines.push('', ...cost);
+  if (causes.length > 0) {
+    lines.push('', 'Root causes (left out of the missing prompts below):');
+    for (const cause of causes) lines.push(`  ${rootCauseTextLine(cause)}`);
+    if (report.incompletePrompts.length === 0)
+      lines.push('', 'Missing prompts: none besides the root causes above.');
+  }
   if (report.incompletePrompts.length > 0) {
     const limit = options.maxPrompts ?? Number.POSITIVE_INFINITY;
-    lines.push('', `Missing prompts (${report.incompletePrompts.length} not fully covered):`);
+    const setAside = causes.length > 0 ? `; ${setAsideText(causes)}` : '';
+    lines.push('', `Missing prompts (${report.incompletePrompts.length} not fully covered${setAside}):`);
     let currentOrg = '';
     report.incompletePrompts.slice(0, limit).forEach((prompt) => {
       if (prompt.org_id !== currentOrg) {

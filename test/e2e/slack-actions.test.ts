@@ -238,7 +238,7 @@ describe.each(backendsAndModes())('buttons, modals and App Home on $name over $m
     expect(ok.text).toBe('');
     const result = await h.api.waitFor((c) => c.responseId === 'modal');
     expect(messageText(result.body)).toContain('Rerun of *Acme Analytics*');
-    expect(messageText(result.body)).toContain('all prompts');
+    expect(messageText(result.body)).toContain('every expected unit');
 
     const dm = await submit(stableUuid('org:birch-labs'), ADMIN);
     expect(dm.status).toBe(200);

@@ -131,8 +131,12 @@ describe('reportMessage', () => {
     const view = reportMessage({ report, now });
     expect(checkBlockKitLimits(view, 'message')).toEqual([]);
     const text = visibleText(view);
-    expect(text).toContain('3,000 prompts not fully covered in 1,000 orgs');
-    expect(text).toContain('+990 more orgs (2,970 prompts)');
+    // Perplexity misses in every org (23 % of its units) are one line; the list leaves them out.
+    expect(text).toContain('🔥 *Perplexity*: 3,000 failures across 1,000 orgs');
+    expect(text).toContain(
+      '2,000 prompts not fully covered in 1,000 orgs · 3,000 more units under Perplexity above',
+    );
+    expect(text).toContain('+990 more orgs (1,980 prompts)');
     expect(text.match(/^• \*Org /gm)).toHaveLength(10);
     const showAll = action(view, ACTION_IDS.showAllMissing);
     expect(decodePageValue(showAll?.value)).toEqual({ runDate: report.runDate, page: 0 });
