@@ -37,6 +37,8 @@ export const ACTION_IDS = {
   rerunModalOrg: 'rerun_modal_org',
   /** Scope radio buttons in the rerun modal; values: RERUN_SCOPES. */
   rerunModalScope: 'rerun_modal_scope',
+  /** Provider static select in the rerun modal (no dispatch: read on submit); values: 'every' or a provider name. */
+  rerunModalProvider: 'rerun_modal_provider',
 } as const;
 export type ActionId = (typeof ACTION_IDS)[keyof typeof ACTION_IDS];
 
@@ -72,6 +74,7 @@ export const CALLBACK_IDS = {
 export const BLOCK_IDS = {
   rerunModalOrg: 'rerun_org',
   rerunModalScope: 'rerun_scope',
+  rerunModalProvider: 'rerun_provider',
   reportActions: 'report_actions',
   statusActions: 'status_actions',
   historyPaging: 'history_paging',

@@ -136,7 +136,16 @@ describe('rerunResultMessage', () => {
 
   it('says what was enqueued, by whom, and the scope', () => {
     expect(sentence(rerunResultMessage({ outcome: { ...base, tasks: 8 }, userId: 'U123' }))).toBe(
-      '🔁 Rerun of *Acme &amp; Co* for Sun Mar 8 started by <@U123>: 8 units (perplexity 5 · openai 3), missing prompts only.',
+      '🔁 Rerun of *Acme &amp; Co* for Sun Mar 8 started by <@U123>: 8 units (perplexity 5 · openai 3), missing units.',
+    );
+    const scoped = {
+      ...base,
+      scope: 'failed' as const,
+      provider: 'perplexity',
+      byProvider: { perplexity: 5 },
+    };
+    expect(sentence(rerunResultMessage({ outcome: { ...scoped, tasks: 5 }, userId: 'U123' }))).toContain(
+      ': 5 units (perplexity 5), failed units only, perplexity only.',
     );
   });
 
@@ -144,7 +153,7 @@ describe('rerunResultMessage', () => {
     expect(
       sentence(rerunResultMessage({ outcome: { ...base, tasks: 0, byProvider: {} }, userId: 'U1' })),
     ).toContain(
-      'Nothing to rerun for *Acme &amp; Co* on Sun Mar 8: every prompt already ran or is already queued.',
+      'Nothing to rerun for *Acme &amp; Co* on Sun Mar 8 (missing units): every prompt already ran or is already queued.',
     );
     expect(
       sentence(
