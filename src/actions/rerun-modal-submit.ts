@@ -33,6 +33,7 @@ export const rerunModalSubmitView =
       orgId: submission.orgId,
       runDate: metadata?.runDate ?? runDateOf(deps.clock(), deps.config.timezone),
       scope: submission.scope,
+      provider: submission.provider,
       triggeredBy: `slack:${userId}`,
     });
     await reply(target, rerunResultMessage({ outcome, userId }));

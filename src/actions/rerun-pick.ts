@@ -8,7 +8,7 @@ import { rerunResultMessage } from '../views/rerun-result-message.ts';
 import { decodeRerunPick } from '../views/values.ts';
 import { ackClick } from './action-input.ts';
 
-/** A button under "Did you mean …?" (/sched-rerun): admins rerun the org they picked. */
+/** A button under "Did you mean …?" (/sched-rerun): admins rerun the org they picked, in the scope asked. */
 export const rerunPickAction =
   (deps: SlackDeps): Middleware<SlackActionMiddlewareArgs<BlockButtonAction>> =>
   async (args) => {
@@ -16,6 +16,13 @@ export const rerunPickAction =
     const pick = decodeRerunPick(input.value);
     if (!pick) throw usageError('That button is out of date; run /sched-rerun again.');
     if (!(await allowOrExplain(deps.access, deps.config.slack, target, 'rerun an org'))) return;
-    const outcome = await rerunOrg(deps, { ...pick, triggeredBy: `slack:${input.userId}` });
+    // The button carries the scope and the provider the command was given (`--failed --provider P`).
+    const outcome = await rerunOrg(deps, {
+      orgId: pick.orgId,
+      runDate: pick.runDate,
+      scope: pick.scope,
+      provider: pick.provider,
+      triggeredBy: `slack:${input.userId}`,
+    });
     await reply(target, rerunResultMessage({ outcome, userId: input.userId }), { replace: true });
   };

@@ -1,5 +1,6 @@
 import type { Middleware, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { findOrgExactly, MAX_QUERY_LENGTH } from '../orgs/find-org.ts';
+import { isProviderName, PROVIDER_NAMES, type ProviderName } from '../provider-names.ts';
 import { rerunCostPreview } from '../report/rerun-cost.ts';
 import { rerunOrg } from '../scheduler/rerun.ts';
 import { allowOrExplain } from '../slack/access.ts';
@@ -8,7 +9,8 @@ import { runDateOf } from '../time/business-day.ts';
 import { accessDenied } from '../views/access-denied.ts';
 import { didYouMeanMessage } from '../views/did-you-mean-message.ts';
 import { errorMessage } from '../views/error-message.ts';
-import type { RerunScopeValue } from '../views/ids.ts';
+import { inlineText } from '../views/format.ts';
+import { COMMANDS, type RerunScopeValue } from '../views/ids.ts';
 import { noticeModal } from '../views/loading-modal.ts';
 import { encodeRerunMetadata } from '../views/rerun-metadata.ts';
 import { rerunModal } from '../views/rerun-modal.ts';
@@ -17,29 +19,63 @@ import { parseCommand } from './command-input.ts';
 import type { SlackDeps } from './slack-deps.ts';
 
 /**
- * /sched-rerun <org name | slug | id> [--all]: reruns one org today (missing prompts only unless
- * --all). Only an exact id, slug or name runs; anything else answers "Did you mean …?" with a
- * button per close org. No argument opens the modal with the typeahead.
+ * /sched-rerun <org name | slug | id> [--failed | --all] [--provider P]: reruns one org today,
+ * its missing units unless --failed (only those whose try ended in a final failure) or --all
+ * (every expected unit), of every provider unless --provider names one (run-scope.ts). Only an
+ * exact id, slug or name runs; anything else answers "Did you mean …?" with a button per close
+ * org, which carries the same scope. No org opens the modal with the typeahead, the scope and
+ * the provider preset from the flags.
  */
 
 export type RerunArgument =
-  | { kind: 'modal'; scope: RerunScopeValue }
-  | { kind: 'org'; query: string; scope: RerunScopeValue }
+  | { kind: 'modal'; scope: RerunScopeValue; provider?: ProviderName }
+  | { kind: 'org'; query: string; scope: RerunScopeValue; provider?: ProviderName }
   | { kind: 'invalid'; sentence: string };
 
+const USAGE = `${COMMANDS.rerun} <org> [--failed | --all] [--provider ${PROVIDER_NAMES.join('|')}]`;
+
+/** A word that reads as a flag ("--all"), not a lone "--" or a slug such as "all-hands--all". */
+const isFlag = (word: string) => /^--[a-z]/i.test(word);
+
 export function parseRerunArgument(args: string): RerunArgument {
-  const all = /(^|\s)--all$/.test(args);
-  const query = all ? args.replace(/(^|\s)--all$/, '').trim() : args;
-  const scope: RerunScopeValue = all ? 'all' : 'missing';
-  if (query === '') return { kind: 'modal', scope };
-  if (query.length > MAX_QUERY_LENGTH) {
-    return {
-      kind: 'invalid',
-      sentence: `That is ${query.length} characters long, longer than any org name; give the org's name, slug or id.`,
-    };
+  const words = args.split(/\s+/).filter((word) => word !== '');
+  const rest: string[] = [];
+  let failed = false;
+  let all = false;
+  let provider: string | undefined;
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i] as string;
+    if (!isFlag(word)) {
+      rest.push(word);
+      continue;
+    }
+    const [flag, inline] = word.toLowerCase().split('=', 2) as [string, string | undefined];
+    if (flag === '--all' && inline === undefined) all = true;
+    else if (flag === '--failed' && inline === undefined) failed = true;
+    else if (flag === '--provider') {
+      provider = inline ?? words[++i]?.toLowerCase();
+      if (!provider || isFlag(provider))
+        return invalid(`--provider needs a provider name: one of ${PROVIDER_NAMES.join(', ')}.`);
+    } else return invalid(`I do not know the option “${inlineText(word, 40)}”. Usage: \`${USAGE}\`.`);
   }
-  return { kind: 'org', query, scope };
+  if (failed && all) return invalid(`--failed and --all exclude each other: give one. Usage: \`${USAGE}\`.`);
+  if (provider !== undefined && !isProviderName(provider))
+    return invalid(
+      `I do not know the provider “${inlineText(provider, 40)}”: one of ${PROVIDER_NAMES.join(', ')}.`,
+    );
+  const scope: RerunScopeValue = all ? 'all' : failed ? 'failed' : 'missing';
+  const narrowed = provider === undefined ? {} : { provider };
+  const query = rest.join(' ');
+  if (query === '') return { kind: 'modal', scope, ...narrowed };
+  if (query.length > MAX_QUERY_LENGTH) {
+    return invalid(
+      `That is ${query.length} characters long, longer than any org name; give the org's name, slug or id.`,
+    );
+  }
+  return { kind: 'org', query, scope, ...narrowed };
 }
+
+const invalid = (sentence: string): RerunArgument => ({ kind: 'invalid', sentence });
 
 const TITLE = 'Rerun an org';
 
@@ -63,7 +99,7 @@ export const schedRerunCommand =
         channelId: input.channel_id,
         responseUrl: input.response_url || undefined,
       });
-      const modal = { runDate, scope: argument.scope, privateMetadata };
+      const modal = { runDate, scope: argument.scope, provider: argument.provider, privateMetadata };
       const opened = await client.views.open({ trigger_id: input.trigger_id, view: rerunModal(modal) });
       if (await deps.access.isAdmin(input.user_id)) {
         // The estimate needs the database: it joins the open modal (same block ids, so Slack
@@ -81,7 +117,13 @@ export const schedRerunCommand =
     if (found.kind === 'guess') {
       const suggestions = found.suggestions.map((o) => ({ id: o.id, name: o.name, slug: o.slug }));
       await respond({
-        ...didYouMeanMessage({ query: argument.query, suggestions, runDate, scope: argument.scope }),
+        ...didYouMeanMessage({
+          query: argument.query,
+          suggestions,
+          runDate,
+          scope: argument.scope,
+          provider: argument.provider,
+        }),
         response_type: 'ephemeral',
       });
       return;
@@ -90,6 +132,7 @@ export const schedRerunCommand =
       orgId: found.org.id,
       runDate,
       scope: argument.scope,
+      provider: argument.provider,
       triggeredBy: `slack:${input.user_id}`,
     });
     await respond({

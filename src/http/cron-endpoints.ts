@@ -8,6 +8,8 @@ import type { StepDeps } from '../scheduler/night-reporter.ts';
 import type { PostcheckResult } from '../scheduler/postcheck.ts';
 import { postcheckStep } from '../scheduler/postcheck-step.ts';
 import { runReconciler } from '../scheduler/reconciler.ts';
+import type { RepairScope } from '../scheduler/repair.ts';
+import { assertKnownProvider, isUnitScope, UNIT_SCOPES } from '../scheduler/run-scope.ts';
 import { FUNCTION_NAMES } from '../scheduler/scheduler-runs.ts';
 import { runTrigger, type TriggerResult } from '../scheduler/trigger.ts';
 import { parseRunDate, runDateOf } from '../time/business-day.ts';
@@ -48,6 +50,22 @@ function runDateParam(req: IncomingMessage, deps: CronDeps): string {
   return parsed;
 }
 
+/**
+ * `&scope=missing|failed|all&provider=P` narrow `?repair=true` (run-scope.ts); a bad value is a
+ * 400, and so is either without `?repair=true` (it would otherwise be ignored without a word).
+ */
+function repairScopeParam(req: IncomingMessage, repair: boolean): RepairScope | undefined {
+  const query = queryOf(req);
+  const units = query.get('scope');
+  const provider = query.get('provider');
+  if (units === null && provider === null) return undefined;
+  if (!repair) throw usageError('scope and provider narrow a repair: add repair=true');
+  if (units !== null && !isUnitScope(units))
+    throw usageError(`scope must be one of ${UNIT_SCOPES.join(', ')}, not "${units.slice(0, 40)}"`);
+  assertKnownProvider(provider ?? undefined);
+  return { units: units ?? 'missing', provider: provider ?? undefined };
+}
+
 const isTrue = (value: string | null) => value !== null && ['true', '1', 'yes'].includes(value.toLowerCase());
 
 type Step = (req: IncomingMessage, deps: CronDeps) => Promise<unknown>;
@@ -60,12 +78,10 @@ const STEPS: Record<string, Step> = {
 
   [FUNCTION_NAMES.postcheck]: async (req, deps) => {
     const runDate = runDateParam(req, deps);
+    const repair = isTrue(queryOf(req).get('repair'));
+    const repairScope = repairScopeParam(req, repair);
     // Records, repairs (?repair=true or AUTO_REPAIR) and posts or edits the report: postcheck-step.ts.
-    const result = await postcheckStep(deps, {
-      runDate,
-      triggeredBy: TRIGGERED_BY,
-      repair: isTrue(queryOf(req).get('repair')),
-    });
+    const result = await postcheckStep(deps, { runDate, triggeredBy: TRIGGERED_BY, repair, repairScope });
     if (deps.onPostcheck) {
       await deps
         .onPostcheck(result)
@@ -73,11 +89,11 @@ const STEPS: Record<string, Step> = {
           deps.logger.warn({ err: error, runDate, runId: result.runId }, 'onPostcheck failed'),
         );
     }
-    const { repair, autoRepair, published } = result;
+    const { autoRepair, published } = result;
     return {
       ...result.report,
       runId: result.runId,
-      ...(repair ? { repair } : {}),
+      ...(result.repair ? { repair: result.repair } : {}),
       ...(autoRepair ? { autoRepair } : {}),
       slackReport: published,
     };

@@ -1,13 +1,14 @@
 import type { Deps } from '../context.ts';
-import { estimateUsd, usdPerCall } from '../coverage/cost-math.ts';
+import { estimateUsd, type NightCost, usdPerCall } from '../coverage/cost-math.ts';
 import { nightCost, pricesOf } from '../coverage/night-cost.ts';
 import { previewRerun } from '../scheduler/rerun.ts';
 import { RERUN_SCOPES } from '../views/ids.ts';
-import type { RerunCostPreview } from '../views/rerun-modal.ts';
+import type { RerunCostPreview, ScopeEstimate } from '../views/rerun-modal.ts';
 
 /**
  * What the rerun modal shows before anything runs: the cost of 1,000 units per provider at the
- * night's average tokens per call and, once the org is known, each scope's units and estimate.
+ * night's average tokens per call and, once the org is known, each scope's units and estimate,
+ * in all and per provider (the modal's provider select narrows any scope to one of them).
  */
 export async function rerunCostPreview(
   deps: Pick<Deps, 'db' | 'config'>,
@@ -25,8 +26,17 @@ export async function rerunCostPreview(
   const previews = await Promise.all(
     RERUN_SCOPES.map((scope) => previewRerun(deps, { orgId, runDate, scope })),
   );
-  const estimates = Object.fromEntries(
-    previews.map((p) => [p.scope, { units: p.units, usd: estimateUsd(p.byProvider, cost) }]),
-  );
+  const estimates = Object.fromEntries(previews.map((p) => [p.scope, scopeEstimate(p, cost)]));
   return { perThousandUnits, estimates };
+}
+
+function scopeEstimate(
+  preview: { units: number; byProvider: Record<string, number> },
+  cost: NightCost,
+): ScopeEstimate {
+  const byProvider = Object.entries(preview.byProvider)
+    .filter(([, units]) => units > 0)
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([provider, units]) => ({ provider, units, usd: estimateUsd({ [provider]: units }, cost) }));
+  return { units: preview.units, usd: estimateUsd(preview.byProvider, cost), byProvider };
 }

@@ -5,8 +5,9 @@ import { pingHeartbeat } from './heartbeat.ts';
 import { type PagerOutcome, pageNight } from './night-pager.ts';
 import { NO_SLACK, type PublishOutcome, type StepDeps } from './night-reporter.ts';
 import { type PostcheckResult, runPostcheck } from './postcheck.ts';
-import { type RepairResult, repairMissing } from './repair.ts';
+import { type RepairResult, type RepairScope, repairMissing } from './repair.ts';
 import { assertRunDateAllowed } from './run-date-guard.ts';
+import { assertKnownProvider } from './run-scope.ts';
 
 /**
  * The postcheck step with every side effect it has, whichever entry point runs it (the scheduler
@@ -24,6 +25,8 @@ export interface PostcheckStepParams {
   scheduled?: boolean;
   /** Repair what is missing after measuring, whatever AUTO_REPAIR says. */
   repair?: boolean;
+  /** What that repair enqueues (failed units only, one provider: run-scope.ts); missing units by default. AUTO_REPAIR always repairs every missing unit. */
+  repairScope?: RepairScope | undefined;
 }
 
 export type AutoRepair = 'off' | 'nothing_missing' | 'ran' | 'failed';
@@ -43,8 +46,11 @@ export async function postcheckStep(
   params: PostcheckStepParams,
 ): Promise<PostcheckStepResult> {
   const { runDate, triggeredBy } = params;
-  // A refused repair date is refused before the postcheck records anything.
-  if (params.repair) await assertRunDateAllowed(deps, runDate, 'repair');
+  // A refused repair date or an unknown provider is refused before the postcheck records anything.
+  if (params.repair) {
+    await assertRunDateAllowed(deps, runDate, 'repair');
+    assertKnownProvider(params.repairScope?.provider);
+  }
   const result = await runPostcheck(
     deps.db,
     { runDate, triggeredBy, scheduled: params.scheduled === true },
@@ -58,7 +64,7 @@ export async function postcheckStep(
   let repair: RepairResult | undefined;
   let autoRepair: AutoRepair | undefined;
   if (params.repair) {
-    repair = await repairMissing(deps, { runDate, triggeredBy });
+    repair = await repairMissing(deps, { runDate, triggeredBy, scope: params.repairScope });
   } else if (!deps.config.autoRepair) {
     autoRepair = 'off';
   } else if (actionableUnits(result.report) === 0) {

@@ -5,7 +5,7 @@ import { isProviderName, PROVIDER_NAMES } from '../provider-names.ts';
  * What a repair or rerun enqueues again (issue: scoped reruns, as Airflow's "clear failed only"):
  * - missing: expected units without a success (the default; a unit never tried counts too);
  * - failed: missing units whose latest try on the night ended in a final failure;
- * - all: every expected unit, succeeded or not (a rerun only: a repair never redoes a success).
+ * - all: every expected unit, succeeded or not (a whole new night for that scope).
  * and optionally one provider. Units that already have a live task are never enqueued twice.
  */
 

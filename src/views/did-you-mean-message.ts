@@ -1,4 +1,6 @@
 import { Blocks, Elements, Message } from 'slack-block-builder';
+import type { ProviderName } from '../provider-names.ts';
+import { describeScope } from '../scheduler/run-scope.ts';
 import { inlineText } from './format.ts';
 import { ACTION_PREFIXES, COMMANDS, type RerunScopeValue } from './ids.ts';
 import { encodeRerunPick } from './values.ts';
@@ -13,6 +15,8 @@ export interface DidYouMeanInput {
   suggestions: { id: string; name: string; slug: string }[];
   runDate: string;
   scope: RerunScopeValue;
+  /** Only this provider's units (`--provider`); the buttons carry it with the scope. */
+  provider?: ProviderName | undefined;
 }
 
 export function didYouMeanMessage(input: DidYouMeanInput) {
@@ -23,12 +27,18 @@ export function didYouMeanMessage(input: DidYouMeanInput) {
       .blocks(Blocks.Section({ text: sentence }))
       .buildToObject();
   }
-  const sentence = `🔍 No org is named exactly “${asked}”. Did you mean one of these? Nothing was rerun yet.`;
+  const scope = describeScope({ units: input.scope, provider: input.provider });
+  const sentence = `🔍 No org is named exactly “${asked}”. Did you mean one of these (${scope})? Nothing was rerun yet.`;
   const buttons = input.suggestions.slice(0, 5).map((org, index) =>
     Elements.Button({
       text: inlineText(`${org.name} (${org.slug})`, 70),
       actionId: `${ACTION_PREFIXES.rerunPick}${index}`,
-      value: encodeRerunPick({ runDate: input.runDate, scope: input.scope, orgId: org.id }),
+      value: encodeRerunPick({
+        runDate: input.runDate,
+        scope: input.scope,
+        orgId: org.id,
+        ...(input.provider ? { provider: input.provider } : {}),
+      }),
     }),
   );
   return Message({ text: sentence })

@@ -43,6 +43,8 @@ export const ACTION_IDS = {
   repairModalScope: 'repair_modal_scope',
   /** Provider select in the repair modal; values: EVERY_PROVIDER or a provider name. */
   repairModalProvider: 'repair_modal_provider',
+  /** Provider static select in the rerun modal (no dispatch: read on submit); values: 'every' or a provider name. */
+  rerunModalProvider: 'rerun_modal_provider',
 } as const;
 export type ActionId = (typeof ACTION_IDS)[keyof typeof ACTION_IDS];
 
@@ -87,6 +89,7 @@ export const BLOCK_IDS = {
   rerunModalScope: 'rerun_scope',
   repairModalScope: 'repair_scope',
   repairModalProvider: 'repair_provider',
+  rerunModalProvider: 'rerun_provider',
   reportActions: 'report_actions',
   statusActions: 'status_actions',
   historyPaging: 'history_paging',

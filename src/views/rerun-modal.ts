@@ -1,11 +1,16 @@
 import { Bits, Blocks, Elements, Modal, setIfTruthy } from 'slack-block-builder';
+import { isProviderName, PROVIDER_NAMES, type ProviderName } from '../provider-names.ts';
 import { estimateText, formatUsd } from './cost-lines.ts';
-import { inlineText, plural, runDateLabel } from './format.ts';
+import { count, inlineText, plural, runDateLabel } from './format.ts';
 import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS, RERUN_SCOPES, type RerunScopeValue } from './ids.ts';
 import { orgOptionText } from './report-buttons.ts';
 import type { OrgChoice } from './types.ts';
 
-/** /sched-rerun without a clear org: pick one with a typeahead, choose the scope, submit. */
+/**
+ * /sched-rerun without a clear org, or "Rerun org…" on a report: pick the org with a typeahead,
+ * choose the scope (missing, failed only, all) and optionally one provider, submit. The preview
+ * under it says what each scope would enqueue, per provider, and what it should cost.
+ */
 
 const MAX_CANDIDATES = 10;
 export const PRIVATE_METADATA_MAX = 3000;
@@ -17,6 +22,8 @@ export interface RerunModalInput {
   query?: string;
   initialOrg?: OrgChoice;
   scope?: RerunScopeValue;
+  /** The provider preselected (`--provider`); every provider when absent. */
+  provider?: ProviderName | undefined;
   /** The business day the rerun is for (shown, not editable). */
   runDate?: string;
   /** Passed through to the submission (channel, response_url…); at most 3,000 characters. */
@@ -28,21 +35,38 @@ export interface RerunModalInput {
 export interface RerunCostPreview {
   /** 1,000 units of each provider at the night's average tokens per call, in USD. */
   perThousandUnits: { provider: string; usd: number }[];
-  /** With the org known: each scope's units and estimated cost. */
-  estimates?: Partial<Record<RerunScopeValue, { units: number; usd: number }>>;
+  /** With the org known: what each scope would enqueue, in all and per provider. */
+  estimates?: Partial<Record<RerunScopeValue, ScopeEstimate>>;
 }
 
-/** "Missing prompts only: 12 units, estimated cost ≈ $0.01 · All prompts: …", else the unit prices. */
+export interface ScopeEstimate {
+  units: number;
+  usd: number;
+  /** The same split by provider, so a one-provider rerun can be read off too. */
+  byProvider?: { provider: string; units: number; usd: number }[];
+}
+
+/**
+ * One line per scope: "*Failed prompts only*: 12 units, estimated cost ≈ $0.02 (gemini 8 ≈ $0.01
+ * · openai 4 ≈ <$0.01)"; before an org is picked, the price of 1,000 units per provider.
+ */
 export function rerunCostText(cost: RerunCostPreview): string {
   const scopes = RERUN_SCOPES.flatMap((scope) => {
     const estimate = cost.estimates?.[scope];
-    return estimate
-      ? [`${SCOPE_OPTIONS[scope].text}: ${plural(estimate.units, 'unit')}, ${estimateText(estimate.usd)}`]
-      : [];
+    return estimate ? [`*${SCOPE_OPTIONS[scope].text}*: ${estimateWords(estimate)}`] : [];
   });
-  if (scopes.length > 0) return `💵 ${scopes.join(' · ')}`;
+  if (scopes.length > 0) return `💵 What each choice would run:\n${scopes.join('\n')}`;
   const prices = cost.perThousandUnits.map((p) => `${p.provider} ${formatUsd(p.usd)}`).join(' · ');
   return `💵 Estimated cost per 1,000 units, at tonight's average tokens per call: ${prices}`;
+}
+
+function estimateWords(estimate: ScopeEstimate): string {
+  if (estimate.units === 0) return 'nothing to run';
+  const total = `${plural(estimate.units, 'unit')}, ${estimateText(estimate.usd)}`;
+  const split = (estimate.byProvider ?? []).map(
+    (p) => `${p.provider} ${count(p.units)} ≈ ${formatUsd(p.usd)}`,
+  );
+  return split.length > 0 ? `${total} (${split.join(' · ')})` : total;
 }
 
 const SCOPE_OPTIONS: Record<RerunScopeValue, { text: string; description: string }> = {
@@ -54,8 +78,14 @@ const SCOPE_OPTIONS: Record<RerunScopeValue, { text: string; description: string
     text: 'Failed prompts only',
     description: 'Only the pairs whose try ended in a final failure (not those never tried)',
   },
-  all: { text: 'All prompts', description: 'Every active prompt of the org again, for every provider' },
+  all: { text: 'All prompts', description: 'Every active prompt of the org again, answered or not' },
 };
+
+/** The provider select's value for no restriction. */
+export const EVERY_PROVIDER = 'every';
+
+const providerOption = (provider: string) =>
+  Bits.Option({ text: provider === EVERY_PROVIDER ? 'Every provider' : provider, value: provider });
 
 const scopeOption = (scope: RerunScopeValue) =>
   Bits.Option({
@@ -93,6 +123,17 @@ export function rerunModal(input: RerunModalInput = {}) {
           .options(RERUN_SCOPES.map(scopeOption))
           .initialOption(scopeOption(input.scope ?? 'missing')),
       ),
+      Blocks.Input({
+        blockId: BLOCK_IDS.rerunModalProvider,
+        label: 'Provider',
+        hint: 'Only this provider’s prompts, in the scope chosen above',
+      })
+        .optional(true)
+        .element(
+          Elements.StaticSelect({ actionId: ACTION_IDS.rerunModalProvider })
+            .options([EVERY_PROVIDER, ...PROVIDER_NAMES].map(providerOption))
+            .initialOption(providerOption(input.provider ?? EVERY_PROVIDER)),
+        ),
       Blocks.Context().elements(
         `${input.runDate ? `Runs for ${runDateLabel(input.runDate)}. ` : ''}Work already queued is never added twice.`,
       ),
@@ -112,7 +153,7 @@ function candidatesText(input: RerunModalInput): string {
 }
 
 export type RerunSubmission =
-  | { ok: true; orgId: string; scope: RerunScopeValue }
+  | { ok: true; orgId: string; scope: RerunScopeValue; provider: ProviderName | undefined }
   | { ok: false; errors: Record<string, string> };
 
 type StateValues = Record<
@@ -125,10 +166,17 @@ export function parseRerunSubmission(values: StateValues): RerunSubmission {
   const orgId = values[BLOCK_IDS.rerunModalOrg]?.[ACTION_IDS.rerunModalOrg]?.selected_option?.value;
   const scope =
     values[BLOCK_IDS.rerunModalScope]?.[ACTION_IDS.rerunModalScope]?.selected_option?.value ?? 'missing';
+  // The provider block is optional: no value (or a view opened before it existed) is every provider.
+  const picked =
+    values[BLOCK_IDS.rerunModalProvider]?.[ACTION_IDS.rerunModalProvider]?.selected_option?.value ??
+    EVERY_PROVIDER;
   const errors: Record<string, string> = {};
   if (!orgId) errors[BLOCK_IDS.rerunModalOrg] = 'Pick an org.';
   if (!(RERUN_SCOPES as readonly string[]).includes(scope))
     errors[BLOCK_IDS.rerunModalScope] = 'Pick what to run.';
+  if (picked !== EVERY_PROVIDER && !isProviderName(picked))
+    errors[BLOCK_IDS.rerunModalProvider] = 'Pick a provider, or every provider.';
   if (!orgId || Object.keys(errors).length > 0) return { ok: false, errors };
-  return { ok: true, orgId, scope: scope as RerunScopeValue };
+  const provider = picked !== EVERY_PROVIDER && isProviderName(picked) ? picked : undefined;
+  return { ok: true, orgId, scope: scope as RerunScopeValue, provider };
 }

@@ -3,6 +3,7 @@ import { reasonWords } from '../coverage/reason-words.ts';
 import { rootCauses, withoutRootCauseUnits } from '../coverage/root-causes.ts';
 import type { CoverageReport, Ratio } from '../coverage/types.ts';
 import type { Progress } from '../scheduler/progress.ts';
+import type { UnitScope } from '../scheduler/run-scope.ts';
 import { activePromptsLine } from './active-prompts.ts';
 import { costTextLines } from './cost-lines.ts';
 import { setAsideText } from './missing-orgs.ts';
@@ -91,6 +92,13 @@ export function formatCoverageReport(full: CoverageReport, options: { maxPrompts
   }
   return `${lines.join('\n')}\n`;
 }
+
+/** Why a repair or rerun of that scope enqueued nothing: "nothing to enqueue: …". */
+export const NOTHING_TO_ENQUEUE: Record<UnitScope, string> = {
+  missing: 'every unit already succeeded or is queued',
+  failed: 'no unit ended in a final failure, or each one is already queued again',
+  all: 'every unit is already queued or running',
+};
 
 /** "42 tasks for 5 orgs (openai 21, perplexity 21)", or "no task" when nothing was enqueued. */
 export function formatEnqueued(result: {

@@ -173,6 +173,74 @@ describe.each(backendsAndModes())('buttons, modals and App Home on $name over $m
     expect(messageText(denied.body.view)).toContain('may rerun an org');
     const open = await click(ACTION_IDS.rerunOrgSelect, undefined, { action, wait: 'views.update' });
     expect(JSON.stringify(open.body.view)).toContain(ACME_ID);
+    // What each scope would enqueue, per provider: Acme's openai and perplexity tries all failed.
+    const preview = messageText(open.body.view);
+    for (const scope of ['Missing prompts only', 'Failed prompts only', 'All prompts']) {
+      expect(preview).toMatch(
+        new RegExp(
+          `\\*${scope}\\*: 50 units, estimated cost ≈ \\S+ \\((openai|perplexity) 25 ≈ \\S+ · (openai|perplexity) 25 ≈ \\S+\\)`,
+        ),
+      );
+    }
+    expect(actionIds(open.body.view)).toContain(ACTION_IDS.rerunModalProvider);
+  });
+
+  it('reruns from the modal only the failed units of the provider picked', async () => {
+    const values = {
+      [BLOCK_IDS.rerunModalOrg]: {
+        [ACTION_IDS.rerunModalOrg]: { type: 'external_select', selected_option: { value: ACME_ID } },
+      },
+      [BLOCK_IDS.rerunModalScope]: {
+        [ACTION_IDS.rerunModalScope]: { type: 'radio_buttons', selected_option: { value: 'failed' } },
+      },
+      [BLOCK_IDS.rerunModalProvider]: {
+        [ACTION_IDS.rerunModalProvider]: { type: 'static_select', selected_option: { value: 'openai' } },
+      },
+    };
+    const ok = await h.send(
+      buildViewSubmission({
+        callbackId: CALLBACK_IDS.rerunModal,
+        userId: ADMIN,
+        values,
+        privateMetadata: encodeRerunMetadata({
+          runDate,
+          channelId: OPS_CHANNEL,
+          responseUrl: h.api.responseUrl('scoped-modal'),
+        }),
+      }),
+    );
+    expect(ok.status).toBe(200);
+    const result = await h.api.waitFor((c) => c.responseId === 'scoped-modal');
+    expect(messageText(result.body)).toContain('25 units (openai 25), failed units only, openai only');
+    // Acme's perplexity units failed too: they stay where they are.
+    const tasks = await queryRows<{ provider: string; n: number }>(
+      database.db,
+      sql`select t.provider, count(*)::int as n from batch_tasks t join batch_jobs j on j.id = t.batch_job_id
+          where j.source = 'rerun' and t.org_id = ${ACME_ID}::uuid group by t.provider`,
+    );
+    expect(tasks).toEqual([{ provider: 'openai', n: 25 }]);
+    const run = await queryOne<{ result: { scope: string; provider: string } }>(
+      database.db,
+      sql`select result from scheduler_runs where function_name = 'rerun' order by id desc limit 1`,
+    );
+    expect(run?.result).toMatchObject({ scope: 'failed', provider: 'openai' });
+    const bad = await h.send(
+      buildViewSubmission({
+        callbackId: CALLBACK_IDS.rerunModal,
+        userId: ADMIN,
+        values: {
+          ...values,
+          [BLOCK_IDS.rerunModalProvider]: {
+            [ACTION_IDS.rerunModalProvider]: { type: 'static_select', selected_option: { value: 'mistral' } },
+          },
+        },
+        privateMetadata: encodeRerunMetadata({ runDate, channelId: OPS_CHANNEL }),
+      }),
+    );
+    expect(bad.json).toEqual({
+      response_action: 'errors',
+      errors: { [BLOCK_IDS.rerunModalProvider]: 'Pick a provider, or every provider.' },
+    });
   });
 
   it('answers the org typeahead with at most 100 matching options, whatever is typed', async () => {

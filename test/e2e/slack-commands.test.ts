@@ -2,7 +2,8 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebApiCall } from '../../src/console/local-web-api.ts';
 import { buildBlockAction, buildCommand } from '../../src/console/sign-request.ts';
-import { queryOne } from '../../src/db/client.ts';
+import { queryOne, queryRows } from '../../src/db/client.ts';
+import { stableUuid } from '../../src/db/seed-demo.ts';
 import { addDays, runDateOf } from '../../src/time/business-day.ts';
 import { ACTION_IDS, CALLBACK_IDS } from '../../src/views/ids.ts';
 import type { TestDatabase } from '../support/db.ts';
@@ -15,6 +16,7 @@ import {
   startSlackHarness,
 } from '../support/fake-slack.ts';
 import { actionIds, actionValue, messageText } from '../support/slack-payloads.ts';
+import { action, type Json } from '../support/view-inspect.ts';
 
 /**
  * Every slash command end to end: signed requests over HTTP to the running app (and the same
@@ -69,6 +71,19 @@ describe.each(backendsAndModes())('slash commands on $name over $mode', ({ backe
             where j.source = 'rerun'`,
       )
     )?.n;
+
+  /** The rerun tasks of one org, counted per provider. */
+  const rerunTasksOf = async (slug: string) =>
+    Object.fromEntries(
+      (
+        await queryRows<{ provider: string; n: number }>(
+          database.db,
+          sql`select t.provider, count(*)::int as n
+              from batch_tasks t join batch_jobs j on j.id = t.batch_job_id join organizations o on o.id = t.org_id
+              where j.source = 'rerun' and o.slug = ${slug} group by t.provider`,
+        )
+      ).map((row) => [row.provider, row.n]),
+    );
 
   beforeAll(async () => {
     database = await backend.create();
@@ -173,6 +188,86 @@ describe.each(backendsAndModes())('slash commands on $name over $mode', ({ backe
       );
       const picked = await h.api.waitFor((c) => c.responseId === 'picked');
       expect(messageText(picked.body)).toContain('*Cobalt Health*');
+    });
+
+    it('reruns one provider\'s failed units with --failed --provider, and the "Did you mean" buttons keep the scope', async () => {
+      // Delta Logistics' gemini tries failed, and one of its gemini units never ran at all (no
+      // task): a missing unit but not a failed one. Its perplexity units failed like every org's.
+      await database.db.execute(sql`
+        update batch_tasks t set status = 'failed', error_class = 'server'
+        from organizations o
+        where o.id = t.org_id and o.slug = 'delta-logistics' and t.run_date = ${runDate}::date
+          and t.provider = 'gemini'`);
+      await database.db.execute(sql`
+        delete from prompt_provider_responses r using organizations o
+        where o.id = r.org_id and o.slug = 'delta-logistics' and r.run_date = ${runDate}::date
+          and r.provider = 'gemini'`);
+      await database.db.execute(sql`
+        delete from batch_tasks where id = (
+          select t.id from batch_tasks t join organizations o on o.id = t.org_id
+          where o.slug = 'delta-logistics' and t.run_date = ${runDate}::date and t.provider = 'gemini'
+          order by t.id limit 1)`);
+      const failedGemini = await rerunTasksOf('delta-logistics');
+      expect(failedGemini).toEqual({});
+
+      const answer = await command('/sched-rerun', 'delta-logistics --failed --provider gemini');
+      const text = messageText(answer.body);
+      expect(text).toContain('Rerun of *Delta Logistics*');
+      expect(text).toContain('2 units (gemini 2), failed units only, gemini only');
+      // Not its perplexity failures, nor the gemini unit that never ran.
+      expect(await rerunTasksOf('delta-logistics')).toEqual({ gemini: 2 });
+
+      // A guess with a scope: the buttons carry it, and the click reruns only that.
+      const typo = await command('/sched-rerun', 'fjord softwar --failed --provider openai');
+      expect(messageText(typo.body)).toContain('Did you mean one of these (failed units only, openai only)?');
+      const fjord = stableUuid('org:fjord-software');
+      const pick = actionIds(typo.body).find(
+        (id) => id.startsWith('rerun_pick:') && actionValue(typo.body, id)?.includes(fjord),
+      );
+      expect(pick).toBeDefined();
+      await h.send(
+        buildBlockAction({
+          actionId: String(pick),
+          value: String(pick && actionValue(typo.body, pick)),
+          userId: ADMIN,
+          responseUrl: h.api.responseUrl('picked-scoped'),
+        }),
+      );
+      const picked = await h.api.waitFor((c) => c.responseId === 'picked-scoped');
+      // Fjord's only failures are perplexity's: with openai only there is nothing to rerun.
+      expect(messageText(picked.body)).toContain('Nothing to rerun for *Fjord Software* on');
+      expect(messageText(picked.body)).toContain('(failed units only, openai only)');
+      expect(await rerunTasksOf('fjord-software')).toEqual({});
+    });
+
+    it('presets the modal from the flags, and answers a bad flag with one sentence', async () => {
+      const before = h.api.callsTo('views.update').length;
+      await h.send(
+        buildCommand({
+          command: '/sched-rerun',
+          text: '--failed --provider gemini',
+          userId: ADMIN,
+          responseUrl: h.api.responseUrl(),
+        }),
+      );
+      // The admin's modal is filled in with the estimate: the presets survive the update.
+      const filled = await h.api.waitFor(
+        (c) => c.method === 'views.update' && h.api.callsTo('views.update').length > before,
+      );
+      const view = filled.body.view as Json;
+      expect(action(view, ACTION_IDS.rerunModalScope)?.initial_option.value).toBe('failed');
+      expect(action(view, ACTION_IDS.rerunModalProvider)?.initial_option.value).toBe('gemini');
+
+      const rerunsBefore = await rerunTasks();
+      for (const [text, sentence] of [
+        ['acme-analytics --failed --all', '--failed and --all exclude each other'],
+        ['acme-analytics --provider mistral', 'I do not know the provider “mistral”'],
+      ]) {
+        const answer = await command('/sched-rerun', String(text));
+        expect(answer.body.response_type).toBe('ephemeral');
+        expect(messageText(answer.body)).toContain(sentence);
+      }
+      expect(await rerunTasks()).toBe(rerunsBefore);
     });
 
     it.each([

@@ -70,7 +70,7 @@ describe.each(backends())('sched night commands on $name', (backend) => {
     const rerun = await sched(['rerun', 'Birch', 'Labs', '--all', '--date', date], env);
     expect(rerun.code).toBe(0);
     expect(rerun.stdout).toMatch(
-      new RegExp(`Rerun of Birch Labs \\(birch-labs\\) for ${date}, every prompt: nothing to enqueue`),
+      new RegExp(`Rerun of Birch Labs \\(birch-labs\\) for ${date}, every expected unit: nothing to enqueue`),
     );
     const pastDue = await sched(['rerun', 'ember-foods', '--date', date, '--json'], env);
     expect(JSON.parse(pastDue.stdout)).toMatchObject({
@@ -88,7 +88,7 @@ describe.each(backends())('sched night commands on $name', (backend) => {
     const result = await sched(['postcheck', '--date', date, '--repair'], env);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(
-      /Repair: nothing to enqueue \(every missing unit already has a queued or running task\)/,
+      /Repair \(missing units\): nothing to enqueue: every unit already succeeded or is queued\./,
     );
     // A night that never ran is not "repaired" into a whole night: backfill it with trigger --date.
     const untriggered = addDays(date, -1);

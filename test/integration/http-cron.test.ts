@@ -158,6 +158,33 @@ describe.each(backends())('cron endpoints on $name', (backend) => {
     expect(server.postchecks.at(-1)?.runId).toBe(body.runId);
   });
 
+  it('narrows ?repair=true with &scope and &provider; a bad one is a 400 that records nothing', async () => {
+    const url = (query: string) => `${server.url}/functions/v1/scheduler-postcheck?${query}`;
+    const before = await runCount();
+    for (const [query, message] of [
+      ['repair=true&scope=everything', /scope must be one of missing, failed, all/],
+      ['repair=true&provider=mistral', /unknown provider "mistral"/],
+      ['repair=true&scope=failed&provider=', /unknown provider ""/],
+      ['scope=failed', /add repair=true/],
+      ['provider=gemini', /add repair=true/],
+    ] as const) {
+      const response = await call(url(query), { secret: SECRET });
+      expect(response.status, query).toBe(400);
+      expect(response.json).toMatchObject({ error: 'usage', message: expect.stringMatching(message) });
+    }
+    expect(await runCount()).toBe(before);
+
+    // Only gemini's units failed: openai's failed units are none, so nothing is enqueued.
+    const openai = await call(url('repair=true&scope=failed&provider=openai'), { secret: SECRET });
+    expect(openai.status).toBe(200);
+    expect(openai.json.repair).toMatchObject({ tasks: 0, scope: 'failed', provider: 'openai' });
+    const live = await queryOne<{ n: number }>(
+      database.db,
+      sql`select count(*)::int as n from batch_tasks where run_date = ${RUN_DATE}::date and status = 'pending'`,
+    );
+    expect(live?.n).toBe(0);
+  });
+
   it('with ?repair=true enqueues exactly the missing units and says so', async () => {
     const response = await call(`${server.url}/functions/v1/scheduler-postcheck?repair=true`, {
       secret: SECRET,

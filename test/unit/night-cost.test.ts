@@ -130,11 +130,28 @@ describe('what a night costs', () => {
     expect(rerunCostText({ perThousandUnits: perThousand })).toBe(
       "💵 Estimated cost per 1,000 units, at tonight's average tokens per call: openai $0.26",
     );
-    const estimates = { missing: { units: 3, usd: 0.001 }, all: { units: 40, usd: 2 } };
+    const estimates = {
+      missing: { units: 3, usd: 0.001, byProvider: [{ provider: 'openai', units: 3, usd: 0.001 }] },
+      failed: { units: 0, usd: 0, byProvider: [] },
+      all: {
+        units: 40,
+        usd: 2,
+        byProvider: [
+          { provider: 'openai', units: 30, usd: 1.5 },
+          { provider: 'gemini', units: 10, usd: 0.5 },
+        ],
+      },
+    };
     const modal = rerunModal({ runDate: '2026-03-08', cost: { perThousandUnits: perThousand, estimates } });
-    expect(JSON.stringify(modal)).toContain(
-      'Missing prompts only: 3 units, estimated cost ≈ <$0.01 · All prompts: 40 units, estimated cost ≈ $2.00',
+    expect(rerunCostText({ perThousandUnits: perThousand, estimates })).toBe(
+      [
+        '💵 What each choice would run:',
+        '*Missing prompts only*: 3 units, estimated cost ≈ <$0.01 (openai 3 ≈ <$0.01)',
+        '*Failed prompts only*: nothing to run',
+        '*All prompts*: 40 units, estimated cost ≈ $2.00 (openai 30 ≈ $1.50 · gemini 10 ≈ $0.50)',
+      ].join('\n'),
     );
+    expect(JSON.stringify(modal)).toContain('*All prompts*: 40 units, estimated cost ≈ $2.00');
   });
 });
 

@@ -45,12 +45,37 @@ describe('parseRerunArgument', () => {
     ['acme analytics', { kind: 'org', query: 'acme analytics', scope: 'missing' }],
     ['acme analytics --all', { kind: 'org', query: 'acme analytics', scope: 'all' }],
     ['all-hands--all', { kind: 'org', query: 'all-hands--all', scope: 'missing' }],
+    ['acme --failed', { kind: 'org', query: 'acme', scope: 'failed' }],
+    [
+      'acme analytics --failed --provider gemini',
+      { kind: 'org', query: 'acme analytics', scope: 'failed', provider: 'gemini' },
+    ],
+    ['--provider=OpenAI acme', { kind: 'org', query: 'acme', scope: 'missing', provider: 'openai' }],
+    [
+      'acme --all --provider perplexity',
+      { kind: 'org', query: 'acme', scope: 'all', provider: 'perplexity' },
+    ],
+    ['--failed --provider gemini', { kind: 'modal', scope: 'failed', provider: 'gemini' }],
+    // A lone "--" is part of what was typed, not an option.
+    ['robert -- x', { kind: 'org', query: 'robert -- x', scope: 'missing' }],
   ])('reads %j', (text, expected) => {
     expect(parseRerunArgument(text)).toEqual(expected);
   });
 
   it('refuses an argument longer than any org name', () => {
     expect(parseRerunArgument('z'.repeat(5_000)).kind).toBe('invalid');
+  });
+
+  it.each([
+    ['both scopes', 'acme --failed --all', '--failed and --all exclude each other'],
+    ['an unknown provider', 'acme --provider mistral', 'I do not know the provider “mistral”: one of openai'],
+    ['a provider flag without a name', 'acme --provider', '--provider needs a provider name'],
+    ['a provider flag followed by a flag', 'acme --provider --all', '--provider needs a provider name'],
+    ['an unknown option', 'acme --everything', 'I do not know the option “--everything”'],
+  ])('refuses %s with one sentence', (_, text, sentence) => {
+    const parsed = parseRerunArgument(text);
+    expect(parsed.kind).toBe('invalid');
+    expect(parsed.kind === 'invalid' && parsed.sentence).toContain(sentence);
   });
 });
 

@@ -138,6 +138,15 @@ describe('rerunResultMessage', () => {
     expect(sentence(rerunResultMessage({ outcome: { ...base, tasks: 8 }, userId: 'U123' }))).toBe(
       '🔁 Rerun of *Acme &amp; Co* for Sun Mar 8 started by <@U123>: 8 units (perplexity 5 · openai 3), missing units.',
     );
+    const scoped = {
+      ...base,
+      scope: 'failed' as const,
+      provider: 'perplexity',
+      byProvider: { perplexity: 5 },
+    };
+    expect(sentence(rerunResultMessage({ outcome: { ...scoped, tasks: 5 }, userId: 'U123' }))).toContain(
+      ': 5 units (perplexity 5), failed units only, perplexity only.',
+    );
   });
 
   it('says why nothing was enqueued', () => {

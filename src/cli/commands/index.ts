@@ -27,8 +27,9 @@ export const commands: CommandEntry[] = [
   {
     name: 'postcheck',
     summary:
-      'measure and record coverage for a run date (the seed JSON with --json); --repair enqueues what is missing',
-    usage: 'sched postcheck [--date YYYY-MM-DD] [--repair] [--json]',
+      'measure and record coverage for a run date (the seed JSON with --json); --repair enqueues what is missing ' +
+      '(--failed: only units whose try failed; --all: every unit; --provider: one provider)',
+    usage: 'sched postcheck [--date YYYY-MM-DD] [--repair [--failed | --all] [--provider P]] [--json]',
     load: async () => (await import('./postcheck.ts')).postcheckCommand,
   },
   {
@@ -82,8 +83,11 @@ export const commands: CommandEntry[] = [
   },
   {
     name: 'rerun',
-    summary: "rerun one org's missing prompts (or all of them with --all) for a run date",
-    usage: 'sched rerun <org name | slug | id> [--all] [--date YYYY-MM-DD] [--json]',
+    summary:
+      "rerun one org's missing units for a run date (--failed: only those whose try failed; --all: every unit; " +
+      '--provider: one provider); says the scope, the units and the estimated cost',
+    usage:
+      'sched rerun <org name | slug | id> [--failed | --all] [--provider P] [--date YYYY-MM-DD] [--json]',
     load: async () => (await import('./rerun.ts')).rerunCommand,
   },
   {

@@ -1,20 +1,28 @@
 import { parseCommandArgs, runDateOption } from '../../command-args.ts';
+import { usageError } from '../../errors.ts';
 import { EXIT } from '../../exit-codes.ts';
 import { withRuntime } from '../../runtime.ts';
 import { describePublished, postcheckStep } from '../../scheduler/postcheck-step.ts';
+import { DEFAULT_SCOPE, describeScope } from '../../scheduler/run-scope.ts';
 import { estimateText } from '../../views/cost-lines.ts';
-import { formatCoverageReport, formatEnqueued } from '../../views/text-report.ts';
+import { formatCoverageReport, formatEnqueued, NOTHING_TO_ENQUEUE } from '../../views/text-report.ts';
 import { cliActor } from '../actor.ts';
 import type { CliCommand } from '../command.ts';
+import { hasScopeFlags, SCOPE_FLAG_OPTIONS, scopeFromFlags } from '../scope-flags.ts';
 import { cliStepDeps } from '../step-deps.ts';
 
 export const postcheckCommand: CliCommand = {
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, {
+      ...SCOPE_FLAG_OPTIONS,
       date: { type: 'string' },
       repair: { type: 'boolean' },
       json: { type: 'boolean' },
     });
+    // A scope narrows a repair: without --repair it would silently do nothing, so it is refused.
+    if (!values.repair && hasScopeFlags(values))
+      throw usageError('--failed, --all and --provider go with --repair');
+    const repairScope = values.repair ? scopeFromFlags(values) : undefined;
     return withRuntime(io.env, async (rt) => {
       const runDate = runDateOption(values.date, rt.clock(), rt.config.timezone);
       const triggeredBy = cliActor(io.env);
@@ -23,6 +31,7 @@ export const postcheckCommand: CliCommand = {
         runDate,
         triggeredBy,
         repair: values.repair === true,
+        repairScope,
       });
       const { report, runId, repair, autoRepair, published } = result;
       const slack = describePublished(published);
@@ -40,10 +49,11 @@ export const postcheckCommand: CliCommand = {
       io.stdout.write(formatCoverageReport(report));
       if (slack) io.stdout.write(`\n${slack}\n`);
       if (repair) {
+        const scope = repairScope ?? DEFAULT_SCOPE;
         io.stdout.write(
           repair.tasks > 0
-            ? `\nRepair: enqueued ${formatEnqueued(repair)}, ${estimateText(repair.estimatedUsd)}. Run \`sched worker --drain\` (or wait for the workers); the worker that finishes the last task re-measures the night and edits the report.\n`
-            : '\nRepair: nothing to enqueue (every missing unit already has a queued or running task).\n',
+            ? `\nRepair (${describeScope(scope)}): enqueued ${formatEnqueued(repair)}, ${estimateText(repair.estimatedUsd)}. Run \`sched worker --drain\` (or wait for the workers); the worker that finishes the last task re-measures the night and edits the report.\n`
+            : `\nRepair (${describeScope(scope)}): nothing to enqueue: ${NOTHING_TO_ENQUEUE[scope.units]}.\n`,
         );
       }
       return EXIT.ok;

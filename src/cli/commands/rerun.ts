@@ -4,21 +4,25 @@ import { EXIT } from '../../exit-codes.ts';
 import { findOrgExactly } from '../../orgs/find-org.ts';
 import { withRuntime } from '../../runtime.ts';
 import { rerunOrg } from '../../scheduler/rerun.ts';
+import { describeScope } from '../../scheduler/run-scope.ts';
 import { estimateText } from '../../views/cost-lines.ts';
-import { formatEnqueued } from '../../views/text-report.ts';
+import { formatEnqueued, NOTHING_TO_ENQUEUE } from '../../views/text-report.ts';
 import { cliActor } from '../actor.ts';
 import type { CliCommand } from '../command.ts';
+import { SCOPE_FLAG_OPTIONS, scopeFromFlags } from '../scope-flags.ts';
 
 export const rerunCommand: CliCommand = {
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(
       argv,
-      { all: { type: 'boolean' }, date: { type: 'string' }, json: { type: 'boolean' } },
+      { ...SCOPE_FLAG_OPTIONS, date: { type: 'string' }, json: { type: 'boolean' } },
       true,
     );
     // `sched rerun Acme Analytics` works without quotes.
     const query = positionals.join(' ').trim();
     if (query === '') throw usageError('which org? give its name, slug or id');
+    // A bad scope is refused before the database is opened.
+    const scope = scopeFromFlags(values);
     return withRuntime(io.env, async (rt) => {
       const runDate = runDateOption(values.date, rt.clock(), rt.config.timezone);
       // Only an exact id, slug or name runs: a guess is a usage error with the suggestions.
@@ -32,24 +36,23 @@ export const rerunCommand: CliCommand = {
             : `No organization matches "${asked}", and there is none to suggest.`,
         );
       }
-      const scope = values.all ? 'all' : 'missing';
       const result = await rerunOrg(rt, {
         orgId: match.org.id,
         runDate,
-        scope,
+        scope: scope.units,
+        provider: scope.provider,
         triggeredBy: cliActor(io.env),
       });
       if (values.json) {
         io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         return EXIT.ok;
       }
-      const what = scope === 'all' ? 'every prompt' : 'missing prompts only';
       const outcome =
         result.tasks > 0
           ? `enqueued ${formatEnqueued(result)}, ${estimateText(result.estimatedUsd)}`
-          : (result.notEligible ?? 'nothing to enqueue: every unit already succeeded or is queued');
+          : (result.notEligible ?? `nothing to enqueue: ${NOTHING_TO_ENQUEUE[scope.units]}`);
       io.stdout.write(
-        `Rerun of ${match.org.name} (${match.org.slug}) for ${runDate}, ${what}: ${outcome}.\n`,
+        `Rerun of ${match.org.name} (${match.org.slug}) for ${runDate}, ${describeScope(scope)}: ${outcome}.\n`,
       );
       return EXIT.ok;
     });
