@@ -17,6 +17,7 @@ import { orgTypeaheadOptions } from './org-typeahead.ts';
 import { repairAction } from './repair.ts';
 import { repairModalSubmitView } from './repair-modal-submit.ts';
 import { repairOptionsAction } from './repair-options.ts';
+import { rerunModalOrgAction } from './rerun-modal-org.ts';
 import { rerunModalSubmitView } from './rerun-modal-submit.ts';
 import { rerunOrgSelectAction } from './rerun-org-select.ts';
 import { rerunPickAction } from './rerun-pick.ts';
@@ -46,6 +47,7 @@ export function registerActions(app: App, deps: SlackDeps): void {
   app.action(ACTION_IDS.showAllMissing, showAllMissingAction(deps));
   app.action(ACTION_IDS.missingPagePrev, showAllMissingAction(deps));
   app.action(ACTION_IDS.missingPageNext, showAllMissingAction(deps));
+  app.action(ACTION_IDS.rerunModalOrg, rerunModalOrgAction(deps));
   app.view(CALLBACK_IDS.rerunModal, rerunModalSubmitView(deps));
   app.view(CALLBACK_IDS.repairModal, repairModalSubmitView(deps));
   for (const actionId of EXTERNAL_SELECT_ACTIONS) app.options(actionId, orgTypeaheadOptions(deps));

@@ -66,7 +66,15 @@ export interface ActionContainer {
   isEphemeral?: boolean;
   message?: { ts?: string; text?: string; blocks?: unknown[] };
   /** A button inside a modal or the Home tab. */
-  view?: { id: string; type: 'modal' | 'home'; callback_id?: string; private_metadata?: string };
+  view?: {
+    id: string;
+    type: 'modal' | 'home';
+    callback_id?: string;
+    private_metadata?: string;
+    hash?: string;
+    /** The modal's input state so far: block_id -> action_id -> element state. */
+    state?: { values: Record<string, Record<string, Record<string, unknown>>> };
+  };
 }
 
 export interface BlockActionInput {

@@ -33,7 +33,7 @@ export const ACTION_IDS = {
   /** History paging; value: encodeHistoryPage(...). */
   historyOlder: 'history_older',
   historyNewer: 'history_newer',
-  /** Org typeahead (external select) in the rerun modal. */
+  /** Org typeahead (external select) in the rerun modal; picking one refreshes the preview (dispatch_action). */
   rerunModalOrg: 'rerun_modal_org',
   /** Scope radio buttons in the rerun modal; values: RERUN_SCOPES. */
   rerunModalScope: 'rerun_modal_scope',
@@ -102,4 +102,4 @@ export const RERUN_SCOPES = UNIT_SCOPES;
 export type RerunScopeValue = UnitScope;
 
 /** The provider select's "no narrowing" option. */
-export const EVERY_PROVIDER = 'every_provider';
+export const EVERY_PROVIDER = 'every';

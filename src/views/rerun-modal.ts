@@ -2,7 +2,14 @@ import { Bits, Blocks, Elements, Modal, setIfTruthy } from 'slack-block-builder'
 import { isProviderName, PROVIDER_NAMES, type ProviderName } from '../provider-names.ts';
 import { estimateText, formatUsd } from './cost-lines.ts';
 import { count, inlineText, plural, runDateLabel } from './format.ts';
-import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS, RERUN_SCOPES, type RerunScopeValue } from './ids.ts';
+import {
+  ACTION_IDS,
+  BLOCK_IDS,
+  CALLBACK_IDS,
+  EVERY_PROVIDER,
+  RERUN_SCOPES,
+  type RerunScopeValue,
+} from './ids.ts';
 import { orgOptionText } from './report-buttons.ts';
 import type { OrgChoice } from './types.ts';
 
@@ -82,7 +89,6 @@ const SCOPE_OPTIONS: Record<RerunScopeValue, { text: string; description: string
 };
 
 /** The provider select's value for no restriction. */
-export const EVERY_PROVIDER = 'every';
 
 const providerOption = (provider: string) =>
   Bits.Option({ text: provider === EVERY_PROVIDER ? 'Every provider' : provider, value: provider });
@@ -117,7 +123,10 @@ export function rerunModal(input: RerunModalInput = {}) {
   })
     .blocks(
       setIfTruthy(input.orgs && input.orgs.length > 0, Blocks.Section({ text: candidatesText(input) })),
-      Blocks.Input({ blockId: BLOCK_IDS.rerunModalOrg, label: 'Organization' }).element(orgField),
+      // dispatch_action: picking an org sends a block action, and the preview is filled for it.
+      Blocks.Input({ blockId: BLOCK_IDS.rerunModalOrg, label: 'Organization' })
+        .dispatchAction(true)
+        .element(orgField),
       Blocks.Input({ blockId: BLOCK_IDS.rerunModalScope, label: 'What to run' }).element(
         Elements.RadioButtons({ actionId: ACTION_IDS.rerunModalScope })
           .options(RERUN_SCOPES.map(scopeOption))
@@ -179,4 +188,15 @@ export function parseRerunSubmission(values: StateValues): RerunSubmission {
   if (!orgId || Object.keys(errors).length > 0) return { ok: false, errors };
   const provider = picked !== EVERY_PROVIDER && isProviderName(picked) ? picked : undefined;
   return { ok: true, orgId, scope: scope as RerunScopeValue, provider };
+}
+
+/** The choices made so far in an open rerun modal (its state), to keep them when it is redrawn. */
+export function rerunModalChoices(values: StateValues): { scope?: RerunScopeValue; provider?: ProviderName } {
+  const scope = values[BLOCK_IDS.rerunModalScope]?.[ACTION_IDS.rerunModalScope]?.selected_option?.value;
+  const provider =
+    values[BLOCK_IDS.rerunModalProvider]?.[ACTION_IDS.rerunModalProvider]?.selected_option?.value;
+  return {
+    ...((RERUN_SCOPES as readonly string[]).includes(scope ?? '') ? { scope: scope as RerunScopeValue } : {}),
+    ...(provider && isProviderName(provider) ? { provider } : {}),
+  };
 }

@@ -13,6 +13,7 @@ import { postOrUpdateReport } from '../../src/report/report-poster.ts';
 import { addDays, runDateOf } from '../../src/time/business-day.ts';
 import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS } from '../../src/views/ids.ts';
 import { encodeRerunMetadata } from '../../src/views/rerun-metadata.ts';
+import { rerunModal } from '../../src/views/rerun-modal.ts';
 import { encodePageValue } from '../../src/views/values.ts';
 import type { TestDatabase } from '../support/db.ts';
 import {
@@ -183,6 +184,72 @@ describe.each(backendsAndModes())('buttons, modals and App Home on $name over $m
       );
     }
     expect(actionIds(open.body.view)).toContain(ACTION_IDS.rerunModalProvider);
+  });
+
+  it("refreshes the rerun modal's preview for the org picked in its typeahead, keeping the choices", async () => {
+    const privateMetadata = encodeRerunMetadata({ runDate, channelId: OPS_CHANNEL });
+    const opened = await h.slack.app.client.views.open({
+      trigger_id: 'trigger-rerun-modal',
+      view: rerunModal({ runDate, privateMetadata }) as never,
+    });
+    const viewId = String(opened.view?.id);
+    const pick = (userId: string, id = viewId) =>
+      buildBlockAction({
+        actionId: ACTION_IDS.rerunModalOrg,
+        blockId: BLOCK_IDS.rerunModalOrg,
+        userId,
+        container: {
+          channelId: OPS_CHANNEL,
+          view: {
+            id,
+            type: 'modal',
+            callback_id: CALLBACK_IDS.rerunModal,
+            private_metadata: privateMetadata,
+            hash: 'hash-1',
+            state: {
+              values: {
+                [BLOCK_IDS.rerunModalScope]: {
+                  [ACTION_IDS.rerunModalScope]: {
+                    type: 'radio_buttons',
+                    selected_option: { value: 'failed' },
+                  },
+                },
+                [BLOCK_IDS.rerunModalProvider]: {
+                  [ACTION_IDS.rerunModalProvider]: {
+                    type: 'static_select',
+                    selected_option: { value: 'openai' },
+                  },
+                },
+              },
+            },
+          },
+        },
+        action: { type: 'external_select', selected_option: { value: ACME_ID } },
+      });
+    const before = h.api.calls.length;
+    expect((await h.send(pick(OUTSIDER))).status).toBe(200);
+    expect((await h.send(pick(ADMIN))).status).toBe(200);
+    const updated = await h.api.waitFor((c) => c.method === 'views.update' && c.seq > before);
+    expect(updated.body).toMatchObject({ view_id: viewId, hash: 'hash-1' });
+    // Only the admin's pick redrew the modal.
+    expect(h.api.calls.slice(before).filter((c) => c.method === 'views.update')).toHaveLength(1);
+    const view = updated.body.view as {
+      private_metadata: string;
+      blocks: { block_id?: string; element?: { initial_option?: { value: string } } }[];
+    };
+    const initial = (blockId: string) =>
+      view.blocks.find((b) => b.block_id === blockId)?.element?.initial_option?.value;
+    expect(messageText(view)).toMatch(/\*Failed prompts only\*: 50 units, estimated cost/);
+    expect(initial(BLOCK_IDS.rerunModalOrg)).toBe(ACME_ID);
+    expect(initial(BLOCK_IDS.rerunModalScope)).toBe('failed');
+    expect(initial(BLOCK_IDS.rerunModalProvider)).toBe('openai');
+    expect(view.private_metadata).toBe(privateMetadata);
+    // A modal closed meanwhile (Slack: not_found) has nothing to redraw and nobody to tell.
+    const seq = h.api.calls.length;
+    expect((await h.send(pick(ADMIN, 'V0CLOSEDVIEW'))).status).toBe(200);
+    await h.api.waitFor((c) => c.method === 'views.update' && c.seq > seq);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(h.api.calls.slice(seq).filter((c) => c.method === 'chat.postMessage')).toEqual([]);
   });
 
   it('reruns from the modal only the failed units of the provider picked', async () => {

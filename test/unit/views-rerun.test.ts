@@ -1,9 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { PROVIDER_NAMES } from '../../src/provider-names.ts';
 import { didYouMeanMessage } from '../../src/views/did-you-mean-message.ts';
-import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS, EXTERNAL_SELECT_ACTIONS } from '../../src/views/ids.ts';
+import {
+  ACTION_IDS,
+  BLOCK_IDS,
+  CALLBACK_IDS,
+  EVERY_PROVIDER,
+  EXTERNAL_SELECT_ACTIONS,
+} from '../../src/views/ids.ts';
 import { orgOptions } from '../../src/views/org-options.ts';
-import { EVERY_PROVIDER, parseRerunSubmission, rerunModal } from '../../src/views/rerun-modal.ts';
+import { parseRerunSubmission, rerunModal } from '../../src/views/rerun-modal.ts';
 import { decodeRerunPick } from '../../src/views/values.ts';
 import { checkBlockKitLimits } from '../support/block-kit-limits.ts';
 import { longName } from '../support/report-factory.ts';
