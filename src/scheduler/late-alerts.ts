@@ -56,6 +56,32 @@ export async function alertLateSteps(deps: StepDeps, now: Date): Promise<DailySt
   return posted;
 }
 
+export const LATE_CHECK_INTERVAL_MS = 60_000;
+
+/**
+ * The same watch in a process without the scheduler's tick (`sched worker`): it looks at once,
+ * then every interval, so any live instance, not only `serve`, raises the alert. stop() waits for
+ * a look in flight, so the database can close after it.
+ */
+export function watchLateSteps(
+  deps: StepDeps,
+  intervalMs = LATE_CHECK_INTERVAL_MS,
+): { stop(): Promise<void> } {
+  let looking: Promise<unknown> = Promise.resolve();
+  const look = () => {
+    looking = looking.then(() => alertLateSteps(deps, deps.clock()));
+  };
+  look();
+  const timer = setInterval(look, intervalMs);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await looking;
+    },
+  };
+}
+
 async function claim(db: Db, late: LateStep): Promise<boolean> {
   const rows = await queryRows<{ step: string }>(
     db,

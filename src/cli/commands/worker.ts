@@ -4,6 +4,7 @@ import { EXIT } from '../../exit-codes.ts';
 import { listProviderSettings, withProviderSettings } from '../../providers/provider-settings.ts';
 import { createProviderAdapters } from '../../providers/registry.ts';
 import { withRuntime } from '../../runtime.ts';
+import { watchLateSteps } from '../../scheduler/late-alerts.ts';
 import { countLiveTasks, type ParkedTasks, parkedTasks } from '../../scheduler/live-tasks.ts';
 import { followNights } from '../../scheduler/refresh-night.ts';
 import { startWorker, type WorkerSummary } from '../../scheduler/worker.ts';
@@ -71,7 +72,10 @@ export const workerCommand: CliCommand = {
           })
         : undefined;
       // The worker that ends a postchecked night re-measures it and edits its report.
-      const nights = followNights(await cliStepDeps(rt));
+      const steps = await cliStepDeps(rt);
+      const nights = followNights(steps);
+      // A long-running worker is a live instance too: it raises tonight's late-step alert.
+      const watchdog = values.drain ? undefined : watchLateSteps(steps);
       const worker = startWorker(rt, {
         adapters,
         concurrency: rt.config.worker.concurrency,
@@ -95,6 +99,7 @@ export const workerCommand: CliCommand = {
         await nights.settled();
         io.stdout.write(formatWorkerSummary(summary));
       } finally {
+        await watchdog?.stop();
         await drain?.stop();
         process.off('SIGTERM', onSignal);
         process.off('SIGINT', onSignal);
