@@ -12,7 +12,9 @@ import { measureProgress, type Progress } from '../scheduler/progress.ts';
 import { runReconciler } from '../scheduler/reconciler.ts';
 import type { AdHocFanOutResult } from '../scheduler/recorded-enqueue.ts';
 import { repairMissing } from '../scheduler/repair.ts';
+import { describeScope, type RunScope } from '../scheduler/run-scope.ts';
 import { runTrigger, type TriggerResult } from '../scheduler/trigger.ts';
+import { hasScopeFlags, SCOPE_FLAG_OPTIONS, scopeFromFlags } from '../scope-flags.ts';
 import { formatDuration } from '../views/format.ts';
 import { formatCoverageReport } from '../views/text-report.ts';
 
@@ -84,10 +86,30 @@ export function consoleOperations(deps: OperationDeps): Record<string, Operation
       repair: values.repair === true,
     };
   };
+  /** `repair` and `postcheck --repair`: the date and the scope flags of `sched` (scope-flags.ts). */
+  const repairArgs = (args: string[], postcheckToo: boolean) => {
+    const { values } = parseCommandArgs(args, {
+      date: { type: 'string' },
+      ...(postcheckToo ? { repair: { type: 'boolean' } } : {}),
+      ...SCOPE_FLAG_OPTIONS,
+    } as const);
+    const repair = !postcheckToo || (values as { repair?: boolean }).repair === true;
+    if (!repair && hasScopeFlags(values)) throw usageError('--failed, --all and --provider go with --repair');
+    return {
+      runDate: runDateOption(values.date, deps.clock(), deps.config.timezone),
+      repair,
+      scope: scopeFromFlags(values),
+    };
+  };
 
   /** The postcheck step (postcheck-step.ts): record, repair when asked or AUTO_REPAIR, post or edit the report. */
-  async function postcheck(runDate: string, print: (text: string) => void, repair = false) {
-    const result = await postcheckStep(deps, { runDate, triggeredBy: TRIGGERED_BY, repair });
+  async function postcheck(
+    runDate: string,
+    print: (text: string) => void,
+    repair = false,
+    repairScope: RunScope | undefined = undefined,
+  ) {
+    const result = await postcheckStep(deps, { runDate, triggeredBy: TRIGGERED_BY, repair, repairScope });
     const { summary, ratios } = result.report;
     print(
       `postcheck ${runDate} recorded (run ${result.runId}): ${summary.overallHealth}, prompts ${ratios.prompts.percent}%, ` +
@@ -162,19 +184,20 @@ export function consoleOperations(deps: OperationDeps): Record<string, Operation
       },
     },
     postcheck: {
-      usage: 'postcheck [--date YYYY-MM-DD] [--repair]',
+      usage: 'postcheck [--date YYYY-MM-DD] [--repair [--failed | --all] [--provider P]]',
       summary: 'measure and record coverage, post or update the morning report',
       async run(args, print) {
-        const { runDate, repair } = dateOf(args, true);
-        await postcheck(runDate, print, repair);
+        const { runDate, repair, scope } = repairArgs(args, true);
+        await postcheck(runDate, print, repair, repair ? scope : undefined);
       },
     },
     repair: {
-      usage: 'repair [--date YYYY-MM-DD]',
-      summary: 'enqueue exactly the missing units',
+      usage: 'repair [--date YYYY-MM-DD] [--failed | --all] [--provider P]',
+      summary: 'enqueue the missing units (--failed: only failed ones; --all: every unit; --provider: one)',
       async run(args, print) {
-        const { runDate } = dateOf(args);
-        print(describeFanOut('repair', await repairMissing(deps, { runDate, triggeredBy: TRIGGERED_BY })));
+        const { runDate, scope } = repairArgs(args, false);
+        const result = await repairMissing(deps, { runDate, triggeredBy: TRIGGERED_BY, scope });
+        print(`${describeFanOut('repair', result)} [${describeScope(scope)}]`);
       },
     },
     'manual-run': {

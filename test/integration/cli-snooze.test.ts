@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalWebApi } from '../../src/console/local-web-api.ts';
 import { cliEnvironment, sched } from '../support/cli.ts';
 import { backends } from '../support/db.ts';
+import { BOT_TOKEN, REPORT_CHANNEL } from '../support/fake-slack.ts';
+import { messageText } from '../support/slack-payloads.ts';
 
 /** `sched snooze add | list | end` through the real CLI, on each backend. */
 describe.each(backends())('sched snooze on $name', (backend) => {
@@ -112,5 +115,49 @@ describe.each(backends())('sched snooze on $name', (backend) => {
       ]),
     );
     expect(typeof json.snoozed[0].units).toBe('number');
+  });
+});
+
+/** With Slack credentials, `sched snooze add` and `end` edit the reported night's message at once. */
+describe.each(backends())('sched snooze with Slack on $name', (backend) => {
+  let env: Record<string, string | undefined>;
+  let close: () => Promise<void>;
+  let api: LocalWebApi;
+
+  beforeAll(async () => {
+    api = new LocalWebApi({ token: BOT_TOKEN });
+    await api.start();
+    ({ env, close } = await cliEnvironment(backend, {
+      SIMULATED_PROFILE: 'ideal',
+      USER: 'dana',
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_SIGNING_SECRET: 'cli-signing-secret',
+      SLACK_API_URL: api.url,
+      SLACK_REPORT_CHANNEL: REPORT_CHANNEL,
+    }));
+    expect((await sched(['seed', '--demo', '--orgs', '4'], env)).code).toBe(0);
+  });
+  afterAll(async () => {
+    await close();
+    await api.stop();
+  });
+
+  it('edits the report when a snooze starts and when it ends', async () => {
+    expect((await sched(['trigger'], env)).code).toBe(0);
+    expect((await sched(['postcheck'], env)).code).toBe(0);
+    const [report] = api.callsTo('chat.postMessage');
+    const ts = String(report?.response.ts);
+    expect(messageText(report?.body)).not.toMatch(/snoozed/);
+
+    const added = await sched(['snooze', 'add', '--provider', 'perplexity', '--for', '2h'], env);
+    expect(added.code).toBe(0);
+    const edits = () => api.callsTo('chat.update').filter((c) => c.body.ts === ts);
+    expect(edits()).toHaveLength(1);
+    expect(messageText(edits()[0]?.body)).toMatch(/units? snoozed: perplexity/);
+
+    const id = /^Snooze (\d+):/.exec(added.stdout)?.[1];
+    expect((await sched(['snooze', 'end', String(id)], env)).code).toBe(0);
+    expect(edits()).toHaveLength(2);
+    expect(messageText(edits()[1]?.body)).not.toMatch(/snoozed: perplexity/);
   });
 });

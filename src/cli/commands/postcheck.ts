@@ -4,11 +4,11 @@ import { EXIT } from '../../exit-codes.ts';
 import { withRuntime } from '../../runtime.ts';
 import { describePublished, postcheckStep } from '../../scheduler/postcheck-step.ts';
 import { DEFAULT_SCOPE, describeScope } from '../../scheduler/run-scope.ts';
+import { hasScopeFlags, SCOPE_FLAG_OPTIONS, scopeFromFlags } from '../../scope-flags.ts';
 import { estimateText } from '../../views/cost-lines.ts';
 import { formatCoverageReport, formatEnqueued, NOTHING_TO_ENQUEUE } from '../../views/text-report.ts';
 import { cliActor } from '../actor.ts';
 import type { CliCommand } from '../command.ts';
-import { hasScopeFlags, SCOPE_FLAG_OPTIONS, scopeFromFlags } from '../scope-flags.ts';
 import { cliStepDeps } from '../step-deps.ts';
 
 export const postcheckCommand: CliCommand = {

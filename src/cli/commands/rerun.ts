@@ -5,11 +5,11 @@ import { findOrgExactly } from '../../orgs/find-org.ts';
 import { withRuntime } from '../../runtime.ts';
 import { rerunOrg } from '../../scheduler/rerun.ts';
 import { describeScope } from '../../scheduler/run-scope.ts';
+import { SCOPE_FLAG_OPTIONS, scopeFromFlags } from '../../scope-flags.ts';
 import { estimateText } from '../../views/cost-lines.ts';
 import { formatEnqueued, NOTHING_TO_ENQUEUE } from '../../views/text-report.ts';
 import { cliActor } from '../actor.ts';
 import type { CliCommand } from '../command.ts';
-import { SCOPE_FLAG_OPTIONS, scopeFromFlags } from '../scope-flags.ts';
 
 export const rerunCommand: CliCommand = {
   async run(argv, io) {

@@ -1,7 +1,9 @@
 import { parseCommandArgs } from '../../command-args.ts';
 import { usageError } from '../../errors.ts';
 import { EXIT } from '../../exit-codes.ts';
-import { withRuntime } from '../../runtime.ts';
+import { refreshSnoozedNight } from '../../report/refresh-snoozed-night.ts';
+import { webClientFor } from '../../report/slack-night-reporter.ts';
+import { type Runtime, withRuntime } from '../../runtime.ts';
 import { snoozeFromAsk } from '../../scheduler/snooze-request.ts';
 import { endSnooze, openSnoozes, type SnoozeRow } from '../../scheduler/snoozes.ts';
 import { snoozeLine } from '../../views/snooze-lines.ts';
@@ -26,6 +28,12 @@ export function formatSnoozes(rows: SnoozeRow[], zone: string, now: Date): strin
     return `${String(s.id).padStart(4)}  ${snoozeLine(s, zone, 'text', now)}${later}`;
   });
   return `${lines.join('\n')}\n`;
+}
+
+/** With Slack credentials, the reported night shows the snooze (or its end) at once. */
+async function refreshReport(rt: Runtime): Promise<void> {
+  const client = await webClientFor(rt.config);
+  if (client) await refreshSnoozedNight(rt, client);
 }
 
 export const snoozeCommand: CliCommand = {
@@ -62,6 +70,7 @@ export const snoozeCommand: CliCommand = {
           createdBy: cliActor(io.env),
         });
         if (!outcome.ok) throw usageError(outcome.sentence);
+        await refreshReport(rt);
         if (values.json) io.stdout.write(`${JSON.stringify(outcome.snooze, null, 2)}\n`);
         else
           io.stdout.write(
@@ -92,6 +101,7 @@ export const snoozeCommand: CliCommand = {
         const outcome = await endSnooze(rt.db, id, cliActor(io.env), rt.clock());
         if (outcome.kind === 'unknown') throw usageError(`there is no snooze ${id}`);
         if (outcome.kind === 'not_open') throw usageError(`snooze ${id} is already over`);
+        await refreshReport(rt);
         io.stdout.write(
           `Snooze ${id} on ${snoozeLine(outcome.snooze, rt.config.timezone, 'text', rt.clock())} ended.\n`,
         );
