@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Deps } from '../context.ts';
 import { type Db, queryOne } from '../db/client.ts';
 import { closeJobs, expireLeases } from '../scheduler/reconciler.ts';
-import { STALE_RUN_MINUTES } from '../scheduler/scheduler-runs.ts';
+import { failStaleRuns } from '../scheduler/scheduler-runs.ts';
 import { countsDiffer, jobTaskCounts } from './audit-queries.ts';
 import type { AuditFix } from './types.ts';
 
@@ -31,7 +31,7 @@ export async function fixAudit(
   }
   const closed = await closeJobs(db, deps.clock());
   note('finished jobs closed', closed.jobsCompleted + closed.jobsCancelled);
-  note('stale running scheduler_runs rows marked failed', await failStuckRuns(db, stepLimits));
+  note('stale running scheduler_runs rows marked failed', await failStaleRuns(db, stepLimits));
   return fixes;
 }
 
@@ -67,28 +67,5 @@ function recomputeCounts(db: Db, runDate: string): Promise<number> {
           from real r where j.id = r.id
           returning 1)
         select count(*)::int as n from updated`,
-  );
-}
-
-/** A running row past its step's limit: its process died. Failed, it is taken over by the next claim. */
-function failStuckRuns(db: Db, limits: Record<string, number>): Promise<number> {
-  const values = sql.join(
-    Object.entries(limits).map(([name, minutes]) => sql`(${name}::text, ${minutes}::int)`),
-    sql`, `,
-  );
-  return count(
-    db,
-    sql`with stuck as (
-          update scheduler_runs r
-          set status = 'failed', completed_at = now(),
-              error = 'marked failed by sched audit --fix: still running ' ||
-                      floor(extract(epoch from now() - r.started_at) / 60)::int || ' min after it started, past the ' ||
-                      coalesce(l.minutes, ${STALE_RUN_MINUTES}::int) || ' min a ' || r.function_name || ' may take'
-          from scheduler_runs r2
-          left join (values ${values}) as l(function_name, minutes) on l.function_name = r2.function_name
-          where r.id = r2.id and r.status = 'running'
-            and r.started_at < now() - make_interval(mins => coalesce(l.minutes, ${STALE_RUN_MINUTES}::int))
-          returning 1)
-        select count(*)::int as n from stuck`,
   );
 }

@@ -4,6 +4,7 @@ import type { CoverageReport } from '../coverage/types.ts';
 import { queryOne } from '../db/client.ts';
 import { toError } from '../errors.ts';
 import { needsPerson } from '../scheduler/night-pager.ts';
+import { claimOncallMention, recordOncallMention, releaseOncallMention } from '../scheduler/night-pages.ts';
 import { oncallMention } from '../views/oncall-mention.ts';
 import type { ReportDeps, ReportTarget } from './report-poster.ts';
 
@@ -31,15 +32,7 @@ export async function mentionOncall(
   if (!needsPerson(report)) return 'not_needed';
   const runDate = report.runDate;
   try {
-    const claimed = await queryOne<{ one: number }>(
-      deps.db,
-      sql`insert into night_pages (run_date, oncall_claimed_at) values (${runDate}::date, now())
-          on conflict (run_date) do update set oncall_claimed_at = excluded.oncall_claimed_at
-            where night_pages.oncall_claimed_at is null
-               or (night_pages.oncall_ts is null
-                   and night_pages.oncall_claimed_at < excluded.oncall_claimed_at - make_interval(secs => ${CLAIM_STALE_SECONDS}))
-          returning 1 as one`,
-    );
+    const claimed = await claimOncallMention(deps.db, runDate, CLAIM_STALE_SECONDS);
     if (!claimed) return 'already';
   } catch (error) {
     deps.logger.error({ err: toError(error), runDate }, 'on-call mention not claimed');
@@ -53,19 +46,12 @@ export async function mentionOncall(
       text: message.text,
       blocks: message.blocks,
     });
-    await deps.db.execute(
-      sql`update night_pages set oncall_ts = ${String(posted.ts)} where run_date = ${runDate}::date`,
-    );
+    await recordOncallMention(deps.db, runDate, String(posted.ts));
     deps.logger.info({ runDate, channel: thread.channel }, 'on-call mentioned in the report thread');
     return 'mentioned';
   } catch (error) {
     deps.logger.error({ err: toError(error), runDate }, 'on-call mention not posted');
-    await deps.db
-      .execute(
-        sql`update night_pages set oncall_claimed_at = null
-            where run_date = ${runDate}::date and oncall_ts is null`,
-      )
-      .catch(() => undefined);
+    await releaseOncallMention(deps.db, runDate).catch(() => undefined);
     return 'failed';
   }
 }

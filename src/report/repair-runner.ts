@@ -6,11 +6,12 @@ import { remeasureNight } from '../scheduler/refresh-night.ts';
 import { repairInProgress, repairMissing } from '../scheduler/repair.ts';
 import { assertRunDateAllowed } from '../scheduler/run-date-guard.ts';
 import { describeScope, type RunScope } from '../scheduler/run-scope.ts';
+import { claimActiveRepair, finishActiveRepair } from '../scheduler/scheduler-runs.ts';
 import { actorLabel, plural } from '../views/format.ts';
 import { repairAlreadyRunning } from '../views/repair-already-running.ts';
 import { sentenceMessage } from '../views/sentence-message.ts';
 import type { RepairState, SlackMessage } from '../views/types.ts';
-import { activeRepair, claimActiveRepair, finishActiveRepair, repairTaskCounts } from './active-repair.ts';
+import { activeRepair, repairTaskCounts } from './active-repair.ts';
 import { loadComparison, type ReportDeps, type ReportTarget, refreshReports } from './report-poster.ts';
 
 /**

@@ -5,6 +5,7 @@ import type { CoverageReport } from '../coverage/types.ts';
 import { queryOne } from '../db/client.ts';
 import { toError } from '../errors.ts';
 import { type PagerDutyEvent, sendPagerDutyEvent } from '../paging/pagerduty-events.ts';
+import { claimPagerState, releasePagerState } from './night-pages.ts';
 
 /**
  * Paging for a night (SLACK_ONCALL in the report's thread, PagerDuty Events API v2). A person is
@@ -45,11 +46,11 @@ export async function pageNight(
   const runDate = report.runDate;
   try {
     if (options.mayTrigger && needsPerson(report)) {
-      if (!(await claimPager(deps, runDate, 'triggered'))) return 'unchanged';
+      if (!(await claimPagerState(deps.db, runDate, 'triggered'))) return 'unchanged';
       return await send(deps, { routingKey, eventsUrl, ...options }, runDate, triggerEvent(report));
     }
     if (report.summary.overallHealth === 'HEALTHY') {
-      if (!(await claimPager(deps, runDate, 'resolved'))) return 'unchanged';
+      if (!(await claimPagerState(deps.db, runDate, 'resolved'))) return 'unchanged';
       const resolve: PagerDutyEvent = { action: 'resolve', dedupKey: pagerDedupKey(runDate) };
       return await send(deps, { routingKey, eventsUrl, ...options }, runDate, resolve);
     }
@@ -90,30 +91,6 @@ export function triggerEvent(report: CoverageReport): PagerDutyEvent {
   };
 }
 
-/**
- * trigger: from no alert (or a resolved one) to triggered; resolve: from triggered to resolved.
- * One statement each; true when this call made the change and so owes the event.
- */
-async function claimPager(deps: PagerDeps, runDate: string, to: 'triggered' | 'resolved') {
-  const row =
-    to === 'triggered'
-      ? await queryOne<{ one: number }>(
-          deps.db,
-          sql`insert into night_pages (run_date, pager_state, pager_changed_at)
-              values (${runDate}::date, 'triggered', now())
-              on conflict (run_date) do update set pager_state = 'triggered', pager_changed_at = now()
-                where night_pages.pager_state is distinct from 'triggered'
-              returning 1 as one`,
-        )
-      : await queryOne<{ one: number }>(
-          deps.db,
-          sql`update night_pages set pager_state = 'resolved', pager_changed_at = now()
-              where run_date = ${runDate}::date and pager_state = 'triggered'
-              returning 1 as one`,
-        );
-  return row !== undefined;
-}
-
 async function send(
   deps: PagerDeps,
   options: { routingKey: string; eventsUrl: string; retryDelayMs?: number },
@@ -134,11 +111,7 @@ async function send(
     return state;
   }
   // Hand the claim back: the next postcheck (trigger) or re-measure (resolve) tries again.
-  const previous = state === 'triggered' ? null : 'triggered';
-  await deps.db.execute(
-    sql`update night_pages set pager_state = ${previous}
-        where run_date = ${runDate}::date and pager_state = ${state}`,
-  );
+  await releasePagerState(deps.db, runDate, state);
   deps.logger.error(
     { runDate, dedupKey: event.dedupKey, attempts: outcome.attempts, reason: outcome.reason },
     `PagerDuty ${event.action} not delivered`,

@@ -8,6 +8,7 @@ import { type PostcheckResult, runPostcheck } from './postcheck.ts';
 import { type RepairResult, type RepairScope, repairMissing } from './repair.ts';
 import { assertRunDateAllowed } from './run-date-guard.ts';
 import { assertKnownProvider } from './run-scope.ts';
+import { appendRunError } from './scheduler-runs.ts';
 
 /**
  * The postcheck step with every side effect it has, whichever entry point runs it (the scheduler
@@ -103,13 +104,8 @@ async function publish(deps: StepDeps, result: PostcheckResult): Promise<Publish
   } catch (error) {
     const err = toError(error);
     deps.logger.error({ err, runDate, runId: result.runId }, 'morning report not posted');
-    await deps.db
-      .execute(
-        sql`update scheduler_runs
-            set error = left(concat_ws('; ', error, ${`report failed: ${err.message}`}::text), 2000)
-            where id = ${result.runId ?? null}`,
-      )
-      .catch(() => undefined);
+    if (result.runId !== undefined)
+      await appendRunError(deps.db, result.runId, `report failed: ${err.message}`).catch(() => undefined);
     return { action: 'failed', reason: err.message };
   }
 }

@@ -7,7 +7,7 @@ import { pageNight } from './night-pager.ts';
 import type { StepDeps } from './night-reporter.ts';
 import { measureCoverage } from './postcheck.ts';
 import { announceFinishedRuns } from './run-outcomes.ts';
-import { FUNCTION_NAMES } from './scheduler-runs.ts';
+import { FUNCTION_NAMES, recordLatestRun } from './scheduler-runs.ts';
 
 /**
  * A night whose numbers changed after its postcheck (a repair or rerun finished, tasks still
@@ -25,17 +25,14 @@ export async function remeasureNight(
 ): Promise<CoverageReport> {
   const now = deps.clock();
   const report = await measureCoverage(deps.db, runDate, deps.config, now);
-  const at = now.toISOString();
   // A slower, older measurement never overwrites a newer one.
-  await deps.db.execute(
-    sql`insert into scheduler_runs (function_name, run_key, status, started_at, completed_at, triggered_by, result)
-        values (${FUNCTION_NAMES.postcheck}, ${remeasureKey(runDate)}, 'completed', ${at}::timestamptz,
-                ${at}::timestamptz, ${triggeredBy}, ${JSON.stringify(report)}::jsonb)
-        on conflict (function_name, run_key) do update
-          set status = 'completed', started_at = excluded.started_at, completed_at = excluded.completed_at,
-              triggered_by = excluded.triggered_by, result = excluded.result, error = null
-          where scheduler_runs.completed_at is null or scheduler_runs.completed_at <= excluded.completed_at`,
-  );
+  await recordLatestRun(deps.db, {
+    functionName: FUNCTION_NAMES.postcheck,
+    runKey: remeasureKey(runDate),
+    triggeredBy,
+    result: report,
+    at: now,
+  });
   // A repair or rerun that brought the night to healthy resolves its PagerDuty alert.
   await pageNight(deps, report, { mayTrigger: false });
   return report;

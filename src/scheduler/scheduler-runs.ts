@@ -4,6 +4,7 @@ import { type Db, queryOne, queryRows } from '../db/client.ts';
 /**
  * `scheduler_runs` decides whether a step ran: unique (function_name, run_key). A scheduled step
  * uses the run_date as run_key; an ad-hoc run gets a unique key so every run is recorded.
+ * Every write to the table is in this file (scripts/check-table-writers.mjs holds it to that).
  */
 
 export const FUNCTION_NAMES = {
@@ -15,6 +16,11 @@ export const FUNCTION_NAMES = {
   rerun: 'rerun',
 } as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[keyof typeof FUNCTION_NAMES];
+
+/** scheduler_runs row (function_name, run_key = run_date) that marks a Slack repair in progress. */
+export const ACTIVE_REPAIR_FUNCTION = 'slack-repair';
+/** A claim whose repair has no live task left after this long is over (its watcher died). */
+const ORPHAN_GRACE_MINUTES = 2;
 
 /** A step whose owner died keeps its row `running`; after this long another instance may take it over. */
 export const STALE_RUN_MINUTES = 30;
@@ -154,4 +160,105 @@ export async function findRun(
         from scheduler_runs
         where function_name = ${functionName} and run_key = ${runKey}`,
   );
+}
+
+/** A step that ran but whose side effect failed (a post, a page) keeps the run and says why. */
+export async function appendRunError(db: Db, runId: number, message: string): Promise<void> {
+  await db.execute(
+    sql`update scheduler_runs
+        set error = left(concat_ws('; ', error, ${message}::text), 2000)
+        where id = ${runId}`,
+  );
+}
+
+/**
+ * One completed row per (function_name, run_key), updated in place by newer results: a slower,
+ * older measurement never overwrites a newer one (the night's re-measure).
+ */
+export async function recordLatestRun(
+  db: Db,
+  run: { functionName: FunctionName; runKey: string; triggeredBy: string; result: unknown; at: Date },
+): Promise<void> {
+  const at = run.at.toISOString();
+  await db.execute(
+    sql`insert into scheduler_runs (function_name, run_key, status, started_at, completed_at, triggered_by, result)
+        values (${run.functionName}, ${run.runKey}, 'completed', ${at}::timestamptz,
+                ${at}::timestamptz, ${run.triggeredBy}, ${JSON.stringify(run.result)}::jsonb)
+        on conflict (function_name, run_key) do update
+          set status = 'completed', started_at = excluded.started_at, completed_at = excluded.completed_at,
+              triggered_by = excluded.triggered_by, result = excluded.result, error = null
+          where scheduler_runs.completed_at is null or scheduler_runs.completed_at <= excluded.completed_at`,
+  );
+}
+
+/**
+ * "The active repair" of a run_date, in one statement: takes the run_date's claim unless a live
+ * one exists. A claim ends when its watcher finishes it, or when its repair has nothing live
+ * ORPHAN_GRACE_MINUTES after it began (the instance watching it died), so a crash never blocks
+ * repairs for good.
+ */
+export async function claimActiveRepair(
+  db: Db,
+  runDate: string,
+  triggeredBy: string,
+  now: Date,
+): Promise<number | undefined> {
+  const row = await queryOne<{ id: number }>(
+    db,
+    sql`insert into scheduler_runs (function_name, run_key, status, started_at, triggered_by)
+        values (${ACTIVE_REPAIR_FUNCTION}, ${runDate}, 'running', ${now.toISOString()}::timestamptz, ${triggeredBy})
+        on conflict (function_name, run_key) do update
+          set status = 'running', started_at = excluded.started_at, triggered_by = excluded.triggered_by,
+              completed_at = null, result = null, error = null
+          where scheduler_runs.status <> 'running'
+             or (scheduler_runs.started_at < excluded.started_at - make_interval(mins => ${ORPHAN_GRACE_MINUTES})
+                 and not exists (
+                   select 1 from batch_tasks t join batch_jobs j on j.id = t.batch_job_id
+                   where j.run_date = ${runDate}::date and j.source = 'repair'
+                     and t.status in ('pending', 'processing')))
+        returning id`,
+  );
+  return row === undefined ? undefined : Number(row.id);
+}
+
+export async function finishActiveRepair(
+  db: Db,
+  id: number,
+  status: 'completed' | 'failed',
+  result: Record<string, unknown>,
+  now: Date,
+): Promise<void> {
+  await db.execute(
+    sql`update scheduler_runs
+        set status = ${status}, completed_at = ${now.toISOString()}::timestamptz,
+            result = ${JSON.stringify(result)}::jsonb, error = ${typeof result.error === 'string' ? result.error : null}
+        where id = ${id} and status = 'running'`,
+  );
+}
+
+/**
+ * `sched audit --fix`: a running row past its step's limit (minutes per function name, else
+ * STALE_RUN_MINUTES) is marked failed with why; its process died, and the next claim takes it over.
+ */
+export async function failStaleRuns(db: Db, limits: Record<string, number>): Promise<number> {
+  const values = sql.join(
+    Object.entries(limits).map(([name, minutes]) => sql`(${name}::text, ${minutes}::int)`),
+    sql`, `,
+  );
+  const row = await queryOne<{ n: number }>(
+    db,
+    sql`with stuck as (
+          update scheduler_runs r
+          set status = 'failed', completed_at = now(),
+              error = 'marked failed by sched audit --fix: still running ' ||
+                      floor(extract(epoch from now() - r.started_at) / 60)::int || ' min after it started, past the ' ||
+                      coalesce(l.minutes, ${STALE_RUN_MINUTES}::int) || ' min a ' || r.function_name || ' may take'
+          from scheduler_runs r2
+          left join (values ${values}) as l(function_name, minutes) on l.function_name = r2.function_name
+          where r.id = r2.id and r.status = 'running'
+            and r.started_at < now() - make_interval(mins => coalesce(l.minutes, ${STALE_RUN_MINUTES}::int))
+          returning 1)
+        select count(*)::int as n from stuck`,
+  );
+  return row?.n ?? 0;
 }

@@ -11,7 +11,7 @@ import type { StepDeps } from './night-reporter.ts';
 import type { PostcheckResult } from './postcheck.ts';
 import { postcheckStep } from './postcheck-step.ts';
 import type { RepairResult } from './repair.ts';
-import { FUNCTION_NAMES, STALE_RUN_MINUTES } from './scheduler-runs.ts';
+import { appendRunError, FUNCTION_NAMES, STALE_RUN_MINUTES } from './scheduler-runs.ts';
 import { postOverSnoozes } from './snooze-expiry.ts';
 import { runTrigger, type TriggerResult } from './trigger.ts';
 
@@ -164,12 +164,6 @@ async function hook(deps: Deps, runId: number, name: string, call: () => unknown
   } catch (error) {
     const err = toError(error);
     deps.logger.error({ err, runId, hook: name }, `scheduler: ${name} hook failed`);
-    await deps.db
-      .execute(
-        sql`update scheduler_runs
-            set error = left(concat_ws('; ', error, ${`${name} failed: ${err.message}`}::text), 2000)
-            where id = ${runId}`,
-      )
-      .catch(() => undefined);
+    await appendRunError(deps.db, runId, `${name} failed: ${err.message}`).catch(() => undefined);
   }
 }
