@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { param, sql } from 'drizzle-orm';
 import { type Db, queryOne } from '../db/client.ts';
 import { ACTIVE_REPAIR_FUNCTION } from '../scheduler/scheduler-runs.ts';
 
@@ -26,7 +26,7 @@ export async function repairTaskCounts(db: Db, jobIds: string[]) {
                count(*) filter (where status in ('completed', 'failed', 'cancelled'))::int as done,
                count(*) filter (where status = 'failed')::int as failed
         from batch_tasks
-        where batch_job_id in (select value::uuid from jsonb_array_elements_text(${JSON.stringify(jobIds)}::jsonb))`,
+        where batch_job_id = any(${param(jobIds)}::uuid[])`,
   );
   return row ?? { live: 0, done: 0, failed: 0 };
 }

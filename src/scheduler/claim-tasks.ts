@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { param, sql } from 'drizzle-orm';
 import { type Db, queryPrepared, queryRows } from '../db/client.ts';
 import type { ProviderName } from '../providers/types.ts';
 import type { JobSource } from './enqueue-units.ts';
@@ -65,7 +65,7 @@ export async function claimableProviders(
     db,
     sql`select name, rpm, max_concurrency, pause_reason from providers
         where enabled
-          and name in (select jsonb_array_elements_text(${JSON.stringify(names)}::jsonb))
+          and name = any(${param([...names])}::text[])
           and (paused_until is null or paused_until <= now())
           and not ${maintenanceHold(sql`name`)}
         order by name`,

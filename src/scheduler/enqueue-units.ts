@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'drizzle-orm';
+import { param, sql } from 'drizzle-orm';
 import { expectedUnitsCte } from '../coverage/coverage-query.ts';
 import { type Db, queryRows } from '../db/client.ts';
 import { shortTransaction } from '../db/transaction.ts';
@@ -52,9 +52,7 @@ type CandidateRequest = Pick<EnqueueRequest, 'runDate' | 'scope' | 'orgIds' | 'p
  * statement inserts into batch_tasks walks every new index entry for each unit (quadratic).
  */
 function candidateUnits(request: CandidateRequest, excludeLive: boolean) {
-  const orgFilter = request.orgIds
-    ? sql`and u.org_id in (select value::uuid from jsonb_array_elements_text(${JSON.stringify(request.orgIds)}::jsonb))`
-    : sql``;
+  const orgFilter = request.orgIds ? sql`and u.org_id = any(${param(request.orgIds)}::uuid[])` : sql``;
   const providerFilter = request.provider ? sql`and u.provider = ${request.provider}` : sql``;
   // failed: no success, and a try on the night ended in a final failure (a unit never tried, or
   // one still live, is not "failed").
@@ -148,7 +146,7 @@ export async function enqueueUnits(db: Db, request: EnqueueRequest): Promise<Enq
     const jobIds = [...counts.keys()];
     await tx.execute(
       sql`update batch_jobs j set total_tasks = c.n::int
-          from jsonb_each_text(${JSON.stringify(Object.fromEntries(counts))}::jsonb) as c(id, n)
+          from unnest(${param([...counts.keys()])}::uuid[], ${param([...counts.values()])}::int[]) as c(id, n)
           where j.id = c.id::uuid`,
     );
     await tx.execute(

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { param, sql } from 'drizzle-orm';
 import type { NightCost, Prices } from '../coverage/cost-math.ts';
 import { percentOf } from '../coverage/coverage-math.ts';
 import { nightCosts } from '../coverage/night-cost.ts';
@@ -107,10 +107,9 @@ export async function listHistory(db: Db, query: HistoryQuery): Promise<HistoryE
     dates.push(date);
   }
   if (dates.length === 0) return [];
-  const datesJson = JSON.stringify(dates);
   const [runs, tasks, costs] = await Promise.all([
-    runsOf(db, datesJson),
-    tasksOf(db, datesJson),
+    runsOf(db, dates),
+    tasksOf(db, dates),
     query.prices ? nightCosts(db, dates, query.prices) : undefined,
   ]);
   return dates.map((runDate) => {
@@ -157,8 +156,7 @@ async function earliestRunDate(db: Db): Promise<string | undefined> {
   return row?.earliest ?? undefined;
 }
 
-function runsOf(db: Db, datesJson: string): Promise<RunRow[]> {
-  const functions = JSON.stringify(STEP_FUNCTIONS);
+function runsOf(db: Db, dates: string[]): Promise<RunRow[]> {
   // Only the few summary fields are read out of the stored report: a night with thousands of
   // missing prompts has a large result, and history needs none of it.
   return queryRows<RunRow>(
@@ -172,18 +170,18 @@ function runsOf(db: Db, datesJson: string): Promise<RunRow[]> {
                (result->'orgCoverage'->>'expected')::int as orgs_expected,
                case when jsonb_typeof(result->'tasks') = 'number' then (result->>'tasks')::int end as tasks
         from scheduler_runs
-        where function_name in (select value from jsonb_array_elements_text(${functions}::jsonb))
-          and left(run_key, 10) in (select value from jsonb_array_elements_text(${datesJson}::jsonb))
+        where function_name = any(${param([...STEP_FUNCTIONS])}::text[])
+          and left(run_key, 10) = any(${param(dates)}::text[])
         order by started_at, id`,
   );
 }
 
-function tasksOf(db: Db, datesJson: string): Promise<TaskRow[]> {
+function tasksOf(db: Db, dates: string[]): Promise<TaskRow[]> {
   return queryRows<TaskRow>(
     db,
     sql`select run_date::text as run_date, min(created_at) as first_created, max(completed_at) as last_completed
         from batch_tasks
-        where run_date in (select value::date from jsonb_array_elements_text(${datesJson}::jsonb))
+        where run_date = any(${param(dates)}::date[])
         group by run_date`,
   );
 }

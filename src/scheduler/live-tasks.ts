@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { param, sql } from 'drizzle-orm';
 import { type Db, queryOne, queryRows } from '../db/client.ts';
 import type { ProviderName } from '../providers/types.ts';
 
@@ -40,7 +40,7 @@ export interface ParkedTasks {
 // pause_reason reads "<error class>: <message>" (retry-policy.ts pauseReason).
 const runnable = (query: LiveTaskQuery) =>
   sql`(p.enabled
-      and t.provider in (select jsonb_array_elements_text(${JSON.stringify(query.providers)}::jsonb))
+      and t.provider = any(${param([...query.providers])}::text[])
       and not (${Boolean(query.skipPaused)}::boolean
                and coalesce(p.paused_until > now() and p.pause_reason ~ '^(auth|quota):', false)))`;
 
@@ -71,7 +71,7 @@ export async function parkedTasks(db: Db, query: LiveTaskQuery): Promise<ParkedT
   }>(
     db,
     sql`select t.provider, count(*)::int as tasks,
-               t.provider in (select jsonb_array_elements_text(${JSON.stringify(query.providers)}::jsonb)) as adapter,
+               t.provider = any(${param([...query.providers])}::text[]) as adapter,
                p.enabled, p.paused_until, p.pause_reason
         from batch_tasks t
         left join providers p on p.name = t.provider

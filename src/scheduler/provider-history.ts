@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { param, sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../db/client.ts';
 import { isProviderName, type ProviderName } from '../providers/types.ts';
 import { addDays, runDateOf } from '../time/business-day.ts';
@@ -48,7 +48,7 @@ export async function listProviderNights(
           select distinct on (left(run_key, 10)) left(run_key, 10) as run_date, result
           from scheduler_runs
           where function_name = ${FUNCTION_NAMES.postcheck} and status = 'completed' and result is not null
-            and left(run_key, 10) in (select value from jsonb_array_elements_text(${JSON.stringify(nights)}::jsonb))
+            and left(run_key, 10) = any(${param(nights)}::text[])
             and (length(run_key) = 10 or substr(run_key, 11, 1) = '/')
           order by left(run_key, 10), completed_at desc nulls last, id desc
         )

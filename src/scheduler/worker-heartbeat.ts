@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { sql } from 'drizzle-orm';
+import { param, sql } from 'drizzle-orm';
 import type { Deps } from '../context.ts';
 import { type Db, queryRows } from '../db/client.ts';
 import { toError } from '../errors.ts';
@@ -30,7 +30,7 @@ export async function beatWorker(db: Db, worker: WorkerRegistration): Promise<vo
   await db.execute(sql`
     insert into workers (id, hostname, pid, providers)
     values (${worker.workerId}, ${worker.hostname ?? hostname()}, ${worker.pid ?? process.pid}::int,
-            array(select jsonb_array_elements_text(${JSON.stringify(worker.providers)}::jsonb)))
+            ${param([...worker.providers])}::text[])
     on conflict (id) do update set heartbeat_at = now(), providers = excluded.providers`);
 }
 
