@@ -6,7 +6,7 @@ import { type Deps, systemClock } from '../src/context.ts';
 import { type Database, type Db, openDatabase, queryRows } from '../src/db/client.ts';
 import { migrateDatabase } from '../src/db/migrate.ts';
 import { silentLogger } from '../src/logger.ts';
-import { ensureProviders } from '../src/providers/sync-providers.ts';
+import { ensureProviders } from '../src/providers/provider-settings.ts';
 import { PROVIDER_NAMES } from '../src/providers/types.ts';
 import { addDays, runDateOf } from '../src/time/business-day.ts';
 

@@ -3,7 +3,7 @@ import { type Deps, systemClock } from './context.ts';
 import { type Database, openDatabase } from './db/client.ts';
 import { migrateDatabase } from './db/migrate.ts';
 import { createLogger, type Logger } from './logger.ts';
-import { ensureProviders } from './providers/sync-providers.ts';
+import { ensureProviders } from './providers/provider-settings.ts';
 
 export interface Runtime extends Deps {
   database: Database;

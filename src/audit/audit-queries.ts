@@ -1,6 +1,7 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { expectedUnitsCte } from '../coverage/coverage-query.ts';
 import { type Db, queryOne, queryRows } from '../db/client.ts';
+import { countsDiffer, jobTaskCounts } from '../scheduler/reconciler.ts';
 import { FUNCTION_NAMES, type SchedulerRunRow } from '../scheduler/scheduler-runs.ts';
 import { type AuditRow, ROWS_SHOWN } from './types.ts';
 
@@ -163,14 +164,6 @@ export function attemptsOverMax(db: Db, runDate: string): Promise<Finding> {
 }
 
 /** A job's real counts, from the tasks that point at it (`j` is the job, `c` the counts). */
-export const jobTaskCounts = sql`cross join lateral (
-  select count(*)::int as total,
-         count(*) filter (where t.status = 'completed')::int as completed,
-         count(*) filter (where t.status = 'failed')::int as failed
-  from batch_tasks t where t.batch_job_id = j.id
-) c`;
-export const countsDiffer = sql`(j.total_tasks <> c.total or j.completed_tasks <> c.completed or j.failed_tasks <> c.failed)`;
-
 /** Jobs whose counters disagree with the tasks that point at them. */
 export function jobCountsWrong(db: Db, runDate: string): Promise<Finding> {
   return find(

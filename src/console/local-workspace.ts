@@ -1,8 +1,8 @@
 import { dirname, join, resolve } from 'node:path';
 import type { Config, SimulatedProfile } from '../config.ts';
+import { providerMode } from '../providers/provider-mode.ts';
 import type { createProviderAdapters } from '../providers/registry.ts';
 import { SIMULATED_PROFILE_SPECS } from '../providers/simulated.ts';
-import { providerMode } from '../providers/sync-providers.ts';
 import { PROVIDER_NAMES } from '../providers/types.ts';
 import { CONSOLE_USER, LOCAL_REPORT_CHANNEL } from './local-slack.ts';
 

@@ -2,7 +2,8 @@ import { sql } from 'drizzle-orm';
 import type { Config } from '../config.ts';
 import { type Db, queryOne, queryRows } from '../db/client.ts';
 import { shortTransaction } from '../db/transaction.ts';
-import type { ProviderName } from './types.ts';
+import { providerMode } from './provider-mode.ts';
+import { PROVIDER_NAMES, type ProviderName } from './types.ts';
 
 /**
  * Provider settings are data shared by every process (DESIGN §3): which providers are enabled,
@@ -100,4 +101,25 @@ export function withProviderSettings(config: Config, settings: readonly Provider
   const providers = { ...config.providers };
   for (const s of settings) providers[s.name] = { ...providers[s.name], model: s.model };
   return { ...config, providers };
+}
+
+/**
+ * Creates the `providers` rows that do not exist yet, from this process's environment (first
+ * run), and never touches an existing row: after that the settings are data, changed only by
+ * `sched providers set`. Returns the names of the rows it created.
+ */
+export async function ensureProviders(db: Db, config: Config): Promise<ProviderName[]> {
+  const rows = PROVIDER_NAMES.map((name) => {
+    const p = config.providers[name];
+    const enabled = providerMode(config, name) !== 'disabled';
+    return sql`(${name}, ${enabled}, ${p.model}, ${p.rpm}::int, ${p.maxConcurrency}::int)`;
+  });
+  const created = await queryRows<{ name: ProviderName }>(
+    db,
+    sql`insert into providers (name, enabled, model, rpm, max_concurrency)
+        values ${sql.join(rows, sql`, `)}
+        on conflict (name) do nothing
+        returning name`,
+  );
+  return created.map((r) => r.name).sort();
 }

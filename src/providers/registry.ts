@@ -3,8 +3,8 @@ import { createAnthropicAdapter } from './anthropic.ts';
 import { createGeminiAdapter } from './gemini.ts';
 import { type AdapterOptions, createOpenAiAdapter } from './openai.ts';
 import { createPerplexityAdapter } from './perplexity.ts';
+import { providerMode } from './provider-mode.ts';
 import { createSimulatedAdapter } from './simulated.ts';
-import { providerMode } from './sync-providers.ts';
 import { PROVIDER_NAMES, type ProviderAdapter, type ProviderName } from './types.ts';
 
 const REAL_ADAPTERS: Record<

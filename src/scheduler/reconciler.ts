@@ -204,3 +204,49 @@ export async function closeJobs(
     : await queryRows<Row>(db, query);
   return { jobsCompleted: row?.completed ?? 0, jobsCancelled: row?.cancelled ?? 0 };
 }
+
+/** A job's real task counts (audit and --fix compare them with its counters). */
+export const jobTaskCounts = sql`cross join lateral (
+  select count(*)::int as total,
+         count(*) filter (where t.status = 'completed')::int as completed,
+         count(*) filter (where t.status = 'failed')::int as failed
+  from batch_tasks t where t.batch_job_id = j.id
+) c`;
+export const countsDiffer = sql`(j.total_tasks <> c.total or j.completed_tasks <> c.completed or j.failed_tasks <> c.failed)`;
+
+async function count(db: Db, statement: ReturnType<typeof sql>): Promise<number> {
+  const row = await queryOne<{ n: number }>(db, statement);
+  return row?.n ?? 0;
+}
+
+/** `sched audit --fix`: a closed job that still has live tasks is processing again. */
+export function reopenJobs(db: Db, runDate: string): Promise<number> {
+  return count(
+    db,
+    sql`with reopened as (
+          update batch_jobs j set status = 'processing', completed_at = null
+          where j.run_date = ${runDate}::date and j.status in ('completed', 'failed', 'cancelled')
+            and exists (select 1 from batch_tasks t
+                        where t.batch_job_id = j.id and t.status in ('pending', 'processing'))
+          returning 1)
+        select count(*)::int as n from reopened`,
+  );
+}
+
+/** `sched audit --fix`: job counters set from the tasks that point at them. */
+export function recomputeJobCounts(db: Db, runDate: string): Promise<number> {
+  return count(
+    db,
+    sql`with real as (
+          select j.id, c.total, c.completed, c.failed
+          from batch_jobs j
+          ${jobTaskCounts}
+          where j.run_date = ${runDate}::date and ${countsDiffer}
+        ),
+        updated as (
+          update batch_jobs j set total_tasks = r.total, completed_tasks = r.completed, failed_tasks = r.failed
+          from real r where j.id = r.id
+          returning 1)
+        select count(*)::int as n from updated`,
+  );
+}

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Config } from '../../src/config.ts';
 import type { Db } from '../../src/db/client.ts';
-import { providerMode } from '../../src/providers/sync-providers.ts';
+import { providerMode } from '../../src/providers/provider-mode.ts';
 import { PROVIDER_NAMES } from '../../src/providers/types.ts';
 
 /** Test data writers: one statement per table, rows passed as one JSON parameter. */
