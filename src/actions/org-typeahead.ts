@@ -2,7 +2,7 @@ import type { Middleware, SlackOptionsMiddlewareArgs } from '@slack/bolt';
 import type { SlackDeps } from '../commands/slack-deps.ts';
 import { toError } from '../errors.ts';
 import { type Org, searchOrgs } from '../orgs/find-org.ts';
-import { withDeadline } from '../time/deadline.ts';
+import { withDeadline } from '../time/waits.ts';
 import { orgOptions } from '../views/org-options.ts';
 
 /**

@@ -7,7 +7,7 @@ import { FUNCTION_NAMES } from '../scheduler/scheduler-runs.ts';
 import { providersWithoutLiveWorker } from '../scheduler/worker-heartbeat.ts';
 import { addDays, runDateOf } from '../time/business-day.ts';
 import { lastFireOnRunDate } from '../time/cron-matcher.ts';
-import { withDeadline } from '../time/deadline.ts';
+import { withDeadline } from '../time/waits.ts';
 import { noLiveWorkerLine } from '../views/no-live-worker.ts';
 import { type HttpRoute, sendDatabaseUnavailable, sendJson } from './respond.ts';
 

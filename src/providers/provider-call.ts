@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { unlessAborted } from '../time/waits.ts';
 import { type ErrorContext, toProviderError } from './classify-error.ts';
 import type { HeaderSource } from './rate-limit-headers.ts';
 import { type AskOptions, ProviderError, type ProviderName } from './types.ts';
@@ -7,9 +8,9 @@ import { type AskOptions, ProviderError, type ProviderName } from './types.ts';
  * The frame around every real SDK call: one deadline and one abort signal, latency measured,
  * and every failure turned into a ProviderError.
  *
- * Our own timer, not only the SDK's `timeout`: the openai and anthropic SDKs stop their timer
- * once the response headers arrive, so a body that stalls would hang the worker. The race below
- * settles at the deadline even if an SDK ignored the abort.
+ * Our own deadline (AbortSignal.timeout), not only the SDK's `timeout`: the openai and anthropic
+ * SDKs stop their timer once the response headers arrive, so a body that stalls would hang the
+ * worker. unlessAborted settles at the deadline even if an SDK ignored the abort.
  */
 
 export interface CallContext {
@@ -33,51 +34,41 @@ export async function providerCall<T>(
 ): Promise<CallResult<T>> {
   // Whole milliseconds of at least 1: the openai and anthropic SDKs reject anything else.
   const timeoutMs = Math.max(1, Math.round(options.timeoutMs ?? ctx.timeoutMs));
-  const controller = new AbortController();
   const outer = options.signal;
-  let timer: NodeJS.Timeout | undefined;
-  let onOuterAbort: (() => void) | undefined;
-
-  const stopped = new Promise<never>((_, reject) => {
-    const stop = (error: ProviderError) => {
-      controller.abort(error);
-      reject(error);
-    };
-    timer = setTimeout(
-      () => stop(new ProviderError('timeout', `${ctx.provider}: no answer within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-    // Aborted by the caller: its own ProviderError reason if it gave one (the worker's timer),
-    // else a retryable network error, as the simulated stand-ins report it.
-    onOuterAbort = () =>
-      stop(
-        outer?.reason instanceof ProviderError
-          ? outer.reason
-          : new ProviderError('network', `${ctx.provider}: request aborted`),
-      );
-    if (outer?.aborted) onOuterAbort();
-    else outer?.addEventListener('abort', onOuterAbort, { once: true });
-  });
-
+  const deadline = AbortSignal.timeout(timeoutMs);
+  const signal = outer ? AbortSignal.any([outer, deadline]) : deadline;
   const started = performance.now();
   try {
     // The SDK's own timeout stays as a second guard; ours is the one that decides.
-    const value = await Promise.race([run(controller.signal, timeoutMs), stopped]);
+    const value = await unlessAborted(run(signal, timeoutMs), signal);
     return { value, latencyMs: Math.round(performance.now() - started) };
   } catch (error) {
-    // Once our timer or the caller has aborted, the SDK's own abort error is only an echo.
-    const reason = controller.signal.aborted ? controller.signal.reason : error;
+    // Once our deadline or the caller has aborted, the SDK's own abort error is only an echo.
+    const reason = signal.aborted ? abortReason(ctx.provider, outer, timeoutMs) : error;
     const context: ErrorContext = {
       now: ctx.clock(),
       secrets: ctx.secrets,
       headers: ctx.capturedHeaders?.(),
     };
     throw toProviderError(ctx.provider, reason, context);
-  } finally {
-    clearTimeout(timer);
-    if (onOuterAbort) outer?.removeEventListener('abort', onOuterAbort);
-    stopped.catch(() => {});
   }
+}
+
+/**
+ * Why the call was cut: the caller's own ProviderError reason if it gave one, a timeout at our
+ * deadline, else a retryable network error, as the simulated stand-ins report an abort.
+ */
+function abortReason(
+  provider: ProviderName,
+  outer: AbortSignal | undefined,
+  timeoutMs: number,
+): ProviderError {
+  if (outer?.aborted) {
+    return outer.reason instanceof ProviderError
+      ? outer.reason
+      : new ProviderError('network', `${provider}: request aborted`);
+  }
+  return new ProviderError('timeout', `${provider}: no answer within ${timeoutMs} ms`);
 }
 
 /** A fetch that remembers the last response's headers, for SDKs whose errors drop them. */

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { SimulatedProfile } from '../config.ts';
+import { waitUnlessAborted } from '../time/waits.ts';
 import {
   type AskOptions,
   type ErrorClass,
@@ -228,18 +229,7 @@ export function uniform(key: string): number {
   return createHash('sha256').update(key).digest().readUInt32BE(0) / 2 ** 32;
 }
 
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const aborted = () => new ProviderError('network', 'request aborted');
-    if (signal?.aborted) return reject(aborted());
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(aborted());
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+/** The simulated latency; an abort ends it as a dropped request would. */
+async function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (!(await waitUnlessAborted(ms, signal))) throw new ProviderError('network', 'request aborted');
 }

@@ -7,6 +7,7 @@ import { repairInProgress, repairMissing } from '../scheduler/repair.ts';
 import { assertRunDateAllowed } from '../scheduler/run-date-guard.ts';
 import { describeScope, type RunScope } from '../scheduler/run-scope.ts';
 import { claimActiveRepair, finishActiveRepair } from '../scheduler/scheduler-runs.ts';
+import { waitUnlessAborted } from '../time/waits.ts';
 import { actorLabel, plural } from '../views/format.ts';
 import { repairAlreadyRunning } from '../views/repair-already-running.ts';
 import { sentenceMessage } from '../views/sentence-message.ts';
@@ -187,7 +188,7 @@ export function createRepairRunner(
         state.failed = counts.failed;
         await show(undefined, { ...state });
       }
-      await pause(intervalMs, stopper.signal);
+      await waitUnlessAborted(intervalMs, stopper.signal);
     }
     if (stopper.signal.aborted) {
       const summary = { interrupted: true, units: state.units, done: state.done };
@@ -227,15 +228,3 @@ export function createRepairRunner(
 
 const sameTarget = (a: ReportTarget, b: ReportTarget | undefined) =>
   b !== undefined && a.channel === b.channel && a.ts === b.ts;
-
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-  });
-}

@@ -1,5 +1,7 @@
+import { setImmediate } from 'node:timers/promises';
 import { toError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { sleep } from '../time/waits.ts';
 
 /**
  * Closes the jobs of a worker's finished tasks in the background, one statement for all the jobs
@@ -44,7 +46,7 @@ export function startJobCloser(
   function kick(): Promise<void> {
     running ??= (async () => {
       // Lets every completion of this turn of the event loop join the same statement.
-      await new Promise((resolve) => setImmediate(resolve));
+      await setImmediate();
       await drain();
     })().finally(() => {
       running = undefined;
@@ -62,7 +64,7 @@ export function startJobCloser(
         while (running) await running;
         if (pending.size === 0 || (await drain())) return;
         if (tries >= FINAL_TRIES) return;
-        await new Promise((resolve) => setTimeout(resolve, options.retryMs * 2 ** (tries - 1)));
+        await sleep(options.retryMs * 2 ** (tries - 1));
       }
     },
   };

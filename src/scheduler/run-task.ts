@@ -7,6 +7,7 @@ import {
   ProviderError,
   type ProviderName,
 } from '../providers/types.ts';
+import { unlessAborted, waitUnlessAborted } from '../time/waits.ts';
 import type { ClaimedTask } from './claim-tasks.ts';
 import type { Completion, TaskOutcome } from './complete-task.ts';
 import { clearExpiredPause, pauseProvider } from './provider-pause.ts';
@@ -201,55 +202,28 @@ async function callProvider(
   adapter: ProviderAdapter,
   task: ClaimedTask,
 ): Promise<CallResult> {
-  const controller = new AbortController();
-  const timer = setTimeout(
-    () => controller.abort(new ProviderError('timeout', `no answer within ${runner.timeoutMs} ms`)),
-    runner.timeoutMs,
-  );
-  const onShutdown = () => controller.abort(SHUTDOWN);
-  if (runner.shutdown.aborted) onShutdown();
-  runner.shutdown.addEventListener('abort', onShutdown, { once: true });
+  // One signal for the adapter: the worker shutting down, or the call's own deadline.
+  const deadline = AbortSignal.timeout(runner.timeoutMs);
+  const signal = AbortSignal.any([runner.shutdown, deadline]);
   try {
-    const aborted = new Promise<never>((_, reject) => {
-      const fail = () => reject(controller.signal.reason);
-      if (controller.signal.aborted) fail();
-      else controller.signal.addEventListener('abort', fail, { once: true });
-    });
     const ask = adapter.ask(task.text, {
-      signal: controller.signal,
+      signal,
       timeoutMs: runner.timeoutMs,
       unit: { runDate: task.runDate, promptId: task.promptId, attempt: task.attempts, source: task.source },
     });
-    ask.catch(() => undefined); // the race below may have settled first
-    const answer = await Promise.race([ask, aborted]);
+    // Settles at the deadline or the shutdown even if an adapter ignored its signal.
+    const answer = await unlessAborted(ask, signal);
     return { kind: 'answer', answer };
   } catch (error) {
-    if (controller.signal.reason === SHUTDOWN) return { kind: 'shutdown' };
-    if (controller.signal.aborted && controller.signal.reason instanceof ProviderError) {
-      return { kind: 'error', error: controller.signal.reason };
+    if (runner.shutdown.aborted) return { kind: 'shutdown' };
+    if (deadline.aborted) {
+      return {
+        kind: 'error',
+        error: new ProviderError('timeout', `no answer within ${runner.timeoutMs} ms`),
+      };
     }
     if (error instanceof ProviderError) return { kind: 'error', error };
     // The adapter contract says ProviderError only; anything else is treated as a transport failure.
     return { kind: 'error', error: new ProviderError('network', toError(error).message, { cause: error }) };
-  } finally {
-    clearTimeout(timer);
-    runner.shutdown.removeEventListener('abort', onShutdown);
   }
-}
-
-const SHUTDOWN = Symbol('worker shutdown');
-
-/** true after `ms`; false at once if `signal` aborts first. */
-function waitUnlessAborted(ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const done = (waited: boolean) => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      resolve(waited);
-    };
-    const onAbort = () => done(false);
-    const timer = setTimeout(() => done(true), ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

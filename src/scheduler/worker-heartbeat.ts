@@ -4,7 +4,7 @@ import type { Deps } from '../context.ts';
 import { type Db, queryRows } from '../db/client.ts';
 import { toError } from '../errors.ts';
 import type { ProviderName } from '../providers/types.ts';
-import { withDeadline } from '../time/deadline.ts';
+import { withDeadline } from '../time/waits.ts';
 
 /**
  * Which worker processes are alive and which providers each can call (DESIGN §3). A worker

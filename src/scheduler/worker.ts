@@ -5,6 +5,7 @@ import type { Deps } from '../context.ts';
 import type { Database } from '../db/client.ts';
 import { toError } from '../errors.ts';
 import type { ProviderAdapter, ProviderName } from '../providers/types.ts';
+import { sleep, withDeadline } from '../time/waits.ts';
 import { Batcher } from './batcher.ts';
 import { type ClaimableProvider, type ClaimedTask, claimableProviders, claimTasks } from './claim-tasks.ts';
 import { type Completion, completeTasks } from './complete-task.ts';
@@ -274,7 +275,13 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions): WorkerHan
       const grace = options.graceMs ?? 20_000;
       logger.info({ inFlight: inFlight.size, graceMs: grace }, 'worker stopping: letting calls finish');
       const all = Promise.all(inFlight);
-      if (!(await withinTime(all, grace))) {
+      if (
+        !(await withDeadline(
+          all.then(() => true),
+          grace,
+          () => false,
+        ))
+      ) {
         hardStop = true;
         shutdown.abort();
         await all;
@@ -353,19 +360,5 @@ class Wakeup {
   notify(): void {
     if (this.waiters.size === 0) this.pending = true;
     for (const waiter of [...this.waiters]) waiter();
-  }
-}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-async function withinTime(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([promise.then(() => true as const), timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -1,5 +1,7 @@
 import { Bits, Elements } from 'slack-block-builder';
+import { z } from 'zod';
 import { ACTION_PREFIXES } from './ids.ts';
+import { jsonCodec } from './values.ts';
 
 /**
  * The "Snooze" overflow on a report's provider and org lines. Each option's value names the
@@ -7,37 +9,39 @@ import { ACTION_PREFIXES } from './ids.ts';
  * Values come back through a user's client: decodeSnoozeChoice checks them.
  */
 
-export const SNOOZE_ENDS = [
-  { end: '2h', label: 'Snooze 2 h' },
-  { end: '09:00', label: 'Snooze until 09:00' },
-  { end: 'until-success', label: 'Snooze until next success' },
-] as const;
+const SNOOZE_END_VALUES = ['2h', '09:00', 'until-success'] as const;
+type SnoozeEnd = (typeof SNOOZE_END_VALUES)[number];
+const SNOOZE_LABELS: Record<SnoozeEnd, string> = {
+  '2h': 'Snooze 2 h',
+  '09:00': 'Snooze until 09:00',
+  'until-success': 'Snooze until next success',
+};
+export const SNOOZE_ENDS = SNOOZE_END_VALUES.map((end) => ({ end, label: SNOOZE_LABELS[end] }));
 
 export type SnoozeTarget = { provider: string } | { orgId: string };
 
 export interface SnoozeChoice {
   target: SnoozeTarget;
-  end: (typeof SNOOZE_ENDS)[number]['end'];
+  end: SnoozeEnd;
 }
 
 export function encodeSnoozeChoice(choice: SnoozeChoice): string {
   const scope = 'provider' in choice.target ? { p: choice.target.provider } : { o: choice.target.orgId };
-  return JSON.stringify({ ...scope, e: choice.end });
+  return snoozeValue.encode({ ...scope, e: choice.end });
 }
 
+// The values.ts codec: JSON out, JSON plus a strict zod schema back (one provider or one org).
+const snoozeValue = jsonCodec(
+  z.union([
+    z.strictObject({ p: z.string().regex(/^[a-z]{1,20}$/), e: z.enum(SNOOZE_END_VALUES) }),
+    z.strictObject({ o: z.uuid(), e: z.enum(SNOOZE_END_VALUES) }),
+  ]),
+);
+
 export function decodeSnoozeChoice(value: string): SnoozeChoice | undefined {
-  try {
-    const parsed = JSON.parse(value) as { p?: unknown; o?: unknown; e?: unknown };
-    const end = SNOOZE_ENDS.find((s) => s.end === parsed.e)?.end;
-    if (!end) return undefined;
-    if (typeof parsed.p === 'string' && /^[a-z]{1,20}$/.test(parsed.p))
-      return { target: { provider: parsed.p }, end };
-    if (typeof parsed.o === 'string' && /^[0-9a-f-]{36}$/i.test(parsed.o))
-      return { target: { orgId: parsed.o }, end };
-    return undefined;
-  } catch {
-    return undefined;
-  }
+  const decoded = snoozeValue.decode(value);
+  if (!decoded) return undefined;
+  return { target: 'p' in decoded ? { provider: decoded.p } : { orgId: decoded.o }, end: decoded.e };
 }
 
 /** One overflow per line; `key` keeps its action_id unique in the message. */
