@@ -49,20 +49,23 @@ const schema = readFileSync('src/db/schema.ts', 'utf8');
 const tables = [...schema.matchAll(/pgTable\(\s*'([a-z_]+)'/g)].map((m) => m[1]);
 const problems = [];
 for (const table of tables) {
-  if (!(table in WRITERS)) problems.push(`table ${table} has no writer module in scripts/check-table-writers.mjs`);
+  if (!(table in WRITERS))
+    problems.push(`table ${table} has no writer module in scripts/check-table-writers.mjs`);
 }
 const write = (table) => new RegExp(`\\b(insert\\s+into|update|delete\\s+from)\\s+${table}\\b`, 'i');
 for (const file of files) {
   const text = readFileSync(file, 'utf8');
   for (const table of tables) {
     if (!write(table).test(text)) continue;
-    if (!(WRITERS[table] ?? []).includes(file)) problems.push(`${file} writes ${table}; only ${(WRITERS[table] ?? []).join(', ') || 'migrations'} may`);
+    if (!(WRITERS[table] ?? []).includes(file))
+      problems.push(`${file} writes ${table}; only ${(WRITERS[table] ?? []).join(', ') || 'migrations'} may`);
   }
 }
 // Drizzle's builder writes count too.
 for (const file of files) {
   const text = readFileSync(file, 'utf8');
-  if (/\.(insert|update|delete)\(\s*schema\./.test(text)) problems.push(`${file} writes through drizzle's builder; put the write in its table's module`);
+  if (/\.(insert|update|delete)\(\s*schema\./.test(text))
+    problems.push(`${file} writes through drizzle's builder; put the write in its table's module`);
 }
 if (problems.length > 0) {
   for (const p of problems) console.error(`table writers: ${p}`);

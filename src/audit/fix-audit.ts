@@ -1,6 +1,4 @@
-import { sql } from 'drizzle-orm';
 import type { Deps } from '../context.ts';
-import { type Db, queryOne } from '../db/client.ts';
 import { closeJobs, expireLeases, recomputeJobCounts, reopenJobs } from '../scheduler/reconciler.ts';
 import { failStaleRuns } from '../scheduler/scheduler-runs.ts';
 import type { AuditFix } from './types.ts';

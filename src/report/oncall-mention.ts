@@ -1,7 +1,5 @@
 import type { webApi } from '@slack/bolt';
-import { sql } from 'drizzle-orm';
 import type { CoverageReport } from '../coverage/types.ts';
-import { queryOne } from '../db/client.ts';
 import { toError } from '../errors.ts';
 import { needsPerson } from '../scheduler/night-pager.ts';
 import { claimOncallMention, recordOncallMention, releaseOncallMention } from '../scheduler/night-pages.ts';

@@ -1,8 +1,6 @@
-import { sql } from 'drizzle-orm';
 import type { Deps } from '../context.ts';
 import { actionableByProvider, actionableUnits, snoozedUnits } from '../coverage/snoozed-units.ts';
 import type { CoverageReport } from '../coverage/types.ts';
-import { queryOne } from '../db/client.ts';
 import { toError } from '../errors.ts';
 import { type PagerDutyEvent, sendPagerDutyEvent } from '../paging/pagerduty-events.ts';
 import { claimPagerState, releasePagerState } from './night-pages.ts';

@@ -1,4 +1,3 @@
-import { sql } from 'drizzle-orm';
 import { actionableUnits } from '../coverage/snoozed-units.ts';
 import { toError } from '../errors.ts';
 import { pingHeartbeat } from './heartbeat.ts';
