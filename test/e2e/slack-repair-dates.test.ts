@@ -2,13 +2,12 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBlockAction } from '../../src/console/sign-request.ts';
 import { queryOne } from '../../src/db/client.ts';
-import { postOrUpdateReport } from '../../src/report/report-poster.ts';
-import { addDays, runDateOf } from '../../src/time/business-day.ts';
+import { addDays } from '../../src/time/business-day.ts';
 import { ACTION_IDS } from '../../src/views/ids.ts';
 import { backends, type TestDatabase } from '../support/db.ts';
 import {
   ADMIN,
-  nightWithFailures,
+  postedFailedNight,
   REPORT_CHANNEL,
   type SlackHarness,
   startSlackHarness,
@@ -37,10 +36,7 @@ describe.each(backends())('Repair click with a forged date on $name', (backend) 
   beforeAll(async () => {
     database = await backend.create();
     h = await startSlackHarness(database.db);
-    runDate = runDateOf(h.deps.clock(), h.deps.config.timezone);
-    const { report } = await nightWithFailures(h.deps, runDate);
-    const posted = await postOrUpdateReport(h.slack.deps, h.slack.app.client, { runDate, report });
-    reportTs = String(posted?.ts);
+    ({ runDate, reportTs } = await postedFailedNight(h));
   });
   afterAll(async () => {
     await h?.stop();

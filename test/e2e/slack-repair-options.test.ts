@@ -2,14 +2,12 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBlockAction, buildViewSubmission } from '../../src/console/sign-request.ts';
 import { queryRows } from '../../src/db/client.ts';
-import { postOrUpdateReport } from '../../src/report/report-poster.ts';
-import { runDateOf } from '../../src/time/business-day.ts';
 import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS, EVERY_PROVIDER } from '../../src/views/ids.ts';
 import { backends, type TestDatabase } from '../support/db.ts';
 import {
   ADMIN,
-  nightWithFailures,
   OUTSIDER,
+  postedFailedNight,
   REPORT_CHANNEL,
   type SlackHarness,
   startSlackHarness,
@@ -62,10 +60,7 @@ describe.each(backends())('Repair options from the report on $name', (backend) =
   beforeAll(async () => {
     database = await backend.create();
     h = await startSlackHarness(database.db);
-    runDate = runDateOf(h.deps.clock(), h.deps.config.timezone);
-    const { report } = await nightWithFailures(h.deps, runDate);
-    const posted = await postOrUpdateReport(h.slack.deps, h.slack.app.client, { runDate, report });
-    reportTs = String(posted?.ts);
+    ({ runDate, reportTs } = await postedFailedNight(h));
   });
   afterAll(async () => {
     await h?.stop();

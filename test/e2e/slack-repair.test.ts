@@ -3,18 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBlockAction } from '../../src/console/sign-request.ts';
 import { queryOne } from '../../src/db/client.ts';
 import { createProviderAdapters } from '../../src/providers/registry.ts';
-import { postOrUpdateReport } from '../../src/report/report-poster.ts';
 import { ACTIVE_REPAIR_FUNCTION } from '../../src/scheduler/scheduler-runs.ts';
 import { startWorker } from '../../src/scheduler/worker.ts';
-import { runDateOf } from '../../src/time/business-day.ts';
 import { ACTION_IDS } from '../../src/views/ids.ts';
 import type { TestDatabase } from '../support/db.ts';
 import {
   ADMIN,
   backendsAndModes,
   GROUP_ADMIN,
-  nightWithFailures,
   OUTSIDER,
+  postedFailedNight,
   REPORT_CHANNEL,
   type SlackHarness,
   startSlackHarness,
@@ -56,11 +54,7 @@ describe.each(backendsAndModes())('Repair from the report on $name over $mode', 
   beforeAll(async () => {
     database = await backend.create();
     h = await startSlackHarness(database.db, { mode });
-    runDate = runDateOf(h.deps.clock(), h.deps.config.timezone);
-    const { report } = await nightWithFailures(h.deps, runDate);
-    // What the scheduler's onPostcheck hook does at 04:00.
-    const posted = await postOrUpdateReport(h.slack.deps, h.slack.app.client, { runDate, report });
-    reportTs = String(posted?.ts);
+    ({ runDate, reportTs } = await postedFailedNight(h));
   });
   afterAll(async () => {
     await h?.stop();

@@ -3,18 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBlockAction } from '../../src/console/sign-request.ts';
 import { queryOne, queryRows } from '../../src/db/client.ts';
 import { createProviderAdapters } from '../../src/providers/registry.ts';
-import { postOrUpdateReport } from '../../src/report/report-poster.ts';
 import { ACTIVE_REPAIR_FUNCTION } from '../../src/scheduler/scheduler-runs.ts';
 import { startWorker } from '../../src/scheduler/worker.ts';
-import { runDateOf } from '../../src/time/business-day.ts';
 import { ACTION_PREFIXES } from '../../src/views/ids.ts';
 import { decodeRepairScope, encodeRepairScope } from '../../src/views/values.ts';
 import type { TestDatabase } from '../support/db.ts';
 import {
   ADMIN,
   backendsAndModes,
-  nightWithFailures,
   OUTSIDER,
+  postedFailedNight,
   REPORT_CHANNEL,
   type SlackHarness,
   startSlackHarness,
@@ -59,10 +57,7 @@ describe.each(backendsAndModes())(
     beforeAll(async () => {
       database = await backend.create();
       h = await startSlackHarness(database.db, { mode });
-      runDate = runDateOf(h.deps.clock(), h.deps.config.timezone);
-      const { report } = await nightWithFailures(h.deps, runDate);
-      const posted = await postOrUpdateReport(h.slack.deps, h.slack.app.client, { runDate, report });
-      reportTs = String(posted?.ts);
+      ({ runDate, reportTs } = await postedFailedNight(h));
     });
     afterAll(async () => {
       await h?.stop();

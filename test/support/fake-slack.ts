@@ -11,11 +11,13 @@ import type { Deps } from '../../src/context.ts';
 import type { Db } from '../../src/db/client.ts';
 import { silentLogger } from '../../src/logger.ts';
 import type { RepairRunnerOptions } from '../../src/report/repair-runner.ts';
+import { postOrUpdateReport } from '../../src/report/report-poster.ts';
 import { runPostcheck } from '../../src/scheduler/postcheck.ts';
 import { reconcile } from '../../src/scheduler/reconciler.ts';
 import { runTrigger } from '../../src/scheduler/trigger.ts';
 import { EVENTS_PATH } from '../../src/slack/app.ts';
 import { createSlackBot, type SlackBot } from '../../src/slack-bot.ts';
+import { runDateOf } from '../../src/time/business-day.ts';
 import { type Backend, backends } from './db.ts';
 import { type EnvelopeType, FakeSocketMode } from './fake-socket-mode.ts';
 import { completeAllLive, seedSmallDemo } from './scheduler-deps.ts';
@@ -211,4 +213,12 @@ export async function nightWithFailures(deps: Deps, runDate: string) {
     deps.config,
     deps.clock,
   );
+}
+
+/** Tonight's failed night (nightWithFailures) with its morning report posted, as the scheduler posts it at 04:00. */
+export async function postedFailedNight(h: SlackHarness): Promise<{ runDate: string; reportTs: string }> {
+  const runDate = runDateOf(h.deps.clock(), h.deps.config.timezone);
+  const { report } = await nightWithFailures(h.deps, runDate);
+  const posted = await postOrUpdateReport(h.slack.deps, h.slack.app.client, { runDate, report });
+  return { runDate, reportTs: String(posted?.ts) };
 }
