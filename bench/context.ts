@@ -9,7 +9,8 @@ export interface Sizes {
   /** Nights of history: orgs x 100 prompts x 4 providers each night (PGlite: pgliteOrgs). */
   history: { orgs: number; pgliteOrgs: number; nights: number; runs: number };
   slackStatus: { requests: number; maxSeconds: number };
-  idle: { windowSeconds: number };
+  /** settleSeconds: start-up, and the worker's idle back-off reaching its ceiling, before the window. */
+  idle: { windowSeconds: number; settleSeconds: number };
   pgliteVsPostgres: { tasks: number; runs: number };
   cliStart: { runs: number };
 }
@@ -20,7 +21,7 @@ export const FULL: Sizes = {
   rateLimit: { tasks: 4_000, rpm: 600, concurrency: 16, runs: 3 },
   history: { orgs: 1_000, pgliteOrgs: 100, nights: 30, runs: 5 },
   slackStatus: { requests: 100, maxSeconds: 240 },
-  idle: { windowSeconds: 120 },
+  idle: { windowSeconds: 120, settleSeconds: 90 },
   pgliteVsPostgres: { tasks: 20_000, runs: 3 },
   cliStart: { runs: 5 },
 };
@@ -31,7 +32,7 @@ export const QUICK: Sizes = {
   rateLimit: { tasks: 200, rpm: 600, concurrency: 16, runs: 1 },
   history: { orgs: 20, pgliteOrgs: 10, nights: 2, runs: 3 },
   slackStatus: { requests: 3, maxSeconds: 20 },
-  idle: { windowSeconds: 10 },
+  idle: { windowSeconds: 10, settleSeconds: 5 },
   pgliteVsPostgres: { tasks: 400, runs: 1 },
   cliStart: { runs: 1 },
 };

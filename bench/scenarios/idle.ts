@@ -14,8 +14,6 @@ import { QueueChild } from '../queue-child.ts';
  * once, each on its own empty database, after their start-up has settled.
  */
 
-/** Start-up work (migrations, serve's catch-up checks) done before the window opens. */
-const SETTLE_MS = 5_000;
 
 async function transactions(database: string): Promise<number> {
   // Each read is its own transaction: pg_stat_database is re-read, not served from a snapshot.
@@ -50,9 +48,10 @@ interface Subject {
 async function perMinute(
   subject: Subject,
   windowMs: number,
+  settleMs: number,
 ): Promise<{ rate: number; stop(): Promise<void> }> {
   const running = await subject.start();
-  await sleep(SETTLE_MS);
+  await sleep(settleMs);
   const name = new URL(subject.bench.url ?? '').pathname.slice(1);
   const before = await transactions(name);
   await sleep(windowMs);
@@ -114,7 +113,7 @@ export const idleCost: Scenario = {
         },
       ];
       ctx.log(`idle: three processes, ${ctx.sizes.idle.windowSeconds} s window`);
-      const measured = await Promise.all(subjects.map((s) => perMinute(s, windowMs)));
+      const measured = await Promise.all(subjects.map((s) => perMinute(s, windowMs, ctx.sizes.idle.settleSeconds * 1000)));
       await Promise.all(measured.map((m) => m.stop()));
       const reference = measured[2]?.rate ?? Number.NaN;
       for (const [i, subject] of subjects.slice(0, 2).entries()) {
@@ -130,7 +129,7 @@ export const idleCost: Scenario = {
           ratio: rate / reference,
           ratioMeaning:
             'idle: transactions per minute of the sched-bot process / of an idle graphile-worker runner (lower is better)',
-          note: `${ctx.sizes.idle.windowSeconds} s window after ${SETTLE_MS / 1000} s to settle`,
+          note: `${ctx.sizes.idle.windowSeconds} s window after ${ctx.sizes.idle.settleSeconds} s to settle`,
         });
       }
     } finally {

@@ -13,8 +13,8 @@ import { withDeadline } from '../time/waits.ts';
  * use it to say when no live worker can call an enabled provider: tasks would wait for ever.
  */
 
-export const HEARTBEAT_MS = 15_000;
-export const LIVE_SECONDS = 60;
+export const HEARTBEAT_MS = 30_000;
+export const LIVE_SECONDS = 90;
 /** Rows of workers that died without a clean stop are forgotten after a day. */
 const FORGET_AFTER = sql`interval '1 day'`;
 

@@ -38,7 +38,7 @@ export interface WorkerOptions {
   drain?: boolean;
   /** Draining: leave the tasks of a provider paused for auth or quota instead of waiting for it. */
   skipPaused?: boolean;
-  /** How often to return expired leases (any worker's) to the queue; 30 s by default. */
+  /** How often to return expired leases (any worker's) to the queue; a minute by default. */
   leaseSweepMs?: number;
   onResult?: (event: WorkerResultEvent) => void;
   /** A task this worker held ended (succeeded or failed for good): see refresh-night.ts. */
@@ -82,7 +82,7 @@ export interface WorkerHandle {
 }
 
 const PROVIDER_CACHE_MS = 1_000;
-const LEASE_SWEEP_MS = 30_000;
+const LEASE_SWEEP_MS = 60_000;
 const MAX_DB_RETRY_MS = 15_000;
 
 export const defaultWorkerId = () => `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
