@@ -14,7 +14,6 @@ import { QueueChild } from '../queue-child.ts';
  * once, each on its own empty database, after their start-up has settled.
  */
 
-
 async function transactions(database: string): Promise<number> {
   // Each read is its own transaction: pg_stat_database is re-read, not served from a snapshot.
   const result = await adminQuery(
@@ -113,7 +112,9 @@ export const idleCost: Scenario = {
         },
       ];
       ctx.log(`idle: three processes, ${ctx.sizes.idle.windowSeconds} s window`);
-      const measured = await Promise.all(subjects.map((s) => perMinute(s, windowMs, ctx.sizes.idle.settleSeconds * 1000)));
+      const measured = await Promise.all(
+        subjects.map((s) => perMinute(s, windowMs, ctx.sizes.idle.settleSeconds * 1000)),
+      );
       await Promise.all(measured.map((m) => m.stop()));
       const reference = measured[2]?.rate ?? Number.NaN;
       for (const [i, subject] of subjects.slice(0, 2).entries()) {
