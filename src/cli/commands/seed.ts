@@ -4,7 +4,7 @@ import { usageError } from '../../errors.ts';
 import { EXIT } from '../../exit-codes.ts';
 import { withRuntime } from '../../runtime.ts';
 import type { CliCommand } from '../command.ts';
-import { createProgress } from '../progress.ts';
+import { createProgress } from '../progress-line.ts';
 
 export const seedCommand: CliCommand = {
   async run(argv, io) {

@@ -9,7 +9,7 @@ import { countLiveTasks, type ParkedTasks, parkedTasks } from '../../scheduler/l
 import { followNights } from '../../scheduler/refresh-night.ts';
 import { startWorker, type WorkerSummary } from '../../scheduler/worker.ts';
 import type { CliCommand } from '../command.ts';
-import { watchDrain } from '../progress.ts';
+import { watchDrain } from '../progress-line.ts';
 import { cliStepDeps } from '../step-deps.ts';
 
 export const formatWorkerSummary = (s: WorkerSummary) =>

@@ -7,7 +7,7 @@ import { formatDuration } from '../views/format.ts';
  * every tenth of the way so a redirected log stays short.
  */
 
-export interface Progress {
+export interface ProgressLine {
   /** `total` may change while it runs (a drain sees new tasks arrive). */
   update(done: number, total: number): void;
   /** Prints the final state; safe to call twice. */
@@ -37,7 +37,7 @@ export function progressLine(
   return `${label}: ${done}/${total} ${unit} (${percent}%), ${rate.toFixed(1)}/s, ETA ${done >= total ? '0s' : eta}`;
 }
 
-export function createProgress(options: ProgressOptions): Progress {
+export function createProgress(options: ProgressOptions): ProgressLine {
   const now = options.now ?? (() => performance.now());
   const started = now();
   if (options.stream.isTTY) return barProgress(options, started, now);
@@ -67,7 +67,7 @@ export function createProgress(options: ProgressOptions): Progress {
   };
 }
 
-function barProgress(options: ProgressOptions, started: number, now: () => number): Progress {
+function barProgress(options: ProgressOptions, started: number, now: () => number): ProgressLine {
   const bar = new cliProgress.SingleBar(
     {
       stream: options.stream,
