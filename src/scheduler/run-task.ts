@@ -50,6 +50,8 @@ export interface TaskRunner {
   complete(completion: Completion): Promise<string | undefined>;
   /** Closes the job, in the background, if nothing of it is live (job-closer.ts). */
   closeJob(jobId: string): void;
+  /** The provider call of this task is over (answered, failed or cut): its slot may take another. */
+  callEnded?(task: ClaimedTask): void;
   onResult?: (event: WorkerResultEvent) => void;
 }
 
@@ -78,6 +80,7 @@ export async function runTask(
   const started = performance.now();
   const call = await callProvider(runner, adapter, task);
   const latencyMs = Math.round(performance.now() - started);
+  runner.callEnded?.(task);
   if (call.kind === 'shutdown') {
     const released = await runner.persist(task, 'release', () =>
       releaseTask(deps.db, { taskId: task.id, workerId, delayMs: 0, refundAttempt: true }),

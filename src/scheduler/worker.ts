@@ -113,6 +113,10 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions): WorkerHan
     lost: 0,
   };
   const inFlight = new Set<Promise<void>>();
+  // Tasks whose provider call has not ended: the concurrency bounds these. A task whose call has
+  // ended frees its slot while its completion commits (batched), so the next claim overlaps that
+  // write instead of waiting for it; at most another `concurrency` tasks wait so.
+  const calling = new Set<ClaimedTask>();
   const wake = new Wakeup();
   const shutdown = new AbortController();
   // Every call in flight listens for the shutdown: as many listeners as the concurrency.
@@ -142,6 +146,9 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions): WorkerHan
     onResult: options.onResult,
     complete: (completion) => completions.submit(completion),
     closeJob: (jobId) => closer.add(jobId),
+    callEnded(task) {
+      if (calling.delete(task)) wake.notify();
+    },
     async persist(task, what, write) {
       for (let failures = 1; ; failures++) {
         try {
@@ -160,6 +167,7 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions): WorkerHan
   };
 
   const start = (task: ClaimedTask) => {
+    calling.add(task);
     const adapter = options.adapters.get(task.provider);
     const run = (adapter ? runTask(runner, adapter, task) : Promise.resolve<TaskResult>('lost'))
       .catch((error): TaskResult => {
@@ -171,6 +179,7 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions): WorkerHan
         if (result === 'succeeded' || result === 'failed') options.onTaskFinished?.(task);
       });
     const tracked = run.finally(() => {
+      calling.delete(task);
       inFlight.delete(tracked);
       wake.notify();
     });
@@ -241,7 +250,7 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions): WorkerHan
     let emptyRounds = 0;
     while (!stopping) {
       try {
-        const free = options.concurrency - inFlight.size;
+        const free = Math.min(options.concurrency - calling.size, 2 * options.concurrency - inFlight.size);
         const due = free >= batchMin || inFlight.size === 0 || polled;
         const tried = free > 0 && due;
         const { claimed, pacedForMs } = tried ? await claimRound(free) : { claimed: 0 };
