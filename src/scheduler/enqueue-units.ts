@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { param, sql } from 'drizzle-orm';
 import { expectedUnitsCte } from '../coverage/coverage-query.ts';
-import { type Db, queryRows } from '../db/client.ts';
+import { type Db, queryOne, queryRows } from '../db/client.ts';
 import { shortTransaction } from '../db/transaction.ts';
 import type { UnitScope } from './run-scope.ts';
 import { snoozedUnit } from './snoozes.ts';
@@ -108,6 +108,18 @@ export async function enqueueUnits(db: Db, request: EnqueueRequest): Promise<Enq
     // joining back to the inserted jobs: that join is estimated at one row and became a nested
     // loop of units x orgs (152 M comparisons for a 117 k-unit night).
     const nonce = randomUUID();
+    // With nothing of the night live (the nightly trigger, a repair after the night) no row can
+    // meet the one-live-task index, and the plain insert spares ON CONFLICT's speculative check
+    // per row. Fan-outs of a night run one at a time (lockRunDate, recorded-enqueue.ts), so no
+    // live task can appear meanwhile; the index still refuses one if anything else inserted it.
+    const live = await queryOne<{ live: boolean }>(
+      tx as unknown as Db,
+      sql`select exists (select 1 from batch_tasks
+                         where run_date = ${request.runDate}::date and status in ('pending', 'processing')) as live`,
+    );
+    const skipLive = live?.live
+      ? sql`on conflict (run_date, prompt_id, provider) where status in ('pending', 'processing') do nothing`
+      : sql``;
     const inserted = await queryRows<{ batch_job_id: string; provider: string; n: number }>(
       tx as unknown as Db,
       sql`${candidateUnits(request, false)},
@@ -128,7 +140,7 @@ export async function enqueueUnits(db: Db, request: EnqueueRequest): Promise<Enq
                    ${request.maxAttempts}::int, ${request.now.toISOString()}::timestamptz,
                    ${request.now.toISOString()}::timestamptz
             from keyed k
-            on conflict (run_date, prompt_id, provider) where status in ('pending', 'processing') do nothing
+            ${skipLive}
             returning batch_job_id, provider
           )
           select batch_job_id, provider, count(*)::int as n from inserted group by batch_job_id, provider`,
