@@ -78,22 +78,20 @@ const QUIET_POLLS = 5;
 
 export function consoleOperations(deps: OperationDeps): Record<string, Operation> {
   const coverageOptions = deps.config;
-  const dateOf = (args: string[], allowRepair = false) => {
+  const dateOf = (args: string[]) => {
     const { values } = parseCommandArgs(args, { date: { type: 'string' }, repair: { type: 'boolean' } });
-    if (values.repair && !allowRepair) throw usageError('--repair only goes with postcheck');
-    return {
-      runDate: runDateOption(values.date, deps.clock(), deps.config.timezone),
-      repair: values.repair === true,
-    };
+    if (values.repair) throw usageError('--repair only goes with postcheck');
+    return { runDate: runDateOption(values.date, deps.clock(), deps.config.timezone) };
   };
   /** `repair` and `postcheck --repair`: the date and the scope flags of `sched` (scope-flags.ts). */
-  const repairArgs = (args: string[], postcheckToo: boolean) => {
+  const repairArgs = (args: string[], command: 'postcheck' | 'repair') => {
     const { values } = parseCommandArgs(args, {
       date: { type: 'string' },
-      ...(postcheckToo ? { repair: { type: 'boolean' } } : {}),
+      repair: { type: 'boolean' },
       ...SCOPE_FLAG_OPTIONS,
-    } as const);
-    const repair = !postcheckToo || (values as { repair?: boolean }).repair === true;
+    });
+    if (command === 'repair' && values.repair) throw usageError('--repair only goes with postcheck');
+    const repair = command === 'repair' || values.repair === true;
     if (!repair && hasScopeFlags(values)) throw usageError('--failed, --all and --provider go with --repair');
     return {
       runDate: runDateOption(values.date, deps.clock(), deps.config.timezone),
@@ -187,7 +185,7 @@ export function consoleOperations(deps: OperationDeps): Record<string, Operation
       usage: 'postcheck [--date YYYY-MM-DD] [--repair [--failed | --all] [--provider P]]',
       summary: 'measure and record coverage, post or update the morning report',
       async run(args, print) {
-        const { runDate, repair, scope } = repairArgs(args, true);
+        const { runDate, repair, scope } = repairArgs(args, 'postcheck');
         await postcheck(runDate, print, repair, repair ? scope : undefined);
       },
     },
@@ -195,7 +193,7 @@ export function consoleOperations(deps: OperationDeps): Record<string, Operation
       usage: 'repair [--date YYYY-MM-DD] [--failed | --all] [--provider P]',
       summary: 'enqueue the missing units (--failed: only failed ones; --all: every unit; --provider: one)',
       async run(args, print) {
-        const { runDate, scope } = repairArgs(args, false);
+        const { runDate, scope } = repairArgs(args, 'repair');
         const result = await repairMissing(deps, { runDate, triggeredBy: TRIGGERED_BY, scope });
         print(`${describeFanOut('repair', result)} [${describeScope(scope)}]`);
       },

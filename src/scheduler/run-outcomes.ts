@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
-import { type Db, queryOne, queryRows } from '../db/client.ts';
+import { type Db, queryRows } from '../db/client.ts';
 import { toError } from '../errors.ts';
+import { getNight } from './history.ts';
 import type { RunOutcome, StepDeps } from './night-reporter.ts';
 import { isUnitScope } from './run-scope.ts';
 import { claimRunOutcome, FUNCTION_NAMES } from './scheduler-runs.ts';
@@ -41,17 +42,10 @@ async function finishedRuns(db: Db, runDate: string): Promise<FinishedRunRow[]> 
   );
 }
 
+/** The night's latest recorded figure (history's getNight): read once per finished run. */
 async function latestNightFigure(db: Db, runDate: string): Promise<RunOutcome['night']> {
-  const row = await queryOne<{ percent: string | null; health: string | null }>(
-    db,
-    sql`select result->'ratios'->'prompts'->>'percent' as percent, result->'summary'->>'overallHealth' as health
-        from scheduler_runs
-        where function_name = ${FUNCTION_NAMES.postcheck} and status = 'completed'
-          and (run_key = ${runDate} or run_key like ${`${runDate}/%`})
-        order by completed_at desc limit 1`,
-  );
-  if (!row?.percent || !row.health) return undefined;
-  return { promptPercent: Number(row.percent), health: row.health };
+  const night = await getNight(db, runDate);
+  return night && { promptPercent: night.ratios.prompts.percent, health: night.summary.overallHealth };
 }
 
 /** Claims and announces every finished repair or rerun of the night; returns what it announced. */

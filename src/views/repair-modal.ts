@@ -1,9 +1,9 @@
 import { Bits, Blocks, Elements, Modal } from 'slack-block-builder';
-import { PROVIDER_NAMES } from '../provider-names.ts';
 import { type RunScope, UNIT_SCOPES, type UnitScope } from '../scheduler/run-scope.ts';
 import { estimateText } from './cost-lines.ts';
 import { formatByProvider, plural, runDateLabel } from './format.ts';
-import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS, EVERY_PROVIDER } from './ids.ts';
+import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS } from './ids.ts';
+import { pickedProvider, providerSelect, type StateValues } from './provider-select.ts';
 
 /**
  * "Repair options…": a repair narrowed to failed units, or widened to every unit, of every
@@ -34,9 +34,6 @@ const SCOPE_TEXT: Record<UnitScope, { text: string; description: string }> = {
 const scopeOption = (scope: UnitScope) =>
   Bits.Option({ text: SCOPE_TEXT[scope].text, description: SCOPE_TEXT[scope].description, value: scope });
 
-const providerOption = (value: string) =>
-  Bits.Option({ text: value === EVERY_PROVIDER ? 'Every provider' : value, value });
-
 /** "Missing units: 67 units in 6 orgs (openai 25 · perplexity 42), estimated cost ≈ $0.02" */
 export function scopePreviewLine(scope: UnitScope, preview: ScopePreview): string {
   if (preview.units === 0) return `*${SCOPE_TEXT[scope].text}*: nothing to enqueue`;
@@ -60,9 +57,7 @@ export function repairModal(input: RepairModalInput) {
           .initialOption(scopeOption('missing')),
       ),
       Blocks.Input({ blockId: BLOCK_IDS.repairModalProvider, label: 'Which provider' }).element(
-        Elements.StaticSelect({ actionId: ACTION_IDS.repairModalProvider })
-          .options([EVERY_PROVIDER, ...PROVIDER_NAMES].map(providerOption))
-          .initialOption(providerOption(EVERY_PROVIDER)),
+        providerSelect(ACTION_IDS.repairModalProvider, undefined),
       ),
       Blocks.Context().elements(
         UNIT_SCOPES.map((scope) => scopePreviewLine(scope, input.previews[scope])).join('\n'),
@@ -74,27 +69,18 @@ export function repairModal(input: RepairModalInput) {
     .buildToObject();
 }
 
-type StateValues = Record<
-  string,
-  Record<string, { selected_option?: { value?: string } | null } | undefined>
->;
-
 /** The submitted scope, or errors keyed by block_id for `response_action: 'errors'`. */
 export function parseRepairSubmission(
   values: StateValues,
 ): { ok: true; scope: RunScope } | { ok: false; errors: Record<string, string> } {
   const units = values[BLOCK_IDS.repairModalScope]?.[ACTION_IDS.repairModalScope]?.selected_option?.value;
-  const provider =
-    values[BLOCK_IDS.repairModalProvider]?.[ACTION_IDS.repairModalProvider]?.selected_option?.value ??
-    EVERY_PROVIDER;
+  const provider = pickedProvider(
+    values[BLOCK_IDS.repairModalProvider]?.[ACTION_IDS.repairModalProvider]?.selected_option?.value,
+  );
   const errors: Record<string, string> = {};
   if (!(UNIT_SCOPES as readonly string[]).includes(units ?? ''))
     errors[BLOCK_IDS.repairModalScope] = 'Pick which units.';
-  if (provider !== EVERY_PROVIDER && !(PROVIDER_NAMES as readonly string[]).includes(provider))
-    errors[BLOCK_IDS.repairModalProvider] = 'Pick a provider.';
-  if (Object.keys(errors).length > 0) return { ok: false, errors };
-  return {
-    ok: true,
-    scope: { units: units as UnitScope, ...(provider === EVERY_PROVIDER ? {} : { provider }) },
-  };
+  if (provider === 'invalid') errors[BLOCK_IDS.repairModalProvider] = 'Pick a provider.';
+  if (provider === 'invalid' || Object.keys(errors).length > 0) return { ok: false, errors };
+  return { ok: true, scope: { units: units as UnitScope, ...(provider ? { provider } : {}) } };
 }

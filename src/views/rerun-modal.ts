@@ -1,15 +1,9 @@
 import { Bits, Blocks, Elements, Modal, setIfTruthy } from 'slack-block-builder';
-import { isProviderName, PROVIDER_NAMES, type ProviderName } from '../provider-names.ts';
+import type { ProviderName } from '../provider-names.ts';
 import { estimateText, formatUsd } from './cost-lines.ts';
 import { count, inlineText, plural, runDateLabel } from './format.ts';
-import {
-  ACTION_IDS,
-  BLOCK_IDS,
-  CALLBACK_IDS,
-  EVERY_PROVIDER,
-  RERUN_SCOPES,
-  type RerunScopeValue,
-} from './ids.ts';
+import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS, RERUN_SCOPES, type RerunScopeValue } from './ids.ts';
+import { pickedProvider, providerSelect, type StateValues } from './provider-select.ts';
 import { orgOptionText } from './report-buttons.ts';
 import type { OrgChoice } from './types.ts';
 
@@ -88,11 +82,6 @@ const SCOPE_OPTIONS: Record<RerunScopeValue, { text: string; description: string
   all: { text: 'All prompts', description: 'Every active prompt of the org again, answered or not' },
 };
 
-/** The provider select's value for no restriction. */
-
-const providerOption = (provider: string) =>
-  Bits.Option({ text: provider === EVERY_PROVIDER ? 'Every provider' : provider, value: provider });
-
 const scopeOption = (scope: RerunScopeValue) =>
   Bits.Option({
     text: SCOPE_OPTIONS[scope].text,
@@ -138,11 +127,7 @@ export function rerunModal(input: RerunModalInput = {}) {
         hint: 'Only this provider’s prompts, in the scope chosen above',
       })
         .optional(true)
-        .element(
-          Elements.StaticSelect({ actionId: ACTION_IDS.rerunModalProvider })
-            .options([EVERY_PROVIDER, ...PROVIDER_NAMES].map(providerOption))
-            .initialOption(providerOption(input.provider ?? EVERY_PROVIDER)),
-        ),
+        .element(providerSelect(ACTION_IDS.rerunModalProvider, input.provider)),
       Blocks.Context().elements(
         `${input.runDate ? `Runs for ${runDateLabel(input.runDate)}. ` : ''}Work already queued is never added twice.`,
       ),
@@ -165,38 +150,32 @@ export type RerunSubmission =
   | { ok: true; orgId: string; scope: RerunScopeValue; provider: ProviderName | undefined }
   | { ok: false; errors: Record<string, string> };
 
-type StateValues = Record<
-  string,
-  Record<string, { selected_option?: { value?: string } | null } | undefined>
->;
-
 /** Reads the modal's submission; errors are keyed by block_id for `response_action: 'errors'`. */
 export function parseRerunSubmission(values: StateValues): RerunSubmission {
   const orgId = values[BLOCK_IDS.rerunModalOrg]?.[ACTION_IDS.rerunModalOrg]?.selected_option?.value;
   const scope =
     values[BLOCK_IDS.rerunModalScope]?.[ACTION_IDS.rerunModalScope]?.selected_option?.value ?? 'missing';
   // The provider block is optional: no value (or a view opened before it existed) is every provider.
-  const picked =
-    values[BLOCK_IDS.rerunModalProvider]?.[ACTION_IDS.rerunModalProvider]?.selected_option?.value ??
-    EVERY_PROVIDER;
+  const provider = pickedProvider(
+    values[BLOCK_IDS.rerunModalProvider]?.[ACTION_IDS.rerunModalProvider]?.selected_option?.value,
+  );
   const errors: Record<string, string> = {};
   if (!orgId) errors[BLOCK_IDS.rerunModalOrg] = 'Pick an org.';
   if (!(RERUN_SCOPES as readonly string[]).includes(scope))
     errors[BLOCK_IDS.rerunModalScope] = 'Pick what to run.';
-  if (picked !== EVERY_PROVIDER && !isProviderName(picked))
-    errors[BLOCK_IDS.rerunModalProvider] = 'Pick a provider, or every provider.';
-  if (!orgId || Object.keys(errors).length > 0) return { ok: false, errors };
-  const provider = picked !== EVERY_PROVIDER && isProviderName(picked) ? picked : undefined;
+  if (provider === 'invalid') errors[BLOCK_IDS.rerunModalProvider] = 'Pick a provider, or every provider.';
+  if (!orgId || provider === 'invalid' || Object.keys(errors).length > 0) return { ok: false, errors };
   return { ok: true, orgId, scope: scope as RerunScopeValue, provider };
 }
 
 /** The choices made so far in an open rerun modal (its state), to keep them when it is redrawn. */
 export function rerunModalChoices(values: StateValues): { scope?: RerunScopeValue; provider?: ProviderName } {
   const scope = values[BLOCK_IDS.rerunModalScope]?.[ACTION_IDS.rerunModalScope]?.selected_option?.value;
-  const provider =
-    values[BLOCK_IDS.rerunModalProvider]?.[ACTION_IDS.rerunModalProvider]?.selected_option?.value;
+  const provider = pickedProvider(
+    values[BLOCK_IDS.rerunModalProvider]?.[ACTION_IDS.rerunModalProvider]?.selected_option?.value,
+  );
   return {
     ...((RERUN_SCOPES as readonly string[]).includes(scope ?? '') ? { scope: scope as RerunScopeValue } : {}),
-    ...(provider && isProviderName(provider) ? { provider } : {}),
+    ...(provider && provider !== 'invalid' ? { provider } : {}),
   };
 }
