@@ -33,23 +33,51 @@ import { snoozeLineAction } from './snooze-line.ts';
  * slash commands are `<file>Command` (src/commands).
  */
 export function registerActions(app: App, deps: SlackDeps): void {
-  app.action(ACTION_IDS.repair, repairAction(deps));
-  app.action(ACTION_IDS.repairOptions, repairOptionsAction(deps));
-  app.action(RETRY_PROVIDER_ACTION, retryProviderAction(deps));
-  app.action(ACTION_IDS.shareStatus, shareStatusAction(deps));
-  app.action(ACTION_IDS.rerunOrgSelect, rerunOrgSelectAction(deps));
-  app.action(ACTION_IDS.openHistory, openHistoryAction(deps));
-  app.action(ACTION_IDS.historyOlder, historyPagingAction(deps));
-  app.action(ACTION_IDS.historyNewer, historyPagingAction(deps));
-  app.action(OPEN_NIGHT_ACTION, openNightAction(deps));
-  app.action(RERUN_PICK_ACTION, rerunPickAction(deps));
-  app.action(SNOOZE_ACTION, snoozeLineAction(deps));
-  app.action(ACTION_IDS.showAllMissing, showAllMissingAction(deps));
-  app.action(ACTION_IDS.missingPagePrev, showAllMissingAction(deps));
-  app.action(ACTION_IDS.missingPageNext, showAllMissingAction(deps));
-  app.action(ACTION_IDS.rerunModalOrg, rerunModalOrgAction(deps));
-  app.view(CALLBACK_IDS.rerunModal, rerunModalSubmitView(deps));
-  app.view(CALLBACK_IDS.repairModal, repairModalSubmitView(deps));
+  // Every id and pattern registered, noted as it is: the catch-alls below take the rest.
+  const actions: (string | RegExp)[] = [];
+  const views: string[] = [];
+  const action = (id: string | RegExp) => (actions.push(id), id);
+  const view = (id: string) => (views.push(id), id);
+
+  app.action(action(ACTION_IDS.repair), repairAction(deps));
+  app.action(action(ACTION_IDS.repairOptions), repairOptionsAction(deps));
+  app.action(action(RETRY_PROVIDER_ACTION), retryProviderAction(deps));
+  app.action(action(ACTION_IDS.shareStatus), shareStatusAction(deps));
+  app.action(action(ACTION_IDS.rerunOrgSelect), rerunOrgSelectAction(deps));
+  app.action(action(ACTION_IDS.openHistory), openHistoryAction(deps));
+  app.action(action(ACTION_IDS.historyOlder), historyPagingAction(deps));
+  app.action(action(ACTION_IDS.historyNewer), historyPagingAction(deps));
+  app.action(action(OPEN_NIGHT_ACTION), openNightAction(deps));
+  app.action(action(RERUN_PICK_ACTION), rerunPickAction(deps));
+  app.action(action(SNOOZE_ACTION), snoozeLineAction(deps));
+  app.action(action(ACTION_IDS.showAllMissing), showAllMissingAction(deps));
+  app.action(action(ACTION_IDS.missingPagePrev), showAllMissingAction(deps));
+  app.action(action(ACTION_IDS.missingPageNext), showAllMissingAction(deps));
+  app.action(action(ACTION_IDS.rerunModalOrg), rerunModalOrgAction(deps));
+  app.view(view(CALLBACK_IDS.rerunModal), rerunModalSubmitView(deps));
+  app.view(view(CALLBACK_IDS.repairModal), repairModalSubmitView(deps));
   for (const actionId of EXTERNAL_SELECT_ACTIONS) app.options(actionId, orgTypeaheadOptions(deps));
   app.event('app_home_opened', appHomeOpenedEvent(deps));
+
+  // What no listener above takes (a button of an old message, an input element Slack dispatched
+  // anyway, a modal closed) is acknowledged at once: Bolt would leave it to its 3 s timeout,
+  // answer 404 and log an error, and Slack would show the user a warning.
+  const unknown = (kind: string) => async (args: { ack: () => Promise<void>; body: unknown }) => {
+    await args.ack();
+    deps.logger.debug({ kind }, 'acknowledged a Slack request that no listener takes');
+  };
+  app.action(unlessOneOf(actions), unknown('action'));
+  app.view({ callback_id: unlessOneOf(views), type: 'view_submission' }, unknown('view'));
+  app.view({ callback_id: /.*/, type: 'view_closed' }, unknown('view_closed'));
+  app.options(unlessOneOf(EXTERNAL_SELECT_ACTIONS), async ({ ack }) => {
+    await ack({ options: [] });
+  });
+  app.shortcut(/.*/, unknown('shortcut'));
+}
+
+/** A pattern that matches every id the given ids and patterns do not. */
+export function unlessOneOf(patterns: readonly (string | RegExp)[]): RegExp {
+  const escape = (id: string) => id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const lookaheads = patterns.map((p) => `(?!${typeof p === 'string' ? `${escape(p)}$` : p.source})`);
+  return new RegExp(`^${lookaheads.join('')}`);
 }

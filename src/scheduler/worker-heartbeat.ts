@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { param, sql } from 'drizzle-orm';
 import type { Deps } from '../context.ts';
-import { type Db, queryRows } from '../db/client.ts';
+import { type Db, queryOne, queryRows } from '../db/client.ts';
 import { toError } from '../errors.ts';
 import type { ProviderName } from '../providers/types.ts';
 import { withDeadline } from '../time/waits.ts';
@@ -11,10 +11,15 @@ import { withDeadline } from '../time/waits.ts';
  * upserts its row every HEARTBEAT_MS and deletes it on a clean stop; a row whose heartbeat is
  * older than LIVE_SECONDS (database clock) belongs to a dead or stuck worker. Status and health
  * use it to say when no live worker can call an enabled provider: tasks would wait for ever.
+ *
+ * The beat is also a worker's lease watch: the same statement says whether any worker's lease
+ * has run out, and only then does the worker sweep (reconciler.ts). So an idle worker's upkeep is
+ * one statement a minute, not a beat and a sweep on two timers.
  */
 
-export const HEARTBEAT_MS = 30_000;
-export const LIVE_SECONDS = 90;
+export const HEARTBEAT_MS = 60_000;
+/** Two and a half beats: one beat late (a slow database, a busy event loop) is not death. */
+export const LIVE_SECONDS = 150;
 /** Rows of workers that died without a clean stop are forgotten after a day. */
 const FORGET_AFTER = sql`interval '1 day'`;
 
@@ -25,13 +30,26 @@ export interface WorkerRegistration {
   pid?: number;
 }
 
-/** Insert or refresh this worker's row (heartbeat_at = now() on the database clock). */
-export async function beatWorker(db: Db, worker: WorkerRegistration): Promise<void> {
-  await db.execute(sql`
-    insert into workers (id, hostname, pid, providers)
-    values (${worker.workerId}, ${worker.hostname ?? hostname()}, ${worker.pid ?? process.pid}::int,
-            ${param([...worker.providers])}::text[])
-    on conflict (id) do update set heartbeat_at = now(), providers = excluded.providers`);
+/**
+ * Insert or refresh this worker's row (heartbeat_at = now() on the database clock). Returns
+ * whether a task's lease (any worker's) has run out on that clock: a read of the processing
+ * tasks' partial index, in the same statement.
+ */
+export async function beatWorker(db: Db, worker: WorkerRegistration): Promise<{ leasesExpired: boolean }> {
+  const row = await queryOne<{ leasesExpired: boolean }>(
+    db,
+    sql`with beat as (
+          insert into workers (id, hostname, pid, providers)
+          values (${worker.workerId}, ${worker.hostname ?? hostname()}, ${worker.pid ?? process.pid}::int,
+                  ${param([...worker.providers])}::text[])
+          on conflict (id) do update set heartbeat_at = now(), providers = excluded.providers
+          returning 1
+        )
+        select exists (select 1 from batch_tasks where status = 'processing' and lease_expires_at < now())
+                 as "leasesExpired",
+               (select count(*) from beat) as beats`,
+  );
+  return { leasesExpired: row?.leasesExpired === true };
 }
 
 export async function removeWorker(db: Db, workerId: string): Promise<void> {
@@ -43,6 +61,12 @@ export interface WorkerHeartbeat {
   stop(): Promise<void>;
 }
 
+export interface HeartbeatOptions {
+  intervalMs?: number;
+  /** A beat found a lease run out: the worker sweeps (it never throws into the beat). */
+  onLeasesExpired: () => void;
+}
+
 /**
  * Beats at once, then every `intervalMs`, on its own timer so a worker busy with long calls
  * still counts as alive. A failed beat is logged and the next one tries again: it never throws.
@@ -50,15 +74,16 @@ export interface WorkerHeartbeat {
 export function startWorkerHeartbeat(
   deps: Pick<Deps, 'db' | 'logger'>,
   worker: WorkerRegistration,
-  intervalMs = HEARTBEAT_MS,
+  options: HeartbeatOptions,
 ): WorkerHeartbeat {
   let current: Promise<void> = Promise.resolve();
   let warned = false;
   const beat = () => {
     current = current.then(() =>
       beatWorker(deps.db, worker).then(
-        () => {
+        ({ leasesExpired }) => {
           warned = false;
+          if (leasesExpired) options.onLeasesExpired();
         },
         (error) => {
           if (!warned) deps.logger.warn({ err: toError(error) }, 'worker heartbeat failed; retrying');
@@ -68,7 +93,7 @@ export function startWorkerHeartbeat(
     );
   };
   beat();
-  const timer = setInterval(beat, intervalMs);
+  const timer = setInterval(beat, options.intervalMs ?? HEARTBEAT_MS);
   timer.unref();
   return {
     async stop() {

@@ -24,8 +24,9 @@ import { startWorkerHeartbeat } from './worker-heartbeat.ts';
  * Database failures (a restart, a network cut) are logged and retried after a pause; the loop
  * never crashes and never loses a task: whatever it cannot finish stays leased, and the
  * reconciler or any worker requeues it when the lease runs out. Every worker returns expired
- * leases to the queue (every `leaseSweepMs`, and at once when a drain waits only on them), so
- * a deployment of `sched worker` processes alone recovers a dead worker's tasks.
+ * leases to the queue (when its heartbeat, at start and then every `heartbeatMs`, finds one run
+ * out, and at once when a drain waits only on them), so a deployment of `sched worker`
+ * processes alone recovers a dead worker's tasks.
  */
 
 export type { WorkerResultEvent };
@@ -38,8 +39,6 @@ export interface WorkerOptions {
   drain?: boolean;
   /** Draining: leave the tasks of a provider paused for auth or quota instead of waiting for it. */
   skipPaused?: boolean;
-  /** How often to return expired leases (any worker's) to the queue; a minute by default. */
-  leaseSweepMs?: number;
   onResult?: (event: WorkerResultEvent) => void;
   /** A task this worker held ended (succeeded or failed for good): see refresh-night.ts. */
   onTaskFinished?: (task: ClaimedTask) => void;
@@ -59,7 +58,10 @@ export interface WorkerOptions {
   dbRetryMs?: number;
   /** Jitter source for backoff; tests pin it. */
   random?: () => number;
-  /** Interval of the `workers` row heartbeat (worker-heartbeat.ts). */
+  /**
+   * Interval of the `workers` row heartbeat (worker-heartbeat.ts), a minute by default; each
+   * beat also looks for expired leases (any worker's) and sweeps them back to the queue.
+   */
   heartbeatMs?: number;
 }
 
@@ -82,7 +84,6 @@ export interface WorkerHandle {
 }
 
 const PROVIDER_CACHE_MS = 1_000;
-const LEASE_SWEEP_MS = 60_000;
 const MAX_DB_RETRY_MS = 15_000;
 
 export const defaultWorkerId = () => `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
@@ -302,30 +303,26 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions): WorkerHan
     { concurrency: options.concurrency, providers: names, drain: Boolean(options.drain) },
     'worker started',
   );
-  const heartbeat = startWorkerHeartbeat(
-    { db: deps.db, logger },
-    { workerId, providers: names },
-    options.heartbeatMs,
-  );
-  // The sweep has its own timer, like the heartbeat: an idle worker sleeps far longer than
-  // sweepMs, and a busy one must not wait for a quiet moment. One sweep at a time.
+  // The sweep runs when a heartbeat (its own timer: an idle worker sleeps long, a busy one must
+  // not wait for a quiet moment) finds a lease run out. One sweep at a time.
   let sweeping = Promise.resolve();
   const sweep = () => {
     sweeping = sweeping.then(() =>
       sweepLeases().catch((error: unknown) =>
-        logger.error({ err: toError(error) }, 'lease sweep failed; the next one tries again'),
+        logger.error({ err: toError(error) }, 'lease sweep failed; the next beat tries again'),
       ),
     );
   };
-  sweep();
-  const sweeper = setInterval(sweep, options.leaseSweepMs ?? LEASE_SWEEP_MS);
-  sweeper.unref();
+  const heartbeat = startWorkerHeartbeat(
+    { db: deps.db, logger },
+    { workerId, providers: names },
+    { intervalMs: options.heartbeatMs, onLeasesExpired: sweep },
+  );
   const done = loop().then(async () => {
-    clearInterval(sweeper);
+    await heartbeat.stop();
     await sweeping;
     await listener?.close();
     await closer.settled();
-    await heartbeat.stop();
     logger.info(summary, 'worker finished');
     return { ...summary };
   });

@@ -9,8 +9,11 @@ import type { Logger } from '../logger.ts';
  * before it looks at what the body is, inside a promise nobody awaits: a correctly signed
  * `payload=null` (or JSON `null`) was an unhandled rejection that ended the whole process. Here
  * the body is read once (Bolt then reuses `req.rawBody`, its own convention for pre-read
- * bodies), parsed the way Bolt will parse it, and anything that is not an object is refused:
- * 400 when it is signed, 401 when it is not. Nothing this listener does can reject.
+ * bodies), parsed the way Bolt will parse it, and anything that is not a request Bolt can route
+ * is refused: 400 when it is signed, 401 when it is not. A body of no kind Bolt knows (`{}`, an
+ * event_callback without its event) would reach no listener and no ack: Bolt answered it with
+ * 404 after its 3 s unhandled-request timeout, and logged that as our error. Nothing this
+ * listener does can reject.
  */
 
 /** Slack's replay window: a request signed more than five minutes away from now is refused. */
@@ -46,16 +49,16 @@ const isPlainObject = (value: unknown): boolean =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
- * Pure: whether Bolt can read this body as a request. Mirrors Bolt's parseHTTPRequestBody: a
- * form body is an object, and its `payload` field, when present, must be a JSON object; any
- * other content type is JSON and must be an object. Text that is not JSON at all is left to
- * Bolt, which answers it with 400 after checking the signature.
+ * Pure: whether Bolt can read this body as a request it routes. Mirrors Bolt's
+ * parseHTTPRequestBody: a form body is an object, and its `payload` field, when present, must
+ * be a JSON object; any other content type is JSON and must be an object. Text that is not JSON
+ * at all is left to Bolt, which answers it with 400 after checking the signature.
  */
-export function bodyShape(contentType: string | undefined, raw: string): 'ok' | 'not_an_object' {
-  const readJson = (text: string): 'ok' | 'not_an_object' => {
+export function bodyShape(contentType: string | undefined, raw: string): 'ok' | 'not_a_request' {
+  const readJson = (text: string): 'ok' | 'not_a_request' => {
     try {
       const body = JSON.parse(text) as unknown;
-      return isPlainObject(body) && hasItsParts(body as Record<string, unknown>) ? 'ok' : 'not_an_object';
+      return isPlainObject(body) && isRoutable(body as Record<string, unknown>) ? 'ok' : 'not_a_request';
     } catch {
       return 'ok';
     }
@@ -63,10 +66,36 @@ export function bodyShape(contentType: string | undefined, raw: string): 'ok' | 
   if (contentType === 'application/x-www-form-urlencoded') {
     const fields = parseQuery(raw);
     const payload = fields.payload;
-    if (payload === undefined) return 'ok';
-    return typeof payload === 'string' ? readJson(payload) : 'not_an_object';
+    // A form without a payload is a slash command, Slack's ssl_check, or nothing Bolt routes.
+    if (payload === undefined) return isRoutable(fields) ? 'ok' : 'not_a_request';
+    return typeof payload === 'string' ? readJson(payload) : 'not_a_request';
   }
   return readJson(raw);
+}
+
+/** Interactive payload types Bolt routes by `type` alone (its getTypeAndConversation). */
+const ROUTED_TYPES = new Set([
+  'block_suggestion',
+  'dialog_submission',
+  'shortcut',
+  'message_action',
+  'view_submission',
+  'view_closed',
+]);
+
+/**
+ * Whether Bolt's getTypeAndConversation gives the body a kind (or the receiver answers it
+ * itself: ssl_check, url_verification), and it has the parts Bolt reads before any listener.
+ */
+function isRoutable(body: Record<string, unknown>): boolean {
+  if (body.ssl_check !== undefined || body.type === 'url_verification') return true;
+  const known =
+    body.event !== undefined ||
+    body.command !== undefined ||
+    body.name !== undefined ||
+    body.actions !== undefined ||
+    ROUTED_TYPES.has(String(body.type));
+  return known && hasItsParts(body);
 }
 
 /**
@@ -74,6 +103,8 @@ export function bodyShape(contentType: string | undefined, raw: string): 'ok' | 
  * throws inside its own dispatch (an answer of 500 for what is the sender's mistake).
  */
 function hasItsParts(body: Record<string, unknown>): boolean {
+  // Bolt looks for the channel with `in`, which throws on anything but an object.
+  if (body.event !== undefined && !isPlainObject(body.event)) return false;
   switch (body.type) {
     case 'block_actions':
       return Array.isArray(body.actions) && body.actions.every(isPlainObject);
@@ -130,7 +161,7 @@ export function guardEventsPath(
     }
     req.rawBody = raw;
     const text = raw.toString('utf8');
-    if (bodyShape(header(req, 'content-type'), text) === 'not_an_object') {
+    if (bodyShape(header(req, 'content-type'), text) === 'not_a_request') {
       const signed = isValidSlackRequest({
         signingSecret: options.signingSecret,
         body: text,
@@ -139,7 +170,7 @@ export function guardEventsPath(
           'x-slack-request-timestamp': stamp,
         },
       });
-      if (signed) logger.warn('Refused a signed Slack request whose body is not an object');
+      if (signed) logger.warn('Refused a signed Slack request whose body is no request Slack sends');
       answer(res, signed ? 400 : 401);
       return;
     }

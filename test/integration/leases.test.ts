@@ -170,11 +170,11 @@ describe.each(backends())('leases on $name', (backend) => {
     expect(await inexactJobs(database.db)).toEqual([]);
   });
 
-  it('a serving worker returns expired leases on its timer, and fails those out of attempts', async () => {
+  it("a serving worker's heartbeat finds expired leases and sweeps them back, and fails those out of attempts", async () => {
     const worker = startWorker(deps, {
       adapters: simulatedAdapters('ideal', FAST),
       concurrency: 16,
-      leaseSweepMs: 200,
+      heartbeatMs: 200,
     });
     try {
       await waitUntil(async () => {

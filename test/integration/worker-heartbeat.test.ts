@@ -4,7 +4,11 @@ import type { Deps } from '../../src/context.ts';
 import { queryOne, queryRows } from '../../src/db/client.ts';
 import { measureCoverage } from '../../src/scheduler/postcheck.ts';
 import { startWorker } from '../../src/scheduler/worker.ts';
-import { providersWithoutLiveWorker } from '../../src/scheduler/worker-heartbeat.ts';
+import {
+  beatWorker,
+  providersWithoutLiveWorker,
+  removeWorker,
+} from '../../src/scheduler/worker-heartbeat.ts';
 import { reportMessage } from '../../src/views/report-message.ts';
 import { statusMessage } from '../../src/views/status-message.ts';
 import { formatCoverageReport } from '../../src/views/text-report.ts';
@@ -104,6 +108,40 @@ describe.each(backends())('worker heartbeat on $name', (backend) => {
       expect(formatCoverageReport(report)).not.toContain('no live worker');
     } finally {
       await worker.stop();
+    }
+  });
+
+  it('a beat says whether any lease has run out (database clock), so the worker sweeps only then', async () => {
+    const beat = () => beatWorker(database.db, { workerId: 'probe', providers: ['openai'] });
+    // One task of the first test's night (whatever state it is in) held by a dead worker.
+    const task = await queryOne<{
+      id: string;
+      status: string;
+      attempts: number;
+      completed_at: string | null;
+    }>(
+      database.db,
+      sql`select id, status, attempts, completed_at::text from batch_tasks order by id limit 1`,
+    );
+    if (!task) throw new Error('the first test queued no task');
+    const leaseFor = (seconds: number) =>
+      database.db.execute(sql`
+        update batch_tasks set status = 'processing', locked_by = 'gone:1:dead', completed_at = null,
+               lease_expires_at = now() + make_interval(secs => ${seconds})
+        where id = ${task.id}`);
+    try {
+      expect(await beat()).toEqual({ leasesExpired: false });
+      await leaseFor(600);
+      expect(await beat()).toEqual({ leasesExpired: false });
+      await leaseFor(-1);
+      expect(await beat()).toEqual({ leasesExpired: true });
+      // The beat itself still refreshed the row.
+      expect((await workerRows()).map((r) => r.id)).toContain('probe');
+    } finally {
+      await database.db.execute(sql`update batch_tasks set status = ${task.status}, locked_by = null,
+             lease_expires_at = null, attempts = ${task.attempts}::int,
+             completed_at = ${task.completed_at}::timestamptz where id = ${task.id}`);
+      await removeWorker(database.db, 'probe');
     }
   });
 });
