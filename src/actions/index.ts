@@ -36,8 +36,14 @@ export function registerActions(app: App, deps: SlackDeps): void {
   // Every id and pattern registered, noted as it is: the catch-alls below take the rest.
   const actions: (string | RegExp)[] = [];
   const views: string[] = [];
-  const action = (id: string | RegExp) => (actions.push(id), id);
-  const view = (id: string) => (views.push(id), id);
+  const action = <T extends string | RegExp>(id: T): T => {
+    actions.push(id);
+    return id;
+  };
+  const view = (id: string): string => {
+    views.push(id);
+    return id;
+  };
 
   app.action(action(ACTION_IDS.repair), repairAction(deps));
   app.action(action(ACTION_IDS.repairOptions), repairOptionsAction(deps));
@@ -77,7 +83,7 @@ export function registerActions(app: App, deps: SlackDeps): void {
 
 /** A pattern that matches every id the given ids and patterns do not. */
 export function unlessOneOf(patterns: readonly (string | RegExp)[]): RegExp {
-  const escape = (id: string) => id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const lookaheads = patterns.map((p) => `(?!${typeof p === 'string' ? `${escape(p)}$` : p.source})`);
+  const literal = (id: string) => id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const lookaheads = patterns.map((p) => `(?!${typeof p === 'string' ? `${literal(p)}$` : p.source})`);
   return new RegExp(`^${lookaheads.join('')}`);
 }
