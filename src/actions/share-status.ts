@@ -23,7 +23,7 @@ export const shareStatusAction =
       await reply(target, errorMessage('Share to channel works from a status shown in a channel.'));
       return;
     }
-    const report = await measureCoverage(deps.db, runDate, deps.config, deps.clock());
+    const report = await measureCoverage(deps, { runDate });
     try {
       await shareReport(deps, args.client, { runDate, report, channel: input.channelId });
     } catch (error) {

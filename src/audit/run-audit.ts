@@ -250,7 +250,7 @@ const REPORT_EDIT_SLACK_MS = 60_000;
 /** The postcheck's recorded figures against a fresh measurement; a night that changed since is a note. */
 async function comparePostcheck(deps: AuditDeps, runDate: string, run: q.StepRun, sink: Sink): Promise<void> {
   const recorded = run.result as Partial<CoverageReport> | null;
-  const fresh = await measureCoverage(deps.db, runDate, deps.config, deps.clock());
+  const fresh = await measureCoverage(deps, { runDate });
   const figures = (r: Partial<CoverageReport> | null) => ({
     prompts: `${r?.promptCoverage?.promptsRunToday}/${r?.promptCoverage?.expectedActivePrompts}`,
     orgs: `${r?.orgCoverage?.found}/${r?.orgCoverage?.expected}`,

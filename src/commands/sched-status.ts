@@ -90,8 +90,8 @@ async function statusAnswer(
   const { runDate } = argument;
   const now = deps.clock();
   const [report, progress, preview] = await Promise.all([
-    measureCoverage(deps.db, runDate, deps.config, now),
-    measureProgress(deps.db, runDate, now),
+    measureCoverage(deps, { runDate, now }),
+    measureProgress(deps.db, { runDate, now }),
     previewRepair(deps, runDate),
   ]);
   const nothingRan = progress.total === 0 && runDate < today && !(await getNight(deps.db, runDate));

@@ -113,7 +113,7 @@ export function createRepairRunner(
     const show = async (report: CoverageReport | undefined, repair: RepairState | undefined) => {
       try {
         comparison ??= loadComparison(deps, runDate);
-        const current = report ?? (await measureCoverage(deps.db, runDate, deps.config, deps.clock()));
+        const current = report ?? (await measureCoverage(deps, { runDate }));
         return await refreshReports(deps, client, {
           runDate,
           report: current,

@@ -11,7 +11,7 @@ export async function repairScopePreviews(
   runDate: string,
 ): Promise<Record<UnitScope, ScopePreview>> {
   const [cost, ...previews] = await Promise.all([
-    nightCost(deps.db, runDate, pricesOf(deps.config.providers)),
+    nightCost(deps.db, { runDate, prices: pricesOf(deps.config.providers) }),
     ...UNIT_SCOPES.map((units) => previewRepair(deps, runDate, { units })),
   ]);
   const entries = previews.map((p) => [

@@ -15,7 +15,7 @@ export async function rerunCostPreview(
   runDate: string,
   orgId?: string,
 ): Promise<RerunCostPreview> {
-  const cost = await nightCost(deps.db, runDate, pricesOf(deps.config.providers));
+  const cost = await nightCost(deps.db, { runDate, prices: pricesOf(deps.config.providers) });
   const called = cost.providers.filter((p) => p.calls > 0);
   // A night without calls yet is priced at the documented default tokens per call.
   const perThousandUnits = (called.length > 0 ? called : cost.providers).map((p) => ({

@@ -19,7 +19,7 @@ export async function measureOrgCoverage(
   const now = deps.clock();
   const [rows, progress] = await Promise.all([
     queryCoverage(deps.db, runDate),
-    measureProgress(deps.db, runDate, now),
+    measureProgress(deps.db, { runDate, now }),
   ]);
   const orgRow = rows.orgs.find((o) => o.org_id === org.id);
   if (!orgRow) return undefined;

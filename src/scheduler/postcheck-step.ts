@@ -51,12 +51,7 @@ export async function postcheckStep(
     await assertRunDateAllowed(deps, runDate, 'repair');
     assertKnownProvider(params.repairScope?.provider);
   }
-  const result = await runPostcheck(
-    deps.db,
-    { runDate, triggeredBy, scheduled: params.scheduled === true },
-    deps.config,
-    deps.clock,
-  );
+  const result = await runPostcheck(deps, { runDate, triggeredBy, scheduled: params.scheduled === true });
   if (!result.recorded || result.runId === undefined) {
     return { ...result, repair: undefined, autoRepair: undefined, published: undefined };
   }

@@ -24,7 +24,7 @@ export async function remeasureNight(
   triggeredBy: string,
 ): Promise<CoverageReport> {
   const now = deps.clock();
-  const report = await measureCoverage(deps.db, runDate, deps.config, now);
+  const report = await measureCoverage(deps, { runDate, now });
   // A slower, older measurement never overwrites a newer one.
   await recordLatestRun(deps.db, {
     functionName: FUNCTION_NAMES.postcheck,

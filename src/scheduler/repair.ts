@@ -49,7 +49,11 @@ export async function repairMissing(
   return {
     ...result,
     provider: scope.provider,
-    estimatedUsd: await estimateRunUsd(deps.db, params.runDate, result.byProvider, prices),
+    estimatedUsd: await estimateRunUsd(deps.db, {
+      runDate: params.runDate,
+      byProvider: result.byProvider,
+      prices,
+    }),
   };
 }
 

@@ -59,7 +59,10 @@ async function recordStep(
 }
 
 const postcheckAt = (db: Db, runDate: string, at: string, scheduled = false) =>
-  runPostcheck(db, { runDate, triggeredBy: 'cron', scheduled }, options, () => new Date(at));
+  runPostcheck(
+    { db, config: options, clock: () => new Date(at) },
+    { runDate, triggeredBy: 'cron', scheduled },
+  );
 
 /** One job and its tasks for a run_date, completed at the given instants. */
 async function insertTasks(db: Db, runDate: string, completedAt: string[]) {

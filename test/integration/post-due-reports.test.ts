@@ -40,7 +40,7 @@ describe.each(backends())('postDueReports on $name', (backend) => {
   it('posts the report a postcheck could not post, once', async () => {
     const runDate = runDateOf(deps.clock(), deps.config.timezone);
     // Recorded while Slack was away: no report message.
-    await runPostcheck(database.db, { runDate, triggeredBy: 'test' }, deps.config, deps.clock);
+    await runPostcheck(deps, { runDate, triggeredBy: 'test' });
     expect(await postDueReports(deps, deps.clock())).toEqual([runDate]);
     expect(api.callsTo('chat.postMessage')).toHaveLength(1);
     expect(api.callsTo('chat.postMessage')[0]?.body).toMatchObject({ channel: REPORT_CHANNEL });

@@ -129,7 +129,7 @@ describe.each(backends())('morning report and repair claim on $name', (backend) 
     await database.db.execute(
       sql`insert into slack_reports (run_date, channel, ts) values (${runDate}::date, 'C0GONE', '1.000001')`,
     );
-    const fresh = await measureCoverage(deps.db, runDate, deps.config, deps.clock());
+    const fresh = await measureCoverage(deps, { runDate });
     const edited = await refreshReports(deps, client, { runDate, report: fresh });
     expect(edited).toEqual([{ channel: REPORT_CHANNEL, ts: posted?.ts }]);
   });

@@ -42,9 +42,9 @@ describe.each(backends())('snoozes on $name', (backend) => {
 
     it('keeps snoozed units in the coverage figures and reports them apart', async () => {
       const deps = clockedDeps(night.db, MORNING);
-      const before = await measureCoverage(night.db, RUN_DATE, deps.config, deps.clock());
+      const before = await measureCoverage(deps, { runDate: RUN_DATE });
       await snooze({ provider: 'perplexity', end: '2h' });
-      const after = await measureCoverage(night.db, RUN_DATE, deps.config, deps.clock());
+      const after = await measureCoverage(deps, { runDate: RUN_DATE });
       expect(after.promptCoverage).toEqual(before.promptCoverage);
       expect(after.units).toEqual(before.units);
       expect(after.units.missing).toBe(PERPLEXITY_UNITS);
@@ -73,7 +73,7 @@ describe.each(backends())('snoozes on $name', (backend) => {
       if (!first) throw new Error('no failed org');
       await snooze({ org: first.name, end: '06:00' });
       expect((await previewRepair(deps, RUN_DATE)).units).toBe(PERPLEXITY_UNITS - first.n);
-      const report = await measureCoverage(night.db, RUN_DATE, deps.config, deps.clock());
+      const report = await measureCoverage(deps, { runDate: RUN_DATE });
       expect(report.summary.actionable).toBe(PERPLEXITY_UNITS - first.n);
       await snooze({ provider: 'perplexity', end: 'until-success' });
       expect((await previewRepair(deps, RUN_DATE)).units).toBe(0);
@@ -94,7 +94,7 @@ describe.each(backends())('snoozes on $name', (backend) => {
           PAGERDUTY_EVENTS_URL: pd.url,
         });
         await snooze({ provider: 'perplexity', end: '2h' });
-        const report = await measureCoverage(night.db, RUN_DATE, deps.config, deps.clock());
+        const report = await measureCoverage(deps, { runDate: RUN_DATE });
         expect(report.summary.overallHealth).toBe('NEEDS_ATTENTION');
         expect(needsPerson(report)).toBe(false);
         expect(await pageNight(deps, report, { mayTrigger: true, retryDelayMs: 1 })).toBe('unchanged');

@@ -207,12 +207,7 @@ export async function nightWithFailures(deps: Deps, runDate: string) {
       and (t.provider = 'perplexity' or (o.slug = ${FAILED_ORG} and t.provider = 'openai'))`);
   await completeAllLive(deps.db, runDate, at);
   await reconcile(deps.db, at);
-  return runPostcheck(
-    deps.db,
-    { runDate, triggeredBy: 'scheduler', scheduled: true },
-    deps.config,
-    deps.clock,
-  );
+  return runPostcheck(deps, { runDate, triggeredBy: 'scheduler', scheduled: true });
 }
 
 /** Tonight's failed night (nightWithFailures) with its morning report posted, as the scheduler posts it at 04:00. */
