@@ -36,7 +36,7 @@ export function createSlackBot(deps: Deps, options: SlackBotOptions): SlackBot {
       clock: deps.clock,
       cacheMs: options.accessCacheMs,
     }),
-    repairs: createRepairRunner(deps, client, options.repair),
+    repairs: createRepairRunner({ ...deps, client }, options.repair),
   };
   registerCommands(slack.app, slackDeps);
   registerActions(slack.app, slackDeps);
@@ -56,7 +56,7 @@ export function createSlackBot(deps: Deps, options: SlackBotOptions): SlackBot {
  */
 export function postMissedReportsWhenSlackIsBack(link: SlackLink, deps: StepDeps): void {
   link.onSlackBack(() =>
-    postDueReports(deps, deps.clock()).then(
+    postDueReports(deps).then(
       (posted) =>
         posted.length > 0 && deps.logger.info({ runDates: posted }, 'Slack is back: missed reports posted'),
       (error: unknown) =>

@@ -28,7 +28,7 @@ export const repairOptionsAction =
       return;
     }
     await assertRunDateAllowed(deps, runDate, 'repair');
-    const previews = await repairScopePreviews(deps, runDate);
+    const previews = await repairScopePreviews(deps, { runDate });
     const privateMetadata = encodeRepairModalMetadata({
       runDate,
       message: input.message,

@@ -25,7 +25,7 @@ export const shareStatusAction =
     }
     const report = await measureCoverage(deps, { runDate });
     try {
-      await shareReport(deps, args.client, { runDate, report, channel: input.channelId });
+      await shareReport({ ...deps, client: args.client }, { runDate, report, channel: input.channelId });
     } catch (error) {
       if (!target.respond || !CANNOT_POST.has(slackErrorCode(error) ?? '')) throw error;
       const message = await renderReport(deps, { runDate, report });

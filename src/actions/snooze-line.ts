@@ -35,5 +35,5 @@ export const snoozeLineAction =
         ? snoozedMessage(outcome.snooze, deps.config.timezone, deps.clock())
         : errorMessage(outcome.sentence),
     );
-    if (outcome.ok) await refreshSnoozedNight(deps, args.client);
+    if (outcome.ok) await refreshSnoozedNight({ ...deps, client: args.client });
   };

@@ -104,7 +104,7 @@ export const schedRerunCommand =
       if (await deps.access.isAdmin(input.user_id)) {
         // The estimate needs the database: it joins the open modal (same block ids, so Slack
         // keeps whatever was already picked).
-        const cost = await rerunCostPreview(deps, runDate);
+        const cost = await rerunCostPreview(deps, { runDate });
         if (opened.view?.id) await fillModal(client, opened.view.id, rerunModal({ ...modal, cost }));
         return;
       }

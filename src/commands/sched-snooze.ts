@@ -65,5 +65,5 @@ export const schedSnoozeCommand =
       ? snoozedMessage(outcome.snooze, deps.config.timezone, deps.clock())
       : errorMessage(outcome.sentence);
     await respond({ ...message, response_type: outcome.ok ? 'in_channel' : 'ephemeral' });
-    if (outcome.ok) await refreshSnoozedNight(deps, client);
+    if (outcome.ok) await refreshSnoozedNight({ ...deps, client });
   };

@@ -54,8 +54,7 @@ export interface RepairRunner {
 type Client = Pick<webApi.WebClient, 'chat'>;
 
 export function createRepairRunner(
-  deps: ReportDeps,
-  client: Client,
+  deps: ReportDeps & { client: Client },
   options: RepairRunnerOptions = {},
 ): RepairRunner {
   const intervalMs = options.progressIntervalMs ?? 5_000;
@@ -112,9 +111,9 @@ export function createRepairRunner(
     // `repair` is explicit: a default parameter would turn "no repair state" (undefined) into one.
     const show = async (report: CoverageReport | undefined, repair: RepairState | undefined) => {
       try {
-        comparison ??= loadComparison(deps, runDate);
+        comparison ??= loadComparison(deps, { runDate });
         const current = report ?? (await measureCoverage(deps, { runDate }));
-        return await refreshReports(deps, client, {
+        return await refreshReports(deps, {
           runDate,
           report: current,
           repair,
@@ -199,7 +198,10 @@ export function createRepairRunner(
     const counts = await repairTaskCounts(deps.db, jobIds);
     Object.assign(state, { done: counts.done, failed: counts.failed, finishedAt: deps.clock() });
     // Recorded as the night's re-measure: history and every report show this figure.
-    const report = await remeasureNight(deps, request.runDate, `slack:${request.userId}`);
+    const report = await remeasureNight(deps, {
+      runDate: request.runDate,
+      triggeredBy: `slack:${request.userId}`,
+    });
     // The claim ends before the last edit: whoever sees "finished" may start the next repair.
     const summary = { units: state.units, done: counts.done, failed: counts.failed, timedOut };
     await finishActiveRepair(deps.db, claimId, 'completed', summary, deps.clock());

@@ -79,7 +79,7 @@ export async function postcheckStep(
   const healthy = result.report.summary.overallHealth === 'HEALTHY';
   const [published, paged] = await Promise.all([
     publish(deps, result),
-    pageNight(deps, result.report, { mayTrigger: true }),
+    pageNight(deps, { report: result.report, mayTrigger: true }),
     pingHeartbeat(deps, runDate, healthy ? 'success' : 'fail'),
   ]);
   return { ...result, repair, autoRepair, published, paged };

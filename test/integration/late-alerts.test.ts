@@ -52,7 +52,7 @@ describe.each(backends())('late-step alerts on $name', (backend) => {
         clock: () => new Date(now.at),
       };
       const client = new webApi.WebClient(BOT_TOKEN, { slackApiUrl: api.url, retryConfig: { retries: 0 } });
-      return { ...deps, reporter: slackNightReporter(deps, client) };
+      return { ...deps, reporter: slackNightReporter({ ...deps, client }) };
     });
   });
   beforeEach(async () => {

@@ -70,7 +70,7 @@ describe.each(backends())('report steps on $name', (backend) => {
   const depsWith = (env: Record<string, string> = {}): StepDeps => {
     const config: Config = harnessConfig(api.url, { ...STEP_ENV, ...env });
     const base = { db: database.db, config, logger: silentLogger(), clock: () => new Date() };
-    return { ...base, reporter: slackNightReporter(base, client, { editIntervalMs: 200 }) };
+    return { ...base, reporter: slackNightReporter({ ...base, client }, { editIntervalMs: 200 }) };
   };
   // The report's messages only: the chart uploaded in its thread is checked in slack-chart.test.ts.
   const methods = () => api.calls.map((c) => c.method).filter((m) => m.startsWith('chat.'));

@@ -97,7 +97,9 @@ describe.each(backends())('snoozes on $name', (backend) => {
         const report = await measureCoverage(deps, { runDate: RUN_DATE });
         expect(report.summary.overallHealth).toBe('NEEDS_ATTENTION');
         expect(needsPerson(report)).toBe(false);
-        expect(await pageNight(deps, report, { mayTrigger: true, retryDelayMs: 1 })).toBe('unchanged');
+        expect(await pageNight(deps, { report: report, mayTrigger: true, retryDelayMs: 1 })).toBe(
+          'unchanged',
+        );
         expect(pd.events).toHaveLength(0);
       });
     });

@@ -214,6 +214,9 @@ export async function nightWithFailures(deps: Deps, runDate: string) {
 export async function postedFailedNight(h: SlackHarness): Promise<{ runDate: string; reportTs: string }> {
   const runDate = runDateOf(h.deps.clock(), h.deps.config.timezone);
   const { report } = await nightWithFailures(h.deps, runDate);
-  const posted = await postOrUpdateReport(h.slack.deps, h.slack.app.client, { runDate, report });
+  const posted = await postOrUpdateReport(
+    { ...h.slack.deps, client: h.slack.app.client },
+    { runDate, report },
+  );
   return { runDate, reportTs: String(posted?.ts) };
 }

@@ -33,7 +33,7 @@ export function formatSnoozes(rows: SnoozeRow[], zone: string, now: Date): strin
 /** With Slack credentials, the reported night shows the snooze (or its end) at once. */
 async function refreshReport(rt: Runtime): Promise<void> {
   const client = await webClientFor(rt.config);
-  if (client) await refreshSnoozedNight(rt, client);
+  if (client) await refreshSnoozedNight({ ...rt, client });
 }
 
 export const snoozeCommand: CliCommand = {
