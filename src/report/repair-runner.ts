@@ -82,7 +82,7 @@ export function createRepairRunner(
     await assertRunDateAllowed(deps, runDate, 'repair');
     const live = await repairInProgress(deps.db, runDate);
     if (live) return already(request, live.triggeredBy, live.startedAt);
-    const claimId = await claimActiveRepair(deps.db, runDate, triggeredBy, startedAt);
+    const claimId = await claimActiveRepair(deps.db, { runDate, triggeredBy, now: startedAt });
     if (claimId === undefined) {
       const holder = await activeRepair(deps.db, runDate);
       return already(
@@ -99,7 +99,12 @@ export function createRepairRunner(
       jobIds = result.jobIds;
       units = result.tasks;
     } catch (error) {
-      await finishActiveRepair(deps.db, claimId, 'failed', { error: toError(error).message }, deps.clock());
+      await finishActiveRepair(deps.db, {
+        id: claimId,
+        status: 'failed',
+        result: { error: toError(error).message },
+        now: deps.clock(),
+      });
       throw error;
     }
     deps.logger.info({ runDate, userId, units, jobs: jobIds.length }, 'repair started from Slack');
@@ -128,7 +133,12 @@ export function createRepairRunner(
     };
 
     if (units === 0) {
-      await finishActiveRepair(deps.db, claimId, 'completed', { units: 0 }, deps.clock());
+      await finishActiveRepair(deps.db, {
+        id: claimId,
+        status: 'completed',
+        result: { units: 0 },
+        now: deps.clock(),
+      });
       await show(undefined, undefined);
       const scope = request.scope ? ` (${describeScope(request.scope)})` : '';
       await tell(request, `Nothing to repair${scope}: every such unit has succeeded or is already queued.`);
@@ -147,13 +157,12 @@ export function createRepairRunner(
       .catch(async (error: unknown) => {
         // Background work never throws into the void: log it and persist it on the claim.
         deps.logger.error({ err: toError(error), runDate }, 'repair watcher failed');
-        await finishActiveRepair(
-          deps.db,
-          claimId,
-          'failed',
-          { error: toError(error).message },
-          deps.clock(),
-        ).catch(() => undefined);
+        await finishActiveRepair(deps.db, {
+          id: claimId,
+          status: 'failed',
+          result: { error: toError(error).message },
+          now: deps.clock(),
+        }).catch(() => undefined);
       })
       .finally(() => watching.delete(tracked));
     watching.add(tracked);
@@ -191,7 +200,12 @@ export function createRepairRunner(
     }
     if (stopper.signal.aborted) {
       const summary = { interrupted: true, units: state.units, done: state.done };
-      await finishActiveRepair(deps.db, claimId, 'completed', summary, deps.clock());
+      await finishActiveRepair(deps.db, {
+        id: claimId,
+        status: 'completed',
+        result: summary,
+        now: deps.clock(),
+      });
       return;
     }
 
@@ -204,7 +218,12 @@ export function createRepairRunner(
     });
     // The claim ends before the last edit: whoever sees "finished" may start the next repair.
     const summary = { units: state.units, done: counts.done, failed: counts.failed, timedOut };
-    await finishActiveRepair(deps.db, claimId, 'completed', summary, deps.clock());
+    await finishActiveRepair(deps.db, {
+      id: claimId,
+      status: 'completed',
+      result: summary,
+      now: deps.clock(),
+    });
     const edited = await show(report, { ...state });
     if (!edited.some((t) => sameTarget(t, request.message))) {
       const r = report.ratios;

@@ -99,7 +99,9 @@ async function publish(deps: StepDeps, result: PostcheckResult): Promise<Publish
     const err = toError(error);
     deps.logger.error({ err, runDate, runId: result.runId }, 'morning report not posted');
     if (result.runId !== undefined)
-      await appendRunError(deps.db, result.runId, `report failed: ${err.message}`).catch(() => undefined);
+      await appendRunError(deps.db, { runId: result.runId, message: `report failed: ${err.message}` }).catch(
+        () => undefined,
+      );
     return { action: 'failed', reason: err.message };
   }
 }

@@ -80,11 +80,13 @@ export async function runPostcheck(
 ): Promise<PostcheckResult> {
   const { db, clock } = deps;
   const runKey = params.scheduled ? params.runDate : adHocRunKey(params.runDate, clock(), 'manual');
-  const outcome = await recordRun(
-    db,
-    { functionName: FUNCTION_NAMES.postcheck, runKey, triggeredBy: params.triggeredBy, now: clock },
-    () => measureCoverage(deps, { runDate: params.runDate }),
-  );
+  const outcome = await recordRun(db, {
+    functionName: FUNCTION_NAMES.postcheck,
+    runKey,
+    triggeredBy: params.triggeredBy,
+    now: clock,
+    work: () => measureCoverage(deps, { runDate: params.runDate }),
+  });
   if (outcome.ran) return { report: outcome.result, runId: outcome.runId, recorded: true };
   return {
     report: await measureCoverage(deps, { runDate: params.runDate }),

@@ -54,7 +54,7 @@ export async function announceFinishedRuns(deps: StepDeps, runDate: string): Pro
   for (const row of await finishedRuns(deps.db, runDate)) {
     const counts = { units: row.units, done: row.done, failed: row.failed };
     // Two processes may finish a run's last tasks at once: one claim wins, the other posts nothing.
-    if (!(await claimRunOutcome(deps.db, row.id, counts, deps.clock()))) continue;
+    if (!(await claimRunOutcome(deps.db, { runId: row.id, counts, now: deps.clock() }))) continue;
     const outcome: RunOutcome = {
       runId: row.id,
       kind: row.function_name === FUNCTION_NAMES.rerun ? 'rerun' : 'repair',

@@ -164,6 +164,8 @@ async function hook(deps: Deps, runId: number, name: string, call: () => unknown
   } catch (error) {
     const err = toError(error);
     deps.logger.error({ err, runId, hook: name }, `scheduler: ${name} hook failed`);
-    await appendRunError(deps.db, runId, `${name} failed: ${err.message}`).catch(() => undefined);
+    await appendRunError(deps.db, { runId, message: `${name} failed: ${err.message}` }).catch(
+      () => undefined,
+    );
   }
 }

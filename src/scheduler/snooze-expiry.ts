@@ -17,7 +17,7 @@ export async function postOverSnoozes(deps: StepDeps, now: Date): Promise<number
     for (const snooze of await claimOverSnoozes(deps.db, now)) {
       try {
         const where = await reporter.snoozeOver(snooze);
-        await recordExpiryPosted(deps.db, snooze.id, where?.ts ?? null);
+        await recordExpiryPosted(deps.db, { id: snooze.id, ts: where?.ts ?? null });
         deps.logger.info({ snoozeId: snooze.id, endedBy: snooze.endedBy }, 'snooze over: posted');
         posted.push(snooze.id);
       } catch (error) {

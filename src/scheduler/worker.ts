@@ -127,9 +127,9 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions): WorkerHan
   // Completions that come close together are written in one statement, and so are the closes
   // of their jobs, in the background (job-closer.ts).
   const completions = new Batcher<Completion, string | undefined>((items) =>
-    completeTasks(deps.db, workerId, items),
+    completeTasks(deps.db, { workerId, completions: items }),
   );
-  const closer = startJobCloser((jobIds) => closeJobs(deps.db, deps.clock(), jobIds), {
+  const closer = startJobCloser((jobIds) => closeJobs(deps.db, { now: deps.clock(), jobIds }), {
     logger,
     retryMs: dbRetryMs,
   });
@@ -194,7 +194,7 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions): WorkerHan
     const expired = await expireLeases(deps.db);
     if (expired.requeued + expired.failed === 0) return;
     logger.warn(expired, 'returned expired leases to the queue (a worker stopped responding)');
-    if (expired.failed > 0) await closeJobs(deps.db, deps.clock());
+    if (expired.failed > 0) await closeJobs(deps.db, { now: deps.clock() });
     wake.notify();
   }
 

@@ -112,9 +112,7 @@ describe.each(backendsAndModes())('paging and cost on $name over $mode', ({ back
   });
 
   it('brings the night to healthy from a signed Repair click: no new mention, PagerDuty resolved', async () => {
-    const reportTs = String(
-      (await recordedReport(database.db, { runDate: runDate, channel: REPORT_CHANNEL }))?.ts,
-    );
+    const reportTs = String((await recordedReport(database.db, { runDate, channel: REPORT_CHANNEL }))?.ts);
     const click = buildBlockAction({
       actionId: ACTION_IDS.repair,
       value: runDate,

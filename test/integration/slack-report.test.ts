@@ -193,14 +193,18 @@ describe.each(backends())('morning report and repair claim on $name', (backend) 
 
   it('lets one repair claim a day, and a later one take over only when the first is over', async () => {
     const now = new Date();
-    const first = await claimActiveRepair(database.db, runDate, 'slack:U1', now);
+    const first = await claimActiveRepair(database.db, { runDate, triggeredBy: 'slack:U1', now: now });
     expect(first).toBeTypeOf('number');
-    expect(await claimActiveRepair(database.db, runDate, 'slack:U2', now)).toBeUndefined();
+    expect(
+      await claimActiveRepair(database.db, { runDate, triggeredBy: 'slack:U2', now: now }),
+    ).toBeUndefined();
     expect((await activeRepair(database.db, runDate))?.triggered_by).toBe('slack:U1');
 
     // The watcher died: nothing live after the grace period, so the claim can be taken over.
     const later = new Date(now.getTime() + 3 * 60_000);
-    expect(await claimActiveRepair(database.db, runDate, 'slack:U2', later)).toBeTypeOf('number');
+    expect(await claimActiveRepair(database.db, { runDate, triggeredBy: 'slack:U2', now: later })).toBeTypeOf(
+      'number',
+    );
     expect((await activeRepair(database.db, runDate))?.triggered_by).toBe('slack:U2');
 
     // While its repair still has live tasks it cannot, however old.
@@ -213,6 +217,8 @@ describe.each(backends())('morning report and repair claim on $name', (backend) 
       update batch_tasks set status = 'pending', batch_job_id = '00000000-0000-4000-8000-000000000001'
       where id = (select min(id) from batch_tasks where status = 'failed')`);
     const muchLater = new Date(now.getTime() + 60 * 60_000);
-    expect(await claimActiveRepair(database.db, runDate, 'slack:U3', muchLater)).toBeUndefined();
+    expect(
+      await claimActiveRepair(database.db, { runDate, triggeredBy: 'slack:U3', now: muchLater }),
+    ).toBeUndefined();
   });
 });

@@ -116,21 +116,27 @@ describe.each(backends())('snoozes on $name', (backend) => {
       expect(claimed).toHaveLength(2);
       const [failing, answering] = claimed as unknown as [{ id: number }, { id: number }];
       const now = new Date(MORNING);
-      await completeTasks(night.db, 'w1', [
-        {
-          taskId: failing.id,
-          now,
-          outcome: { status: 'error', model: 'm', errorClass: 'server', message: 'x', latencyMs: 1 },
-        },
-      ]);
+      await completeTasks(night.db, {
+        workerId: 'w1',
+        completions: [
+          {
+            taskId: failing.id,
+            now,
+            outcome: { status: 'error', model: 'm', errorClass: 'server', message: 'x', latencyMs: 1 },
+          },
+        ],
+      });
       expect(await endedBy(night.db, s.id)).toBeNull();
-      await completeTasks(night.db, 'w1', [
-        {
-          taskId: answering.id,
-          now,
-          outcome: { status: 'success', model: 'm', text: 'ok', tokensIn: 1, tokensOut: 1, latencyMs: 1 },
-        },
-      ]);
+      await completeTasks(night.db, {
+        workerId: 'w1',
+        completions: [
+          {
+            taskId: answering.id,
+            now,
+            outcome: { status: 'success', model: 'm', text: 'ok', tokensIn: 1, tokensOut: 1, latencyMs: 1 },
+          },
+        ],
+      });
       expect(await endedBy(night.db, s.id)).toBe('success');
       expect(await endedBy(night.db, other.id)).toBeNull();
     });
@@ -162,7 +168,7 @@ describe.each(backends())('snoozes on $name', (backend) => {
       );
       expect(waiting).toEqual({ pending: PERPLEXITY_UNITS, spent: 0, failed: 0 });
       // The window ends: the calls go out.
-      await endSnooze(night.db, outcome.snooze.id, 'cli:dana', dbNow);
+      await endSnooze(night.db, { id: outcome.snooze.id, endedBy: 'cli:dana', now: dbNow });
       expect(await claimPerplexity(night.db, 'w1', 5)).toHaveLength(5);
     });
 
@@ -182,7 +188,7 @@ describe.each(backends())('snoozes on $name', (backend) => {
       });
       // Nothing is over yet.
       expect(await postOverSnoozes(at(MORNING), new Date(MORNING))).toEqual([]);
-      await endSnooze(night.db, ended.id, 'U0DANA', new Date('2026-03-02T09:20:00Z'));
+      await endSnooze(night.db, { id: ended.id, endedBy: 'U0DANA', now: new Date('2026-03-02T09:20:00Z') });
       const later = new Date('2026-03-02T11:30:00Z');
       const rounds = await Promise.all([1, 2, 3].map(() => postOverSnoozes(at(later.toISOString()), later)));
       expect(rounds.flat().sort()).toEqual([s.id, ended.id].sort());
