@@ -132,7 +132,7 @@ async function compose(rt: Runtime, io: BotIo, mode: Mode, shutdown: Shutdown, l
         });
   let port: number;
   if (slack) {
-    if (link) postMissedReportsWhenSlackIsBack(link, stepDeps);
+    if (link) postMissedReportsWhenSlackIsBack({ ...stepDeps, link });
     ({ port = config.port } = await slack.start());
     shutdown.add('slack', () => slack.stop());
   } else {

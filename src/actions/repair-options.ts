@@ -27,7 +27,7 @@ export const repairOptionsAction =
       await fillModal(args.client, viewId, noticeModal(TITLE, denied.text ?? ''));
       return;
     }
-    await assertRunDateAllowed(deps, runDate, 'repair');
+    await assertRunDateAllowed(deps, { runDate, purpose: 'repair' });
     const previews = await repairScopePreviews(deps, { runDate });
     const privateMetadata = encodeRepairModalMetadata({
       runDate,

@@ -112,8 +112,8 @@ export const schedRerunCommand =
       if (opened.view?.id) await fillModal(client, opened.view.id, noticeModal(TITLE, denied.text ?? ''));
       return;
     }
-    if (!(await allowOrExplain(deps.access, deps.config.slack, target, 'rerun an org'))) return;
-    const found = await findOrgExactly(deps.db, argument.query);
+    if (!(await allowOrExplain(deps, { target, action: 'rerun an org' }))) return;
+    const found = await findOrgExactly(deps.db, { query: argument.query });
     if (found.kind === 'guess') {
       const suggestions = found.suggestions.map((o) => ({ id: o.id, name: o.name, slug: o.slug }));
       await respond({

@@ -79,7 +79,7 @@ export function createRepairRunner(
     const triggeredBy = `slack:${userId}`;
     const startedAt = deps.clock();
     // A forged or stale button value (a night that never ran) is refused before any claim.
-    await assertRunDateAllowed(deps, runDate, 'repair');
+    await assertRunDateAllowed(deps, { runDate, purpose: 'repair' });
     const live = await repairInProgress(deps.db, runDate);
     if (live) return already(request, live.triggeredBy, live.startedAt);
     const claimId = await claimActiveRepair(deps.db, { runDate, triggeredBy, now: startedAt });

@@ -13,7 +13,7 @@ export async function repairScopePreviews(
   const { runDate } = params;
   const [cost, ...previews] = await Promise.all([
     nightCost(deps.db, { runDate, prices: pricesOf(deps.config.providers) }),
-    ...UNIT_SCOPES.map((units) => previewRepair(deps, runDate, { units })),
+    ...UNIT_SCOPES.map((units) => previewRepair(deps, { runDate, scope: { units } })),
   ]);
   const entries = previews.map((p) => [
     p.scope.units,

@@ -13,9 +13,9 @@ import { measureProgress } from './progress.ts';
  */
 export async function measureOrgCoverage(
   deps: Pick<Deps, 'db' | 'config' | 'clock'>,
-  runDate: string,
-  org: Pick<Org, 'id'>,
+  params: { runDate: string; org: Pick<Org, 'id'> },
 ): Promise<CoverageReport | undefined> {
+  const { runDate, org } = params;
   const now = deps.clock();
   const [rows, progress] = await Promise.all([
     queryCoverage(deps.db, runDate),

@@ -48,7 +48,7 @@ export async function postcheckStep(
   const { runDate, triggeredBy } = params;
   // A refused repair date or an unknown provider is refused before the postcheck records anything.
   if (params.repair) {
-    await assertRunDateAllowed(deps, runDate, 'repair');
+    await assertRunDateAllowed(deps, { runDate, purpose: 'repair' });
     assertKnownProvider(params.repairScope?.provider);
   }
   const result = await runPostcheck(deps, { runDate, triggeredBy, scheduled: params.scheduled === true });
@@ -80,7 +80,7 @@ export async function postcheckStep(
   const [published, paged] = await Promise.all([
     publish(deps, result),
     pageNight(deps, { report: result.report, mayTrigger: true }),
-    pingHeartbeat(deps, runDate, healthy ? 'success' : 'fail'),
+    pingHeartbeat(deps, { runDate, signal: healthy ? 'success' : 'fail' }),
   ]);
   return { ...result, repair, autoRepair, published, paged };
 }

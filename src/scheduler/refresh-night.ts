@@ -99,7 +99,7 @@ export function followNights(deps: StepDeps) {
       else if (state.repairLive && state.reported) await deps.reporter?.refresh(runDate);
     }
     // After the re-measure, so an outcome quotes the night's new figure.
-    await announceFinishedRuns(deps, runDate);
+    await announceFinishedRuns(deps, { runDate });
   }
 
   function taskFinished(task: { runDate: string }): void {

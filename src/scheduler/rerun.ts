@@ -36,7 +36,7 @@ export async function rerunOrg(
   deps: Pick<Deps, 'db' | 'config' | 'clock'>,
   params: RerunParams & { triggeredBy: string },
 ): Promise<RerunResult> {
-  await assertRunDateAllowed(deps, params.runDate, 'rerun');
+  await assertRunDateAllowed(deps, { runDate: params.runDate, purpose: 'rerun' });
   assertKnownProvider(params.provider);
   const org = await existingOrg(deps, params.orgId);
   const result = await runAdHocFanOut(deps, {

@@ -49,7 +49,11 @@ async function latestNightFigure(db: Db, runDate: string): Promise<RunOutcome['n
 }
 
 /** Claims and announces every finished repair or rerun of the night; returns what it announced. */
-export async function announceFinishedRuns(deps: StepDeps, runDate: string): Promise<RunOutcome[]> {
+export async function announceFinishedRuns(
+  deps: StepDeps,
+  params: { runDate: string },
+): Promise<RunOutcome[]> {
+  const { runDate } = params;
   const announced: RunOutcome[] = [];
   for (const row of await finishedRuns(deps.db, runDate)) {
     const counts = { units: row.units, done: row.done, failed: row.failed };

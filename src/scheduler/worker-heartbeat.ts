@@ -49,9 +49,9 @@ export interface WorkerHeartbeat {
  */
 export function startWorkerHeartbeat(
   deps: Pick<Deps, 'db' | 'logger'>,
-  worker: WorkerRegistration,
-  intervalMs = HEARTBEAT_MS,
+  params: { worker: WorkerRegistration; intervalMs?: number | undefined },
 ): WorkerHeartbeat {
+  const { worker, intervalMs = HEARTBEAT_MS } = params;
   let current: Promise<void> = Promise.resolve();
   let warned = false;
   const beat = () => {

@@ -169,7 +169,7 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions): WorkerHan
   const start = (task: ClaimedTask) => {
     calling.add(task);
     const adapter = options.adapters.get(task.provider);
-    const run = (adapter ? runTask(runner, adapter, task) : Promise.resolve<TaskResult>('lost'))
+    const run = (adapter ? runTask(runner, { adapter, task }) : Promise.resolve<TaskResult>('lost'))
       .catch((error): TaskResult => {
         logger.error({ err: toError(error), taskId: task.id }, 'task run failed; its lease will expire');
         return 'lost';
@@ -304,8 +304,7 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions): WorkerHan
   );
   const heartbeat = startWorkerHeartbeat(
     { db: deps.db, logger },
-    { workerId, providers: names },
-    options.heartbeatMs,
+    { worker: { workerId, providers: names }, intervalMs: options.heartbeatMs },
   );
   // The sweep has its own timer, like the heartbeat: an idle worker sleeps far longer than
   // sweepMs, and a busy one must not wait for a quiet moment. One sweep at a time.

@@ -173,7 +173,7 @@ describe.each(backendsAndModes())('snoozes in Slack on $name over $mode', ({ bac
     const [first] = await snoozeRows();
     await endSnooze(database.db, { id: Number(first?.id), endedBy: ADMIN, now: h.deps.clock() });
     const now = h.deps.clock();
-    const rounds = await Promise.all([1, 2, 3].map(() => postOverSnoozes(steps, now)));
+    const rounds = await Promise.all([1, 2, 3].map(() => postOverSnoozes(steps, { now })));
     expect(rounds.flat()).toEqual([Number(first?.id)]);
     const report = await recordedReport(database.db, { runDate, channel: REPORT_CHANNEL });
     const lines = h.api

@@ -59,13 +59,13 @@ describe.each(backends())('a night with nothing expected on $name', (backend) =>
   it('the catch-up tick takes a skipped trigger over once a provider is enabled', async () => {
     await disableAll();
     const deps = clockedDeps(night.db, AT_THREE);
-    const tick = await schedulerTick(deps, new Date(AT_THREE));
+    const tick = await schedulerTick(deps, { now: new Date(AT_THREE) });
     expect(tick.trigger).toBe('ran');
     expect(await triggerRows()).toMatchObject([{ status: 'skipped' }]);
 
     await night.db.execute(sql`update providers set enabled = true`);
     deps.at.now = new Date('2026-03-02T08:05:00Z');
-    await schedulerTick(deps, deps.at.now);
+    await schedulerTick(deps, { now: deps.at.now });
     expect(await triggerRows()).toMatchObject([{ status: 'completed' }]);
     expect(await taskCounts(night.db, RUN_DATE)).toMatchObject({ total: DEMO_UNITS });
   });

@@ -112,7 +112,7 @@ describe.each(backends())('report steps on $name', (backend) => {
   it('AUTO_REPAIR: the report shows the repair, and the worker that ends it edits report and history', async () => {
     const deps = depsWith({ AUTO_REPAIR: 'true' });
     await nightToCheck(deps, runDate);
-    const tick = await schedulerTick(deps, new Date());
+    const tick = await schedulerTick(deps, { now: new Date() });
     expect(tick).toMatchObject({ postcheck: 'ran', autoRepair: 'ran' });
     expect(methods()).toEqual(['chat.postMessage']);
     expect(reportText()).toMatch(/Repair started by/);
@@ -239,7 +239,7 @@ describe.each(backends())('report steps on $name', (backend) => {
     const deps = depsWith({ AUTO_REPAIR: 'true' });
     await nightToCheck(deps, runDate);
     await reset();
-    await schedulerTick(deps, new Date());
+    await schedulerTick(deps, { now: new Date() });
     outcomes.push(await observe(deps.db));
 
     await truncateAll(database);

@@ -72,11 +72,11 @@ describe.each(backends())('snoozes on $name', (backend) => {
       const first = orgs[0];
       if (!first) throw new Error('no failed org');
       await snooze({ org: first.name, end: '06:00' });
-      expect((await previewRepair(deps, RUN_DATE)).units).toBe(PERPLEXITY_UNITS - first.n);
+      expect((await previewRepair(deps, { runDate: RUN_DATE })).units).toBe(PERPLEXITY_UNITS - first.n);
       const report = await measureCoverage(deps, { runDate: RUN_DATE });
       expect(report.summary.actionable).toBe(PERPLEXITY_UNITS - first.n);
       await snooze({ provider: 'perplexity', end: 'until-success' });
-      expect((await previewRepair(deps, RUN_DATE)).units).toBe(0);
+      expect((await previewRepair(deps, { runDate: RUN_DATE })).units).toBe(0);
       const repair = await repairMissing(deps, { runDate: RUN_DATE, triggeredBy: 'U1' });
       expect(repair.tasks).toBe(0);
     });
@@ -187,13 +187,15 @@ describe.each(backends())('snoozes on $name', (backend) => {
         reporter,
       });
       // Nothing is over yet.
-      expect(await postOverSnoozes(at(MORNING), new Date(MORNING))).toEqual([]);
+      expect(await postOverSnoozes(at(MORNING), { now: new Date(MORNING) })).toEqual([]);
       await endSnooze(night.db, { id: ended.id, endedBy: 'U0DANA', now: new Date('2026-03-02T09:20:00Z') });
       const later = new Date('2026-03-02T11:30:00Z');
-      const rounds = await Promise.all([1, 2, 3].map(() => postOverSnoozes(at(later.toISOString()), later)));
+      const rounds = await Promise.all(
+        [1, 2, 3].map(() => postOverSnoozes(at(later.toISOString()), { now: later })),
+      );
       expect(rounds.flat().sort()).toEqual([s.id, ended.id].sort());
       expect(posts.map((p) => p.id).sort()).toEqual([s.id, ended.id].sort());
-      expect(await postOverSnoozes(at(later.toISOString()), later)).toEqual([]);
+      expect(await postOverSnoozes(at(later.toISOString()), { now: later })).toEqual([]);
       expect(posts.find((p) => p.id === ended.id)?.endedBy).toBe('U0DANA');
     });
   });
