@@ -53,7 +53,7 @@ export interface BenchDb {
 async function prepare(database: Database, kind: BenchDb['kind'], env: Record<string, string>, url?: string) {
   const config = loadConfig(env);
   await migrateDatabase(database);
-  await ensureProviders(database.db, config);
+  await ensureProviders({ db: database.db, config });
   const deps: Deps = { db: database.db, config, logger: silentLogger(), clock: systemClock };
   return { kind, url, database, db: database.db, config, deps };
 }

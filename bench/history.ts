@@ -82,7 +82,10 @@ async function checkVisible(bench: HistoryDb): Promise<void> {
         where run_date = ${bench.lastNight}::date and status = 'success'`,
   );
   const options = { timezone: bench.config.timezone, thresholds: bench.config.thresholds };
-  const report = await measureCoverage(bench.db, bench.lastNight, options, new Date());
+  const report = await measureCoverage(
+    { db: bench.db, config: options, clock: () => new Date() },
+    { runDate: bench.lastNight },
+  );
   if (report.units.expected !== bench.unitsPerNight || report.units.succeeded !== written?.ok) {
     throw new Error(
       `the product reads ${report.units.expected} expected / ${report.units.succeeded} succeeded units on ` +

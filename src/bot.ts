@@ -80,7 +80,10 @@ async function compose(rt: Runtime, io: BotIo, mode: Mode, shutdown: Shutdown, l
   // The app's bounded retries: the client's default (ten over half an hour) held a postcheck's
   // HTTP answer for as long while Slack was down.
   const client = new webApi.WebClient(botToken, slackClientOptions(apiUrl, boltLogger(logger)));
-  const stepDeps = { ...rt, reporter: mode === 'headless' ? undefined : slackNightReporter(rt, client) };
+  const stepDeps = {
+    ...rt,
+    reporter: mode === 'headless' ? undefined : slackNightReporter({ ...rt, client }),
+  };
   const nights = followNights(stepDeps);
 
   // Keys from this process's environment, models from the providers table.
@@ -129,7 +132,7 @@ async function compose(rt: Runtime, io: BotIo, mode: Mode, shutdown: Shutdown, l
         });
   let port: number;
   if (slack) {
-    if (link) postMissedReportsWhenSlackIsBack(link, stepDeps);
+    if (link) postMissedReportsWhenSlackIsBack({ ...stepDeps, link });
     ({ port = config.port } = await slack.start());
     shutdown.add('slack', () => slack.stop());
   } else {

@@ -183,7 +183,7 @@ export function createMetrics(deps: Pick<Deps, 'db' | 'config' | 'clock' | 'logg
             order by function_name, status, completed_at desc`,
       ),
       // The rollup-based coverage statement: its cost follows the night's misses, not the history.
-      measureCoverage(deps.db, runDate, deps.config, deps.clock()),
+      measureCoverage(deps, { runDate }),
     ]);
     // Reset first: yesterday's run_date series disappear instead of lingering forever.
     for (const gauge of [

@@ -50,7 +50,7 @@ export async function openRuntime(
       );
     }
     if (!options.readOnly) {
-      const created = await ensureProviders(database.db, config);
+      const created = await ensureProviders({ db: database.db, config });
       if (created.length > 0)
         logger.info({ providers: created }, 'provider rows created from the environment');
     }

@@ -31,12 +31,11 @@ export function createSlackBot(deps: Deps, options: SlackBotOptions): SlackBot {
   const client = slack.app.client;
   const slackDeps: SlackDeps = {
     ...deps,
-    access: createAccessChecker(deps.config.slack, client, {
-      logger: deps.logger,
-      clock: deps.clock,
-      cacheMs: options.accessCacheMs,
-    }),
-    repairs: createRepairRunner(deps, client, options.repair),
+    access: createAccessChecker(
+      { client, logger: deps.logger, clock: deps.clock },
+      { policy: deps.config.slack, cacheMs: options.accessCacheMs },
+    ),
+    repairs: createRepairRunner({ ...deps, client }, options.repair),
   };
   registerCommands(slack.app, slackDeps);
   registerActions(slack.app, slackDeps);
@@ -54,9 +53,9 @@ export function createSlackBot(deps: Deps, options: SlackBotOptions): SlackBot {
  * Slack unreachable at start is not fatal: the link checks it in the background (/healthz), and
  * once Slack answers again the reports it missed are posted.
  */
-export function postMissedReportsWhenSlackIsBack(link: SlackLink, deps: StepDeps): void {
-  link.onSlackBack(() =>
-    postDueReports(deps, deps.clock()).then(
+export function postMissedReportsWhenSlackIsBack(deps: StepDeps & { link: SlackLink }): void {
+  deps.link.onSlackBack(() =>
+    postDueReports(deps).then(
       (posted) =>
         posted.length > 0 && deps.logger.info({ runDates: posted }, 'Slack is back: missed reports posted'),
       (error: unknown) =>

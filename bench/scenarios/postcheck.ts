@@ -17,9 +17,12 @@ const GOAL_MS = 200;
 async function status(history: HistoryDb): Promise<void> {
   const now = new Date();
   const options = { timezone: history.config.timezone, thresholds: history.config.thresholds };
-  const report = await measureCoverage(history.db, history.lastNight, options, now);
+  const report = await measureCoverage(
+    { db: history.db, config: options, clock: () => now },
+    { runDate: history.lastNight, now },
+  );
   if (report.tasks.pending + report.tasks.processing > 0)
-    await measureProgress(history.db, history.lastNight, now);
+    await measureProgress(history.db, { runDate: history.lastNight, now });
 }
 
 const plainCounts = (runDate: string) => sql`
@@ -38,7 +41,10 @@ async function onBackend(ctx: BenchContext, backend: HistoryDb['kind']): Promise
     postcheck: async () =>
       (
         await timed(() =>
-          runPostcheck(history.db, { runDate: lastNight, triggeredBy: 'bench' }, options, () => new Date()),
+          runPostcheck(
+            { db: history.db, config: options, clock: () => new Date() },
+            { runDate: lastNight, triggeredBy: 'bench' },
+          ),
         )
       ).ms,
     status: async () => (await timed(() => status(history))).ms,

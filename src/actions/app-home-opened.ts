@@ -16,10 +16,10 @@ export const appHomeOpenedEvent =
     const timezone = deps.config.timezone;
     const runDate = runDateOf(now, timezone);
     const [progress, nights] = await Promise.all([
-      measureProgress(deps.db, runDate, now),
+      measureProgress(deps.db, { runDate, now }),
       listHistory(deps.db, { days: HOME_NIGHTS, offset: 1, now, timezone }),
     ]);
-    const report = progress.total > 0 ? await measureCoverage(deps.db, runDate, deps.config, now) : undefined;
+    const report = progress.total > 0 ? await measureCoverage(deps, { runDate, now }) : undefined;
     await client.views.publish({
       user_id: event.user,
       view: homeView({

@@ -16,11 +16,12 @@ export const OPTIONS_DEADLINE_MS = 2_000;
 export const orgTypeaheadOptions =
   (
     deps: SlackDeps,
-    deadlineMs = OPTIONS_DEADLINE_MS,
+    params: { deadlineMs?: number } = {},
   ): Middleware<SlackOptionsMiddlewareArgs<'block_suggestion'>> =>
   async ({ ack, body }) => {
+    const { deadlineMs = OPTIONS_DEADLINE_MS } = params;
     const typed = typeof body.value === 'string' ? body.value : '';
-    const search = searchOrgs(deps.db, typed).catch((error: unknown) => {
+    const search = searchOrgs(deps.db, { text: typed }).catch((error: unknown) => {
       deps.logger.warn({ err: toError(error) }, 'org typeahead search failed; no options offered');
       return [] as Org[];
     });

@@ -25,7 +25,7 @@ export const repairModalSubmitView =
     const userId = body.user.id;
     const respond = metadata.responseUrl ? respondTo(metadata.responseUrl) : undefined;
     const target = { respond, client, userId };
-    if (!(await allowOrExplain(deps.access, deps.config.slack, target, 'repair'))) return;
+    if (!(await allowOrExplain(deps, { target, action: 'repair' }))) return;
     const answer = (message: ReplyMessage) => reply(target, message);
     await deps.repairs.start({
       runDate: metadata.runDate,

@@ -27,8 +27,8 @@ export const repairOptionsAction =
       await fillModal(args.client, viewId, noticeModal(TITLE, denied.text ?? ''));
       return;
     }
-    await assertRunDateAllowed(deps, runDate, 'repair');
-    const previews = await repairScopePreviews(deps, runDate);
+    await assertRunDateAllowed(deps, { runDate, purpose: 'repair' });
+    const previews = await repairScopePreviews(deps, { runDate });
     const privateMetadata = encodeRepairModalMetadata({
       runDate,
       message: input.message,

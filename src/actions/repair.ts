@@ -10,7 +10,7 @@ export const repairAction =
   async (args) => {
     const { input, target } = await ackClick(args);
     const runDate = runDateValue(input.value);
-    if (!(await allowOrExplain(deps.access, deps.config.slack, target, 'repair'))) return;
+    if (!(await allowOrExplain(deps, { target, action: 'repair' }))) return;
     const answer = (message: ReplyMessage) => reply(target, message);
     await deps.repairs.start({ runDate, userId: input.userId, message: input.message, answer });
   };

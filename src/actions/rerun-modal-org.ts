@@ -36,7 +36,7 @@ export const rerunModalOrgAction =
     if (!orgId || !metadata || !(await deps.access.isAdmin(user.id))) return;
     const org = await orgById(deps.db, orgId);
     if (!org) return;
-    const cost = await rerunCostPreview(deps, metadata.runDate, org.id);
+    const cost = await rerunCostPreview(deps, { runDate: metadata.runDate, orgId: org.id });
     const modal = rerunModal({
       ...rerunModalChoices(view.state?.values ?? {}),
       initialOrg: { id: org.id, name: org.name, slug: org.slug },

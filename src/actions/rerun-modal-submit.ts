@@ -28,7 +28,7 @@ export const rerunModalSubmitView =
     const metadata = decodeRerunMetadata(view.private_metadata);
     const respond = metadata?.responseUrl ? respondTo(metadata.responseUrl) : undefined;
     const target = { respond, client, userId };
-    if (!(await allowOrExplain(deps.access, deps.config.slack, target, 'rerun an org'))) return;
+    if (!(await allowOrExplain(deps, { target, action: 'rerun an org' }))) return;
     const outcome = await rerunOrg(deps, {
       orgId: submission.orgId,
       runDate: metadata?.runDate ?? runDateOf(deps.clock(), deps.config.timezone),

@@ -37,7 +37,7 @@ export const rerunOrgSelectAction =
       return;
     }
     const runDate = runDateOf(deps.clock(), deps.config.timezone);
-    const cost = await rerunCostPreview(deps, runDate, org.id);
+    const cost = await rerunCostPreview(deps, { runDate, orgId: org.id });
     await fillModal(
       args.client,
       viewId,

@@ -15,7 +15,7 @@ export const rerunPickAction =
     const { input, target } = await ackClick(args);
     const pick = decodeRerunPick(input.value);
     if (!pick) throw usageError('That button is out of date; run /sched-rerun again.');
-    if (!(await allowOrExplain(deps.access, deps.config.slack, target, 'rerun an org'))) return;
+    if (!(await allowOrExplain(deps, { target, action: 'rerun an org' }))) return;
     // The button carries the scope and the provider the command was given (`--failed --provider P`).
     const outcome = await rerunOrg(deps, {
       orgId: pick.orgId,

@@ -19,7 +19,7 @@ export const retryProviderAction =
     if (!value?.provider || value.units === 'all') {
       throw usageError('That button carries no provider I can read; open a fresh report and try again.');
     }
-    if (!(await allowOrExplain(deps.access, deps.config.slack, target, 'repair'))) return;
+    if (!(await allowOrExplain(deps, { target, action: 'repair' }))) return;
     const answer = (message: ReplyMessage) => reply(target, message);
     await deps.repairs.start({
       runDate: value.runDate,

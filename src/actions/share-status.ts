@@ -23,9 +23,9 @@ export const shareStatusAction =
       await reply(target, errorMessage('Share to channel works from a status shown in a channel.'));
       return;
     }
-    const report = await measureCoverage(deps.db, runDate, deps.config, deps.clock());
+    const report = await measureCoverage(deps, { runDate });
     try {
-      await shareReport(deps, args.client, { runDate, report, channel: input.channelId });
+      await shareReport({ ...deps, client: args.client }, { runDate, report, channel: input.channelId });
     } catch (error) {
       if (!target.respond || !CANNOT_POST.has(slackErrorCode(error) ?? '')) throw error;
       const message = await renderReport(deps, { runDate, report });

@@ -26,6 +26,6 @@ export const showAllMissingAction =
         : await openLoadingModal(args.client, input.triggerId, 'Missing prompts', {
             push: input.view?.type === 'modal',
           });
-    const report = await measureCoverage(deps.db, page.runDate, deps.config, deps.clock());
+    const report = await measureCoverage(deps, { runDate: page.runDate });
     await fillModal(args.client, viewId, missingPromptsModal({ report, page: page.page }));
   };

@@ -14,7 +14,7 @@ export const snoozeLineAction =
   (deps: SlackDeps): Middleware<SlackActionMiddlewareArgs<BlockOverflowAction>> =>
   async (args) => {
     const { input, target } = await ackClick(args);
-    if (!(await allowOrExplain(deps.access, deps.config.slack, target, 'snooze'))) return;
+    if (!(await allowOrExplain(deps, { target, action: 'snooze' }))) return;
     const choice = decodeSnoozeChoice(input.value);
     if (!choice) {
       await reply(
@@ -35,5 +35,5 @@ export const snoozeLineAction =
         ? snoozedMessage(outcome.snooze, deps.config.timezone, deps.clock())
         : errorMessage(outcome.sentence),
     );
-    if (outcome.ok) await refreshSnoozedNight(deps, args.client);
+    if (outcome.ok) await refreshSnoozedNight({ ...deps, client: args.client });
   };

@@ -69,7 +69,8 @@ export async function expectedUnitCount(db: Db, runDate: string): Promise<number
  * Expected units without any task. Prompts created after the trigger ran are not counted: the
  * night's snapshot could not know them (a repair or rerun picks them up).
  */
-export function unitsWithoutTask(db: Db, runDate: string, triggeredAt: Date): Promise<Finding> {
+export function unitsWithoutTask(db: Db, params: { runDate: string; triggeredAt: Date }): Promise<Finding> {
+  const { runDate, triggeredAt } = params;
   return find(
     db,
     sql`with ${expectedUnitsCte(runDate)}
@@ -195,7 +196,8 @@ export function jobsClosedWithLiveTasks(db: Db, runDate: string): Promise<Findin
 }
 
 /** Jobs still open although their last task ended more than the reconciler's interval ago. */
-export function jobsNotClosed(db: Db, runDate: string, graceSeconds: number): Promise<Finding> {
+export function jobsNotClosed(db: Db, params: { runDate: string; graceSeconds: number }): Promise<Finding> {
+  const { runDate, graceSeconds } = params;
   return find(
     db,
     sql`select j.id as job_id, o.name as org, j.status, d.last_done, count(*) over () as total_rows
@@ -214,7 +216,11 @@ export function jobsNotClosed(db: Db, runDate: string, graceSeconds: number): Pr
 }
 
 /** scheduler_runs rows still `running` past the longest their step should take. */
-export function stuckRuns(db: Db, limits: Record<string, number>, fallbackMinutes: number): Promise<Finding> {
+export function stuckRuns(
+  db: Db,
+  params: { limits: Record<string, number>; fallbackMinutes: number },
+): Promise<Finding> {
+  const { limits, fallbackMinutes } = params;
   const values = sql.join(
     Object.entries(limits).map(([name, minutes]) => sql`(${name}::text, ${minutes}::int)`),
     sql`, `,
@@ -254,9 +260,9 @@ export interface RecordedReport {
 
 export async function recordedReport(
   db: Db,
-  runDate: string,
-  channel: string,
+  params: { runDate: string; channel: string },
 ): Promise<RecordedReport | undefined> {
+  const { runDate, channel } = params;
   return queryOne<RecordedReport>(
     db,
     sql`select ts, edited_at, posted_at,

@@ -10,10 +10,10 @@ import type { AuditFix } from './types.ts';
  */
 export async function fixAudit(
   deps: Pick<Deps, 'db' | 'clock'>,
-  runDates: string[],
-  stepLimits: Record<string, number>,
+  params: { runDates: string[]; stepLimits: Record<string, number> },
 ): Promise<AuditFix[]> {
   const { db } = deps;
+  const { runDates, stepLimits } = params;
   const fixes: AuditFix[] = [];
   const note = (what: string, count: number) => {
     if (count > 0) fixes.push({ what, count });
@@ -26,7 +26,7 @@ export async function fixAudit(
     note(`jobs of ${runDate} reopened (they had live tasks)`, await reopenJobs(db, runDate));
     note(`job counters of ${runDate} recomputed from their tasks`, await recomputeJobCounts(db, runDate));
   }
-  const closed = await closeJobs(db, deps.clock());
+  const closed = await closeJobs(db, { now: deps.clock() });
   note('finished jobs closed', closed.jobsCompleted + closed.jobsCancelled);
   note('stale running scheduler_runs rows marked failed', await failStaleRuns(db, stepLimits));
   return fixes;

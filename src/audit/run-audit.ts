@@ -34,7 +34,9 @@ export const STEP_LIMIT_MINUTES: Record<string, number> = {
 type AuditDeps = Pick<Deps, 'db' | 'config' | 'clock'>;
 
 export async function runAudit(deps: AuditDeps, params: AuditParams): Promise<AuditResult> {
-  const fixed = params.fix ? await fixAudit(deps, params.runDates, STEP_LIMIT_MINUTES) : [];
+  const fixed = params.fix
+    ? await fixAudit(deps, { runDates: params.runDates, stepLimits: STEP_LIMIT_MINUTES })
+    : [];
   const { violations, notes } = await collect(deps, params.runDates);
   return {
     runDates: params.runDates,
@@ -82,7 +84,10 @@ async function collect(deps: AuditDeps, runDates: string[]) {
     advice:
       'these nights are outside the backfill window; let the workers finish them or cancel them by hand',
   });
-  const stuck = await q.stuckRuns(deps.db, STEP_LIMIT_MINUTES, STALE_RUN_MINUTES);
+  const stuck = await q.stuckRuns(deps.db, {
+    limits: STEP_LIMIT_MINUTES,
+    fallbackMinutes: STALE_RUN_MINUTES,
+  });
   add('run_stuck', null, stuck, {
     message: `${stuck.count} scheduler_runs row(s) still running past the step's expected duration: the process that ran them died`,
     advice:
@@ -110,11 +115,11 @@ async function auditNight(deps: AuditDeps, runDate: string, grace: number, sink:
   const { db, config } = deps;
   const now = deps.clock();
   const { add } = sink;
-  const trigger = await findRun(db, FUNCTION_NAMES.trigger, runDate);
+  const trigger = await findRun(db, { functionName: FUNCTION_NAMES.trigger, runKey: runDate });
   const triggerDue = lastFireOnRunDate(config.cron.trigger, runDate, now, config.timezone);
 
   if (trigger?.status === 'completed') {
-    const noTask = await q.unitsWithoutTask(db, runDate, new Date(trigger.started_at));
+    const noTask = await q.unitsWithoutTask(db, { runDate, triggeredAt: new Date(trigger.started_at) });
     add('unit_without_task', runDate, noTask, {
       message: `${noTask.count} expected unit(s) of ${runDate} have no task, though the trigger ran`,
       advice: `\`sched postcheck --repair --date ${runDate}\` enqueues exactly the missing units`,
@@ -172,7 +177,7 @@ async function auditNight(deps: AuditDeps, runDate: string, grace: number, sink:
     advice: '`sched audit --fix` reopens them; the reconciler closes them again when their tasks end',
     fixable: true,
   });
-  const open = await q.jobsNotClosed(db, runDate, grace);
+  const open = await q.jobsNotClosed(db, { runDate, graceSeconds: grace });
   add('job_not_closed', runDate, open, {
     message: `${open.count} job(s) of ${runDate} are still open although all their tasks ended`,
     advice: '`sched reconcile` or `sched audit --fix` closes them',
@@ -203,7 +208,7 @@ async function auditNight(deps: AuditDeps, runDate: string, grace: number, sink:
   await comparePostcheck(deps, runDate, latest, sink);
   const channel = config.slack.reportChannel;
   if (!channel || !config.slack.botToken) return;
-  const report = await q.recordedReport(db, runDate, channel);
+  const report = await q.recordedReport(db, { runDate, channel });
   if (!report?.ts) {
     add(
       'report_not_recorded',
@@ -250,7 +255,7 @@ const REPORT_EDIT_SLACK_MS = 60_000;
 /** The postcheck's recorded figures against a fresh measurement; a night that changed since is a note. */
 async function comparePostcheck(deps: AuditDeps, runDate: string, run: q.StepRun, sink: Sink): Promise<void> {
   const recorded = run.result as Partial<CoverageReport> | null;
-  const fresh = await measureCoverage(deps.db, runDate, deps.config, deps.clock());
+  const fresh = await measureCoverage(deps, { runDate });
   const figures = (r: Partial<CoverageReport> | null) => ({
     prompts: `${r?.promptCoverage?.promptsRunToday}/${r?.promptCoverage?.expectedActivePrompts}`,
     orgs: `${r?.orgCoverage?.found}/${r?.orgCoverage?.expected}`,

@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { CHART_NIGHTS, coverageChart, MAX_CHART_NIGHTS } from '../chart/coverage-chart.ts';
+import type { Deps } from '../context.ts';
 import { SchedError, usageError } from '../errors.ts';
 import { EXIT } from '../exit-codes.ts';
-import type { Runtime } from '../runtime.ts';
 import type { CliIo } from './command.ts';
 
 /** `sched history --chart FILE [--days N]`: the coverage chart of the last nights as a PNG file. */
@@ -14,11 +14,11 @@ export function chartNights(days: number | undefined): number {
 }
 
 export async function writeHistoryChart(
-  rt: Runtime,
-  io: CliIo,
+  deps: Pick<Deps, 'db' | 'config' | 'clock'> & { io: CliIo },
   options: { path: string; nights: number },
 ): Promise<number> {
-  const chart = await coverageChart(rt, { nights: options.nights });
+  const { io } = deps;
+  const chart = await coverageChart(deps, { nights: options.nights });
   if (!chart) {
     io.stderr.write(`No postcheck recorded in the last ${options.nights} nights: no chart written.\n`);
     return EXIT.problem;

@@ -9,5 +9,5 @@ import type { StepDeps } from '../scheduler/night-reporter.ts';
  */
 export async function cliStepDeps(rt: Runtime): Promise<StepDeps> {
   const client = await webClientFor(rt.config);
-  return client ? { ...rt, reporter: slackNightReporter(rt, client) } : { ...rt };
+  return client ? { ...rt, reporter: slackNightReporter({ ...rt, client }) } : { ...rt };
 }

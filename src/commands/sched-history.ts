@@ -54,7 +54,7 @@ export const schedHistoryCommand =
     const argument = parseHistoryArgument(input.args);
     if (argument.kind === 'chart') {
       const request = { channel: input.channel_id, nights: argument.nights, userId: input.user_id };
-      const answer = await chartForCommand(deps, client, request);
+      const answer = await chartForCommand({ ...deps, client }, request);
       if (answer) await respond({ ...answer, response_type: 'ephemeral' });
       return;
     }

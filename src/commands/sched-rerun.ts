@@ -104,7 +104,7 @@ export const schedRerunCommand =
       if (await deps.access.isAdmin(input.user_id)) {
         // The estimate needs the database: it joins the open modal (same block ids, so Slack
         // keeps whatever was already picked).
-        const cost = await rerunCostPreview(deps, runDate);
+        const cost = await rerunCostPreview(deps, { runDate });
         if (opened.view?.id) await fillModal(client, opened.view.id, rerunModal({ ...modal, cost }));
         return;
       }
@@ -112,8 +112,8 @@ export const schedRerunCommand =
       if (opened.view?.id) await fillModal(client, opened.view.id, noticeModal(TITLE, denied.text ?? ''));
       return;
     }
-    if (!(await allowOrExplain(deps.access, deps.config.slack, target, 'rerun an org'))) return;
-    const found = await findOrgExactly(deps.db, argument.query);
+    if (!(await allowOrExplain(deps, { target, action: 'rerun an org' }))) return;
+    const found = await findOrgExactly(deps.db, { query: argument.query });
     if (found.kind === 'guess') {
       const suggestions = found.suggestions.map((o) => ({ id: o.id, name: o.name, slug: o.slug }));
       await respond({

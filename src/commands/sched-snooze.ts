@@ -47,7 +47,7 @@ export const schedSnoozeCommand =
     await ack();
     const input = parseCommand(command);
     const target = { respond, client, userId: input.user_id };
-    if (!(await allowOrExplain(deps.access, deps.config.slack, target, 'snooze'))) return;
+    if (!(await allowOrExplain(deps, { target, action: 'snooze' }))) return;
     const argument = parseSnoozeArgument(input.args);
     if (argument.kind === 'invalid') {
       await respond({ ...errorMessage(argument.sentence), response_type: 'ephemeral' });
@@ -65,5 +65,5 @@ export const schedSnoozeCommand =
       ? snoozedMessage(outcome.snooze, deps.config.timezone, deps.clock())
       : errorMessage(outcome.sentence);
     await respond({ ...message, response_type: outcome.ok ? 'in_channel' : 'ephemeral' });
-    if (outcome.ok) await refreshSnoozedNight(deps, client);
+    if (outcome.ok) await refreshSnoozedNight({ ...deps, client });
   };

@@ -71,7 +71,7 @@ export const schedStatusCommand =
     const argument = parseStatusArgument(input.args, today);
     if (argument.kind === 'audit') {
       const target = { respond, client, userId: input.user_id };
-      if (!(await allowOrExplain(deps.access, deps.config.slack, target, 'audit the books'))) return;
+      if (!(await allowOrExplain(deps, { target, action: 'audit the books' }))) return;
       const result = await runAudit(deps, { runDates: [argument.runDate] });
       await respond({ ...auditMessage(result), response_type: 'ephemeral' });
       return;
@@ -90,9 +90,9 @@ async function statusAnswer(
   const { runDate } = argument;
   const now = deps.clock();
   const [report, progress, preview] = await Promise.all([
-    measureCoverage(deps.db, runDate, deps.config, now),
-    measureProgress(deps.db, runDate, now),
-    previewRepair(deps, runDate),
+    measureCoverage(deps, { runDate, now }),
+    measureProgress(deps.db, { runDate, now }),
+    previewRepair(deps, { runDate }),
   ]);
   const nothingRan = progress.total === 0 && runDate < today && !(await getNight(deps.db, runDate));
   if (nothingRan)
@@ -122,7 +122,7 @@ async function orgStatus(deps: SlackDeps, query: string, today: string) {
       `🔍 “${inlineText(query, 80)}” matches ${found.candidates.length} orgs: ${names.join(', ')}${more}. Name one by its slug.`,
     );
   }
-  const report = await measureOrgCoverage(deps, today, found.org);
+  const report = await measureOrgCoverage(deps, { runDate: today, org: found.org });
   if (!report) {
     return errorMessage(
       ineligibility(found.org) ?? `${found.org.name} has no active prompt expected on ${today}.`,

@@ -77,7 +77,6 @@ const pause = (ms: number, signal: AbortSignal) => sleep(ms, undefined, { signal
 const QUIET_POLLS = 5;
 
 export function consoleOperations(deps: OperationDeps): Record<string, Operation> {
-  const coverageOptions = deps.config;
   const dateOf = (args: string[]) => {
     const { values } = parseCommandArgs(args, { date: { type: 'string' }, repair: { type: 'boolean' } });
     if (values.repair) throw usageError('--repair only goes with postcheck');
@@ -135,7 +134,7 @@ export function consoleOperations(deps: OperationDeps): Record<string, Operation
     let quiet = 0;
     while (!deps.signal.aborted) {
       const now = deps.clock();
-      const progress = await measureProgress(deps.db, runDate, now);
+      const progress = await measureProgress(deps.db, { runDate, now });
       const state = `${progress.done}/${progress.live}`;
       if (state !== last || ++quiet >= QUIET_POLLS) {
         print(describeProgress(progress, now));
@@ -213,7 +212,7 @@ export function consoleOperations(deps: OperationDeps): Record<string, Operation
       summary: 'coverage as the CLI prints it (nothing recorded)',
       async run(args, print) {
         const { runDate } = dateOf(args);
-        const report = await measureCoverage(deps.db, runDate, coverageOptions, deps.clock());
+        const report = await measureCoverage(deps, { runDate });
         print(formatCoverageReport(report, { maxPrompts: 20 }).trimEnd());
       },
     },

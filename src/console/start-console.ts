@@ -46,7 +46,10 @@ export async function startConsole(options: ConsoleOptions): Promise<{ close(): 
   });
   const { config, db, clock } = options.deps;
   const now = clock();
-  const run = await findRun(db, FUNCTION_NAMES.trigger, runDateOf(now, config.timezone));
+  const run = await findRun(db, {
+    functionName: FUNCTION_NAMES.trigger,
+    runKey: runDateOf(now, config.timezone),
+  });
   const night = nightOutlook({
     now,
     zone: config.timezone,

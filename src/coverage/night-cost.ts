@@ -41,27 +41,26 @@ export async function usageByNight(db: Db, runDates: readonly string[]): Promise
 }
 
 /** The night's calls, tokens and cost per provider. */
-export async function nightCost(db: Db, runDate: string, prices: Prices): Promise<NightCost> {
-  return priceNight(await usageByNight(db, [runDate]), prices);
+export async function nightCost(db: Db, params: { runDate: string; prices: Prices }): Promise<NightCost> {
+  return priceNight(await usageByNight(db, [params.runDate]), params.prices);
 }
 
 /** What running `byProvider` units more on the night would cost, at its average tokens per call. */
 export async function estimateRunUsd(
   db: Db,
-  runDate: string,
-  byProvider: Record<string, number>,
-  prices: Prices,
+  params: { runDate: string; byProvider: Record<string, number>; prices: Prices },
 ): Promise<number> {
+  const { runDate, byProvider, prices } = params;
   if (Object.values(byProvider).every((n) => n === 0)) return 0;
-  return estimateUsd(byProvider, await nightCost(db, runDate, prices));
+  return estimateUsd(byProvider, await nightCost(db, { runDate, prices }));
 }
 
 /** Several nights at once (history): one statement, a NightCost per run_date asked for. */
 export async function nightCosts(
   db: Db,
-  runDates: readonly string[],
-  prices: Prices,
+  params: { runDates: readonly string[]; prices: Prices },
 ): Promise<Map<string, NightCost>> {
+  const { runDates, prices } = params;
   const usage = await usageByNight(db, runDates);
   return new Map(
     runDates.map((d) => [

@@ -199,7 +199,11 @@ export function fuzzyMatch<T extends Org>(query: string, orgs: T[]): FindOrgResu
  * first; a typo with no such match falls back to the nearest names among those the trigram
  * index finds like it.
  */
-export async function searchOrgs(db: Db, text: string, limit = MAX_SEARCH_RESULTS): Promise<Org[]> {
+export async function searchOrgs(
+  db: Db,
+  params: { text: string; limit?: number | undefined },
+): Promise<Org[]> {
+  const { text, limit = MAX_SEARCH_RESULTS } = params;
   const n = Math.max(1, Math.min(MAX_SEARCH_RESULTS, Math.floor(Number.isFinite(limit) ? limit : 1)));
   const q = cleanQuery(text, 100);
   if (q === '') {
@@ -239,9 +243,9 @@ export const MAX_SUGGESTIONS = 5;
  */
 export async function findOrgExactly(
   db: Db,
-  query: string,
-  limit = MAX_SUGGESTIONS,
+  params: { query: string; limit?: number | undefined },
 ): Promise<ExactOrgResult> {
+  const { query, limit = MAX_SUGGESTIONS } = params;
   const q = cleanQuery(query);
   if (q === '') return { kind: 'guess', suggestions: [] };
   const byId = await orgById(db, q);

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Config } from '../config.ts';
+import type { Deps } from '../context.ts';
 import { type Db, queryOne, queryRows } from '../db/client.ts';
 import { shortTransaction } from '../db/transaction.ts';
 import { providerMode } from './provider-mode.ts';
@@ -68,10 +69,9 @@ export interface ProviderSettingsUpdate {
  */
 export async function updateProviderSettings(
   db: Db,
-  name: ProviderName,
-  change: ProviderSettingsChange,
-  changedBy: string,
+  params: { name: ProviderName; change: ProviderSettingsChange; changedBy: string },
 ): Promise<ProviderSettingsUpdate | undefined> {
+  const { name, change, changedBy } = params;
   return shortTransaction(db, async (tx) => {
     const before = await queryOne<ProviderRow>(tx, sql`${SELECT_PROVIDER} where name = ${name} for update`);
     if (!before) return undefined;
@@ -108,7 +108,8 @@ export function withProviderSettings(config: Config, settings: readonly Provider
  * run), and never touches an existing row: after that the settings are data, changed only by
  * `sched providers set`. Returns the names of the rows it created.
  */
-export async function ensureProviders(db: Db, config: Config): Promise<ProviderName[]> {
+export async function ensureProviders(deps: Pick<Deps, 'db' | 'config'>): Promise<ProviderName[]> {
+  const { db, config } = deps;
   const rows = PROVIDER_NAMES.map((name) => {
     const p = config.providers[name];
     const enabled = providerMode(config, name) !== 'disabled';

@@ -20,17 +20,17 @@ const CLAIM_STALE_SECONDS = 60;
 export type MentionOutcome = 'off' | 'not_needed' | 'already' | 'mentioned' | 'failed';
 
 export async function mentionOncall(
-  deps: ReportDeps,
-  client: Client,
-  report: CoverageReport,
-  thread: ReportTarget,
+  deps: ReportDeps & { client: Client },
+  params: { report: CoverageReport; thread: ReportTarget },
 ): Promise<MentionOutcome> {
+  const { client } = deps;
+  const { report, thread } = params;
   const oncall = deps.config.slack.oncall;
   if (!oncall) return 'off';
   if (!needsPerson(report)) return 'not_needed';
   const runDate = report.runDate;
   try {
-    const claimed = await claimOncallMention(deps.db, runDate, CLAIM_STALE_SECONDS);
+    const claimed = await claimOncallMention(deps.db, { runDate, staleSeconds: CLAIM_STALE_SECONDS });
     if (!claimed) return 'already';
   } catch (error) {
     deps.logger.error({ err: toError(error), runDate }, 'on-call mention not claimed');
@@ -44,7 +44,7 @@ export async function mentionOncall(
       text: message.text,
       blocks: message.blocks,
     });
-    await recordOncallMention(deps.db, runDate, String(posted.ts));
+    await recordOncallMention(deps.db, { runDate, ts: String(posted.ts) });
     deps.logger.info({ runDate, channel: thread.channel }, 'on-call mentioned in the report thread');
     return 'mentioned';
   } catch (error) {

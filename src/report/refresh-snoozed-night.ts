@@ -12,12 +12,11 @@ import { slackNightReporter } from './slack-night-reporter.ts';
  * already in place.
  */
 export async function refreshSnoozedNight(
-  deps: ReportDeps,
-  client: Pick<webApi.WebClient, 'chat' | 'files'>,
+  deps: ReportDeps & { client: Pick<webApi.WebClient, 'chat' | 'files'> },
 ): Promise<void> {
   const runDate = runDateOf(deps.clock(), deps.config.timezone);
   try {
-    await refreshNight({ ...deps, reporter: slackNightReporter(deps, client) }, runDate, 'snooze');
+    await refreshNight({ ...deps, reporter: slackNightReporter(deps) }, { runDate, triggeredBy: 'snooze' });
   } catch (error) {
     deps.logger.warn({ err: toError(error), runDate }, 'could not edit the report after a snooze');
   }

@@ -54,8 +54,7 @@ export interface RepairRunner {
 type Client = Pick<webApi.WebClient, 'chat'>;
 
 export function createRepairRunner(
-  deps: ReportDeps,
-  client: Client,
+  deps: ReportDeps & { client: Client },
   options: RepairRunnerOptions = {},
 ): RepairRunner {
   const intervalMs = options.progressIntervalMs ?? 5_000;
@@ -80,10 +79,10 @@ export function createRepairRunner(
     const triggeredBy = `slack:${userId}`;
     const startedAt = deps.clock();
     // A forged or stale button value (a night that never ran) is refused before any claim.
-    await assertRunDateAllowed(deps, runDate, 'repair');
+    await assertRunDateAllowed(deps, { runDate, purpose: 'repair' });
     const live = await repairInProgress(deps.db, runDate);
     if (live) return already(request, live.triggeredBy, live.startedAt);
-    const claimId = await claimActiveRepair(deps.db, runDate, triggeredBy, startedAt);
+    const claimId = await claimActiveRepair(deps.db, { runDate, triggeredBy, now: startedAt });
     if (claimId === undefined) {
       const holder = await activeRepair(deps.db, runDate);
       return already(
@@ -100,7 +99,12 @@ export function createRepairRunner(
       jobIds = result.jobIds;
       units = result.tasks;
     } catch (error) {
-      await finishActiveRepair(deps.db, claimId, 'failed', { error: toError(error).message }, deps.clock());
+      await finishActiveRepair(deps.db, {
+        id: claimId,
+        status: 'failed',
+        result: { error: toError(error).message },
+        now: deps.clock(),
+      });
       throw error;
     }
     deps.logger.info({ runDate, userId, units, jobs: jobIds.length }, 'repair started from Slack');
@@ -112,9 +116,9 @@ export function createRepairRunner(
     // `repair` is explicit: a default parameter would turn "no repair state" (undefined) into one.
     const show = async (report: CoverageReport | undefined, repair: RepairState | undefined) => {
       try {
-        comparison ??= loadComparison(deps, runDate);
-        const current = report ?? (await measureCoverage(deps.db, runDate, deps.config, deps.clock()));
-        return await refreshReports(deps, client, {
+        comparison ??= loadComparison(deps, { runDate });
+        const current = report ?? (await measureCoverage(deps, { runDate }));
+        return await refreshReports(deps, {
           runDate,
           report: current,
           repair,
@@ -129,7 +133,12 @@ export function createRepairRunner(
     };
 
     if (units === 0) {
-      await finishActiveRepair(deps.db, claimId, 'completed', { units: 0 }, deps.clock());
+      await finishActiveRepair(deps.db, {
+        id: claimId,
+        status: 'completed',
+        result: { units: 0 },
+        now: deps.clock(),
+      });
       await show(undefined, undefined);
       const scope = request.scope ? ` (${describeScope(request.scope)})` : '';
       await tell(request, `Nothing to repair${scope}: every such unit has succeeded or is already queued.`);
@@ -148,13 +157,12 @@ export function createRepairRunner(
       .catch(async (error: unknown) => {
         // Background work never throws into the void: log it and persist it on the claim.
         deps.logger.error({ err: toError(error), runDate }, 'repair watcher failed');
-        await finishActiveRepair(
-          deps.db,
-          claimId,
-          'failed',
-          { error: toError(error).message },
-          deps.clock(),
-        ).catch(() => undefined);
+        await finishActiveRepair(deps.db, {
+          id: claimId,
+          status: 'failed',
+          result: { error: toError(error).message },
+          now: deps.clock(),
+        }).catch(() => undefined);
       })
       .finally(() => watching.delete(tracked));
     watching.add(tracked);
@@ -192,17 +200,30 @@ export function createRepairRunner(
     }
     if (stopper.signal.aborted) {
       const summary = { interrupted: true, units: state.units, done: state.done };
-      await finishActiveRepair(deps.db, claimId, 'completed', summary, deps.clock());
+      await finishActiveRepair(deps.db, {
+        id: claimId,
+        status: 'completed',
+        result: summary,
+        now: deps.clock(),
+      });
       return;
     }
 
     const counts = await repairTaskCounts(deps.db, jobIds);
     Object.assign(state, { done: counts.done, failed: counts.failed, finishedAt: deps.clock() });
     // Recorded as the night's re-measure: history and every report show this figure.
-    const report = await remeasureNight(deps, request.runDate, `slack:${request.userId}`);
+    const report = await remeasureNight(deps, {
+      runDate: request.runDate,
+      triggeredBy: `slack:${request.userId}`,
+    });
     // The claim ends before the last edit: whoever sees "finished" may start the next repair.
     const summary = { units: state.units, done: counts.done, failed: counts.failed, timedOut };
-    await finishActiveRepair(deps.db, claimId, 'completed', summary, deps.clock());
+    await finishActiveRepair(deps.db, {
+      id: claimId,
+      status: 'completed',
+      result: summary,
+      now: deps.clock(),
+    });
     const edited = await show(report, { ...state });
     if (!edited.some((t) => sameTarget(t, request.message))) {
       const r = report.ratios;

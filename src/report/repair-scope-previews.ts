@@ -8,11 +8,12 @@ import type { ScopePreview } from '../views/repair-modal.ts';
 /** What each repair scope would enqueue now, priced at the night's average tokens per call. */
 export async function repairScopePreviews(
   deps: Pick<Deps, 'db' | 'config' | 'clock'>,
-  runDate: string,
+  params: { runDate: string },
 ): Promise<Record<UnitScope, ScopePreview>> {
+  const { runDate } = params;
   const [cost, ...previews] = await Promise.all([
-    nightCost(deps.db, runDate, pricesOf(deps.config.providers)),
-    ...UNIT_SCOPES.map((units) => previewRepair(deps, runDate, { units })),
+    nightCost(deps.db, { runDate, prices: pricesOf(deps.config.providers) }),
+    ...UNIT_SCOPES.map((units) => previewRepair(deps, { runDate, scope: { units } })),
   ]);
   const entries = previews.map((p) => [
     p.scope.units,

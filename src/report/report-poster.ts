@@ -22,6 +22,8 @@ import type { RepairState } from '../views/types.ts';
 
 type Client = Pick<webApi.WebClient, 'chat'>;
 export type ReportDeps = Pick<Deps, 'db' | 'config' | 'logger' | 'clock'>;
+/** ReportDeps with the Web API client the messages go through. */
+export type ReportClientDeps = ReportDeps & { client: Client };
 
 export interface ReportTarget {
   channel: string;
@@ -43,8 +45,9 @@ const COMPARISON_NIGHTS = 7;
 /** Yesterday's recorded report and the median prompt coverage of the seven nights before. */
 export async function loadComparison(
   deps: Pick<Deps, 'db' | 'config' | 'clock'>,
-  runDate: string,
+  params: { runDate: string },
 ): Promise<Comparison> {
+  const { runDate } = params;
   const now = deps.clock();
   const zone = deps.config.timezone;
   const today = runDateOf(now, zone);
@@ -67,7 +70,7 @@ export interface ReportInput {
 }
 
 export async function renderReport(deps: ReportDeps, input: ReportInput) {
-  const comparison = input.comparison ?? (await loadComparison(deps, input.runDate));
+  const comparison = input.comparison ?? (await loadComparison(deps, { runDate: input.runDate }));
   return reportMessage({
     report: input.report,
     repair: input.repair,
@@ -91,10 +94,10 @@ const POLL_MS = 100;
  * afresh (`reposted`).
  */
 export async function postOrUpdateReport(
-  deps: ReportDeps,
-  client: Client,
+  deps: ReportClientDeps,
   input: ReportInput,
 ): Promise<PostedReport | undefined> {
+  const { client } = deps;
   const channel = deps.config.slack.reportChannel;
   if (!channel) {
     deps.logger.warn(
@@ -169,7 +172,11 @@ async function postClaimed(
   );
   deps.logger.info({ ...key, ts }, 'morning report posted');
   // The night changed while the post was in flight (a repair finished): edit it once more.
-  if (row?.owed) await refreshNightReports(deps, client, key.runDate, () => renderLatest(deps, key.runDate));
+  if (row?.owed)
+    await refreshNightReports(
+      { ...deps, client },
+      { runDate: key.runDate, render: () => renderLatest(deps, key.runDate) },
+    );
   return { channel: key.channel, ts };
 }
 
@@ -211,10 +218,10 @@ async function reclaimGone(db: Db, runDate: string, channel: string, ts: string)
  * and `extra` (the message a button was clicked in). A message deleted in Slack is skipped.
  */
 export async function refreshReports(
-  deps: ReportDeps,
-  client: Client,
+  deps: ReportClientDeps,
   input: ReportInput & { extra?: ReportTarget[] },
 ): Promise<ReportTarget[]> {
+  const { client } = deps;
   const recorded = await recordedReports(deps.db, input.runDate);
   const targets = uniqueTargets([...recorded, ...(input.extra ?? [])]);
   if (targets.length === 0) return [];
@@ -228,10 +235,10 @@ export async function refreshReports(
 
 /** Posts a report into a channel (Share to channel) and records it, so repairs edit it too. */
 export async function shareReport(
-  deps: ReportDeps,
-  client: Client,
+  deps: ReportClientDeps,
   input: ReportInput & { channel: string },
 ): Promise<ReportTarget> {
+  const { client } = deps;
   const message = await renderReport(deps, input);
   const posted = await client.chat.postMessage({
     channel: input.channel,
@@ -293,9 +300,9 @@ const uniqueTargets = (targets: ReportTarget[]) => [
 
 export async function recordedReport(
   db: Db,
-  runDate: string,
-  channel: string,
+  params: { runDate: string; channel: string },
 ): Promise<ReportTarget | undefined> {
+  const { runDate, channel } = params;
   return queryOne<ReportTarget>(
     db,
     sql`select channel, ts from slack_reports where run_date = ${runDate}::date and channel = ${channel}`,
@@ -323,10 +330,10 @@ async function recordReport(db: Db, row: ReportTarget & { runDate: string }, now
 
 /** The night's latest recorded figures (what history shows) and its latest repair, as a report input. */
 export async function latestReportInput(
-  deps: ReportDeps,
-  runDate: string,
-  fallback?: CoverageReport,
+  deps: Pick<Deps, 'db'>,
+  params: { runDate: string; fallback?: CoverageReport | undefined },
 ): Promise<ReportInput> {
+  const { runDate, fallback } = params;
   const [latest, progress] = await Promise.all([
     getNight(deps.db, runDate),
     latestRepairProgress(deps.db, runDate),
@@ -346,7 +353,7 @@ export const toRepairState = (p: RepairProgress): RepairState => ({
 });
 
 const renderLatest = async (deps: ReportDeps, runDate: string) =>
-  renderReport(deps, await latestReportInput(deps, runDate));
+  renderReport(deps, await latestReportInput(deps, { runDate }));
 
 /**
  * Edits every recorded message of a night whose numbers changed, coalesced across processes: the
@@ -356,13 +363,13 @@ const renderLatest = async (deps: ReportDeps, runDate: string) =>
  * Returns how many messages this call edited.
  */
 export async function refreshNightReports(
-  deps: ReportDeps,
-  client: Client,
-  runDate: string,
-  render: () => Promise<Rendered> = () => renderLatest(deps, runDate),
-  intervalMs = REPORT_EDIT_INTERVAL_MS,
+  deps: ReportClientDeps,
+  params: { runDate: string; render?: () => Promise<Rendered>; intervalMs?: number | undefined },
 ): Promise<number> {
-  const seconds = intervalMs / 1000;
+  const { runDate } = params;
+  const { client } = deps;
+  const render = params.render ?? (() => renderLatest(deps, runDate));
+  const seconds = (params.intervalMs ?? REPORT_EDIT_INTERVAL_MS) / 1000;
   await deps.db.execute(
     sql`update slack_reports set refresh_requested_at = coalesce(refresh_requested_at, now())
         where run_date = ${runDate}::date`,

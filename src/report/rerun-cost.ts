@@ -12,10 +12,10 @@ import type { RerunCostPreview, ScopeEstimate } from '../views/rerun-modal.ts';
  */
 export async function rerunCostPreview(
   deps: Pick<Deps, 'db' | 'config'>,
-  runDate: string,
-  orgId?: string,
+  params: { runDate: string; orgId?: string | undefined },
 ): Promise<RerunCostPreview> {
-  const cost = await nightCost(deps.db, runDate, pricesOf(deps.config.providers));
+  const { runDate, orgId } = params;
+  const cost = await nightCost(deps.db, { runDate, prices: pricesOf(deps.config.providers) });
   const called = cost.providers.filter((p) => p.calls > 0);
   // A night without calls yet is priced at the documented default tokens per call.
   const perThousandUnits = (called.length > 0 ? called : cost.providers).map((p) => ({

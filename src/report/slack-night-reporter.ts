@@ -22,32 +22,32 @@ import { uploadReportChart } from './upload-chart.ts';
  * recorded figures, at most once per `editIntervalMs` per message.
  */
 export function slackNightReporter(
-  deps: ReportDeps,
-  client: Pick<webApi.WebClient, 'chat' | 'files'>,
+  deps: ReportDeps & { client: Pick<webApi.WebClient, 'chat' | 'files'> },
   options: { editIntervalMs?: number } = {},
 ): NightReporter {
+  const { client } = deps;
   const intervalMs = options.editIntervalMs ?? REPORT_EDIT_INTERVAL_MS;
   return {
     async publish(runDate, report) {
       if (!deps.config.slack.reportChannel) {
         return { action: 'not_posted', reason: 'SLACK_REPORT_CHANNEL is not set' };
       }
-      const input = await latestReportInput(deps, runDate, report);
-      const posted = await postOrUpdateReport(deps, client, input);
+      const input = await latestReportInput(deps, { runDate, fallback: report });
+      const posted = await postOrUpdateReport(deps, input);
       if (!posted) return { action: 'not_posted', reason: 'SLACK_REPORT_CHANNEL is not set' };
       // The chart goes in the thread once, when the message is first posted (a repost starts a
       // new thread); edits leave it alone. It never fails the report.
       if (posted.action !== 'updated')
-        await uploadReportChart(deps, client, { runDate, channel: posted.channel, ts: posted.ts });
+        await uploadReportChart(deps, { runDate, channel: posted.channel, ts: posted.ts });
       // Once per night, whichever post or edit first finds the night needing a person.
-      await mentionOncall(deps, client, input.report, { channel: posted.channel, ts: posted.ts });
+      await mentionOncall(deps, { report: input.report, thread: { channel: posted.channel, ts: posted.ts } });
       if (posted.action === 'reposted') {
         return { action: 'reposted', channel: posted.channel, ts: posted.ts, gone: String(posted.gone) };
       }
       return { action: posted.action, channel: posted.channel, ts: posted.ts };
     },
     async refresh(runDate) {
-      await refreshNightReports(deps, client, runDate, undefined, intervalMs);
+      await refreshNightReports(deps, { runDate, intervalMs });
     },
     async alertLate(late, now) {
       const channel = deps.config.slack.reportChannel;
@@ -71,7 +71,9 @@ export function slackNightReporter(
     async runFinished(outcome) {
       const message = runOutcomeMessage(outcome);
       const channel = deps.config.slack.reportChannel;
-      const report = channel ? await recordedReport(deps.db, outcome.runDate, channel) : undefined;
+      const report = channel
+        ? await recordedReport(deps.db, { runDate: outcome.runDate, channel })
+        : undefined;
       if (report?.ts) {
         const posted = await client.chat.postMessage({
           ...message,

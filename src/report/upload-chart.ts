@@ -18,10 +18,10 @@ export type ChartUpload =
   | { kind: 'nothing_recorded'; nights: number };
 
 export async function uploadCoverageChart(
-  deps: Pick<Deps, 'db' | 'config' | 'clock'>,
-  client: FilesClient,
+  deps: Pick<Deps, 'db' | 'config' | 'clock'> & { client: FilesClient },
   target: { channel: string; threadTs?: string; nights?: number },
 ): Promise<ChartUpload> {
+  const { client } = deps;
   const nights = target.nights ?? CHART_NIGHTS;
   const chart = await coverageChart(deps, { nights });
   if (!chart) return { kind: 'nothing_recorded', nights };
@@ -39,12 +39,11 @@ export async function uploadCoverageChart(
  * the report is what matters; a chart that could not be drawn or uploaded is logged and skipped.
  */
 export async function uploadReportChart(
-  deps: Pick<Deps, 'db' | 'config' | 'clock' | 'logger'>,
-  client: FilesClient,
+  deps: Pick<Deps, 'db' | 'config' | 'clock' | 'logger'> & { client: FilesClient },
   report: { runDate: string; channel: string; ts: string },
 ): Promise<void> {
   try {
-    const upload = await uploadCoverageChart(deps, client, { channel: report.channel, threadTs: report.ts });
+    const upload = await uploadCoverageChart(deps, { channel: report.channel, threadTs: report.ts });
     if (upload.kind === 'uploaded') deps.logger.info(report, 'coverage chart posted in the report thread');
   } catch (error) {
     deps.logger.warn(
@@ -62,12 +61,11 @@ const CLI_HINT = 'or run `sched history --chart coverage.png`';
  * undefined when the chart itself is the answer.
  */
 export async function chartForCommand(
-  deps: Pick<Deps, 'db' | 'config' | 'clock' | 'logger'>,
-  client: FilesClient,
+  deps: Pick<Deps, 'db' | 'config' | 'clock' | 'logger'> & { client: FilesClient },
   request: { channel: string; nights: number; userId: string },
 ) {
   try {
-    const upload = await uploadCoverageChart(deps, client, {
+    const upload = await uploadCoverageChart(deps, {
       channel: request.channel,
       nights: request.nights,
     });

@@ -38,7 +38,7 @@ export interface CompleteRequest extends Completion {
  * undefined when the fence did not match (the task was taken back or given to another worker).
  */
 export async function completeTask(db: Db, request: CompleteRequest): Promise<string | undefined> {
-  const [jobId] = await completeTasks(db, request.workerId, [request]);
+  const [jobId] = await completeTasks(db, { workerId: request.workerId, completions: [request] });
   return jobId;
 }
 
@@ -48,9 +48,9 @@ export async function completeTask(db: Db, request: CompleteRequest): Promise<st
  */
 export async function completeTasks(
   db: Db,
-  workerId: string,
-  completions: readonly Completion[],
+  params: { workerId: string; completions: readonly Completion[] },
 ): Promise<(string | undefined)[]> {
+  const { workerId, completions } = params;
   if (completions.length === 0) return [];
   const column = <T>(pick: (c: Completion, ok: boolean) => T) =>
     sql.param(completions.map((c) => pick(c, c.outcome.status === 'success')));

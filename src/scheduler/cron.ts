@@ -38,7 +38,7 @@ export function startScheduler(deps: StepDeps, hooks: SchedulerHooks = {}): Sche
     });
     return chain;
   };
-  const tick = (now: Date) => schedulerTick(deps, now, hooks);
+  const tick = (now: Date) => schedulerTick(deps, { now, hooks });
   const logger = cronLogger(deps);
   const every = (name: string, expression: string, work: (now: Date) => Promise<unknown>): ScheduledTask =>
     cron.schedule(expression, () => run(name, work), { name: `sched-${name}`, timezone, logger });

@@ -30,10 +30,9 @@ export function heartbeatUrl(base: string, signal: HeartbeatSignal): string {
  */
 export async function pingHeartbeat(
   deps: Pick<Deps, 'config' | 'logger' | 'clock'>,
-  runDate: string,
-  signal: HeartbeatSignal,
-  timeoutMs = HEARTBEAT_TIMEOUT_MS,
+  params: { runDate: string; signal: HeartbeatSignal; timeoutMs?: number | undefined },
 ): Promise<void> {
+  const { runDate, signal, timeoutMs = HEARTBEAT_TIMEOUT_MS } = params;
   const base = deps.config.heartbeatUrl;
   if (!base || runDate !== runDateOf(deps.clock(), deps.config.timezone)) return;
   try {

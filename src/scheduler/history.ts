@@ -110,7 +110,7 @@ export async function listHistory(db: Db, query: HistoryQuery): Promise<HistoryE
   const [runs, tasks, costs] = await Promise.all([
     runsOf(db, dates),
     tasksOf(db, dates),
-    query.prices ? nightCosts(db, dates, query.prices) : undefined,
+    query.prices ? nightCosts(db, { runDates: dates, prices: query.prices }) : undefined,
   ]);
   return dates.map((runDate) => {
     const entry = historyEntry(

@@ -27,7 +27,8 @@ export async function stepStatuses(db: Db, runDate: string): Promise<StepStatuse
 }
 
 /** Alerts for tonight's late steps; returns the steps this instance posted. Never throws. */
-export async function alertLateSteps(deps: StepDeps, now: Date): Promise<DailyStepName[]> {
+export async function alertLateSteps(deps: StepDeps, params: { now: Date }): Promise<DailyStepName[]> {
+  const { now } = params;
   const { reporter } = deps;
   // Without a channel nothing is claimed: an instance that can post may still do it.
   if (!reporter || !deps.config.slack.reportChannel) return [];
@@ -65,11 +66,12 @@ export const LATE_CHECK_INTERVAL_MS = 60_000;
  */
 export function watchLateSteps(
   deps: StepDeps,
-  intervalMs = LATE_CHECK_INTERVAL_MS,
+  params: { intervalMs?: number | undefined } = {},
 ): { stop(): Promise<void> } {
+  const { intervalMs = LATE_CHECK_INTERVAL_MS } = params;
   let looking: Promise<unknown> = Promise.resolve();
   const look = () => {
-    looking = looking.then(() => alertLateSteps(deps, deps.clock()));
+    looking = looking.then(() => alertLateSteps(deps, { now: deps.clock() }));
   };
   look();
   const timer = setInterval(look, intervalMs);

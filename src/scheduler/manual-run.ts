@@ -11,7 +11,7 @@ export async function runManualDaily(
   deps: Pick<Deps, 'db' | 'config' | 'clock'>,
   params: { runDate: string; triggeredBy: string },
 ): Promise<AdHocFanOutResult> {
-  await assertRunDateAllowed(deps, params.runDate, 'manual');
+  await assertRunDateAllowed(deps, { runDate: params.runDate, purpose: 'manual' });
   return runAdHocFanOut(deps, {
     functionName: FUNCTION_NAMES.manualRun,
     label: 'manual',

@@ -36,19 +36,19 @@ export interface PagerOptions {
 
 export async function pageNight(
   deps: PagerDeps,
-  report: CoverageReport,
-  options: PagerOptions,
+  params: PagerOptions & { report: CoverageReport },
 ): Promise<PagerOutcome> {
+  const { report, ...options } = params;
   const { routingKey, eventsUrl } = deps.config.pagerDuty;
   if (!routingKey) return 'off';
   const runDate = report.runDate;
   try {
     if (options.mayTrigger && needsPerson(report)) {
-      if (!(await claimPagerState(deps.db, runDate, 'triggered'))) return 'unchanged';
+      if (!(await claimPagerState(deps.db, { runDate, to: 'triggered' }))) return 'unchanged';
       return await send(deps, { routingKey, eventsUrl, ...options }, runDate, triggerEvent(report));
     }
     if (report.summary.overallHealth === 'HEALTHY') {
-      if (!(await claimPagerState(deps.db, runDate, 'resolved'))) return 'unchanged';
+      if (!(await claimPagerState(deps.db, { runDate, to: 'resolved' }))) return 'unchanged';
       const resolve: PagerDutyEvent = { action: 'resolve', dedupKey: pagerDedupKey(runDate) };
       return await send(deps, { routingKey, eventsUrl, ...options }, runDate, resolve);
     }
@@ -109,7 +109,7 @@ async function send(
     return state;
   }
   // Hand the claim back: the next postcheck (trigger) or re-measure (resolve) tries again.
-  await releasePagerState(deps.db, runDate, state);
+  await releasePagerState(deps.db, { runDate, claimed: state });
   deps.logger.error(
     { runDate, dedupKey: event.dedupKey, attempts: outcome.attempts, reason: outcome.reason },
     `PagerDuty ${event.action} not delivered`,

@@ -13,7 +13,8 @@ export type PagerState = 'triggered' | 'resolved';
  * trigger: from no alert (or a resolved one) to triggered; resolve: from triggered to resolved.
  * One statement each; true when this call made the change and so owes the event.
  */
-export async function claimPagerState(db: Db, runDate: string, to: PagerState): Promise<boolean> {
+export async function claimPagerState(db: Db, params: { runDate: string; to: PagerState }): Promise<boolean> {
+  const { runDate, to } = params;
   const row =
     to === 'triggered'
       ? await queryOne<{ one: number }>(
@@ -34,7 +35,11 @@ export async function claimPagerState(db: Db, runDate: string, to: PagerState): 
 }
 
 /** A send that failed hands its claim back: the next postcheck (trigger) or re-measure (resolve) tries again. */
-export async function releasePagerState(db: Db, runDate: string, claimed: PagerState): Promise<void> {
+export async function releasePagerState(
+  db: Db,
+  params: { runDate: string; claimed: PagerState },
+): Promise<void> {
+  const { runDate, claimed } = params;
   const previous = claimed === 'triggered' ? null : 'triggered';
   await db.execute(
     sql`update night_pages set pager_state = ${previous}
@@ -43,7 +48,11 @@ export async function releasePagerState(db: Db, runDate: string, claimed: PagerS
 }
 
 /** The on-call mention of a night: once, or again when its poster died `staleSeconds` ago without posting. */
-export async function claimOncallMention(db: Db, runDate: string, staleSeconds: number): Promise<boolean> {
+export async function claimOncallMention(
+  db: Db,
+  params: { runDate: string; staleSeconds: number },
+): Promise<boolean> {
+  const { runDate, staleSeconds } = params;
   const claimed = await queryOne<{ one: number }>(
     db,
     sql`insert into night_pages (run_date, oncall_claimed_at) values (${runDate}::date, now())
@@ -56,7 +65,8 @@ export async function claimOncallMention(db: Db, runDate: string, staleSeconds: 
   return claimed !== undefined;
 }
 
-export async function recordOncallMention(db: Db, runDate: string, ts: string): Promise<void> {
+export async function recordOncallMention(db: Db, params: { runDate: string; ts: string }): Promise<void> {
+  const { runDate, ts } = params;
   await db.execute(sql`update night_pages set oncall_ts = ${ts} where run_date = ${runDate}::date`);
 }
 

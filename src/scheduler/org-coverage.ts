@@ -13,13 +13,13 @@ import { measureProgress } from './progress.ts';
  */
 export async function measureOrgCoverage(
   deps: Pick<Deps, 'db' | 'config' | 'clock'>,
-  runDate: string,
-  org: Pick<Org, 'id'>,
+  params: { runDate: string; org: Pick<Org, 'id'> },
 ): Promise<CoverageReport | undefined> {
+  const { runDate, org } = params;
   const now = deps.clock();
   const [rows, progress] = await Promise.all([
     queryCoverage(deps.db, runDate),
-    measureProgress(deps.db, runDate, now),
+    measureProgress(deps.db, { runDate, now }),
   ]);
   const orgRow = rows.orgs.find((o) => o.org_id === org.id);
   if (!orgRow) return undefined;

@@ -48,15 +48,10 @@ export async function postcheckStep(
   const { runDate, triggeredBy } = params;
   // A refused repair date or an unknown provider is refused before the postcheck records anything.
   if (params.repair) {
-    await assertRunDateAllowed(deps, runDate, 'repair');
+    await assertRunDateAllowed(deps, { runDate, purpose: 'repair' });
     assertKnownProvider(params.repairScope?.provider);
   }
-  const result = await runPostcheck(
-    deps.db,
-    { runDate, triggeredBy, scheduled: params.scheduled === true },
-    deps.config,
-    deps.clock,
-  );
+  const result = await runPostcheck(deps, { runDate, triggeredBy, scheduled: params.scheduled === true });
   if (!result.recorded || result.runId === undefined) {
     return { ...result, repair: undefined, autoRepair: undefined, published: undefined };
   }
@@ -84,8 +79,8 @@ export async function postcheckStep(
   const healthy = result.report.summary.overallHealth === 'HEALTHY';
   const [published, paged] = await Promise.all([
     publish(deps, result),
-    pageNight(deps, result.report, { mayTrigger: true }),
-    pingHeartbeat(deps, runDate, healthy ? 'success' : 'fail'),
+    pageNight(deps, { report: result.report, mayTrigger: true }),
+    pingHeartbeat(deps, { runDate, signal: healthy ? 'success' : 'fail' }),
   ]);
   return { ...result, repair, autoRepair, published, paged };
 }
@@ -104,7 +99,9 @@ async function publish(deps: StepDeps, result: PostcheckResult): Promise<Publish
     const err = toError(error);
     deps.logger.error({ err, runDate, runId: result.runId }, 'morning report not posted');
     if (result.runId !== undefined)
-      await appendRunError(deps.db, result.runId, `report failed: ${err.message}`).catch(() => undefined);
+      await appendRunError(deps.db, { runId: result.runId, message: `report failed: ${err.message}` }).catch(
+        () => undefined,
+      );
     return { action: 'failed', reason: err.message };
   }
 }

@@ -25,23 +25,37 @@ const DEFAULT_PROVIDER_PRICES = {
   perplexity: { price: DEFAULT_PRICES.perplexity },
 };
 
-/** Measures coverage for a run_date without recording anything (status displays use this). */
+/**
+ * What coverage is measured with: the database, the config's zone, thresholds and prices (any
+ * object with those fields: `deps.config`, or a test's or the CLI's options), and the clock.
+ */
+export interface CoverageDeps {
+  db: Db;
+  config: CoverageOptions;
+  clock: () => Date;
+}
+
+/**
+ * Measures coverage for a run_date without recording anything (status displays use this).
+ * `now` (default: the clock) when the caller measures other things at the same instant.
+ */
 export async function measureCoverage(
-  db: Db,
-  runDate: string,
-  options: CoverageOptions,
-  now: Date,
+  deps: CoverageDeps,
+  params: { runDate: string; now?: Date | undefined },
 ): Promise<CoverageReport> {
+  const { db, config } = deps;
+  const { runDate } = params;
+  const now = params.now ?? deps.clock();
   const rows = await queryCoverage(db, runDate);
   const built = buildCoverageReport(rows, {
     runDate,
-    timezone: options.timezone,
+    timezone: config.timezone,
     generatedAt: now,
-    thresholds: options.thresholds,
+    thresholds: config.thresholds,
   });
   const [unserved, cost, snoozes] = await Promise.all([
     providersWithoutLiveWorker(db),
-    nightCost(db, runDate, pricesOf(options.providers ?? DEFAULT_PROVIDER_PRICES)),
+    nightCost(db, { runDate, prices: pricesOf(config.providers ?? DEFAULT_PROVIDER_PRICES) }),
     activeSnoozes(db, now),
   ]);
   const report = { ...withSnoozes(built, snoozes), cost };
@@ -61,20 +75,21 @@ export interface PostcheckResult {
  * ad-hoc run so every postcheck stays in the history.
  */
 export async function runPostcheck(
-  db: Db,
+  deps: CoverageDeps,
   params: { runDate: string; triggeredBy: string; scheduled?: boolean },
-  options: CoverageOptions,
-  clock: () => Date,
 ): Promise<PostcheckResult> {
+  const { db, clock } = deps;
   const runKey = params.scheduled ? params.runDate : adHocRunKey(params.runDate, clock(), 'manual');
-  const outcome = await recordRun(
-    db,
-    { functionName: FUNCTION_NAMES.postcheck, runKey, triggeredBy: params.triggeredBy, now: clock },
-    () => measureCoverage(db, params.runDate, options, clock()),
-  );
+  const outcome = await recordRun(db, {
+    functionName: FUNCTION_NAMES.postcheck,
+    runKey,
+    triggeredBy: params.triggeredBy,
+    now: clock,
+    work: () => measureCoverage(deps, { runDate: params.runDate }),
+  });
   if (outcome.ran) return { report: outcome.result, runId: outcome.runId, recorded: true };
   return {
-    report: await measureCoverage(db, params.runDate, options, clock()),
+    report: await measureCoverage(deps, { runDate: params.runDate }),
     runId: undefined,
     recorded: false,
   };

@@ -59,7 +59,8 @@ const COUNTS = sql`count(*)::int as total,
   count(*) filter (where t.status = 'pending')::int as pending,
   count(*) filter (where t.status = 'processing')::int as processing`;
 
-export async function measureProgress(db: Db, runDate: string, now: Date): Promise<Progress> {
+export async function measureProgress(db: Db, params: { runDate: string; now: Date }): Promise<Progress> {
+  const { runDate, now } = params;
   const windowStart = new Date(now.getTime() - RATE_WINDOW_MINUTES * 60_000);
   const row = await queryOne<{ doc: ProgressRow | string }>(
     db,

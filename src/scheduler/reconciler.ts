@@ -34,7 +34,7 @@ export interface ReconcileResult {
 export async function reconcile(db: Db, now: Date): Promise<ReconcileResult> {
   const leases = await expireLeases(db);
   const jobsStarted = await startJobs(db, now);
-  const closed = await closeJobs(db, now);
+  const closed = await closeJobs(db, { now });
   return { ...leases, jobsStarted, ...closed };
 }
 
@@ -44,21 +44,18 @@ export async function runReconciler(
   params: { triggeredBy?: string } = {},
 ): Promise<ReconcileResult & { runId: number }> {
   const now = deps.clock();
-  const outcome = await recordRun(
-    deps.db,
-    {
-      functionName: FUNCTION_NAMES.reconciler,
-      runKey: adHocRunKey(runDateOf(now, deps.config.timezone), now, 'reconcile'),
-      triggeredBy: params.triggeredBy ?? 'scheduler',
-      now: deps.clock,
-    },
+  const outcome = await recordRun(deps.db, {
+    functionName: FUNCTION_NAMES.reconciler,
+    runKey: adHocRunKey(runDateOf(now, deps.config.timezone), now, 'reconcile'),
+    triggeredBy: params.triggeredBy ?? 'scheduler',
+    now: deps.clock,
     // The run row keeps the database's own sentence, not drizzle's "Failed query: <all the SQL>".
-    () =>
+    work: () =>
       reconcile(deps.db, deps.clock()).catch((error: unknown) => {
         const err = toError(error);
         throw new Error(rootMessage(err), { cause: err });
       }),
-  );
+  });
   if (!outcome.ran) throw new Error('reconciler run key collided; try again');
   return { ...outcome.result, runId: outcome.runId };
 }
@@ -155,9 +152,9 @@ async function startJobs(db: Db, now: Date): Promise<number> {
  */
 export async function closeJobs(
   db: Db,
-  now: Date,
-  jobIds?: readonly string[],
+  params: { now: Date; jobIds?: readonly string[] | undefined },
 ): Promise<{ jobsCompleted: number; jobsCancelled: number }> {
+  const { now, jobIds } = params;
   if (jobIds?.length === 0) return { jobsCompleted: 0, jobsCancelled: 0 };
   const only = jobIds ? sql`j.id = any(${sql.param([...jobIds])}::uuid[]) and` : sql``;
   const query = sql`with closable as (

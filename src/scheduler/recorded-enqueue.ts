@@ -62,8 +62,9 @@ export async function runRecordedFanOut(
   try {
     return await shortTransaction(deps.db, async (txDb) => {
       const tx = txDb as unknown as Db;
-      const claimed = await claimRun(tx, run.functionName, run.runKey, run.triggeredBy, deps.clock());
-      if (!claimed) return { kind: 'already', run: await readRun(tx, run.functionName, run.runKey) };
+      const { functionName, runKey, triggeredBy } = run;
+      const claimed = await claimRun(tx, { functionName, runKey, triggeredBy, now: deps.clock() });
+      if (!claimed) return { kind: 'already', run: await readRun(tx, { functionName, runKey }) };
       await lockRunDate(tx, run.request.runDate);
       // The jobs name their run, so the run's outcome can be told when its tasks end (run-outcomes.ts).
       const result = await enqueueUnits(tx, {
@@ -79,15 +80,18 @@ export async function runRecordedFanOut(
           : undefined;
       if (reason) {
         const skipped = { ...summary, reason };
-        await finishRun(
-          tx,
-          claimed.id,
-          { status: 'skipped', result: skipped, error: reason.message },
-          deps.clock(),
-        );
+        await finishRun(tx, {
+          runId: claimed.id,
+          outcome: { status: 'skipped', result: skipped, error: reason.message },
+          now: deps.clock(),
+        });
         return { kind: 'skipped', runId: claimed.id, summary, reason };
       }
-      await finishRun(tx, claimed.id, { status: 'completed', result: summary }, deps.clock());
+      await finishRun(tx, {
+        runId: claimed.id,
+        outcome: { status: 'completed', result: summary },
+        now: deps.clock(),
+      });
       return { kind: 'ran', runId: claimed.id, summary, jobIds: result.jobIds };
     });
   } catch (error) {
@@ -158,9 +162,14 @@ function summarize(
 }
 
 async function recordFailure(deps: Pick<Deps, 'db' | 'clock'>, run: FanOutRun, error: Error): Promise<void> {
-  const claimed = await claimRun(deps.db, run.functionName, run.runKey, run.triggeredBy, deps.clock());
+  const { functionName, runKey, triggeredBy } = run;
+  const claimed = await claimRun(deps.db, { functionName, runKey, triggeredBy, now: deps.clock() });
   if (claimed)
-    await finishRun(deps.db, claimed.id, { status: 'failed', error: rootMessage(error) }, deps.clock());
+    await finishRun(deps.db, {
+      runId: claimed.id,
+      outcome: { status: 'failed', error: rootMessage(error) },
+      now: deps.clock(),
+    });
 }
 
 /** drizzle wraps a database error in "Failed query: <the whole SQL>"; the run row keeps the cause. */
@@ -169,7 +178,11 @@ export function rootMessage(error: Error): string {
   return (cause?.message ?? error.message).slice(0, 2000);
 }
 
-export async function readRun(db: Db, functionName: FunctionName, runKey: string): Promise<SchedulerRunRow> {
+export async function readRun(
+  db: Db,
+  params: { functionName: FunctionName; runKey: string },
+): Promise<SchedulerRunRow> {
+  const { functionName, runKey } = params;
   const row = await queryOne<SchedulerRunRow>(
     db,
     sql`select id, function_name, run_key, status, started_at, completed_at, triggered_by, result, error

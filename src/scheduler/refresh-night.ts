@@ -20,11 +20,11 @@ export const remeasureKey = (runDate: string) => `${runDate}/remeasure`;
 
 export async function remeasureNight(
   deps: Pick<StepDeps, 'db' | 'config' | 'clock' | 'logger'>,
-  runDate: string,
-  triggeredBy: string,
+  params: { runDate: string; triggeredBy: string },
 ): Promise<CoverageReport> {
+  const { runDate, triggeredBy } = params;
   const now = deps.clock();
-  const report = await measureCoverage(deps.db, runDate, deps.config, now);
+  const report = await measureCoverage(deps, { runDate, now });
   // A slower, older measurement never overwrites a newer one.
   await recordLatestRun(deps.db, {
     functionName: FUNCTION_NAMES.postcheck,
@@ -34,18 +34,18 @@ export async function remeasureNight(
     at: now,
   });
   // A repair or rerun that brought the night to healthy resolves its PagerDuty alert.
-  await pageNight(deps, report, { mayTrigger: false });
+  await pageNight(deps, { report, mayTrigger: false });
   return report;
 }
 
 /** Re-measures the night and edits its report; a night without a recorded postcheck has neither. */
 export async function refreshNight(
   deps: StepDeps,
-  runDate: string,
-  triggeredBy: string,
+  params: { runDate: string; triggeredBy: string },
 ): Promise<'refreshed' | 'no_postcheck'> {
+  const { runDate } = params;
   if (!(await nightState(deps.db, runDate)).postchecked) return 'no_postcheck';
-  await remeasureNight(deps, runDate, triggeredBy);
+  await remeasureNight(deps, params);
   await deps.reporter?.refresh(runDate);
   return 'refreshed';
 }
@@ -95,11 +95,11 @@ export function followNights(deps: StepDeps) {
     const state = await nightState(deps.db, runDate);
     if (state.postchecked) {
       // Two finishes at the very end both see the night over: the second finds it re-measured.
-      if (!state.live && !state.remeasured) await refreshNight(deps, runDate, 'worker');
+      if (!state.live && !state.remeasured) await refreshNight(deps, { runDate, triggeredBy: 'worker' });
       else if (state.repairLive && state.reported) await deps.reporter?.refresh(runDate);
     }
     // After the re-measure, so an outcome quotes the night's new figure.
-    await announceFinishedRuns(deps, runDate);
+    await announceFinishedRuns(deps, { runDate });
   }
 
   function taskFinished(task: { runDate: string }): void {
@@ -139,14 +139,14 @@ export type NightFollower = ReturnType<typeof followNights>;
  * postchecked while it was away, and so have no report message, get theirs now (measured
  * afresh, so the message shows today's figures).
  */
-export async function postDueReports(deps: StepDeps, now: Date): Promise<string[]> {
+export async function postDueReports(deps: StepDeps): Promise<string[]> {
   if (!deps.reporter) return [];
-  const today = runDateOf(now, deps.config.timezone);
+  const today = runDateOf(deps.clock(), deps.config.timezone);
   const posted: string[] = [];
   for (const runDate of [addDays(today, -1), today]) {
     const state = await nightState(deps.db, runDate);
     if (!state.postchecked || state.reported) continue;
-    const report = await remeasureNight(deps, runDate, 'slack-back');
+    const report = await remeasureNight(deps, { runDate, triggeredBy: 'slack-back' });
     const outcome = await deps.reporter.publish(runDate, report);
     if (outcome.action === 'posted' || outcome.action === 'reposted') posted.push(runDate);
   }

@@ -28,7 +28,7 @@ export async function repairMissing(
   deps: Pick<Deps, 'db' | 'config' | 'clock'>,
   params: { runDate: string; triggeredBy: string; scope?: RepairScope | undefined },
 ): Promise<RepairResult> {
-  await assertRunDateAllowed(deps, params.runDate, 'repair');
+  await assertRunDateAllowed(deps, { runDate: params.runDate, purpose: 'repair' });
   const scope = params.scope ?? DEFAULT_SCOPE;
   assertKnownProvider(scope.provider);
   const result = await runAdHocFanOut(deps, {
@@ -49,7 +49,11 @@ export async function repairMissing(
   return {
     ...result,
     provider: scope.provider,
-    estimatedUsd: await estimateRunUsd(deps.db, params.runDate, result.byProvider, prices),
+    estimatedUsd: await estimateRunUsd(deps.db, {
+      runDate: params.runDate,
+      byProvider: result.byProvider,
+      prices,
+    }),
   };
 }
 
@@ -65,9 +69,9 @@ export interface RepairPreview extends EnqueuePreview {
 /** What a repair would enqueue now: the confirm dialog shows it before anything is written. */
 export async function previewRepair(
   deps: Pick<Deps, 'db' | 'clock'>,
-  runDate: string,
-  scope: RepairScope = DEFAULT_SCOPE,
+  params: { runDate: string; scope?: RepairScope | undefined },
 ): Promise<RepairPreview> {
+  const { runDate, scope = DEFAULT_SCOPE } = params;
   const [preview, nightly, inProgress] = await Promise.all([
     previewEnqueue(deps.db, {
       runDate,

@@ -36,7 +36,7 @@ export async function rerunOrg(
   deps: Pick<Deps, 'db' | 'config' | 'clock'>,
   params: RerunParams & { triggeredBy: string },
 ): Promise<RerunResult> {
-  await assertRunDateAllowed(deps, params.runDate, 'rerun');
+  await assertRunDateAllowed(deps, { runDate: params.runDate, purpose: 'rerun' });
   assertKnownProvider(params.provider);
   const org = await existingOrg(deps, params.orgId);
   const result = await runAdHocFanOut(deps, {
@@ -54,7 +54,11 @@ export async function rerunOrg(
     extra: { org: org.name, ...(params.provider ? { provider: params.provider } : {}) },
   });
   const prices = pricesOf(deps.config.providers);
-  const estimatedUsd = await estimateRunUsd(deps.db, params.runDate, result.byProvider, prices);
+  const estimatedUsd = await estimateRunUsd(deps.db, {
+    runDate: params.runDate,
+    byProvider: result.byProvider,
+    prices,
+  });
   return { ...result, org, provider: params.provider, notEligible: ineligibility(org), estimatedUsd };
 }
 

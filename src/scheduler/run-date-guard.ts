@@ -23,9 +23,9 @@ export async function nightTriggered(db: Db, runDate: string): Promise<boolean> 
  */
 export async function assertRunDateAllowed(
   deps: Pick<Deps, 'db' | 'config' | 'clock'>,
-  runDate: string,
-  purpose: RunDatePurpose,
+  params: { runDate: string; purpose: RunDatePurpose },
 ): Promise<void> {
+  const { runDate, purpose } = params;
   const verdict = checkRunDate({
     runDate,
     purpose,

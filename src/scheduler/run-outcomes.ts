@@ -49,12 +49,16 @@ async function latestNightFigure(db: Db, runDate: string): Promise<RunOutcome['n
 }
 
 /** Claims and announces every finished repair or rerun of the night; returns what it announced. */
-export async function announceFinishedRuns(deps: StepDeps, runDate: string): Promise<RunOutcome[]> {
+export async function announceFinishedRuns(
+  deps: StepDeps,
+  params: { runDate: string },
+): Promise<RunOutcome[]> {
+  const { runDate } = params;
   const announced: RunOutcome[] = [];
   for (const row of await finishedRuns(deps.db, runDate)) {
     const counts = { units: row.units, done: row.done, failed: row.failed };
     // Two processes may finish a run's last tasks at once: one claim wins, the other posts nothing.
-    if (!(await claimRunOutcome(deps.db, row.id, counts, deps.clock()))) continue;
+    if (!(await claimRunOutcome(deps.db, { runId: row.id, counts, now: deps.clock() }))) continue;
     const outcome: RunOutcome = {
       runId: row.id,
       kind: row.function_name === FUNCTION_NAMES.rerun ? 'rerun' : 'repair',

@@ -57,9 +57,9 @@ export interface TaskRunner {
 
 export async function runTask(
   runner: TaskRunner,
-  adapter: ProviderAdapter,
-  task: ClaimedTask,
+  params: { adapter: ProviderAdapter; task: ClaimedTask },
 ): Promise<TaskResult> {
+  const { adapter, task } = params;
   const { deps, workerId } = runner;
   // The call's turn in its provider's pacing; a worker stopping meanwhile hands the task back.
   if (task.startInMs >= PACING_MIN_WAIT_MS && !(await waitUnlessAborted(task.startInMs, runner.shutdown))) {

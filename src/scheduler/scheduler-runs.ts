@@ -36,11 +36,9 @@ export interface ClaimedRun {
  */
 export async function claimRun(
   db: Db,
-  functionName: FunctionName,
-  runKey: string,
-  triggeredBy: string,
-  now: Date,
+  params: { functionName: FunctionName; runKey: string; triggeredBy: string; now: Date },
 ): Promise<ClaimedRun | undefined> {
+  const { functionName, runKey, triggeredBy, now } = params;
   return queryOne<ClaimedRun>(
     db,
     sql`insert into scheduler_runs (function_name, run_key, status, started_at, triggered_by)
@@ -57,10 +55,13 @@ export async function claimRun(
 
 export async function finishRun(
   db: Db,
-  runId: number,
-  outcome: { status: 'completed' | 'failed' | 'skipped'; result?: unknown; error?: string },
-  now: Date,
+  params: {
+    runId: number;
+    outcome: { status: 'completed' | 'failed' | 'skipped'; result?: unknown; error?: string };
+    now: Date;
+  },
 ): Promise<void> {
+  const { runId, outcome, now } = params;
   await db.execute(
     sql`update scheduler_runs
         set status = ${outcome.status}, completed_at = ${now.toISOString()}::timestamptz,
@@ -70,7 +71,11 @@ export async function finishRun(
   );
 }
 
-export async function hasRun(db: Db, functionName: FunctionName, runKey: string): Promise<boolean> {
+export async function hasRun(
+  db: Db,
+  params: { functionName: FunctionName; runKey: string },
+): Promise<boolean> {
+  const { functionName, runKey } = params;
   const row = await queryOne<{ one: number }>(
     db,
     sql`select 1 as one from scheduler_runs where function_name = ${functionName} and run_key = ${runKey}`,
@@ -92,9 +97,9 @@ export interface SchedulerRunRow {
 
 export async function recentRuns(
   db: Db,
-  since: Date,
-  functionName?: FunctionName,
+  params: { since: Date; functionName?: FunctionName | undefined },
 ): Promise<SchedulerRunRow[]> {
+  const { since, functionName } = params;
   const filter = functionName ? sql`and function_name = ${functionName}` : sql``;
   return queryRows<SchedulerRunRow>(
     db,
@@ -110,10 +115,9 @@ export async function recentRuns(
  */
 export async function claimRunOutcome(
   db: Db,
-  runId: number,
-  counts: { units: number; done: number; failed: number },
-  now: Date,
+  params: { runId: number; counts: { units: number; done: number; failed: number }; now: Date },
 ): Promise<boolean> {
+  const { runId, counts, now } = params;
   const row = await queryOne<{ id: number }>(
     db,
     sql`update scheduler_runs
@@ -128,18 +132,28 @@ export async function claimRunOutcome(
 /** Runs `work` as a recorded step; a thrown error is persisted on the run row and re-thrown. */
 export async function recordRun<T>(
   db: Db,
-  run: { functionName: FunctionName; runKey: string; triggeredBy: string; now: () => Date },
-  work: () => Promise<T>,
+  run: {
+    functionName: FunctionName;
+    runKey: string;
+    triggeredBy: string;
+    now: () => Date;
+    work: () => Promise<T>;
+  },
 ): Promise<{ ran: true; runId: number; result: T } | { ran: false }> {
-  const claimed = await claimRun(db, run.functionName, run.runKey, run.triggeredBy, run.now());
+  const { functionName, runKey, triggeredBy } = run;
+  const claimed = await claimRun(db, { functionName, runKey, triggeredBy, now: run.now() });
   if (!claimed) return { ran: false };
   try {
-    const result = await work();
-    await finishRun(db, claimed.id, { status: 'completed', result }, run.now());
+    const result = await run.work();
+    await finishRun(db, { runId: claimed.id, outcome: { status: 'completed', result }, now: run.now() });
     return { ran: true, runId: claimed.id, result };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    await finishRun(db, claimed.id, { status: 'failed', error: message }, run.now()).catch(() => undefined);
+    await finishRun(db, {
+      runId: claimed.id,
+      outcome: { status: 'failed', error: message },
+      now: run.now(),
+    }).catch(() => undefined);
     throw error;
   }
 }
@@ -151,9 +165,9 @@ export const adHocRunKey = (runDate: string, now: Date, label: string) =>
 /** The row of one step for one run key (today's trigger, say), or undefined when it never ran. */
 export async function findRun(
   db: Db,
-  functionName: FunctionName,
-  runKey: string,
+  params: { functionName: FunctionName; runKey: string },
 ): Promise<SchedulerRunRow | undefined> {
+  const { functionName, runKey } = params;
   return queryOne(
     db,
     sql`select id, function_name, run_key, status, started_at, completed_at, triggered_by, result, error
@@ -163,7 +177,8 @@ export async function findRun(
 }
 
 /** A step that ran but whose side effect failed (a post, a page) keeps the run and says why. */
-export async function appendRunError(db: Db, runId: number, message: string): Promise<void> {
+export async function appendRunError(db: Db, params: { runId: number; message: string }): Promise<void> {
+  const { runId, message } = params;
   await db.execute(
     sql`update scheduler_runs
         set error = left(concat_ws('; ', error, ${message}::text), 2000)
@@ -199,10 +214,9 @@ export async function recordLatestRun(
  */
 export async function claimActiveRepair(
   db: Db,
-  runDate: string,
-  triggeredBy: string,
-  now: Date,
+  params: { runDate: string; triggeredBy: string; now: Date },
 ): Promise<number | undefined> {
+  const { runDate, triggeredBy, now } = params;
   const row = await queryOne<{ id: number }>(
     db,
     sql`insert into scheduler_runs (function_name, run_key, status, started_at, triggered_by)
@@ -223,11 +237,9 @@ export async function claimActiveRepair(
 
 export async function finishActiveRepair(
   db: Db,
-  id: number,
-  status: 'completed' | 'failed',
-  result: Record<string, unknown>,
-  now: Date,
+  params: { id: number; status: 'completed' | 'failed'; result: Record<string, unknown>; now: Date },
 ): Promise<void> {
+  const { id, status, result, now } = params;
   await db.execute(
     sql`update scheduler_runs
         set status = ${status}, completed_at = ${now.toISOString()}::timestamptz,

@@ -54,9 +54,9 @@ type DailyStep = (typeof DAILY_STEPS)[number];
 
 export async function schedulerTick(
   deps: StepDeps,
-  now: Date,
-  hooks: SchedulerHooks = {},
+  params: { now: Date; hooks?: SchedulerHooks | undefined },
 ): Promise<TickResult> {
+  const { now, hooks = {} } = params;
   const zone = deps.config.timezone;
   const runDate = runDateOf(now, zone);
   const result: TickResult = {
@@ -85,8 +85,8 @@ export async function schedulerTick(
     });
   }
   // After the steps: a step this tick just ran is not late.
-  result.lateAlerts = await alertLateSteps(deps, now);
-  result.snoozesOver = await postOverSnoozes(deps, now);
+  result.lateAlerts = await alertLateSteps(deps, { now });
+  result.snoozesOver = await postOverSnoozes(deps, { now });
   return result;
 }
 
@@ -164,6 +164,8 @@ async function hook(deps: Deps, runId: number, name: string, call: () => unknown
   } catch (error) {
     const err = toError(error);
     deps.logger.error({ err, runId, hook: name }, `scheduler: ${name} hook failed`);
-    await appendRunError(deps.db, runId, `${name} failed: ${err.message}`).catch(() => undefined);
+    await appendRunError(deps.db, { runId, message: `${name} failed: ${err.message}` }).catch(
+      () => undefined,
+    );
   }
 }

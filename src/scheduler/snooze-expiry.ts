@@ -8,7 +8,8 @@ import { claimOverSnoozes, recordExpiryPosted, releaseExpiry } from './snoozes.t
  * first (snoozes.ts claimOverSnoozes), so however many instances tick, the line is posted once; a
  * post that fails hands the claim back and the next tick tries again. Returns the ids posted.
  */
-export async function postOverSnoozes(deps: StepDeps, now: Date): Promise<number[]> {
+export async function postOverSnoozes(deps: StepDeps, params: { now: Date }): Promise<number[]> {
+  const { now } = params;
   const { reporter } = deps;
   // Without a channel nothing is claimed: an instance that can post may still do it.
   if (!reporter || !deps.config.slack.reportChannel) return [];
@@ -17,7 +18,7 @@ export async function postOverSnoozes(deps: StepDeps, now: Date): Promise<number
     for (const snooze of await claimOverSnoozes(deps.db, now)) {
       try {
         const where = await reporter.snoozeOver(snooze);
-        await recordExpiryPosted(deps.db, snooze.id, where?.ts ?? null);
+        await recordExpiryPosted(deps.db, { id: snooze.id, ts: where?.ts ?? null });
         deps.logger.info({ snoozeId: snooze.id, endedBy: snooze.endedBy }, 'snooze over: posted');
         posted.push(snooze.id);
       } catch (error) {

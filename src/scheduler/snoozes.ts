@@ -120,7 +120,11 @@ export async function openSnoozes(db: Db, now: Date): Promise<SnoozeRow[]> {
 export type EndOutcome = { kind: 'ended'; snooze: SnoozeRow } | { kind: 'not_open' } | { kind: 'unknown' };
 
 /** Ends a snooze early; a snooze already over (ended, or its time up) is left as it is. */
-export async function endSnooze(db: Db, id: number, endedBy: string, now: Date): Promise<EndOutcome> {
+export async function endSnooze(
+  db: Db,
+  params: { id: number; endedBy: string; now: Date },
+): Promise<EndOutcome> {
+  const { id, endedBy, now } = params;
   const at = sql`${now.toISOString()}::timestamptz`;
   const row = await queryOne<Row & { changed: boolean }>(
     db,
@@ -195,7 +199,8 @@ export async function claimOverSnoozes(db: Db, now: Date): Promise<OverSnooze[]>
   return rows.map(toSnooze);
 }
 
-export async function recordExpiryPosted(db: Db, id: number, ts: string | null): Promise<void> {
+export async function recordExpiryPosted(db: Db, params: { id: number; ts: string | null }): Promise<void> {
+  const { id, ts } = params;
   await db.execute(sql`update snoozes set expiry_ts = ${ts} where id = ${id}`);
 }
 

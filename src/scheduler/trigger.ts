@@ -39,7 +39,7 @@ export async function runTrigger(
   params: { runDate: string; triggeredBy: string; scheduled: boolean },
 ): Promise<TriggerResult> {
   const at = deps.clock();
-  await assertRunDateAllowed(deps, params.runDate, 'trigger');
+  await assertRunDateAllowed(deps, { runDate: params.runDate, purpose: 'trigger' });
   const outcome = await runRecordedFanOut(deps, {
     functionName: FUNCTION_NAMES.trigger,
     runKey: params.runDate,
@@ -50,7 +50,7 @@ export async function runTrigger(
   });
   if (outcome.kind === 'ran') {
     // Only the process that ran tonight's trigger says so, once its tasks are enqueued.
-    await pingHeartbeat(deps, params.runDate, 'start');
+    await pingHeartbeat(deps, { runDate: params.runDate, signal: 'start' });
     return {
       status: 'triggered',
       runId: outcome.runId,

@@ -61,8 +61,9 @@ export interface WorkerHeartbeat {
   stop(): Promise<void>;
 }
 
-export interface HeartbeatOptions {
-  intervalMs?: number;
+export interface HeartbeatParams {
+  worker: WorkerRegistration;
+  intervalMs?: number | undefined;
   /** A beat found a lease run out: the worker sweeps (it never throws into the beat). */
   onLeasesExpired: () => void;
 }
@@ -73,9 +74,9 @@ export interface HeartbeatOptions {
  */
 export function startWorkerHeartbeat(
   deps: Pick<Deps, 'db' | 'logger'>,
-  worker: WorkerRegistration,
-  options: HeartbeatOptions,
+  params: HeartbeatParams,
 ): WorkerHeartbeat {
+  const { worker, intervalMs = HEARTBEAT_MS, onLeasesExpired } = params;
   let current: Promise<void> = Promise.resolve();
   let warned = false;
   const beat = () => {
@@ -83,7 +84,7 @@ export function startWorkerHeartbeat(
       beatWorker(deps.db, worker).then(
         ({ leasesExpired }) => {
           warned = false;
-          if (leasesExpired) options.onLeasesExpired();
+          if (leasesExpired) onLeasesExpired();
         },
         (error) => {
           if (!warned) deps.logger.warn({ err: toError(error) }, 'worker heartbeat failed; retrying');
@@ -93,7 +94,7 @@ export function startWorkerHeartbeat(
     );
   };
   beat();
-  const timer = setInterval(beat, options.intervalMs ?? HEARTBEAT_MS);
+  const timer = setInterval(beat, intervalMs);
   timer.unref();
   return {
     async stop() {

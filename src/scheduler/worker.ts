@@ -128,9 +128,9 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions): WorkerHan
   // Completions that come close together are written in one statement, and so are the closes
   // of their jobs, in the background (job-closer.ts).
   const completions = new Batcher<Completion, string | undefined>((items) =>
-    completeTasks(deps.db, workerId, items),
+    completeTasks(deps.db, { workerId, completions: items }),
   );
-  const closer = startJobCloser((jobIds) => closeJobs(deps.db, deps.clock(), jobIds), {
+  const closer = startJobCloser((jobIds) => closeJobs(deps.db, { now: deps.clock(), jobIds }), {
     logger,
     retryMs: dbRetryMs,
   });
@@ -170,7 +170,7 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions): WorkerHan
   const start = (task: ClaimedTask) => {
     calling.add(task);
     const adapter = options.adapters.get(task.provider);
-    const run = (adapter ? runTask(runner, adapter, task) : Promise.resolve<TaskResult>('lost'))
+    const run = (adapter ? runTask(runner, { adapter, task }) : Promise.resolve<TaskResult>('lost'))
       .catch((error): TaskResult => {
         logger.error({ err: toError(error), taskId: task.id }, 'task run failed; its lease will expire');
         return 'lost';
@@ -195,7 +195,7 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions): WorkerHan
     const expired = await expireLeases(deps.db);
     if (expired.requeued + expired.failed === 0) return;
     logger.warn(expired, 'returned expired leases to the queue (a worker stopped responding)');
-    if (expired.failed > 0) await closeJobs(deps.db, deps.clock());
+    if (expired.failed > 0) await closeJobs(deps.db, { now: deps.clock() });
     wake.notify();
   }
 
@@ -315,8 +315,7 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions): WorkerHan
   };
   const heartbeat = startWorkerHeartbeat(
     { db: deps.db, logger },
-    { workerId, providers: names },
-    { intervalMs: options.heartbeatMs, onLeasesExpired: sweep },
+    { worker: { workerId, providers: names }, intervalMs: options.heartbeatMs, onLeasesExpired: sweep },
   );
   const done = loop().then(async () => {
     await heartbeat.stop();

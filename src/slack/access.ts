@@ -21,23 +21,24 @@ export interface AccessChecker {
 export const GROUP_CACHE_MS = 60_000;
 
 export function createAccessChecker(
-  policy: AccessPolicy,
-  client: Pick<webApi.WebClient, 'usergroups'>,
-  options: { logger: Logger; clock: () => Date; cacheMs?: number },
+  deps: { client: Pick<webApi.WebClient, 'usergroups'>; logger: Logger; clock: () => Date },
+  params: { policy: AccessPolicy; cacheMs?: number | undefined },
 ): AccessChecker {
-  const cacheMs = options.cacheMs ?? GROUP_CACHE_MS;
+  const { client } = deps;
+  const { policy } = params;
+  const cacheMs = params.cacheMs ?? GROUP_CACHE_MS;
   let cached: { members: Set<string>; at: number } | undefined;
   let inFlight: Promise<Set<string>> | undefined;
 
   async function groupMembers(group: string): Promise<Set<string>> {
-    const now = options.clock().getTime();
+    const now = deps.clock().getTime();
     if (cached && now - cached.at < cacheMs) return cached.members;
     // Concurrent clicks share one lookup instead of each calling Slack.
     inFlight ??= client.usergroups.users
       .list({ usergroup: group })
       .then((result) => {
         const members = new Set(result.users ?? []);
-        cached = { members, at: options.clock().getTime() };
+        cached = { members, at: deps.clock().getTime() };
         return members;
       })
       .finally(() => {
@@ -53,7 +54,7 @@ export function createAccessChecker(
       try {
         return (await groupMembers(policy.adminUsergroup)).has(userId);
       } catch (error) {
-        options.logger.warn(
+        deps.logger.warn(
           { err: error, usergroup: policy.adminUsergroup },
           'could not read the admin user group; access denied',
         );
@@ -68,12 +69,11 @@ export function createAccessChecker(
  * one-sentence refusal (only they see it) and false, and nothing happens.
  */
 export async function allowOrExplain(
-  access: AccessChecker,
-  policy: AccessPolicy,
-  target: ReplyTarget,
-  action: string,
+  deps: { access: AccessChecker; config: { slack: AccessPolicy } },
+  params: { target: ReplyTarget; action: string },
 ): Promise<boolean> {
-  if (await access.isAdmin(target.userId)) return true;
-  await reply(target, accessDenied({ ...policy, action }));
+  const { target, action } = params;
+  if (await deps.access.isAdmin(target.userId)) return true;
+  await reply(target, accessDenied({ ...deps.config.slack, action }));
   return false;
 }

@@ -47,7 +47,8 @@ export function describeRequest(body: Body): Record<string, unknown> {
   };
 }
 
-export function handleAppError(deps: { logger: Logger }, client: Pick<webApi.WebClient, 'chat'>) {
+export function handleAppError(deps: { logger: Logger; client: Pick<webApi.WebClient, 'chat'> }) {
+  const { client } = deps;
   return async ({ error, body }: { error: Error; body?: unknown }): Promise<void> => {
     const original = toError((error as { original?: unknown }).original ?? error);
     const request = describeRequest((body ?? {}) as Body);

@@ -116,7 +116,7 @@ export function createSlackApp(deps: Deps, options: SlackAppOptions): SlackApp {
         ...options.slackRetry,
       })
     : undefined;
-  app.error(handleAppError(deps, app.client));
+  app.error(handleAppError({ logger: deps.logger, client: app.client }));
 
   return {
     app,

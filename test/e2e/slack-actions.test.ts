@@ -75,7 +75,7 @@ describe.each(backendsAndModes())('buttons, modals and App Home on $name over $m
     h = await startSlackHarness(database.db, { mode });
     runDate = runDateOf(h.deps.clock(), h.deps.config.timezone);
     const { report } = await nightWithFailures(h.deps, runDate);
-    await postOrUpdateReport(h.slack.deps, h.slack.app.client, { runDate, report });
+    await postOrUpdateReport({ ...h.slack.deps, client: h.slack.app.client }, { runDate, report });
     // Fifteen earlier nights with a recorded postcheck, so history has more than one page.
     for (let i = 1; i <= 15; i++) {
       const day = addDays(runDate, -i);

@@ -131,7 +131,7 @@ describe.each(backendsAndModes())('coverage chart in Slack on $name over $mode',
     const config = harnessConfig(h.api.url, { CRON_SECRET: SECRET });
     const client = new webApi.WebClient(BOT_TOKEN, { slackApiUrl: h.api.url, retryConfig: { retries: 0 } });
     const base = { db: database.db, config, logger: h.deps.logger, clock: h.deps.clock };
-    const deps: StepDeps = { ...base, reporter: slackNightReporter(base, client) };
+    const deps: StepDeps = { ...base, reporter: slackNightReporter({ ...base, client }) };
     const server = await startOpsServer(deps, { reporter: deps.reporter });
     try {
       const before = lastSeq();

@@ -59,7 +59,10 @@ describe.each(backendsAndModes())('paging and cost on $name over $mode', ({ back
     });
     runDate = runDateOf(h.deps.clock(), h.deps.config.timezone);
     await nightWithFailures(h.deps, runDate);
-    steps = { ...h.slack.deps, reporter: slackNightReporter(h.slack.deps, h.slack.app.client) };
+    steps = {
+      ...h.slack.deps,
+      reporter: slackNightReporter({ ...h.slack.deps, client: h.slack.app.client }),
+    };
   });
   afterAll(async () => {
     await h?.stop();
@@ -109,7 +112,7 @@ describe.each(backendsAndModes())('paging and cost on $name over $mode', ({ back
   });
 
   it('brings the night to healthy from a signed Repair click: no new mention, PagerDuty resolved', async () => {
-    const reportTs = String((await recordedReport(database.db, runDate, REPORT_CHANNEL))?.ts);
+    const reportTs = String((await recordedReport(database.db, { runDate, channel: REPORT_CHANNEL }))?.ts);
     const click = buildBlockAction({
       actionId: ACTION_IDS.repair,
       value: runDate,

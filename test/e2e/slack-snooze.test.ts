@@ -56,7 +56,10 @@ describe.each(backendsAndModes())('snoozes in Slack on $name over $mode', ({ bac
     h = await startSlackHarness(database.db, { mode });
     runDate = runDateOf(h.deps.clock(), h.deps.config.timezone);
     await nightWithFailures(h.deps, runDate);
-    steps = { ...h.slack.deps, reporter: slackNightReporter(h.slack.deps, h.slack.app.client) };
+    steps = {
+      ...h.slack.deps,
+      reporter: slackNightReporter({ ...h.slack.deps, client: h.slack.app.client }),
+    };
   });
   afterAll(async () => {
     await h?.stop();
@@ -100,7 +103,7 @@ describe.each(backendsAndModes())('snoozes in Slack on $name over $mode', ({ bac
   });
 
   it('snoozes an org from the overflow, for admins only', async () => {
-    const report = await recordedReport(database.db, runDate, REPORT_CHANNEL);
+    const report = await recordedReport(database.db, { runDate, channel: REPORT_CHANNEL });
     const message = h.api.message(REPORT_CHANNEL, String(report?.ts));
     const blocks = (
       message as { blocks?: { accessory?: { action_id?: string; options?: { value: string }[] } }[] }
@@ -136,7 +139,7 @@ describe.each(backendsAndModes())('snoozes in Slack on $name over $mode', ({ bac
   });
 
   it('snoozes a provider from its line, for admins only', async () => {
-    const report = await recordedReport(database.db, runDate, REPORT_CHANNEL);
+    const report = await recordedReport(database.db, { runDate, channel: REPORT_CHANNEL });
     const message = h.api.message(REPORT_CHANNEL, String(report?.ts));
     const blocks = (
       message as { blocks?: { accessory?: { action_id?: string; options?: { value: string }[] } }[] }
@@ -168,11 +171,11 @@ describe.each(backendsAndModes())('snoozes in Slack on $name over $mode', ({ bac
 
   it('posts one line in the report thread when a snooze is over', async () => {
     const [first] = await snoozeRows();
-    await endSnooze(database.db, Number(first?.id), ADMIN, h.deps.clock());
+    await endSnooze(database.db, { id: Number(first?.id), endedBy: ADMIN, now: h.deps.clock() });
     const now = h.deps.clock();
-    const rounds = await Promise.all([1, 2, 3].map(() => postOverSnoozes(steps, now)));
+    const rounds = await Promise.all([1, 2, 3].map(() => postOverSnoozes(steps, { now })));
     expect(rounds.flat()).toEqual([Number(first?.id)]);
-    const report = await recordedReport(database.db, runDate, REPORT_CHANNEL);
+    const report = await recordedReport(database.db, { runDate, channel: REPORT_CHANNEL });
     const lines = h.api
       .callsTo('chat.postMessage')
       .filter((c) => c.body.thread_ts === report?.ts && messageText(c.body).includes('The snooze on'));

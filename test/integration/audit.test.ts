@@ -26,10 +26,8 @@ async function finishNight(deps: ClockedDeps): Promise<void> {
   await completeAllLive(deps.db, RUN_DATE, new Date('2026-03-02T08:30:00Z'));
   await reconcile(deps.db, new Date('2026-03-02T08:40:00Z'));
   await runPostcheck(
-    deps.db,
+    { db: deps.db, config: deps.config, clock: () => new Date('2026-03-02T09:00:00Z') },
     { runDate: RUN_DATE, triggeredBy: 'scheduler', scheduled: true },
-    deps.config,
-    () => new Date('2026-03-02T09:00:00Z'),
   );
 }
 
@@ -172,10 +170,8 @@ describe.each(backends())('sched audit on $name', (backend) => {
     expect(violation(before, 'postcheck_missing').runDate).toBe(RUN_DATE);
 
     await runPostcheck(
-      night.db,
+      { db: night.db, config: deps.config, clock: () => new Date('2026-03-02T09:00:00Z') },
       { runDate: RUN_DATE, triggeredBy: 'scheduler', scheduled: true },
-      deps.config,
-      () => new Date('2026-03-02T09:00:00Z'),
     );
     const after = await audit(deps);
     expect(after.violations.map((v) => v.check)).not.toContain('postcheck_missing');

@@ -86,7 +86,7 @@ describe.each(backends())('the coverage chart in the local console on $name', (b
       slackApiUrl: local.api.url,
       retryConfig: { retries: 0 },
     });
-    await slackNightReporter(deps, client).publish(report.runDate, report);
+    await slackNightReporter({ ...deps, client }).publish(report.runDate, report);
     await until(async () => savedPath(from) !== undefined);
     expect(printed.slice(from).join('\n')).toContain(
       "sched-bot shared a file in #C0REPORTS1 (report channel), in its message's thread",

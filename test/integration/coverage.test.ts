@@ -219,6 +219,8 @@ const worldArbitrary: fc.Arbitrary<World> = fc
 
 describe.each(backends())('coverage SQL on $name', (backend) => {
   let database: TestDatabase;
+  /** The postcheck's deps: the test's options for config, the clock at NOW. */
+  const coverageDeps = () => ({ db: database.db, config: options, clock: () => NOW });
   beforeAll(async () => {
     database = await backend.create();
   });
@@ -242,7 +244,7 @@ describe.each(backends())('coverage SQL on $name', (backend) => {
     await fc.assert(
       fc.asyncProperty(worldArbitrary, async (world) => {
         await load(world);
-        const report = await measureCoverage(database.db, RUN_DATE, options, NOW);
+        const report = await measureCoverage(coverageDeps(), { runDate: RUN_DATE });
         expect(summarize(report)).toEqual(oracle(world));
       }),
       { numRuns: 30 },
@@ -253,7 +255,7 @@ describe.each(backends())('coverage SQL on $name', (backend) => {
     await fc.assert(
       fc.asyncProperty(worldArbitrary, async (world) => {
         await load(world);
-        const report = await measureCoverage(database.db, RUN_DATE, options, NOW);
+        const report = await measureCoverage(coverageDeps(), { runDate: RUN_DATE });
         const [runbook] = await queryRows<{ n: number }>(
           database.db,
           sql`select count(distinct p.id)::int as n from prompts p where p.active = true`,
@@ -301,7 +303,7 @@ describe.each(backends())('coverage SQL on $name', (backend) => {
     await setProviders(database.db, { openai: false, perplexity: false, anthropic: true, gemini: false });
     await insertOrgs(database.db, orgs);
     await insertPrompts(database.db, prompts);
-    const report = await measureCoverage(database.db, RUN_DATE, options, NOW);
+    const report = await measureCoverage(coverageDeps(), { runDate: RUN_DATE });
     expect(report.activePrompts).toEqual({
       total: 39,
       expected: 3,
@@ -340,14 +342,14 @@ describe.each(backends())('coverage SQL on $name', (backend) => {
       enabled: { openai: true, perplexity: true, anthropic: true, gemini: true },
       completedJobs: [orgId],
     });
-    const report = await measureCoverage(database.db, RUN_DATE, options, NOW);
+    const report = await measureCoverage(coverageDeps(), { runDate: RUN_DATE });
     expect(report.promptCoverage).toMatchObject({
       expectedActivePrompts: 1,
       promptsRunToday: 1,
       fullyCoveredPrompts: 1,
     });
     expect(report.summary.overallHealth).toBe('HEALTHY');
-    const nextDay = await measureCoverage(database.db, '2026-11-28', options, NOW);
+    const nextDay = await measureCoverage(coverageDeps(), { runDate: '2026-11-28' });
     expect(nextDay.promptCoverage.promptsRunToday).toBe(0);
   });
 
@@ -376,7 +378,7 @@ describe.each(backends())('coverage SQL on $name', (backend) => {
       enabled: { openai: true, perplexity: false, anthropic: false, gemini: false },
       completedJobs: [],
     });
-    const report = await measureCoverage(database.db, RUN_DATE, options, NOW);
+    const report = await measureCoverage(coverageDeps(), { runDate: RUN_DATE });
     expect(report.promptCoverage.expectedActivePrompts).toBe(1);
     expect(report.orgCoverage.expected).toBe(1);
     expect(report.promptCoverage.missingPromptsByOrg[live]?.map((p) => p.text)).toEqual(['on']);
@@ -386,24 +388,17 @@ describe.each(backends())('coverage SQL on $name', (backend) => {
   });
 
   it('records every postcheck in scheduler_runs with the seed-shaped result', async () => {
-    const first = await runPostcheck(
-      database.db,
-      { runDate: RUN_DATE, triggeredBy: 'test', scheduled: true },
-      options,
-      () => NOW,
-    );
-    const second = await runPostcheck(
-      database.db,
-      { runDate: RUN_DATE, triggeredBy: 'test', scheduled: true },
-      options,
-      () => NOW,
-    );
-    const adHoc = await runPostcheck(
-      database.db,
-      { runDate: RUN_DATE, triggeredBy: 'test' },
-      options,
-      () => NOW,
-    );
+    const first = await runPostcheck(coverageDeps(), {
+      runDate: RUN_DATE,
+      triggeredBy: 'test',
+      scheduled: true,
+    });
+    const second = await runPostcheck(coverageDeps(), {
+      runDate: RUN_DATE,
+      triggeredBy: 'test',
+      scheduled: true,
+    });
+    const adHoc = await runPostcheck(coverageDeps(), { runDate: RUN_DATE, triggeredBy: 'test' });
     expect(first.recorded).toBe(true);
     expect(second.recorded).toBe(false);
     expect(adHoc.recorded).toBe(true);

@@ -76,11 +76,11 @@ describe.each(backends())('findOrg and searchOrgs on $name', (backend) => {
       '$1',
     ]) {
       expect((await findOrg(database.db, input)).kind).toBe('none');
-      expect(names(await searchOrgs(database.db, input, 10))).toEqual([]);
+      expect(names(await searchOrgs(database.db, { text: input, limit: 10 }))).toEqual([]);
     }
     // Nothing but control characters is an empty box: findOrg finds none, the typeahead browses.
     expect(await findOrg(database.db, '\u0000\u0000')).toEqual({ kind: 'none', closest: [] });
-    expect(await searchOrgs(database.db, '\u0000\u0000', 3)).toHaveLength(3);
+    expect(await searchOrgs(database.db, { text: '\u0000\u0000', limit: 3 })).toHaveLength(3);
     expect(await findOrg(database.db, 'birch\u0000labs')).toMatchObject({
       kind: 'found',
       org: { slug: 'birch-labs' },
@@ -93,16 +93,19 @@ describe.each(backends())('findOrg and searchOrgs on $name', (backend) => {
   });
 
   it('typeahead: prefix matches first, capped at 100, typos fall back to the nearest names', async () => {
-    expect(names(await searchOrgs(database.db, 'ac', 3))).toEqual(['Acme Analytics', 'Acme Logistics']);
-    expect(names(await searchOrgs(database.db, 'labs', 100))).toEqual([
+    expect(names(await searchOrgs(database.db, { text: 'ac', limit: 3 }))).toEqual([
+      'Acme Analytics',
+      'Acme Logistics',
+    ]);
+    expect(names(await searchOrgs(database.db, { text: 'labs', limit: 100 }))).toEqual([
       'Birch Labs',
       'Juniper Labs',
       'Redwood Labs',
       'Zephyr Labs',
     ]);
-    expect(await searchOrgs(database.db, '', 1000)).toHaveLength(28);
-    expect(await searchOrgs(database.db, 'a', 2)).toHaveLength(2);
-    expect(names(await searchOrgs(database.db, 'zephir', 10))).toEqual(['Zephyr Labs']);
+    expect(await searchOrgs(database.db, { text: '', limit: 1000 })).toHaveLength(28);
+    expect(await searchOrgs(database.db, { text: 'a', limit: 2 })).toHaveLength(2);
+    expect(names(await searchOrgs(database.db, { text: 'zephir', limit: 10 }))).toEqual(['Zephyr Labs']);
   });
 });
 
@@ -127,8 +130,8 @@ describe.each(backends())('org search among 50,000 orgs on $name', (backend) => 
       kind: 'found',
       org: { slug: 'zzyzx-works' },
     });
-    expect(names(await searchOrgs(database.db, 'zzyzx wroks', 10))).toEqual(['Zzyzx Works']);
-    const guess = await findOrgExactly(database.db, 'Zzyzx Wroks');
+    expect(names(await searchOrgs(database.db, { text: 'zzyzx wroks', limit: 10 }))).toEqual(['Zzyzx Works']);
+    const guess = await findOrgExactly(database.db, { query: 'Zzyzx Wroks' });
     expect(guess.kind === 'guess' && names(guess.suggestions)[0]).toBe('Zzyzx Works');
     expect(await findOrg(database.db, 'org 049999')).toMatchObject({
       kind: 'found',

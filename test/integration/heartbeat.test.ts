@@ -68,17 +68,17 @@ describe.each(backends())('heartbeat pings on $name', (backend) => {
   });
 
   it("serve's tick pings /start when it triggers, then the bare URL when the postcheck finds the night healthy", async () => {
-    const tick = await schedulerTick(deps, deps.clock());
+    const tick = await schedulerTick(deps, { now: deps.clock() });
     expect(tick.trigger).toBe('ran');
     expect(monitor.pings).toEqual([`GET ${path()}/start`]);
     // A second instance's tick finds the trigger done: it does not ping again.
-    await schedulerTick({ ...deps }, deps.clock());
+    await schedulerTick({ ...deps }, { now: deps.clock() });
     expect(monitor.pings).toHaveLength(1);
 
     await completeAllLive(database.db, RUN_DATE, deps.clock());
     await reconcile(database.db, deps.clock());
     deps.at.now = local('04:00');
-    const later = await schedulerTick(deps, deps.clock());
+    const later = await schedulerTick(deps, { now: deps.clock() });
     expect(later.postcheck).toBe('ran');
     expect(monitor.pings).toEqual([`GET ${path()}/start`, `GET ${path()}`]);
     expect(logs.join('')).not.toContain(monitor.token);

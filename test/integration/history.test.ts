@@ -47,19 +47,21 @@ async function recordStep(
 ) {
   const start = new Date(step.at);
   const runKey = step.label ? adHocRunKey(step.runDate, start, step.label) : step.runDate;
-  const run = await claimRun(db, step.fn, runKey, step.by, start);
+  const run = await claimRun(db, { functionName: step.fn, runKey, triggeredBy: step.by, now: start });
   if (!run) throw new Error(`could not claim ${step.fn} ${runKey}`);
-  await finishRun(
-    db,
-    run.id,
+  await finishRun(db, {
+    runId: run.id,
     // A repair or rerun that enqueued work (history counts only those).
-    { status, result: { runDate: step.runDate, tasks: 1 } },
-    new Date(start.getTime() + 1000),
-  );
+    outcome: { status, result: { runDate: step.runDate, tasks: 1 } },
+    now: new Date(start.getTime() + 1000),
+  });
 }
 
 const postcheckAt = (db: Db, runDate: string, at: string, scheduled = false) =>
-  runPostcheck(db, { runDate, triggeredBy: 'cron', scheduled }, options, () => new Date(at));
+  runPostcheck(
+    { db, config: options, clock: () => new Date(at) },
+    { runDate, triggeredBy: 'cron', scheduled },
+  );
 
 /** One job and its tasks for a run_date, completed at the given instants. */
 async function insertTasks(db: Db, runDate: string, completedAt: string[]) {

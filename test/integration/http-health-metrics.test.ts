@@ -78,10 +78,12 @@ describe.each(backends())('/healthz and /metrics on $name', (backend) => {
     await runTrigger(deps, { runDate: RUN_DATE, triggeredBy: 'scheduler', scheduled: true });
     await completeAllLive(database.db, RUN_DATE, deps.clock());
     await runPostcheck(
-      database.db,
+      {
+        db: database.db,
+        config: { timezone: deps.config.timezone, thresholds: deps.config.thresholds },
+        clock: deps.clock,
+      },
       { runDate: RUN_DATE, triggeredBy: 'scheduler', scheduled: true },
-      { timezone: deps.config.timezone, thresholds: deps.config.thresholds },
-      deps.clock,
     );
     const response = await call(`${server.url}/healthz`, { method: 'GET' });
     expect(response.status).toBe(200);

@@ -52,7 +52,7 @@ describe.each(backends())('late-step alerts on $name', (backend) => {
         clock: () => new Date(now.at),
       };
       const client = new webApi.WebClient(BOT_TOKEN, { slackApiUrl: api.url, retryConfig: { retries: 0 } });
-      return { ...deps, reporter: slackNightReporter(deps, client) };
+      return { ...deps, reporter: slackNightReporter({ ...deps, client }) };
     });
   });
   beforeEach(async () => {
@@ -69,7 +69,7 @@ describe.each(backends())('late-step alerts on $name', (backend) => {
 
   const tickAll = async (time: string) => {
     now.at = local(time);
-    return Promise.all(instances.map((deps) => schedulerTick(deps, deps.clock())));
+    return Promise.all(instances.map((deps) => schedulerTick(deps, { now: deps.clock() })));
   };
   const alerts = () => api.callsTo('chat.postMessage').filter((c) => String(c.body.text).includes('Late:'));
   const claims = () =>
@@ -130,7 +130,7 @@ describe.each(backends())('late-step alerts on $name', (backend) => {
     now.at = local('03:16');
     const ops = await startOpsServer(instances[0] as StepDeps);
     try {
-      await schedulerTick(instances[0] as StepDeps, now.at);
+      await schedulerTick(instances[0] as StepDeps, { now: now.at });
       const health = await call(`${ops.url}/healthz`, { method: 'GET' });
       expect(health.status).toBe(503);
       expect(health.json.lastNight.trigger).toMatchObject({ status: 'skipped', late: true });
@@ -144,11 +144,11 @@ describe.each(backends())('late-step alerts on $name', (backend) => {
 
   it('a post Slack refuses gives the claim back, and the next tick posts', async () => {
     api.failNext('chat.postMessage', { error: 'channel_not_found' });
-    const first = await schedulerTick(instances[0] as StepDeps, local('03:20'));
+    const first = await schedulerTick(instances[0] as StepDeps, { now: local('03:20') });
     expect(first.lateAlerts).toEqual([]);
     expect(await claims()).toEqual([]);
     now.at = local('03:25');
-    const second = await schedulerTick(instances[1] as StepDeps, now.at);
+    const second = await schedulerTick(instances[1] as StepDeps, { now: now.at });
     expect(second.lateAlerts).toEqual(['trigger']);
     // The refused attempt and the one that went through.
     expect(alerts()).toHaveLength(2);
@@ -158,8 +158,8 @@ describe.each(backends())('late-step alerts on $name', (backend) => {
   it('an instance without Slack claims nothing, so one with Slack still posts', async () => {
     const [withSlack] = instances as [StepDeps];
     const { reporter: _none, ...noSlack } = withSlack;
-    expect((await schedulerTick(noSlack, local('03:20'))).lateAlerts).toEqual([]);
+    expect((await schedulerTick(noSlack, { now: local('03:20') })).lateAlerts).toEqual([]);
     expect(await claims()).toEqual([]);
-    expect((await schedulerTick(withSlack, local('03:21'))).lateAlerts).toEqual(['trigger']);
+    expect((await schedulerTick(withSlack, { now: local('03:21') })).lateAlerts).toEqual(['trigger']);
   });
 });

@@ -51,13 +51,16 @@ describe.each(backends())('night cost on $name', (backend) => {
       { runDate: RUN_DATE, provider: 'gemini', calls: 17, tokensIn: 0, tokensOut: 0 },
       { runDate: RUN_DATE, provider: 'openai', calls: 44, tokensIn: 2100, tokensOut: 10_500 },
     ]);
-    const costs = await nightCosts(database.db, [RUN_DATE, '2026-03-01'], DEFAULT_PRICES);
+    const costs = await nightCosts(database.db, {
+      runDates: [RUN_DATE, '2026-03-01'],
+      prices: DEFAULT_PRICES,
+    });
     expect(costs.get('2026-03-01')?.calls).toBe(0);
     expect(costs.get(RUN_DATE)?.usd).toBeCloseTo((2100 * 0.15 + 10_500 * 0.6) / 1e6, 12);
   });
 
   it('puts the night’s cost, at the configured prices, on the report and in history', async () => {
-    const report = await measureCoverage(database.db, RUN_DATE, deps.config, deps.clock());
+    const report = await measureCoverage(deps, { runDate: RUN_DATE });
     const openai = report.cost?.providers.find((p) => p.provider === 'openai');
     expect(openai).toMatchObject({ calls: 44, tokensIn: 2100, tokensOut: 10_500, price: { in: 2, out: 8 } });
     expect(openai?.usd).toBeCloseTo((2100 * 2 + 10_500 * 8) / 1e6, 12);

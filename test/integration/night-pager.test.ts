@@ -104,16 +104,16 @@ describe.each(backends())('PagerDuty paging on $name', (backend) => {
 
   it('resolves the same dedup_key once when a re-measure finds the night healthy', async () => {
     // Still broken: a re-measure resolves nothing.
-    await remeasureNight(deps, FAILED_NIGHT, 'worker');
+    await remeasureNight(deps, { runDate: FAILED_NIGHT, triggeredBy: 'worker' });
     expect(pd.events).toHaveLength(1);
     await database.db.execute(
       sql`update batch_tasks set status = 'pending', attempts = 0
           where run_date = ${FAILED_NIGHT}::date and status = 'failed'`,
     );
     await completeAllLive(database.db, FAILED_NIGHT, deps.clock());
-    const healthy = await remeasureNight(deps, FAILED_NIGHT, 'worker');
+    const healthy = await remeasureNight(deps, { runDate: FAILED_NIGHT, triggeredBy: 'worker' });
     expect(healthy.summary.overallHealth).toBe('HEALTHY');
-    await remeasureNight(deps, FAILED_NIGHT, 'worker');
+    await remeasureNight(deps, { runDate: FAILED_NIGHT, triggeredBy: 'worker' });
     expect(pd.accepted().map((e) => [e.event_action, e.dedup_key])).toEqual([
       ['trigger', `sched-bot-${FAILED_NIGHT}`],
       ['resolve', `sched-bot-${FAILED_NIGHT}`],
@@ -132,16 +132,16 @@ describe.each(backends())('PagerDuty paging on $name', (backend) => {
     };
     const before = pd.events.length;
     pd.failNext(429, 2);
-    expect(await pageNight(deps, report, { mayTrigger: true, retryDelayMs: 5 })).toBe('triggered');
+    expect(await pageNight(deps, { report: report, mayTrigger: true, retryDelayMs: 5 })).toBe('triggered');
     expect(pd.events.slice(before).map((e) => e.status)).toEqual([429, 429, 202]);
 
     // Three 500s: given up after three attempts, the claim handed back for the next postcheck.
     const next = { ...report, runDate: '2026-02-28' };
     pd.failNext(500, 3);
-    expect(await pageNight(deps, next, { mayTrigger: true, retryDelayMs: 5 })).toBe('failed');
+    expect(await pageNight(deps, { report: next, mayTrigger: true, retryDelayMs: 5 })).toBe('failed');
     expect(pd.events.slice(before + 3).map((e) => e.status)).toEqual([500, 500, 500]);
     expect(await pagerState('2026-02-28')).toBeNull();
-    expect(await pageNight(deps, next, { mayTrigger: true, retryDelayMs: 5 })).toBe('triggered');
+    expect(await pageNight(deps, { report: next, mayTrigger: true, retryDelayMs: 5 })).toBe('triggered');
 
     // An unreachable endpoint: the postcheck step still records and returns.
     const down = {
@@ -171,7 +171,7 @@ describe.each(backends())('PagerDuty paging on $name', (backend) => {
       summary: { ...measured.summary, overallHealth: 'NEEDS_ATTENTION' as const, actionable: 3 },
       units: { ...measured.units, missing: 3 },
     };
-    const result = { paged: await pageNight(bad, report, { mayTrigger: true, retryDelayMs: 5 }) };
+    const result = { paged: await pageNight(bad, { report: report, mayTrigger: true, retryDelayMs: 5 }) };
     expect(result.paged).toBe('failed');
     expect(pd.events.slice(before).map((e) => e.status)).toEqual([400]);
     expect(logged).toContain("'routing_key' must be a 32 character string");

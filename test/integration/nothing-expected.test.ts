@@ -59,13 +59,13 @@ describe.each(backends())('a night with nothing expected on $name', (backend) =>
   it('the catch-up tick takes a skipped trigger over once a provider is enabled', async () => {
     await disableAll();
     const deps = clockedDeps(night.db, AT_THREE);
-    const tick = await schedulerTick(deps, new Date(AT_THREE));
+    const tick = await schedulerTick(deps, { now: new Date(AT_THREE) });
     expect(tick.trigger).toBe('ran');
     expect(await triggerRows()).toMatchObject([{ status: 'skipped' }]);
 
     await night.db.execute(sql`update providers set enabled = true`);
     deps.at.now = new Date('2026-03-02T08:05:00Z');
-    await schedulerTick(deps, deps.at.now);
+    await schedulerTick(deps, { now: deps.at.now });
     expect(await triggerRows()).toMatchObject([{ status: 'completed' }]);
     expect(await taskCounts(night.db, RUN_DATE)).toMatchObject({ total: DEMO_UNITS });
   });
@@ -77,10 +77,8 @@ describe.each(backends())('a night with nothing expected on $name', (backend) =>
     expect(result).toMatchObject({ status: 'triggered', tasks: 0 });
     expect(await triggerRows()).toMatchObject([{ status: 'completed' }]);
     const { report } = await runPostcheck(
-      night.db,
+      { db: night.db, config: options, clock: () => new Date(AT_FOUR) },
       { runDate: RUN_DATE, triggeredBy: 'test' },
-      options,
-      () => new Date(AT_FOUR),
     );
     expect(report.summary.overallHealth).toBe('HEALTHY');
     expect(report.summary.reasons).toEqual([]);
@@ -91,10 +89,8 @@ describe.each(backends())('a night with nothing expected on $name', (backend) =>
     const deps = clockedDeps(night.db, AT_THREE);
     await runTrigger(deps, { runDate: RUN_DATE, triggeredBy: 'scheduler', scheduled: true });
     const { report, runId } = await runPostcheck(
-      night.db,
+      { db: night.db, config: options, clock: () => new Date(AT_FOUR) },
       { runDate: RUN_DATE, triggeredBy: 'test', scheduled: true },
-      options,
-      () => new Date(AT_FOUR),
     );
     expect(report.promptCoverage.expectedActivePrompts).toBe(0);
     expect(report.summary.overallHealth).toBe('NEEDS_ATTENTION');
@@ -113,10 +109,8 @@ describe.each(backends())('a night with nothing expected on $name', (backend) =>
   it('the postcheck of a night whose trigger never ran says so, even when nothing is expected', async () => {
     await disableAll();
     const { report } = await runPostcheck(
-      night.db,
+      { db: night.db, config: options, clock: () => new Date(AT_FOUR) },
       { runDate: RUN_DATE, triggeredBy: 'test' },
-      options,
-      () => new Date(AT_FOUR),
     );
     expect(report.summary.overallHealth).toBe('NEEDS_ATTENTION');
     expect(report.summary.reasons.map((r) => r.code).sort()).toEqual([
@@ -127,10 +121,8 @@ describe.each(backends())('a night with nothing expected on $name', (backend) =>
 
   it('a night that never ran with providers enabled names the missing trigger beside the coverage', async () => {
     const { report } = await runPostcheck(
-      night.db,
+      { db: night.db, config: options, clock: () => new Date(AT_FOUR) },
       { runDate: RUN_DATE, triggeredBy: 'test' },
-      options,
-      () => new Date(AT_FOUR),
     );
     expect(report.summary.overallHealth).toBe('NEEDS_ATTENTION');
     expect(report.summary.reasons.map((r) => r.code)).toEqual([

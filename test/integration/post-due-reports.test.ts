@@ -29,7 +29,7 @@ describe.each(backends())('postDueReports on $name', (backend) => {
     const base = { db: database.db, config, logger: silentLogger(), clock: () => new Date() };
     const client = await webClientFor(config);
     if (!client) throw new Error('no Slack client for the harness config');
-    deps = { ...base, reporter: slackNightReporter(base, client) };
+    deps = { ...base, reporter: slackNightReporter({ ...base, client }) };
     await seedSmallDemo(database.db);
   });
   afterAll(async () => {
@@ -40,8 +40,8 @@ describe.each(backends())('postDueReports on $name', (backend) => {
   it('posts the report a postcheck could not post, once', async () => {
     const runDate = runDateOf(deps.clock(), deps.config.timezone);
     // Recorded while Slack was away: no report message.
-    await runPostcheck(database.db, { runDate, triggeredBy: 'test' }, deps.config, deps.clock);
-    expect(await postDueReports(deps, deps.clock())).toEqual([runDate]);
+    await runPostcheck(deps, { runDate, triggeredBy: 'test' });
+    expect(await postDueReports(deps)).toEqual([runDate]);
     expect(api.callsTo('chat.postMessage')).toHaveLength(1);
     expect(api.callsTo('chat.postMessage')[0]?.body).toMatchObject({ channel: REPORT_CHANNEL });
     const row = await queryOne<{ ts: string | null }>(
@@ -49,7 +49,7 @@ describe.each(backends())('postDueReports on $name', (backend) => {
       sql`select ts from slack_reports where run_date = ${runDate}::date`,
     );
     expect(row?.ts).toBeTruthy();
-    expect(await postDueReports(deps, deps.clock())).toEqual([]);
+    expect(await postDueReports(deps)).toEqual([]);
     expect(api.callsTo('chat.postMessage')).toHaveLength(1);
   });
 });

@@ -12,7 +12,7 @@ describe.each(backends())('live progress on $name', (backend) => {
   const night = nightFixture(backend, { trigger: { runDate: RUN_DATE, at: T0 } });
 
   it('before any worker: everything pending, no rate, no estimate', async () => {
-    const progress = await measureProgress(night.db, RUN_DATE, new Date(min(1)));
+    const progress = await measureProgress(night.db, { runDate: RUN_DATE, now: new Date(min(1)) });
     expect(progress).toMatchObject({ total: DEMO_UNITS, done: 0, pending: DEMO_UNITS, live: DEMO_UNITS });
     expect(progress).toMatchObject({ startedAt: null, ratePerMinute: 0, estimatedFinish: null });
     expect(progress.byProvider.map((p) => [p.provider, p.total])).toEqual([
@@ -41,7 +41,7 @@ describe.each(backends())('live progress on $name', (backend) => {
                          where id in (select id from batch_tasks where provider = 'gemini' order by id limit 3)`);
 
     const now = new Date(min(20));
-    const progress = await measureProgress(db, RUN_DATE, now);
+    const progress = await measureProgress(db, { runDate: RUN_DATE, now });
     expect(progress).toMatchObject({ total: DEMO_UNITS, done: 60, completed: 55, failed: 5, processing: 3 });
     expect(progress.live).toBe(DEMO_UNITS - 60);
     expect(progress.startedAt?.toISOString()).toBe(min(1));

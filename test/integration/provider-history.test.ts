@@ -41,14 +41,18 @@ async function record(
   step: { fn?: FunctionName; runKey: string; at: string; status?: 'completed' | 'failed'; result: unknown },
 ) {
   const at = new Date(step.at);
-  const run = await claimRun(db, step.fn ?? FUNCTION_NAMES.postcheck, step.runKey, 'test', at);
+  const run = await claimRun(db, {
+    functionName: step.fn ?? FUNCTION_NAMES.postcheck,
+    runKey: step.runKey,
+    triggeredBy: 'test',
+    now: at,
+  });
   if (!run) throw new Error(`could not claim ${step.runKey}`);
-  await finishRun(
-    db,
-    run.id,
-    { status: step.status ?? 'completed', result: step.result },
-    new Date(at.getTime() + 1000),
-  );
+  await finishRun(db, {
+    runId: run.id,
+    outcome: { status: step.status ?? 'completed', result: step.result },
+    now: new Date(at.getTime() + 1000),
+  });
 }
 
 describe.each(backends())('coverage per provider and night on $name', (backend) => {

@@ -79,10 +79,8 @@ describe.each(backends())('a night through the real adapters on $name', (backend
     expect(totalRequests()).toBe(DEMO_UNITS + 2);
 
     const report = await measureCoverage(
-      deps.db,
-      runDate,
-      { timezone: deps.config.timezone, thresholds: deps.config.thresholds },
-      deps.clock(),
+      { ...deps, config: { timezone: deps.config.timezone, thresholds: deps.config.thresholds } },
+      { runDate },
     );
     expect(report.summary.overallHealth).toBe('HEALTHY');
     expect(report.units).toMatchObject({ expected: DEMO_UNITS, succeeded: DEMO_UNITS, missing: 0 });
@@ -137,10 +135,8 @@ describe.each(backends())('a night through the real adapters on $name', (backend
     for (const fake of Object.values(fakes)) expect(JSON.stringify(failed)).not.toContain(fake.apiKey);
 
     const report = await measureCoverage(
-      deps.db,
-      runDate,
-      { timezone: deps.config.timezone, thresholds: deps.config.thresholds },
-      deps.clock(),
+      { ...deps, config: { timezone: deps.config.timezone, thresholds: deps.config.thresholds } },
+      { runDate },
     );
     const perplexity = report.providers.find((p) => p.provider === 'perplexity');
     expect(perplexity?.missingUnits).toBeGreaterThan(0);

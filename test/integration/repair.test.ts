@@ -28,7 +28,7 @@ describe.each(backends())('repair and manual run on $name', (backend) => {
 
   it('previews exactly the missing units, then enqueues exactly those', async () => {
     const deps = clockedDeps(night.db, '2026-03-02T09:10:00Z');
-    const preview = await previewRepair(deps, RUN_DATE);
+    const preview = await previewRepair(deps, { runDate: RUN_DATE });
     expect(preview).toMatchObject({
       runDate: RUN_DATE,
       units: PERPLEXITY_UNITS,
@@ -59,7 +59,7 @@ describe.each(backends())('repair and manual run on $name', (backend) => {
       result: { source: 'repair', tasks: 42 },
     });
 
-    const again = await previewRepair(deps, RUN_DATE);
+    const again = await previewRepair(deps, { runDate: RUN_DATE });
     expect(again.units).toBe(0);
     expect(again.inProgress).toMatchObject({ triggeredBy: 'U123', liveTasks: PERPLEXITY_UNITS });
   });
@@ -73,14 +73,17 @@ describe.each(backends())('repair and manual run on $name', (backend) => {
             returning id)
           delete from prompt_provider_responses where batch_task_id in (select id from gone)`,
     );
-    expect((await previewRepair(deps, RUN_DATE)).units).toBe(PERPLEXITY_UNITS + 1);
-    const failedOnly = await previewRepair(deps, RUN_DATE, { units: 'failed' });
+    expect((await previewRepair(deps, { runDate: RUN_DATE })).units).toBe(PERPLEXITY_UNITS + 1);
+    const failedOnly = await previewRepair(deps, { runDate: RUN_DATE, scope: { units: 'failed' } });
     expect(failedOnly).toMatchObject({
       units: PERPLEXITY_UNITS,
       byProvider: { perplexity: PERPLEXITY_UNITS },
     });
     expect(failedOnly.scope).toEqual({ units: 'failed' });
-    const openai = await previewRepair(deps, RUN_DATE, { units: 'missing', provider: 'openai' });
+    const openai = await previewRepair(deps, {
+      runDate: RUN_DATE,
+      scope: { units: 'missing', provider: 'openai' },
+    });
     expect(openai).toMatchObject({ units: 1, byProvider: { openai: 1 } });
 
     const result = await repairMissing(deps, {
@@ -89,7 +92,7 @@ describe.each(backends())('repair and manual run on $name', (backend) => {
       scope: { units: 'missing', provider: 'openai' },
     });
     expect(result).toMatchObject({ tasks: 1, provider: 'openai', byProvider: { openai: 1 } });
-    const after = await previewRepair(deps, RUN_DATE);
+    const after = await previewRepair(deps, { runDate: RUN_DATE });
     expect(after).toMatchObject({ units: PERPLEXITY_UNITS, byProvider: { perplexity: PERPLEXITY_UNITS } });
   });
 

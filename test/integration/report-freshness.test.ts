@@ -52,7 +52,7 @@ describe.each(backends())('report freshness on $name', (backend) => {
   it('ten concurrent report posts of one night post once and edit that message', async () => {
     const { report } = await nightWithFailures(deps, runDate);
     await Promise.all(
-      Array.from({ length: 10 }, () => postOrUpdateReport(deps, client, { runDate, report })),
+      Array.from({ length: 10 }, () => postOrUpdateReport({ ...deps, client }, { runDate, report })),
     );
     expect(methods().filter((m) => m === 'chat.postMessage')).toHaveLength(1);
     expect(methods().filter((m) => m === 'chat.update')).toHaveLength(9);
@@ -60,10 +60,10 @@ describe.each(backends())('report freshness on $name', (backend) => {
 
   it('a repair with nothing to do leaves no "Repair started" state on the report', async () => {
     const { report } = await nightWithFailures(deps, runDate);
-    const posted = await postOrUpdateReport(deps, client, { runDate, report });
+    const posted = await postOrUpdateReport({ ...deps, client }, { runDate, report });
     await repairMissing(deps, { runDate, triggeredBy: 'someone' });
     await completeAllLive(database.db, runDate, deps.clock());
-    const runner = createRepairRunner(deps, client, { progressIntervalMs: 10 });
+    const runner = createRepairRunner({ ...deps, client }, { progressIntervalMs: 10 });
     const answers: string[] = [];
     const start = await runner.start({
       runDate,

@@ -70,7 +70,7 @@ describe.each(backends())('report steps on $name', (backend) => {
   const depsWith = (env: Record<string, string> = {}): StepDeps => {
     const config: Config = harnessConfig(api.url, { ...STEP_ENV, ...env });
     const base = { db: database.db, config, logger: silentLogger(), clock: () => new Date() };
-    return { ...base, reporter: slackNightReporter(base, client, { editIntervalMs: 200 }) };
+    return { ...base, reporter: slackNightReporter({ ...base, client }, { editIntervalMs: 200 }) };
   };
   // The report's messages only: the chart uploaded in its thread is checked in slack-chart.test.ts.
   const methods = () => api.calls.map((c) => c.method).filter((m) => m.startsWith('chat.'));
@@ -112,7 +112,7 @@ describe.each(backends())('report steps on $name', (backend) => {
   it('AUTO_REPAIR: the report shows the repair, and the worker that ends it edits report and history', async () => {
     const deps = depsWith({ AUTO_REPAIR: 'true' });
     await nightToCheck(deps, runDate);
-    const tick = await schedulerTick(deps, new Date());
+    const tick = await schedulerTick(deps, { now: new Date() });
     expect(tick).toMatchObject({ postcheck: 'ran', autoRepair: 'ran' });
     expect(methods()).toEqual(['chat.postMessage']);
     expect(reportText()).toMatch(/Repair started by/);
@@ -239,7 +239,7 @@ describe.each(backends())('report steps on $name', (backend) => {
     const deps = depsWith({ AUTO_REPAIR: 'true' });
     await nightToCheck(deps, runDate);
     await reset();
-    await schedulerTick(deps, new Date());
+    await schedulerTick(deps, { now: new Date() });
     outcomes.push(await observe(deps.db));
 
     await truncateAll(database);

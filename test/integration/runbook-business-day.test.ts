@@ -88,10 +88,12 @@ describe.each(backends())('runbook SQL means the business day on $name', (backen
 
   it("the runbook's coverage and missing prompts equal the bot's for today's run_date", async () => {
     const bot = await measureCoverage(
-      db(),
-      today,
-      { timezone: ZONE, thresholds: { promptPercent: 95, orgPercent: 95 } },
-      new Date(),
+      {
+        db: db(),
+        config: { timezone: ZONE, thresholds: { promptPercent: 95, orgPercent: 95 } },
+        clock: () => new Date(),
+      },
+      { runDate: today },
     );
     expect(bot.promptCoverage.promptsRunToday).toBeGreaterThan(0);
     const [coverage] = await queryRows<{ prompts_run_today: string }>(db(), sql.raw(coverageQuery));

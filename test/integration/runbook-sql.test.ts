@@ -32,10 +32,12 @@ describe.each(backends())('runbook monitoring SQL on $name', (backend) => {
       select p.org_id, p.id, 'openai', 'm', current_date, now(), 'success'
       from prompts p where p.active and (select count(*) from prompts q where q.active and q.id < p.id) % 2 = 0`);
     await runPostcheck(
-      database.db,
+      {
+        db: database.db,
+        config: { timezone: 'America/New_York', thresholds: { promptPercent: 95, orgPercent: 95 } },
+        clock: () => new Date(),
+      },
       { runDate: '2026-11-28', triggeredBy: 'test', scheduled: true },
-      { timezone: 'America/New_York', thresholds: { promptPercent: 95, orgPercent: 95 } },
-      () => new Date(),
     );
   });
   afterAll(async () => {

@@ -114,7 +114,7 @@ describe.each(backends())('three scheduler instances on a simulated clock on $na
         }
         const instance = instances[i] as { deps: ClockedDeps };
         instance.deps.at.now = new Date(t + (SKEW_MS[i] ?? 0));
-        lookers.push(schedulerTick(instance.deps, instance.deps.clock(), hooks));
+        lookers.push(schedulerTick(instance.deps, { now: instance.deps.clock(), hooks }));
       }
       await Promise.all(lookers);
     }
@@ -221,7 +221,7 @@ describe.each(backends())('three scheduler instances on a simulated clock on $na
     // A live worker that can call every provider: /healthz judges the schedule, not the workers.
     await beatWorker(night.db, { workerId: 'elsewhere', providers: PROVIDER_NAMES });
     const saturday = clockedDeps(night.db, local('2026-03-07T05:12'), env);
-    expect(await schedulerTick(saturday, saturday.clock())).toMatchObject({
+    expect(await schedulerTick(saturday, { now: saturday.clock() })).toMatchObject({
       runDate: '2026-03-07',
       trigger: 'not_due',
       postcheck: 'not_due',
@@ -229,7 +229,7 @@ describe.each(backends())('three scheduler instances on a simulated clock on $na
     expect((await health(saturday)).status).toBe(200);
 
     const monday = clockedDeps(night.db, local('2026-03-09T03:10'), env);
-    expect(await schedulerTick(monday, monday.clock())).toMatchObject({
+    expect(await schedulerTick(monday, { now: monday.clock() })).toMatchObject({
       runDate: '2026-03-09',
       trigger: 'ran',
       postcheck: 'not_due',
@@ -256,7 +256,7 @@ describe.each(backends())('three scheduler instances on a simulated clock on $na
     expect(posted).toHaveLength(0);
 
     const later = clockedDeps(night.db, local('2026-03-09T06:13'), { AUTO_REPAIR: 'true' });
-    expect(await schedulerTick(later, later.clock(), hooks)).toMatchObject({
+    expect(await schedulerTick(later, { now: later.clock(), hooks })).toMatchObject({
       trigger: 'done',
       postcheck: 'ran',
     });
@@ -272,10 +272,13 @@ describe.each(backends())('three scheduler instances on a simulated clock on $na
 
   it('a catch-up postcheck waits for a late night, and runs once it has drained', async () => {
     const deps = clockedDeps(night.db, local('2026-03-09T05:12'));
-    expect(await schedulerTick(deps, deps.clock())).toMatchObject({ trigger: 'ran', postcheck: 'waiting' });
+    expect(await schedulerTick(deps, { now: deps.clock() })).toMatchObject({
+      trigger: 'ran',
+      postcheck: 'waiting',
+    });
     await night.db.execute(sql`update batch_tasks set status = 'completed', completed_at = now()`);
     const drained = clockedDeps(night.db, local('2026-03-09T05:17'));
-    expect(await schedulerTick(drained, drained.clock())).toMatchObject({
+    expect(await schedulerTick(drained, { now: drained.clock() })).toMatchObject({
       trigger: 'done',
       postcheck: 'ran',
     });
@@ -283,11 +286,17 @@ describe.each(backends())('three scheduler instances on a simulated clock on $na
 
   it('a failing report hook is noted on the postcheck row and does not stop the tick', async () => {
     const early = clockedDeps(night.db, local('2026-03-09T03:05'));
-    expect(await schedulerTick(early, early.clock())).toMatchObject({ trigger: 'ran', postcheck: 'not_due' });
+    expect(await schedulerTick(early, { now: early.clock() })).toMatchObject({
+      trigger: 'ran',
+      postcheck: 'not_due',
+    });
     const deps = clockedDeps(night.db, local('2026-03-09T04:05'));
-    const result = await schedulerTick(deps, deps.clock(), {
-      onPostcheck: () => {
-        throw new Error('slack is down');
+    const result = await schedulerTick(deps, {
+      now: deps.clock(),
+      hooks: {
+        onPostcheck: () => {
+          throw new Error('slack is down');
+        },
       },
     });
     expect(result).toMatchObject({ runDate: '2026-03-09', trigger: 'done', postcheck: 'ran' });
@@ -296,7 +305,7 @@ describe.each(backends())('three scheduler instances on a simulated clock on $na
       sql`select status, error from scheduler_runs where function_name = 'scheduler-postcheck'`,
     );
     expect(row).toMatchObject({ status: 'completed', error: 'onPostcheck failed: slack is down' });
-    const again = await schedulerTick(deps, deps.clock(), {});
+    const again = await schedulerTick(deps, { now: deps.clock(), hooks: {} });
     expect(again).toMatchObject({ trigger: 'done', postcheck: 'done' });
   });
 });

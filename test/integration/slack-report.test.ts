@@ -49,9 +49,9 @@ describe.each(backends())('morning report and repair claim on $name', (backend) 
 
   it('posts the first report of a day, then edits that same message on every later postcheck', async () => {
     const { report } = await nightWithFailures(deps, runDate);
-    const first = await postOrUpdateReport(deps, client, { runDate, report });
+    const first = await postOrUpdateReport({ ...deps, client }, { runDate, report });
     expect(first?.action).toBe('posted');
-    const second = await postOrUpdateReport(deps, client, { runDate, report });
+    const second = await postOrUpdateReport({ ...deps, client }, { runDate, report });
     expect(second).toEqual({ channel: REPORT_CHANNEL, ts: first?.ts, action: 'updated' });
     expect(api.calls.map((c) => c.method)).toEqual(['chat.postMessage', 'chat.update']);
     expect(api.message(REPORT_CHANNEL, String(first?.ts))?.edits).toBe(1);
@@ -62,7 +62,7 @@ describe.each(backends())('morning report and repair claim on $name', (backend) 
     await database.db.execute(
       sql`insert into slack_reports (run_date, channel, ts) values (${runDate}::date, ${REPORT_CHANNEL}, '1.000001')`,
     );
-    const posted = await postOrUpdateReport(deps, client, { runDate, report });
+    const posted = await postOrUpdateReport({ ...deps, client }, { runDate, report });
     expect(posted).toMatchObject({ action: 'reposted', gone: '1.000001' });
     const row = await queryOne<{ ts: string }>(
       database.db,
@@ -74,7 +74,9 @@ describe.each(backends())('morning report and repair claim on $name', (backend) 
   it('fails loudly when the report channel does not exist, recording nothing', async () => {
     const { report } = await nightWithFailures(deps, runDate);
     api.failNext('chat.postMessage', { error: 'channel_not_found' });
-    await expect(postOrUpdateReport(deps, client, { runDate, report })).rejects.toThrow(/channel_not_found/);
+    await expect(postOrUpdateReport({ ...deps, client }, { runDate, report })).rejects.toThrow(
+      /channel_not_found/,
+    );
     const row = await queryOne(database.db, sql`select 1 as one from slack_reports`);
     expect(row).toBeUndefined();
   });
@@ -86,7 +88,7 @@ describe.each(backends())('morning report and repair claim on $name', (backend) 
       logLevel: webApi.LogLevel.ERROR,
     });
     api.failNext('chat.postMessage', { error: 'ratelimited', retryAfterSec: 1 });
-    const posted = await postOrUpdateReport(deps, patient, { runDate, report });
+    const posted = await postOrUpdateReport({ ...deps, client: patient }, { runDate, report });
     expect(posted?.action).toBe('posted');
     expect(api.callsTo('chat.postMessage').map((c) => c.status)).toEqual([429, 200]);
   });
@@ -97,7 +99,7 @@ describe.each(backends())('morning report and repair claim on $name', (backend) 
       ...deps,
       config: { ...deps.config, slack: { ...deps.config.slack, reportChannel: undefined } },
     };
-    expect(await postOrUpdateReport(bare, client, { runDate, report })).toBeUndefined();
+    expect(await postOrUpdateReport({ ...bare, client }, { runDate, report })).toBeUndefined();
     expect(api.calls).toHaveLength(0);
   });
 
@@ -116,30 +118,30 @@ describe.each(backends())('morning report and repair claim on $name', (backend) 
         insert into scheduler_runs (function_name, run_key, status, started_at, completed_at, triggered_by, result)
         values ('scheduler-postcheck', ${day}, 'completed', now(), now(), 'scheduler', ${JSON.stringify(result)}::jsonb)`);
     }
-    const comparison = await loadComparison(deps, runDate);
+    const comparison = await loadComparison(deps, { runDate });
     expect(comparison.previous?.runDate).toBe(addDays(runDate, -1));
     expect(comparison.median7).toBe(85);
-    await postOrUpdateReport(deps, client, { runDate, report });
+    await postOrUpdateReport({ ...deps, client }, { runDate, report });
     expect(messageText(api.callsTo('chat.postMessage')[0]?.body)).toContain('vs 7-night median 85%');
   });
 
   it('edits every recorded message of the day, skipping one deleted in Slack', async () => {
     const { report } = await nightWithFailures(deps, runDate);
-    const posted = await postOrUpdateReport(deps, client, { runDate, report });
+    const posted = await postOrUpdateReport({ ...deps, client }, { runDate, report });
     await database.db.execute(
       sql`insert into slack_reports (run_date, channel, ts) values (${runDate}::date, 'C0GONE', '1.000001')`,
     );
-    const fresh = await measureCoverage(deps.db, runDate, deps.config, deps.clock());
-    const edited = await refreshReports(deps, client, { runDate, report: fresh });
+    const fresh = await measureCoverage(deps, { runDate });
+    const edited = await refreshReports({ ...deps, client }, { runDate, report: fresh });
     expect(edited).toEqual([{ channel: REPORT_CHANNEL, ts: posted?.ts }]);
   });
 
   it('keeps repairing when an edit fails, telling the clicker instead, and finishes with the final coverage', async () => {
     const { report } = await nightWithFailures(deps, runDate);
-    const posted = await postOrUpdateReport(deps, client, { runDate, report });
+    const posted = await postOrUpdateReport({ ...deps, client }, { runDate, report });
     const target = { channel: REPORT_CHANNEL, ts: String(posted?.ts) };
     const told: string[] = [];
-    const runner = createRepairRunner(deps, client, { progressIntervalMs: 10 });
+    const runner = createRepairRunner({ ...deps, client }, { progressIntervalMs: 10 });
     api.failNext('chat.update', { error: 'internal_error' });
     const start = await runner.start({
       runDate,
@@ -164,7 +166,7 @@ describe.each(backends())('morning report and repair claim on $name', (backend) 
   it('stops watching at the timeout and says how far it got', async () => {
     await nightWithFailures(deps, runDate);
     const told: string[] = [];
-    const runner = createRepairRunner(deps, client, { progressIntervalMs: 10, timeoutMs: 0 });
+    const runner = createRepairRunner({ ...deps, client }, { progressIntervalMs: 10, timeoutMs: 0 });
     const start = await runner.start({
       runDate,
       userId: 'U0ADMIN01',
@@ -191,14 +193,18 @@ describe.each(backends())('morning report and repair claim on $name', (backend) 
 
   it('lets one repair claim a day, and a later one take over only when the first is over', async () => {
     const now = new Date();
-    const first = await claimActiveRepair(database.db, runDate, 'slack:U1', now);
+    const first = await claimActiveRepair(database.db, { runDate, triggeredBy: 'slack:U1', now: now });
     expect(first).toBeTypeOf('number');
-    expect(await claimActiveRepair(database.db, runDate, 'slack:U2', now)).toBeUndefined();
+    expect(
+      await claimActiveRepair(database.db, { runDate, triggeredBy: 'slack:U2', now: now }),
+    ).toBeUndefined();
     expect((await activeRepair(database.db, runDate))?.triggered_by).toBe('slack:U1');
 
     // The watcher died: nothing live after the grace period, so the claim can be taken over.
     const later = new Date(now.getTime() + 3 * 60_000);
-    expect(await claimActiveRepair(database.db, runDate, 'slack:U2', later)).toBeTypeOf('number');
+    expect(await claimActiveRepair(database.db, { runDate, triggeredBy: 'slack:U2', now: later })).toBeTypeOf(
+      'number',
+    );
     expect((await activeRepair(database.db, runDate))?.triggered_by).toBe('slack:U2');
 
     // While its repair still has live tasks it cannot, however old.
@@ -211,6 +217,8 @@ describe.each(backends())('morning report and repair claim on $name', (backend) 
       update batch_tasks set status = 'pending', batch_job_id = '00000000-0000-4000-8000-000000000001'
       where id = (select min(id) from batch_tasks where status = 'failed')`);
     const muchLater = new Date(now.getTime() + 60 * 60_000);
-    expect(await claimActiveRepair(database.db, runDate, 'slack:U3', muchLater)).toBeUndefined();
+    expect(
+      await claimActiveRepair(database.db, { runDate, triggeredBy: 'slack:U3', now: muchLater }),
+    ).toBeUndefined();
   });
 });

@@ -81,11 +81,10 @@ describe('access checker', () => {
   afterAll(() => api.stop());
 
   const checker = (group?: string) =>
-    createAccessChecker({ adminUsers: ['U0LISTED'], adminUsergroup: group }, client, {
-      logger: silentLogger(),
-      clock,
-      cacheMs: 60_000,
-    });
+    createAccessChecker(
+      { client, logger: silentLogger(), clock },
+      { policy: { adminUsers: ['U0LISTED'], adminUsergroup: group }, cacheMs: 60_000 },
+    );
 
   it('admits listed users without asking Slack, and group members with one lookup per minute', async () => {
     const access = checker('S0ADMINS');

@@ -42,9 +42,9 @@ describe.each(backends())('snoozes on $name', (backend) => {
 
     it('keeps snoozed units in the coverage figures and reports them apart', async () => {
       const deps = clockedDeps(night.db, MORNING);
-      const before = await measureCoverage(night.db, RUN_DATE, deps.config, deps.clock());
+      const before = await measureCoverage(deps, { runDate: RUN_DATE });
       await snooze({ provider: 'perplexity', end: '2h' });
-      const after = await measureCoverage(night.db, RUN_DATE, deps.config, deps.clock());
+      const after = await measureCoverage(deps, { runDate: RUN_DATE });
       expect(after.promptCoverage).toEqual(before.promptCoverage);
       expect(after.units).toEqual(before.units);
       expect(after.units.missing).toBe(PERPLEXITY_UNITS);
@@ -72,11 +72,11 @@ describe.each(backends())('snoozes on $name', (backend) => {
       const first = orgs[0];
       if (!first) throw new Error('no failed org');
       await snooze({ org: first.name, end: '06:00' });
-      expect((await previewRepair(deps, RUN_DATE)).units).toBe(PERPLEXITY_UNITS - first.n);
-      const report = await measureCoverage(night.db, RUN_DATE, deps.config, deps.clock());
+      expect((await previewRepair(deps, { runDate: RUN_DATE })).units).toBe(PERPLEXITY_UNITS - first.n);
+      const report = await measureCoverage(deps, { runDate: RUN_DATE });
       expect(report.summary.actionable).toBe(PERPLEXITY_UNITS - first.n);
       await snooze({ provider: 'perplexity', end: 'until-success' });
-      expect((await previewRepair(deps, RUN_DATE)).units).toBe(0);
+      expect((await previewRepair(deps, { runDate: RUN_DATE })).units).toBe(0);
       const repair = await repairMissing(deps, { runDate: RUN_DATE, triggeredBy: 'U1' });
       expect(repair.tasks).toBe(0);
     });
@@ -94,10 +94,12 @@ describe.each(backends())('snoozes on $name', (backend) => {
           PAGERDUTY_EVENTS_URL: pd.url,
         });
         await snooze({ provider: 'perplexity', end: '2h' });
-        const report = await measureCoverage(night.db, RUN_DATE, deps.config, deps.clock());
+        const report = await measureCoverage(deps, { runDate: RUN_DATE });
         expect(report.summary.overallHealth).toBe('NEEDS_ATTENTION');
         expect(needsPerson(report)).toBe(false);
-        expect(await pageNight(deps, report, { mayTrigger: true, retryDelayMs: 1 })).toBe('unchanged');
+        expect(await pageNight(deps, { report: report, mayTrigger: true, retryDelayMs: 1 })).toBe(
+          'unchanged',
+        );
         expect(pd.events).toHaveLength(0);
       });
     });
@@ -114,21 +116,27 @@ describe.each(backends())('snoozes on $name', (backend) => {
       expect(claimed).toHaveLength(2);
       const [failing, answering] = claimed as unknown as [{ id: number }, { id: number }];
       const now = new Date(MORNING);
-      await completeTasks(night.db, 'w1', [
-        {
-          taskId: failing.id,
-          now,
-          outcome: { status: 'error', model: 'm', errorClass: 'server', message: 'x', latencyMs: 1 },
-        },
-      ]);
+      await completeTasks(night.db, {
+        workerId: 'w1',
+        completions: [
+          {
+            taskId: failing.id,
+            now,
+            outcome: { status: 'error', model: 'm', errorClass: 'server', message: 'x', latencyMs: 1 },
+          },
+        ],
+      });
       expect(await endedBy(night.db, s.id)).toBeNull();
-      await completeTasks(night.db, 'w1', [
-        {
-          taskId: answering.id,
-          now,
-          outcome: { status: 'success', model: 'm', text: 'ok', tokensIn: 1, tokensOut: 1, latencyMs: 1 },
-        },
-      ]);
+      await completeTasks(night.db, {
+        workerId: 'w1',
+        completions: [
+          {
+            taskId: answering.id,
+            now,
+            outcome: { status: 'success', model: 'm', text: 'ok', tokensIn: 1, tokensOut: 1, latencyMs: 1 },
+          },
+        ],
+      });
       expect(await endedBy(night.db, s.id)).toBe('success');
       expect(await endedBy(night.db, other.id)).toBeNull();
     });
@@ -160,7 +168,7 @@ describe.each(backends())('snoozes on $name', (backend) => {
       );
       expect(waiting).toEqual({ pending: PERPLEXITY_UNITS, spent: 0, failed: 0 });
       // The window ends: the calls go out.
-      await endSnooze(night.db, outcome.snooze.id, 'cli:dana', dbNow);
+      await endSnooze(night.db, { id: outcome.snooze.id, endedBy: 'cli:dana', now: dbNow });
       expect(await claimPerplexity(night.db, 'w1', 5)).toHaveLength(5);
     });
 
@@ -179,13 +187,15 @@ describe.each(backends())('snoozes on $name', (backend) => {
         reporter,
       });
       // Nothing is over yet.
-      expect(await postOverSnoozes(at(MORNING), new Date(MORNING))).toEqual([]);
-      await endSnooze(night.db, ended.id, 'U0DANA', new Date('2026-03-02T09:20:00Z'));
+      expect(await postOverSnoozes(at(MORNING), { now: new Date(MORNING) })).toEqual([]);
+      await endSnooze(night.db, { id: ended.id, endedBy: 'U0DANA', now: new Date('2026-03-02T09:20:00Z') });
       const later = new Date('2026-03-02T11:30:00Z');
-      const rounds = await Promise.all([1, 2, 3].map(() => postOverSnoozes(at(later.toISOString()), later)));
+      const rounds = await Promise.all(
+        [1, 2, 3].map(() => postOverSnoozes(at(later.toISOString()), { now: later })),
+      );
       expect(rounds.flat().sort()).toEqual([s.id, ended.id].sort());
       expect(posts.map((p) => p.id).sort()).toEqual([s.id, ended.id].sort());
-      expect(await postOverSnoozes(at(later.toISOString()), later)).toEqual([]);
+      expect(await postOverSnoozes(at(later.toISOString()), { now: later })).toEqual([]);
       expect(posts.find((p) => p.id === ended.id)?.endedBy).toBe('U0DANA');
     });
   });

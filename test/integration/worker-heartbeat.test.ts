@@ -67,10 +67,8 @@ describe.each(backends())('worker heartbeat on $name', (backend) => {
 
       const now = new Date();
       const report = await measureCoverage(
-        database.db,
-        runDate,
-        { timezone: deps.config.timezone, thresholds: deps.config.thresholds },
-        now,
+        { ...deps, config: { timezone: deps.config.timezone, thresholds: deps.config.thresholds } },
+        { runDate, now },
       );
       expect(report.providersWithoutLiveWorker).toEqual(['anthropic', 'gemini', 'perplexity']);
       const line = 'no live worker can call anthropic, gemini, perplexity';
@@ -99,10 +97,8 @@ describe.each(backends())('worker heartbeat on $name', (backend) => {
       await waitUntil(async () => (await workerRows()).length === 1);
       const now = new Date();
       const report = await measureCoverage(
-        database.db,
-        '2025-01-01',
-        { timezone: deps.config.timezone, thresholds: deps.config.thresholds },
-        now,
+        { ...deps, config: { timezone: deps.config.timezone, thresholds: deps.config.thresholds } },
+        { runDate: '2025-01-01', now },
       );
       expect(report.providersWithoutLiveWorker).toBeUndefined();
       expect(formatCoverageReport(report)).not.toContain('no live worker');

@@ -78,7 +78,7 @@ describe.each(sharedBackends())('worker slots on $name', (backend) => {
     }
     await worker.done;
     expect(mostActive).toBeLessThanOrEqual(2);
-    const report = await measureCoverage(deps.db, runDate, deps.config, deps.clock());
+    const report = await measureCoverage(deps, { runDate });
     expect(report.units).toMatchObject({ expected: DEMO_UNITS, missing: 0 });
     expect(await duplicateSuccesses(database.db)).toEqual([]);
   });

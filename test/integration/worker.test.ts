@@ -33,10 +33,8 @@ import {
 
 const coverage = (deps: Deps, runDate: string) =>
   measureCoverage(
-    deps.db,
-    runDate,
-    { timezone: deps.config.timezone, thresholds: deps.config.thresholds },
-    deps.clock(),
+    { ...deps, config: { timezone: deps.config.timezone, thresholds: deps.config.thresholds } },
+    { runDate },
   );
 
 const FAST = { latencyMs: { min: 1, max: 3 } };
@@ -107,10 +105,8 @@ describe.each(backends())('worker on $name', (backend) => {
     expect(night.failed).toBeGreaterThan(0);
 
     const { report } = await runPostcheck(
-      database.db,
+      { ...deps, config: { timezone: deps.config.timezone, thresholds: deps.config.thresholds } },
       { runDate, triggeredBy: 'test' },
-      { timezone: deps.config.timezone, thresholds: deps.config.thresholds },
-      deps.clock,
     );
     const failed = await queryRows<{
       prompt_id: string;

@@ -207,18 +207,16 @@ export async function nightWithFailures(deps: Deps, runDate: string) {
       and (t.provider = 'perplexity' or (o.slug = ${FAILED_ORG} and t.provider = 'openai'))`);
   await completeAllLive(deps.db, runDate, at);
   await reconcile(deps.db, at);
-  return runPostcheck(
-    deps.db,
-    { runDate, triggeredBy: 'scheduler', scheduled: true },
-    deps.config,
-    deps.clock,
-  );
+  return runPostcheck(deps, { runDate, triggeredBy: 'scheduler', scheduled: true });
 }
 
 /** Tonight's failed night (nightWithFailures) with its morning report posted, as the scheduler posts it at 04:00. */
 export async function postedFailedNight(h: SlackHarness): Promise<{ runDate: string; reportTs: string }> {
   const runDate = runDateOf(h.deps.clock(), h.deps.config.timezone);
   const { report } = await nightWithFailures(h.deps, runDate);
-  const posted = await postOrUpdateReport(h.slack.deps, h.slack.app.client, { runDate, report });
+  const posted = await postOrUpdateReport(
+    { ...h.slack.deps, client: h.slack.app.client },
+    { runDate, report },
+  );
   return { runDate, reportTs: String(posted?.ts) };
 }

@@ -24,7 +24,7 @@ export const historyCommand: CliCommand = {
         throw usageError('--chart needs a file name, for example --chart coverage.png');
       const nights = chartNights(values.days === undefined ? undefined : daysOption(values.days));
       const path = values.chart;
-      return withReadOnlyRuntime(io.env, (rt) => writeHistoryChart(rt, io, { path, nights }));
+      return withReadOnlyRuntime(io.env, (rt) => writeHistoryChart({ ...rt, io }, { path, nights }));
     }
     const days = daysOption(values.days);
     return withReadOnlyRuntime(io.env, async (rt) => {

@@ -138,7 +138,7 @@ async function set(argv: string[], io: CliIo): Promise<number> {
   const { name, change } = parseProvidersSet(argv);
   const actor = cliActor(io.env);
   return withRuntime(io.env, async (rt) => {
-    const update = await updateProviderSettings(rt.db, name, change, actor);
+    const update = await updateProviderSettings(rt.db, { name, change, changedBy: actor });
     if (!update) throw usageError(`provider "${name}" has no row in this database`);
     const { before, after } = update;
     const diffs = (['enabled', 'model', 'rpm', 'maxConcurrency'] as const)

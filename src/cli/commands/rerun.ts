@@ -26,7 +26,7 @@ export const rerunCommand: CliCommand = {
     return withRuntime(io.env, async (rt) => {
       const runDate = runDateOption(values.date, rt.clock(), rt.config.timezone);
       // Only an exact id, slug or name runs: a guess is a usage error with the suggestions.
-      const match = await findOrgExactly(rt.db, query);
+      const match = await findOrgExactly(rt.db, { query });
       if (match.kind === 'guess') {
         const asked = query.slice(0, 80);
         const names = match.suggestions.map((o) => `${o.name} (${o.slug})`).join(', ');

@@ -33,7 +33,7 @@ export function formatSnoozes(rows: SnoozeRow[], zone: string, now: Date): strin
 /** With Slack credentials, the reported night shows the snooze (or its end) at once. */
 async function refreshReport(rt: Runtime): Promise<void> {
   const client = await webClientFor(rt.config);
-  if (client) await refreshSnoozedNight(rt, client);
+  if (client) await refreshSnoozedNight({ ...rt, client });
 }
 
 export const snoozeCommand: CliCommand = {
@@ -98,7 +98,7 @@ export const snoozeCommand: CliCommand = {
         throw usageError('give the id of the snooze to end (sched snooze list shows it)');
       }
       return withRuntime(io.env, async (rt) => {
-        const outcome = await endSnooze(rt.db, id, cliActor(io.env), rt.clock());
+        const outcome = await endSnooze(rt.db, { id, endedBy: cliActor(io.env), now: rt.clock() });
         if (outcome.kind === 'unknown') throw usageError(`there is no snooze ${id}`);
         if (outcome.kind === 'not_open') throw usageError(`snooze ${id} is already over`);
         await refreshReport(rt);

@@ -13,14 +13,16 @@ export const statusCommand: CliCommand = {
       const runDate = runDateOption(values.date, rt.clock(), rt.config.timezone);
       const now = rt.clock();
       const report = await measureCoverage(
-        rt.db,
-        runDate,
-        { timezone: rt.config.timezone, thresholds: rt.config.thresholds },
-        now,
+        {
+          db: rt.db,
+          config: { timezone: rt.config.timezone, thresholds: rt.config.thresholds },
+          clock: rt.clock,
+        },
+        { runDate, now },
       );
       // Progress only means something while tasks are live.
       const running = report.tasks.pending + report.tasks.processing > 0;
-      const progress = running ? await measureProgress(rt.db, runDate, now) : undefined;
+      const progress = running ? await measureProgress(rt.db, { runDate, now }) : undefined;
       if (values.json) {
         io.stdout.write(`${JSON.stringify({ ...report, ...(progress ? { progress } : {}) }, null, 2)}\n`);
         return EXIT.ok;
