@@ -81,7 +81,7 @@ async function checkVisible(bench: HistoryDb): Promise<void> {
     sql`select count(*)::int as ok from prompt_provider_responses
         where run_date = ${bench.lastNight}::date and status = 'success'`,
   );
-  const options = { timezone: bench.config.timezone, thresholds: bench.config.thresholds };
+  const options = bench.config;
   const report = await measureCoverage(
     { db: bench.db, config: options, clock: () => new Date() },
     { runDate: bench.lastNight },

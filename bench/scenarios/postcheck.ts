@@ -16,7 +16,7 @@ const GOAL_MS = 200;
 
 async function status(history: HistoryDb): Promise<void> {
   const now = new Date();
-  const options = { timezone: history.config.timezone, thresholds: history.config.thresholds };
+  const options = history.config;
   const report = await measureCoverage(
     { db: history.db, config: options, clock: () => now },
     { runDate: history.lastNight, now },
@@ -36,7 +36,7 @@ const plainCounts = (runDate: string) => sql`
 async function onBackend(ctx: BenchContext, backend: HistoryDb['kind']): Promise<void> {
   const history = await ctx.history(backend);
   const { lastNight } = history;
-  const options = { timezone: history.config.timezone, thresholds: history.config.thresholds };
+  const options = history.config;
   const times = await interleave(ctx.sizes.history.runs, {
     postcheck: async () =>
       (

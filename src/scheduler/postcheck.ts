@@ -1,39 +1,21 @@
-import { DEFAULT_PRICES } from '../config.ts';
-import type { TokenPrice } from '../coverage/cost-math.ts';
 import { buildCoverageReport } from '../coverage/coverage-math.ts';
 import { queryCoverage } from '../coverage/coverage-query.ts';
 import { nightCost, pricesOf } from '../coverage/night-cost.ts';
 import { withSnoozes } from '../coverage/snoozed-units.ts';
 import type { CoverageReport } from '../coverage/types.ts';
-import type { Db } from '../db/client.ts';
-import type { ProviderName } from '../providers/types.ts';
+import type { Config } from '../config.ts';
+import type { Deps } from '../context.ts';
 import { adHocRunKey, FUNCTION_NAMES, recordRun } from './scheduler-runs.ts';
 import { activeSnoozes } from './snoozes.ts';
 import { providersWithoutLiveWorker } from './worker-heartbeat.ts';
 
-export interface CoverageOptions {
-  timezone: string;
-  thresholds: { promptPercent: number; orgPercent: number };
-  /** The configured prices (config.providers); the documented defaults when absent. */
-  providers?: Record<ProviderName, { price: TokenPrice }>;
-}
-
-const DEFAULT_PROVIDER_PRICES = {
-  openai: { price: DEFAULT_PRICES.openai },
-  anthropic: { price: DEFAULT_PRICES.anthropic },
-  gemini: { price: DEFAULT_PRICES.gemini },
-  perplexity: { price: DEFAULT_PRICES.perplexity },
-};
-
 /**
- * What coverage is measured with: the database, the config's zone, thresholds and prices (any
- * object with those fields: `deps.config`, or a test's or the CLI's options), and the clock.
+ * What coverage is measured with: the database, the config (its zone, thresholds and the
+ * providers' prices: every caller prices a night the same way) and the clock.
  */
-export interface CoverageDeps {
-  db: Db;
-  config: CoverageOptions;
-  clock: () => Date;
-}
+export type CoverageDeps = Pick<Deps, 'db' | 'clock'> & {
+  config: Pick<Config, 'timezone' | 'thresholds' | 'providers'>;
+};
 
 /**
  * Measures coverage for a run_date without recording anything (status displays use this).
@@ -55,7 +37,7 @@ export async function measureCoverage(
   });
   const [unserved, cost, snoozes] = await Promise.all([
     providersWithoutLiveWorker(db),
-    nightCost(db, { runDate, prices: pricesOf(config.providers ?? DEFAULT_PROVIDER_PRICES) }),
+    nightCost(db, { runDate, prices: pricesOf(config.providers) }),
     activeSnoozes(db, now),
   ]);
   const report = { ...withSnoozes(built, snoozes), cost };

@@ -48,6 +48,20 @@ describe.each(backends())('sched night commands on $name', (backend) => {
     expect(json.progress).toMatchObject({ total: 600, live: 600, done: 0 });
   }, 180_000);
 
+  it('status prices the night at the configured prices, as the Slack status does', async () => {
+    const json = JSON.parse(
+      (
+        await sched(['status', '--date', date, '--json'], {
+          ...env,
+          OPENAI_PRICE_IN: '7.5',
+          OPENAI_PRICE_OUT: '30',
+        })
+      ).stdout,
+    );
+    const openai = json.cost.providers.find((p: { provider: string }) => p.provider === 'openai');
+    expect(openai.price).toEqual({ in: 7.5, out: 30 });
+  }, 180_000);
+
   it('rerun: exit 2 with suggestions for no org, an unknown, an ambiguous or a misspelt one', async () => {
     const missing = await sched(['rerun'], env);
     expect(missing.code).toBe(2);

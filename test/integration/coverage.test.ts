@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.ts';
 import type { CoverageReport } from '../../src/coverage/types.ts';
 import { queryRows } from '../../src/db/client.ts';
 import { measureCoverage, runPostcheck } from '../../src/scheduler/postcheck.ts';
@@ -18,7 +19,8 @@ import {
 } from '../support/insert-rows.ts';
 
 const RUN_DATE = '2026-11-27';
-const options = { timezone: 'America/New_York', thresholds: { promptPercent: 95, orgPercent: 95 } };
+/** The defaults: America/New_York, 95 % thresholds, the documented prices. */
+const options = loadConfig({});
 const NOW = new Date('2026-11-28T09:00:00Z');
 const ALL = ['anthropic', 'gemini', 'openai', 'perplexity'] as const;
 

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatHistory } from '../../src/cli/commands/history.ts';
+import { loadConfig } from '../../src/config.ts';
 import type { Db } from '../../src/db/client.ts';
 import { getNight, listHistory } from '../../src/scheduler/history.ts';
 import { runPostcheck } from '../../src/scheduler/postcheck.ts';
@@ -32,7 +33,7 @@ import { uuid } from '../support/report-factory.ts';
  */
 
 const zone = 'America/New_York';
-const options = { timezone: zone, thresholds: { promptPercent: 95, orgPercent: 95 } };
+const options = loadConfig({ SCHED_TIMEZONE: zone });
 const now = new Date('2026-03-09T15:00:00Z');
 const orgA = uuid(1, 1);
 const orgB = uuid(1, 2);

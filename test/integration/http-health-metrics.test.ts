@@ -80,7 +80,7 @@ describe.each(backends())('/healthz and /metrics on $name', (backend) => {
     await runPostcheck(
       {
         db: database.db,
-        config: { timezone: deps.config.timezone, thresholds: deps.config.thresholds },
+        config: deps.config,
         clock: deps.clock,
       },
       { runDate: RUN_DATE, triggeredBy: 'scheduler', scheduled: true },

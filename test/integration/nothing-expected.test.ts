@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.ts';
 import { queryOne, queryRows } from '../../src/db/client.ts';
 import { runPostcheck } from '../../src/scheduler/postcheck.ts';
 import { schedulerTick } from '../../src/scheduler/scheduler-tick.ts';
@@ -15,7 +16,8 @@ import { clockedDeps, DEMO_UNITS, nightFixture, taskCounts } from '../support/sc
 const RUN_DATE = '2026-03-02';
 const AT_THREE = '2026-03-02T08:00:00Z'; // 03:00 in New York (EST)
 const AT_FOUR = '2026-03-02T09:00:00Z';
-const options = { timezone: 'America/New_York', thresholds: { promptPercent: 95, orgPercent: 95 } };
+/** The defaults: America/New_York, 95 % thresholds, the documented prices. */
+const options = loadConfig({});
 
 describe.each(backends())('a night with nothing expected on $name', (backend) => {
   const night = nightFixture(backend);

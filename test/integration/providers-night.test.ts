@@ -78,10 +78,7 @@ describe.each(backends())('a night through the real adapters on $name', (backend
     expect(summary).toMatchObject({ succeeded: DEMO_UNITS, failed: 0, retried: 2, lost: 0 });
     expect(totalRequests()).toBe(DEMO_UNITS + 2);
 
-    const report = await measureCoverage(
-      { ...deps, config: { timezone: deps.config.timezone, thresholds: deps.config.thresholds } },
-      { runDate },
-    );
+    const report = await measureCoverage(deps, { runDate });
     expect(report.summary.overallHealth).toBe('HEALTHY');
     expect(report.units).toMatchObject({ expected: DEMO_UNITS, succeeded: DEMO_UNITS, missing: 0 });
     expect(await duplicateSuccesses(database.db)).toEqual([]);
@@ -134,10 +131,7 @@ describe.each(backends())('a night through the real adapters on $name', (backend
     expect(paused?.pause_reason).toBe('auth: perplexity 401: 401 Authorization Required');
     for (const fake of Object.values(fakes)) expect(JSON.stringify(failed)).not.toContain(fake.apiKey);
 
-    const report = await measureCoverage(
-      { ...deps, config: { timezone: deps.config.timezone, thresholds: deps.config.thresholds } },
-      { runDate },
-    );
+    const report = await measureCoverage(deps, { runDate });
     const perplexity = report.providers.find((p) => p.provider === 'perplexity');
     expect(perplexity?.missingUnits).toBeGreaterThan(0);
     expect(

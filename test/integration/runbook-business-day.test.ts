@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.ts';
 import { type Database, openDatabase, queryOne, queryRows } from '../../src/db/client.ts';
 import { seedDemo } from '../../src/db/seed-demo.ts';
 import { measureCoverage } from '../../src/scheduler/postcheck.ts';
@@ -90,7 +91,7 @@ describe.each(backends())('runbook SQL means the business day on $name', (backen
     const bot = await measureCoverage(
       {
         db: db(),
-        config: { timezone: ZONE, thresholds: { promptPercent: 95, orgPercent: 95 } },
+        config: loadConfig({ SCHED_TIMEZONE: ZONE }),
         clock: () => new Date(),
       },
       { runDate: today },

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.ts';
 import { queryRows } from '../../src/db/client.ts';
 import { seedDemo } from '../../src/db/seed-demo.ts';
 import { runPostcheck } from '../../src/scheduler/postcheck.ts';
@@ -34,7 +35,7 @@ describe.each(backends())('runbook monitoring SQL on $name', (backend) => {
     await runPostcheck(
       {
         db: database.db,
-        config: { timezone: 'America/New_York', thresholds: { promptPercent: 95, orgPercent: 95 } },
+        config: loadConfig({}),
         clock: () => new Date(),
       },
       { runDate: '2026-11-28', triggeredBy: 'test', scheduled: true },

@@ -66,10 +66,7 @@ describe.each(backends())('worker heartbeat on $name', (backend) => {
       expect(await providersWithoutLiveWorker(database.db)).toEqual(['anthropic', 'gemini', 'perplexity']);
 
       const now = new Date();
-      const report = await measureCoverage(
-        { ...deps, config: { timezone: deps.config.timezone, thresholds: deps.config.thresholds } },
-        { runDate, now },
-      );
+      const report = await measureCoverage(deps, { runDate, now });
       expect(report.providersWithoutLiveWorker).toEqual(['anthropic', 'gemini', 'perplexity']);
       const line = 'no live worker can call anthropic, gemini, perplexity';
       expect(formatCoverageReport(report)).toContain(`WARNING: ${line}`);
@@ -96,10 +93,7 @@ describe.each(backends())('worker heartbeat on $name', (backend) => {
     try {
       await waitUntil(async () => (await workerRows()).length === 1);
       const now = new Date();
-      const report = await measureCoverage(
-        { ...deps, config: { timezone: deps.config.timezone, thresholds: deps.config.thresholds } },
-        { runDate: '2025-01-01', now },
-      );
+      const report = await measureCoverage(deps, { runDate: '2025-01-01', now });
       expect(report.providersWithoutLiveWorker).toBeUndefined();
       expect(formatCoverageReport(report)).not.toContain('no live worker');
     } finally {

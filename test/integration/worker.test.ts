@@ -31,11 +31,7 @@ import {
   workerDeps,
 } from '../support/worker-fixtures.ts';
 
-const coverage = (deps: Deps, runDate: string) =>
-  measureCoverage(
-    { ...deps, config: { timezone: deps.config.timezone, thresholds: deps.config.thresholds } },
-    { runDate },
-  );
+const coverage = (deps: Deps, runDate: string) => measureCoverage(deps, { runDate });
 
 const FAST = { latencyMs: { min: 1, max: 3 } };
 
@@ -104,10 +100,7 @@ describe.each(backends())('worker on $name', (backend) => {
     const night = await startWorker(deps, { adapters, concurrency: 32, drain: true }).done;
     expect(night.failed).toBeGreaterThan(0);
 
-    const { report } = await runPostcheck(
-      { ...deps, config: { timezone: deps.config.timezone, thresholds: deps.config.thresholds } },
-      { runDate, triggeredBy: 'test' },
-    );
+    const { report } = await runPostcheck(deps, { runDate, triggeredBy: 'test' });
     const failed = await queryRows<{
       prompt_id: string;
       provider: string;

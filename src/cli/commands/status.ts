@@ -15,7 +15,7 @@ export const statusCommand: CliCommand = {
       const report = await measureCoverage(
         {
           db: rt.db,
-          config: { timezone: rt.config.timezone, thresholds: rt.config.thresholds },
+          config: rt.config,
           clock: rt.clock,
         },
         { runDate, now },
