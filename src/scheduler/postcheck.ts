@@ -1,10 +1,10 @@
+import type { Config } from '../config.ts';
+import type { Deps } from '../context.ts';
 import { buildCoverageReport } from '../coverage/coverage-math.ts';
 import { queryCoverage } from '../coverage/coverage-query.ts';
 import { nightCost, pricesOf } from '../coverage/night-cost.ts';
 import { withSnoozes } from '../coverage/snoozed-units.ts';
 import type { CoverageReport } from '../coverage/types.ts';
-import type { Config } from '../config.ts';
-import type { Deps } from '../context.ts';
 import { adHocRunKey, FUNCTION_NAMES, recordRun } from './scheduler-runs.ts';
 import { activeSnoozes } from './snoozes.ts';
 import { providersWithoutLiveWorker } from './worker-heartbeat.ts';
