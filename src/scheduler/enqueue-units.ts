@@ -113,7 +113,7 @@ export async function enqueueUnits(db: Db, request: EnqueueRequest): Promise<Enq
     // per row. Fan-outs of a night run one at a time (lockRunDate, recorded-enqueue.ts), so no
     // live task can appear meanwhile; the index still refuses one if anything else inserted it.
     const live = await queryOne<{ live: boolean }>(
-      tx as unknown as Db,
+      tx,
       sql`select exists (select 1 from batch_tasks
                          where run_date = ${request.runDate}::date and status in ('pending', 'processing')) as live`,
     );
@@ -121,7 +121,7 @@ export async function enqueueUnits(db: Db, request: EnqueueRequest): Promise<Enq
       ? sql`on conflict (run_date, prompt_id, provider) where status in ('pending', 'processing') do nothing`
       : sql``;
     const inserted = await queryRows<{ batch_job_id: string; provider: string; n: number }>(
-      tx as unknown as Db,
+      tx,
       sql`${candidateUnits(request, false)},
           keyed as (
             select c.*, md5(${nonce} || c.org_id::text)::uuid as job_id from candidates c

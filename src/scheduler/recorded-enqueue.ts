@@ -60,8 +60,7 @@ export async function runRecordedFanOut(
   run: FanOutRun,
 ): Promise<FanOutOutcome> {
   try {
-    return await shortTransaction(deps.db, async (txDb) => {
-      const tx = txDb as unknown as Db;
+    return await shortTransaction(deps.db, async (tx) => {
       const { functionName, runKey, triggeredBy } = run;
       const claimed = await claimRun(tx, { functionName, runKey, triggeredBy, now: deps.clock() });
       if (!claimed) return { kind: 'already', run: await readRun(tx, { functionName, runKey }) };
