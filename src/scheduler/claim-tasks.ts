@@ -142,7 +142,17 @@ export async function claimTasks(db: Db, request: ClaimRequest): Promise<ClaimRe
  * pick     that many pending tasks of each, oldest first, skipping those another claim holds;
  * claimed  the lease; each task's started_at is its planned start in the pacing;
  * paced    next_call_at moved past the last planned start;
- * jobs     queued jobs of the claimed tasks marked processing (skipped if another claim does it).
+ * jobs     queued jobs of the claimed tasks marked processing (skipped if another claim does it);
+ * relaxed  this transaction's commit does not wait for its WAL flush (see below).
+ *
+ * Why a claim may commit without waiting for the disk: a claim is a lease, and losing it is
+ * already a case the queue handles. Were the database to crash within the fraction of a second
+ * before the WAL writer flushes it, the task would come back pending as it was (no attempt
+ * spent): the worker's completion is then refused by its fence (status and locked_by), and the
+ * task runs again, a repeated call and never a second success. Any later synchronous commit
+ * (every completion is one) flushes the WAL up to itself, claims included, so a completion that
+ * is durable never stands on a claim that is not. The flush wait was a third of a claim's time
+ * at c=8 (BENCHMARKS.md); set_config(..., true) is SET LOCAL: the session keeps its setting.
  */
 async function claimOnce(db: Db, request: ClaimRequest): Promise<ClaimResult & { contended: boolean }> {
   if (request.providers.length === 0 || request.limit <= 0)
@@ -236,6 +246,7 @@ async function claimOnce(db: Db, request: ClaimRequest): Promise<ClaimResult & {
           join limits m on m.name = c.provider
           where p.name = c.provider
         ),
+        relaxed as materialized (select set_config('synchronous_commit', 'off', true) as setting),
         jobs as (
           update batch_jobs j
           set status = 'processing', started_at = coalesce(j.started_at, now())
@@ -244,7 +255,7 @@ async function claimOnce(db: Db, request: ClaimRequest): Promise<ClaimResult & {
             where q.id = any(array(select distinct batch_job_id from claimed)) and q.status = 'queued'
             for update skip locked))
         )
-        select s.contended, s.paced_for_ms, c.*,
+        select s.contended, s.paced_for_ms, c.*, (select setting from relaxed) as commit_mode,
                (select p.text from prompts p where p.id = c.prompt_id) as text,
                (select j.source from batch_jobs j where j.id = c.batch_job_id) as source
         from (
