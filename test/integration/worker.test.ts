@@ -141,6 +141,10 @@ describe.each(backends())('worker on $name', (backend) => {
     const [task] = await claim('worker-a', 1);
     if (!task) throw new Error('nothing claimed');
     expect(task).toMatchObject({ provider: 'openai', attempts: 1 });
+    // The claim relaxed its own commit only (SET LOCAL): the session's completions stay durable.
+    // (PGlite has one session, the claim's; on a pool this reads one of its sessions.)
+    const setting = await queryOne<{ synchronous_commit: string }>(database.db, sql`show synchronous_commit`);
+    expect(setting?.synchronous_commit).toBe('on');
 
     // worker-a stalls past its lease; the reconciler requeues the task and worker-b takes it.
     await database.db.execute(
