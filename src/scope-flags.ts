@@ -1,5 +1,5 @@
 import { usageError } from './errors.ts';
-import { assertKnownProvider, type RunScope } from './scheduler/run-scope.ts';
+import { assertKnownProvider, type RunScope } from './queue/run-scope.ts';
 
 /**
  * `--failed`, `--all` and `--provider P` of `sched rerun` and `sched postcheck --repair`, as the

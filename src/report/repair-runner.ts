@@ -1,11 +1,11 @@
 import type { webApi } from '@slack/bolt';
 import type { CoverageReport } from '../coverage/types.ts';
 import { toError } from '../errors.ts';
+import { describeScope, type RunScope } from '../queue/run-scope.ts';
 import { measureCoverage } from '../scheduler/postcheck.ts';
 import { remeasureNight } from '../scheduler/refresh-night.ts';
 import { repairInProgress, repairMissing } from '../scheduler/repair.ts';
 import { assertRunDateAllowed } from '../scheduler/run-date-guard.ts';
-import { describeScope, type RunScope } from '../scheduler/run-scope.ts';
 import { claimActiveRepair, finishActiveRepair } from '../scheduler/scheduler-runs.ts';
 import { waitUnlessAborted } from '../time/waits.ts';
 import { actorLabel, plural } from '../views/format.ts';

@@ -1,7 +1,7 @@
 import type { Deps } from '../context.ts';
 import type { CoverageReport } from '../coverage/types.ts';
+import type { RunScope } from '../queue/run-scope.ts';
 import type { LateStep } from './late-steps.ts';
-import type { RunScope } from './run-scope.ts';
 import type { SnoozeRow } from './snoozes.ts';
 
 /**

@@ -1,12 +1,12 @@
 import { actionableUnits } from '../coverage/snoozed-units.ts';
 import { toError } from '../errors.ts';
+import { assertKnownProvider } from '../queue/run-scope.ts';
 import { pingHeartbeat } from './heartbeat.ts';
 import { type PagerOutcome, pageNight } from './night-pager.ts';
 import { NO_SLACK, type PublishOutcome, type StepDeps } from './night-reporter.ts';
 import { type PostcheckResult, runPostcheck } from './postcheck.ts';
 import { type RepairResult, type RepairScope, repairMissing } from './repair.ts';
 import { assertRunDateAllowed } from './run-date-guard.ts';
-import { assertKnownProvider } from './run-scope.ts';
 import { appendRunError } from './scheduler-runs.ts';
 
 /**

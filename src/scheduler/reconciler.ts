@@ -2,10 +2,10 @@ import { sql } from 'drizzle-orm';
 import type { Deps } from '../context.ts';
 import { type Db, queryOne, queryPrepared, queryRows } from '../db/client.ts';
 import { toError } from '../errors.ts';
+import { announceTasks } from '../queue/wake-up.ts';
 import { runDateOf } from '../time/business-day.ts';
 import { rootMessage } from './recorded-enqueue.ts';
 import { adHocRunKey, FUNCTION_NAMES, recordRun } from './scheduler-runs.ts';
-import { announceTasks } from './wake-up.ts';
 
 /**
  * The reconciler: returns tasks whose worker died to the queue, and moves jobs along their state

@@ -2,10 +2,10 @@ import { sql } from 'drizzle-orm';
 import type { Deps } from '../context.ts';
 import { estimateRunUsd, pricesOf } from '../coverage/night-cost.ts';
 import { type Db, queryOne } from '../db/client.ts';
+import { assertKnownProvider, DEFAULT_SCOPE, type RunScope } from '../queue/run-scope.ts';
 import { type EnqueuePreview, previewEnqueue } from './enqueue-units.ts';
 import { type AdHocFanOutResult, runAdHocFanOut } from './recorded-enqueue.ts';
 import { assertRunDateAllowed } from './run-date-guard.ts';
-import { assertKnownProvider, DEFAULT_SCOPE, type RunScope } from './run-scope.ts';
 import { FUNCTION_NAMES } from './scheduler-runs.ts';
 
 /**

@@ -2,10 +2,10 @@ import type { Deps } from '../context.ts';
 import { estimateRunUsd, pricesOf } from '../coverage/night-cost.ts';
 import { notFound } from '../errors.ts';
 import { type Org, orgById } from '../orgs/find-org.ts';
+import { assertKnownProvider, type UnitScope } from '../queue/run-scope.ts';
 import { type EnqueuePreview, previewEnqueue } from './enqueue-units.ts';
 import { type AdHocFanOutResult, runAdHocFanOut } from './recorded-enqueue.ts';
 import { assertRunDateAllowed } from './run-date-guard.ts';
-import { assertKnownProvider, type UnitScope } from './run-scope.ts';
 import { FUNCTION_NAMES } from './scheduler-runs.ts';
 
 /**

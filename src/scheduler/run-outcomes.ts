@@ -1,9 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../db/client.ts';
 import { toError } from '../errors.ts';
+import { isUnitScope } from '../queue/run-scope.ts';
 import { getNight } from './history.ts';
 import type { RunOutcome, StepDeps } from './night-reporter.ts';
-import { isUnitScope } from './run-scope.ts';
 import { claimRunOutcome, FUNCTION_NAMES } from './scheduler-runs.ts';
 
 /**

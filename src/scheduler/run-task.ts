@@ -7,11 +7,11 @@ import {
   ProviderError,
   type ProviderName,
 } from '../providers/types.ts';
+import { PACING_MIN_WAIT_MS } from '../queue/rate-limit.ts';
 import { unlessAborted, waitUnlessAborted } from '../time/waits.ts';
 import type { ClaimedTask } from './claim-tasks.ts';
 import type { Completion, TaskOutcome } from './complete-task.ts';
 import { clearExpiredPause, pauseProvider } from './provider-pause.ts';
-import { PACING_MIN_WAIT_MS } from './rate-limit.ts';
 import { hintPauseMs } from './rate-limit-hint.ts';
 import { releaseTask } from './release-task.ts';
 import { pauseReason, retryDecision } from './retry-policy.ts';

@@ -1,14 +1,17 @@
-import { type SQL, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { ActiveSnooze } from '../coverage/types.ts';
 import { type Db, queryOne, queryRows } from '../db/client.ts';
 import type { ProviderName } from '../providers/types.ts';
+import { inForce } from '../queue/snooze-holds.ts';
 
 /**
- * Every statement on `snoozes` (schema.ts). A snooze is in force at an instant when it has
+ * Every statement on `snoozes` (schema.ts) but the queue's fragments. A snooze is in force at an instant when it has
  * started, has not been ended, and its end (if it has one) is still ahead. A provider-wide snooze
  * with a fixed end is a maintenance window: the claim statement gives that provider no calls
  * (maintenanceHold), so its tasks wait instead of failing. An until-success snooze never holds
- * calls: it would never see the success that ends it.
+ * calls: it would never see the success that ends it. The fragments the queue's statements carry
+ * (an enqueue's snoozed units, a claim's maintenance hold, a completion's end by success) and
+ * `inForce` are in src/queue/snooze-holds.ts.
  */
 
 export type SnoozeScope = ActiveSnooze['scope'];
@@ -68,10 +71,6 @@ function toSnooze(r: Row): SnoozeRow {
 
 const COLUMNS = sql`s.id, s.scope, s.provider, s.org_id, o.name as org_name, s.starts_at, s.ends_at,
   s.until_success, s.reason, s.created_by, s.created_at, s.ended_at, s.ended_by`;
-
-/** In force at `at` (an SQL instant). */
-const inForce = (at: SQL) =>
-  sql`s.ended_at is null and s.starts_at <= ${at} and (s.ends_at is null or s.ends_at > ${at})`;
 
 export const scopeOf = (provider: string | null, orgId: string | null): SnoozeScope =>
   provider && orgId ? 'org_provider' : provider ? 'provider' : 'org';
@@ -143,34 +142,6 @@ export async function endSnooze(
   if (!row) return { kind: 'unknown' };
   return row.changed ? { kind: 'ended', snooze: toSnooze(row) } : { kind: 'not_open' };
 }
-
-/**
- * For the units of an enqueue (`u.org_id`, `u.provider`): true when a snooze in force at `at`
- * holds the unit. Repair leaves those out.
- */
-export const snoozedUnit = (orgId: SQL, provider: SQL, at: SQL) =>
-  sql`exists (select 1 from snoozes s
-              where ${inForce(at)}
-                and (s.provider is null or s.provider = ${provider})
-                and (s.org_id is null or s.org_id = ${orgId}))`;
-
-/** For the claim statement: true while `provider` is inside a maintenance window (database clock). */
-export const maintenanceHold = (provider: SQL) =>
-  sql`exists (select 1 from snoozes s
-              where ${inForce(sql`now()`)} and s.scope = 'provider' and not s.until_success
-                and s.provider = ${provider})`;
-
-/**
- * A data-modifying CTE for the statement that stores results: ends every until-success snooze in
- * force whose scope has a success among `stored` (a relation with org_id, provider, ok). Riding in
- * that statement, the snooze ends exactly when the success commits, at no extra round trip.
- */
-export const endedBySuccess = (stored: SQL) =>
-  sql`update snoozes s set ended_at = now(), ended_by = 'success'
-      where s.until_success and ${inForce(sql`now()`)}
-        and exists (select 1 from ${stored} r
-                    where r.ok and (s.provider is null or s.provider = r.provider)
-                      and (s.org_id is null or s.org_id = r.org_id))`;
 
 /** A snooze that is over (time up, ended early or by a success) and whose notice nobody claimed. */
 export interface OverSnooze extends SnoozeRow {}

@@ -1,6 +1,6 @@
 import { Blocks, Elements, Message } from 'slack-block-builder';
 import type { ProviderName } from '../provider-names.ts';
-import { describeScope } from '../scheduler/run-scope.ts';
+import { describeScope } from '../queue/run-scope.ts';
 import { inlineText } from './format.ts';
 import { ACTION_PREFIXES, COMMANDS, type RerunScopeValue } from './ids.ts';
 import { encodeRerunPick } from './values.ts';

@@ -1,4 +1,4 @@
-import { UNIT_SCOPES, type UnitScope } from '../scheduler/run-scope.ts';
+import { UNIT_SCOPES, type UnitScope } from '../queue/run-scope.ts';
 
 /**
  * Every identifier a view hands to Slack and a handler reads back: action_ids, callback_ids,

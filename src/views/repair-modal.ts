@@ -1,5 +1,5 @@
 import { Bits, Blocks, Elements, Modal } from 'slack-block-builder';
-import { type RunScope, UNIT_SCOPES, type UnitScope } from '../scheduler/run-scope.ts';
+import { type RunScope, UNIT_SCOPES, type UnitScope } from '../queue/run-scope.ts';
 import { estimateText } from './cost-lines.ts';
 import { formatByProvider, plural, runDateLabel } from './format.ts';
 import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS } from './ids.ts';

@@ -1,4 +1,4 @@
-import { describeScope } from '../scheduler/run-scope.ts';
+import { describeScope } from '../queue/run-scope.ts';
 import { estimateText } from './cost-lines.ts';
 import { actorLabel, formatByProvider, inlineText, plural, shortRunDateLabel } from './format.ts';
 import { sentenceMessage } from './sentence-message.ts';

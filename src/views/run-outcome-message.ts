@@ -1,6 +1,6 @@
 import type { Health } from '../coverage/types.ts';
+import { describeScope } from '../queue/run-scope.ts';
 import type { RunOutcome } from '../scheduler/night-reporter.ts';
-import { describeScope } from '../scheduler/run-scope.ts';
 import { actorLabel, healthLabel, inlineText, shortRunDateLabel } from './format.ts';
 import { sentenceMessage } from './sentence-message.ts';
 

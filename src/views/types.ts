@@ -1,6 +1,6 @@
 import type { types } from '@slack/bolt';
 import type { ProviderName } from '../providers/types.ts';
-import type { UnitScope } from '../scheduler/run-scope.ts';
+import type { UnitScope } from '../queue/run-scope.ts';
 
 /** What a view gives to Slack: a fallback text and the blocks. */
 export type SlackMessage = { text?: string; blocks?: (types.KnownBlock | types.Block)[] };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PROVIDER_NAMES } from '../provider-names.ts';
-import { UNIT_SCOPES } from '../scheduler/run-scope.ts';
+import { UNIT_SCOPES } from '../queue/run-scope.ts';
 import { parseRunDate } from '../time/business-day.ts';
 
 /**

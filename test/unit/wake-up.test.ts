@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_IDLE_POLLS, idleSleepMs } from '../../src/scheduler/wake-up.ts';
+import { DEFAULT_IDLE_POLLS, idleSleepMs } from '../../src/queue/wake-up.ts';
 
 /** Instants (ms from going idle) of the claim rounds an idle worker runs within `spanMs`. */
 function idleRounds(listening: boolean, spanMs: number): number[] {

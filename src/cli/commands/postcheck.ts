@@ -1,9 +1,9 @@
 import { parseCommandArgs, runDateOption } from '../../command-args.ts';
 import { usageError } from '../../errors.ts';
 import { EXIT } from '../../exit-codes.ts';
+import { DEFAULT_SCOPE, describeScope } from '../../queue/run-scope.ts';
 import { withRuntime } from '../../runtime.ts';
 import { describePublished, postcheckStep } from '../../scheduler/postcheck-step.ts';
-import { DEFAULT_SCOPE, describeScope } from '../../scheduler/run-scope.ts';
 import { hasScopeFlags, SCOPE_FLAG_OPTIONS, scopeFromFlags } from '../../scope-flags.ts';
 import { estimateText } from '../../views/cost-lines.ts';
 import { formatCoverageReport, formatEnqueued, NOTHING_TO_ENQUEUE } from '../../views/text-report.ts';
