@@ -8,12 +8,12 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const QUEUE_OPERATIONS = [
-  'src/scheduler/enqueue-units.ts',
-  'src/scheduler/claim-tasks.ts',
-  'src/scheduler/complete-task.ts',
-  'src/scheduler/release-task.ts',
+  'src/queue/enqueue-units.ts',
+  'src/queue/claim-tasks.ts',
+  'src/queue/complete-task.ts',
+  'src/queue/release-task.ts',
   'src/scheduler/reconciler.ts',
-  'src/scheduler/provider-pause.ts',
+  'src/queue/provider-pause.ts',
 ];
 
 const WRITERS = {

@@ -4,7 +4,7 @@ import type { HealthReason } from '../coverage/types.ts';
 import { type Db, queryOne } from '../db/client.ts';
 import { shortTransaction } from '../db/transaction.ts';
 import { SchedError, toError } from '../errors.ts';
-import { type EnqueueRequest, type EnqueueResult, enqueueUnits } from './enqueue-units.ts';
+import { type EnqueueRequest, type EnqueueResult, enqueueUnits } from '../queue/enqueue-units.ts';
 import { nothingExpectedReason } from './nothing-expected.ts';
 import {
   adHocRunKey,

@@ -7,13 +7,13 @@ import {
   ProviderError,
   type ProviderName,
 } from '../providers/types.ts';
+import type { ClaimedTask } from '../queue/claim-tasks.ts';
+import type { Completion, TaskOutcome } from '../queue/complete-task.ts';
+import { clearExpiredPause, pauseProvider } from '../queue/provider-pause.ts';
 import { PACING_MIN_WAIT_MS } from '../queue/rate-limit.ts';
+import { releaseTask } from '../queue/release-task.ts';
 import { unlessAborted, waitUnlessAborted } from '../time/waits.ts';
-import type { ClaimedTask } from './claim-tasks.ts';
-import type { Completion, TaskOutcome } from './complete-task.ts';
-import { clearExpiredPause, pauseProvider } from './provider-pause.ts';
 import { hintPauseMs } from './rate-limit-hint.ts';
-import { releaseTask } from './release-task.ts';
 import { pauseReason, retryDecision } from './retry-policy.ts';
 
 /**

@@ -5,14 +5,19 @@ import type { Deps } from '../context.ts';
 import type { Database } from '../db/client.ts';
 import { toError } from '../errors.ts';
 import type { ProviderAdapter, ProviderName } from '../providers/types.ts';
+import {
+  type ClaimableProvider,
+  type ClaimedTask,
+  claimableProviders,
+  claimTasks,
+} from '../queue/claim-tasks.ts';
+import { type Completion, completeTasks } from '../queue/complete-task.ts';
+import { countLiveTasks } from '../queue/live-tasks.ts';
 import { PACING_MIN_WAIT_MS } from '../queue/rate-limit.ts';
 import { DEFAULT_IDLE_POLLS, idleSleepMs, listenForTasks } from '../queue/wake-up.ts';
 import { sleep, withDeadline } from '../time/waits.ts';
 import { Batcher } from './batcher.ts';
-import { type ClaimableProvider, type ClaimedTask, claimableProviders, claimTasks } from './claim-tasks.ts';
-import { type Completion, completeTasks } from './complete-task.ts';
 import { startJobCloser } from './job-closer.ts';
-import { countLiveTasks } from './live-tasks.ts';
 import { closeJobs, expireLeases } from './reconciler.ts';
 import { runTask, type TaskResult, type TaskRunner, type WorkerResultEvent } from './run-task.ts';
 import { startWorkerHeartbeat } from './worker-heartbeat.ts';

@@ -2,7 +2,7 @@ import { Bits, Elements } from 'slack-block-builder';
 import { estimateUsd, type NightCost } from '../coverage/cost-math.ts';
 import { actionableByProvider, actionableUnits } from '../coverage/snoozed-units.ts';
 import type { CoverageReport } from '../coverage/types.ts';
-import type { EnqueuePreview } from '../scheduler/enqueue-units.ts';
+import type { EnqueuePreview } from '../queue/enqueue-units.ts';
 import { estimateText } from './cost-lines.ts';
 import { formatByProvider, plural, truncate } from './format.ts';
 import { ACTION_IDS } from './ids.ts';

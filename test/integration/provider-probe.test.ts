@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Deps } from '../../src/context.ts';
 import { queryOne, queryRows } from '../../src/db/client.ts';
 import { createSimulatedAdapter } from '../../src/providers/simulated.ts';
-import { claimableProviders, claimTasks } from '../../src/scheduler/claim-tasks.ts';
+import { claimableProviders, claimTasks } from '../../src/queue/claim-tasks.ts';
 import { startWorker } from '../../src/scheduler/worker.ts';
 import { backends, type TestDatabase, truncateAll } from '../support/db.ts';
 import { seedSmallDemo } from '../support/scheduler-deps.ts';

@@ -5,7 +5,7 @@ import { queryOne, queryRows } from '../../src/db/client.ts';
 import { shortTransaction } from '../../src/db/transaction.ts';
 import { createSimulatedAdapter } from '../../src/providers/simulated.ts';
 import type { AskOptions, ProviderAdapter } from '../../src/providers/types.ts';
-import { claimableProviders, claimTasks } from '../../src/scheduler/claim-tasks.ts';
+import { claimableProviders, claimTasks } from '../../src/queue/claim-tasks.ts';
 import { startWorker } from '../../src/scheduler/worker.ts';
 import { backends, sharedBackends, type TestDatabase, truncateAll } from '../support/db.ts';
 import { seedSmallDemo } from '../support/scheduler-deps.ts';

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Deps } from '../../src/context.ts';
 import { queryOne } from '../../src/db/client.ts';
-import { releaseTask } from '../../src/scheduler/release-task.ts';
+import { releaseTask } from '../../src/queue/release-task.ts';
 import { startWorker, type WorkerHandle, type WorkerOptions } from '../../src/scheduler/worker.ts';
 import { countStatements } from '../support/count-statements.ts';
 import { backends, sharedBackends, type TestDatabase, truncateAll } from '../support/db.ts';

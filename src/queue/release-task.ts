@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { type Db, queryOne } from '../db/client.ts';
 import type { ErrorClass } from '../providers/types.ts';
-import { announceTasks } from '../queue/wake-up.ts';
+import { announceTasks } from './wake-up.ts';
 
 /**
  * Puts a held task back to pending: a retryable error (with available_at pushed back), a 429

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
-import { announceTasksAt } from '../queue/wake-up.ts';
+import { announceTasksAt } from './wake-up.ts';
 
 /**
  * Provider pauses live on the `providers` row so that every worker process sees them: a 429

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { type Db, queryPrepared } from '../db/client.ts';
 import type { ErrorClass } from '../providers/types.ts';
-import { endedBySuccess } from '../queue/snooze-holds.ts';
+import { endedBySuccess } from './snooze-holds.ts';
 
 /**
  * Finishes tasks a worker still holds, any number in one statement (data-modifying CTEs commit

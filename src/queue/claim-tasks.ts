@@ -1,9 +1,9 @@
 import { param, sql } from 'drizzle-orm';
 import { type Db, queryPrepared, queryRows } from '../db/client.ts';
 import type { ProviderName } from '../providers/types.ts';
-import { callGap, PACING_LOOKAHEAD_SECONDS, pacedCalls } from '../queue/rate-limit.ts';
-import { maintenanceHold } from '../queue/snooze-holds.ts';
 import type { JobSource } from './enqueue-units.ts';
+import { callGap, PACING_LOOKAHEAD_SECONDS, pacedCalls } from './rate-limit.ts';
+import { maintenanceHold } from './snooze-holds.ts';
 
 /**
  * Claims pending tasks for a worker: `FOR UPDATE SKIP LOCKED`, a lease, attempts + 1, in one

@@ -3,9 +3,9 @@ import { param, sql } from 'drizzle-orm';
 import { expectedUnitsCte } from '../coverage/coverage-query.ts';
 import { type Db, queryOne, queryRows } from '../db/client.ts';
 import { shortTransaction } from '../db/transaction.ts';
-import type { UnitScope } from '../queue/run-scope.ts';
-import { snoozedUnit } from '../queue/snooze-holds.ts';
-import { notifyTasks } from '../queue/wake-up.ts';
+import type { UnitScope } from './run-scope.ts';
+import { snoozedUnit } from './snooze-holds.ts';
+import { notifyTasks } from './wake-up.ts';
 
 /**
  * The one fan-out used by the trigger, repair, rerun and manual runs: a set-based
