@@ -1,7 +1,7 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { expectedUnitsCte } from '../coverage/coverage-query.ts';
 import { type Db, queryOne, queryRows } from '../db/client.ts';
-import { countsDiffer, jobTaskCounts } from '../scheduler/reconciler.ts';
+import { countsDiffer, jobTaskCounts } from '../queue/recompute-job-counts.ts';
 import { FUNCTION_NAMES, type SchedulerRunRow } from '../scheduler/scheduler-runs.ts';
 import { type AuditRow, ROWS_SHOWN } from './types.ts';
 

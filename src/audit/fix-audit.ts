@@ -1,5 +1,8 @@
 import type { Deps } from '../context.ts';
-import { closeJobs, expireLeases, recomputeJobCounts, reopenJobs } from '../scheduler/reconciler.ts';
+import { closeJobs } from '../queue/close-jobs.ts';
+import { expireLeases } from '../queue/expire-leases.ts';
+import { recomputeJobCounts } from '../queue/recompute-job-counts.ts';
+import { reopenJobs } from '../queue/reopen-jobs.ts';
 import { failStaleRuns } from '../scheduler/scheduler-runs.ts';
 import type { AuditFix } from './types.ts';
 

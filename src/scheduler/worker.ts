@@ -11,14 +11,15 @@ import {
   claimableProviders,
   claimTasks,
 } from '../queue/claim-tasks.ts';
+import { closeJobs } from '../queue/close-jobs.ts';
 import { type Completion, completeTasks } from '../queue/complete-task.ts';
+import { expireLeases } from '../queue/expire-leases.ts';
 import { countLiveTasks } from '../queue/live-tasks.ts';
 import { PACING_MIN_WAIT_MS } from '../queue/rate-limit.ts';
 import { DEFAULT_IDLE_POLLS, idleSleepMs, listenForTasks } from '../queue/wake-up.ts';
 import { sleep, withDeadline } from '../time/waits.ts';
 import { Batcher } from './batcher.ts';
 import { startJobCloser } from './job-closer.ts';
-import { closeJobs, expireLeases } from './reconciler.ts';
 import { runTask, type TaskResult, type TaskRunner, type WorkerResultEvent } from './run-task.ts';
 import { startWorkerHeartbeat } from './worker-heartbeat.ts';
 
