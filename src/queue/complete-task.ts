@@ -8,7 +8,7 @@ import { endedBySuccess } from './snooze-holds.ts';
  * together): the tasks, their response rows (one plain INSERT ... SELECT) and their jobs'
  * counters, rolled up once per job. Fenced per task on (id, locked_by, processing): a worker
  * whose lease expired and whose task was requeued or taken by another stores nothing for it.
- * Closing the jobs comes after the commit (reconciler.ts closeJobs).
+ * Closing the jobs comes after the commit (close-jobs.ts).
  */
 
 export type TaskOutcome =

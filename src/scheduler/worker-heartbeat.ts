@@ -13,7 +13,7 @@ import { withDeadline } from '../time/waits.ts';
  * use it to say when no live worker can call an enabled provider: tasks would wait for ever.
  *
  * The beat is also a worker's lease watch: the same statement says whether any worker's lease
- * has run out, and only then does the worker sweep (reconciler.ts). So an idle worker's upkeep is
+ * has run out, and only then does the worker sweep (expire-leases.ts). So an idle worker's upkeep is
  * one statement a minute, not a beat and a sweep on two timers.
  */
 
