@@ -139,10 +139,16 @@ export async function queryCoverage(db: Db, runDate: string): Promise<CoverageRo
     PLANS.flatMap((plan) => PLAN_PROVIDERS[plan].map((provider) => sql`(${plan}::text, ${provider}::text)`)),
     sql`, `,
   );
-  const succeeded = (prompt: SQL, provider: SQL) =>
-    sql`exists (select 1 from prompt_provider_responses s
-                where s.run_date = ${day} and s.prompt_id = ${prompt} and s.provider = ${provider}
-                  and s.status = 'success')`;
+  // A correlated scalar subquery, not EXISTS: PostgreSQL turns an EXISTS into a join, and with a
+  // night's rows unseen by the statistics (estimated at one) that anti-join read every success of
+  // the night once per unit, its index scanned on run_date alone with the prompt and provider as
+  // a join filter (400,000 candidates x 68,000 successes while a night ran: /sched-status ran for
+  // 15 minutes). A subquery with LIMIT stays a per-row probe on all three keys of the index.
+  const succeeded = (prompt: SQL, provider: SQL, org?: SQL) =>
+    sql`coalesce((select true from prompt_provider_responses s
+                  where s.run_date = ${day} and s.prompt_id = ${prompt} and s.provider = ${provider}
+                    ${org ? sql`and s.org_id = ${org}` : sql``} and s.status = 'success'
+                  limit 1), false)`;
   const row = await queryOne<{ doc: CoverageRows }>(
     db,
     sql`
@@ -190,9 +196,7 @@ export async function queryCoverage(db: Db, runDate: string): Promise<CoverageRo
       select n.org_id, pa.provider, count(*)::int as units
       from not_expected n
       join pairs pa on pa.org_id = n.org_id
-      where exists (select 1 from prompt_provider_responses s
-                    where s.run_date = ${day} and s.prompt_id = n.id and s.provider = pa.provider
-                      and s.org_id = n.org_id and s.status = 'success')
+      where ${succeeded(sql`n.id`, sql`pa.provider`, sql`n.org_id`)}
       group by n.org_id, pa.provider
     ),
     pair_state as materialized (
@@ -218,12 +222,29 @@ export async function queryCoverage(db: Db, runDate: string): Promise<CoverageRo
       from candidates c
       join prompts p on p.id = c.prompt_id and p.active
     ),
+    -- Each candidate with its pair's missing count and whether its prompt is past the quota, from
+    -- windows over the three lists together, not from joins: while a night runs every pending
+    -- task is a candidate (400,000), the statistics have not seen them (estimated at one row),
+    -- and a join with pair_state or past_quota became a nested loop over candidates x pairs
+    -- (1.3 G comparisons: a /sched-status during a night ran for 15 minutes).
+    candidate_flags as (
+      select org_id, provider, prompt_id, kind,
+             max(pair_missing) over (partition by org_id, provider) as pair_missing,
+             bool_or(kind = 'past_quota') over (partition by prompt_id) as past_quota
+      from (
+        select org_id, provider, null::uuid as prompt_id, 'pair' as kind, missing as pair_missing
+        from pair_state
+        union all
+        select org_id, provider, prompt_id, 'candidate', 0 from candidate_units
+        union all
+        select org_id, null, id, 'past_quota', 0 from past_quota
+      ) listed
+    ),
     candidate_missing as materialized (
-      select cu.org_id, cu.prompt_id, cu.provider
-      from candidate_units cu
-      join pair_state ps on ps.org_id = cu.org_id and ps.provider = cu.provider and ps.missing > 0
-      where not exists (select 1 from past_quota q where q.id = cu.prompt_id)
-        and not ${succeeded(sql`cu.prompt_id`, sql`cu.provider`)}
+      select cf.org_id, cf.prompt_id, cf.provider
+      from candidate_flags cf
+      where cf.kind = 'candidate' and cf.pair_missing > 0 and not cf.past_quota
+        and not ${succeeded(sql`cf.prompt_id`, sql`cf.provider`)}
     ),
     -- Each pair (prompt_id null) and each miss found, with its pair's missing and found counts,
     -- from one window over both lists: no join between them, so no estimate can turn it into
