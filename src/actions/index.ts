@@ -68,10 +68,12 @@ export function registerActions(app: App, deps: SlackDeps): void {
   // What no listener above takes (a button of an old message, an input element Slack dispatched
   // anyway, a modal closed) is acknowledged at once: Bolt would leave it to its 3 s timeout,
   // answer 404 and log an error, and Slack would show the user a warning.
-  const unknown = (kind: string) => async (args: { ack: () => Promise<void>; body: unknown }) => {
-    await args.ack();
-    deps.logger.debug({ kind }, 'acknowledged a Slack request that no listener takes');
-  };
+  const unknown =
+    (kind: string) =>
+    async ({ ack }: { ack: () => Promise<void> }) => {
+      await ack();
+      deps.logger.debug({ kind }, 'acknowledged a Slack request that no listener takes');
+    };
   app.action(unlessOneOf(actions), unknown('action'));
   app.view({ callback_id: unlessOneOf(views), type: 'view_submission' }, unknown('view'));
   app.view({ callback_id: /.*/, type: 'view_closed' }, unknown('view_closed'));

@@ -246,6 +246,7 @@ async function claimOnce(db: Db, request: ClaimRequest): Promise<ClaimResult & {
           join limits m on m.name = c.provider
           where p.name = c.provider
         ),
+        -- Read in the final select: a CTE that only reads runs only when something reads it.
         relaxed as materialized (select set_config('synchronous_commit', 'off', true) as setting),
         jobs as (
           update batch_jobs j

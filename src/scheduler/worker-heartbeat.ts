@@ -45,9 +45,9 @@ export async function beatWorker(db: Db, worker: WorkerRegistration): Promise<{ 
           on conflict (id) do update set heartbeat_at = now(), providers = excluded.providers
           returning 1
         )
+        -- A data-modifying CTE runs whether or not it is read.
         select exists (select 1 from batch_tasks where status = 'processing' and lease_expires_at < now())
-                 as "leasesExpired",
-               (select count(*) from beat) as beats`,
+                 as "leasesExpired"`,
   );
   return { leasesExpired: row?.leasesExpired === true };
 }
