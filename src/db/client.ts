@@ -7,6 +7,7 @@ import { type PgDatabase, PgDialect, type PgQueryResultHKT } from 'drizzle-orm/p
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
 import { acquireEmbeddedLock } from './embedded-lock.ts';
+import { withEventLoopTurns } from './pglite-turns.ts';
 import * as schema from './schema.ts';
 
 /** One drizzle type for both backends: the code path is the same on PGlite and on PostgreSQL. */
@@ -83,7 +84,7 @@ async function openPglite(dir: string, template: Blob | undefined): Promise<Data
      where r.setrole = 0 and s ilike 'timezone=%'
        and r.setdatabase = (select oid from pg_database where datname = current_database())`,
   );
-  const db = drizzlePglite(client, { schema }) as unknown as Db;
+  const db = drizzlePglite(withEventLoopTurns(client), { schema }) as unknown as Db;
   return {
     db,
     kind: 'pglite',
