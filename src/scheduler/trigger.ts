@@ -1,5 +1,6 @@
 import type { Deps } from '../context.ts';
 import type { HealthReason } from '../coverage/types.ts';
+import { analyzeQueue } from '../queue/analyze-queue.ts';
 import { pingHeartbeat } from './heartbeat.ts';
 import { type FanOutSummary, runRecordedFanOut } from './recorded-enqueue.ts';
 import { assertRunDateAllowed } from './run-date-guard.ts';
@@ -49,6 +50,12 @@ export async function runTrigger(
     skipWhenNothingExpected: true,
   });
   if (outcome.kind === 'ran') {
+    await analyzeQueue(deps.db).catch((error: unknown) =>
+      deps.logger.warn(
+        { err: error },
+        'could not analyze the queue tables after the fan-out; plans may be slow',
+      ),
+    );
     // Only the process that ran tonight's trigger says so, once its tasks are enqueued.
     await pingHeartbeat(deps, { runDate: params.runDate, signal: 'start' });
     return {

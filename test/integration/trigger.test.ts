@@ -136,6 +136,22 @@ describe.each(backends())('nightly trigger on $name', (backend) => {
     expect(retry).toMatchObject({ status: 'triggered', tasks: DEMO_UNITS });
   });
 
+  it('leaves tonight visible to the planner: the queue tables are analysed after the fan-out', async () => {
+    // Yesterday's night is in the statistics (as autovacuum would leave it); tonight's tasks
+    // come as one block after that. Before: the planner estimated tonight at 1 row.
+    const deps = clockedDeps(night.db, '2026-03-01T08:00:00Z');
+    await runTrigger(deps, { runDate: '2026-03-01', triggeredBy: 'scheduler', scheduled: true });
+    await night.db.execute(sql`analyze batch_tasks`);
+    deps.at.now = new Date(AT_THREE);
+    await runTrigger(deps, { runDate: RUN_DATE, triggeredBy: 'scheduler', scheduled: true });
+    const plan = await queryOne<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(
+      night.db,
+      sql`explain (format json) select * from batch_tasks where run_date = ${RUN_DATE}::date`,
+    );
+    const estimate = plan?.['QUERY PLAN'][0].Plan['Plan Rows'] ?? 0;
+    expect(estimate).toBeGreaterThanOrEqual(DEMO_UNITS / 2);
+  });
+
   it('refuses a run_date in the future of the scheduling zone', async () => {
     // 2026-03-02 23:30 in New York is already 2026-03-03 in UTC: the 3rd is still tomorrow.
     const deps = clockedDeps(night.db, '2026-03-03T04:30:00Z');
