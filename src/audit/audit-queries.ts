@@ -79,9 +79,9 @@ export function unitsWithoutTask(db: Db, params: { runDate: string; triggeredAt:
         join organizations o on o.id = u.org_id
         join prompts p on p.id = u.prompt_id
         where p.created_at <= ${triggeredAt.toISOString()}::timestamptz
-          and not exists (select 1 from batch_tasks t
-                          where t.run_date = ${runDate}::date and t.prompt_id = u.prompt_id
-                            and t.provider = u.provider)
+          and (select true from batch_tasks t
+               where t.run_date = ${runDate}::date and t.prompt_id = u.prompt_id
+                 and t.provider = u.provider limit 1) is null
         order by o.name, u.prompt_id, u.provider`,
   );
 }

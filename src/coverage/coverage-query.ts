@@ -83,7 +83,10 @@ export function expectedUnitsCte(runDate: string) {
   );
   // Written so that no join depends on row estimates: right after a night's bulk writes the
   // statistics are stale, and a CTE is estimated at one row. Unit-level lookups are index probes
-  // (EXISTS / LATERAL ... LIMIT 1) and the only joins are against tiny VALUES lists and real tables.
+  // on all three keys, written as scalar subqueries with LIMIT 1, which the planner cannot turn
+  // into joins: an EXISTS became one once a caller filtered on `not ok` (an anti-join that, with
+  // tonight unseen by the statistics, read the whole night for each unit: a repair preview on 30
+  // nights of history ran for minutes). The only joins are against VALUES lists and real tables.
   return sql`
     plan_quota(plan, quota) as (values ${quotas}),
     plan_provider(plan, provider) as (values ${entitlements}),
@@ -104,11 +107,12 @@ export function expectedUnitsCte(runDate: string) {
     ),
     unit_ok as (
       select u.org_id, u.prompt_id, u.provider,
-             exists (
-               select 1 from prompt_provider_responses s
+             coalesce((
+               select true from prompt_provider_responses s
                where s.run_date = ${runDate}::date and s.prompt_id = u.prompt_id
                  and s.provider = u.provider and s.status = 'success'
-             ) as ok
+               limit 1
+             ), false) as ok
       from units u
     )`;
 }

@@ -56,20 +56,21 @@ function candidateUnits(request: CandidateRequest, excludeLive: boolean) {
   const providerFilter = request.provider ? sql`and u.provider = ${request.provider}` : sql``;
   // failed: no success, and a try on the night ended in a final failure (a unit never tried, or
   // one still live, is not "failed").
-  const failedFilter = sql`and not u.ok and exists (
-    select 1 from batch_tasks f
+  // Probes are scalar subqueries with LIMIT 1, never EXISTS: see expectedUnitsCte.
+  const failedFilter = sql`and not u.ok and (
+    select true from batch_tasks f
     where f.run_date = ${request.runDate}::date and f.prompt_id = u.prompt_id and f.provider = u.provider
-      and f.status = 'failed')`;
+      and f.status = 'failed' limit 1) is not null`;
   const scopeFilter =
     request.scope === 'missing' ? sql`and not u.ok` : request.scope === 'failed' ? failedFilter : sql``;
   const at = request.now ? sql`${request.now.toISOString()}::timestamptz` : sql`now()`;
   const snoozeFilter = request.skipSnoozed
     ? sql`and not ${snoozedUnit(sql`u.org_id`, sql`u.provider`, at)}`
     : sql``;
-  const liveFilter = sql`and not exists (
-    select 1 from batch_tasks t
+  const liveFilter = sql`and (
+    select true from batch_tasks t
     where t.run_date = ${request.runDate}::date and t.prompt_id = u.prompt_id
-      and t.provider = u.provider and t.status in ('pending', 'processing'))`;
+      and t.provider = u.provider and t.status in ('pending', 'processing') limit 1) is null`;
   return sql`
     with ${expectedUnitsCte(request.runDate)},
     candidates as (
@@ -85,14 +86,15 @@ export interface EnqueuePreview {
   byProvider: Record<string, number>;
 }
 
+/** The preview's statement; test/integration/unit-probes.test.ts reads its plan. */
+export const previewQuery = (request: CandidateRequest) =>
+  sql`${candidateUnits(request, true)}
+      select provider, count(*)::int as units, count(distinct org_id)::int as orgs
+      from candidates group by rollup (provider) order by provider nulls last`;
+
 /** What a request would enqueue right now, without writing: the repair confirm dialog shows it. */
 export async function previewEnqueue(db: Db, request: CandidateRequest): Promise<EnqueuePreview> {
-  const rows = await queryRows<{ provider: string; units: number; orgs: number }>(
-    db,
-    sql`${candidateUnits(request, true)}
-        select provider, count(*)::int as units, count(distinct org_id)::int as orgs
-        from candidates group by rollup (provider) order by provider nulls last`,
-  );
+  const rows = await queryRows<{ provider: string; units: number; orgs: number }>(db, previewQuery(request));
   const byProvider: Record<string, number> = {};
   let total = { units: 0, orgs: 0 };
   for (const row of rows) {
