@@ -8,8 +8,10 @@ import type { Db } from '../db/client.ts';
  * autovacuum at all. Until they are analysed the planner takes tonight for empty, and picks plans
  * for a handful of rows. Seen with 30 nights of history on PGlite: the worker's claims and
  * completions ran about 9 times slower (150 tasks/s against 1,300). ANALYZE reads a fixed sample
- * (30,000 rows per table at the default statistics target), whatever the table's size.
+ * (30,000 rows at the default statistics target) whatever the table's size, and only the columns
+ * a night changes are analysed: which night a task belongs to, and its status. The fan-out waits
+ * for it (25-30 ms at 10,000 tasks on PGlite for the whole table, 8 ms for these two columns).
  */
 export async function analyzeQueue(db: Db): Promise<void> {
-  await db.execute(sql`analyze batch_tasks, batch_jobs`);
+  await db.execute(sql`analyze batch_tasks (run_date, status)`);
 }
