@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 
 /**
- * Fresh planner statistics for the queue's tables, once a night's fan-out has committed. Tonight's
+ * Fresh planner statistics for the task table, once a night's fan-out has committed. Tonight's
  * tasks arrive as one block of hundreds of thousands of rows on top of millions of older ones:
  * under autovacuum's analyze threshold (a tenth of the table) on PostgreSQL, and PGlite runs no
  * autovacuum at all. Until they are analysed the planner takes tonight for empty, and picks plans

@@ -53,7 +53,7 @@ export async function runTrigger(
     await analyzeQueue(deps.db).catch((error: unknown) =>
       deps.logger.warn(
         { err: error },
-        'could not analyze the queue tables after the fan-out; plans may be slow',
+        "could not analyse the night's tasks after the fan-out; plans may be slow until autovacuum does",
       ),
     );
     // Only the process that ran tonight's trigger says so, once its tasks are enqueued.

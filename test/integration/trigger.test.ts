@@ -136,7 +136,7 @@ describe.each(backends())('nightly trigger on $name', (backend) => {
     expect(retry).toMatchObject({ status: 'triggered', tasks: DEMO_UNITS });
   });
 
-  it('leaves tonight visible to the planner: the queue tables are analysed after the fan-out', async () => {
+  it('leaves tonight visible to the planner: the tasks are analysed after the fan-out', async () => {
     // Yesterday's night is in the statistics (as autovacuum would leave it); tonight's tasks
     // come as one block after that. Before: the planner estimated tonight at 1 row.
     const deps = clockedDeps(night.db, '2026-03-01T08:00:00Z');
