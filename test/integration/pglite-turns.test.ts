@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.ts';
+import { TURN_EVERY_MS } from '../../src/db/pglite-turns.ts';
 import { backends, type TestDatabase } from '../support/db.ts';
 
 /**
@@ -19,7 +20,7 @@ describe.each(pglite)('statements on $name', (backend) => {
   });
   afterAll(() => database.close());
 
-  it('give the event loop a turn between queued statements and between transactions', async () => {
+  it('give the event loop a turn between queued statements that each run longer than a turn is apart', async () => {
     // A ticker counts the loop's turns; each statement notes the turn it finished in.
     let turn = 0;
     let ticking = true;
@@ -30,13 +31,16 @@ describe.each(pglite)('statements on $name', (backend) => {
     setImmediate(tick);
     const finishedIn: number[] = [];
     const note = () => finishedIn.push(turn);
+    // Each statement sleeps past TURN_EVERY_MS (pg_sleep waits at least that long), so a turn
+    // of the loop is due before every next one.
+    const seconds = (TURN_EVERY_MS + 1) / 1000;
     const statements = Array.from({ length: 20 }, (_, i) =>
       i % 4 === 3
         ? database.db.transaction(async (tx) => {
             await tx.execute(sql`select 1`);
-            await tx.execute(sql`select 2`);
+            await tx.execute(sql`select pg_sleep(${seconds})`);
           })
-        : queryRows(database.db, sql`select ${i}::int as i`),
+        : queryRows(database.db, sql`select ${i}::int as i, pg_sleep(${seconds})`),
     ).map((statement) => statement.then(note));
     await Promise.all(statements);
     ticking = false;
