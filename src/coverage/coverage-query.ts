@@ -71,6 +71,20 @@ export interface CoverageRows {
 /** FUNCTION_NAMES.trigger of src/scheduler/scheduler-runs.ts (coverage sits below the scheduler). */
 const TRIGGER_FUNCTION = 'daily-batch-trigger';
 
+/**
+ * Whether a unit has a success on `day`: a correlated scalar subquery, not EXISTS. PostgreSQL
+ * turns an EXISTS into a join, and with a night's rows unseen by the statistics (estimated at
+ * one) that anti-join read every success of the night once per unit, its index scanned on
+ * run_date alone with the prompt and provider as a join filter (400,000 candidates x 68,000
+ * successes while a night ran: /sched-status ran for 15 minutes; the repair preview, for minutes
+ * more). A subquery with LIMIT stays a per-row probe on all three keys of the index.
+ */
+const succeeded = (day: SQL, prompt: SQL, provider: SQL, org?: SQL) =>
+  sql`coalesce((select true from prompt_provider_responses s
+                where s.run_date = ${day} and s.prompt_id = ${prompt} and s.provider = ${provider}
+                  ${org ? sql`and s.org_id = ${org}` : sql``} and s.status = 'success'
+                limit 1), false)`;
+
 /** The unit-level CTEs shared by coverage and repair: which units are expected, which succeeded. */
 export function expectedUnitsCte(runDate: string) {
   const quotas = sql.join(
@@ -83,10 +97,8 @@ export function expectedUnitsCte(runDate: string) {
   );
   // Written so that no join depends on row estimates: right after a night's bulk writes the
   // statistics are stale, and a CTE is estimated at one row. Unit-level lookups are index probes
-  // on all three keys, written as scalar subqueries with LIMIT 1, which the planner cannot turn
-  // into joins: an EXISTS became one once a caller filtered on `not ok` (an anti-join that, with
-  // tonight unseen by the statistics, read the whole night for each unit: a repair preview on 30
-  // nights of history ran for minutes). The only joins are against VALUES lists and real tables.
+  // the planner cannot turn into joins (`succeeded`; callers filter on `not ok`), and the only
+  // joins are against VALUES lists and real tables.
   return sql`
     plan_quota(plan, quota) as (values ${quotas}),
     plan_provider(plan, provider) as (values ${entitlements}),
@@ -107,12 +119,7 @@ export function expectedUnitsCte(runDate: string) {
     ),
     unit_ok as (
       select u.org_id, u.prompt_id, u.provider,
-             coalesce((
-               select true from prompt_provider_responses s
-               where s.run_date = ${runDate}::date and s.prompt_id = u.prompt_id
-                 and s.provider = u.provider and s.status = 'success'
-               limit 1
-             ), false) as ok
+             ${succeeded(sql`${runDate}::date`, sql`u.prompt_id`, sql`u.provider`)} as ok
       from units u
     )`;
 }
@@ -143,16 +150,6 @@ export async function queryCoverage(db: Db, runDate: string): Promise<CoverageRo
     PLANS.flatMap((plan) => PLAN_PROVIDERS[plan].map((provider) => sql`(${plan}::text, ${provider}::text)`)),
     sql`, `,
   );
-  // A correlated scalar subquery, not EXISTS: PostgreSQL turns an EXISTS into a join, and with a
-  // night's rows unseen by the statistics (estimated at one) that anti-join read every success of
-  // the night once per unit, its index scanned on run_date alone with the prompt and provider as
-  // a join filter (400,000 candidates x 68,000 successes while a night ran: /sched-status ran for
-  // 15 minutes). A subquery with LIMIT stays a per-row probe on all three keys of the index.
-  const succeeded = (prompt: SQL, provider: SQL, org?: SQL) =>
-    sql`coalesce((select true from prompt_provider_responses s
-                  where s.run_date = ${day} and s.prompt_id = ${prompt} and s.provider = ${provider}
-                    ${org ? sql`and s.org_id = ${org}` : sql``} and s.status = 'success'
-                  limit 1), false)`;
   const row = await queryOne<{ doc: CoverageRows }>(
     db,
     sql`
@@ -200,7 +197,7 @@ export async function queryCoverage(db: Db, runDate: string): Promise<CoverageRo
       select n.org_id, pa.provider, count(*)::int as units
       from not_expected n
       join pairs pa on pa.org_id = n.org_id
-      where ${succeeded(sql`n.id`, sql`pa.provider`, sql`n.org_id`)}
+      where ${succeeded(day, sql`n.id`, sql`pa.provider`, sql`n.org_id`)}
       group by n.org_id, pa.provider
     ),
     pair_state as materialized (
@@ -248,7 +245,7 @@ export async function queryCoverage(db: Db, runDate: string): Promise<CoverageRo
       select cf.org_id, cf.prompt_id, cf.provider
       from candidate_flags cf
       where cf.kind = 'candidate' and cf.pair_missing > 0 and not cf.past_quota
-        and not ${succeeded(sql`cf.prompt_id`, sql`cf.provider`)}
+        and not ${succeeded(day, sql`cf.prompt_id`, sql`cf.provider`)}
     ),
     -- Each pair (prompt_id null) and each miss found, with its pair's missing and found counts,
     -- from one window over both lists: no join between them, so no estimate can turn it into
@@ -274,7 +271,7 @@ export async function queryCoverage(db: Db, runDate: string): Promise<CoverageRo
       join prompts p on p.org_id = f.org_id and p.active
       where f.prompt_id is null and f.found < f.missing
         and not exists (select 1 from past_quota q where q.id = p.id)
-        and not ${succeeded(sql`p.id`, sql`f.provider`)}
+        and not ${succeeded(day, sql`p.id`, sql`f.provider`)}
     ),
     missing_state as materialized (
       select m.org_id, m.prompt_id, m.provider,

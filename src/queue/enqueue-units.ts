@@ -56,7 +56,7 @@ function candidateUnits(request: CandidateRequest, excludeLive: boolean) {
   const providerFilter = request.provider ? sql`and u.provider = ${request.provider}` : sql``;
   // failed: no success, and a try on the night ended in a final failure (a unit never tried, or
   // one still live, is not "failed").
-  // Probes are scalar subqueries with LIMIT 1, never EXISTS: see expectedUnitsCte.
+  // Probes are scalar subqueries with LIMIT 1, never EXISTS: see `succeeded` in coverage-query.ts.
   const failedFilter = sql`and not u.ok and (
     select true from batch_tasks f
     where f.run_date = ${request.runDate}::date and f.prompt_id = u.prompt_id and f.provider = u.provider
