@@ -29,6 +29,7 @@ const WRITERS = {
   workers: ['src/scheduler/worker-heartbeat.ts'],
   // And ended by a success inside the completion statement: that fragment is the queue's.
   snoozes: ['src/scheduler/snoozes.ts', 'src/queue/snooze-holds.ts'],
+  slack_request_claims: ['src/db/slack-request-claims.ts'],
 };
 
 const files = [];

@@ -3,6 +3,7 @@ import type { SlackDeps } from '../commands/slack-deps.ts';
 import { renderReport, shareReport, slackErrorCode } from '../report/report-poster.ts';
 import { measureCoverage } from '../scheduler/postcheck.ts';
 import { reply } from '../slack/reply.ts';
+import { actOnce } from '../slack/request-once.ts';
 import { errorMessage } from '../views/error-message.ts';
 import { ackClick, runDateValue } from './action-input.ts';
 
@@ -23,6 +24,8 @@ export const shareStatusAction =
       await reply(target, errorMessage('Share to channel works from a status shown in a channel.'));
       return;
     }
+    // A copy of the click would post the report in the channel a second time.
+    if (!(await actOnce(deps, { target, request: args.body }))) return;
     const report = await measureCoverage(deps, { runDate });
     try {
       await shareReport({ ...deps, client: args.client }, { runDate, report, channel: input.channelId });

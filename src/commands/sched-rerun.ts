@@ -3,8 +3,8 @@ import { findOrgExactly, MAX_QUERY_LENGTH } from '../orgs/find-org.ts';
 import { isProviderName, PROVIDER_NAMES, type ProviderName } from '../provider-names.ts';
 import { rerunCostPreview } from '../report/rerun-cost.ts';
 import { rerunOrg } from '../scheduler/rerun.ts';
-import { allowOrExplain } from '../slack/access.ts';
 import { fillModal } from '../slack/loading-modal.ts';
+import { allowOnce } from '../slack/request-once.ts';
 import { runDateOf } from '../time/business-day.ts';
 import { accessDenied } from '../views/access-denied.ts';
 import { didYouMeanMessage } from '../views/did-you-mean-message.ts';
@@ -112,7 +112,7 @@ export const schedRerunCommand =
       if (opened.view?.id) await fillModal(client, opened.view.id, noticeModal(TITLE, denied.text ?? ''));
       return;
     }
-    if (!(await allowOrExplain(deps, { target, action: 'rerun an org' }))) return;
+    if (!(await allowOnce(deps, { target, action: 'rerun an org', request: command }))) return;
     const found = await findOrgExactly(deps.db, { query: argument.query });
     if (found.kind === 'guess') {
       const suggestions = found.suggestions.map((o) => ({ id: o.id, name: o.name, slug: o.slug }));

@@ -381,3 +381,23 @@ export const snoozes = pgTable(
     check('snoozes_window_check', sql`${t.endsAt} is null or ${t.endsAt} > ${t.startsAt}`),
   ],
 );
+
+/**
+ * Mutating Slack requests already acted on (0011_slack_request_claims), by their identity: a
+ * command's trigger_id, a click's action_ts with user and action id, a submission's view id and
+ * hash. A replayed copy finds its row and does nothing; rows older than a day are pruned.
+ */
+export const slackRequestClaims = pgTable(
+  'slack_request_claims',
+  {
+    identity: text('identity').primaryKey(),
+    /** `command`, `action` or `view`. */
+    kind: text('kind').notNull(),
+    userId: text('user_id').notNull(),
+    claimedAt: tstz('claimed_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('slack_request_claims_claimed_at_idx').on(t.claimedAt),
+    check('slack_request_claims_kind_check', sql`${t.kind} in ('command', 'action', 'view')`),
+  ],
+);

@@ -1,5 +1,6 @@
 import type { Deps } from '../context.ts';
 import type { Db } from '../db/client.ts';
+import { pruneSlackRequestClaims } from '../db/slack-request-claims.ts';
 import { toError } from '../errors.ts';
 import { closeJobs } from '../queue/close-jobs.ts';
 import { expireLeases } from '../queue/expire-leases.ts';
@@ -39,11 +40,14 @@ export async function reconcile(db: Db, now: Date): Promise<ReconcileResult> {
   return { ...leases, jobsStarted, ...closed };
 }
 
-/** `reconcile`, recorded in scheduler_runs under an ad-hoc key (every run is kept). */
+/**
+ * `reconcile`, recorded in scheduler_runs under an ad-hoc key (every run is kept); it also prunes
+ * the Slack request claims older than a day (copies that old are refused by their signature).
+ */
 export async function runReconciler(
   deps: Pick<Deps, 'db' | 'config' | 'clock'>,
   params: { triggeredBy?: string } = {},
-): Promise<ReconcileResult & { runId: number }> {
+): Promise<ReconcileResult & { slackClaimsPruned: number; runId: number }> {
   const now = deps.clock();
   const outcome = await recordRun(deps.db, {
     functionName: FUNCTION_NAMES.reconciler,
@@ -51,11 +55,15 @@ export async function runReconciler(
     triggeredBy: params.triggeredBy ?? 'scheduler',
     now: deps.clock,
     // The run row keeps the database's own sentence, not drizzle's "Failed query: <all the SQL>".
-    work: () =>
-      reconcile(deps.db, deps.clock()).catch((error: unknown) => {
+    work: async () => {
+      try {
+        const result = await reconcile(deps.db, deps.clock());
+        return { ...result, slackClaimsPruned: await pruneSlackRequestClaims(deps.db, deps.clock()) };
+      } catch (error) {
         const err = toError(error);
         throw new Error(rootMessage(err), { cause: err });
-      }),
+      }
+    },
   });
   if (!outcome.ran) throw new Error('reconciler run key collided; try again');
   return { ...outcome.result, runId: outcome.runId };
