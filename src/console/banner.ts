@@ -76,7 +76,10 @@ export interface BannerFacts {
   database: string;
   /** What the first-run seed loaded, or undefined when the data was already there. */
   seeded: { organizations: number; activePrompts: number } | undefined;
-  providers: string;
+  /** The providers table's state; `mismatch`: where this environment disagrees, and the fix. */
+  providers: { line: string; mismatch: string | undefined };
+  /** An empty PostgreSQL database: what to run for the demo. */
+  demoHint: string | undefined;
   workers: number;
   httpUrl: string;
   cronSecretSet: boolean;
@@ -110,7 +113,9 @@ export function helpText(operations: Record<string, Operation>, slashCommands: r
 export function bannerText(facts: BannerFacts, operations: Record<string, Operation>): string {
   const seeded = facts.seeded
     ? `demo data loaded: ${facts.seeded.organizations} organizations, ${facts.seeded.activePrompts} active prompts`
-    : 'existing data kept';
+    : facts.demoHint
+      ? 'no organizations'
+      : 'existing data kept';
   return [
     '',
     'sched-bot, local console',
@@ -119,7 +124,9 @@ export function bannerText(facts: BannerFacts, operations: Record<string, Operat
     'what you would type in Slack, and every message the bot posts or edits appears here as text.',
     '',
     `  database   ${facts.database} (${seeded})`,
-    `  providers  ${facts.providers}`,
+    ...(facts.demoHint ? [`             ${facts.demoHint}`] : []),
+    `  providers  ${facts.providers.line}`,
+    ...(facts.providers.mismatch ? [`             ! ${facts.providers.mismatch}`] : []),
     `  workers    ${facts.workers} tasks in flight`,
     `  tonight    ${facts.night}`,
     `  report     morning reports go to #${facts.reportChannel}`,
