@@ -90,11 +90,19 @@ export interface BannerFacts {
   night: string;
 }
 
+/** What each slash command takes, as Slack's autocomplete hint (manifest.yml) says it. */
+const SLASH_ARGUMENTS: Record<string, string> = {
+  '/sched-status': '[YYYY-MM-DD | org]',
+  '/sched-rerun': '<org> [--failed | --all] [--provider P]',
+  '/sched-history': '[days | chart [nights]]',
+  '/sched-snooze': '<provider | org> <2h | 06:00 | until-success> [reason]',
+};
+
 export function helpText(operations: Record<string, Operation>, slashCommands: readonly string[]): string {
   const width = Math.max(...Object.values(operations).map((o) => o.usage.length), 24);
   return [
     'In Slack you would type:',
-    ...slashCommands.map((c) => `  ${c}`),
+    ...slashCommands.map((c) => `  ${c}${SLASH_ARGUMENTS[c] ? ` ${SLASH_ARGUMENTS[c]}` : ''}`),
     '  home                      open the App Home tab',
     'Then use what the bot shows:',
     '  click <n>                 press button [n]',
@@ -127,13 +135,13 @@ export function bannerText(facts: BannerFacts, operations: Record<string, Operat
     ...(facts.demoHint ? [`             ${facts.demoHint}`] : []),
     `  providers  ${facts.providers.line}`,
     ...(facts.providers.mismatch ? [`             ! ${facts.providers.mismatch}`] : []),
-    `  workers    ${facts.workers} tasks in flight`,
+    `  workers    one worker in this process, up to ${facts.workers} tasks at a time`,
     `  tonight    ${facts.night}`,
     `  report     morning reports go to #${facts.reportChannel}`,
     `  HTTP       ${facts.httpUrl}/healthz, /metrics, /functions/v1/* ${facts.cronSecretSet ? '(x-cron-secret: $CRON_SECRET)' : '(set CRON_SECRET to enable them)'}`,
     `  logs       ${facts.logFile}`,
     '',
-    'Try:  night          a whole night now (about a minute), then the morning report',
+    'Try:  night          a whole night now (20 to 60 seconds), then the morning report',
     `      ${facts.slashCommands[0] ?? '/sched-status'}   where tonight stands, with buttons to press`,
     '      help           everything you can type',
     '',
