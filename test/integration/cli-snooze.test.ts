@@ -65,7 +65,7 @@ describe.each(backends())('sched snooze on $name', (backend) => {
 
     const ended = await sched(['snooze', 'end', '1'], env);
     expect(ended.code).toBe(0);
-    expect(ended.stdout).toMatch(/^Snooze 1 on perplexity maintenance .+ ended\.\n$/);
+    expect(ended.stdout).toMatch(/^Snooze 1 on perplexity until .+ \(maintenance\), by .+ ended\.\n$/);
     const again = await sched(['snooze', 'end', '1'], env);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/snooze 1 is already over/);
