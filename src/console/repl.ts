@@ -68,8 +68,9 @@ export function createRepl(options: ReplOptions): Repl {
   const early: string[] = [];
   let chain = Promise.resolve();
   const run = (session: ConsoleSession, line: string) => {
-    // quit does not wait for a running `night` to finish; lines typed before it still run.
-    if (/^\s*(quit|exit)\s*$/.test(line)) options.interrupt();
+    // Typed at a terminal, quit does not wait for a running `night` to finish (lines typed
+    // before it still run). Piped input is a script: `night` then `quit` means after the night.
+    if (tty && /^\s*(quit|exit)\s*$/.test(line)) options.interrupt();
     busy = true;
     chain = chain.then(async () => {
       if (quitting) return;

@@ -16,16 +16,21 @@ const dataDir = mkdtempSync(join(tmpdir(), 'sched-piped-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 describe('npm start -- --console with its input piped in at once', () => {
-  it('runs every line that arrived before the console was ready', { timeout: STARTUP_MS * 2 }, async () => {
+  it('runs every line that arrived before the console was ready', { timeout: STARTUP_MS * 4 }, async () => {
     const pgliteDir = join(dataDir, 'pglite');
     await copyPgliteTemplate(pgliteDir);
     const bot = BotProcess.npmStart({ PGLITE_DIR: pgliteDir, PORT: '0' }, ['--console']);
-    bot.child.stdin.end('/sched-status\nquit\n');
+    // `night` then `quit`, as a script: quit waits for the night (typed at a terminal it would
+    // interrupt it), and the morning report is out before the bot stops.
+    bot.child.stdin.end('/sched-status\nnight\nquit\n');
     try {
       expect(await bot.exited, bot.output).toBe(0);
       expect(bot.output).toMatch(/sched-bot, local console/);
       // /sched-status answered (the bot's ephemeral reply) before quit stopped the bot.
       expect(bot.output).toMatch(/── sched-bot \(only visible to you\)/);
+      expect(bot.output).toMatch(
+        /sched-bot posted in #\w+ \(report channel\)[\s\S]*(Healthy|Needs attention)/,
+      );
     } finally {
       bot.kill();
     }
