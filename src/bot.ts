@@ -95,7 +95,7 @@ async function compose(rt: Runtime, io: BotIo, mode: Mode, shutdown: Shutdown, l
     demoProfile: config.simulatedProfile === 'demo',
     demoRpm,
   });
-  if (demoHint && mode !== 'console') logger.warn(`empty database: ${demoHint}`);
+  if (demoHint && mode !== 'console') logger.warn(`no organizations in this database: ${demoHint}`);
   const adapters = createProviderAdapters(withProviderSettings(config, settings), { clock: rt.clock });
   const metrics = createMetrics(rt);
   const worker = startWorker(rt, {

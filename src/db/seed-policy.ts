@@ -46,7 +46,7 @@ export function demoHint(params: { providersReady: boolean; demoProfile: boolean
     steps.push(`npm run sched -- providers set all --enable --rpm ${params.demoRpm}`);
   const start = params.demoProfile ? 'npm start' : 'SIMULATED_PROFILE=demo npm start';
   return (
-    `no organizations here; for the demo run ${steps.map((s) => `\`${s}\``).join(' and ')}, then ` +
+    `for the demo, run ${steps.map((s) => `\`${s}\``).join(' and ')}, then ` +
     `\`${start}\` (and \`repair\` if tonight's run already went by with no organizations)`
   );
 }
