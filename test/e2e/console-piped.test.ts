@@ -22,7 +22,8 @@ describe('npm start -- --console with its input piped in at once', () => {
     const bot = BotProcess.npmStart({ PGLITE_DIR: pgliteDir, PORT: '0' }, ['--console']);
     // `night` then `quit`, as a script: quit waits for the night (typed at a terminal it would
     // interrupt it), and the morning report is out before the bot stops.
-    bot.child.stdin.end('/sched-status\nnight\nquit\n');
+    // A slash command's answer comes after its ack: the script waits for it before `quit`.
+    bot.child.stdin.end('/sched-status\nnight\n/sched-snooze acme-analytics until 06:00\nquit\n');
     try {
       expect(await bot.exited, bot.output).toBe(0);
       expect(bot.output).toMatch(/sched-bot, local console/);
