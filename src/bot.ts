@@ -3,13 +3,14 @@ import { hasSlackCredentials, loadConfig } from './config.ts';
 import { type LocalSlack, startLocalSlack } from './console/local-slack.ts';
 import { consoleFacts, consoleLogFile, localWorkspace } from './console/local-workspace.ts';
 import { startConsole } from './console/start-console.ts';
-import { seedFreshEmbedded } from './db/seed-policy.ts';
+import { demoHintForEmptyDatabase, seedFreshEmbedded } from './db/seed-policy.ts';
 import { opsRoutes } from './http/ops-routes.ts';
 import { listenRoutes, toCustomRoutes } from './http/routes.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 import { listProviderSettings, withProviderSettings } from './providers/provider-settings.ts';
 import { createProviderAdapters } from './providers/registry.ts';
+import { SIMULATED_PROFILE_SPECS } from './providers/simulated.ts';
 import { slackNightReporter } from './report/slack-night-reporter.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
 import { startScheduler } from './scheduler/cron.ts';
@@ -54,7 +55,7 @@ export async function startSchedBot(io: BotIo): Promise<RunningBot> {
   const logger = createLogger({ level: initial.logLevel, file: logFile });
   const rt = await openRuntime(io.env, {
     logger,
-    configOverrides: mode === 'console' ? localWorkspace(io.env) : undefined,
+    configOverrides: mode === 'console' ? localWorkspace : undefined,
   });
   const shutdown = createShutdown(logger);
   shutdown.add('database', () => rt.database.close());
@@ -88,6 +89,13 @@ async function compose(rt: Runtime, io: BotIo, mode: Mode, shutdown: Shutdown, l
 
   // Keys from this process's environment, models from the providers table.
   const settings = await listProviderSettings(rt.db);
+  const demoRpm = SIMULATED_PROFILE_SPECS.demo.rpm;
+  const demoHint = await demoHintForEmptyDatabase(rt.database, {
+    providersReady: settings.every((s) => s.enabled && s.rpm >= demoRpm),
+    demoProfile: config.simulatedProfile === 'demo',
+    demoRpm,
+  });
+  if (demoHint && mode !== 'console') logger.warn(`no organizations in this database: ${demoHint}`);
   const adapters = createProviderAdapters(withProviderSettings(config, settings), { clock: rt.clock });
   const metrics = createMetrics(rt);
   const worker = startWorker(rt, {
@@ -152,7 +160,15 @@ async function compose(rt: Runtime, io: BotIo, mode: Mode, shutdown: Shutdown, l
       input: io.stdin,
       output: io.stdout,
       onQuit: () => void shutdown.stop('console quit'),
-      facts: consoleFacts(config, { databaseKind: rt.database.kind, seeded, adapters, port, logFile }),
+      facts: consoleFacts(config, {
+        databaseKind: rt.database.kind,
+        seeded,
+        adapters,
+        settings,
+        demoHint,
+        port,
+        logFile,
+      }),
     });
     shutdown.add('console', () => localConsole.close());
   }

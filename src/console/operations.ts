@@ -199,7 +199,7 @@ export function consoleOperations(deps: OperationDeps): Record<string, Operation
     },
     'manual-run': {
       usage: 'manual-run [--date YYYY-MM-DD]',
-      summary: 'run every expected unit again (the seed manual-daily-run)',
+      summary: 'run every expected unit again (what POST /functions/v1/manual-daily-run does)',
       async run(args, print) {
         const { runDate } = dateOf(args);
         print(

@@ -59,10 +59,13 @@ describe('the org list and the Rerun menu', () => {
 });
 
 describe('history', () => {
-  it('says "Night 1 of 1" for a single night, and plural words right', () => {
+  it('says "1 night in the last 14 days" for a single night, and plural words right', () => {
     const one = historyMessage({ entries: makeHistory(1), page: 0, pageSize: 7, totalDays: 1 });
-    expect(visibleText(one)).toContain('Night 1 of 1:');
-    expect(visibleText(one)).not.toMatch(/Nights|1 days|newest first/);
+    expect(visibleText(one)).toMatch(/1 night today: 1 (healthy|needing attention)\./);
+    expect(visibleText(one)).not.toMatch(/Nights|1 days|newest first|Night 1 of/);
+    const fresh = historyMessage({ entries: makeHistory(1), page: 0, pageSize: 7, totalDays: 14 });
+    expect(visibleText(fresh)).toMatch(/1 night in the last 14 days: 1 (healthy|needing attention)\./);
+    expect(visibleText(fresh)).not.toMatch(/, 0 /);
     const seven = historyMessage({ entries: makeHistory(7), page: 0, pageSize: 7, totalDays: 14 });
     expect(visibleText(seven)).toContain('Nights 1–7 of the last 14 days, newest first');
     const last = historyMessage({ entries: makeHistory(1), page: 2, pageSize: 7, totalDays: 15 });

@@ -27,7 +27,7 @@ export const commands: CommandEntry[] = [
   {
     name: 'postcheck',
     summary:
-      'measure and record coverage for a run date (the seed JSON with --json); --repair enqueues what is missing ' +
+      'measure and record coverage for a run date (the postcheck JSON with --json); --repair enqueues what is missing ' +
       '(--failed: only units whose try failed; --all: every unit; --provider: one provider)',
     usage: 'sched postcheck [--date YYYY-MM-DD] [--repair [--failed | --all] [--provider P]] [--json]',
     load: async () => (await import('./postcheck.ts')).postcheckCommand,
@@ -56,8 +56,8 @@ export const commands: CommandEntry[] = [
     usage: [
       'sched providers check [--json]',
       'sched providers list [--json]',
-      'sched providers set <name> [--enable|--disable] [--model M] [--rpm N] [--concurrency N]',
-    ].join(' | '),
+      'sched providers set <name | a,b | all> [--enable|--disable] [--model M] [--rpm N] [--concurrency N]',
+    ],
     load: async () => (await import('./providers.ts')).providersCommand,
   },
   {
@@ -98,7 +98,7 @@ export const commands: CommandEntry[] = [
       'sched snooze add [--provider P] [--org O] (--for 2h | --until <ISO time> | --until-success) [--starts <ISO time>] [--reason R] [--json]',
       'sched snooze list [--json]',
       'sched snooze end <id>',
-    ].join(' | '),
+    ],
     load: async () => (await import('./snooze.ts')).snoozeCommand,
   },
   {
