@@ -66,8 +66,9 @@ export function shortRunDateLabel(runDate: string): string {
 const numberFormat = new Intl.NumberFormat('en-US');
 export const count = (n: number) => numberFormat.format(n);
 
-/** "96.1% (240/245)" */
-export const formatRatio = (r: Ratio) => `${r.percent}% (${count(r.numerator)}/${count(r.denominator)})`;
+/** "96.1% (240/245)"; nothing expected is "none expected", never "100% (0/0)". */
+export const formatRatio = (r: Ratio) =>
+  r.denominator === 0 ? 'none expected' : `${r.percent}% (${count(r.numerator)}/${count(r.denominator)})`;
 
 /** "perplexity 120 · openai 41", largest first. */
 export const formatByProvider = (byProvider: Record<string, number>) =>
