@@ -87,6 +87,10 @@ export function formatDelta(current: number, previous: number): string {
   return '= 0 pts';
 }
 
+/** A recorded night that was healthy with nothing expected: it had nothing to run (never "100% (0/0)"). */
+export const hadNothingToRun = (health: Health | null, prompts: Ratio | null) =>
+  health === 'HEALTHY' && prompts !== null && prompts.denominator === 0;
+
 export const HEALTH_EMOJI: Record<Health, string> = { HEALTHY: '✅', NEEDS_ATTENTION: '⚠️' };
 
 export function healthLabel(health: Health | null): string {
