@@ -131,14 +131,14 @@ export function summaryText(report: CoverageReport, prefix: string): string {
   const head = `${prefix} ${runDateLabel(report.runDate)}: ${healthLabel(report.summary.overallHealth)}.`;
   if (report.summary.nothingToRun) return `${head} ${NOTHING_TO_RUN_SENTENCE}.`;
   const why = (report.summary.reasons ?? []).map((reason) => ` ${capitalize(reason.message)}.`);
-  return `${head}${why.join('')} ${figuresText(report)}.`;
+  return `${head}${why.join('')} ${capitalize(figuresText(report))}.`;
 }
 
-/** "Prompts 98.6% (138/140), orgs 100% (5/5), units 97.1% (340/350)", or "nothing to run". */
+/** "prompts 98.6% (138/140), orgs 100% (5/5), units 97.1% (340/350)", or "nothing to run". */
 export function figuresText(report: CoverageReport): string {
   if (report.summary.nothingToRun) return 'nothing to run';
   const r = report.ratios;
-  return `Prompts ${formatRatio(r.prompts)}, orgs ${formatRatio(r.orgs)}, units ${formatRatio(r.units)}`;
+  return `prompts ${formatRatio(r.prompts)}, orgs ${formatRatio(r.orgs)}, units ${formatRatio(r.units)}`;
 }
 
 const capitalize = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);

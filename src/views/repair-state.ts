@@ -1,6 +1,7 @@
 import { Blocks } from 'slack-block-builder';
 import type { CoverageReport } from '../coverage/types.ts';
-import { actorLabel, count, formatRatio, plural, progressBar, slackDate } from './format.ts';
+import { figuresText } from './coverage-summary.ts';
+import { actorLabel, count, plural, progressBar, slackDate } from './format.ts';
 import { BLOCK_IDS } from './ids.ts';
 import type { RepairState } from './types.ts';
 
@@ -18,7 +19,7 @@ export function repairStateText(repair: RepairState, report: CoverageReport): st
       live === 0 ? 'Final coverage:' : `${plural(live, 'unit')} of the night still running; coverage so far:`;
     return [
       `✅ Repair by ${who} finished ${slackDate(repair.finishedAt, zone)}: ${plural(repair.units, 'unit')}, ${count(succeeded)} succeeded, ${count(failed)} failed.`,
-      `${figures} prompts ${formatRatio(report.ratios.prompts)}, orgs ${formatRatio(report.ratios.orgs)}, units ${formatRatio(report.ratios.units)}.`,
+      `${figures} ${figuresText(report)}.`,
     ].join('\n');
   }
   const failedNote = failed > 0 ? `, ${count(failed)} failed` : '';
