@@ -12,7 +12,7 @@ import { reportMessage } from '../../src/views/report-message.ts';
 import { statusMessage } from '../../src/views/status-message.ts';
 import { formatCoverageReport } from '../../src/views/text-report.ts';
 import type { RepairState } from '../../src/views/types.ts';
-import { uuid } from '../support/report-factory.ts';
+import { makeReport, uuid } from '../support/report-factory.ts';
 import { actionIds } from '../support/slack-payloads.ts';
 import { visibleText } from '../support/view-inspect.ts';
 
@@ -245,5 +245,28 @@ describe('every message about a night agrees with the state it was built from', 
         '"95% (949/1000) of prompts covered, below 95%" is not below',
       ]),
     );
+  });
+});
+
+describe('mid-repair (seen: "Final coverage" while units still ran, and Repair was back)', () => {
+  it('a finished repair of a night with live units says "so far", and Repair stays away until they end', () => {
+    const repair: RepairState = {
+      userId: 'U0REPAIR1',
+      startedAt: new Date('2026-03-09T09:00:00Z'),
+      units: 7,
+      done: 7,
+      failed: 0,
+      finishedAt: new Date('2026-03-09T09:30:00Z'),
+    };
+    const running = makeReport({ livePending: 12 });
+    const view = reportMessage({ report: running, repair, now: NOW });
+    const text = visibleText(view);
+    expect(text).not.toContain('Final coverage');
+    expect(text).toMatch(/12 units of the night still running; coverage so far: prompts/);
+    expect(actionIds(view)).not.toContain(ACTION_IDS.repair);
+
+    const done = reportMessage({ report: makeReport(), repair, now: NOW });
+    expect(visibleText(done)).toContain('Final coverage: prompts');
+    expect(actionIds(done)).toContain(ACTION_IDS.repair);
   });
 });
