@@ -51,6 +51,8 @@ export type MissingReason =
   | 'auth'
   | 'quota'
   | 'bad_request'
+  | 'empty_answer'
+  | 'content_filtered'
   | 'failed'
   | 'pending'
   | 'processing'
