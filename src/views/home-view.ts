@@ -2,7 +2,7 @@ import { Blocks, HomeTab, setIfTruthy } from 'slack-block-builder';
 import type { CoverageReport } from '../coverage/types.ts';
 import type { NightSummary } from '../scheduler/history.ts';
 import { costLines } from './cost-lines.ts';
-import { coverageFields } from './coverage-summary.ts';
+import { coverageFields, healthSentence } from './coverage-summary.ts';
 import {
   formatRatio,
   hadNothingToRun,
@@ -48,6 +48,8 @@ export function homeView(input: HomeViewInput) {
       Blocks.Header({ text: 'Nightly prompt runs' }),
       Blocks.Section({ text: `*Today* · ${runDateLabel(runDate)}${health}` }),
       setIfTruthy(progress, progress && progressBlocks(progress, input.now, zone)),
+      // The same sentence as the report: the health built from its reasons.
+      setIfTruthy(report, report && Blocks.Context().elements(healthSentence(report))),
       setIfTruthy(report, report && coverageFields(report)),
       setIfTruthy(
         failing.length > 0,
