@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/client.ts';
+import { createMetrics } from '../../src/metrics.ts';
 import { postcheckStep } from '../../src/scheduler/postcheck-step.ts';
 import { reconcile } from '../../src/scheduler/reconciler.ts';
 import { createSnooze } from '../../src/scheduler/snoozes.ts';
@@ -143,5 +144,11 @@ describe.each(backends())('a provider down for every org but snoozed, on $name',
     expect(pd.events).toEqual([]);
     const path = new URL(monitor.url).pathname;
     expect(monitor.pings).toEqual([`GET ${path}`]);
+    // /metrics reads the same health: needs attention, nothing to act on, every miss snoozed.
+    const metrics = (await createMetrics(deps).render()).body;
+    const night = `{run_date="${RUN_DATE}"}`;
+    expect(metrics).toContain(`sched_night_healthy${night} 0`);
+    expect(metrics).toContain(`sched_units_missing_actionable${night} 0`);
+    expect(metrics).toMatch(new RegExp(`sched_units_snoozed\\{run_date="${RUN_DATE}"\\} [1-9]`));
   });
 });
