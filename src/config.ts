@@ -211,6 +211,7 @@ const schema = z.preprocess(
       POSTCHECK_CRON: cronExpression('0 4 * * *'),
       HEALTH_PROMPT_THRESHOLD: percent(95),
       HEALTH_ORG_THRESHOLD: percent(95),
+      HEALTH_PROVIDER_THRESHOLD: percent(95),
       SIMULATED_PROFILE: z.preprocess(
         emptyToUndefined,
         z.enum(SIMULATED_PROFILES, { message: `must be one of ${SIMULATED_PROFILES.join(', ')}` }).optional(),
@@ -251,7 +252,12 @@ const schema = z.preprocess(
       cronSecret: e.CRON_SECRET,
       timezone: e.SCHED_TIMEZONE,
       cron: { trigger: e.TRIGGER_CRON, reconciler: e.RECONCILER_CRON, postcheck: e.POSTCHECK_CRON },
-      thresholds: { promptPercent: e.HEALTH_PROMPT_THRESHOLD, orgPercent: e.HEALTH_ORG_THRESHOLD },
+      thresholds: {
+        promptPercent: e.HEALTH_PROMPT_THRESHOLD,
+        orgPercent: e.HEALTH_ORG_THRESHOLD,
+        /** Each provider's unit coverage: one provider down for every org is never healthy. */
+        providerPercent: e.HEALTH_PROVIDER_THRESHOLD,
+      },
       // The local console (no Slack, embedded database) defaults to `demo`; with Slack credentials
       // or a real database a profile is never implied, so production cannot report simulated answers.
       simulatedProfile:

@@ -12,6 +12,8 @@ const WORDS: Record<MissingReason, string> = {
   auth: 'API key rejected',
   quota: 'out of credit',
   bad_request: 'request rejected',
+  empty_answer: 'empty answer',
+  content_filtered: 'blocked or filtered by the provider',
   failed: 'failed',
   pending: 'still queued',
   processing: 'still running',

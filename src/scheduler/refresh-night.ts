@@ -98,8 +98,10 @@ export function followNights(deps: StepDeps) {
       if (!state.live && !state.remeasured) await refreshNight(deps, { runDate, triggeredBy: 'worker' });
       else if (state.repairLive && state.reported) await deps.reporter?.refresh(runDate);
     }
-    // After the re-measure, so an outcome quotes the night's new figure.
-    await announceFinishedRuns(deps, { runDate });
+    // An outcome quotes the figure the report is edited to: only once no unit of the night is live
+    // (the night was then just re-measured, above or by another process), never a figure that a
+    // run still working would change after the line is posted.
+    if (!state.live) await announceFinishedRuns(deps, { runDate });
   }
 
   function taskFinished(task: { runDate: string }): void {

@@ -28,7 +28,7 @@ import {
   repairOptionsButton,
   withEstimate,
 } from './repair-confirm.ts';
-import { isRepairRunning, repairStateBlock } from './repair-state.ts';
+import { repairSettled, repairStateBlock } from './repair-state.ts';
 import { historyButton, rerunOrgSelect, showAllButton } from './report-buttons.ts';
 import { rootCauseBlocks } from './root-cause-lines.ts';
 import { snoozedSummary } from './snooze-lines.ts';
@@ -59,10 +59,10 @@ export function reportMessage(input: ReportMessageInput) {
     rootCauses: causes,
     orgAccessory: (org, index) => snoozeOverflow(`org:${index}`, { orgId: org.orgId }),
   });
-  const running = isRepairRunning(repair);
   // A night whose trigger never ran is not repaired (run-date-rules.ts): no button that is refused.
   // Snoozed units are not repaired: a night whose every miss is snoozed offers no Repair.
-  const canRepair = actionableUnits(report) > 0 && !running && !hasReason(report, 'trigger_not_run');
+  const canRepair =
+    actionableUnits(report) > 0 && repairSettled(repair, report) && !hasReason(report, 'trigger_not_run');
   const snoozed = snoozedSummary(report, 'slack');
   const liveLine = liveTasksLine(report);
   const updated = repair ? `Updated ${slackDate(input.now, report.timezone)}` : undefined;

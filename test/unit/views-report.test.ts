@@ -64,7 +64,7 @@ describe('reportMessage', () => {
     expect(header?.type).toBe('header');
     expect(header?.text.text).toBe('Nightly run Sun, Mar 8, 2026 · ⚠️ Needs attention');
     expect(view.text).toMatch(
-      /^Nightly run Sun, Mar 8, 2026: ⚠️ Needs attention\. Prompts \d+(\.\d)?% \(\d+\/\d+\)/,
+      /^Nightly run Sun, Mar 8, 2026: ⚠️ Needs attention\. [\d.]+% \(\d+\/\d+\) of prompts covered, below 95%\..* Prompts \d+(\.\d)?% \(\d+\/\d+\)/,
     );
     const healthy = reportMessage({ report: makeReport({ orgsMissing: 0 }), now });
     expect(blocksOf(healthy)[0]?.text.text).toContain('✅ Healthy');
