@@ -83,7 +83,7 @@ export async function postcheckStep(
 
   const healthy = result.report.summary.overallHealth === 'HEALTHY';
   const [published, paged] = await Promise.all([
-    params.publishLater ? DEFERRED : publish(deps, result),
+    params.publishLater ? DEFERRED : publishReport(deps, result),
     pageNight(deps, { report: result.report, mayTrigger: true }),
     pingHeartbeat(deps, { runDate, signal: healthy ? 'success' : 'fail' }),
   ]);
@@ -93,7 +93,7 @@ export async function postcheckStep(
 const DEFERRED: PublishOutcome = { action: 'deferred' };
 
 /** The report is a side effect: a Slack failure leaves the step done and is noted on its run row. */
-async function publish(deps: StepDeps, result: PostcheckResult): Promise<PublishOutcome> {
+export async function publishReport(deps: StepDeps, result: PostcheckResult): Promise<PublishOutcome> {
   const runDate = result.report.runDate;
   if (!deps.reporter) return NO_SLACK;
   try {

@@ -10,7 +10,7 @@ import { lateNightState, waitsForLateNight } from './late-night.ts';
 import type { DailyStepName } from './late-steps.ts';
 import type { StepDeps } from './night-reporter.ts';
 import type { PostcheckResult } from './postcheck.ts';
-import { postcheckStep } from './postcheck-step.ts';
+import { postcheckStep, publishReport } from './postcheck-step.ts';
 import { postDueReports } from './refresh-night.ts';
 import type { RepairResult } from './repair.ts';
 import { appendRunError, FUNCTION_NAMES, STALE_RUN_MINUTES } from './scheduler-runs.ts';
@@ -93,14 +93,18 @@ export async function schedulerTick(
   else {
     result.postcheck = await step(deps, 'postcheck', runDate, async () => {
       const outcome = await scheduledPostcheck(deps, runDate, hooks, deliveries !== undefined);
-      if (outcome.ran) result.autoRepair = outcome.autoRepair;
-      return outcome.ran ? 'ran' : 'lost';
+      if (!outcome.ran) return 'lost';
+      result.autoRepair = outcome.autoRepair;
+      // Posted, or the message already there edited, with the figures just recorded.
+      deliveries?.run('postcheck-report', () => publishReport(deps, outcome.result));
+      return 'ran';
     });
   }
   // After the steps: a step this tick just ran is not late.
   if (deliveries) {
-    // A report whose post failed, or was left to the deliveries by the postcheck, goes out here.
-    deliveries.run('report', () => postDueReports(deps, { remeasure: false }));
+    // A report whose post failed goes out on a later tick.
+    if (result.postcheck !== 'ran')
+      deliveries.run('due-reports', () => postDueReports(deps, { remeasure: false }));
     deliveries.run('late-alerts', () => alertLateSteps(deps, { now }));
     deliveries.run('snooze-lines', () => postOverSnoozes(deps, { now }));
   } else {
@@ -165,7 +169,7 @@ async function scheduledPostcheck(
   runDate: string,
   hooks: SchedulerHooks,
   publishLater: boolean,
-): Promise<{ ran: false } | { ran: true; autoRepair: TickResult['autoRepair'] }> {
+): Promise<{ ran: false } | { ran: true; autoRepair: TickResult['autoRepair']; result: PostcheckResult }> {
   // The step records, repairs (AUTO_REPAIR) and posts or edits the report (postcheck-step.ts),
   // or leaves the post to the deliveries.
   const result = await postcheckStep(deps, {
@@ -178,7 +182,7 @@ async function scheduledPostcheck(
   await hook(deps, result.runId, 'onPostcheck', () => hooks.onPostcheck?.(result));
   const { repair } = result;
   if (repair) await hook(deps, repair.runId, 'onRepair', () => hooks.onRepair?.(repair));
-  return { ran: true, autoRepair: result.autoRepair };
+  return { ran: true, autoRepair: result.autoRepair, result };
 }
 
 /**
