@@ -1,4 +1,3 @@
-import { webApi } from '@slack/bolt';
 import { hasSlackCredentials, loadConfig } from './config.ts';
 import { type LocalSlack, startLocalSlack } from './console/local-slack.ts';
 import { consoleFacts, consoleLogFile, localWorkspace } from './console/local-workspace.ts';
@@ -17,9 +16,9 @@ import { startScheduler } from './scheduler/cron.ts';
 import { followNights } from './scheduler/refresh-night.ts';
 import { startWorker } from './scheduler/worker.ts';
 import { createShutdown, type Shutdown } from './shutdown.ts';
-import { slackClientOptions } from './slack/app.ts';
 import { boltLogger } from './slack/bolt-logger.ts';
 import { createSlackLink } from './slack/slack-link.ts';
+import { createSlackClient } from './slack/web-client.ts';
 import { createSlackBot, postMissedReportsWhenSlackIsBack } from './slack-bot.ts';
 
 /**
@@ -78,9 +77,9 @@ async function compose(rt: Runtime, io: BotIo, mode: Mode, shutdown: Shutdown, l
 
   // Every step (scheduler, HTTP, console) posts and edits the report through this one reporter;
   // headless there is no Slack to post to, and each step says so.
-  // The app's bounded retries: the client's default (ten over half an hour) held a postcheck's
-  // HTTP answer for as long while Slack was down.
-  const client = new webApi.WebClient(botToken, slackClientOptions(apiUrl, boltLogger(logger)));
+  // Every client has a timeout and bounded retries: a Slack that hangs must not hold a step.
+  const clientSettings = { apiUrl, timeoutMs: config.slack.timeoutMs, logger: boltLogger(logger) };
+  const client = createSlackClient(botToken, clientSettings);
   const stepDeps = {
     ...rt,
     reporter: mode === 'headless' ? undefined : slackNightReporter({ ...rt, client }),
@@ -115,9 +114,7 @@ async function compose(rt: Runtime, io: BotIo, mode: Mode, shutdown: Shutdown, l
 
   // Built before the app: /healthz reads it, and the app's receiver takes its routes at once.
   const link =
-    mode === 'slack'
-      ? createSlackLink(new webApi.WebClient(botToken, slackClientOptions(apiUrl, boltLogger(logger))), rt)
-      : undefined;
+    mode === 'slack' ? createSlackLink(createSlackClient(botToken, clientSettings), rt) : undefined;
   const routes = opsRoutes({
     ...stepDeps,
     metrics,

@@ -183,6 +183,7 @@ const schema = z.preprocess(
       SLACK_SIGNING_SECRET: optionalString,
       SLACK_APP_TOKEN: optionalString,
       SLACK_API_URL: url,
+      SLACK_TIMEOUT_MS: int(5_000, 100, 120_000),
       SLACK_REPORT_CHANNEL: optionalString,
       SLACK_ADMIN_USERS: csv,
       SLACK_ADMIN_USERGROUP: optionalString,
@@ -240,6 +241,8 @@ const schema = z.preprocess(
         signingSecret: e.SLACK_SIGNING_SECRET,
         appToken: e.SLACK_APP_TOKEN,
         apiUrl: e.SLACK_API_URL,
+        /** How long one Web API request may take before it is given up (src/slack/web-client.ts). */
+        timeoutMs: e.SLACK_TIMEOUT_MS,
         reportChannel: e.SLACK_REPORT_CHANNEL,
         adminUsers: e.SLACK_ADMIN_USERS,
         adminUsergroup: e.SLACK_ADMIN_USERGROUP,

@@ -52,7 +52,7 @@ export interface RepairRunner {
   stop(): Promise<void>;
 }
 
-type Client = Pick<webApi.WebClient, 'chat'>;
+type Client = Pick<webApi.WebClient, 'chat' | 'conversations'>;
 
 export function createRepairRunner(
   deps: ReportDeps & { client: Client },

@@ -15,7 +15,9 @@ export type PublishOutcome =
   /** The recorded message no longer existed (deleted, or a console restart): a fresh one was posted. */
   | { action: 'reposted'; channel: string; ts: string; gone: string }
   | { action: 'not_posted'; reason: string }
-  | { action: 'failed'; reason: string };
+  | { action: 'failed'; reason: string }
+  /** Left to the scheduler's deliveries, which post it apart from the step (deliveries.ts). */
+  | { action: 'deferred' };
 
 export interface NightReporter {
   /** Posts the night's report, or edits the one already posted: one message per night and channel. */

@@ -25,6 +25,11 @@ export interface PostcheckStepParams {
   scheduled?: boolean;
   /** Repair what is missing after measuring, whatever AUTO_REPAIR says. */
   repair?: boolean;
+  /**
+   * Record and repair only, and leave the report to the scheduler's deliveries (deliveries.ts), so
+   * the tick never waits on Slack; the outcome is then `deferred`.
+   */
+  publishLater?: boolean;
   /** What that repair enqueues (failed units only, one provider: run-scope.ts); missing units by default. AUTO_REPAIR always repairs every missing unit. */
   repairScope?: RepairScope | undefined;
 }
@@ -79,15 +84,17 @@ export async function postcheckStep(
   // A night short only by snoozed units is known and owned: the monitor hears success.
   const healthy = result.report.summary.overallHealth === 'HEALTHY' || shortfallAllSnoozed(result.report);
   const [published, paged] = await Promise.all([
-    publish(deps, result),
+    params.publishLater ? DEFERRED : publishReport(deps, result),
     pageNight(deps, { report: result.report, mayTrigger: true }),
     pingHeartbeat(deps, { runDate, signal: healthy ? 'success' : 'fail' }),
   ]);
   return { ...result, repair, autoRepair, published, paged };
 }
 
+const DEFERRED: PublishOutcome = { action: 'deferred' };
+
 /** The report is a side effect: a Slack failure leaves the step done and is noted on its run row. */
-async function publish(deps: StepDeps, result: PostcheckResult): Promise<PublishOutcome> {
+export async function publishReport(deps: StepDeps, result: PostcheckResult): Promise<PublishOutcome> {
   const runDate = result.report.runDate;
   if (!deps.reporter) return NO_SLACK;
   try {
@@ -121,5 +128,7 @@ export function describePublished(outcome: PublishOutcome | undefined): string |
       return `Nothing posted to Slack: ${outcome.reason}.`;
     case 'failed':
       return `The morning report could not be posted or updated: ${outcome.reason}`;
+    case 'deferred':
+      return 'The morning report is being posted.';
   }
 }

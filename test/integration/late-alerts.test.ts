@@ -60,6 +60,8 @@ describe.each(backends())('late-step alerts on $name', (backend) => {
     await seedSmallDemo(database.db);
     await setProviders(database.db, { openai: false, anthropic: false, gemini: false, perplexity: false });
     api.calls.length = 0;
+    // A fresh channel: a message of an earlier test would be found and adopted.
+    api.messages.clear();
   });
   afterAll(async () => {
     for (const d of extra) await d.close();
