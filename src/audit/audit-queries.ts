@@ -153,6 +153,19 @@ export function liveTasksTooOld(db: Db, oldestAllowed: string): Promise<Finding>
   );
 }
 
+/** Live tasks of a provider taken out of service: no worker claims them, nothing closes their jobs. */
+export function liveTasksOfDisabledProviders(db: Db): Promise<Finding> {
+  return find(
+    db,
+    sql`select t.id as task_id, t.run_date::text as run_date, t.org_id, t.prompt_id, t.provider, t.status,
+               count(*) over () as total_rows
+        from batch_tasks t
+        join providers p on p.name = t.provider and not p.enabled
+        where t.status in ('pending', 'processing')
+        order by t.run_date, t.id`,
+  );
+}
+
 export function attemptsOverMax(db: Db, runDate: string): Promise<Finding> {
   return find(
     db,

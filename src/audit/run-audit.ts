@@ -84,6 +84,12 @@ async function collect(deps: AuditDeps, runDates: string[]) {
     advice:
       'these nights are outside the backfill window; let the workers finish them or cancel them by hand',
   });
+  const disabled = await q.liveTasksOfDisabledProviders(deps.db);
+  add('live_task_provider_disabled', null, disabled, {
+    message: `${disabled.count} live task(s) belong to a disabled provider: no worker will run them and their jobs never close`,
+    advice:
+      '`sched providers set <provider> --disable` again cancels them (or `--enable` if the provider should run)',
+  });
   const stuck = await q.stuckRuns(deps.db, {
     limits: STEP_LIMIT_MINUTES,
     fallbackMinutes: STALE_RUN_MINUTES,

@@ -1,6 +1,7 @@
 import type { Deps } from '../context.ts';
 import type { Db } from '../db/client.ts';
 import { toError } from '../errors.ts';
+import { cancelUnexpectedTasks } from '../queue/cancel-tasks.ts';
 import { closeJobs } from '../queue/close-jobs.ts';
 import { expireLeases } from '../queue/expire-leases.ts';
 import { startJobs } from '../queue/start-jobs.ts';
@@ -26,6 +27,8 @@ export interface ReconcileResult {
   jobsCompleted: number;
   /** Jobs whose every task was cancelled. */
   jobsCancelled: number;
+  /** Live tasks no longer expected (prompt, org, plan or provider changed mid-night), cancelled. */
+  cancelled: number;
 }
 
 /**
@@ -34,9 +37,11 @@ export interface ReconcileResult {
  */
 export async function reconcile(db: Db, now: Date): Promise<ReconcileResult> {
   const leases = await expireLeases(db);
+  const unexpected = await cancelUnexpectedTasks(db);
+  const cancelled = Object.values(unexpected.byRunDate).reduce((n, units) => n + units, 0);
   const jobsStarted = await startJobs(db, now);
   const closed = await closeJobs(db, { now });
-  return { ...leases, jobsStarted, ...closed };
+  return { ...leases, jobsStarted, ...closed, cancelled };
 }
 
 /** `reconcile`, recorded in scheduler_runs under an ad-hoc key (every run is kept). */
