@@ -157,9 +157,9 @@ async function auditNight(deps: AuditDeps, runDate: string, grace: number, sink:
   });
   const dup = await q.duplicateSuccesses(db, runDate);
   add('duplicate_success', runDate, dup, {
-    message: `${dup.count} unit(s) of ${runDate} have more than one successful response`,
+    message: `${dup.count} unit(s) of ${runDate} have a second successful response that no run asked for (unasked_response_ids says which)`,
     advice:
-      'coverage counts each unit once, so the figures hold; report it as a bug (responses are never deleted)',
+      'coverage counts each unit once (its newest success is its answer), so the figures hold; only a manual run, an --all rerun or an "every unit" repair asks for fresh answers, so report this one as a bug (responses are never deleted)',
   });
   const orphans = await q.responsesWithoutTask(db, runDate);
   add('response_without_task', runDate, orphans, {
