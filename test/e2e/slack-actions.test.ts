@@ -26,7 +26,7 @@ import {
   type SlackHarness,
   startSlackHarness,
 } from '../support/fake-slack.ts';
-import { actionIds, actionValue, messageText, until } from '../support/slack-payloads.ts';
+import { actionIds, actionValue, messageText } from '../support/slack-payloads.ts';
 
 /** Every button, select, options request, modal submission and App Home, end to end, over HTTP and Socket Mode. */
 
