@@ -4,7 +4,7 @@ import { toError } from '../errors.ts';
 import { runDateOf } from '../time/business-day.ts';
 import { type DailyStepName, type LateStep, lateSteps, type StepStatuses } from './late-steps.ts';
 import type { StepDeps } from './night-reporter.ts';
-import { FUNCTION_NAMES } from './scheduler-runs.ts';
+import { installedAt, recordedSteps } from './step-records.ts';
 
 /**
  * The watchdog for the watchdog, run by every live instance on each scheduler tick: a step of
@@ -14,16 +14,10 @@ import { FUNCTION_NAMES } from './scheduler-runs.ts';
  * tick tries again.
  */
 
-/** Today's scheduled run rows of the trigger and the postcheck (run_key = run_date). */
+/** Today's trigger and postcheck as recorded by any entry point (step-records.ts). */
 export async function stepStatuses(db: Db, runDate: string): Promise<StepStatuses> {
-  const rows = await queryRows<{ function_name: string; status: string }>(
-    db,
-    sql`select function_name, status from scheduler_runs
-        where run_key = ${runDate}
-          and function_name in (${FUNCTION_NAMES.trigger}, ${FUNCTION_NAMES.postcheck})`,
-  );
-  const statusOf = (name: string) => rows.find((r) => r.function_name === name)?.status ?? null;
-  return { trigger: statusOf(FUNCTION_NAMES.trigger), postcheck: statusOf(FUNCTION_NAMES.postcheck) };
+  const { trigger, postcheck } = await recordedSteps(db, runDate);
+  return { trigger, postcheck };
 }
 
 /** Alerts for tonight's late steps; returns the steps this instance posted. Never throws. */
@@ -36,7 +30,8 @@ export async function alertLateSteps(deps: StepDeps, params: { now: Date }): Pro
   try {
     const zone = deps.config.timezone;
     const statuses = await stepStatuses(deps.db, runDateOf(now, zone));
-    for (const late of lateSteps({ cron: deps.config.cron, zone, now, statuses })) {
+    const since = await installedAt(deps.db);
+    for (const late of lateSteps({ cron: deps.config.cron, zone, now, statuses, installedAt: since })) {
       if (!(await claim(deps.db, late))) continue;
       try {
         const where = await reporter.alertLate(late, now);

@@ -77,6 +77,13 @@ export const commands: CommandEntry[] = [
     load: async () => (await import('./trigger.ts')).triggerCommand,
   },
   {
+    name: 'ack',
+    summary:
+      'acknowledge a past night that was owed and never ran, so it is no longer flagged (night_missed)',
+    usage: 'sched ack <YYYY-MM-DD>',
+    load: async () => (await import('./ack.ts')).ackCommand,
+  },
+  {
     name: 'reconcile',
     summary: 'requeue tasks whose worker died, close finished jobs (safe any time, from anywhere)',
     usage: 'sched reconcile [--json]',
