@@ -15,3 +15,7 @@ CREATE TABLE "night_acks" (
 	"acked_by" text NOT NULL,
 	"acked_at" timestamp with time zone DEFAULT now() NOT NULL
 );
+--> statement-breakpoint
+-- A missed night's alert is claimed like a late step's: once per night, however many instances.
+ALTER TABLE "late_alerts" DROP CONSTRAINT "late_alerts_step_check";--> statement-breakpoint
+ALTER TABLE "late_alerts" ADD CONSTRAINT "late_alerts_step_check" CHECK ("late_alerts"."step" in ('trigger', 'postcheck', 'missed'));

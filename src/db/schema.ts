@@ -268,7 +268,7 @@ export const lateAlerts = pgTable(
   'late_alerts',
   {
     runDate: runDate(),
-    /** `trigger` or `postcheck`. */
+    /** `trigger`, `postcheck`, or `missed` (a past night that never ran). */
     step: text('step').notNull(),
     claimedAt: tstz('claimed_at').notNull().defaultNow(),
     /** Where the alert went, once Slack answered. */
@@ -277,7 +277,7 @@ export const lateAlerts = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.runDate, t.step] }),
-    check('late_alerts_step_check', sql`${t.step} in ('trigger', 'postcheck')`),
+    check('late_alerts_step_check', sql`${t.step} in ('trigger', 'postcheck', 'missed')`),
   ],
 );
 

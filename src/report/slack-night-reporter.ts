@@ -1,7 +1,7 @@
 import type { webApi } from '@slack/bolt';
 import type { NightReporter } from '../scheduler/night-reporter.ts';
 import { isSlackUserId } from '../views/format.ts';
-import { lateStepMessage } from '../views/late-step-message.ts';
+import { lateStepMessage, missedNightMessage } from '../views/late-step-message.ts';
 import { runOutcomeMessage } from '../views/run-outcome-message.ts';
 import { snoozeOverMessage } from '../views/snooze-lines.ts';
 import { mentionOncall } from './oncall-mention.ts';
@@ -54,6 +54,12 @@ export function slackNightReporter(
       if (!channel) return undefined;
       const message = lateStepMessage(late, deps.config.timezone, now);
       const posted = await client.chat.postMessage({ ...message, channel });
+      return { channel, ts: String(posted.ts) };
+    },
+    async alertMissed(runDate) {
+      const channel = deps.config.slack.reportChannel;
+      if (!channel) return undefined;
+      const posted = await client.chat.postMessage({ ...missedNightMessage(runDate), channel });
       return { channel, ts: String(posted.ts) };
     },
     async snoozeOver(snooze) {

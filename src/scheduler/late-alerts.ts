@@ -3,6 +3,7 @@ import { type Db, queryRows } from '../db/client.ts';
 import { toError } from '../errors.ts';
 import { runDateOf } from '../time/business-day.ts';
 import { type DailyStepName, type LateStep, lateSteps, type StepStatuses } from './late-steps.ts';
+import { missedNights } from './night-acks.ts';
 import type { StepDeps } from './night-reporter.ts';
 import { installedAt, recordedSteps } from './step-records.ts';
 
@@ -46,6 +47,7 @@ export async function alertLateSteps(deps: StepDeps, params: { now: Date }): Pro
         throw error;
       }
     }
+    await alertMissedNights(deps, now);
   } catch (error) {
     deps.logger.error({ err: toError(error) }, 'late-step alert failed; the next tick tries again');
   }
@@ -79,7 +81,30 @@ export function watchLateSteps(
   };
 }
 
-async function claim(db: Db, late: LateStep): Promise<boolean> {
+/** One alert per missed night (night-acks.ts), with its Acknowledge button, claimed like a late step's. */
+async function alertMissedNights(deps: StepDeps, now: Date): Promise<void> {
+  const { reporter } = deps;
+  if (!reporter?.alertMissed) return;
+  for (const runDate of await missedNights(deps, now)) {
+    const key = { runDate, step: 'missed' };
+    if (!(await claim(deps.db, key))) continue;
+    try {
+      const where = await reporter.alertMissed(runDate);
+      await deps.db.execute(
+        sql`update late_alerts set channel = ${where?.channel ?? null}, ts = ${where?.ts ?? null}
+            where run_date = ${runDate}::date and step = 'missed'`,
+      );
+      deps.logger.warn({ runDate }, 'a past night never ran');
+    } catch (error) {
+      await release(deps.db, key).catch(() => undefined);
+      throw error;
+    }
+  }
+}
+
+type AlertKey = Pick<LateStep, 'runDate'> & { step: string };
+
+async function claim(db: Db, late: AlertKey): Promise<boolean> {
   const rows = await queryRows<{ step: string }>(
     db,
     sql`insert into late_alerts (run_date, step) values (${late.runDate}::date, ${late.step})
@@ -88,7 +113,7 @@ async function claim(db: Db, late: LateStep): Promise<boolean> {
   return rows.length === 1;
 }
 
-async function release(db: Db, late: LateStep): Promise<void> {
+async function release(db: Db, late: AlertKey): Promise<void> {
   await db.execute(
     sql`delete from late_alerts where run_date = ${late.runDate}::date and step = ${late.step}`,
   );
