@@ -3,10 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { openDatabase, queryOne, queryRows } from '../../src/db/client.ts';
 import { silentLogger } from '../../src/logger.ts';
+import { ProviderError } from '../../src/providers/types.ts';
 import { completeTasks } from '../../src/queue/complete-task.ts';
 import { changeProvider } from '../../src/scheduler/provider-change.ts';
 import { reconcile } from '../../src/scheduler/reconciler.ts';
 import { runTrigger } from '../../src/scheduler/trigger.ts';
+import { startWorker } from '../../src/scheduler/worker.ts';
 import { runDateOf } from '../../src/time/business-day.ts';
 import { cliEnvironment, sched } from '../support/cli.ts';
 import { backends } from '../support/db.ts';
@@ -17,6 +19,7 @@ import {
   nightFixture,
   seedSmallDemo,
 } from '../support/scheduler-deps.ts';
+import { until } from '../support/slack-payloads.ts';
 
 /**
  * Seen: `sched providers set openai --disable` during a night left its tasks pending forever, no
@@ -205,6 +208,41 @@ describe.each(backends())('live tasks no longer expected on $name', (backend) =>
     );
     expect(kept).toEqual([{ status: 'error', error_class: 'cancelled', response_text: 'late' }]);
   });
+
+  it('a worker cuts the calls in flight of a provider taken out of service', async () => {
+    const db = night.db;
+    await db.execute(sql`delete from batch_tasks where provider <> 'openai'`);
+    let started = 0;
+    // Answers only when its call is cut: every call hangs until the worker aborts it.
+    const hanging = {
+      name: 'openai' as const,
+      model: 'm',
+      simulated: false,
+      ask: (_prompt: string, options?: { signal?: AbortSignal }) =>
+        new Promise<never>((_resolve, reject) => {
+          started += 1;
+          options?.signal?.addEventListener('abort', () => reject(new ProviderError('network', 'aborted')));
+        }),
+    };
+    const deps = { ...clockedDeps(db, new Date()), logger: silentLogger() };
+    deps.clock = () => new Date();
+    const worker = startWorker(deps, {
+      adapters: new Map([['openai', hanging]]),
+      concurrency: 4,
+      drain: true,
+      heartbeatMs: 60_000,
+    });
+    await until(async () => started === 4);
+    await changeProvider(deps, { name: 'openai', change: { enabled: false }, changedBy: 'cli:dana' });
+    // The drain ends: every call was cut and nothing of the provider is live.
+    const summary = await worker.done;
+    expect(summary.succeeded).toBe(0);
+    const live = await queryOne<{ n: number }>(
+      db,
+      sql`select count(*)::int as n from batch_tasks where status in ('pending', 'processing')`,
+    );
+    expect(live?.n).toBe(0);
+  }, 60_000);
 
   it('the reconciler cancels the live tasks of a prompt deactivated mid-night, and closes its jobs', async () => {
     const db = night.db;
