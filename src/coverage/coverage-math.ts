@@ -234,6 +234,17 @@ export function buildCoverageReport(rows: CoverageRows, context: ReportContext):
       cancelled: Number(rows.tasks.cancelled),
     },
     ...(rows.active_prompts ? { activePrompts: activePromptGroups(rows.active_prompts) } : {}),
+    ...(rows.provider_changes?.length
+      ? {
+          providerChanges: rows.provider_changes.map((c) => ({
+            provider: c.provider,
+            change: c.enabled ? ('enabled' as const) : ('disabled' as const),
+            at: c.at,
+            by: c.by,
+            cancelledUnits: Number(c.cancelled_units),
+          })),
+        }
+      : {}),
   };
 }
 

@@ -18,6 +18,7 @@ const WORDS: Record<MissingReason, string> = {
   pending: 'still queued',
   processing: 'still running',
   cancelled: 'cancelled',
+  enabled_after_trigger: 'enabled after the trigger',
   not_scheduled: 'never queued',
 };
 

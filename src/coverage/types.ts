@@ -57,6 +57,7 @@ export type MissingReason =
   | 'pending'
   | 'processing'
   | 'cancelled'
+  | 'enabled_after_trigger'
   | 'not_scheduled';
 
 export interface Ratio {
@@ -194,6 +195,19 @@ export interface CoverageReport {
   cost?: NightCost;
   /** The snoozes active when measured, each with the missing units it holds; absent on older records. */
   snoozed?: SnoozedGroup[];
+  /** Providers taken out of service (or back) while the night ran; absent when none was. */
+  providerChanges?: ProviderChange[];
+}
+
+export interface ProviderChange {
+  provider: string;
+  change: 'disabled' | 'enabled';
+  /** ISO instant. */
+  at: string;
+  /** A Slack user id or `cli:<user>`. */
+  by: string;
+  /** Live units of this night the change cancelled. */
+  cancelledUnits: number;
 }
 
 /** A snooze in force (src/scheduler/snoozes.ts reads them), as coverage needs it. */

@@ -245,7 +245,14 @@ export async function refreshReports(
   return edited;
 }
 
-/** Posts a report into a channel (Share to channel) and records it, so repairs edit it too. */
+/** The message metadata of a shared copy: whatever reads a channel's messages never takes it for the report. */
+export const REPORT_COPY_EVENT = 'sched_report_copy';
+
+/**
+ * Posts a copy of a night's report into a channel (Share to channel). A copy is a snapshot: it
+ * is never recorded in slack_reports (the night keeps its one report, which repairs edit), and
+ * its message metadata says it is a copy.
+ */
 export async function shareReport(
   deps: ReportClientDeps,
   input: ReportInput & { channel: string },
@@ -262,9 +269,7 @@ export async function shareReport(
       payload: { run_date: input.runDate, kind: 'copy' },
     }),
   });
-  const target = { channel: posted.channel ?? input.channel, ts: String(posted.ts) };
-  await recordReport(deps.db, { runDate: input.runDate, ...target }, deps.clock());
-  return target;
+  return { channel: posted.channel ?? input.channel, ts: String(posted.ts) };
 }
 
 type Rendered = ReturnType<typeof reportMessage>;

@@ -1,7 +1,7 @@
 import type { webApi } from '@slack/bolt';
 import type { NightReporter } from '../scheduler/night-reporter.ts';
 import { isSlackUserId } from '../views/format.ts';
-import { lateStepMessage } from '../views/late-step-message.ts';
+import { lateStepMessage, missedNightMessage } from '../views/late-step-message.ts';
 import { runOutcomeMessage } from '../views/run-outcome-message.ts';
 import { snoozeOverMessage } from '../views/snooze-lines.ts';
 import { mentionOncall } from './oncall-mention.ts';
@@ -58,6 +58,16 @@ export function slackNightReporter(
         payload: { run_date: late.runDate, kind: 'late_alert', step: late.step },
       };
       const posted = await postOnce(deps, { ...message, channel, key });
+      return { channel, ts: posted.ts };
+    },
+    async alertMissed(runDate) {
+      const channel = deps.config.slack.reportChannel;
+      if (!channel) return undefined;
+      const key = {
+        eventType: MESSAGE_TYPES.lateAlert,
+        payload: { run_date: runDate, kind: 'missed_night' },
+      };
+      const posted = await postOnce(deps, { ...missedNightMessage(runDate), channel, key });
       return { channel, ts: posted.ts };
     },
     async snoozeOver(snooze) {

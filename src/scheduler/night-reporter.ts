@@ -29,6 +29,8 @@ export interface NightReporter {
   refresh(runDate: string): Promise<void>;
   /** Posts the watchdog's "late" alert to the report channel; undefined when no channel is set. */
   alertLate(late: LateStep, now: Date): Promise<{ channel: string; ts: string } | undefined>;
+  /** Posts the alert of a past night that never ran, with its Acknowledge button (admins). */
+  alertMissed?(runDate: string): Promise<{ channel: string; ts: string } | undefined>;
   /**
    * Posts the one "snooze over" line in the thread of the latest report (top level in the report
    * channel when none is posted yet); undefined when no channel is set.

@@ -1,6 +1,7 @@
 import { actionableUnits, shortfallAllSnoozed } from '../coverage/snoozed-units.ts';
 import { toError } from '../errors.ts';
 import { assertKnownProvider } from '../queue/run-scope.ts';
+import { assertFreshAnswersConfirmed } from './fresh-answers.ts';
 import { pingHeartbeat } from './heartbeat.ts';
 import { type PagerOutcome, pageNight } from './night-pager.ts';
 import { NO_SLACK, type PublishOutcome, type StepDeps } from './night-reporter.ts';
@@ -32,6 +33,8 @@ export interface PostcheckStepParams {
   publishLater?: boolean;
   /** What that repair enqueues (failed units only, one provider: run-scope.ts); missing units by default. AUTO_REPAIR always repairs every missing unit. */
   repairScope?: RepairScope | undefined;
+  /** A second "every unit" repair of the night was confirmed by a person (fresh-answers.ts). */
+  confirmFresh?: boolean | undefined;
 }
 
 export type AutoRepair = 'off' | 'nothing_missing' | 'ran' | 'failed';
@@ -55,6 +58,14 @@ export async function postcheckStep(
   if (params.repair) {
     await assertRunDateAllowed(deps, { runDate, purpose: 'repair' });
     assertKnownProvider(params.repairScope?.provider);
+    if (params.repairScope?.units === 'all') {
+      await assertFreshAnswersConfirmed(deps, {
+        runDate,
+        provider: params.repairScope.provider,
+        confirmed: params.confirmFresh,
+        howToConfirm: 'confirm it (`sched postcheck --repair --all --confirm`)',
+      });
+    }
   }
   const result = await runPostcheck(deps, { runDate, triggeredBy, scheduled: params.scheduled === true });
   if (!result.recorded || result.runId === undefined) {
@@ -64,7 +75,12 @@ export async function postcheckStep(
   let repair: RepairResult | undefined;
   let autoRepair: AutoRepair | undefined;
   if (params.repair) {
-    repair = await repairMissing(deps, { runDate, triggeredBy, scope: params.repairScope });
+    repair = await repairMissing(deps, {
+      runDate,
+      triggeredBy,
+      scope: params.repairScope,
+      confirmFresh: params.confirmFresh,
+    });
   } else if (!deps.config.autoRepair) {
     autoRepair = 'off';
   } else if (actionableUnits(result.report) === 0) {

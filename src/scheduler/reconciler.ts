@@ -2,6 +2,7 @@ import type { Deps } from '../context.ts';
 import type { Db } from '../db/client.ts';
 import { pruneSlackRequestClaims } from '../db/slack-request-claims.ts';
 import { toError } from '../errors.ts';
+import { cancelUnexpectedTasks } from '../queue/cancel-tasks.ts';
 import { closeJobs } from '../queue/close-jobs.ts';
 import { expireLeases } from '../queue/expire-leases.ts';
 import { startJobs } from '../queue/start-jobs.ts';
@@ -27,6 +28,8 @@ export interface ReconcileResult {
   jobsCompleted: number;
   /** Jobs whose every task was cancelled. */
   jobsCancelled: number;
+  /** Live tasks no longer expected (prompt, org, plan or provider changed mid-night), cancelled. */
+  cancelled: number;
 }
 
 /**
@@ -35,9 +38,11 @@ export interface ReconcileResult {
  */
 export async function reconcile(db: Db, now: Date): Promise<ReconcileResult> {
   const leases = await expireLeases(db);
+  const unexpected = await cancelUnexpectedTasks(db);
+  const cancelled = Object.values(unexpected.byRunDate).reduce((n, units) => n + units, 0);
   const jobsStarted = await startJobs(db, now);
   const closed = await closeJobs(db, { now });
-  return { ...leases, jobsStarted, ...closed };
+  return { ...leases, jobsStarted, ...closed, cancelled };
 }
 
 /**

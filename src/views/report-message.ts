@@ -20,6 +20,7 @@ import { BLOCK_IDS } from './ids.ts';
 import { missingOrgBlocks, SMALL_NIGHT_PROMPTS } from './missing-orgs.ts';
 import { noLiveWorkerLine } from './no-live-worker.ts';
 import { overQuotaBlock } from './over-quota.ts';
+import { providerChangeLines } from './provider-change-lines.ts';
 import { providerLine } from './provider-lines.ts';
 import {
   previewFromReport,
@@ -67,6 +68,7 @@ export function reportMessage(input: ReportMessageInput) {
   const liveLine = liveTasksLine(report);
   const updated = repair ? `Updated ${slackDate(input.now, report.timezone)}` : undefined;
   const noWorker = noLiveWorkerLine(report.providersWithoutLiveWorker);
+  const changes = providerChangeLines(report, 'slack');
 
   return Message({ text: reportText(input) })
     .blocks(
@@ -87,6 +89,7 @@ export function reportMessage(input: ReportMessageInput) {
       ),
       setIfTruthy(noWorker, Blocks.Section({ text: `⚠️ ${noWorker}` })),
       setIfTruthy(snoozed, Blocks.Context().elements(`😴 ${snoozed}`)),
+      setIfTruthy(changes.length > 0, Blocks.Context().elements(changes.join('\n'))),
       setIfTruthy(
         costLines(report.cost).length > 0,
         Blocks.Section({ text: costLines(report.cost).join('\n') }),

@@ -10,6 +10,7 @@ import { healthSentence } from './coverage-summary.ts';
 import { formatRatio } from './format.ts';
 import { setAsideText } from './missing-orgs.ts';
 import { noLiveWorkerLine } from './no-live-worker.ts';
+import { providerChangeLines } from './provider-change-lines.ts';
 import { rootCauseTextLine } from './root-cause-lines.ts';
 import { snoozedSummary } from './snooze-lines.ts';
 
@@ -35,6 +36,7 @@ export function formatCoverageReport(full: CoverageReport, options: { maxPrompts
   if (activeLine) lines.push(`  ${activeLine}`);
   const snoozed = snoozedSummary(report, 'text');
   if (snoozed) lines.push(`  ${snoozed}`);
+  for (const change of providerChangeLines(report, 'text')) lines.push(`  ${change}`);
   const t = report.tasks;
   const live = t.pending + t.processing;
   if (live > 0 || t.completed + t.failed > 0) {

@@ -11,11 +11,11 @@ import {
   listProviderSettings,
   type ProviderSettings,
   type ProviderSettingsChange,
-  updateProviderSettings,
 } from '../../providers/provider-settings.ts';
 import { createProviderAdapters } from '../../providers/registry.ts';
 import { isProviderName, PROVIDER_NAMES } from '../../providers/types.ts';
 import { withReadOnlyRuntime, withRuntime } from '../../runtime.ts';
+import { cancelledWords, changeProvider } from '../../scheduler/provider-change.ts';
 import { type ProviderWorkers, providerWorkers } from '../../scheduler/worker-heartbeat.ts';
 import { noLiveWorkerLine } from '../../views/no-live-worker.ts';
 import { cliActor } from '../actor.ts';
@@ -146,15 +146,19 @@ async function set(argv: string[], io: CliIo): Promise<number> {
   const actor = cliActor(io.env);
   return withRuntime(io.env, async (rt) => {
     for (const name of names) {
-      const update = await updateProviderSettings(rt.db, { name, change, changedBy: actor });
+      const update = await changeProvider(rt, { name, change, changedBy: actor });
       if (!update) throw usageError(`provider "${name}" has no row in this database`);
-      const { before, after } = update;
+      const { before, after, cancelled } = update;
       const diffs = (['enabled', 'model', 'rpm', 'maxConcurrency'] as const)
         .filter((key) => before[key] !== after[key])
         .map((key) => `${key} ${String(before[key])} -> ${String(after[key])}`);
-      rt.logger.info({ provider: name, changedBy: actor, before, after }, 'provider settings changed');
+      rt.logger.info(
+        { provider: name, changedBy: actor, before, after, cancelled },
+        'provider settings changed',
+      );
+      const cancelledLine = cancelledWords(cancelled);
       io.stdout.write(
-        `${name}: ${diffs.length > 0 ? diffs.join(', ') : 'already so, nothing changed'} (by ${actor})\n`,
+        `${name}: ${diffs.length > 0 ? diffs.join(', ') : 'already so, nothing changed'} (by ${actor})\n${cancelledLine ? `${name}: ${cancelledLine}\n` : ''}`,
       );
     }
     return EXIT.ok;
