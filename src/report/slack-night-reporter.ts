@@ -2,6 +2,7 @@ import type { webApi } from '@slack/bolt';
 import type { NightReporter } from '../scheduler/night-reporter.ts';
 import { isSlackUserId } from '../views/format.ts';
 import { lateStepMessage } from '../views/late-step-message.ts';
+import { nightWarningMessage } from '../views/night-warning-message.ts';
 import { runOutcomeMessage } from '../views/run-outcome-message.ts';
 import { snoozeOverMessage } from '../views/snooze-lines.ts';
 import { mentionOncall } from './oncall-mention.ts';
@@ -55,6 +56,18 @@ export function slackNightReporter(
       const message = lateStepMessage(late, deps.config.timezone, now);
       const posted = await client.chat.postMessage({ ...message, channel });
       return { channel, ts: String(posted.ts) };
+    },
+    async warnNight(warning, edit) {
+      const channel = deps.config.slack.reportChannel;
+      if (!channel) return undefined;
+      const oncall = deps.config.slack.oncall;
+      const message = nightWarningMessage(warning, deps.config.timezone, oncall ? { oncall } : {});
+      if (edit) {
+        await client.chat.update({ ...message, channel: edit.channel, ts: edit.ts });
+        return { ...edit, sentence: message.text ?? '' };
+      }
+      const posted = await client.chat.postMessage({ ...message, channel });
+      return { channel, ts: String(posted.ts), sentence: message.text ?? '' };
     },
     async snoozeOver(snooze) {
       const channel = deps.config.slack.reportChannel;

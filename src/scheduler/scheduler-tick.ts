@@ -4,6 +4,7 @@ import { type Db, queryRows } from '../db/client.ts';
 import { toError } from '../errors.ts';
 import { runDateOf } from '../time/business-day.ts';
 import { isDueToday, lastFireOnRunDate } from '../time/cron-matcher.ts';
+import { lookAtNight } from './early-warning.ts';
 import { alertLateSteps } from './late-alerts.ts';
 import { lateNightState, waitsForLateNight } from './late-night.ts';
 import type { DailyStepName } from './late-steps.ts';
@@ -47,6 +48,8 @@ export interface TickResult {
   lateAlerts: DailyStepName[];
   /** Snoozes whose "over" line this instance posted (snooze-expiry.ts). */
   snoozesOver: number[];
+  /** Night watch warnings this instance posted or edited (early-warning.ts). */
+  nightWarnings: string[];
 }
 
 const DAILY_STEPS = [FUNCTION_NAMES.trigger, FUNCTION_NAMES.postcheck] as const;
@@ -66,6 +69,7 @@ export async function schedulerTick(
     autoRepair: undefined,
     lateAlerts: [],
     snoozesOver: [],
+    nightWarnings: [],
   };
   const taken = await takenSteps(deps.db, runDate, now);
 
@@ -87,6 +91,7 @@ export async function schedulerTick(
   // After the steps: a step this tick just ran is not late.
   result.lateAlerts = await alertLateSteps(deps, { now });
   result.snoozesOver = await postOverSnoozes(deps, { now });
+  result.nightWarnings = (await lookAtNight(deps, { now })).sent;
   return result;
 }
 
