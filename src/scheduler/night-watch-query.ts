@@ -126,7 +126,9 @@ export async function readNightWatch(
           select t.error_class, t.last_error from night t
           where t.provider = n.provider and t.last_error is not null
             and ((t.status = 'failed' and t.completed_at > ${outcomesFrom}::timestamptz)
-                 or (t.status in ('pending', 'processing') and t.error_class is distinct from 'rate_limited'))
+                 or t.status in ('pending', 'processing'))
+            -- A 429 is the cause only while it pauses the provider, as it counts only then.
+            and (t.error_class is distinct from 'rate_limited' or coalesce(p.paused_until > ${at}, false))
           group by t.error_class, t.last_error
           order by count(*) desc, t.error_class, t.last_error
           limit 1
