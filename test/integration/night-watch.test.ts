@@ -131,6 +131,7 @@ describe.each(backends())('the night watch on $name', (backend) => {
       /at this rate 7 units will miss the <!date\^\d+\^\{time\}\|2026-03-09 04:00 EDT> postcheck/,
     );
     // The Snooze menu of the report's provider lines, for admins.
+    expect(api.callsTo('chat.postMessage')[0]?.body.channel).toBe(REPORT_CHANNEL);
     const blocks = api.callsTo('chat.postMessage')[0]?.body.blocks as { accessory?: { action_id: string } }[];
     expect(blocks[0]?.accessory?.action_id).toBe('snooze:warn-perplexity');
     const [raised] = await warnings();
