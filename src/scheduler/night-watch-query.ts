@@ -13,12 +13,13 @@ import { LIVE_SECONDS } from './worker-heartbeat.ts';
  */
 
 export interface ProviderOutcomes {
-  /** Tasks in the window: final states plus tasks being retried. */
+  /** Calls of the window's tasks (those that ended in it, and those being retried). */
   calls: number;
+  /** Calls of tasks that failed for good. */
   finalFailures: number;
-  /** Live tasks that failed a try and wait for the next, not counting 429s. */
+  /** Failed calls that were retried (a task that succeeded on its second try has one). */
   retries: number;
-  /** Live tasks waiting out a 429: they count only while the provider is paused. */
+  /** Live tasks waiting out a 429, a call each: they count only while the provider is paused. */
   rateLimited: number;
   /** The most frequent error among the window's failures. */
   topError: { errorClass: string; message: string } | null;
@@ -108,10 +109,16 @@ export async function readNightWatch(
           from night t where t.provider = n.provider
         ) c on true
         left join lateral (
-          select count(*)::int as calls,
-                 count(*) filter (where status = 'failed')::int as final_failures,
-                 count(*) filter (where status in ('pending', 'processing')
-                                    and error_class is distinct from 'rate_limited')::int as retries,
+          -- Calls, not tasks: a task's attempts are its calls (a 429's attempt is refunded, so
+          -- each task waiting out a 429 adds its one refused call apart); the one in flight is not
+          -- a call yet.
+          select (coalesce(sum(greatest(attempts - case when status = 'processing' then 1 else 0 end,
+                                        case when status in ('completed', 'failed') then 1 else 0 end)), 0)
+                  + count(*) filter (where status in ('pending', 'processing') and error_class = 'rate_limited'))::int
+                   as calls,
+                 coalesce(sum(greatest(attempts, 1)) filter (where status = 'failed'), 0)::int as final_failures,
+                 coalesce(sum(greatest(attempts - case when status = 'pending' then 0 else 1 end, 0))
+                            filter (where status <> 'failed'), 0)::int as retries,
                  count(*) filter (where status in ('pending', 'processing')
                                     and error_class = 'rate_limited')::int as rate_limited
           from (select * from night t

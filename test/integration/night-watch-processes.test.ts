@@ -85,7 +85,7 @@ describe.each(sharedBackends())('the night watch in a worker process on $name', 
 
     const worker = spawnWorker([], {
       ...env,
-      DATABASE_URL: database.url,
+      DATABASE_URL: database.url ?? '',
       SLACK_BOT_TOKEN: BOT_TOKEN,
       SLACK_API_URL: api.url,
       SLACK_REPORT_CHANNEL: REPORT_CHANNEL,

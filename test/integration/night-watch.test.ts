@@ -80,7 +80,7 @@ describe.each(backends())('the night watch on $name', (backend) => {
     await database?.close();
   });
 
-  /** Sets `n` live tasks of `provider` to an outcome that ended (or was retried) at `time`. */
+  /** Sets `n` live tasks of `provider` to an outcome of one call that ended (or was retried) at `time`. */
   const outcome = async (
     provider: string,
     n: number,
@@ -91,7 +91,7 @@ describe.each(backends())('the night watch on $name', (backend) => {
              completed_at = case when ${set.status} in ('completed', 'failed')
                                  then ${local(set.time).toISOString()}::timestamptz end,
              available_at = ${local(set.time).toISOString()}::timestamptz,
-             attempts = case when ${set.status} = 'failed' then 3 else 1 end,
+             attempts = 1,
              error_class = ${set.errorClass ?? null}, last_error = ${set.error ?? null}
       where id in (select id from batch_tasks where provider = ${provider} and status = 'pending'
                    and last_error is null order by id limit ${n})`);
@@ -168,6 +168,15 @@ describe.each(backends())('the night watch on $name', (backend) => {
     ]);
   });
 
+  it('counts calls, not tasks: a unit that succeeded on its third try had two failed calls', async () => {
+    await outcome('gemini', 10, { status: 'completed', time: '03:16' });
+    await database.db.execute(
+      sql`update batch_tasks set attempts = 3 where provider = 'gemini' and status = 'completed'`,
+    );
+    expect(await look('03:20')).toEqual(['provider_failing:gemini:raise']);
+    expect(posts()[0]).toContain('*Gemini*: 67% of the last 30 calls failed,');
+  });
+
   it('a 429 counts only while it pauses the provider; a snoozed provider gets no warning', async () => {
     await outcome('openai', 15, { status: 'completed', time: '03:16' });
     await outcome('openai', 10, {
@@ -176,6 +185,8 @@ describe.each(backends())('the night watch on $name', (backend) => {
       errorClass: 'rate_limited',
       error: '429',
     });
+    // A 429 refunds its attempt: the task waits with none spent.
+    await database.db.execute(sql`update batch_tasks set attempts = 0 where error_class = 'rate_limited'`);
     expect(await look('03:20')).toEqual([]);
 
     await database.db.execute(
