@@ -18,7 +18,7 @@ import { repairMissing } from '../scheduler/repair.ts';
 import { runTrigger, type TriggerResult } from '../scheduler/trigger.ts';
 import { hasScopeFlags, SCOPE_FLAG_OPTIONS, scopeFromFlags } from '../scope-flags.ts';
 import { formatDuration } from '../views/format.ts';
-import { projectionWords } from '../views/projection-words.ts';
+import { capitalize, projectionWords } from '../views/projection-words.ts';
 import { formatCoverageReport } from '../views/text-report.ts';
 
 /**
@@ -78,9 +78,10 @@ export function describeProgress(
   const seconds = p.estimatedFinish
     ? Math.max(1, Math.round((p.estimatedFinish.getTime() - now.getTime()) / 1000))
     : 0;
-  const eta = p.estimatedFinish ? `, done in about ${formatDuration(seconds * 1000)}` : '';
+  // The projection (per provider, with its limits) replaces the night-wide ETA when there is one.
+  const eta = p.estimatedFinish && !projected ? `, done in about ${formatDuration(seconds * 1000)}` : '';
   const line = `  ${p.done}/${p.total} tasks done (${percent}%): ${p.completed} ok, ${p.failed} failed, ${p.processing} running, ${p.pending} waiting; ${p.ratePerMinute.toFixed(0)}/min${eta}`;
-  return projected ? `${line}\n  finish ${projected}` : line;
+  return projected ? `${line}\n  ${capitalize(projected)}` : line;
 }
 
 /** Waits `ms`, or less when the user interrupts: an interrupt ends the wait, not the operation. */

@@ -4,7 +4,7 @@ import { providerTitle } from './projection-words.ts';
 
 /**
  * The morning report's line about the warnings the night watch raised while the night ran, each
- * linked to its message: "⚠️ While it ran: Perplexity failing, 03:22 (recovered) · not moving,
+ * linked to its message: "⚠️ While it ran: Perplexity failing 03:22 (recovered) · not moving
  * 03:30". Undefined when the night raised none.
  */
 
@@ -21,9 +21,10 @@ export const messageLink = (channel: string, ts: string) =>
 export function nightWarningLine(warnings: NightWarningRow[], zone: string): string | undefined {
   const posted = warnings.filter((w) => w.ts !== null && w.channel !== null);
   if (posted.length === 0) return undefined;
+  // A link's label cannot hold a date token: the time goes after the link.
   const items = posted.map((w) => {
-    const words = `${KIND_WORDS[w.kind](w.subject)}, ${slackTime(w.claimedAt, zone)}${w.state === 'recovered' ? ' (recovered)' : ''}`;
-    return `<${messageLink(w.channel ?? '', w.ts ?? '')}|${words}>`;
+    const link = `<${messageLink(w.channel ?? '', w.ts ?? '')}|${KIND_WORDS[w.kind](w.subject)}>`;
+    return `${link} ${slackTime(w.claimedAt, zone)}${w.state === 'recovered' ? ' (recovered)' : ''}`;
   });
   return `⚠️ While it ran: ${items.join(' · ')}`;
 }
