@@ -129,8 +129,10 @@ export function formatProgress(
   options: { maxOrgs?: number; projection?: NightProjection | undefined } = {},
 ): string {
   const lines: string[] = [];
+  // With a projected finish (each provider's pace and limit) it replaces the night-wide estimate.
   const projected =
-    options.projection && projectionWords(options.projection, (d) => localTime(d, zone).slice(11));
+    options.projection?.finishAt &&
+    projectionWords(options.projection, (d) => localTime(d, zone).slice(11));
   const pct = progress.total === 0 ? 100 : Math.floor((progress.done / progress.total) * 100);
   const eta = progress.estimatedFinish
     ? `, estimated finish ${localTime(progress.estimatedFinish, zone)}`
