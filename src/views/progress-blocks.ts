@@ -39,7 +39,7 @@ export function progressLines(progress: NightProgress, now: Date, zone: string):
   const projected = progress.projection
     ? projectionWords(progress.projection, (instant) => slackTime(instant, zone))
     : undefined;
-  const eta = progress.projection ? undefined : etaOf(progress, now);
+  const eta = projected ? undefined : etaOf(progress, now);
   if (eta) pace.push(`ETA ${slackTime(eta, zone)}`);
   if (pace.length > 0) lines.push(pace.join(' · '));
   if (projected)

@@ -131,8 +131,7 @@ export function formatProgress(
   const lines: string[] = [];
   // With a projected finish (each provider's pace and limit) it replaces the night-wide estimate.
   const projected =
-    options.projection?.finishAt &&
-    projectionWords(options.projection, (d) => localTime(d, zone).slice(11));
+    options.projection?.finishAt && projectionWords(options.projection, (d) => localTime(d, zone).slice(11));
   const pct = progress.total === 0 ? 100 : Math.floor((progress.done / progress.total) * 100);
   const eta = progress.estimatedFinish
     ? `, estimated finish ${localTime(progress.estimatedFinish, zone)}`
