@@ -73,7 +73,7 @@ export function describeProgress(
   const projected =
     projection &&
     projectionWords(projection.projection, (d) =>
-      DateTime.fromJSDate(d, { zone: projection.zone }).toFormat('HH:mm'),
+      DateTime.fromJSDate(d, { zone: projection.zone }).toFormat('HH:mm ZZZZ'),
     );
   const seconds = p.estimatedFinish
     ? Math.max(1, Math.round((p.estimatedFinish.getTime() - now.getTime()) / 1000))
