@@ -194,6 +194,8 @@ export function watchNight(
 ): { stop(): Promise<void> } {
   const intervalMs = params.intervalMs ?? deps.config.nightWatch.intervalSeconds * 1000;
   let looking: Promise<unknown> = Promise.resolve();
+  // Nowhere to post: nothing to look for (status and the console measure on their own).
+  if (!deps.reporter || !deps.config.slack.reportChannel) return { stop: async () => undefined };
   const look = () => {
     looking = looking.then(() => lookAtNight(deps, { now: deps.clock() }));
   };
