@@ -25,6 +25,7 @@ const WRITERS = {
   coverage_rollup: [],
   slack_reports: ['src/report/report-poster.ts'],
   late_alerts: ['src/scheduler/late-alerts.ts'],
+  night_warnings: ['src/scheduler/night-warnings.ts'],
   night_pages: ['src/scheduler/night-pages.ts'],
   workers: ['src/scheduler/worker-heartbeat.ts'],
   // Its one row is written by the migration that creates it.

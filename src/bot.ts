@@ -13,6 +13,7 @@ import { SIMULATED_PROFILE_SPECS } from './providers/simulated.ts';
 import { slackNightReporter } from './report/slack-night-reporter.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
 import { startScheduler } from './scheduler/cron.ts';
+import { watchNight } from './scheduler/early-warning.ts';
 import { followNights } from './scheduler/refresh-night.ts';
 import { startWorker } from './scheduler/worker.ts';
 import { createShutdown, type Shutdown } from './shutdown.ts';
@@ -172,5 +173,8 @@ async function compose(rt: Runtime, io: BotIo, mode: Mode, shutdown: Shutdown, l
 
   const scheduler = startScheduler(stepDeps);
   shutdown.add('scheduler', () => scheduler.stop());
+  // The night watch looks every NIGHT_WATCH_INTERVAL_SECONDS, between the scheduler's ticks.
+  const nightWatch = watchNight(stepDeps);
+  shutdown.add('nightWatch', () => nightWatch.stop());
   return { port, closed: shutdown.closed, shutdown: (reason: string) => shutdown.stop(reason), logger };
 }

@@ -213,6 +213,13 @@ const schema = z.preprocess(
       HEALTH_PROMPT_THRESHOLD: percent(95),
       HEALTH_ORG_THRESHOLD: percent(95),
       HEALTH_PROVIDER_THRESHOLD: percent(95),
+      EARLY_WARNING_FAILURE_RATE: percent(20),
+      EARLY_WARNING_MIN_CALLS: int(20, 1, 100_000),
+      EARLY_WARNING_WINDOW_MINUTES: int(10, 1, 1440),
+      EARLY_WARNING_WINDOW_CALLS: int(200, 1, 100_000),
+      NIGHT_STALL_MINUTES: int(10, 1, 1440),
+      LATE_FINISH_MARGIN_MINUTES: int(10, 0, 1440),
+      NIGHT_WATCH_INTERVAL_SECONDS: int(60, 1, 3600),
       SIMULATED_PROFILE: z.preprocess(
         emptyToUndefined,
         z.enum(SIMULATED_PROFILES, { message: `must be one of ${SIMULATED_PROFILES.join(', ')}` }).optional(),
@@ -260,6 +267,17 @@ const schema = z.preprocess(
         orgPercent: e.HEALTH_ORG_THRESHOLD,
         /** Each provider's unit coverage: one provider down for every org is never healthy. */
         providerPercent: e.HEALTH_PROVIDER_THRESHOLD,
+      },
+      /** The night watch (early-warning.ts): warnings while a night runs, before the postcheck. */
+      nightWatch: {
+        /** A share in [0, 1]: final failures and retries over the window's calls. */
+        failureRate: e.EARLY_WARNING_FAILURE_RATE / 100,
+        minCalls: e.EARLY_WARNING_MIN_CALLS,
+        windowMinutes: e.EARLY_WARNING_WINDOW_MINUTES,
+        windowCalls: e.EARLY_WARNING_WINDOW_CALLS,
+        stallMinutes: e.NIGHT_STALL_MINUTES,
+        lateMarginMinutes: e.LATE_FINISH_MARGIN_MINUTES,
+        intervalSeconds: e.NIGHT_WATCH_INTERVAL_SECONDS,
       },
       // The local console (no Slack, embedded database) defaults to `demo`; with Slack credentials
       // or a real database a profile is never implied, so production cannot report simulated answers.

@@ -4,6 +4,7 @@ import type { Deps } from './context.ts';
 import { expectedUnitsCte } from './coverage/coverage-query.ts';
 import { actionableUnits, snoozedUnits } from './coverage/snoozed-units.ts';
 import { queryRows } from './db/client.ts';
+import { nightWatchGauges } from './night-watch-metrics.ts';
 import { measureCoverage } from './scheduler/postcheck.ts';
 import { runDateOf } from './time/business-day.ts';
 
@@ -148,6 +149,7 @@ export function createMetrics(deps: Pick<Deps, 'db' | 'config' | 'clock' | 'logg
   const rateLimited = counter('sched_provider_rate_limited_total', 'Provider answers of 429 (rate_limited)', [
     'provider',
   ]);
+  nightWatchGauges(deps, registers);
   const steps = histogram(
     'sched_scheduler_step_duration_seconds',
     'Duration of scheduler steps (trigger, reconciler, postcheck, repair, ...)',

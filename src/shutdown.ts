@@ -7,7 +7,15 @@ import type { Logger } from './logger.ts';
  * everything before it may still write. A part that fails to stop is logged; the others still stop.
  */
 
-const STOP_ORDER = ['scheduler', 'workers', 'console', 'slack', 'localSlack', 'database'] as const;
+const STOP_ORDER = [
+  'scheduler',
+  'nightWatch',
+  'workers',
+  'console',
+  'slack',
+  'localSlack',
+  'database',
+] as const;
 export type PartName = (typeof STOP_ORDER)[number];
 
 export interface Shutdown {

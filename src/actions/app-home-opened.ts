@@ -1,6 +1,7 @@
 import type { Middleware, SlackEventMiddlewareArgs } from '@slack/bolt';
 import type { SlackDeps } from '../commands/slack-deps.ts';
 import { listHistory } from '../scheduler/history.ts';
+import { measureNightPace } from '../scheduler/night-pace.ts';
 import { measureCoverage } from '../scheduler/postcheck.ts';
 import { measureProgress } from '../scheduler/progress.ts';
 import { runDateOf } from '../time/business-day.ts';
@@ -15,15 +16,16 @@ export const appHomeOpenedEvent =
     const now = deps.clock();
     const timezone = deps.config.timezone;
     const runDate = runDateOf(now, timezone);
-    const [progress, nights] = await Promise.all([
+    const [progress, pace, nights] = await Promise.all([
       measureProgress(deps.db, { runDate, now }),
+      measureNightPace(deps, { runDate, now }),
       listHistory(deps.db, { days: HOME_NIGHTS, offset: 1, now, timezone }),
     ]);
     const report = progress.total > 0 ? await measureCoverage(deps, { runDate, now }) : undefined;
     await client.views.publish({
       user_id: event.user,
       view: homeView({
-        today: { runDate, report, progress: toNightProgress(progress) },
+        today: { runDate, report, progress: toNightProgress(progress, pace.projection) },
         nights,
         now,
         timezone,

@@ -2,6 +2,7 @@ import type { Middleware, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { runAudit } from '../audit/run-audit.ts';
 import { findOrg, MAX_QUERY_LENGTH } from '../orgs/find-org.ts';
 import { getNight } from '../scheduler/history.ts';
+import { measureNightPace } from '../scheduler/night-pace.ts';
 import { measureOrgCoverage } from '../scheduler/org-coverage.ts';
 import { measureCoverage } from '../scheduler/postcheck.ts';
 import { measureProgress } from '../scheduler/progress.ts';
@@ -89,17 +90,18 @@ async function statusAnswer(
   if (argument.kind === 'org') return orgStatus(deps, argument.query, today);
   const { runDate } = argument;
   const now = deps.clock();
-  const [report, progress, preview] = await Promise.all([
+  const [report, progress, preview, pace] = await Promise.all([
     measureCoverage(deps, { runDate, now }),
     measureProgress(deps.db, { runDate, now }),
     previewRepair(deps, { runDate }),
+    measureNightPace(deps, { runDate, now }),
   ]);
   const nothingRan = progress.total === 0 && runDate < today && !(await getNight(deps.db, runDate));
   if (nothingRan)
     return errorMessage(`Nothing ran on ${runDate}: no task and no postcheck were recorded for that day.`);
   return statusMessage({
     report,
-    progress: toNightProgress(progress),
+    progress: toNightProgress(progress, pace.projection),
     repairPreview: preview,
     runbookUrl: deps.config.runbookUrl,
     now,

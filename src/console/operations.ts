@@ -5,7 +5,9 @@ import { usageError } from '../errors.ts';
 import type { ProviderName } from '../providers/types.ts';
 import { countLiveTasks } from '../queue/live-tasks.ts';
 import { describeScope, type RunScope } from '../queue/run-scope.ts';
+import { lookAtNight } from '../scheduler/early-warning.ts';
 import { runManualDaily } from '../scheduler/manual-run.ts';
+import type { NightProjection } from '../scheduler/night-projection.ts';
 import type { StepDeps } from '../scheduler/night-reporter.ts';
 import { measureCoverage } from '../scheduler/postcheck.ts';
 import { describePublished, postcheckStep } from '../scheduler/postcheck-step.ts';
@@ -17,6 +19,7 @@ import { runTrigger, type TriggerResult } from '../scheduler/trigger.ts';
 import { hasScopeFlags, SCOPE_FLAG_OPTIONS, scopeFromFlags } from '../scope-flags.ts';
 import { figuresText } from '../views/coverage-summary.ts';
 import { formatDuration } from '../views/format.ts';
+import { capitalize, projectionWords } from '../views/projection-words.ts';
 import { formatCoverageReport } from '../views/text-report.ts';
 
 /**
@@ -62,13 +65,24 @@ const describeFanOut = (what: string, r: AdHocFanOutResult) =>
     ? `${what} ${r.runDate}: nothing to enqueue (run ${r.runId})`
     : `${what} ${r.runDate}: ${r.tasks} tasks for ${r.orgs} orgs enqueued (${perProvider(r.byProvider)}; run ${r.runId})`;
 
-export function describeProgress(p: Progress, now: Date): string {
+export function describeProgress(
+  p: Progress,
+  now: Date,
+  projection?: { projection: NightProjection; zone: string } | undefined,
+): string {
   const percent = p.total ? Math.floor((p.done / p.total) * 100) : 100;
+  const projected =
+    projection &&
+    projectionWords(projection.projection, (d) =>
+      DateTime.fromJSDate(d, { zone: projection.zone }).toFormat('HH:mm ZZZZ'),
+    );
   const seconds = p.estimatedFinish
     ? Math.max(1, Math.round((p.estimatedFinish.getTime() - now.getTime()) / 1000))
     : 0;
-  const eta = p.estimatedFinish ? `, done in about ${formatDuration(seconds * 1000)}` : '';
-  return `  ${p.done}/${p.total} tasks done (${percent}%): ${p.completed} ok, ${p.failed} failed, ${p.processing} running, ${p.pending} waiting; ${p.ratePerMinute.toFixed(0)}/min${eta}`;
+  // The projection (per provider, with its limits) replaces the night-wide ETA when there is one.
+  const eta = p.estimatedFinish && !projected ? `, done in about ${formatDuration(seconds * 1000)}` : '';
+  const line = `  ${p.done}/${p.total} tasks done (${percent}%): ${p.completed} ok, ${p.failed} failed, ${p.processing} running, ${p.pending} waiting; ${p.ratePerMinute.toFixed(0)}/min${eta}`;
+  return projected ? `${line}\n  ${capitalize(projected)}` : line;
 }
 
 /** Waits `ms`, or less when the user interrupts: an interrupt ends the wait, not the operation. */
@@ -134,9 +148,11 @@ export function consoleOperations(deps: OperationDeps): Record<string, Operation
     while (!deps.signal.aborted) {
       const now = deps.clock();
       const progress = await measureProgress(deps.db, { runDate, now });
+      // The night watch looks as often as the progress line: a one-minute demo night needs it.
+      const { projection } = await lookAtNight(deps, { now });
       const state = `${progress.done}/${progress.live}`;
       if (state !== last || ++quiet >= QUIET_POLLS) {
-        print(describeProgress(progress, now));
+        print(describeProgress(progress, now, projection && { projection, zone: deps.config.timezone }));
         quiet = 0;
       }
       last = state;

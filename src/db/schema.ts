@@ -282,6 +282,36 @@ export const lateAlerts = pgTable(
 );
 
 /**
+ * Warnings raised while a night runs (0012_night_warnings; src/scheduler/night-warnings.ts): a
+ * provider failing, a night that does not move, a night that will finish after the postcheck.
+ * One row per night, kind and subject (a provider, or '' for the night), claimed before the post.
+ */
+export const nightWarnings = pgTable(
+  'night_warnings',
+  {
+    runDate: runDate(),
+    /** `provider_failing`, `stalled` or `late_finish`. */
+    kind: text('kind').notNull(),
+    /** The provider of a `provider_failing` warning; '' for the night-wide kinds. */
+    subject: text('subject').notNull().default(''),
+    claimedAt: tstz('claimed_at').notNull().defaultNow(),
+    /** `failing`, or `recovered` once the provider's window is clean again (the message says so). */
+    state: text('state').notNull().default('failing'),
+    stateChangedAt: tstz('state_changed_at').notNull().defaultNow(),
+    /** The latest sentence posted, for the morning report's line about it. */
+    sentence: text('sentence'),
+    /** Where the warning went, once Slack answered. */
+    channel: text('channel'),
+    ts: text('ts'),
+  },
+  (t) => [
+    primaryKey({ name: 'night_warnings_pk', columns: [t.runDate, t.kind, t.subject] }),
+    check('night_warnings_kind_check', sql`${t.kind} in ('provider_failing', 'stalled', 'late_finish')`),
+    check('night_warnings_state_check', sql`${t.state} in ('failing', 'recovered')`),
+  ],
+);
+
+/**
  * Who was paged for a night (0008_night_pages), one row per run_date, each page claimed by one
  * UPDATE so however many instances measure the night, the on-call is mentioned once and
  * PagerDuty gets one trigger (and one resolve).

@@ -6,6 +6,7 @@ import type { Deps } from '../context.ts';
 import type { CoverageReport } from '../coverage/types.ts';
 import { type Db, queryOne, queryRows } from '../db/client.ts';
 import { getNight, listHistory } from '../scheduler/history.ts';
+import { nightWarnings } from '../scheduler/night-warnings.ts';
 import { latestRepairProgress, type RepairProgress } from '../scheduler/repair-progress.ts';
 import { addDays, runDateOf } from '../time/business-day.ts';
 import type { Comparison } from '../views/coverage-summary.ts';
@@ -71,10 +72,14 @@ export interface ReportInput {
 }
 
 export async function renderReport(deps: ReportDeps, input: ReportInput) {
-  const comparison = input.comparison ?? (await loadComparison(deps, { runDate: input.runDate }));
+  const [comparison, warnings] = await Promise.all([
+    input.comparison ?? loadComparison(deps, { runDate: input.runDate }),
+    nightWarnings(deps.db, input.runDate),
+  ]);
   return reportMessage({
     report: input.report,
     repair: input.repair,
+    warnings,
     ...comparison,
     runbookUrl: deps.config.runbookUrl,
     now: deps.clock(),

@@ -2,6 +2,7 @@ import type { webApi } from '@slack/bolt';
 import type { NightReporter } from '../scheduler/night-reporter.ts';
 import { isSlackUserId } from '../views/format.ts';
 import { lateStepMessage, missedNightMessage } from '../views/late-step-message.ts';
+import { nightWarningMessage } from '../views/night-warning-message.ts';
 import { runOutcomeMessage } from '../views/run-outcome-message.ts';
 import { snoozeOverMessage } from '../views/snooze-lines.ts';
 import { mentionOncall } from './oncall-mention.ts';
@@ -69,6 +70,27 @@ export function slackNightReporter(
       };
       const posted = await postOnce(deps, { ...missedNightMessage(runDate), channel, key });
       return { channel, ts: posted.ts };
+    },
+    async warnNight(warning, edit) {
+      const channel = deps.config.slack.reportChannel;
+      if (!channel) return undefined;
+      const oncall = deps.config.slack.oncall;
+      const message = nightWarningMessage(warning, deps.config.timezone, oncall ? { oncall } : {});
+      if (edit) {
+        await deps.client.chat.update({ ...message, channel: edit.channel, ts: edit.ts });
+        return { ...edit, sentence: message.text ?? '' };
+      }
+      const { decision } = warning;
+      const key = {
+        eventType: MESSAGE_TYPES.notice,
+        payload: {
+          run_date: warning.runDate,
+          kind: `night_warning_${decision.kind}`,
+          ...(decision.kind === 'provider_failing' ? { provider: decision.provider } : {}),
+        },
+      };
+      const posted = await postOnce(deps, { ...message, channel, key });
+      return { channel, ts: posted.ts, sentence: message.text ?? '' };
     },
     async snoozeOver(snooze) {
       const channel = deps.config.slack.reportChannel;

@@ -1,6 +1,7 @@
 import type { Deps } from '../context.ts';
 import type { CoverageReport } from '../coverage/types.ts';
 import type { RunScope } from '../queue/run-scope.ts';
+import type { WarningDecision } from './early-warning-rules.ts';
 import type { LateStep } from './late-steps.ts';
 import type { SnoozeRow } from './snoozes.ts';
 
@@ -32,6 +33,14 @@ export interface NightReporter {
   /** Posts the alert of a past night that never ran, with its Acknowledge button (admins). */
   alertMissed?(runDate: string): Promise<{ channel: string; ts: string } | undefined>;
   /**
+   * Posts a night watch warning to the report channel, or edits the one posted at `edit`;
+   * undefined when no channel is set.
+   */
+  warnNight(
+    warning: NightWarning,
+    edit?: { channel: string; ts: string },
+  ): Promise<{ channel: string; ts: string; sentence: string } | undefined>;
+  /**
    * Posts the one "snooze over" line in the thread of the latest report (top level in the report
    * channel when none is posted yet); undefined when no channel is set.
    */
@@ -41,6 +50,21 @@ export interface NightReporter {
    * to the asker directly when no report of the night was posted; undefined when neither can be.
    */
   runFinished(outcome: RunOutcome): Promise<{ channel: string; ts: string } | undefined>;
+}
+
+/** A warning of the night watch (early-warning.ts), with what its words need. */
+export interface NightWarning {
+  runDate: string;
+  decision: WarningDecision;
+  now: Date;
+  /** The night's postcheck while it is ahead, null after. */
+  postcheckAt: Date | null;
+  /** A failing provider's units that will miss the postcheck at this rate. */
+  unitsAtRisk: number;
+  /** When the warning was first posted (edits recall it). */
+  firstRaisedAt: Date | undefined;
+  /** The first post: the on-call is mentioned (an edit never notifies). */
+  first: boolean;
 }
 
 /** How a repair or rerun ended (run-outcomes.ts claims it once and hands it to the reporter). */

@@ -5,6 +5,7 @@ import { toError } from '../errors.ts';
 import { runDateOf } from '../time/business-day.ts';
 import { isDueToday, lastFireOnRunDate } from '../time/cron-matcher.ts';
 import type { Deliveries } from './deliveries.ts';
+import { lookAtNight } from './early-warning.ts';
 import { alertLateSteps } from './late-alerts.ts';
 import { lateNightState, waitsForLateNight } from './late-night.ts';
 import type { DailyStepName } from './late-steps.ts';
@@ -52,6 +53,8 @@ export interface TickResult {
   lateAlerts: DailyStepName[];
   /** Snoozes whose "over" line this instance posted (snooze-expiry.ts). */
   snoozesOver: number[];
+  /** Night watch warnings this instance posted or edited (early-warning.ts). */
+  nightWarnings: string[];
 }
 
 const DAILY_STEPS = [FUNCTION_NAMES.trigger, FUNCTION_NAMES.postcheck] as const;
@@ -79,6 +82,7 @@ export async function schedulerTick(
     autoRepair: undefined,
     lateAlerts: [],
     snoozesOver: [],
+    nightWarnings: [],
   };
   const taken = await takenSteps(deps.db, runDate, now);
 
@@ -107,9 +111,11 @@ export async function schedulerTick(
       deliveries.run('due-reports', () => postDueReports(deps, { remeasure: false }));
     deliveries.run('late-alerts', () => alertLateSteps(deps, { now }));
     deliveries.run('snooze-lines', () => postOverSnoozes(deps, { now }));
+    deliveries.run('night-watch', () => lookAtNight(deps, { now }));
   } else {
     result.lateAlerts = await alertLateSteps(deps, { now });
     result.snoozesOver = await postOverSnoozes(deps, { now });
+    result.nightWarnings = (await lookAtNight(deps, { now })).sent;
   }
   return result;
 }

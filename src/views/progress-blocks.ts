@@ -1,4 +1,5 @@
 import { Blocks } from 'slack-block-builder';
+import { finishesLate } from '../scheduler/night-projection.ts';
 import {
   count,
   inlineText,
@@ -9,6 +10,7 @@ import {
   slackDate,
   slackTime,
 } from './format.ts';
+import { capitalize, projectionWords } from './projection-words.ts';
 import type { NightProgress, ProgressCount } from './types.ts';
 
 /** Live progress of a running night: overall, per provider, the orgs with the most left, and an ETA. */
@@ -34,9 +36,16 @@ export function progressLines(progress: NightProgress, now: Date, zone: string):
   if (progress.startedAt) pace.push(`started ${slackDate(progress.startedAt, zone)}`);
   if (progress.ratePerMinute !== undefined)
     pace.push(`≈ ${count(Math.round(progress.ratePerMinute))} units/min`);
-  const eta = etaOf(progress, now);
+  const projected = progress.projection
+    ? projectionWords(progress.projection, (instant) => slackTime(instant, zone))
+    : undefined;
+  const eta = projected ? undefined : etaOf(progress, now);
   if (eta) pace.push(`ETA ${slackTime(eta, zone)}`);
   if (pace.length > 0) lines.push(pace.join(' · '));
+  if (projected)
+    lines.push(
+      `${progress.projection && finishesLate(progress.projection) ? '🐢' : '🏁'} ${capitalize(projected)}`,
+    );
   for (const p of progress.providers) lines.push(`• *${p.provider}* ${progressText(p)}`);
   const busiest = (progress.orgs ?? [])
     .filter((o) => o.total > o.done)

@@ -2,6 +2,7 @@ import { Blocks, Message, setIfTruthy } from 'slack-block-builder';
 import { rootCauses } from '../coverage/root-causes.ts';
 import { actionableUnits } from '../coverage/snoozed-units.ts';
 import type { CoverageReport } from '../coverage/types.ts';
+import type { NightWarningRow } from '../scheduler/night-warnings.ts';
 import { activePromptsBlock } from './active-prompts.ts';
 import { costLines } from './cost-lines.ts';
 import {
@@ -18,6 +19,7 @@ import {
 import { actorLabel, plain, plural, slackDate } from './format.ts';
 import { BLOCK_IDS } from './ids.ts';
 import { missingOrgBlocks, SMALL_NIGHT_PROMPTS } from './missing-orgs.ts';
+import { nightWarningLine } from './night-warning-lines.ts';
 import { noLiveWorkerLine } from './no-live-worker.ts';
 import { overQuotaBlock } from './over-quota.ts';
 import { providerChangeLines } from './provider-change-lines.ts';
@@ -46,6 +48,8 @@ export interface ReportMessageInput extends Comparison {
   repairPreview?: RepairPreviewInput | undefined;
   /** RUNBOOK_URL: linked under the report when set. */
   runbookUrl?: string | undefined;
+  /** What the night watch raised while the night ran (linked under the providers). */
+  warnings?: NightWarningRow[] | undefined;
   now: Date;
 }
 
@@ -69,6 +73,7 @@ export function reportMessage(input: ReportMessageInput) {
   const updated = repair ? `Updated ${slackDate(input.now, report.timezone)}` : undefined;
   const noWorker = noLiveWorkerLine(report.providersWithoutLiveWorker);
   const changes = providerChangeLines(report, 'slack');
+  const warned = nightWarningLine(input.warnings ?? [], report.timezone);
 
   return Message({ text: reportText(input) })
     .blocks(
@@ -88,6 +93,7 @@ export function reportMessage(input: ReportMessageInput) {
         ),
       ),
       setIfTruthy(noWorker, Blocks.Section({ text: `⚠️ ${noWorker}` })),
+      setIfTruthy(warned, Blocks.Context().elements(warned ?? '')),
       setIfTruthy(snoozed, Blocks.Context().elements(`😴 ${snoozed}`)),
       setIfTruthy(changes.length > 0, Blocks.Context().elements(changes.join('\n'))),
       setIfTruthy(

@@ -3,6 +3,7 @@ import { reasonWords } from '../coverage/reason-words.ts';
 import { rootCauses, withoutRootCauseUnits } from '../coverage/root-causes.ts';
 import type { CoverageReport } from '../coverage/types.ts';
 import type { UnitScope } from '../queue/run-scope.ts';
+import type { NightProjection } from '../scheduler/night-projection.ts';
 import type { Progress } from '../scheduler/progress.ts';
 import { activePromptsLine } from './active-prompts.ts';
 import { costTextLines } from './cost-lines.ts';
@@ -10,6 +11,7 @@ import { healthSentence } from './coverage-summary.ts';
 import { formatRatio } from './format.ts';
 import { setAsideText } from './missing-orgs.ts';
 import { noLiveWorkerLine } from './no-live-worker.ts';
+import { projectionWords } from './projection-words.ts';
 import { providerChangeLines } from './provider-change-lines.ts';
 import { rootCauseTextLine } from './root-cause-lines.ts';
 import { snoozedSummary } from './snooze-lines.ts';
@@ -128,8 +130,15 @@ export const localTime = (instant: Date, zone: string) =>
   DateTime.fromJSDate(instant, { zone }).toFormat('yyyy-MM-dd HH:mm ZZZZ');
 
 /** Live progress of a running night: totals, rate, estimated finish, then providers and busiest orgs. */
-export function formatProgress(progress: Progress, zone: string, options: { maxOrgs?: number } = {}): string {
+export function formatProgress(
+  progress: Progress,
+  zone: string,
+  options: { maxOrgs?: number; projection?: NightProjection | undefined } = {},
+): string {
   const lines: string[] = [];
+  // With a projected finish (each provider's pace and limit) it replaces the night-wide estimate.
+  const projected =
+    options.projection?.finishAt && projectionWords(options.projection, (d) => localTime(d, zone).slice(11));
   const pct = progress.total === 0 ? 100 : Math.floor((progress.done / progress.total) * 100);
   const eta = progress.estimatedFinish
     ? `, estimated finish ${localTime(progress.estimatedFinish, zone)}`
@@ -140,8 +149,9 @@ export function formatProgress(progress: Progress, zone: string, options: { maxO
         : '';
   lines.push(
     `Progress: ${progress.done}/${progress.total} done (${pct}%), ${progress.processing} running, ${progress.pending} pending; ` +
-      `${progress.ratePerMinute.toFixed(1)}/min${eta}`,
+      `${progress.ratePerMinute.toFixed(1)}/min${projected ? '' : eta}`,
   );
+  if (projected) lines.push(`Finish: ${projected}`);
   for (const p of progress.byProvider) {
     lines.push(`  ${p.provider.padEnd(11)} ${p.done}/${p.total}${p.failed ? `, ${p.failed} failed` : ''}`);
   }

@@ -1,6 +1,7 @@
 import type { types } from '@slack/bolt';
 import type { ProviderName } from '../providers/types.ts';
 import type { UnitScope } from '../queue/run-scope.ts';
+import type { NightProjection } from '../scheduler/night-projection.ts';
 
 /** What a view gives to Slack: a fallback text and the blocks. */
 export type SlackMessage = { text?: string; blocks?: (types.KnownBlock | types.Block)[] };
@@ -27,6 +28,8 @@ export interface NightProgress {
   orgs?: ({ orgId: string; name: string } & ProgressCount)[];
   /** Units finished per minute lately; with it the views show an ETA. */
   ratePerMinute?: number;
+  /** The projected finish per provider pace and rpm limit (night-projection.ts): replaces the ETA. */
+  projection?: NightProjection;
 }
 
 /** A repair shown on the morning report while it runs and after. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { projectNight } from '../../src/scheduler/night-projection.ts';
 import { ACTION_IDS, BLOCK_IDS } from '../../src/views/ids.ts';
 import { etaOf } from '../../src/views/progress-blocks.ts';
 import { statusMessage } from '../../src/views/status-message.ts';
@@ -40,6 +41,53 @@ describe('statusMessage', () => {
     );
     expect(text).toContain('Most left: Acme &amp; Sons 90 left · Globex 50 left');
     expect(text).not.toContain('Done Corp');
+  });
+
+  it("shows the projected finish from each provider's pace and limit in place of the ETA", () => {
+    // perplexity at its 50 rpm limit with 400 left: 8 minutes, past a postcheck 5 minutes away.
+    const projection = projectNight({
+      now,
+      postcheckAt: new Date('2026-03-08T08:05:00Z'),
+      providers: [
+        {
+          provider: 'openai',
+          live: 200,
+          finishedInWindow: 500,
+          windowMinutes: 5,
+          rpm: 500,
+          pausedUntil: null,
+        },
+        {
+          provider: 'perplexity',
+          live: 400,
+          finishedInWindow: 250,
+          windowMinutes: 5,
+          rpm: 50,
+          pausedUntil: null,
+        },
+      ],
+    });
+    const view = statusMessage({
+      report: makeReport({ livePending: 600 }),
+      progress: { ...progress, projection },
+      now,
+    });
+    const text = visibleText(view);
+    expect(text).not.toContain('ETA');
+    expect(text).toContain(
+      `🐢 Will not finish before the <!date^${Date.parse('2026-03-08T08:05:00Z') / 1000}^{time}|2026-03-08 04:05 EDT> postcheck: about <!date^${Date.parse('2026-03-08T08:08:00Z') / 1000}^{time}|2026-03-08 04:08 EDT>; Perplexity at its 50 rpm limit holds it up`,
+    );
+    expect(checkBlockKitLimits(view, 'message')).toEqual([]);
+    const early = projectNight({ ...{ now, postcheckAt: new Date('2026-03-08T08:30:00Z') }, providers: [] });
+    expect(
+      visibleText(
+        statusMessage({
+          report: makeReport({ livePending: 600 }),
+          progress: { ...progress, projection: early },
+          now,
+        }),
+      ),
+    ).toContain('ETA');
   });
 
   it('has no ETA without a rate or with nothing left', () => {

@@ -1,6 +1,8 @@
 import { parseCommandArgs, runDateOption } from '../../command-args.ts';
 import { EXIT } from '../../exit-codes.ts';
 import { withReadOnlyRuntime } from '../../runtime.ts';
+import { measureNightPace } from '../../scheduler/night-pace.ts';
+import { etaSeconds } from '../../scheduler/night-projection.ts';
 import { measureCoverage } from '../../scheduler/postcheck.ts';
 import { measureProgress } from '../../scheduler/progress.ts';
 import { formatCoverageReport, formatProgress } from '../../views/text-report.ts';
@@ -23,12 +25,22 @@ export const statusCommand: CliCommand = {
       // Progress only means something while tasks are live.
       const running = report.tasks.pending + report.tasks.processing > 0;
       const progress = running ? await measureProgress(rt.db, { runDate, now }) : undefined;
+      const pace = running ? await measureNightPace(rt, { runDate, now }) : undefined;
       if (values.json) {
-        io.stdout.write(`${JSON.stringify({ ...report, ...(progress ? { progress } : {}) }, null, 2)}\n`);
+        const projection = pace && {
+          ...pace.projection,
+          etaSeconds: etaSeconds(pace.projection, now) ?? null,
+        };
+        io.stdout.write(
+          `${JSON.stringify({ ...report, ...(progress ? { progress, projection } : {}) }, null, 2)}\n`,
+        );
         return EXIT.ok;
       }
       io.stdout.write(formatCoverageReport(report, { maxPrompts: 50 }));
-      if (progress) io.stdout.write(`\n${formatProgress(progress, rt.config.timezone)}`);
+      if (progress)
+        io.stdout.write(
+          `\n${formatProgress(progress, rt.config.timezone, { projection: pace?.projection })}`,
+        );
       return EXIT.ok;
     });
   },

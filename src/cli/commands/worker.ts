@@ -5,6 +5,7 @@ import { listProviderSettings, withProviderSettings } from '../../providers/prov
 import { createProviderAdapters } from '../../providers/registry.ts';
 import { countLiveTasks, type ParkedTasks, parkedTasks } from '../../queue/live-tasks.ts';
 import { withRuntime } from '../../runtime.ts';
+import { watchNight } from '../../scheduler/early-warning.ts';
 import { watchLateSteps } from '../../scheduler/late-alerts.ts';
 import { followNights } from '../../scheduler/refresh-night.ts';
 import { startWorker, type WorkerSummary } from '../../scheduler/worker.ts';
@@ -76,6 +77,7 @@ export const workerCommand: CliCommand = {
       const nights = followNights(steps);
       // A long-running worker is a live instance too: it raises tonight's late-step alert.
       const watchdog = values.drain ? undefined : watchLateSteps(steps);
+      const nightWatch = values.drain ? undefined : watchNight(steps);
       const worker = startWorker(rt, {
         adapters,
         concurrency: rt.config.worker.concurrency,
@@ -100,6 +102,7 @@ export const workerCommand: CliCommand = {
         io.stdout.write(formatWorkerSummary(summary));
       } finally {
         await watchdog?.stop();
+        await nightWatch?.stop();
         await drain?.stop();
         process.off('SIGTERM', onSignal);
         process.off('SIGINT', onSignal);

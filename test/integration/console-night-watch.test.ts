@@ -1,0 +1,62 @@
+import { webApi } from '@slack/bolt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalWebApi } from '../../src/console/local-web-api.ts';
+import { consoleOperations } from '../../src/console/operations.ts';
+import { systemClock } from '../../src/context.ts';
+import { silentLogger } from '../../src/logger.ts';
+import { PROVIDER_NAMES } from '../../src/provider-names.ts';
+import { slackNightReporter } from '../../src/report/slack-night-reporter.ts';
+import { startWorker } from '../../src/scheduler/worker.ts';
+import { backends, type TestDatabase } from '../support/db.ts';
+import { BOT_TOKEN, harnessConfig } from '../support/fake-slack.ts';
+import { seedSmallDemo } from '../support/scheduler-deps.ts';
+import { simulatedAdapters } from '../support/worker-fixtures.ts';
+
+/**
+ * The console's `night` on the `flaky` simulated profile (a quarter of all calls fail): while it
+ * waits for the night it looks at it as the night watch does, so the local report channel gets
+ * the early warnings and the progress lines carry the projected finish.
+ */
+describe.each(backends())("the console's night watch on $name", (backend) => {
+  let database: TestDatabase;
+  let api: LocalWebApi;
+  beforeAll(async () => {
+    database = await backend.create();
+    api = new LocalWebApi({ token: BOT_TOKEN });
+    await api.start();
+    await seedSmallDemo(database.db);
+  });
+  afterAll(async () => {
+    await api?.stop();
+    await database?.close();
+  });
+
+  it('night on a failing profile posts early warnings and prints the projection', async () => {
+    const config = harnessConfig(api.url, { SIMULATED_PROFILE: 'flaky', EARLY_WARNING_MIN_CALLS: '10' });
+    const deps = { db: database.db, config, logger: silentLogger(), clock: systemClock };
+    const client = new webApi.WebClient(BOT_TOKEN, { slackApiUrl: api.url, retryConfig: { retries: 0 } });
+    const worker = startWorker(deps, { adapters: simulatedAdapters('flaky'), concurrency: 4 });
+    const lines: string[] = [];
+    try {
+      const operations = consoleOperations({
+        ...deps,
+        reporter: slackNightReporter({ ...deps, client }),
+        signal: new AbortController().signal,
+        providers: PROVIDER_NAMES,
+      });
+      await operations.night?.run([], (line) => lines.push(line));
+    } finally {
+      await worker.stop();
+    }
+    const warnings = api
+      .callsTo('chat.postMessage')
+      .map((c) => String(c.body.text))
+      .filter((text) => /⚠️ \*\w+\*(?: is failing again)?: \d+% of the last \d+ calls failed/.test(text));
+    expect(warnings.length).toBeGreaterThan(0);
+    // One warning per provider at most.
+    expect(new Set(warnings.map((w) => /\*(\w+)\*/.exec(w)?.[1])).size).toBe(warnings.length);
+    expect(lines.join('\n')).toMatch(
+      /At the current pace: \d\d:\d\d|Will not finish before|No projected finish yet/,
+    );
+  }, 300_000);
+});
