@@ -72,6 +72,8 @@ describe.each(backends())('the night watch on $name', (backend) => {
       insert into workers (id, hostname, pid, providers)
       values ('w1', 'test', 1, array['openai', 'anthropic', 'gemini', 'perplexity'])`);
     api.calls.length = 0;
+    // Each case is a new night in the channel: a message of the last case is not to be adopted.
+    api.messages.clear();
     pager.events.length = 0;
   });
   afterAll(async () => {
