@@ -6,6 +6,7 @@ import { openDatabase, queryRows } from '../../src/db/client.ts';
 import { cliEnvironment } from '../support/cli.ts';
 import { backends } from '../support/db.ts';
 import { Processes } from '../support/fault-night.ts';
+import { installedAt } from '../support/insert-rows.ts';
 import { seedSmallDemo } from '../support/scheduler-deps.ts';
 import { BotProcess } from '../support/spawn-bot.ts';
 import { syncTestProviders, waitUntil, workerDeps } from '../support/worker-fixtures.ts';
@@ -57,6 +58,8 @@ describe.each(backends())('sched serve while Slack never answers a post, on $nam
     const seeding = await open();
     await seedSmallDemo(seeding.db);
     await syncTestProviders(workerDeps(seeding.db));
+    // Installed yesterday: today's trigger and postcheck came due after the install, so they are late.
+    await installedAt(seeding.db, new Date(Date.now() - 86_400_000));
     await seeding.close();
 
     const zone = dayZone();
