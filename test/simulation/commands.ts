@@ -2,7 +2,14 @@ import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { PROVIDER_NAMES } from '../../src/providers/types.ts';
 import { UNIT_SCOPES } from '../../src/queue/run-scope.ts';
-import { ProviderFault, ProviderHeals, SLACK_FAULTS, SlackFault } from './faults.ts';
+import {
+  ProviderFault,
+  ProviderHeals,
+  SLACK_FAULTS,
+  SlackFault,
+  SlackHangs,
+  SlackReplyLost,
+} from './faults.ts';
 import type { Model } from './model.ts';
 import {
   AuditFix,
@@ -20,6 +27,7 @@ import {
   type Person,
   RepairClick,
   RepairOptions,
+  ReplayLast,
   Share,
   SlashRerun,
   SlashStatus,
@@ -28,8 +36,8 @@ import { FIRES, KillWorker, Tick, Work } from './time-work.ts';
 import type { World } from './world.ts';
 
 /**
- * Every command the simulator draws, with its arguments. Time moves only through Tick, so the
- * weights decide how many nights a run covers: about one night per ten commands.
+ * Every command the simulator draws, with its arguments. fast-check picks among these uniformly;
+ * time moves only through Tick, so Tick and Work appear several times.
  */
 
 const provider = fc.constantFrom(...PROVIDER_NAMES);
@@ -39,15 +47,13 @@ const org = fc.nat({ max: 5 });
 type Arb = fc.Arbitrary<fc.AsyncCommand<Model, World>>;
 
 export const COMMAND_ARBITRARIES: Arb[] = [
-  // time
-  fc.constantFrom(...FIRES).map((fire) => new Tick(fire)),
-  fc.constantFrom(...FIRES).map((fire) => new Tick(fire)),
+  // time and work, drawn more often than the rest: a run of 10 commands covers about a night
+  ...Array.from({ length: 5 }, () => fc.constantFrom(...FIRES).map((fire) => new Tick(fire))),
   fc.constantFrom<'trigger' | 'postcheck'>('trigger', 'postcheck').map((fire) => new Tick(fire)),
-  // work
   fc
     .record({ workers: fc.constantFrom(1, 1, 2), stop: fc.option(fc.integer({ min: 1, max: 20 })) })
     .map(({ workers, stop }) => new Work(workers, stop ?? undefined)),
-  fc.constant(null).map(() => new Work(1, undefined)),
+  ...Array.from({ length: 3 }, () => fc.constantFrom(1, 2).map((workers) => new Work(workers, undefined))),
   fc.integer({ min: 1, max: 6 }).map((n) => new KillWorker(n)),
   // operators in Slack
   fc
@@ -94,9 +100,25 @@ export const COMMAND_ARBITRARIES: Arb[] = [
         'views.publish',
       ),
       fc.constantFrom(...SLACK_FAULTS),
-      fc.integer({ min: 1, max: 3 }),
+      // Up to 3 failures the client's retries absorb; 4 or 5 outlast them.
+      fc.integer({ min: 1, max: 5 }),
     )
     .map(([method, error, times]) => new SlackFault(method, error, times)),
+  fc
+    .tuple(
+      fc.constantFrom<'chat.postMessage' | 'chat.update'>('chat.postMessage', 'chat.update'),
+      fc.integer({ min: 1, max: 2 }),
+    )
+    .map(([method, times]) => new SlackReplyLost(method, times)),
+  fc
+    .tuple(
+      fc.constantFrom<'chat.postMessage' | 'chat.update'>('chat.postMessage', 'chat.update'),
+      fc.integer({ min: 1, max: 2 }),
+      fc.constantFrom(200, 1500),
+    )
+    .map(([method, times, ms]) => new SlackHangs(method, times, ms)),
+  // people: the same request again, later
+  fc.constant(null).map(() => new ReplayLast()),
 ];
 
 /**

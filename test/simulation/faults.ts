@@ -60,3 +60,38 @@ export class SlackFault extends SimCommand {
     return `SlackFault(${this.method} ${this.error} x${this.times})`;
   }
 }
+
+/** Slack carries out the next `times` calls of a method but their replies are lost (a timeout). */
+export class SlackReplyLost extends SimCommand {
+  readonly name = 'slack reply lost';
+  constructor(
+    readonly method: 'chat.postMessage' | 'chat.update',
+    readonly times: number,
+  ) {
+    super();
+  }
+  async act(_m: Model, w: World) {
+    w.proxy.lose.set(this.method, this.times);
+  }
+  toString() {
+    return `SlackReplyLost(${this.method} x${this.times})`;
+  }
+}
+
+/** Slack holds the next `times` calls of a method for `ms` before it answers. */
+export class SlackHangs extends SimCommand {
+  readonly name = 'slack hangs';
+  constructor(
+    readonly method: 'chat.postMessage' | 'chat.update',
+    readonly times: number,
+    readonly ms: number,
+  ) {
+    super();
+  }
+  async act(_m: Model, w: World) {
+    w.proxy.hang.set(this.method, { left: this.times, ms: this.ms });
+  }
+  toString() {
+    return `SlackHangs(${this.method} x${this.times}, ${this.ms} ms)`;
+  }
+}

@@ -43,6 +43,11 @@ export abstract class SimCommand implements fc.AsyncCommand<Model, World> {
   get outsider(): boolean {
     return false;
   }
+
+  /** Whether this command, in this world, is a non-admin's request. */
+  byOutsider(_w: World): boolean {
+    return this.outsider;
+  }
   abstract readonly name: string;
 
   check(_m: Readonly<Model>): boolean {

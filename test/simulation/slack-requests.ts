@@ -21,9 +21,26 @@ import { ADMIN, GROUP_ADMIN, OUTSIDER, REPORT_CHANNEL, type World } from './worl
 export const PEOPLE = { admin: ADMIN, groupAdmin: GROUP_ADMIN, outsider: OUTSIDER } as const;
 export type Person = keyof typeof PEOPLE;
 
-async function deliver(w: World, request: SlackRequest, replay: boolean): Promise<void> {
+async function deliver(w: World, request: SlackRequest, replay: boolean, outsider = false): Promise<void> {
+  w.lastRequest = { request, outsider };
   await w.send(request);
   if (replay) await w.send(request);
+}
+
+/** The last request sent again, later: a replay inside Slack's five minutes, or a late retry. */
+export class ReplayLast extends SimCommand {
+  readonly name = 'replay';
+  override byOutsider(w: World) {
+    return w.lastRequest?.outsider ?? false;
+  }
+  async act(_m: Model, w: World) {
+    const last = w.lastRequest;
+    if (!last) return;
+    await w.send(last.request);
+  }
+  toString() {
+    return 'ReplayLast()';
+  }
 }
 
 /** The night's report message, or for a stale click the oldest reported night's. */
@@ -76,7 +93,7 @@ export class RepairClick extends PersonCommand {
       responseUrl: w.api.responseUrl(),
       container: { channelId: report.channel, messageTs: report.ts },
     });
-    await deliver(w, request, this.replay);
+    await deliver(w, request, this.replay, this.outsider);
   }
   toString() {
     return `RepairClick(${this.args()}${this.stale ? ', stale message' : ''})`;
@@ -117,7 +134,7 @@ export class RepairOptions extends PersonCommand {
         responseUrl: w.api.responseUrl(),
       }),
     });
-    await deliver(w, request, this.replay);
+    await deliver(w, request, this.replay, this.outsider);
   }
   toString() {
     return `RepairOptions(${this.args()}, ${this.scope}, ${this.provider ?? 'every provider'})`;
@@ -152,7 +169,7 @@ export class SlashRerun extends PersonCommand {
       userId: PEOPLE[this.who],
       responseUrl: w.api.responseUrl(),
     });
-    await deliver(w, request, this.replay);
+    await deliver(w, request, this.replay, this.outsider);
   }
   toString() {
     return `SlashRerun(${this.args()}, org #${this.org})`;
@@ -171,7 +188,7 @@ export class SlashStatus extends PersonCommand {
       channelId: REPORT_CHANNEL,
       responseUrl: w.api.responseUrl(),
     });
-    await deliver(w, request, this.replay);
+    await deliver(w, request, this.replay, this.outsider);
   }
   toString() {
     return `SlashStatus(${this.args()})`;
@@ -192,7 +209,7 @@ export class Share extends PersonCommand {
       responseUrl: w.api.responseUrl(),
       container: { channelId: REPORT_CHANNEL, isEphemeral: true },
     });
-    await deliver(w, request, this.replay);
+    await deliver(w, request, this.replay, this.outsider);
   }
   toString() {
     return `Share(${this.args()})`;

@@ -35,7 +35,7 @@ function figure(text: string, label: string): { n: number; d: number } | undefin
   return { n: Number(match[1]?.replace(/,/g, '')), d: Number(match[2]?.replace(/,/g, '')) };
 }
 
-function stated(surface: string, text: string): Stated {
+export function stated(surface: string, text: string): Stated {
   return {
     surface,
     health: healthOfText(text),

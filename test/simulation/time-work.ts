@@ -26,17 +26,30 @@ export function nextFire(now: Date, zone: string, fire: Fire): Date {
   return at.toJSDate();
 }
 
+/**
+ * Time passes with the scheduler running, to the next fire of `fire`: every trigger and postcheck
+ * timer on the way fires too (a jump over 04:00 does not skip the postcheck), then the target's.
+ */
 export class Tick extends SimCommand {
   readonly name = 'time';
   constructor(readonly fire: Fire) {
     super();
   }
   async act(m: Model, w: World) {
-    w.at.now = nextFire(w.at.now, w.deps.config.timezone, this.fire);
-    // As the timers of cron.ts: the reconciler's timer reconciles, then every timer ticks.
-    await runReconciler(w.deps);
-    const result = await schedulerTick(w.stepDeps, { now: w.at.now });
-    if (result.postcheck === 'ran') m.changedSinceMeasure.delete(result.runDate);
+    const zone = w.deps.config.timezone;
+    const target = nextFire(w.at.now, zone, this.fire);
+    for (;;) {
+      const step = Math.min(
+        nextFire(w.at.now, zone, 'trigger').getTime(),
+        nextFire(w.at.now, zone, 'postcheck').getTime(),
+      );
+      w.at.now = new Date(Math.min(step, target.getTime()));
+      // As the timers of cron.ts: the reconciler's timer reconciles, then every timer ticks.
+      await runReconciler(w.deps);
+      const result = await schedulerTick(w.stepDeps, { now: w.at.now });
+      if (result.postcheck === 'ran') m.changedSinceMeasure.delete(result.runDate);
+      if (w.at.now.getTime() >= target.getTime()) return;
+    }
   }
   toString() {
     return `Tick(${this.fire})`;

@@ -24,6 +24,7 @@ import { createSlackBot, type SlackBot } from '../../src/slack-bot.ts';
 import { resetProvidersFromConfig } from '../support/insert-rows.ts';
 import { HIGH_LIMITS } from '../support/worker-fixtures.ts';
 import { SimProviders } from './sim-providers.ts';
+import { SlackProxy } from './slack-proxy.ts';
 
 /**
  * One simulated deployment, composed as src/bot.ts composes `sched serve`, except that the
@@ -48,12 +49,16 @@ export interface World {
   deps: Deps;
   stepDeps: StepDeps;
   api: LocalWebApi;
+  /** Between the app and `api`: loses replies, holds calls (slack-proxy.ts). */
+  proxy: SlackProxy;
   slack: SlackBot;
   nights: NightFollower;
   providers: SimProviders;
   /** http://127.0.0.1:port of the app (Slack events and ops routes). */
   baseUrl: string;
   send(request: SlackRequest, options?: Partial<SendOptions>): Promise<SlackHttpResponse>;
+  /** The last request a person sent (for a replay later, inside Slack's five minutes). */
+  lastRequest: { request: SlackRequest; outsider: boolean } | undefined;
   /** Waits until nothing is in flight: no night pass, no Slack call for a while. */
   settle(): Promise<void>;
   stop(): Promise<void>;
@@ -95,12 +100,15 @@ export async function startWorld(db: Db, start: Date): Promise<World> {
   const clock = () => new Date(at.now);
   const api = new LocalWebApi({ token: BOT_TOKEN, usergroups: { [ADMIN_GROUP]: [GROUP_ADMIN] }, clock });
   await api.start();
-  const config = loadConfig(simEnv(api.url));
+  const proxy = new SlackProxy(api.url);
+  await proxy.start();
+  const config = loadConfig(simEnv(proxy.url));
   const logger = silentLogger();
   const deps: Deps = { db, config, logger, clock };
   const client = new webApi.WebClient(BOT_TOKEN, {
-    ...slackClientOptions(api.url, boltLogger(logger)),
-    retryConfig: { retries: 1, factor: 1, minTimeout: 10, maxTimeout: 20 },
+    ...slackClientOptions(proxy.url, boltLogger(logger)),
+    // The product's retries (src/slack/app.ts), with the waits shortened to keep a run quick.
+    retryConfig: { retries: 3, factor: 2, minTimeout: 10, maxTimeout: 40 },
   });
   const stepDeps: StepDeps = {
     ...deps,
@@ -116,7 +124,7 @@ export async function startWorld(db: Db, start: Date): Promise<World> {
   const slack = createSlackBot(deps, {
     botToken: BOT_TOKEN,
     signingSecret: SIGNING_SECRET,
-    apiUrl: api.url,
+    apiUrl: proxy.url,
     port: 0,
     host: '127.0.0.1',
     customRoutes: toCustomRoutes(routes, logger),
@@ -143,23 +151,27 @@ export async function startWorld(db: Db, start: Date): Promise<World> {
     }
   }
 
-  return {
+  const world: World = {
     db,
     at,
     deps,
     stepDeps,
     api,
+    proxy,
     slack,
     nights,
     providers,
     baseUrl,
+    lastRequest: undefined,
     send: (request, options = {}) =>
       sendSigned(`${baseUrl}/slack/events`, request, { signingSecret: SIGNING_SECRET, ...options }),
     settle,
     async stop() {
       await nights.settled();
       await slack.stop();
+      await proxy.stop();
       await api.stop();
     },
   };
+  return world;
 }
