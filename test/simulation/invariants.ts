@@ -6,7 +6,6 @@ import { bump, type Model, type SimCommand, tonight } from './model.ts';
 import { knownNights, type OracleNight, oracleNight } from './oracle.ts';
 import {
   appHome,
-  healthOfText,
   metricsHealth,
   reportMessage,
   reportMessages,

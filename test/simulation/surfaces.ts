@@ -24,7 +24,7 @@ export interface Stated {
 
 const HEALTH_WORD = /(Healthy|Needs attention)/;
 
-export function healthOfText(text: string): Stated['health'] {
+function healthOfText(text: string): Stated['health'] {
   const word = HEALTH_WORD.exec(text)?.[1];
   return word === 'Healthy' ? 'HEALTHY' : word === 'Needs attention' ? 'NEEDS_ATTENTION' : undefined;
 }
