@@ -68,6 +68,7 @@ export class Work extends SimCommand {
   async act(m: Model, w: World) {
     // The drain invariant (no live task left without a reason) holds only for a drain left to finish.
     m.workerRan = this.stopAfter === undefined;
+    w.at.runningSince = performance.now();
     const handles = Array.from({ length: this.workers }, (_, i) => {
       let results = 0;
       const handle = startWorker(w.deps, {
@@ -95,8 +96,13 @@ export class Work extends SimCommand {
       for (const h of handles) void h.stop();
       m.drainTimedOut = true;
     }, 30_000);
-    await Promise.all(handles.map((h) => h.done));
-    clearTimeout(limit);
+    try {
+      await Promise.all(handles.map((h) => h.done));
+    } finally {
+      clearTimeout(limit);
+      w.at.now = w.deps.clock();
+      w.at.runningSince = undefined;
+    }
   }
   toString() {
     return `Work(workers=${this.workers}${this.stopAfter === undefined ? '' : `, stopAfter=${this.stopAfter}`})`;

@@ -45,7 +45,7 @@ export const CRON_SECRET = 'sim-cron-secret-0123456789';
 
 export interface World {
   db: Db;
-  at: { now: Date };
+  at: { now: Date; runningSince: number | undefined };
   deps: Deps;
   stepDeps: StepDeps;
   api: LocalWebApi;
@@ -96,8 +96,11 @@ export async function resetDatabase(db: Db, orgs: number): Promise<void> {
 }
 
 export async function startWorld(db: Db, start: Date): Promise<World> {
-  const at = { now: new Date(start) };
-  const clock = () => new Date(at.now);
+  const at: World['at'] = { now: new Date(start), runningSince: undefined };
+  // Still between commands; while workers run it moves with real time, as their waits (a
+  // provider's pause, a backoff) are measured on it.
+  const clock = () =>
+    new Date(at.now.getTime() + (at.runningSince === undefined ? 0 : performance.now() - at.runningSince));
   const api = new LocalWebApi({ token: BOT_TOKEN, usergroups: { [ADMIN_GROUP]: [GROUP_ADMIN] }, clock });
   await api.start();
   const proxy = new SlackProxy(api.url);
