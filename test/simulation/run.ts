@@ -117,7 +117,8 @@ async function simulate(backend: Backend): Promise<boolean> {
       console.log(`  ${line.trim()}`);
     console.log(
       `replay: npm run simulate -- --backend ${backend.name} --seed ${details.seed} --path ${details.counterexamplePath}` +
-        `${replayPath ? ` --replay-path '${replayPath}'` : ''} --nights ${nights} --orgs ${orgs}`,
+        `${replayPath ? ` --replay-path '${replayPath}'` : ''} --nights ${nights} --orgs ${orgs}` +
+        `${values.skip ? ` --skip ${values.skip}` : ''}${values['health-rule'] === 'old' ? ' --health-rule old' : ''}`,
     );
   } else {
     console.log(
