@@ -3,6 +3,7 @@ import { DateTime } from 'luxon';
 import { PROVIDER_NAMES } from '../../src/providers/types.ts';
 import { UNIT_SCOPES } from '../../src/queue/run-scope.ts';
 import {
+  DatabaseRefuses,
   ProviderFault,
   ProviderHeals,
   SLACK_FAULTS,
@@ -117,6 +118,7 @@ export const COMMAND_ARBITRARIES: Arb[] = [
       fc.constantFrom(200, 1500),
     )
     .map(([method, times, ms]) => new SlackHangs(method, times, ms)),
+  fc.constant(null).map(() => new DatabaseRefuses()),
   // people: the same request again, later
   fc.constant(null).map(() => new ReplayLast()),
 ];

@@ -1,7 +1,10 @@
+import pg from 'pg';
 import type { ProviderName } from '../../src/providers/types.ts';
-import { type Model, SimCommand } from './model.ts';
+import { fail } from './invariants.ts';
+import { bump, type Model, SimCommand } from './model.ts';
 import type { FaultKind } from './sim-providers.ts';
 import type { World } from './world.ts';
+import { CRON_SECRET } from './world.ts';
 
 /** The outside world failing: providers that refuse for a while, a Slack that answers errors. */
 
@@ -93,5 +96,50 @@ export class SlackHangs extends SimCommand {
   }
   toString() {
     return `SlackHangs(${this.method} x${this.times}, ${this.ms} ms)`;
+  }
+}
+
+/**
+ * PostgreSQL refuses new connections (`allow_connections false`, SQLSTATE 55000) and drops the
+ * open ones while the cron endpoint is called: it must answer 503 with Retry-After, not 500.
+ * Connections are allowed again before the command ends. PGlite has no such fault: a no-op there.
+ */
+export class DatabaseRefuses extends SimCommand {
+  readonly name = 'database refuses';
+  async act(m: Model, w: World) {
+    if (!w.databaseUrl) return;
+    const url = new URL(w.databaseUrl);
+    const name = url.pathname.slice(1);
+    url.pathname = '/postgres';
+    const admin = new pg.Client({ connectionString: url.toString() });
+    await admin.connect();
+    let status = 0;
+    let retryAfter: string | null = null;
+    try {
+      await admin.query(`alter database ${name} with allow_connections false`);
+      await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1', [name]);
+      // The pool notices its dropped clients and lets them go: the call then has to connect anew.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const response = await fetch(`${w.baseUrl}/functions/v1/scheduler-postcheck`, {
+        method: 'POST',
+        headers: { 'x-cron-secret': CRON_SECRET, connection: 'close' },
+      });
+      await response.text();
+      status = response.status;
+      retryAfter = response.headers.get('retry-after');
+    } finally {
+      await admin.query(`alter database ${name} with allow_connections true`);
+      await admin.end();
+    }
+    if (process.env.SIM_TRACE) console.log(`    database refused: the cron endpoint answered ${status}`);
+    if (status !== 503 || retryAfter === null)
+      fail(
+        'unavailable',
+        `POST /functions/v1/scheduler-postcheck answered ${status}${retryAfter ? '' : ' without Retry-After'}`,
+      );
+    bump(m.checks, 'unavailable');
+  }
+  toString() {
+    return 'DatabaseRefuses(while the cron endpoint is called)';
   }
 }

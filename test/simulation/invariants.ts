@@ -29,6 +29,7 @@ export const INVARIANTS = {
   outsiders: '5 a non-admin request changes no table',
   selfConsistent: '6 no message contradicts itself',
   usable: '7 every success is a usable (non-empty) answer',
+  unavailable: '8 a database that refuses connections is "unavailable" (503 with Retry-After)',
 } as const;
 export type InvariantKey = keyof typeof INVARIANTS;
 
@@ -50,7 +51,7 @@ export class InvariantViolation extends Error {
 export const skipped = new Set<InvariantKey>();
 export const skippedAuditChecks = new Set<string>(['run_stuck']);
 
-function fail(key: InvariantKey, detail: string): void {
+export function fail(key: InvariantKey, detail: string): void {
   if (!skipped.has(key)) throw new InvariantViolation(key, detail);
 }
 

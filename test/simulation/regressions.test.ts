@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { backends, type TestDatabase } from '../support/db.ts';
-import { ProviderFault, SlackFault, SlackReplyLost } from './faults.ts';
+import { DatabaseRefuses, ProviderFault, SlackFault, SlackReplyLost } from './faults.ts';
 import { type InvariantKey, InvariantViolation, skipped } from './invariants.ts';
 import type { SimCommand } from './model.ts';
 import { CliRerun, DataChange, ProvidersSet } from './operators.ts';
@@ -37,7 +37,7 @@ async function knownDefect(
 ): Promise<void> {
   for (const key of besides) skipped.add(key);
   try {
-    await runScenario(database.db, start, commands);
+    await runScenario(database.db, start, commands, database.url);
   } catch (error) {
     if (error instanceof InvariantViolation && error.invariant === invariant) {
       console.info(`known defect reproduced: ${error.message.slice(0, 300)}`);
@@ -150,6 +150,15 @@ describe.each(backends())('night simulator regressions on $name', (backend) => {
       'audit',
       ['surfaces'],
     ));
+
+  // PostgreSQL only: PGlite has no connections to refuse.
+  (backend.name === 'postgres' ? it.fails : it.skip)(
+    'issue 23: a database refusing connections makes the cron endpoint answer 503',
+    () =>
+      knownDefect(database, MIDNIGHT, [new Tick('trigger'), new DatabaseRefuses()], 'unavailable', [
+        'surfaces',
+      ]),
+  );
 
   it.fails('issue 23: a lost reply posts the report once', () =>
     knownDefect(

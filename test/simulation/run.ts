@@ -80,7 +80,7 @@ async function simulate(backend: Backend): Promise<boolean> {
     }),
     async (start, commands) => {
       await resetDatabase(database.db, orgs);
-      const world = await startWorld(database.db, start);
+      const world = await startWorld(database.db, start, database.url);
       const model: Model = newModel();
       try {
         await fc.asyncModelRun(() => ({ model, real: world }), commands);

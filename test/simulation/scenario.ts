@@ -9,9 +9,14 @@ afterEach.run = withInvariants;
  * Runs a fixed command list as the simulator runs a drawn one (a fresh world, the invariants after
  * every command): the shrunk case of a failure, kept as a named test.
  */
-export async function runScenario(db: Db, start: Date, commands: SimCommand[]): Promise<void> {
+export async function runScenario(
+  db: Db,
+  start: Date,
+  commands: SimCommand[],
+  databaseUrl?: string,
+): Promise<void> {
   await resetDatabase(db, 5);
-  const world = await startWorld(db, start);
+  const world = await startWorld(db, start, databaseUrl);
   const model = newModel();
   try {
     for (const command of commands) await command.run(model, world);

@@ -45,6 +45,8 @@ export const CRON_SECRET = 'sim-cron-secret-0123456789';
 
 export interface World {
   db: Db;
+  /** The PostgreSQL database's URL (undefined on PGlite): the database faults need it. */
+  databaseUrl: string | undefined;
   at: { now: Date; runningSince: number | undefined };
   deps: Deps;
   stepDeps: StepDeps;
@@ -95,7 +97,7 @@ export async function resetDatabase(db: Db, orgs: number): Promise<void> {
   await resetProvidersFromConfig(db, loadConfig({ ...simEnv('http://127.0.0.1:1/api/') }));
 }
 
-export async function startWorld(db: Db, start: Date): Promise<World> {
+export async function startWorld(db: Db, start: Date, databaseUrl?: string): Promise<World> {
   const at: World['at'] = { now: new Date(start), runningSince: undefined };
   // Still between commands; while workers run it moves with real time, as their waits (a
   // provider's pause, a backoff) are measured on it.
@@ -156,6 +158,7 @@ export async function startWorld(db: Db, start: Date): Promise<World> {
 
   const world: World = {
     db,
+    databaseUrl,
     at,
     deps,
     stepDeps,
