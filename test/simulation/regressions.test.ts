@@ -114,6 +114,16 @@ describe.each(backends())('night simulator regressions on $name', (backend) => {
       ['surfaces'],
     ));
 
+  // Found by the simulator (seed 247885094 on PostgreSQL): Share on a night not yet triggered
+  // posts "No trigger ran" and records it as the night's report, which nothing edits afterwards.
+  it.fails('issue 22: Share of a night without a trigger leaves no stale report behind', () =>
+    knownDefect(
+      database,
+      MIDNIGHT,
+      [new Share('admin', false), new Tick('trigger'), new Work(1, undefined)],
+      'surfaces',
+    ));
+
   it.fails('issue 22: an empty answer is not a success', () =>
     knownDefect(
       database,
