@@ -1,7 +1,8 @@
 // `npm run build`, also run by `npm ci` and `npm install` (`prepare`): every src/*.ts becomes
 // dist/*.js, one file each, with imports of ./x.ts rewritten to ./x.js, so `sched` and `npm start`
-// start without compiling TypeScript. Type checking stays with `npm run typecheck`.
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+// start without compiling TypeScript; every other file under src/ (the chart's worker thread,
+// plain JavaScript loaded by path) is copied as it is. Type checking stays with `npm run typecheck`.
+import { cpSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DIST, SRC, STAMP_FILE, sourceStamp } from '../bin/load-entry.js';
 
@@ -46,6 +47,10 @@ try {
       },
     ],
   });
+  // Loaded by path, not imported, so esbuild never sees them: without them dist/ is not the code.
+  for (const name of Object.keys(sources).filter((n) => !n.endsWith('.ts'))) {
+    cpSync(join(SRC, name), join(tmp, name));
+  }
   writeFileSync(join(tmp, STAMP_FILE), JSON.stringify(sources));
   rmSync(DIST, { recursive: true, force: true });
   renameSync(tmp, DIST);

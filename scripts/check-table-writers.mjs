@@ -27,8 +27,12 @@ const WRITERS = {
   late_alerts: ['src/scheduler/late-alerts.ts'],
   night_pages: ['src/scheduler/night-pages.ts'],
   workers: ['src/scheduler/worker-heartbeat.ts'],
+  // Its one row is written by the migration that creates it.
+  installation: [],
+  night_acks: ['src/scheduler/night-acks.ts'],
   // And ended by a success inside the completion statement: that fragment is the queue's.
   snoozes: ['src/scheduler/snoozes.ts', 'src/queue/snooze-holds.ts'],
+  slack_request_claims: ['src/db/slack-request-claims.ts'],
 };
 
 const files = [];

@@ -1,5 +1,6 @@
 import { type BotIo, type RunningBot, startSchedBot } from './bot.ts';
 import { EXIT } from './exit-codes.ts';
+import { stopWhenOrphaned } from './parent-watch.ts';
 import { logUnhandledRejections } from './unhandled-rejections.ts';
 
 /**
@@ -17,6 +18,7 @@ export async function runSchedBot(io: BotIo): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  const unwatch = stopWhenOrphaned(io.env, () => onSignal('SIGTERM'));
   // One request or loop that forgets to catch must not end the bot, scheduler and workers.
   const rejections = logUnhandledRejections(() => bot?.logger);
   try {
@@ -27,6 +29,7 @@ export async function runSchedBot(io: BotIo): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    unwatch();
     rejections.uninstall();
   }
 }

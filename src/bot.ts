@@ -1,24 +1,24 @@
-import { webApi } from '@slack/bolt';
 import { hasSlackCredentials, loadConfig } from './config.ts';
 import { type LocalSlack, startLocalSlack } from './console/local-slack.ts';
 import { consoleFacts, consoleLogFile, localWorkspace } from './console/local-workspace.ts';
 import { startConsole } from './console/start-console.ts';
-import { seedFreshEmbedded } from './db/seed-policy.ts';
+import { demoHintForEmptyDatabase, seedFreshEmbedded } from './db/seed-policy.ts';
 import { opsRoutes } from './http/ops-routes.ts';
 import { listenRoutes, toCustomRoutes } from './http/routes.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 import { listProviderSettings, withProviderSettings } from './providers/provider-settings.ts';
 import { createProviderAdapters } from './providers/registry.ts';
+import { SIMULATED_PROFILE_SPECS } from './providers/simulated.ts';
 import { slackNightReporter } from './report/slack-night-reporter.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
 import { startScheduler } from './scheduler/cron.ts';
 import { followNights } from './scheduler/refresh-night.ts';
 import { startWorker } from './scheduler/worker.ts';
 import { createShutdown, type Shutdown } from './shutdown.ts';
-import { slackClientOptions } from './slack/app.ts';
 import { boltLogger } from './slack/bolt-logger.ts';
 import { createSlackLink } from './slack/slack-link.ts';
+import { createSlackClient } from './slack/web-client.ts';
 import { createSlackBot, postMissedReportsWhenSlackIsBack } from './slack-bot.ts';
 
 /**
@@ -54,7 +54,7 @@ export async function startSchedBot(io: BotIo): Promise<RunningBot> {
   const logger = createLogger({ level: initial.logLevel, file: logFile });
   const rt = await openRuntime(io.env, {
     logger,
-    configOverrides: mode === 'console' ? localWorkspace(io.env) : undefined,
+    configOverrides: mode === 'console' ? localWorkspace : undefined,
   });
   const shutdown = createShutdown(logger);
   shutdown.add('database', () => rt.database.close());
@@ -77,9 +77,9 @@ async function compose(rt: Runtime, io: BotIo, mode: Mode, shutdown: Shutdown, l
 
   // Every step (scheduler, HTTP, console) posts and edits the report through this one reporter;
   // headless there is no Slack to post to, and each step says so.
-  // The app's bounded retries: the client's default (ten over half an hour) held a postcheck's
-  // HTTP answer for as long while Slack was down.
-  const client = new webApi.WebClient(botToken, slackClientOptions(apiUrl, boltLogger(logger)));
+  // Every client has a timeout and bounded retries: a Slack that hangs must not hold a step.
+  const clientSettings = { apiUrl, timeoutMs: config.slack.timeoutMs, logger: boltLogger(logger) };
+  const client = createSlackClient(botToken, clientSettings);
   const stepDeps = {
     ...rt,
     reporter: mode === 'headless' ? undefined : slackNightReporter({ ...rt, client }),
@@ -88,6 +88,13 @@ async function compose(rt: Runtime, io: BotIo, mode: Mode, shutdown: Shutdown, l
 
   // Keys from this process's environment, models from the providers table.
   const settings = await listProviderSettings(rt.db);
+  const demoRpm = SIMULATED_PROFILE_SPECS.demo.rpm;
+  const demoHint = await demoHintForEmptyDatabase(rt.database, {
+    providersReady: settings.every((s) => s.enabled && s.rpm >= demoRpm),
+    demoProfile: config.simulatedProfile === 'demo',
+    demoRpm,
+  });
+  if (demoHint && mode !== 'console') logger.warn(`no organizations in this database: ${demoHint}`);
   const adapters = createProviderAdapters(withProviderSettings(config, settings), { clock: rt.clock });
   const metrics = createMetrics(rt);
   const worker = startWorker(rt, {
@@ -107,9 +114,7 @@ async function compose(rt: Runtime, io: BotIo, mode: Mode, shutdown: Shutdown, l
 
   // Built before the app: /healthz reads it, and the app's receiver takes its routes at once.
   const link =
-    mode === 'slack'
-      ? createSlackLink(new webApi.WebClient(botToken, slackClientOptions(apiUrl, boltLogger(logger))), rt)
-      : undefined;
+    mode === 'slack' ? createSlackLink(createSlackClient(botToken, clientSettings), rt) : undefined;
   const routes = opsRoutes({
     ...stepDeps,
     metrics,
@@ -152,7 +157,15 @@ async function compose(rt: Runtime, io: BotIo, mode: Mode, shutdown: Shutdown, l
       input: io.stdin,
       output: io.stdout,
       onQuit: () => void shutdown.stop('console quit'),
-      facts: consoleFacts(config, { databaseKind: rt.database.kind, seeded, adapters, port, logFile }),
+      facts: consoleFacts(config, {
+        databaseKind: rt.database.kind,
+        seeded,
+        adapters,
+        settings,
+        demoHint,
+        port,
+        logFile,
+      }),
     });
     shutdown.add('console', () => localConsole.close());
   }

@@ -1,5 +1,6 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { SchedError, usageError } from './errors.ts';
+import { closestWord } from './orgs/edit-distance.ts';
 import { parseRunDate, runDateOf } from './time/business-day.ts';
 
 /**
@@ -22,8 +23,18 @@ export function parseCommandArgs<O extends Options>(argv: string[], options: O, 
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals });
   } catch (error) {
-    throw usageError(error instanceof Error ? error.message : String(error));
+    const unknown = unknownOption(error, Object.keys(options));
+    throw usageError(unknown ?? (error instanceof Error ? error.message : String(error)));
   }
+}
+
+/** node's "Unknown option '--dat'. To specify a positional ..." as one line naming the likely flag. */
+function unknownOption(error: unknown, known: string[]): string | undefined {
+  if ((error as NodeJS.ErrnoException).code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return undefined;
+  const flag = /Unknown option '([^']+)'/.exec((error as Error).message)?.[1];
+  if (!flag) return undefined;
+  const guess = closestWord(flag.replace(/^-+/, ''), known);
+  return `unknown option ${flag}${guess ? `; did you mean --${guess}?` : ''}`;
 }
 
 export function isUsageError(error: unknown): error is SchedError {

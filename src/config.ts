@@ -183,6 +183,7 @@ const schema = z.preprocess(
       SLACK_SIGNING_SECRET: optionalString,
       SLACK_APP_TOKEN: optionalString,
       SLACK_API_URL: url,
+      SLACK_TIMEOUT_MS: int(5_000, 100, 120_000),
       SLACK_REPORT_CHANNEL: optionalString,
       SLACK_ADMIN_USERS: csv,
       SLACK_ADMIN_USERGROUP: optionalString,
@@ -211,6 +212,7 @@ const schema = z.preprocess(
       POSTCHECK_CRON: cronExpression('0 4 * * *'),
       HEALTH_PROMPT_THRESHOLD: percent(95),
       HEALTH_ORG_THRESHOLD: percent(95),
+      HEALTH_PROVIDER_THRESHOLD: percent(95),
       SIMULATED_PROFILE: z.preprocess(
         emptyToUndefined,
         z.enum(SIMULATED_PROFILES, { message: `must be one of ${SIMULATED_PROFILES.join(', ')}` }).optional(),
@@ -239,6 +241,8 @@ const schema = z.preprocess(
         signingSecret: e.SLACK_SIGNING_SECRET,
         appToken: e.SLACK_APP_TOKEN,
         apiUrl: e.SLACK_API_URL,
+        /** How long one Web API request may take before it is given up (src/slack/web-client.ts). */
+        timeoutMs: e.SLACK_TIMEOUT_MS,
         reportChannel: e.SLACK_REPORT_CHANNEL,
         adminUsers: e.SLACK_ADMIN_USERS,
         adminUsergroup: e.SLACK_ADMIN_USERGROUP,
@@ -251,7 +255,12 @@ const schema = z.preprocess(
       cronSecret: e.CRON_SECRET,
       timezone: e.SCHED_TIMEZONE,
       cron: { trigger: e.TRIGGER_CRON, reconciler: e.RECONCILER_CRON, postcheck: e.POSTCHECK_CRON },
-      thresholds: { promptPercent: e.HEALTH_PROMPT_THRESHOLD, orgPercent: e.HEALTH_ORG_THRESHOLD },
+      thresholds: {
+        promptPercent: e.HEALTH_PROMPT_THRESHOLD,
+        orgPercent: e.HEALTH_ORG_THRESHOLD,
+        /** Each provider's unit coverage: one provider down for every org is never healthy. */
+        providerPercent: e.HEALTH_PROVIDER_THRESHOLD,
+      },
       // The local console (no Slack, embedded database) defaults to `demo`; with Slack credentials
       // or a real database a profile is never implied, so production cannot report simulated answers.
       simulatedProfile:

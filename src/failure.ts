@@ -1,4 +1,8 @@
-import { classifyConnectionError, databaseUnavailableLine } from './db/connection-errors.ts';
+import {
+  classifyConnectionError,
+  databaseUnavailableLine,
+  isConfigurationProblem,
+} from './db/connection-errors.ts';
 import { isSchedError } from './errors.ts';
 import { EXIT, type ExitCode, exitCodeOf } from './exit-codes.ts';
 
@@ -20,7 +24,7 @@ export function describeFailure(error: unknown, env: Record<string, string | und
   if (problem) {
     return {
       line: databaseUnavailableLine(env.DATABASE_URL, problem),
-      code: EXIT.unavailable,
+      code: isConfigurationProblem(problem) ? EXIT.config : EXIT.unavailable,
       stack: debug ? stack : undefined,
     };
   }

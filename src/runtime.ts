@@ -4,6 +4,7 @@ import { type Database, openDatabase } from './db/client.ts';
 import { migrateDatabase } from './db/migrate.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { ensureProviders } from './providers/provider-settings.ts';
+import { withSimulatedLimits } from './providers/simulated-limits.ts';
 
 export interface Runtime extends Deps {
   database: Database;
@@ -28,7 +29,7 @@ export async function openRuntime(
   env: Record<string, string | undefined>,
   options: RuntimeOptions = {},
 ): Promise<Runtime> {
-  let config = loadConfig(env);
+  let config = withSimulatedLimits(loadConfig(env), env);
   if (options.configOverrides) config = options.configOverrides(config);
   const logger =
     options.logger ?? createLogger({ level: config.logLevel === 'info' ? 'warn' : config.logLevel });

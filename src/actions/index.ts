@@ -9,6 +9,7 @@ import {
   RETRY_PROVIDER_ACTION,
   SNOOZE_ACTION,
 } from '../views/ids.ts';
+import { ackNightAction } from './ack-night.ts';
 import { appHomeOpenedEvent } from './app-home-opened.ts';
 import { historyPagingAction } from './history-paging.ts';
 import { openHistoryAction } from './open-history.ts';
@@ -49,6 +50,7 @@ export function registerActions(app: App, deps: SlackDeps): void {
   app.action(action(ACTION_IDS.repairOptions), repairOptionsAction(deps));
   app.action(action(RETRY_PROVIDER_ACTION), retryProviderAction(deps));
   app.action(action(ACTION_IDS.shareStatus), shareStatusAction(deps));
+  app.action(action(ACTION_IDS.ackNight), ackNightAction(deps));
   app.action(action(ACTION_IDS.rerunOrgSelect), rerunOrgSelectAction(deps));
   app.action(action(ACTION_IDS.openHistory), openHistoryAction(deps));
   app.action(action(ACTION_IDS.historyOlder), historyPagingAction(deps));

@@ -1,8 +1,8 @@
 import type { Middleware, SlackViewMiddlewareArgs } from '@slack/bolt';
 import type { SlackDeps } from '../commands/slack-deps.ts';
 import { usageError } from '../errors.ts';
-import { allowOrExplain } from '../slack/access.ts';
 import { type ReplyMessage, reply, respondTo } from '../slack/reply.ts';
+import { allowOnce } from '../slack/request-once.ts';
 import { parseRepairSubmission } from '../views/repair-modal.ts';
 import { decodeRepairModalMetadata } from '../views/values.ts';
 
@@ -25,7 +25,7 @@ export const repairModalSubmitView =
     const userId = body.user.id;
     const respond = metadata.responseUrl ? respondTo(metadata.responseUrl) : undefined;
     const target = { respond, client, userId };
-    if (!(await allowOrExplain(deps, { target, action: 'repair' }))) return;
+    if (!(await allowOnce(deps, { target, action: 'repair', request: body }))) return;
     const answer = (message: ReplyMessage) => reply(target, message);
     await deps.repairs.start({
       runDate: metadata.runDate,

@@ -1,8 +1,8 @@
 import type { Middleware, SlackViewMiddlewareArgs } from '@slack/bolt';
 import type { SlackDeps } from '../commands/slack-deps.ts';
 import { rerunOrg } from '../scheduler/rerun.ts';
-import { allowOrExplain } from '../slack/access.ts';
 import { reply, respondTo } from '../slack/reply.ts';
+import { allowOnce } from '../slack/request-once.ts';
 import { runDateOf } from '../time/business-day.ts';
 import { decodeRerunMetadata } from '../views/rerun-metadata.ts';
 import { parseRerunSubmission } from '../views/rerun-modal.ts';
@@ -28,7 +28,7 @@ export const rerunModalSubmitView =
     const metadata = decodeRerunMetadata(view.private_metadata);
     const respond = metadata?.responseUrl ? respondTo(metadata.responseUrl) : undefined;
     const target = { respond, client, userId };
-    if (!(await allowOrExplain(deps, { target, action: 'rerun an org' }))) return;
+    if (!(await allowOnce(deps, { target, action: 'rerun an org', request: body }))) return;
     const outcome = await rerunOrg(deps, {
       orgId: submission.orgId,
       runDate: metadata?.runDate ?? runDateOf(deps.clock(), deps.config.timezone),

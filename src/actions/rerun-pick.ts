@@ -2,8 +2,8 @@ import type { BlockButtonAction, Middleware, SlackActionMiddlewareArgs } from '@
 import type { SlackDeps } from '../commands/slack-deps.ts';
 import { usageError } from '../errors.ts';
 import { rerunOrg } from '../scheduler/rerun.ts';
-import { allowOrExplain } from '../slack/access.ts';
 import { reply } from '../slack/reply.ts';
+import { allowOnce } from '../slack/request-once.ts';
 import { rerunResultMessage } from '../views/rerun-result-message.ts';
 import { decodeRerunPick } from '../views/values.ts';
 import { ackClick } from './action-input.ts';
@@ -15,7 +15,7 @@ export const rerunPickAction =
     const { input, target } = await ackClick(args);
     const pick = decodeRerunPick(input.value);
     if (!pick) throw usageError('That button is out of date; run /sched-rerun again.');
-    if (!(await allowOrExplain(deps, { target, action: 'rerun an org' }))) return;
+    if (!(await allowOnce(deps, { target, action: 'rerun an org', request: args.body }))) return;
     // The button carries the scope and the provider the command was given (`--failed --provider P`).
     const outcome = await rerunOrg(deps, {
       orgId: pick.orgId,

@@ -1,8 +1,8 @@
 import type { BlockButtonAction, Middleware, SlackActionMiddlewareArgs } from '@slack/bolt';
 import type { SlackDeps } from '../commands/slack-deps.ts';
 import { usageError } from '../errors.ts';
-import { allowOrExplain } from '../slack/access.ts';
 import { type ReplyMessage, reply } from '../slack/reply.ts';
+import { allowOnce } from '../slack/request-once.ts';
 import { decodeRepairScope } from '../views/values.ts';
 import { ackClick } from './action-input.ts';
 
@@ -19,7 +19,7 @@ export const retryProviderAction =
     if (!value?.provider || value.units === 'all') {
       throw usageError('That button carries no provider I can read; open a fresh report and try again.');
     }
-    if (!(await allowOrExplain(deps, { target, action: 'repair' }))) return;
+    if (!(await allowOnce(deps, { target, action: 'repair', request: args.body }))) return;
     const answer = (message: ReplyMessage) => reply(target, message);
     await deps.repairs.start({
       runDate: value.runDate,

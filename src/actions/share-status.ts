@@ -2,7 +2,9 @@ import type { BlockButtonAction, Middleware, SlackActionMiddlewareArgs } from '@
 import type { SlackDeps } from '../commands/slack-deps.ts';
 import { renderReport, shareReport, slackErrorCode } from '../report/report-poster.ts';
 import { measureCoverage } from '../scheduler/postcheck.ts';
+import { nightTriggered } from '../scheduler/run-date-guard.ts';
 import { reply } from '../slack/reply.ts';
+import { actOnce } from '../slack/request-once.ts';
 import { errorMessage } from '../views/error-message.ts';
 import { ackClick, runDateValue } from './action-input.ts';
 
@@ -10,9 +12,10 @@ import { ackClick, runDateValue } from './action-input.ts';
 const CANNOT_POST = new Set(['not_in_channel', 'channel_not_found', 'restricted_action']);
 
 /**
- * "Share to channel" on an ephemeral status: posts the report in the channel, recorded like the
- * morning report so a repair edits it too. Where the bot cannot post, the response_url still can
- * (visible to the channel, not recorded).
+ * "Share to channel" on an ephemeral status: posts a copy of the night's report in the channel,
+ * marked as a copy and never recorded as the night's report. Only a night that had a trigger is
+ * shared: a forged date gets an ephemeral refusal and nothing is posted or written. Where the bot
+ * cannot post, the response_url still can (visible to the channel).
  */
 export const shareStatusAction =
   (deps: SlackDeps): Middleware<SlackActionMiddlewareArgs<BlockButtonAction>> =>
@@ -23,6 +26,12 @@ export const shareStatusAction =
       await reply(target, errorMessage('Share to channel works from a status shown in a channel.'));
       return;
     }
+    if (!(await nightTriggered(deps.db, runDate))) {
+      await reply(target, errorMessage(`There is no night of ${runDate} to share: its trigger never ran.`));
+      return;
+    }
+    // A copy of the click would post the report in the channel a second time.
+    if (!(await actOnce(deps, { target, request: args.body }))) return;
     const report = await measureCoverage(deps, { runDate });
     try {
       await shareReport({ ...deps, client: args.client }, { runDate, report, channel: input.channelId });

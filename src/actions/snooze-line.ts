@@ -2,8 +2,8 @@ import type { BlockOverflowAction, Middleware, SlackActionMiddlewareArgs } from 
 import type { SlackDeps } from '../commands/slack-deps.ts';
 import { refreshSnoozedNight } from '../report/refresh-snoozed-night.ts';
 import { snoozeFromAsk } from '../scheduler/snooze-request.ts';
-import { allowOrExplain } from '../slack/access.ts';
 import { reply } from '../slack/reply.ts';
+import { allowOnce } from '../slack/request-once.ts';
 import { errorMessage } from '../views/error-message.ts';
 import { snoozedMessage } from '../views/snooze-lines.ts';
 import { decodeSnoozeChoice } from '../views/snooze-menu.ts';
@@ -14,7 +14,7 @@ export const snoozeLineAction =
   (deps: SlackDeps): Middleware<SlackActionMiddlewareArgs<BlockOverflowAction>> =>
   async (args) => {
     const { input, target } = await ackClick(args);
-    if (!(await allowOrExplain(deps, { target, action: 'snooze' }))) return;
+    if (!(await allowOnce(deps, { target, action: 'snooze', request: args.body }))) return;
     const choice = decodeSnoozeChoice(input.value);
     if (!choice) {
       await reply(

@@ -2,6 +2,7 @@ import { type SQL, sql } from 'drizzle-orm';
 import { expectedUnitsCte } from '../coverage/coverage-query.ts';
 import { type Db, queryOne, queryRows } from '../db/client.ts';
 import { countsDiffer, jobTaskCounts } from '../queue/recompute-job-counts.ts';
+import { freshJob } from '../scheduler/fresh-answers.ts';
 import { FUNCTION_NAMES, type SchedulerRunRow } from '../scheduler/scheduler-runs.ts';
 import { type AuditRow, ROWS_SHOWN } from './types.ts';
 
@@ -100,16 +101,31 @@ export function nightlyJobsTwice(db: Db, runDate: string): Promise<Finding> {
   );
 }
 
+/**
+ * Units with a second success that nobody asked for: successes whose job asked for fresh answers
+ * (fresh-answers.ts) may repeat; more than one of the others is a bug. Each row says which
+ * responses are unasked and where every success came from.
+ */
 export function duplicateSuccesses(db: Db, runDate: string): Promise<Finding> {
   return find(
     db,
-    sql`select min(r.org_id::text) as org_id, r.prompt_id, r.provider, count(*)::int as successes,
-               string_agg(r.id::text, ', ' order by r.id) as response_ids, count(*) over () as total_rows
-        from prompt_provider_responses r
-        where r.run_date = ${runDate}::date and r.status = 'success'
-        group by r.prompt_id, r.provider
-        having count(*) > 1
-        order by r.prompt_id, r.provider`,
+    sql`with success as (
+          select r.id, r.org_id, r.prompt_id, r.provider, coalesce(j.source, 'no job') as source,
+                 coalesce(${freshJob(sql`j`)}, false) as fresh
+          from prompt_provider_responses r
+          left join batch_tasks t on t.id = r.batch_task_id and t.run_date = r.run_date
+          left join batch_jobs j on j.id = t.batch_job_id
+          where r.run_date = ${runDate}::date and r.status = 'success'
+        )
+        select min(org_id::text) as org_id, prompt_id, provider, count(*)::int as successes,
+               string_agg(id::text, ', ' order by id) filter (where not fresh) as unasked_response_ids,
+               string_agg(id::text || ' ' || source || case when fresh then ' (fresh answers asked)' else '' end,
+                          ', ' order by id) as responses,
+               count(*) over () as total_rows
+        from success
+        group by prompt_id, provider
+        having count(*) filter (where not fresh) > 1
+        order by prompt_id, provider`,
   );
 }
 
@@ -149,6 +165,19 @@ export function liveTasksTooOld(db: Db, oldestAllowed: string): Promise<Finding>
                count(*) over () as total_rows
         from batch_tasks t
         where t.status in ('pending', 'processing') and t.run_date < ${oldestAllowed}::date
+        order by t.run_date, t.id`,
+  );
+}
+
+/** Live tasks of a provider taken out of service: no worker claims them, nothing closes their jobs. */
+export function liveTasksOfDisabledProviders(db: Db): Promise<Finding> {
+  return find(
+    db,
+    sql`select t.id as task_id, t.run_date::text as run_date, t.org_id, t.prompt_id, t.provider, t.status,
+               count(*) over () as total_rows
+        from batch_tasks t
+        join providers p on p.name = t.provider and not p.enabled
+        where t.status in ('pending', 'processing')
         order by t.run_date, t.id`,
   );
 }

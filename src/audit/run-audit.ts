@@ -84,6 +84,12 @@ async function collect(deps: AuditDeps, runDates: string[]) {
     advice:
       'these nights are outside the backfill window; let the workers finish them or cancel them by hand',
   });
+  const disabled = await q.liveTasksOfDisabledProviders(deps.db);
+  add('live_task_provider_disabled', null, disabled, {
+    message: `${disabled.count} live task(s) belong to a disabled provider: no worker will run them and their jobs never close`,
+    advice:
+      '`sched providers set <provider> --disable` again cancels them (or `--enable` if the provider should run)',
+  });
   const stuck = await q.stuckRuns(deps.db, {
     limits: STEP_LIMIT_MINUTES,
     fallbackMinutes: STALE_RUN_MINUTES,
@@ -151,9 +157,9 @@ async function auditNight(deps: AuditDeps, runDate: string, grace: number, sink:
   });
   const dup = await q.duplicateSuccesses(db, runDate);
   add('duplicate_success', runDate, dup, {
-    message: `${dup.count} unit(s) of ${runDate} have more than one successful response`,
+    message: `${dup.count} unit(s) of ${runDate} have a second successful response that no run asked for (unasked_response_ids says which)`,
     advice:
-      'coverage counts each unit once, so the figures hold; report it as a bug (responses are never deleted)',
+      'coverage counts each unit once (its newest success is its answer), so the figures hold; only a manual run, an --all rerun or an "every unit" repair asks for fresh answers, so report this one as a bug (responses are never deleted)',
   });
   const orphans = await q.responsesWithoutTask(db, runDate);
   add('response_without_task', runDate, orphans, {

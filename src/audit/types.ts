@@ -12,6 +12,7 @@ export type AuditCheck =
   | 'response_without_task'
   | 'lease_overdue'
   | 'live_task_too_old'
+  | 'live_task_provider_disabled'
   | 'attempts_over_max'
   | 'job_counts_wrong'
   | 'job_closed_with_live_tasks'

@@ -7,6 +7,7 @@ import {
   coverageChartAltText,
   coverageChartSpec,
   coverageChartTitle,
+  fromFirstRecordedNight,
 } from '../views/coverage-chart-spec.ts';
 import { PNG_SCALE, renderPng } from './render-png.ts';
 
@@ -41,19 +42,20 @@ export async function coverageChart(
     timezone: deps.config.timezone,
   });
   if (!coverage.some((c) => c.expectedUnits > 0)) return undefined;
-  const input: CoverageChartInput = {
+  const input: CoverageChartInput = fromFirstRecordedNight({
     nights,
     coverage,
     thresholdPercent: deps.config.thresholds.promptPercent,
     timezone: deps.config.timezone,
-  };
+  });
+  const shown = input.nights;
   return {
     png: await renderPng(coverageChartSpec(input)),
-    filename: `coverage-${nights[0]}-to-${nights.at(-1)}.png`,
-    title: coverageChartTitle(nights.length),
+    filename: `coverage-${shown[0]}-to-${shown.at(-1)}.png`,
+    title: coverageChartTitle(shown.length),
     altText: coverageChartAltText(input),
     width: CHART_WIDTH * PNG_SCALE,
     height: CHART_HEIGHT * PNG_SCALE,
-    nights: nights.length,
+    nights: shown.length,
   };
 }

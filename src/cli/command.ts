@@ -10,7 +10,8 @@ export interface CliCommand {
 export interface CommandEntry {
   name: string;
   summary: string;
-  usage: string;
+  /** One form, or one per subcommand (`providers list`, `providers set`, ...). */
+  usage: string | readonly string[];
   load(): Promise<CliCommand>;
 }
 

@@ -30,7 +30,7 @@ export async function writeHistoryChart(
     throw new SchedError('not_found', `cannot write the chart to ${options.path} (${reason})`);
   }
   io.stdout.write(
-    `Chart of the last ${chart.nights} nights written to ${options.path} (${chart.width}x${chart.height} PNG).\n${chart.altText}\n`,
+    `Chart of ${chart.nights === 1 ? 'one night' : `the last ${chart.nights} nights`} written to ${options.path} (${chart.width}x${chart.height} PNG).\n${chart.altText}\n`,
   );
   return EXIT.ok;
 }

@@ -3,35 +3,33 @@ import { EXIT } from '../exit-codes.ts';
 import { describeFailure, formatFailure } from '../failure.ts';
 import type { CliIo } from './command.ts';
 import { commands } from './commands/index.ts';
+import { commandHelp, commandList, unknownCommand, usageLines } from './help.ts';
 
-export function usageText(): string {
-  const width = Math.max(...commands.map((c) => c.usage.length));
-  return [
-    'usage: sched <command> [options]',
-    '',
-    ...commands.map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`),
-    '',
-  ].join('\n');
-}
+const isHelp = (arg: string | undefined) => arg === '--help' || arg === '-h';
 
 /** Runs one `sched` invocation; returns the exit code (2 for bad arguments). */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
-    io.stdout.write(usageText());
+  if (name === 'help' && rest[0] !== undefined) return runCli([rest[0], '--help'], io);
+  if (name === undefined || name === 'help' || isHelp(name)) {
+    (name === undefined ? io.stderr : io.stdout).write(commandList(commands));
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
   const command = commands.find((c) => c.name === name);
   if (!command) {
-    io.stderr.write(`sched: unknown command "${name}"\n\n${usageText()}`);
+    io.stderr.write(unknownCommand(name, commands));
     return EXIT.usage;
+  }
+  if (rest.some(isHelp)) {
+    io.stdout.write(commandHelp(command));
+    return EXIT.ok;
   }
   try {
     const handler = await command.load();
     return await handler.run(rest, io);
   } catch (error) {
     if (isUsageError(error)) {
-      io.stderr.write(`sched ${name}: ${error.message}\nusage: ${command.usage}\n`);
+      io.stderr.write(`sched ${name}: ${error.message}\n${usageLines(command)}\n`);
       return EXIT.usage;
     }
     const failure = describeFailure(error, io.env);

@@ -7,6 +7,7 @@ import {
   MAX_HISTORY_DAYS,
 } from '../report/history-page.ts';
 import { chartForCommand } from '../report/upload-chart.ts';
+import { actOnce } from '../slack/request-once.ts';
 import { errorMessage } from '../views/error-message.ts';
 import { parseCommand } from './command-input.ts';
 import type { SlackDeps } from './slack-deps.ts';
@@ -53,6 +54,9 @@ export const schedHistoryCommand =
     const input = parseCommand(command);
     const argument = parseHistoryArgument(input.args);
     if (argument.kind === 'chart') {
+      // The chart is posted for the whole channel to see: a copy of the command posts nothing.
+      if (!(await actOnce(deps, { target: { respond, client, userId: input.user_id }, request: command })))
+        return;
       const request = { channel: input.channel_id, nights: argument.nights, userId: input.user_id };
       const answer = await chartForCommand({ ...deps, client }, request);
       if (answer) await respond({ ...answer, response_type: 'ephemeral' });

@@ -3,8 +3,8 @@ import { findOrgExactly, MAX_QUERY_LENGTH } from '../orgs/find-org.ts';
 import { isProviderName, PROVIDER_NAMES, type ProviderName } from '../provider-names.ts';
 import { rerunCostPreview } from '../report/rerun-cost.ts';
 import { rerunOrg } from '../scheduler/rerun.ts';
-import { allowOrExplain } from '../slack/access.ts';
 import { fillModal } from '../slack/loading-modal.ts';
+import { allowOnce } from '../slack/request-once.ts';
 import { runDateOf } from '../time/business-day.ts';
 import { accessDenied } from '../views/access-denied.ts';
 import { didYouMeanMessage } from '../views/did-you-mean-message.ts';
@@ -29,10 +29,10 @@ import type { SlackDeps } from './slack-deps.ts';
 
 export type RerunArgument =
   | { kind: 'modal'; scope: RerunScopeValue; provider?: ProviderName }
-  | { kind: 'org'; query: string; scope: RerunScopeValue; provider?: ProviderName }
+  | { kind: 'org'; query: string; scope: RerunScopeValue; provider?: ProviderName; confirm?: boolean }
   | { kind: 'invalid'; sentence: string };
 
-const USAGE = `${COMMANDS.rerun} <org> [--failed | --all] [--provider ${PROVIDER_NAMES.join('|')}]`;
+const USAGE = `${COMMANDS.rerun} <org> [--failed | --all [--confirm]] [--provider ${PROVIDER_NAMES.join('|')}]`;
 
 /** A word that reads as a flag ("--all"), not a lone "--" or a slug such as "all-hands--all". */
 const isFlag = (word: string) => /^--[a-z]/i.test(word);
@@ -42,6 +42,8 @@ export function parseRerunArgument(args: string): RerunArgument {
   const rest: string[] = [];
   let failed = false;
   let all = false;
+  // A second fresh-answers rerun of the night, confirmed (fresh-answers.ts).
+  let confirm = false;
   let provider: string | undefined;
   for (let i = 0; i < words.length; i++) {
     const word = words[i] as string;
@@ -52,6 +54,7 @@ export function parseRerunArgument(args: string): RerunArgument {
     const [flag, inline] = word.toLowerCase().split('=', 2) as [string, string | undefined];
     if (flag === '--all' && inline === undefined) all = true;
     else if (flag === '--failed' && inline === undefined) failed = true;
+    else if (flag === '--confirm' && inline === undefined) confirm = true;
     else if (flag === '--provider') {
       provider = inline ?? words[++i]?.toLowerCase();
       if (!provider || isFlag(provider))
@@ -72,7 +75,7 @@ export function parseRerunArgument(args: string): RerunArgument {
       `That is ${query.length} characters long, longer than any org name; give the org's name, slug or id.`,
     );
   }
-  return { kind: 'org', query, scope, ...narrowed };
+  return { kind: 'org', query, scope, ...narrowed, ...(confirm ? { confirm } : {}) };
 }
 
 const invalid = (sentence: string): RerunArgument => ({ kind: 'invalid', sentence });
@@ -112,7 +115,7 @@ export const schedRerunCommand =
       if (opened.view?.id) await fillModal(client, opened.view.id, noticeModal(TITLE, denied.text ?? ''));
       return;
     }
-    if (!(await allowOrExplain(deps, { target, action: 'rerun an org' }))) return;
+    if (!(await allowOnce(deps, { target, action: 'rerun an org', request: command }))) return;
     const found = await findOrgExactly(deps.db, { query: argument.query });
     if (found.kind === 'guess') {
       const suggestions = found.suggestions.map((o) => ({ id: o.id, name: o.name, slug: o.slug }));
@@ -134,6 +137,7 @@ export const schedRerunCommand =
       scope: argument.scope,
       provider: argument.provider,
       triggeredBy: `slack:${input.user_id}`,
+      confirmFresh: argument.confirm,
     });
     await respond({
       ...rerunResultMessage({ outcome, userId: input.user_id }),

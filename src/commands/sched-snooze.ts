@@ -2,7 +2,7 @@ import type { Middleware, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { isProviderName } from '../providers/types.ts';
 import { refreshSnoozedNight } from '../report/refresh-snoozed-night.ts';
 import { snoozeFromAsk } from '../scheduler/snooze-request.ts';
-import { allowOrExplain } from '../slack/access.ts';
+import { allowOnce } from '../slack/request-once.ts';
 import { parseDuration, parseInstant } from '../time/snooze-end.ts';
 import { errorMessage } from '../views/error-message.ts';
 import { snoozedMessage } from '../views/snooze-lines.ts';
@@ -47,7 +47,7 @@ export const schedSnoozeCommand =
     await ack();
     const input = parseCommand(command);
     const target = { respond, client, userId: input.user_id };
-    if (!(await allowOrExplain(deps, { target, action: 'snooze' }))) return;
+    if (!(await allowOnce(deps, { target, action: 'snooze', request: command }))) return;
     const argument = parseSnoozeArgument(input.args);
     if (argument.kind === 'invalid') {
       await respond({ ...errorMessage(argument.sentence), response_type: 'ephemeral' });

@@ -76,7 +76,10 @@ export interface BannerFacts {
   database: string;
   /** What the first-run seed loaded, or undefined when the data was already there. */
   seeded: { organizations: number; activePrompts: number } | undefined;
-  providers: string;
+  /** The providers table's state; `mismatch`: where this environment disagrees, and the fix. */
+  providers: { line: string; mismatch: string | undefined };
+  /** An empty PostgreSQL database: what to run for the demo. */
+  demoHint: string | undefined;
   workers: number;
   httpUrl: string;
   cronSecretSet: boolean;
@@ -87,11 +90,19 @@ export interface BannerFacts {
   night: string;
 }
 
+/** What each slash command takes, as Slack's autocomplete hint (manifest.yml) says it. */
+const SLASH_ARGUMENTS: Record<string, string> = {
+  '/sched-status': '[YYYY-MM-DD | org]',
+  '/sched-rerun': '<org> [--failed | --all] [--provider P]',
+  '/sched-history': '[days | chart [nights]]',
+  '/sched-snooze': '<provider | org> <2h | 06:00 | until-success> [reason]',
+};
+
 export function helpText(operations: Record<string, Operation>, slashCommands: readonly string[]): string {
   const width = Math.max(...Object.values(operations).map((o) => o.usage.length), 24);
   return [
     'In Slack you would type:',
-    ...slashCommands.map((c) => `  ${c}`),
+    ...slashCommands.map((c) => `  ${c}${SLASH_ARGUMENTS[c] ? ` ${SLASH_ARGUMENTS[c]}` : ''}`),
     '  home                      open the App Home tab',
     'Then use what the bot shows:',
     '  click <n>                 press button [n]',
@@ -110,7 +121,9 @@ export function helpText(operations: Record<string, Operation>, slashCommands: r
 export function bannerText(facts: BannerFacts, operations: Record<string, Operation>): string {
   const seeded = facts.seeded
     ? `demo data loaded: ${facts.seeded.organizations} organizations, ${facts.seeded.activePrompts} active prompts`
-    : 'existing data kept';
+    : facts.demoHint
+      ? 'no organizations'
+      : 'existing data kept';
   return [
     '',
     'sched-bot, local console',
@@ -119,14 +132,16 @@ export function bannerText(facts: BannerFacts, operations: Record<string, Operat
     'what you would type in Slack, and every message the bot posts or edits appears here as text.',
     '',
     `  database   ${facts.database} (${seeded})`,
-    `  providers  ${facts.providers}`,
-    `  workers    ${facts.workers} tasks in flight`,
+    ...(facts.demoHint ? [`             ${facts.demoHint}`] : []),
+    `  providers  ${facts.providers.line}`,
+    ...(facts.providers.mismatch ? [`             ! ${facts.providers.mismatch}`] : []),
+    `  workers    one worker in this process, up to ${facts.workers} tasks at a time`,
     `  tonight    ${facts.night}`,
     `  report     morning reports go to #${facts.reportChannel}`,
     `  HTTP       ${facts.httpUrl}/healthz, /metrics, /functions/v1/* ${facts.cronSecretSet ? '(x-cron-secret: $CRON_SECRET)' : '(set CRON_SECRET to enable them)'}`,
     `  logs       ${facts.logFile}`,
     '',
-    'Try:  night          a whole night now (about a minute), then the morning report',
+    'Try:  night          a whole night now (20 to 60 seconds), then the morning report',
     `      ${facts.slashCommands[0] ?? '/sched-status'}   where tonight stands, with buttons to press`,
     '      help           everything you can type',
     '',

@@ -32,6 +32,10 @@ export interface StoredMessage {
   blocks: unknown[];
   updatedAt: Date;
   edits: number;
+  /** The parent's ts for a reply in a thread. */
+  threadTs?: string;
+  /** Slack message metadata (`event_type`, `event_payload`), as posted. */
+  metadata?: unknown;
 }
 
 export interface FailureRule {
@@ -41,6 +45,16 @@ export interface FailureRule {
   /** Seconds in the Retry-After header (rate limits). */
   retryAfterSec?: number;
   /** How many calls fail before the method works again (default 1). */
+  times?: number;
+}
+
+/**
+ * A Slack that does not answer: `hang` never answers and does nothing; `lose-reply` does the call
+ * (a post is stored) and never answers; `reset` does the call and then drops the connection.
+ */
+export interface FaultRule {
+  mode: 'hang' | 'lose-reply' | 'reset';
+  /** How many calls it applies to (default every call until cleared). */
   times?: number;
 }
 
@@ -79,6 +93,9 @@ export class LocalWebApi {
   private heldResponses: Promise<void> | undefined;
   private socketUrl: string | undefined;
   private readonly heldMethods = new Map<string, Promise<void>>();
+  private readonly faults = new Map<string, FaultRule & { left: number }>();
+  /** Connections of calls that were never answered, until `breakHungConnections`. */
+  private readonly hung = new Set<ServerResponse>();
 
   constructor(private readonly options: LocalWebApiOptions) {
     this.clock = options.clock ?? (() => new Date());
@@ -122,6 +139,21 @@ export class LocalWebApi {
   /** Makes the next `times` calls of a method fail as Slack would (ratelimited, channel_not_found ...). */
   failNext(method: string, rule: FailureRule): void {
     this.failures.set(method, { ...rule, left: rule.times ?? 1 });
+  }
+
+  /** Makes calls of a method go unanswered (hang, lose the reply, reset): see FaultRule. */
+  faultNext(method: string, rule: FaultRule): void {
+    this.faults.set(method, { ...rule, left: rule.times ?? Number.POSITIVE_INFINITY });
+  }
+
+  clearFaults(): void {
+    this.faults.clear();
+  }
+
+  /** The unanswered connections are closed at last (what a proxy or a restart does to them). */
+  breakHungConnections(): void {
+    for (const res of this.hung) res.socket?.destroy();
+    this.hung.clear();
   }
 
   /** Where apps.connections.open sends the app next (Socket Mode). */
@@ -227,6 +259,12 @@ export class LocalWebApi {
     const method = path.slice('/api/'.length);
     const held = this.heldMethods.get(method);
     if (held) await held;
+    const fault = this.takeFault(method);
+    if (fault === 'hang') {
+      this.record({ method, body, status: 0, response: { fault: 'hang' } });
+      this.hung.add(res);
+      return;
+    }
     const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? body.token;
     const failure = this.failures.get(method);
     let status = 200;
@@ -246,7 +284,22 @@ export class LocalWebApi {
       response = handler ? handler(body) : { ok: false, error: 'unknown_method' };
     }
     this.record({ method, body, status, response });
+    if (fault === 'lose-reply') {
+      this.hung.add(res);
+      return;
+    }
+    if (fault === 'reset') {
+      res.socket?.destroy();
+      return;
+    }
     send(res, status, response, headers);
+  }
+
+  private takeFault(method: string): FaultRule['mode'] | undefined {
+    const fault = this.faults.get(method);
+    if (!fault || fault.left <= 0) return undefined;
+    fault.left -= 1;
+    return fault.mode;
   }
 
   private record(call: Omit<WebApiCall, 'seq' | 'at'>): void {
@@ -296,6 +349,22 @@ export class LocalWebApi {
         message: { text: message.text, blocks: message.blocks },
       };
     },
+    'conversations.history': (body) => {
+      const channel = String(body.channel ?? '');
+      const oldest = Number(body.oldest ?? 0);
+      const found = this.channelMessages(channel)
+        .filter((m) => !m.threadTs && Number(m.ts) >= oldest)
+        .reverse()
+        .slice(0, Number(body.limit ?? 100));
+      return { ok: true, messages: found.map((m) => this.historyShape(m, body)), has_more: false };
+    },
+    'conversations.replies': (body) => {
+      const channel = String(body.channel ?? '');
+      const parent = String(body.ts ?? '');
+      const thread = this.channelMessages(channel).filter((m) => m.ts === parent || m.threadTs === parent);
+      if (!thread.some((m) => m.ts === parent)) return { ok: false, error: 'thread_not_found' };
+      return { ok: true, messages: thread.map((m) => this.historyShape(m, body)), has_more: false };
+    },
     'chat.postEphemeral': (body) =>
       body.channel && body.user
         ? { ok: true, message_ts: this.nextTs() }
@@ -328,6 +397,10 @@ export class LocalWebApi {
   };
 
   private store(channel: string, ts: string, body: Record<string, unknown>, edits: number): StoredMessage {
+    const previous = this.message(channel, ts);
+    const threadTs = body.thread_ts === undefined ? previous?.threadTs : String(body.thread_ts);
+    // chat.update keeps the metadata unless it sends new metadata.
+    const metadata = body.metadata ?? previous?.metadata;
     const message: StoredMessage = {
       channel,
       ts,
@@ -335,9 +408,31 @@ export class LocalWebApi {
       blocks: Array.isArray(body.blocks) ? body.blocks : [],
       updatedAt: this.clock(),
       edits,
+      ...(threadTs ? { threadTs } : {}),
+      ...(metadata === undefined ? {} : { metadata }),
     };
     this.messages.set(`${channel}/${ts}`, message);
     return message;
+  }
+
+  /** A channel's messages, oldest first. */
+  private channelMessages(channel: string): StoredMessage[] {
+    return [...this.messages.values()]
+      .filter((m) => m.channel === channel)
+      .sort((a, b) => (a.ts === b.ts ? 0 : a.ts < b.ts ? -1 : 1));
+  }
+
+  /** A message as conversations.history shows it: metadata only when asked for. */
+  private historyShape(m: StoredMessage, body: Record<string, unknown>): Record<string, unknown> {
+    const withMetadata = String(body.include_all_metadata) === 'true';
+    return {
+      type: 'message',
+      ts: m.ts,
+      text: m.text,
+      bot_id: 'B0SCHEDBOT',
+      ...(m.threadTs ? { thread_ts: m.threadTs } : {}),
+      ...(withMetadata && m.metadata !== undefined ? { metadata: m.metadata } : {}),
+    };
   }
 
   private saveView(view: unknown, id?: string): Record<string, unknown> {

@@ -11,8 +11,15 @@ const DATE_FORMATS: Record<string, Intl.DateTimeFormatOptions> = {
   date_pretty: { year: 'numeric', month: 'long', day: 'numeric' },
   date_short_pretty: { year: 'numeric', month: 'short', day: 'numeric' },
   date_long_pretty: { weekday: 'long', year: 'numeric', month: 'long', day: 'numeric' },
-  time: { hour: '2-digit', minute: '2-digit' },
-  time_secs: { hour: '2-digit', minute: '2-digit', second: '2-digit' },
+  // A terminal shows 24-hour times with their zone: "13:28 EST", never a bare "01:28 PM".
+  time: { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' },
+  time_secs: {
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+    timeZoneName: 'short',
+  },
 };
 
 export interface TextOptions {
@@ -64,8 +71,41 @@ function renderToken(token: string, options: TextOptions): string {
 /** mrkdwn -> text: tokens resolved, entities decoded, *bold* as options.bold says; _italics_ stay. */
 export function mrkdwnToText(text: string, options: TextOptions = {}): string {
   const resolved = text.replace(/<([^<>]+)>/g, (_, token: string) => renderToken(token, options));
-  return decodeEntities(emphasis(resolved, options.bold));
+  return withEmoji(decodeEntities(emphasis(resolved, options.bold)));
 }
+
+/**
+ * Slack shows `:hourglass_flowing_sand:` as the emoji in mrkdwn and in plain text alike; a
+ * terminal would print the code. The codes a message may carry, as the characters they stand for;
+ * an unknown code is left as written.
+ */
+const EMOJI: Record<string, string> = {
+  hourglass_flowing_sand: '⏳',
+  hourglass: '⌛',
+  white_check_mark: '✅',
+  heavy_check_mark: '✔️',
+  warning: '⚠️',
+  x: '❌',
+  rotating_light: '🚨',
+  fire: '🔥',
+  wrench: '🔧',
+  zzz: '💤',
+  sleeping: '😴',
+  alarm_clock: '⏰',
+  bar_chart: '📊',
+  chart_with_upwards_trend: '📈',
+  moneybag: '💰',
+  dollar: '💵',
+  stopwatch: '⏱️',
+  information_source: 'ℹ️',
+  no_entry: '⛔',
+  large_green_circle: '🟢',
+  red_circle: '🔴',
+  large_yellow_circle: '🟡',
+};
+
+export const withEmoji = (text: string) =>
+  text.replace(/:([a-z0-9_+-]+):/g, (code, name: string) => EMOJI[name] ?? code);
 
 /** A text object ({ type: 'mrkdwn' | 'plain_text', text }) or a bare string as text. */
 export function textOf(value: unknown, options: TextOptions = {}): string {
@@ -73,7 +113,7 @@ export function textOf(value: unknown, options: TextOptions = {}): string {
   if (!value || typeof value !== 'object') return '';
   const object = value as { type?: string; text?: unknown };
   if (typeof object.text !== 'string') return '';
-  return object.type === 'mrkdwn' ? mrkdwnToText(object.text, options) : object.text;
+  return object.type === 'mrkdwn' ? mrkdwnToText(object.text, options) : withEmoji(object.text);
 }
 
 interface RichElement {

@@ -15,6 +15,7 @@ import type { AdHocFanOutResult } from '../scheduler/recorded-enqueue.ts';
 import { repairMissing } from '../scheduler/repair.ts';
 import { runTrigger, type TriggerResult } from '../scheduler/trigger.ts';
 import { hasScopeFlags, SCOPE_FLAG_OPTIONS, scopeFromFlags } from '../scope-flags.ts';
+import { figuresText } from '../views/coverage-summary.ts';
 import { formatDuration } from '../views/format.ts';
 import { formatCoverageReport } from '../views/text-report.ts';
 
@@ -107,10 +108,8 @@ export function consoleOperations(deps: OperationDeps): Record<string, Operation
     repairScope: RunScope | undefined = undefined,
   ) {
     const result = await postcheckStep(deps, { runDate, triggeredBy: TRIGGERED_BY, repair, repairScope });
-    const { summary, ratios } = result.report;
     print(
-      `postcheck ${runDate} recorded (run ${result.runId}): ${summary.overallHealth}, prompts ${ratios.prompts.percent}%, ` +
-        `units ${ratios.units.percent}% (${ratios.units.numerator}/${ratios.units.denominator}), orgs ${ratios.orgs.percent}%`,
+      `postcheck ${runDate} recorded (run ${result.runId}): ${result.report.summary.overallHealth}, ${figuresText(result.report)}`,
     );
     if (result.repair) print(describeFanOut(repair ? 'repair' : 'auto-repair', result.repair));
     // A report that was gone (a console restart empties the local Slack) is posted afresh: say so.
@@ -199,7 +198,7 @@ export function consoleOperations(deps: OperationDeps): Record<string, Operation
     },
     'manual-run': {
       usage: 'manual-run [--date YYYY-MM-DD]',
-      summary: 'run every expected unit again (the seed manual-daily-run)',
+      summary: 'run every expected unit again (what POST /functions/v1/manual-daily-run does)',
       async run(args, print) {
         const { runDate } = dateOf(args);
         print(

@@ -108,7 +108,8 @@ class Renderer {
         ...(url ? { url } : {}),
         ...(confirm ? { confirm } : {}),
       });
-      const style = element.style === 'danger' ? ' (!)' : '';
+      // Slack colours a danger button red; here it says what pressing it does first.
+      const style = confirm ? ' (asks to confirm)' : '';
       return `[${n}] ${label}${style}${url ? ` -> ${url}` : ''}`;
     }
     if (SELECT_TYPES.has(type)) {

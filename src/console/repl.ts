@@ -62,6 +62,42 @@ export function createRepl(options: ReplOptions): Repl {
     if (atPrompt) rl.prompt(true);
   };
 
+  // Listening from the start: readline reads piped input as soon as it exists, and a line (or
+  // the end of input) emitted before the banner would otherwise be lost. Such lines wait here.
+  let started: ConsoleSession | undefined;
+  const early: string[] = [];
+  let chain = Promise.resolve();
+  const run = (session: ConsoleSession, line: string) => {
+    // Typed at a terminal, quit does not wait for a running `night` to finish (lines typed
+    // before it still run). Piped input is a script: `night` then `quit` means after the night.
+    if (tty && /^\s*(quit|exit)\s*$/.test(line)) options.interrupt();
+    busy = true;
+    chain = chain.then(async () => {
+      if (quitting) return;
+      busy = true;
+      try {
+        await handle(session, line);
+      } catch (error) {
+        print(`! ${toError(error).message}`);
+      }
+      busy = false;
+      if (!quitting && !closed) rl.prompt();
+    });
+  };
+  rl.on('line', (line) => {
+    if (started) run(started, line);
+    else early.push(line);
+  });
+  // Ctrl-C at the prompt stops at once; the end of piped input stops after the pending lines.
+  rl.on('SIGINT', () => {
+    options.interrupt();
+    quit();
+  });
+  rl.on('close', () => {
+    closed = true;
+    if (started) void chain.then(quit);
+  });
+
   async function tail(n: number) {
     const text = await readFile(options.logFile, 'utf8').catch(() => '');
     print(text.trimEnd().split('\n').slice(-n).join('\n') || '(the log is empty)');
@@ -121,32 +157,9 @@ export function createRepl(options: ReplOptions): Repl {
         else rl.question(question, resolve);
       }),
     start(session) {
-      let chain = Promise.resolve();
-      rl.on('line', (line) => {
-        // quit does not wait for a running `night` to finish; lines typed before it still run.
-        if (/^\s*(quit|exit)\s*$/.test(line)) options.interrupt();
-        busy = true;
-        chain = chain.then(async () => {
-          if (quitting) return;
-          busy = true;
-          try {
-            await handle(session, line);
-          } catch (error) {
-            print(`! ${toError(error).message}`);
-          }
-          busy = false;
-          if (!quitting && !closed) rl.prompt();
-        });
-      });
-      // Ctrl-C at the prompt stops at once; the end of piped input stops after the pending lines.
-      rl.on('SIGINT', () => {
-        options.interrupt();
-        quit();
-      });
-      rl.on('close', () => {
-        closed = true;
-        void chain.then(quit);
-      });
+      started = session;
+      for (const line of early.splice(0)) run(session, line);
+      if (closed) void chain.then(quit);
       rl.prompt();
     },
     close() {

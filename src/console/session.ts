@@ -1,3 +1,4 @@
+import { withDeadline } from '../time/waits.ts';
 import { matchOption, type SelectControl, selectState, viewStateValues } from './control-values.ts';
 import { asObject, type Control, field, type Json, type SelectOption } from './controls.ts';
 import { CONSOLE_CHANNEL, CONSOLE_USER, type LocalSlack } from './local-slack.ts';
@@ -18,6 +19,9 @@ import {
   suggestedOptions,
   viewSource,
 } from './slack-shapes.ts';
+
+/** How long a script waits for a slash command's answer before its next line. */
+const REPLY_WAIT_MS = 15_000;
 
 /**
  * The console's Slack client: sends what a user would do (a slash command, a click, a choice, a
@@ -47,7 +51,13 @@ export class ConsoleSession {
   constructor(
     private readonly slack: LocalSlack,
     private readonly io: SessionIo,
-    private readonly options: { timeZone: string; reportChannel: string; bold: 'strip' | 'ansi' },
+    private readonly options: {
+      timeZone: string;
+      reportChannel: string;
+      bold: 'strip' | 'ansi';
+      /** Piped input: wait for a slash command's answer before the next line. */
+      awaitReplies?: boolean;
+    },
   ) {
     this.files = new SharedFileSaver(slack.api);
   }
@@ -64,15 +74,34 @@ export class ConsoleSession {
   }
 
   async command(name: string, text: string): Promise<void> {
-    const request = buildCommand({
-      command: name,
-      text,
-      userId: CONSOLE_USER,
-      channelId: CONSOLE_CHANNEL,
-      responseUrl: this.slack.api.responseUrl(),
+    const responseUrl = this.slack.api.responseUrl();
+    const responseId = responseUrl.slice(responseUrl.lastIndexOf('/') + 1);
+    // The app acks at once and answers later: a script (piped input) waits for that answer, or
+    // the modal it opens, before its next line, so `/sched-snooze …` then `quit` shows the reply.
+    let answered = () => {};
+    const reply = new Promise<void>((resolve) => {
+      answered = resolve;
     });
-    const answer = await this.slack.send(request);
-    this.showAck(answer.status, answer.json, answer.text);
+    const off = this.slack.api.onCall((call) => {
+      if ((call.method === 'response_url' && call.responseId === responseId) || call.method === 'views.open')
+        answered();
+    });
+    try {
+      const request = buildCommand({
+        command: name,
+        text,
+        userId: CONSOLE_USER,
+        channelId: CONSOLE_CHANNEL,
+        responseUrl,
+      });
+      const answer = await this.slack.send(request);
+      this.showAck(answer.status, answer.json, answer.text);
+      const acked = asObject(answer.json);
+      const quietAck = answer.status === 200 && acked.text === undefined && acked.blocks === undefined;
+      if (this.options.awaitReplies && quietAck) await withDeadline(reply, REPLY_WAIT_MS, () => undefined);
+    } finally {
+      off();
+    }
   }
 
   async home(): Promise<void> {

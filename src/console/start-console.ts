@@ -43,6 +43,7 @@ export async function startConsole(options: ConsoleOptions): Promise<{ close(): 
     timeZone: options.deps.config.timezone,
     reportChannel: options.facts.reportChannel,
     bold: options.output.isTTY ? 'ansi' : 'strip',
+    awaitReplies: !options.output.isTTY,
   });
   const { config, db, clock } = options.deps;
   const now = clock();

@@ -8,6 +8,7 @@ import type {
   MissingPrompt,
   MissingReason,
   Ratio,
+  Thresholds,
 } from './types.ts';
 
 /** Pure coverage math: no I/O, no clock. */
@@ -22,21 +23,20 @@ export function percentOf(numerator: number, denominator: number): number {
   return Math.round((numerator / denominator) * 1000) / 10;
 }
 
+/**
+ * "87.8% (43/49)" for a figure below `threshold`, as every view rounds it; cut instead of rounded
+ * where rounding would reach the threshold, so a shortfall never reads "95%, below 95%".
+ */
+function shortOf(numerator: number, denominator: number, threshold: number): string {
+  const rounded = percentOf(numerator, denominator);
+  const shown = rounded < threshold ? rounded : Math.floor((numerator * 1000) / denominator) / 10;
+  return `${shown}% (${numerator}/${denominator})`;
+}
+
 /** Exact comparison n/d >= threshold% without rounding: 94.6 % is below 95 %. */
 export function meetsThreshold(numerator: number, denominator: number, thresholdPercent: number): boolean {
   if (denominator === 0) return true;
   return numerator * 100 >= thresholdPercent * denominator;
-}
-
-export function healthOf(
-  prompts: { numerator: number; denominator: number },
-  orgs: { numerator: number; denominator: number },
-  thresholds: { promptPercent: number; orgPercent: number },
-): Health {
-  return meetsThreshold(prompts.numerator, prompts.denominator, thresholds.promptPercent) &&
-    meetsThreshold(orgs.numerator, orgs.denominator, thresholds.orgPercent)
-    ? 'HEALTHY'
-    : 'NEEDS_ATTENTION';
 }
 
 /**
@@ -49,10 +49,12 @@ export function healthReasons(input: {
   prompts: { numerator: number; denominator: number };
   orgs: { numerator: number; denominator: number };
   units: { denominator: number };
-  thresholds: { promptPercent: number; orgPercent: number };
+  /** Each provider's expected and succeeded units; a provider expecting none is not judged. */
+  providers: readonly { provider: ProviderName; expected: number; succeeded: number }[];
+  thresholds: Thresholds;
   night: CoverageRows['night'];
 }): HealthReason[] {
-  const { runDate, prompts, orgs, units, thresholds, night } = input;
+  const { runDate, prompts, orgs, units, providers, thresholds, night } = input;
   const reasons: HealthReason[] = [];
   const activePrompts = Number(night?.active_prompts ?? 0);
   if (night && activePrompts > 0) {
@@ -84,13 +86,21 @@ export function healthReasons(input: {
   if (!meetsThreshold(prompts.numerator, prompts.denominator, thresholds.promptPercent)) {
     reasons.push({
       code: 'prompt_coverage_below_threshold',
-      message: `prompt coverage ${prompts.numerator}/${prompts.denominator} is below ${thresholds.promptPercent}%`,
+      message: `${shortOf(prompts.numerator, prompts.denominator, thresholds.promptPercent)} of prompts covered, below ${thresholds.promptPercent}%`,
     });
   }
   if (!meetsThreshold(orgs.numerator, orgs.denominator, thresholds.orgPercent)) {
     reasons.push({
       code: 'org_coverage_below_threshold',
-      message: `org coverage ${orgs.numerator}/${orgs.denominator} is below ${thresholds.orgPercent}%`,
+      message: `${shortOf(orgs.numerator, orgs.denominator, thresholds.orgPercent)} of orgs completed, below ${thresholds.orgPercent}%`,
+    });
+  }
+  for (const p of providers) {
+    if (p.expected === 0 || meetsThreshold(p.succeeded, p.expected, thresholds.providerPercent)) continue;
+    reasons.push({
+      code: 'provider_coverage_below_threshold',
+      provider: p.provider,
+      message: `${p.provider} answered ${shortOf(p.succeeded, p.expected, thresholds.providerPercent)} of its units, below ${thresholds.providerPercent}%`,
     });
   }
   return reasons;
@@ -100,7 +110,7 @@ export interface ReportContext {
   runDate: string;
   timezone: string;
   generatedAt: Date;
-  thresholds: { promptPercent: number; orgPercent: number };
+  thresholds: Thresholds;
 }
 
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
@@ -130,10 +140,17 @@ export function buildCoverageReport(rows: CoverageRows, context: ReportContext):
     prompts,
     orgs: orgRatio,
     units,
+    providers: rows.providers.map((p) => ({
+      provider: p.provider,
+      expected: Number(p.expected_units),
+      succeeded: Number(p.succeeded_units),
+    })),
     thresholds: context.thresholds,
     night: rows.night,
   });
   const overallHealth: Health = reasons.length === 0 ? 'HEALTHY' : 'NEEDS_ATTENTION';
+  // Healthy with nothing expected only when no eligible org has an active prompt (else a reason says why).
+  const nothingToRun = reasons.length === 0 && units.denominator === 0;
 
   const incompletePrompts = groupMissingUnits(rows.missing, orgById, rows.orgs);
   const missingPromptsByOrg: Record<string, MissingPrompt[]> = {};
@@ -185,6 +202,7 @@ export function buildCoverageReport(rows: CoverageRows, context: ReportContext):
       promptCoveragePercent: prompts.percent,
       orgCoveragePercent: orgRatio.percent,
       reasons,
+      nothingToRun,
     },
     runDate: context.runDate,
     timezone: context.timezone,
@@ -216,6 +234,17 @@ export function buildCoverageReport(rows: CoverageRows, context: ReportContext):
       cancelled: Number(rows.tasks.cancelled),
     },
     ...(rows.active_prompts ? { activePrompts: activePromptGroups(rows.active_prompts) } : {}),
+    ...(rows.provider_changes?.length
+      ? {
+          providerChanges: rows.provider_changes.map((c) => ({
+            provider: c.provider,
+            change: c.enabled ? ('enabled' as const) : ('disabled' as const),
+            at: c.at,
+            by: c.by,
+            cancelledUnits: Number(c.cancelled_units),
+          })),
+        }
+      : {}),
   };
 }
 

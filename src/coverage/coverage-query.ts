@@ -55,6 +55,14 @@ export interface CoverageRows {
     trigger_status: string | null;
     jobs: number;
   };
+  /** Providers disabled or enabled while the night ran; always set by queryCoverage. */
+  provider_changes?: {
+    provider: string;
+    by: string;
+    at: string;
+    enabled: boolean;
+    cancelled_units: number;
+  }[];
   /**
    * Every active prompt of the database (the runbook's `where p.active` count), each in exactly
    * one group. Always set by queryCoverage; rows built by hand may leave it out.
@@ -276,6 +284,15 @@ export async function queryCoverage(db: Db, runDate: string): Promise<CoverageRo
     missing_state as materialized (
       select m.org_id, m.prompt_id, m.provider,
              case
+               -- Its provider was out of service during the night and is back: not a fault of the run.
+               when t.status = 'cancelled' and t.error_class = 'provider_disabled' then 'enabled_after_trigger'
+               when t.status is null and exists (
+                 select 1 from provider_changes pc
+                 where pc.provider = m.provider and pc.changed_at > (
+                     select r.started_at from scheduler_runs r
+                     where r.function_name = ${TRIGGER_FUNCTION} and r.run_key = ${runDate})
+                   and (pc.after->>'enabled')::boolean and not coalesce((pc.before->>'enabled')::boolean, false)
+               ) then 'enabled_after_trigger'
                when t.status is null then 'not_scheduled'
                when t.status = 'failed' then coalesce(t.error_class, 'failed')
                when t.status = 'completed' then 'failed'
@@ -399,6 +416,21 @@ export async function queryCoverage(db: Db, runDate: string): Promise<CoverageRo
           where c.quota is not null and c.active_prompts > c.quota
             and exists (select 1 from pairs pa where pa.org_id = c.org_id)
         )
+      ),
+      -- Providers taken out of service (or back) while the night ran: the report says so.
+      'provider_changes', (
+        select coalesce(json_agg(json_build_object(
+          'provider', pc.provider, 'by', pc.changed_by,
+          'at', to_char(pc.changed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+          'enabled', (pc.after->>'enabled')::boolean,
+          'cancelled_units', coalesce((pc.cancelled->>${runDate})::int, 0)
+        ) order by pc.changed_at, pc.id), '[]'::json)
+        from provider_changes pc
+        where (pc.before->>'enabled')::boolean is distinct from (pc.after->>'enabled')::boolean
+          and (pc.cancelled ? ${runDate}
+               or pc.changed_at > (select r.started_at from scheduler_runs r
+                                   where r.function_name = ${TRIGGER_FUNCTION} and r.run_key = ${runDate})
+                  and pc.changed_at < (${runDate}::date + 1)::timestamptz)
       ),
       'night', json_build_object(
         'active_prompts', (select coalesce(sum(active_prompts), 0) from org_counts),

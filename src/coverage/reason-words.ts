@@ -12,10 +12,13 @@ const WORDS: Record<MissingReason, string> = {
   auth: 'API key rejected',
   quota: 'out of credit',
   bad_request: 'request rejected',
+  empty_answer: 'empty answer',
+  content_filtered: 'blocked or filtered by the provider',
   failed: 'failed',
   pending: 'still queued',
   processing: 'still running',
   cancelled: 'cancelled',
+  enabled_after_trigger: 'enabled after the trigger',
   not_scheduled: 'never queued',
 };
 

@@ -35,6 +35,24 @@ export function withSnoozes(report: CoverageReport, active: readonly ActiveSnooz
 export const actionableUnits = (report: CoverageReport): number =>
   report.summary.actionable ?? report.units.missing;
 
+/** Reasons that are only coverage figures falling short (a snooze can account for them). */
+const SHORTFALL_REASONS = new Set([
+  'prompt_coverage_below_threshold',
+  'org_coverage_below_threshold',
+  'provider_coverage_below_threshold',
+]);
+
+/**
+ * The night needs attention only because of units a snooze holds: its every reason is a figure
+ * short of its threshold and no missing unit is left to act on. The health still says so, but
+ * nobody is paged and the heartbeat pings success: the outage is known and owned.
+ */
+export const shortfallAllSnoozed = (report: CoverageReport): boolean =>
+  report.summary.overallHealth === 'NEEDS_ATTENTION' &&
+  report.units.missing > 0 &&
+  actionableUnits(report) === 0 &&
+  report.summary.reasons.every((r) => SHORTFALL_REASONS.has(r.code));
+
 /** Missing units some snooze holds. */
 export const snoozedUnits = (report: CoverageReport): number =>
   report.units.missing - actionableUnits(report);

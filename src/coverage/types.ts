@@ -12,18 +12,31 @@ export type Health = 'HEALTHY' | 'NEEDS_ATTENTION';
  * - `no_provider_enabled`: eligible orgs have active prompts but every provider is disabled;
  * - `nothing_expected`: eligible orgs have active prompts, some provider is enabled, but none that
  *   their plans allow, so no unit is expected;
- * - `prompt_coverage_below_threshold`, `org_coverage_below_threshold`: the ratio is under its threshold.
+ * - `prompt_coverage_below_threshold`, `org_coverage_below_threshold`: the ratio is under its threshold;
+ * - `provider_coverage_below_threshold`: one per provider with expected units whose unit coverage is
+ *   under its threshold, naming the provider: one provider down for every org is never healthy,
+ *   even when another provider answered every prompt.
  */
 export type HealthReasonCode =
   | 'trigger_not_run'
   | 'no_provider_enabled'
   | 'nothing_expected'
   | 'prompt_coverage_below_threshold'
-  | 'org_coverage_below_threshold';
+  | 'org_coverage_below_threshold'
+  | 'provider_coverage_below_threshold';
 
 export interface HealthReason {
   code: HealthReasonCode;
   message: string;
+  /** The provider a `provider_coverage_below_threshold` reason is about. */
+  provider?: ProviderName;
+}
+
+/** The health criteria, in percent; compared on exact ratios. */
+export interface Thresholds {
+  promptPercent: number;
+  orgPercent: number;
+  providerPercent: number;
 }
 
 /**
@@ -38,10 +51,13 @@ export type MissingReason =
   | 'auth'
   | 'quota'
   | 'bad_request'
+  | 'empty_answer'
+  | 'content_filtered'
   | 'failed'
   | 'pending'
   | 'processing'
   | 'cancelled'
+  | 'enabled_after_trigger'
   | 'not_scheduled';
 
 export interface Ratio {
@@ -132,6 +148,11 @@ export interface CoverageReport {
     /** Empty iff overallHealth is HEALTHY; see HealthReason. */
     reasons: HealthReason[];
     /**
+     * No eligible org has an active prompt: HEALTHY, and people are told "nothing to run" rather
+     * than "100 % (0/0)". Absent (false) on reports recorded before it existed.
+     */
+    nothingToRun?: boolean;
+    /**
      * Units missing and not snoozed: what Repair and paging act on (snoozed-units.ts). Absent on
      * reports recorded before snoozes existed (read it through actionableUnits).
      */
@@ -140,7 +161,8 @@ export interface CoverageReport {
   runDate: string;
   timezone: string;
   generatedAt: string;
-  thresholds: { promptPercent: number; orgPercent: number };
+  /** `providerPercent` is absent on reports recorded before the provider criterion existed. */
+  thresholds: { promptPercent: number; orgPercent: number; providerPercent?: number };
   units: { expected: number; succeeded: number; missing: number; coveragePercent: number };
   ratios: { prompts: Ratio; fullPrompts: Ratio; orgs: Ratio; units: Ratio };
   providers: ProviderCoverage[];
@@ -173,6 +195,19 @@ export interface CoverageReport {
   cost?: NightCost;
   /** The snoozes active when measured, each with the missing units it holds; absent on older records. */
   snoozed?: SnoozedGroup[];
+  /** Providers taken out of service (or back) while the night ran; absent when none was. */
+  providerChanges?: ProviderChange[];
+}
+
+export interface ProviderChange {
+  provider: string;
+  change: 'disabled' | 'enabled';
+  /** ISO instant. */
+  at: string;
+  /** A Slack user id or `cli:<user>`. */
+  by: string;
+  /** Live units of this night the change cancelled. */
+  cancelledUnits: number;
 }
 
 /** A snooze in force (src/scheduler/snoozes.ts reads them), as coverage needs it. */

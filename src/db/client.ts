@@ -6,6 +6,7 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { type PgDatabase, PgDialect, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
+import { markConnectError } from './connection-errors.ts';
 import { acquireEmbeddedLock } from './embedded-lock.ts';
 import { withEventLoopTurns } from './pglite-turns.ts';
 import * as schema from './schema.ts';
@@ -103,8 +104,28 @@ async function openPglite(dir: string, template: Blob | undefined): Promise<Data
   };
 }
 
+/**
+ * pg's Client, whose connect failures are marked as such (connection-errors.ts): whatever the
+ * server answers while a connection is being made (55000 "not currently accepting connections",
+ * 53300, ...) means the database cannot be used now, not that a query is wrong.
+ */
+class MarkingClient extends pg.Client {
+  override connect(): Promise<pg.Client>;
+  override connect(callback: (err: Error) => void): void;
+  override connect(callback?: (err: Error) => void): Promise<pg.Client> | undefined {
+    if (!callback) {
+      return super.connect().catch((error: unknown) => {
+        throw markConnectError(error);
+      });
+    }
+    super.connect((error: Error) => callback(markConnectError(error)));
+    return undefined;
+  }
+}
+
 async function openPostgres(url: string, options: DatabaseOptions): Promise<Database> {
   const pool = new pg.Pool({
+    Client: MarkingClient,
     connectionString: url,
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000,
@@ -149,7 +170,7 @@ async function listenPostgres(
   onNotify: (payload: string) => void,
   onLost: (error: Error) => void,
 ): Promise<() => Promise<void>> {
-  const client = new pg.Client({
+  const client = new MarkingClient({
     connectionString: url,
     connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000,
     // Named in pg_stat_activity; keepalive notices a peer that vanished without closing.

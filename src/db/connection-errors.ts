@@ -1,6 +1,8 @@
 /**
- * Which errors mean "the database cannot be reached right now" rather than "this code is
- * wrong": the CLI turns them into one line and exit 69, the HTTP routes into 503 with
+ * Which errors mean "the database cannot be used right now" rather than "this code is wrong":
+ * any error raised while a connection is being made (src/db/client.ts marks those), and a
+ * connection lost under a query. The CLI turns them into one line and exit 69 (78 for a wrong
+ * password or an unknown database: DATABASE_URL must change), the HTTP routes into 503 with
  * Retry-After. Pure: looks only at the error (and what it wraps).
  */
 
@@ -12,7 +14,8 @@ export type ConnectionProblemReason =
   | 'shutting_down'
   | 'too_many_clients'
   | 'unknown_database'
-  | 'auth';
+  | 'auth'
+  | 'refused_by_server';
 
 export interface ConnectionProblem {
   reason: ConnectionProblemReason;
@@ -38,10 +41,13 @@ const BY_CODE: Record<string, ConnectionProblemReason> = {
   '3D000': 'unknown_database',
   '28P01': 'auth',
   '28000': 'auth',
-  '08000': 'lost', // connection_exception
+  '57P04': 'lost', // database_dropped
+  '57P05': 'lost', // idle_session_timeout
   '08001': 'refused', // sqlclient_unable_to_establish_sqlconnection
-  '08006': 'lost', // connection_failure
 };
+
+// Class 08 (connection exception) is a connection lost or broken, whichever code of the class.
+const LOST_CLASS = /^08[0-9A-Z]{3}$/;
 
 // node-postgres reports a dropped socket and its own connect timeout with a message, no code.
 const BY_MESSAGE: [RegExp, ConnectionProblemReason][] = [
@@ -59,16 +65,35 @@ const SENTENCES: Record<ConnectionProblemReason, string> = {
   too_many_clients: 'the server refuses more clients (max_connections or a connection limit is reached)',
   unknown_database: 'the database does not exist',
   auth: 'the server refused the user name or password',
+  refused_by_server: 'the server refused the connection',
 };
 
 export const describeReason = (reason: ConnectionProblemReason) => SENTENCES[reason];
 
+/** A wrong password or an unknown database: retrying cannot help, DATABASE_URL must change. */
+export const isConfigurationProblem = (problem: ConnectionProblem) =>
+  problem.reason === 'auth' || problem.reason === 'unknown_database';
+
+/** The errors the driver raised while connecting (55000, 53300, anything): src/db/client.ts marks them. */
+const raisedAtConnect = new WeakSet<Error>();
+
+/** Marks `error` as raised while a connection was being made; returns it, for `throw`. */
+export function markConnectError<T>(error: T): T {
+  if (error instanceof Error) raisedAtConnect.add(error);
+  return error;
+}
+
 function own(error: Error): ConnectionProblem | undefined {
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string' && BY_CODE[code])
-    return { reason: BY_CODE[code], code, detail: error.message };
-  const match = BY_MESSAGE.find(([pattern]) => pattern.test(error.message));
-  return match ? { reason: match[1], code: undefined, detail: error.message } : undefined;
+  const raw = (error as { code?: unknown }).code;
+  const code = typeof raw === 'string' ? raw : undefined;
+  const detail = error.message;
+  if (code && BY_CODE[code]) return { reason: BY_CODE[code], code, detail };
+  if (code && LOST_CLASS.test(code)) return { reason: 'lost', code, detail };
+  const match = BY_MESSAGE.find(([pattern]) => pattern.test(detail));
+  if (match) return { reason: match[1], code: undefined, detail };
+  // Whatever the server or the socket said while connecting: the database is not usable now.
+  if (raisedAtConnect.has(error)) return { reason: 'refused_by_server', code, detail };
+  return undefined;
 }
 
 /** The connection problem behind `error`, looking through `cause` and AggregateError; else undefined. */
@@ -99,7 +124,16 @@ export function describeDatabaseUrl(url: string | undefined): string {
   }
 }
 
-/** The one line the CLI prints for a database it cannot reach. */
+/**
+ * The one line the CLI prints for a database it cannot use. A refusal with no code of its own
+ * carries the server's sentence ("database x is not currently accepting connections"): the only
+ * clue a person has. Server messages name users and databases, never passwords.
+ */
 export function databaseUnavailableLine(url: string | undefined, problem: ConnectionProblem): string {
-  return `cannot use the database at DATABASE_URL (${describeDatabaseUrl(url)}): ${describeReason(problem.reason)}`;
+  const why =
+    problem.reason === 'refused_by_server'
+      ? `${describeReason(problem.reason)}: ${problem.detail}`
+      : describeReason(problem.reason);
+  const fix = isConfigurationProblem(problem) ? '; fix DATABASE_URL' : '';
+  return `cannot use the database at DATABASE_URL (${describeDatabaseUrl(url)}): ${why}${fix}`;
 }

@@ -268,7 +268,7 @@ export const lateAlerts = pgTable(
   'late_alerts',
   {
     runDate: runDate(),
-    /** `trigger` or `postcheck`. */
+    /** `trigger`, `postcheck`, or `missed` (a past night that never ran). */
     step: text('step').notNull(),
     claimedAt: tstz('claimed_at').notNull().defaultNow(),
     /** Where the alert went, once Slack answered. */
@@ -277,7 +277,7 @@ export const lateAlerts = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.runDate, t.step] }),
-    check('late_alerts_step_check', sql`${t.step} in ('trigger', 'postcheck')`),
+    check('late_alerts_step_check', sql`${t.step} in ('trigger', 'postcheck', 'missed')`),
   ],
 );
 
@@ -314,9 +314,28 @@ export const providerChanges = pgTable(
     changedAt: tstz('changed_at').notNull().defaultNow(),
     before: jsonb('before'),
     after: jsonb('after').notNull(),
+    /** Live tasks the change cancelled, per run_date (a provider taken out of service). */
+    cancelled: jsonb('cancelled').notNull().default(sql`'{}'::jsonb`),
   },
   (t) => [index('provider_changes_provider_idx').on(t.provider, t.changedAt)],
 );
+
+/** When this database was first set up (one row): no step is late, no night missed, before it. */
+export const installation = pgTable(
+  'installation',
+  {
+    id: boolean('id').primaryKey().default(true),
+    installedAt: tstz('installed_at').notNull().defaultNow(),
+  },
+  (t) => [check('installation_one_row_check', sql`${t.id}`)],
+);
+
+/** A night that was owed and never ran, acknowledged by a person (`sched ack`, the alert's button). */
+export const nightAcks = pgTable('night_acks', {
+  runDate: runDate().primaryKey(),
+  ackedBy: text('acked_by').notNull(),
+  ackedAt: tstz('acked_at').notNull().defaultNow(),
+});
 
 /**
  * Worker processes and the providers each can call (it has the key, or a simulated profile),
@@ -379,5 +398,25 @@ export const snoozes = pgTable(
     ),
     check('snoozes_end_check', sql`${t.untilSuccess} or ${t.endsAt} is not null`),
     check('snoozes_window_check', sql`${t.endsAt} is null or ${t.endsAt} > ${t.startsAt}`),
+  ],
+);
+
+/**
+ * Mutating Slack requests already acted on (0011_slack_request_claims), by their identity: a
+ * command's trigger_id, a click's action_ts with user and action id, a submission's view id and
+ * hash. A replayed copy finds its row and does nothing; rows older than a day are pruned.
+ */
+export const slackRequestClaims = pgTable(
+  'slack_request_claims',
+  {
+    identity: text('identity').primaryKey(),
+    /** `command`, `action` or `view`. */
+    kind: text('kind').notNull(),
+    userId: text('user_id').notNull(),
+    claimedAt: tstz('claimed_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('slack_request_claims_claimed_at_idx').on(t.claimedAt),
+    check('slack_request_claims_kind_check', sql`${t.kind} in ('command', 'action', 'view')`),
   ],
 );

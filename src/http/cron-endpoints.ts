@@ -81,7 +81,15 @@ const STEPS: Record<string, Step> = {
     const repair = isTrue(queryOf(req).get('repair'));
     const repairScope = repairScopeParam(req, repair);
     // Records, repairs (?repair=true or AUTO_REPAIR) and posts or edits the report: postcheck-step.ts.
-    const result = await postcheckStep(deps, { runDate, triggeredBy: TRIGGERED_BY, repair, repairScope });
+    // A second fresh-answers repair of the night is refused (409) unless `confirm=true`.
+    const confirmFresh = isTrue(queryOf(req).get('confirm'));
+    const result = await postcheckStep(deps, {
+      runDate,
+      triggeredBy: TRIGGERED_BY,
+      repair,
+      repairScope,
+      confirmFresh,
+    });
     if (deps.onPostcheck) {
       await deps
         .onPostcheck(result)

@@ -1,9 +1,9 @@
-import { sql } from 'drizzle-orm';
 import type { Deps } from '../context.ts';
-import { ping, queryRows } from '../db/client.ts';
+import { ping } from '../db/client.ts';
 import type { ProviderName } from '../providers/types.ts';
 import { LATE_AFTER_MINUTES, lateSteps } from '../scheduler/late-steps.ts';
-import { FUNCTION_NAMES } from '../scheduler/scheduler-runs.ts';
+import { missedNights } from '../scheduler/night-acks.ts';
+import { installedAt, recordedSteps } from '../scheduler/step-records.ts';
 import { providersWithoutLiveWorker } from '../scheduler/worker-heartbeat.ts';
 import { addDays, runDateOf } from '../time/business-day.ts';
 import { lastFireOnRunDate } from '../time/cron-matcher.ts';
@@ -71,13 +71,9 @@ export interface HealthReport {
     trigger: StepState;
     postcheck: StepState & { health: string | null };
   } | null;
+  /** Past nights that were owed and never ran, not backfilled nor acknowledged (`sched ack`). */
+  missedNights?: string[];
   checkedAt: string;
-}
-
-interface RunRow {
-  function_name: string;
-  status: string;
-  health: string | null;
 }
 
 /** Pure: the verdict from the facts. */
@@ -93,6 +89,11 @@ export function assessHealth(report: Omit<HealthReport, 'status' | 'reasons'>): 
   const noWorker = noLiveWorkerLine(report.providersWithoutLiveWorker);
   if (noWorker) reasons.push(noWorker);
   if (report.slack?.authError) reasons.push(`Slack refuses the bot token: ${report.slack.authError}`);
+  for (const runDate of report.missedNights ?? []) {
+    reasons.push(
+      `night_missed: ${runDate} never ran (backfill it with \`sched trigger --date ${runDate}\`, or acknowledge it with \`sched ack ${runDate}\`)`,
+    );
+  }
   const night = report.lastNight;
   if (night) {
     for (const [name, step] of [
@@ -133,13 +134,18 @@ function stepState(
   zone: string,
   status: string | null,
   late: boolean,
+  installed: Date,
 ): StepState {
   const due = lastFireOnRunDate(expression, runDate, now, zone);
-  // Only today's steps can be overdue: the catch-up check runs today's, never yesterday's, so a
-  // night before the first deployment must not keep a fresh instance unhealthy until 03:00.
+  // Only today's steps can be overdue: the catch-up check runs today's; a past night that never
+  // ran is a missed night. A time before the database was set up owed nothing.
   const today = runDate === runDateOf(now, zone);
   const overdue =
-    today && status === null && due !== undefined && now.getTime() - due.getTime() > OVERDUE_MINUTES * 60_000;
+    today &&
+    status === null &&
+    due !== undefined &&
+    due.getTime() >= installed.getTime() &&
+    now.getTime() - due.getTime() > OVERDUE_MINUTES * 60_000;
   return { status, dueAt: due?.toISOString() ?? null, overdue, late };
 }
 
@@ -155,39 +161,32 @@ export async function checkHealth(deps: HealthDeps): Promise<HealthReport> {
     return assessHealth({ ...facts, database: { reachable: false, error: message }, lastNight: null });
   }
   const runDate = lastNightOf(deps, now);
-  const rows = await queryRows<RunRow>(
-    deps.db,
-    sql`select function_name, status, result->'summary'->>'overallHealth' as health
-        from scheduler_runs
-        where run_key = ${runDate} and function_name in (${FUNCTION_NAMES.trigger}, ${FUNCTION_NAMES.postcheck})`,
-  );
-  const statusOf = (name: string) => rows.find((r) => r.function_name === name) ?? null;
+  // Whichever entry point recorded a step (scheduler, CLI, HTTP, the console's `night`), it is done.
+  const [recorded, installed, unserved, missed] = await Promise.all([
+    recordedSteps(deps.db, runDate),
+    installedAt(deps.db),
+    providersWithoutLiveWorker(deps.db),
+    missedNights(deps, now),
+  ]);
   const zone = deps.config.timezone;
-  const postcheck = statusOf(FUNCTION_NAMES.postcheck);
-  const unserved = await providersWithoutLiveWorker(deps.db);
-  const statuses = {
-    trigger: statusOf(FUNCTION_NAMES.trigger)?.status ?? null,
-    postcheck: postcheck?.status ?? null,
-  };
+  const statuses = { trigger: recorded.trigger, postcheck: recorded.postcheck };
   // lateSteps looks at today only, as the overdue check does.
-  const late = new Set(lateSteps({ cron: deps.config.cron, zone, now, statuses }).map((l) => l.step));
+  const late = new Set(
+    lateSteps({ cron: deps.config.cron, zone, now, statuses, installedAt: installed }).map((l) => l.step),
+  );
+  const state = (expression: string, status: string | null, step: 'trigger' | 'postcheck') =>
+    stepState(expression, runDate, now, zone, status, late.has(step), installed);
   return assessHealth({
     ...facts,
     database: { reachable: true },
     ...(unserved.length > 0 ? { providersWithoutLiveWorker: unserved } : {}),
+    ...(missed.length > 0 ? { missedNights: missed } : {}),
     lastNight: {
       runDate,
-      trigger: stepState(deps.config.cron.trigger, runDate, now, zone, statuses.trigger, late.has('trigger')),
+      trigger: state(deps.config.cron.trigger, statuses.trigger, 'trigger'),
       postcheck: {
-        ...stepState(
-          deps.config.cron.postcheck,
-          runDate,
-          now,
-          zone,
-          statuses.postcheck,
-          late.has('postcheck'),
-        ),
-        health: postcheck?.health ?? null,
+        ...state(deps.config.cron.postcheck, statuses.postcheck, 'postcheck'),
+        health: recorded.postcheckHealth,
       },
     },
   });

@@ -6,7 +6,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { CustomRoute } from '@slack/bolt';
-import { classifyConnectionError, describeReason } from '../db/connection-errors.ts';
+import { classifyConnectionError, describeReason, isConfigurationProblem } from '../db/connection-errors.ts';
 import { type ErrorCode, isSchedError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { type HttpRoute, refuse, sendDatabaseUnavailable, sendJson } from './respond.ts';
@@ -61,10 +61,11 @@ function guarded(route: HttpRoute, logger: Logger) {
     } catch (error) {
       const problem = classifyConnectionError(error);
       if (problem) {
-        logger.warn(
-          { path: route.path, reason: problem.reason, detail: problem.detail },
-          'database unavailable',
-        );
+        // A wrong password or an unknown database will not pass by itself: an operator must act.
+        const log = { path: route.path, reason: problem.reason, detail: problem.detail };
+        if (isConfigurationProblem(problem))
+          logger.error(log, 'the database refuses this configuration; fix DATABASE_URL');
+        else logger.warn(log, 'database unavailable');
         sendDatabaseUnavailable(res, describeReason(problem.reason));
         return;
       }

@@ -17,3 +17,18 @@ export function editDistance(a: string, b: string): number {
   }
   return previous[short.length] ?? 0;
 }
+
+/**
+ * The candidate closest to a mistyped word, when it is close enough to be what was meant: at
+ * most a third of the word's letters apart (two for "statsu"), and never a tie between two.
+ */
+export function closestWord(word: string, candidates: readonly string[]): string | undefined {
+  const limit = Math.max(1, Math.floor(word.length / 3));
+  const ranked = candidates
+    .map((candidate) => ({ candidate, distance: editDistance(word.toLowerCase(), candidate.toLowerCase()) }))
+    .filter((c) => c.distance <= limit)
+    .sort((a, b) => a.distance - b.distance);
+  const [best, next] = ranked;
+  if (!best || (next && next.distance === best.distance)) return undefined;
+  return best.candidate;
+}

@@ -52,9 +52,15 @@ export function createAnthropicAdapter(config: ProviderConfig, options: AdapterO
         .filter((block): block is Anthropic.TextBlock => block.type === 'text')
         .map((block) => block.text)
         .join('');
-      if (text === '') {
+      // A refusal answers the same every time: fail it now; an empty answer may be a glitch.
+      if (message.stop_reason === 'refusal') {
+        throw new ProviderError('content_filtered', 'anthropic: answer refused (stop reason refusal)', {
+          status: 200,
+        });
+      }
+      if (text.trim() === '') {
         throw new ProviderError(
-          'bad_request',
+          'empty_answer',
           `anthropic: empty answer (stop reason ${message.stop_reason ?? 'unknown'})`,
           { status: 200 },
         );

@@ -77,12 +77,29 @@ function answerText(response: GenerateContentResponse): string {
   if (!candidate && !blocked) {
     throw new ProviderError('server', 'gemini: the response held no candidates', { status: 200 });
   }
+  // A blocked prompt or a safety stop answers the same way every time: fail it now, with why,
+  // even when a part of the answer came before the stop.
+  const finish = candidate?.finishReason;
+  if (blocked || (finish && BLOCKED_FINISH.has(finish))) {
+    const why = blocked ? `prompt blocked: ${blocked}` : `finish reason ${finish}`;
+    throw new ProviderError('content_filtered', `gemini: answer blocked (${why})`, { status: 200 });
+  }
   const text = (candidate?.content?.parts ?? [])
     .filter((part) => typeof part.text === 'string' && !part.thought)
     .map((part) => part.text)
     .join('');
-  if (text !== '') return text;
-  // A blocked prompt or a safety stop answers the same way every time: fail it now, with why.
-  const why = blocked ? `prompt blocked: ${blocked}` : `finish reason ${candidate?.finishReason ?? 'none'}`;
-  throw new ProviderError('bad_request', `gemini: empty answer (${why})`, { status: 200 });
+  if (text.trim() !== '') return text;
+  throw new ProviderError('empty_answer', `gemini: empty answer (finish reason ${finish ?? 'none'})`, {
+    status: 200,
+  });
 }
+
+/** Finish reasons that mean the provider withheld the answer (safety, policy, recitation). */
+const BLOCKED_FINISH: ReadonlySet<string> = new Set([
+  'SAFETY',
+  'RECITATION',
+  'BLOCKLIST',
+  'PROHIBITED_CONTENT',
+  'SPII',
+  'IMAGE_SAFETY',
+]);

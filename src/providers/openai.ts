@@ -90,13 +90,20 @@ function answerOf(
     throw new ProviderError('server', `${provider}: the response held no completion`, { status: 200 });
   }
   const text = choice.message?.content ?? '';
-  if (text === '') {
+  const finish = choice.finish_reason ?? 'unknown';
+  const refusal = choice.message?.refusal;
+  if (finish === 'content_filter' || refusal) {
     // Retrying the same prompt gets the same refusal or filter: fail it now, with the reason.
     throw new ProviderError(
-      'bad_request',
-      `${provider}: empty answer (finish reason ${choice.finish_reason ?? 'unknown'}${choice.message?.refusal ? `: ${choice.message.refusal}` : ''})`,
+      'content_filtered',
+      `${provider}: answer blocked (finish reason ${finish}${refusal ? `: ${refusal}` : ''})`,
       { status: 200 },
     );
+  }
+  if (text.trim() === '') {
+    throw new ProviderError('empty_answer', `${provider}: empty answer (finish reason ${finish})`, {
+      status: 200,
+    });
   }
   return {
     text,

@@ -61,7 +61,15 @@ export async function listProviderSettings(db: Db): Promise<ProviderSettings[]> 
 export interface ProviderSettingsUpdate {
   before: ProviderSettings;
   after: ProviderSettings;
+  /** Live tasks the change cancelled, per run_date (a provider taken out of service). */
+  cancelled: Record<string, number>;
 }
+
+/**
+ * Work that must commit with the change, inside its transaction (the queue cancelling a disabled
+ * provider's live tasks): it returns the tasks cancelled per run_date, logged with the change.
+ */
+export type AlongsideChange = (tx: Db, after: ProviderSettings) => Promise<Record<string, number>>;
 
 /**
  * Changes one provider's settings and logs the change (who, before, after) in the same short
@@ -69,9 +77,14 @@ export interface ProviderSettingsUpdate {
  */
 export async function updateProviderSettings(
   db: Db,
-  params: { name: ProviderName; change: ProviderSettingsChange; changedBy: string },
+  params: {
+    name: ProviderName;
+    change: ProviderSettingsChange;
+    changedBy: string;
+    alongside?: AlongsideChange | undefined;
+  },
 ): Promise<ProviderSettingsUpdate | undefined> {
-  const { name, change, changedBy } = params;
+  const { name, change, changedBy, alongside } = params;
   return shortTransaction(db, async (tx) => {
     const before = await queryOne<ProviderRow>(tx, sql`${SELECT_PROVIDER} where name = ${name} for update`);
     if (!before) return undefined;
@@ -84,10 +97,13 @@ export async function updateProviderSettings(
       where name = ${name}`);
     const after = await queryOne<ProviderRow>(tx, sql`${SELECT_PROVIDER} where name = ${name}`);
     if (!after) throw new Error(`provider ${name} vanished inside its own update`);
-    const result = { before: toSettings(before), after: toSettings(after) };
+    const settings = toSettings(after);
+    const cancelled = alongside ? await alongside(tx, settings) : {};
+    const result = { before: toSettings(before), after: settings, cancelled };
     await tx.execute(sql`
-      insert into provider_changes (provider, changed_by, before, after)
-      values (${name}, ${changedBy}, ${JSON.stringify(result.before)}::jsonb, ${JSON.stringify(result.after)}::jsonb)`);
+      insert into provider_changes (provider, changed_by, before, after, cancelled)
+      values (${name}, ${changedBy}, ${JSON.stringify(result.before)}::jsonb, ${JSON.stringify(result.after)}::jsonb,
+              ${JSON.stringify(cancelled)}::jsonb)`);
     return result;
   });
 }

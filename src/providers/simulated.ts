@@ -92,6 +92,8 @@ const MESSAGES: Record<ErrorClass, string> = {
   auth: '401 invalid API key',
   quota: 'insufficient credit',
   bad_request: '400 Bad Request',
+  empty_answer: 'empty answer (finish reason stop)',
+  content_filtered: 'answer blocked (finish reason content_filter)',
 };
 
 export function createSimulatedAdapter(

@@ -12,11 +12,21 @@ export const ERROR_CLASSES = [
   'auth',
   'quota',
   'bad_request',
+  /** A 200 without answer text: a success must be a usable answer; retried like a server error. */
+  'empty_answer',
+  /** The provider marked the answer blocked, filtered or refused: deterministic, so failed at once. */
+  'content_filtered',
 ] as const;
 export type ErrorClass = (typeof ERROR_CLASSES)[number];
 
 /** Retryable classes go back to pending with backoff; the others fail the task at once. */
-export const RETRYABLE: ReadonlySet<ErrorClass> = new Set(['rate_limited', 'timeout', 'server', 'network']);
+export const RETRYABLE: ReadonlySet<ErrorClass> = new Set([
+  'rate_limited',
+  'timeout',
+  'server',
+  'network',
+  'empty_answer',
+]);
 /** These classes pause the provider for every worker, with a reason the report shows. */
 export const PAUSES_PROVIDER: ReadonlySet<ErrorClass> = new Set(['rate_limited', 'auth', 'quota']);
 

@@ -100,6 +100,19 @@ export async function completeTasks(
               failed_tasks = j.failed_tasks + (select c.failed from tally c where c.batch_job_id = j.id)
           where j.id = any(array(select batch_job_id from tally))
         ),
+        -- A task cancelled while its call was in flight (its provider taken out of service): the
+        -- answer is kept for the record, as an error row that no figure counts.
+        kept as (
+          insert into prompt_provider_responses
+            (batch_task_id, org_id, prompt_id, provider, model, run_date, run_at, status, response_text,
+             error, error_class, latency_ms, tokens_in, tokens_out)
+          select b.id, b.org_id, b.prompt_id, b.provider, i.model, b.run_date, i.at, 'error', i.text,
+                 'answered after its task was cancelled: ' || coalesce(b.last_error, 'cancelled'), 'cancelled',
+                 i.latency_ms, i.tokens_in, i.tokens_out
+          from batch_tasks b join input i on i.id = b.id
+          where b.locked_by = ${workerId} and b.status = 'cancelled'
+          on conflict do nothing
+        ),
         -- "Until the next success" snoozes of the scopes that just got one end with this commit.
         snoozes_ended as (${endedBySuccess(sql`t`)})
         select id, batch_job_id from t

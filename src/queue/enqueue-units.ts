@@ -110,6 +110,10 @@ export async function enqueueUnits(db: Db, request: EnqueueRequest): Promise<Enq
     // joining back to the inserted jobs: that join is estimated at one row and became a nested
     // loop of units x orgs (152 M comparisons for a 117 k-unit night).
     const nonce = randomUUID();
+    // Every unit again (not the night's first fan-out) asks for fresh answers: their second
+    // successes are by design, and the audit reads this flag.
+    const fresh = request.scope === 'all' && request.source !== 'nightly';
+    const metadata = { ...request.metadata, ...(fresh ? { freshAnswers: true } : {}) };
     // With nothing of the night live (the nightly trigger, a repair after the night) no row can
     // meet the one-live-task index, and the plain insert spares ON CONFLICT's speculative check
     // per row. Fan-outs of a night run one at a time (lockRunDate, recorded-enqueue.ts), so no
@@ -131,7 +135,7 @@ export async function enqueueUnits(db: Db, request: EnqueueRequest): Promise<Enq
           new_jobs as (
             insert into batch_jobs (id, org_id, run_date, source, status, total_tasks, triggered_by, created_at, metadata)
             select job_id, org_id, ${request.runDate}::date, ${request.source}, 'queued', 0, ${request.triggeredBy},
-                   ${request.now.toISOString()}::timestamptz, ${JSON.stringify(request.metadata ?? {})}::jsonb
+                   ${request.now.toISOString()}::timestamptz, ${JSON.stringify(metadata)}::jsonb
             from keyed group by job_id, org_id
             returning id
           ),

@@ -4,6 +4,7 @@ import { toError } from '../errors.ts';
 import { needsPerson } from '../scheduler/night-pager.ts';
 import { claimOncallMention, recordOncallMention, releaseOncallMention } from '../scheduler/night-pages.ts';
 import { oncallMention } from '../views/oncall-mention.ts';
+import { MESSAGE_TYPES, postOnce } from './post-once.ts';
 import type { ReportDeps, ReportTarget } from './report-poster.ts';
 
 /**
@@ -13,7 +14,7 @@ import type { ReportDeps, ReportTarget } from './report-poster.ts';
  * the claim back, and one whose poster died is taken over after a minute.
  */
 
-type Client = Pick<webApi.WebClient, 'chat'>;
+type Client = Pick<webApi.WebClient, 'chat' | 'conversations'>;
 
 const CLAIM_STALE_SECONDS = 60;
 
@@ -38,13 +39,17 @@ export async function mentionOncall(
   }
   try {
     const message = oncallMention({ oncall, report });
-    const posted = await client.chat.postMessage({
-      channel: thread.channel,
-      thread_ts: thread.ts,
-      text: message.text,
-      blocks: message.blocks,
-    });
-    await recordOncallMention(deps.db, { runDate, ts: String(posted.ts) });
+    const posted = await postOnce(
+      { client, logger: deps.logger },
+      {
+        channel: thread.channel,
+        threadTs: thread.ts,
+        text: message.text ?? '',
+        blocks: message.blocks,
+        key: { eventType: MESSAGE_TYPES.threadLine, payload: { run_date: runDate, kind: 'oncall' } },
+      },
+    );
+    await recordOncallMention(deps.db, { runDate, ts: posted.ts });
     deps.logger.info({ runDate, channel: thread.channel }, 'on-call mentioned in the report thread');
     return 'mentioned';
   } catch (error) {

@@ -12,7 +12,7 @@ import { slackNightReporter } from './slack-night-reporter.ts';
  * already in place.
  */
 export async function refreshSnoozedNight(
-  deps: ReportDeps & { client: Pick<webApi.WebClient, 'chat' | 'files'> },
+  deps: ReportDeps & { client: Pick<webApi.WebClient, 'chat' | 'conversations' | 'files'> },
 ): Promise<void> {
   const runDate = runDateOf(deps.clock(), deps.config.timezone);
   try {

@@ -8,6 +8,7 @@ import { repairInProgress, repairMissing } from '../scheduler/repair.ts';
 import { assertRunDateAllowed } from '../scheduler/run-date-guard.ts';
 import { claimActiveRepair, finishActiveRepair } from '../scheduler/scheduler-runs.ts';
 import { waitUnlessAborted } from '../time/waits.ts';
+import { figuresText } from '../views/coverage-summary.ts';
 import { actorLabel, plural } from '../views/format.ts';
 import { repairAlreadyRunning } from '../views/repair-already-running.ts';
 import { sentenceMessage } from '../views/sentence-message.ts';
@@ -51,7 +52,7 @@ export interface RepairRunner {
   stop(): Promise<void>;
 }
 
-type Client = Pick<webApi.WebClient, 'chat'>;
+type Client = Pick<webApi.WebClient, 'chat' | 'conversations'>;
 
 export function createRepairRunner(
   deps: ReportDeps & { client: Client },
@@ -226,10 +227,9 @@ export function createRepairRunner(
     });
     const edited = await show(report, { ...state });
     if (!edited.some((t) => sameTarget(t, request.message))) {
-      const r = report.ratios;
       await tell(
         request,
-        `${timedOut ? '⏱️ Stopped watching the repair (timeout)' : '✅ Repair finished'}: ${counts.done}/${state.units} units done, ${counts.failed} failed. Coverage now: prompts ${r.prompts.percent}%, units ${r.units.percent}%.`,
+        `${timedOut ? '⏱️ Stopped watching the repair (timeout)' : '✅ Repair finished'}: ${counts.done}/${state.units} units done, ${counts.failed} failed. Coverage now: ${figuresText(report)}.`,
       );
     }
     deps.logger.info(

@@ -12,6 +12,7 @@ import type { Comparison } from '../views/coverage-summary.ts';
 import { reportMessage } from '../views/report-message.ts';
 import { medianOf } from '../views/trend.ts';
 import type { RepairState } from '../views/types.ts';
+import { MESSAGE_TYPES, type MessageKey, messageMetadata, postOnce } from './post-once.ts';
 
 /**
  * The morning report in Slack. The first postcheck of a run_date posts it to
@@ -20,7 +21,7 @@ import type { RepairState } from '../views/types.ts';
  * The database rows are written after each Slack call, never held open across it.
  */
 
-type Client = Pick<webApi.WebClient, 'chat'>;
+type Client = Pick<webApi.WebClient, 'chat' | 'conversations'>;
 export type ReportDeps = Pick<Deps, 'db' | 'config' | 'logger' | 'clock'>;
 /** ReportDeps with the Web API client the messages go through. */
 export type ReportClientDeps = ReportDeps & { client: Client };
@@ -147,12 +148,17 @@ async function postClaimed(
 ): Promise<ReportTarget> {
   let ts: string;
   try {
-    const posted = await client.chat.postMessage({
-      channel: key.channel,
-      text: message.text,
-      blocks: message.blocks,
-    });
-    ts = String(posted.ts);
+    // Looked up first: a post whose answer was lost (or whose poster died) is adopted, not doubled.
+    const posted = await postOnce(
+      { client, logger: deps.logger },
+      {
+        channel: key.channel,
+        text: message.text ?? '',
+        blocks: message.blocks,
+        key: reportKey(key.runDate),
+      },
+    );
+    ts = posted.ts;
   } catch (error) {
     // Hand the claim back so the next postcheck posts.
     await deps.db.execute(
@@ -179,6 +185,12 @@ async function postClaimed(
     );
   return { channel: key.channel, ts };
 }
+
+/** The night's report in Slack's message metadata: what a lookup finds it by. */
+export const reportKey = (runDate: string): MessageKey => ({
+  eventType: MESSAGE_TYPES.report,
+  payload: { run_date: runDate, kind: 'report' },
+});
 
 type Claim = { kind: 'claimed' } | { kind: 'recorded'; ts: string } | { kind: 'pending' };
 
@@ -233,21 +245,31 @@ export async function refreshReports(
   return edited;
 }
 
-/** Posts a report into a channel (Share to channel) and records it, so repairs edit it too. */
+/** The message metadata of a shared copy: whatever reads a channel's messages never takes it for the report. */
+export const REPORT_COPY_EVENT = 'sched_report_copy';
+
+/**
+ * Posts a copy of a night's report into a channel (Share to channel). A copy is a snapshot: it
+ * is never recorded in slack_reports (the night keeps its one report, which repairs edit), and
+ * its message metadata says it is a copy.
+ */
 export async function shareReport(
   deps: ReportClientDeps,
   input: ReportInput & { channel: string },
 ): Promise<ReportTarget> {
   const { client } = deps;
   const message = await renderReport(deps, input);
+  // Marked as a copy: a lookup for the night's report never takes it for the report.
   const posted = await client.chat.postMessage({
     channel: input.channel,
     text: message.text,
     blocks: message.blocks,
+    metadata: messageMetadata({
+      eventType: MESSAGE_TYPES.reportCopy,
+      payload: { run_date: input.runDate, kind: 'copy' },
+    }),
   });
-  const target = { channel: posted.channel ?? input.channel, ts: String(posted.ts) };
-  await recordReport(deps.db, { runDate: input.runDate, ...target }, deps.clock());
-  return target;
+  return { channel: posted.channel ?? input.channel, ts: String(posted.ts) };
 }
 
 type Rendered = ReturnType<typeof reportMessage>;

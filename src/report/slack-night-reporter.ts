@@ -1,10 +1,11 @@
 import type { webApi } from '@slack/bolt';
 import type { NightReporter } from '../scheduler/night-reporter.ts';
 import { isSlackUserId } from '../views/format.ts';
-import { lateStepMessage } from '../views/late-step-message.ts';
+import { lateStepMessage, missedNightMessage } from '../views/late-step-message.ts';
 import { runOutcomeMessage } from '../views/run-outcome-message.ts';
 import { snoozeOverMessage } from '../views/snooze-lines.ts';
 import { mentionOncall } from './oncall-mention.ts';
+import { MESSAGE_TYPES, postOnce } from './post-once.ts';
 import {
   latestReportInput,
   latestReportThread,
@@ -22,12 +23,11 @@ import { uploadReportChart } from './upload-chart.ts';
  * recorded figures, at most once per `editIntervalMs` per message.
  */
 export function slackNightReporter(
-  deps: ReportDeps & { client: Pick<webApi.WebClient, 'chat' | 'files'> },
+  deps: ReportDeps & { client: Pick<webApi.WebClient, 'chat' | 'conversations' | 'files'> },
   // `chart: false` leaves the chart out of new reports (the night simulator: a chart is a worker
   // thread and seconds of rendering per night, and says nothing about the night's figures).
   options: { editIntervalMs?: number; chart?: boolean } = {},
 ): NightReporter {
-  const { client } = deps;
   const intervalMs = options.editIntervalMs ?? REPORT_EDIT_INTERVAL_MS;
   return {
     async publish(runDate, report) {
@@ -55,20 +55,34 @@ export function slackNightReporter(
       const channel = deps.config.slack.reportChannel;
       if (!channel) return undefined;
       const message = lateStepMessage(late, deps.config.timezone, now);
-      const posted = await client.chat.postMessage({ ...message, channel });
-      return { channel, ts: String(posted.ts) };
+      const key = {
+        eventType: MESSAGE_TYPES.lateAlert,
+        payload: { run_date: late.runDate, kind: 'late_alert', step: late.step },
+      };
+      const posted = await postOnce(deps, { ...message, channel, key });
+      return { channel, ts: posted.ts };
+    },
+    async alertMissed(runDate) {
+      const channel = deps.config.slack.reportChannel;
+      if (!channel) return undefined;
+      const key = {
+        eventType: MESSAGE_TYPES.lateAlert,
+        payload: { run_date: runDate, kind: 'missed_night' },
+      };
+      const posted = await postOnce(deps, { ...missedNightMessage(runDate), channel, key });
+      return { channel, ts: posted.ts };
     },
     async snoozeOver(snooze) {
       const channel = deps.config.slack.reportChannel;
       if (!channel) return undefined;
       const thread = await latestReportThread(deps.db, channel);
       const message = snoozeOverMessage(snooze);
-      const posted = await client.chat.postMessage({
-        ...message,
-        channel,
-        ...(thread ? { thread_ts: thread } : {}),
-      });
-      return { channel, ts: String(posted.ts) };
+      const key = {
+        eventType: thread ? MESSAGE_TYPES.threadLine : MESSAGE_TYPES.notice,
+        payload: { kind: 'snooze_over', snooze_id: String(snooze.id) },
+      };
+      const posted = await postOnce(deps, { ...message, channel, threadTs: thread, key });
+      return { channel, ts: posted.ts };
     },
     async runFinished(outcome) {
       const message = runOutcomeMessage(outcome);
@@ -77,18 +91,24 @@ export function slackNightReporter(
         ? await recordedReport(deps.db, { runDate: outcome.runDate, channel })
         : undefined;
       if (report?.ts) {
-        const posted = await client.chat.postMessage({
+        const key = {
+          eventType: MESSAGE_TYPES.threadLine,
+          payload: { run_date: outcome.runDate, kind: 'run_finished', run_id: String(outcome.runId) },
+        };
+        const posted = await postOnce(deps, {
           ...message,
           channel: report.channel,
-          thread_ts: report.ts,
+          threadTs: report.ts,
+          key,
         });
-        return { channel: report.channel, ts: String(posted.ts) };
+        return { channel: report.channel, ts: posted.ts };
       }
-      // No report of that night to answer under: tell whoever asked, when Slack knows them.
+      // No report of that night to answer under: tell whoever asked, when Slack knows them. A
+      // direct message cannot be looked up: a lost answer is not posted again.
       const asker = outcome.triggeredBy.replace(/^slack:/, '');
       if (!isSlackUserId(asker)) return undefined;
-      const posted = await client.chat.postMessage({ ...message, channel: asker });
-      return { channel: String(posted.channel ?? asker), ts: String(posted.ts) };
+      const posted = await postOnce(deps, { ...message, channel: asker });
+      return { channel: posted.channel, ts: posted.ts };
     },
   };
 }
@@ -97,11 +117,7 @@ export function slackNightReporter(
 export async function webClientFor(config: ReportDeps['config']): Promise<webApi.WebClient | undefined> {
   const token = config.slack.botToken;
   if (!token) return undefined;
-  const { webApi: api } = await import('@slack/bolt');
-  // A step must end: a couple of retries, not the default ten over half an hour.
-  return new api.WebClient(token, {
-    ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
-    retryConfig: { retries: 2, minTimeout: 500, maxTimeout: 5_000 },
-    timeout: 15_000,
-  });
+  // Loaded on demand: `sched --help` and the read-only commands load no Slack SDK.
+  const { createSlackClient } = await import('../slack/web-client.ts');
+  return createSlackClient(token, { apiUrl: config.slack.apiUrl, timeoutMs: config.slack.timeoutMs });
 }

@@ -1,5 +1,6 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import { toError } from '../errors.ts';
+import { createDeliveries } from './deliveries.ts';
 import type { StepDeps } from './night-reporter.ts';
 import { runReconciler } from './reconciler.ts';
 import { type SchedulerHooks, schedulerTick } from './scheduler-tick.ts';
@@ -7,7 +8,8 @@ import { type SchedulerHooks, schedulerTick } from './scheduler-tick.ts';
 /**
  * node-cron wiring only: every timer, and the start-up, asks schedulerTick to look; the reconciler
  * timer also reconciles. Ticks of one process run one after the other (the trigger and reconciler
- * timers both fire at 03:00), and nothing they throw escapes.
+ * timers both fire at 03:00), and nothing they throw escapes. What they post to Slack runs apart
+ * (deliveries.ts): a Slack that hangs never holds the chain.
  */
 
 /** A timer may fire a hair before its minute; looking this far ahead still sees the step as due. */
@@ -24,6 +26,7 @@ export function startScheduler(deps: StepDeps, hooks: SchedulerHooks = {}): Sche
   const { timezone, cron: expressions } = deps.config;
   let chain: Promise<void> = Promise.resolve();
   let stopped = false;
+  const deliveries = createDeliveries(deps.logger);
 
   const run = (label: string, work: (now: Date) => Promise<unknown>): Promise<void> => {
     chain = chain.then(async () => {
@@ -38,7 +41,7 @@ export function startScheduler(deps: StepDeps, hooks: SchedulerHooks = {}): Sche
     });
     return chain;
   };
-  const tick = (now: Date) => schedulerTick(deps, { now, hooks });
+  const tick = (now: Date) => schedulerTick(deps, { now, hooks, deliveries });
   const logger = cronLogger(deps);
   const every = (name: string, expression: string, work: (now: Date) => Promise<unknown>): ScheduledTask =>
     cron.schedule(expression, () => run(name, work), { name: `sched-${name}`, timezone, logger });
@@ -64,6 +67,7 @@ export function startScheduler(deps: StepDeps, hooks: SchedulerHooks = {}): Sche
       stopped = true;
       for (const task of tasks) await task.destroy();
       await chain;
+      await deliveries.settled();
     },
   };
 }

@@ -3,8 +3,9 @@ import { type Db, queryRows } from '../db/client.ts';
 import { toError } from '../errors.ts';
 import { runDateOf } from '../time/business-day.ts';
 import { type DailyStepName, type LateStep, lateSteps, type StepStatuses } from './late-steps.ts';
+import { missedNights } from './night-acks.ts';
 import type { StepDeps } from './night-reporter.ts';
-import { FUNCTION_NAMES } from './scheduler-runs.ts';
+import { installedAt, recordedSteps } from './step-records.ts';
 
 /**
  * The watchdog for the watchdog, run by every live instance on each scheduler tick: a step of
@@ -14,16 +15,10 @@ import { FUNCTION_NAMES } from './scheduler-runs.ts';
  * tick tries again.
  */
 
-/** Today's scheduled run rows of the trigger and the postcheck (run_key = run_date). */
+/** Today's trigger and postcheck as recorded by any entry point (step-records.ts). */
 export async function stepStatuses(db: Db, runDate: string): Promise<StepStatuses> {
-  const rows = await queryRows<{ function_name: string; status: string }>(
-    db,
-    sql`select function_name, status from scheduler_runs
-        where run_key = ${runDate}
-          and function_name in (${FUNCTION_NAMES.trigger}, ${FUNCTION_NAMES.postcheck})`,
-  );
-  const statusOf = (name: string) => rows.find((r) => r.function_name === name)?.status ?? null;
-  return { trigger: statusOf(FUNCTION_NAMES.trigger), postcheck: statusOf(FUNCTION_NAMES.postcheck) };
+  const { trigger, postcheck } = await recordedSteps(db, runDate);
+  return { trigger, postcheck };
 }
 
 /** Alerts for tonight's late steps; returns the steps this instance posted. Never throws. */
@@ -36,7 +31,8 @@ export async function alertLateSteps(deps: StepDeps, params: { now: Date }): Pro
   try {
     const zone = deps.config.timezone;
     const statuses = await stepStatuses(deps.db, runDateOf(now, zone));
-    for (const late of lateSteps({ cron: deps.config.cron, zone, now, statuses })) {
+    const since = await installedAt(deps.db);
+    for (const late of lateSteps({ cron: deps.config.cron, zone, now, statuses, installedAt: since })) {
       if (!(await claim(deps.db, late))) continue;
       try {
         const where = await reporter.alertLate(late, now);
@@ -51,6 +47,7 @@ export async function alertLateSteps(deps: StepDeps, params: { now: Date }): Pro
         throw error;
       }
     }
+    await alertMissedNights(deps, now);
   } catch (error) {
     deps.logger.error({ err: toError(error) }, 'late-step alert failed; the next tick tries again');
   }
@@ -84,7 +81,30 @@ export function watchLateSteps(
   };
 }
 
-async function claim(db: Db, late: LateStep): Promise<boolean> {
+/** One alert per missed night (night-acks.ts), with its Acknowledge button, claimed like a late step's. */
+async function alertMissedNights(deps: StepDeps, now: Date): Promise<void> {
+  const { reporter } = deps;
+  if (!reporter?.alertMissed) return;
+  for (const runDate of await missedNights(deps, now)) {
+    const key = { runDate, step: 'missed' };
+    if (!(await claim(deps.db, key))) continue;
+    try {
+      const where = await reporter.alertMissed(runDate);
+      await deps.db.execute(
+        sql`update late_alerts set channel = ${where?.channel ?? null}, ts = ${where?.ts ?? null}
+            where run_date = ${runDate}::date and step = 'missed'`,
+      );
+      deps.logger.warn({ runDate }, 'a past night never ran');
+    } catch (error) {
+      await release(deps.db, key).catch(() => undefined);
+      throw error;
+    }
+  }
+}
+
+type AlertKey = Pick<LateStep, 'runDate'> & { step: string };
+
+async function claim(db: Db, late: AlertKey): Promise<boolean> {
   const rows = await queryRows<{ step: string }>(
     db,
     sql`insert into late_alerts (run_date, step) values (${late.runDate}::date, ${late.step})
@@ -93,7 +113,7 @@ async function claim(db: Db, late: LateStep): Promise<boolean> {
   return rows.length === 1;
 }
 
-async function release(db: Db, late: LateStep): Promise<void> {
+async function release(db: Db, late: AlertKey): Promise<void> {
   await db.execute(
     sql`delete from late_alerts where run_date = ${late.runDate}::date and step = ${late.step}`,
   );

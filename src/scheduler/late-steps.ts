@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { runDateOf } from '../time/business-day.ts';
+import { addDays, runDateOf } from '../time/business-day.ts';
 import { lastFireOnRunDate } from '../time/cron-matcher.ts';
 
 /**
@@ -7,7 +7,8 @@ import { lastFireOnRunDate } from '../time/cron-matcher.ts';
  * LATE_AFTER_MINUTES ago and the trigger has not started (no running or completed run row) or
  * the postcheck has not finished (no completed row). A failed or `skipped` trigger has not
  * started the night, so it counts as not started. Only today's steps: the catch-up check runs
- * today's, so yesterday's are history, not an alert.
+ * today's, so yesterday's are history, not an alert (a night that never ran is missed-nights.ts's).
+ * A step whose time came before the database was set up is never late: nothing was owed then.
  */
 
 export const LATE_AFTER_MINUTES = 15;
@@ -35,14 +36,16 @@ export function lateSteps(input: {
   zone: string;
   now: Date;
   statuses: StepStatuses;
+  /** When the database was first set up: a step whose time came before it is not late. */
+  installedAt?: Date | undefined;
 }): LateStep[] {
-  const { cron, zone, now, statuses } = input;
+  const { cron, zone, now, statuses, installedAt } = input;
   const runDate = runDateOf(now, zone);
   const late: LateStep[] = [];
   for (const step of ['trigger', 'postcheck'] as const) {
     if (stepIsDone(step, statuses[step])) continue;
     const dueAt = dueAtToday(cron[step], runDate, now, zone);
-    if (!dueAt) continue;
+    if (!dueAt || (installedAt && dueAt.getTime() < installedAt.getTime())) continue;
     if (now.getTime() - dueAt.getTime() < LATE_AFTER_MINUTES * 60_000) continue;
     late.push({ step, runDate, dueAt });
   }
@@ -64,4 +67,27 @@ function dueAtToday(expression: string, runDate: string, now: Date, zone: string
   if (!wallFire) return undefined;
   const { year, month, day, hour, minute } = DateTime.fromJSDate(wallFire, { zone: 'UTC' });
   return DateTime.fromObject({ year, month, day, hour, minute }, { zone }).toJSDate();
+}
+
+/**
+ * The past nights that were owed a run: each day from the backfill window's start (or the day of
+ * the install, if later) to yesterday whose trigger time came after the database was set up.
+ * Today is the late and overdue checks' business. Which of them never ran is a database question.
+ */
+export function owedNights(input: {
+  triggerCron: string;
+  zone: string;
+  now: Date;
+  installedAt: Date;
+  backfillDays: number;
+}): string[] {
+  const { triggerCron, zone, now, installedAt, backfillDays } = input;
+  const today = runDateOf(now, zone);
+  const owed: string[] = [];
+  for (let back = Math.max(1, backfillDays); back >= 1; back--) {
+    const day = addDays(today, -back);
+    const fire = lastFireOnRunDate(triggerCron, day, now, zone);
+    if (fire && fire.getTime() >= installedAt.getTime()) owed.push(day);
+  }
+  return owed;
 }

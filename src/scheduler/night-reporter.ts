@@ -15,7 +15,9 @@ export type PublishOutcome =
   /** The recorded message no longer existed (deleted, or a console restart): a fresh one was posted. */
   | { action: 'reposted'; channel: string; ts: string; gone: string }
   | { action: 'not_posted'; reason: string }
-  | { action: 'failed'; reason: string };
+  | { action: 'failed'; reason: string }
+  /** Left to the scheduler's deliveries, which post it apart from the step (deliveries.ts). */
+  | { action: 'deferred' };
 
 export interface NightReporter {
   /** Posts the night's report, or edits the one already posted: one message per night and channel. */
@@ -27,6 +29,8 @@ export interface NightReporter {
   refresh(runDate: string): Promise<void>;
   /** Posts the watchdog's "late" alert to the report channel; undefined when no channel is set. */
   alertLate(late: LateStep, now: Date): Promise<{ channel: string; ts: string } | undefined>;
+  /** Posts the alert of a past night that never ran, with its Acknowledge button (admins). */
+  alertMissed?(runDate: string): Promise<{ channel: string; ts: string } | undefined>;
   /**
    * Posts the one "snooze over" line in the thread of the latest report (top level in the report
    * channel when none is posted yet); undefined when no channel is set.

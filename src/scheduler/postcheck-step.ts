@@ -1,6 +1,7 @@
-import { actionableUnits } from '../coverage/snoozed-units.ts';
+import { actionableUnits, shortfallAllSnoozed } from '../coverage/snoozed-units.ts';
 import { toError } from '../errors.ts';
 import { assertKnownProvider } from '../queue/run-scope.ts';
+import { assertFreshAnswersConfirmed } from './fresh-answers.ts';
 import { pingHeartbeat } from './heartbeat.ts';
 import { type PagerOutcome, pageNight } from './night-pager.ts';
 import { NO_SLACK, type PublishOutcome, type StepDeps } from './night-reporter.ts';
@@ -25,8 +26,15 @@ export interface PostcheckStepParams {
   scheduled?: boolean;
   /** Repair what is missing after measuring, whatever AUTO_REPAIR says. */
   repair?: boolean;
+  /**
+   * Record and repair only, and leave the report to the scheduler's deliveries (deliveries.ts), so
+   * the tick never waits on Slack; the outcome is then `deferred`.
+   */
+  publishLater?: boolean;
   /** What that repair enqueues (failed units only, one provider: run-scope.ts); missing units by default. AUTO_REPAIR always repairs every missing unit. */
   repairScope?: RepairScope | undefined;
+  /** A second "every unit" repair of the night was confirmed by a person (fresh-answers.ts). */
+  confirmFresh?: boolean | undefined;
 }
 
 export type AutoRepair = 'off' | 'nothing_missing' | 'ran' | 'failed';
@@ -50,6 +58,14 @@ export async function postcheckStep(
   if (params.repair) {
     await assertRunDateAllowed(deps, { runDate, purpose: 'repair' });
     assertKnownProvider(params.repairScope?.provider);
+    if (params.repairScope?.units === 'all') {
+      await assertFreshAnswersConfirmed(deps, {
+        runDate,
+        provider: params.repairScope.provider,
+        confirmed: params.confirmFresh,
+        howToConfirm: 'confirm it (`sched postcheck --repair --all --confirm`)',
+      });
+    }
   }
   const result = await runPostcheck(deps, { runDate, triggeredBy, scheduled: params.scheduled === true });
   if (!result.recorded || result.runId === undefined) {
@@ -59,7 +75,12 @@ export async function postcheckStep(
   let repair: RepairResult | undefined;
   let autoRepair: AutoRepair | undefined;
   if (params.repair) {
-    repair = await repairMissing(deps, { runDate, triggeredBy, scope: params.repairScope });
+    repair = await repairMissing(deps, {
+      runDate,
+      triggeredBy,
+      scope: params.repairScope,
+      confirmFresh: params.confirmFresh,
+    });
   } else if (!deps.config.autoRepair) {
     autoRepair = 'off';
   } else if (actionableUnits(result.report) === 0) {
@@ -76,17 +97,20 @@ export async function postcheckStep(
     }
   }
 
-  const healthy = result.report.summary.overallHealth === 'HEALTHY';
+  // A night short only by snoozed units is known and owned: the monitor hears success.
+  const healthy = result.report.summary.overallHealth === 'HEALTHY' || shortfallAllSnoozed(result.report);
   const [published, paged] = await Promise.all([
-    publish(deps, result),
+    params.publishLater ? DEFERRED : publishReport(deps, result),
     pageNight(deps, { report: result.report, mayTrigger: true }),
     pingHeartbeat(deps, { runDate, signal: healthy ? 'success' : 'fail' }),
   ]);
   return { ...result, repair, autoRepair, published, paged };
 }
 
+const DEFERRED: PublishOutcome = { action: 'deferred' };
+
 /** The report is a side effect: a Slack failure leaves the step done and is noted on its run row. */
-async function publish(deps: StepDeps, result: PostcheckResult): Promise<PublishOutcome> {
+export async function publishReport(deps: StepDeps, result: PostcheckResult): Promise<PublishOutcome> {
   const runDate = result.report.runDate;
   if (!deps.reporter) return NO_SLACK;
   try {
@@ -120,5 +144,7 @@ export function describePublished(outcome: PublishOutcome | undefined): string |
       return `Nothing posted to Slack: ${outcome.reason}.`;
     case 'failed':
       return `The morning report could not be posted or updated: ${outcome.reason}`;
+    case 'deferred':
+      return 'The morning report is being posted.';
   }
 }

@@ -1,6 +1,8 @@
 import type { Deps } from '../context.ts';
 import type { Db } from '../db/client.ts';
+import { pruneSlackRequestClaims } from '../db/slack-request-claims.ts';
 import { toError } from '../errors.ts';
+import { cancelUnexpectedTasks } from '../queue/cancel-tasks.ts';
 import { closeJobs } from '../queue/close-jobs.ts';
 import { expireLeases } from '../queue/expire-leases.ts';
 import { startJobs } from '../queue/start-jobs.ts';
@@ -26,6 +28,8 @@ export interface ReconcileResult {
   jobsCompleted: number;
   /** Jobs whose every task was cancelled. */
   jobsCancelled: number;
+  /** Live tasks no longer expected (prompt, org, plan or provider changed mid-night), cancelled. */
+  cancelled: number;
 }
 
 /**
@@ -34,16 +38,21 @@ export interface ReconcileResult {
  */
 export async function reconcile(db: Db, now: Date): Promise<ReconcileResult> {
   const leases = await expireLeases(db);
+  const unexpected = await cancelUnexpectedTasks(db);
+  const cancelled = Object.values(unexpected.byRunDate).reduce((n, units) => n + units, 0);
   const jobsStarted = await startJobs(db, now);
   const closed = await closeJobs(db, { now });
-  return { ...leases, jobsStarted, ...closed };
+  return { ...leases, jobsStarted, ...closed, cancelled };
 }
 
-/** `reconcile`, recorded in scheduler_runs under an ad-hoc key (every run is kept). */
+/**
+ * `reconcile`, recorded in scheduler_runs under an ad-hoc key (every run is kept); it also prunes
+ * the Slack request claims older than a day (copies that old are refused by their signature).
+ */
 export async function runReconciler(
   deps: Pick<Deps, 'db' | 'config' | 'clock'>,
   params: { triggeredBy?: string } = {},
-): Promise<ReconcileResult & { runId: number }> {
+): Promise<ReconcileResult & { slackClaimsPruned: number; runId: number }> {
   const now = deps.clock();
   const outcome = await recordRun(deps.db, {
     functionName: FUNCTION_NAMES.reconciler,
@@ -51,11 +60,15 @@ export async function runReconciler(
     triggeredBy: params.triggeredBy ?? 'scheduler',
     now: deps.clock,
     // The run row keeps the database's own sentence, not drizzle's "Failed query: <all the SQL>".
-    work: () =>
-      reconcile(deps.db, deps.clock()).catch((error: unknown) => {
+    work: async () => {
+      try {
+        const result = await reconcile(deps.db, deps.clock());
+        return { ...result, slackClaimsPruned: await pruneSlackRequestClaims(deps.db, deps.clock()) };
+      } catch (error) {
         const err = toError(error);
         throw new Error(rootMessage(err), { cause: err });
-      }),
+      }
+    },
   });
   if (!outcome.ran) throw new Error('reconciler run key collided; try again');
   return { ...outcome.result, runId: outcome.runId };

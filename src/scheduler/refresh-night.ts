@@ -3,6 +3,7 @@ import type { CoverageReport } from '../coverage/types.ts';
 import { type Db, queryOne } from '../db/client.ts';
 import { toError } from '../errors.ts';
 import { addDays, runDateOf } from '../time/business-day.ts';
+import { getNight } from './history.ts';
 import { pageNight } from './night-pager.ts';
 import type { StepDeps } from './night-reporter.ts';
 import { measureCoverage } from './postcheck.ts';
@@ -98,8 +99,10 @@ export function followNights(deps: StepDeps) {
       if (!state.live && !state.remeasured) await refreshNight(deps, { runDate, triggeredBy: 'worker' });
       else if (state.repairLive && state.reported) await deps.reporter?.refresh(runDate);
     }
-    // After the re-measure, so an outcome quotes the night's new figure.
-    await announceFinishedRuns(deps, { runDate });
+    // An outcome quotes the figure the report is edited to: only once no unit of the night is live
+    // (the night was then just re-measured, above or by another process), never a figure that a
+    // run still working would change after the line is posted.
+    if (!state.live) await announceFinishedRuns(deps, { runDate });
   }
 
   function taskFinished(task: { runDate: string }): void {
@@ -135,20 +138,46 @@ export function followNights(deps: StepDeps) {
 export type NightFollower = ReturnType<typeof followNights>;
 
 /**
- * Slack answered again after an outage: the nights of yesterday and today that were
- * postchecked while it was away, and so have no report message, get theirs now (measured
- * afresh, so the message shows today's figures).
+ * The reports Slack has not got: the nights of yesterday and today that were postchecked and have
+ * no report message in the report channel (Slack was away, a post failed, or the scheduler left
+ * the post to its deliveries) get theirs now. After an outage (`remeasure`) the night is measured
+ * afresh, so the message shows today's figures.
  */
-export async function postDueReports(deps: StepDeps): Promise<string[]> {
-  if (!deps.reporter) return [];
+export async function postDueReports(
+  deps: StepDeps,
+  params: { remeasure?: boolean } = {},
+): Promise<string[]> {
+  const { remeasure = true } = params;
+  const channel = deps.config.slack.reportChannel;
+  if (!deps.reporter || !channel) return [];
   const today = runDateOf(deps.clock(), deps.config.timezone);
   const posted: string[] = [];
   for (const runDate of [addDays(today, -1), today]) {
-    const state = await nightState(deps.db, runDate);
-    if (!state.postchecked || state.reported) continue;
-    const report = await remeasureNight(deps, { runDate, triggeredBy: 'slack-back' });
+    if (!(await reportOwed(deps.db, { runDate, channel }))) continue;
+    const report = remeasure
+      ? await remeasureNight(deps, { runDate, triggeredBy: 'slack-back' })
+      : await getNight(deps.db, runDate);
+    if (!report) continue;
     const outcome = await deps.reporter.publish(runDate, report);
     if (outcome.action === 'posted' || outcome.action === 'reposted') posted.push(runDate);
   }
   return posted;
+}
+
+/**
+ * A postchecked night with no report message in the channel: none recorded, and no post in
+ * flight (a claim younger than a poster's time to finish; an older one's poster died).
+ */
+async function reportOwed(db: Db, params: { runDate: string; channel: string }): Promise<boolean> {
+  const { runDate, channel } = params;
+  const row = await queryOne<{ owed: boolean }>(
+    db,
+    sql`select exists (select 1 from scheduler_runs
+                       where function_name = ${FUNCTION_NAMES.postcheck} and status = 'completed'
+                         and (run_key = ${runDate} or run_key like ${`${runDate}/%`}))
+               and not exists (select 1 from slack_reports
+                               where run_date = ${runDate}::date and channel = ${channel}
+                                 and (ts is not null or claimed_at > now() - interval '60 seconds')) as owed`,
+  );
+  return row?.owed === true;
 }

@@ -4,6 +4,7 @@ import { estimateRunUsd, pricesOf } from '../coverage/night-cost.ts';
 import { type Db, queryOne } from '../db/client.ts';
 import { type EnqueuePreview, previewEnqueue } from '../queue/enqueue-units.ts';
 import { assertKnownProvider, DEFAULT_SCOPE, type RunScope } from '../queue/run-scope.ts';
+import { assertFreshAnswersConfirmed } from './fresh-answers.ts';
 import { type AdHocFanOutResult, runAdHocFanOut } from './recorded-enqueue.ts';
 import { assertRunDateAllowed } from './run-date-guard.ts';
 import { FUNCTION_NAMES } from './scheduler-runs.ts';
@@ -26,11 +27,25 @@ export type RepairScope = RunScope;
 
 export async function repairMissing(
   deps: Pick<Deps, 'db' | 'config' | 'clock'>,
-  params: { runDate: string; triggeredBy: string; scope?: RepairScope | undefined },
+  params: {
+    runDate: string;
+    triggeredBy: string;
+    scope?: RepairScope | undefined;
+    /** A second "every unit" repair of the night was confirmed by a person (fresh-answers.ts). */
+    confirmFresh?: boolean | undefined;
+  },
 ): Promise<RepairResult> {
   await assertRunDateAllowed(deps, { runDate: params.runDate, purpose: 'repair' });
   const scope = params.scope ?? DEFAULT_SCOPE;
   assertKnownProvider(scope.provider);
+  if (scope.units === 'all') {
+    await assertFreshAnswersConfirmed(deps, {
+      runDate: params.runDate,
+      provider: scope.provider,
+      confirmed: params.confirmFresh,
+      howToConfirm: 'confirm it (`sched postcheck --repair --all --confirm`)',
+    });
+  }
   const result = await runAdHocFanOut(deps, {
     functionName: FUNCTION_NAMES.repair,
     label: scope.provider ? `repair-${scope.provider}` : 'repair',

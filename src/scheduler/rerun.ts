@@ -4,6 +4,7 @@ import { notFound } from '../errors.ts';
 import { type Org, orgById } from '../orgs/find-org.ts';
 import { type EnqueuePreview, previewEnqueue } from '../queue/enqueue-units.ts';
 import { assertKnownProvider, type UnitScope } from '../queue/run-scope.ts';
+import { assertFreshAnswersConfirmed } from './fresh-answers.ts';
 import { type AdHocFanOutResult, runAdHocFanOut } from './recorded-enqueue.ts';
 import { assertRunDateAllowed } from './run-date-guard.ts';
 import { FUNCTION_NAMES } from './scheduler-runs.ts';
@@ -34,11 +35,20 @@ export interface RerunResult extends AdHocFanOutResult {
 
 export async function rerunOrg(
   deps: Pick<Deps, 'db' | 'config' | 'clock'>,
-  params: RerunParams & { triggeredBy: string },
+  params: RerunParams & { triggeredBy: string; confirmFresh?: boolean | undefined },
 ): Promise<RerunResult> {
   await assertRunDateAllowed(deps, { runDate: params.runDate, purpose: 'rerun' });
   assertKnownProvider(params.provider);
   const org = await existingOrg(deps, params.orgId);
+  if (params.scope === 'all') {
+    await assertFreshAnswersConfirmed(deps, {
+      runDate: params.runDate,
+      orgId: org.id,
+      provider: params.provider,
+      confirmed: params.confirmFresh,
+      howToConfirm: 'add --confirm',
+    });
+  }
   const result = await runAdHocFanOut(deps, {
     functionName: FUNCTION_NAMES.rerun,
     label: `rerun-${org.slug}`,

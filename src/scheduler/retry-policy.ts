@@ -9,6 +9,8 @@ import type { ErrorClass } from '../providers/types.ts';
  *   max_attempts, then failed.
  * - `auth`, `quota`: failed at once and the provider is paused (the key or the credit will not
  *   fix itself in seconds); `bad_request`: failed at once.
+ * - `empty_answer` (a 200 with no text) is retried like a server error; `content_filtered` (a
+ *   refusal, a safety block) answers the same every time, so it fails at once.
  */
 
 export type RetryDecision =
@@ -43,7 +45,8 @@ export function retryDecision(
     }
     case 'timeout':
     case 'server':
-    case 'network': {
+    case 'network':
+    case 'empty_answer': {
       if (attempts >= maxAttempts) return { action: 'fail', pauseProviderMs: undefined };
       return {
         action: 'retry',
@@ -56,6 +59,7 @@ export function retryDecision(
     case 'quota':
       return { action: 'fail', pauseProviderMs: CREDENTIAL_PAUSE_MS };
     case 'bad_request':
+    case 'content_filtered':
       return { action: 'fail', pauseProviderMs: undefined };
   }
 }

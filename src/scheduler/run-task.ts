@@ -40,6 +40,8 @@ export interface TaskRunner {
   random: () => number;
   /** Aborted when a stopping worker's grace period is over: the call is dropped, the task released. */
   shutdown: AbortSignal;
+  /** Aborted when the provider is taken out of service: its calls in flight are cut (their tasks were cancelled). */
+  outOfService?(provider: ProviderName): AbortSignal;
   /** Pauses this process learnt of itself, so its own next calls wait without a database read. */
   localPauses: Map<ProviderName, number>;
   /** Providers whose row still shows a pause that ran out: the next success clears it. */
@@ -207,7 +209,8 @@ async function callProvider(
 ): Promise<CallResult> {
   // One signal for the adapter: the worker shutting down, or the call's own deadline.
   const deadline = AbortSignal.timeout(runner.timeoutMs);
-  const signal = AbortSignal.any([runner.shutdown, deadline]);
+  const gone = runner.outOfService?.(task.provider);
+  const signal = AbortSignal.any([runner.shutdown, deadline, ...(gone ? [gone] : [])]);
   try {
     const ask = adapter.ask(task.text, {
       signal,
@@ -219,6 +222,10 @@ async function callProvider(
     return { kind: 'answer', answer };
   } catch (error) {
     if (runner.shutdown.aborted) return { kind: 'shutdown' };
+    if (gone?.aborted) {
+      // Its task was cancelled with the provider: the completion's fence drops this outcome.
+      return { kind: 'error', error: new ProviderError('network', 'call cut: the provider was disabled') };
+    }
     if (deadline.aborted) {
       return {
         kind: 'error',

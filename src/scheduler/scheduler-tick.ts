@@ -4,12 +4,14 @@ import { type Db, queryRows } from '../db/client.ts';
 import { toError } from '../errors.ts';
 import { runDateOf } from '../time/business-day.ts';
 import { isDueToday, lastFireOnRunDate } from '../time/cron-matcher.ts';
+import type { Deliveries } from './deliveries.ts';
 import { alertLateSteps } from './late-alerts.ts';
 import { lateNightState, waitsForLateNight } from './late-night.ts';
 import type { DailyStepName } from './late-steps.ts';
 import type { StepDeps } from './night-reporter.ts';
 import type { PostcheckResult } from './postcheck.ts';
-import { postcheckStep } from './postcheck-step.ts';
+import { postcheckStep, publishReport } from './postcheck-step.ts';
+import { postDueReports } from './refresh-night.ts';
 import type { RepairResult } from './repair.ts';
 import { appendRunError, FUNCTION_NAMES, STALE_RUN_MINUTES } from './scheduler-runs.ts';
 import { postOverSnoozes } from './snooze-expiry.ts';
@@ -27,7 +29,10 @@ export { isDueToday };
 
 export interface SchedulerHooks {
   onTrigger?(result: TriggerResult): void | Promise<void>;
-  /** The scheduled postcheck of a run_date was recorded (once per run_date); the report is already posted. */
+  /**
+   * The scheduled postcheck of a run_date was recorded (once per run_date); the report is posted
+   * already, or, when the tick has `deliveries`, on its way.
+   */
   onPostcheck?(result: PostcheckResult): void | Promise<void>;
   onRepair?(result: RepairResult): void | Promise<void>;
 }
@@ -54,9 +59,17 @@ type DailyStep = (typeof DAILY_STEPS)[number];
 
 export async function schedulerTick(
   deps: StepDeps,
-  params: { now: Date; hooks?: SchedulerHooks | undefined },
+  params: {
+    now: Date;
+    hooks?: SchedulerHooks | undefined;
+    /**
+     * Where the tick's Slack deliveries run, apart from it (the scheduler's timers); without it they
+     * run inside the tick, which then reports what it posted (lateAlerts, snoozesOver).
+     */
+    deliveries?: Deliveries | undefined;
+  },
 ): Promise<TickResult> {
-  const { now, hooks = {} } = params;
+  const { now, hooks = {}, deliveries } = params;
   const zone = deps.config.timezone;
   const runDate = runDateOf(now, zone);
   const result: TickResult = {
@@ -79,14 +92,25 @@ export async function schedulerTick(
   else if (await postcheckWaits(deps, runDate, now)) result.postcheck = 'waiting';
   else {
     result.postcheck = await step(deps, 'postcheck', runDate, async () => {
-      const outcome = await scheduledPostcheck(deps, runDate, hooks);
-      if (outcome.ran) result.autoRepair = outcome.autoRepair;
-      return outcome.ran ? 'ran' : 'lost';
+      const outcome = await scheduledPostcheck(deps, runDate, hooks, deliveries !== undefined);
+      if (!outcome.ran) return 'lost';
+      result.autoRepair = outcome.autoRepair;
+      // Posted, or the message already there edited, with the figures just recorded.
+      deliveries?.run('postcheck-report', () => publishReport(deps, outcome.result));
+      return 'ran';
     });
   }
   // After the steps: a step this tick just ran is not late.
-  result.lateAlerts = await alertLateSteps(deps, { now });
-  result.snoozesOver = await postOverSnoozes(deps, { now });
+  if (deliveries) {
+    // A report whose post failed goes out on a later tick.
+    if (result.postcheck !== 'ran')
+      deliveries.run('due-reports', () => postDueReports(deps, { remeasure: false }));
+    deliveries.run('late-alerts', () => alertLateSteps(deps, { now }));
+    deliveries.run('snooze-lines', () => postOverSnoozes(deps, { now }));
+  } else {
+    result.lateAlerts = await alertLateSteps(deps, { now });
+    result.snoozesOver = await postOverSnoozes(deps, { now });
+  }
   return result;
 }
 
@@ -144,14 +168,21 @@ async function scheduledPostcheck(
   deps: StepDeps,
   runDate: string,
   hooks: SchedulerHooks,
-): Promise<{ ran: false } | { ran: true; autoRepair: TickResult['autoRepair'] }> {
-  // The step records, repairs (AUTO_REPAIR) and posts or edits the report (postcheck-step.ts).
-  const result = await postcheckStep(deps, { runDate, triggeredBy: 'scheduler', scheduled: true });
+  publishLater: boolean,
+): Promise<{ ran: false } | { ran: true; autoRepair: TickResult['autoRepair']; result: PostcheckResult }> {
+  // The step records, repairs (AUTO_REPAIR) and posts or edits the report (postcheck-step.ts),
+  // or leaves the post to the deliveries.
+  const result = await postcheckStep(deps, {
+    runDate,
+    triggeredBy: 'scheduler',
+    scheduled: true,
+    publishLater,
+  });
   if (!result.recorded || result.runId === undefined) return { ran: false };
   await hook(deps, result.runId, 'onPostcheck', () => hooks.onPostcheck?.(result));
   const { repair } = result;
   if (repair) await hook(deps, repair.runId, 'onRepair', () => hooks.onRepair?.(repair));
-  return { ran: true, autoRepair: result.autoRepair };
+  return { ran: true, autoRepair: result.autoRepair, result };
 }
 
 /**

@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import type { Deps } from '../context.ts';
 import type { Database } from '../db/client.ts';
 import { toError } from '../errors.ts';
+import { listProviderSettings } from '../providers/provider-settings.ts';
 import type { ProviderAdapter, ProviderName } from '../providers/types.ts';
 import {
   type ClaimableProvider,
@@ -90,6 +91,7 @@ export interface WorkerHandle {
 }
 
 const PROVIDER_CACHE_MS = 1_000;
+const PROVIDER_WATCH_MS = 2_000;
 const MAX_DB_RETRY_MS = 15_000;
 
 export const defaultWorkerId = () => `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
@@ -141,7 +143,18 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions): WorkerHan
     retryMs: dbRetryMs,
   });
 
+  // One signal per provider for its calls in flight, aborted when the provider is disabled.
+  const outOfService = new Map<ProviderName, AbortController>();
   const runner: TaskRunner = {
+    outOfService(provider) {
+      let controller = outOfService.get(provider);
+      if (!controller) {
+        controller = new AbortController();
+        setMaxListeners(0, controller.signal);
+        outOfService.set(provider, controller);
+      }
+      return controller.signal;
+    },
     deps: { db: deps.db, clock: deps.clock, logger },
     workerId,
     // A call must end well inside its lease, or another worker could take the task meanwhile.
@@ -323,7 +336,28 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions): WorkerHan
     { db: deps.db, logger },
     { worker: { workerId, providers: names }, intervalMs: options.heartbeatMs, onLeasesExpired: sweep },
   );
+  // While calls are in flight, a provider taken out of service has them cut (its tasks were
+  // cancelled in the statement that disabled it); an answer that lands anyway is kept, not counted.
+  let watching = false;
+  const providerWatch = setInterval(() => {
+    if (watching || calling.size === 0) return;
+    watching = true;
+    listProviderSettings(deps.db)
+      .then((settings) => {
+        for (const s of settings) {
+          if (s.enabled) continue;
+          outOfService.get(s.name)?.abort();
+          outOfService.delete(s.name);
+        }
+      })
+      .catch((error: unknown) => logger.warn({ err: toError(error) }, 'could not read the providers'))
+      .finally(() => {
+        watching = false;
+      });
+  }, PROVIDER_WATCH_MS);
+  providerWatch.unref();
   const done = loop().then(async () => {
+    clearInterval(providerWatch);
     await heartbeat.stop();
     await sweeping;
     await listener?.close();

@@ -6,7 +6,6 @@ import {
   type CustomRoute,
   HTTPReceiver,
   SocketModeReceiver,
-  type webApi,
 } from '@slack/bolt';
 import type { Deps } from '../context.ts';
 import { bodyTooLarge, declaresTooLarge, MAX_BODY_BYTES, refuse } from '../http/respond.ts';
@@ -17,6 +16,7 @@ import { boltLogger } from './bolt-logger.ts';
 import { guardEventsPath } from './request-guard.ts';
 import { createSlackLink, type SlackLink } from './slack-link.ts';
 import { createSocketConnection, type SocketConnection } from './socket-connection.ts';
+import { slackClientOptions } from './web-client.ts';
 
 /**
  * The Bolt app: Socket Mode when an app token is given, otherwise the HTTP receiver on `port`,
@@ -58,15 +58,6 @@ export interface SlackApp {
 
 export const EVENTS_PATH = '/slack/events';
 
-/** The Web API client options of the app, and of any client that should behave like it. */
-export function slackClientOptions(apiUrl: string | undefined, logger: BoltLogger): webApi.WebClientOptions {
-  return {
-    ...(apiUrl ? { slackApiUrl: apiUrl } : {}),
-    logger,
-    // Slack's 429 answers are waited out by the client; a dead API fails within a minute.
-    retryConfig: { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 20_000 },
-  };
-}
 /** Stands in for the bot's ids in Bolt's context; nothing in the app reads them. */
 const UNVERIFIED_BOT_ID = 'unverified';
 
@@ -84,7 +75,7 @@ export function createSlackApp(deps: Deps, options: SlackAppOptions): SlackApp {
           port: options.port,
           // One apps.connections.open call per attempt; the SocketConnection backs off between them.
           clientOptions: {
-            ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}),
+            ...slackClientOptions({ apiUrl: options.apiUrl, timeoutMs: deps.config.slack.timeoutMs }),
             retryConfig: { retries: 0 },
           },
         },
@@ -104,7 +95,11 @@ export function createSlackApp(deps: Deps, options: SlackAppOptions): SlackApp {
     receiver,
     logger,
     extendedErrorHandler: true,
-    clientOptions: slackClientOptions(options.apiUrl, logger),
+    clientOptions: slackClientOptions({
+      apiUrl: options.apiUrl,
+      timeoutMs: deps.config.slack.timeoutMs,
+      logger,
+    }),
   });
 
   const link =

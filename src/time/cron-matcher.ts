@@ -63,7 +63,10 @@ function listOf(field: keyof typeof BOUNDS, values: readonly (number | string)[]
 function read(expression: string): CronSchedule {
   const checked = validateDetailed(expression);
   if (!checked.valid || !checked.fields) {
-    const reasons = checked.errors.map((e) => e.message);
+    // node-cron says "99 is a invalid expression for minute": said again in plain English.
+    const reasons = checked.errors.map((e) =>
+      e.message.replace(/^(.*) is a invalid expression for (\w+)$/, '$1 is not a valid $2'),
+    );
     throw new CronGrammarError(`not a valid cron expression (${reasons.join(', ') || 'unreadable'})`);
   }
   const trimmed = expression.trim();

@@ -26,10 +26,14 @@ const trim = (value: number) =>
 export const usageText = (u: { calls: number; tokensIn: number; tokensOut: number; usd: number }) =>
   `${plural(u.calls, 'call')} · ${formatTokens(u.tokensIn)} tokens in / ${formatTokens(u.tokensOut)} out · ${formatUsd(u.usd)}`;
 
+/** The providers that made calls, by name: the order of the report's Providers section. */
+const calling = (cost: NightCost) =>
+  cost.providers.filter((p) => p.calls > 0).sort((a, b) => a.provider.localeCompare(b.provider));
+
 /** The night's total, then one line per provider that made calls; nothing when none did. */
 export function costLines(cost: NightCost | undefined): string[] {
   if (!cost || cost.calls === 0) return [];
-  const providers = cost.providers.filter((p) => p.calls > 0).map((p) => `${p.provider}: ${usageText(p)}`);
+  const providers = calling(cost).map((p) => `${p.provider}: ${usageText(p)}`);
   return [`💵 *Night's cost*: ${usageText(cost)}`, ...providers.map((line) => `• ${line}`)];
 }
 
@@ -38,7 +42,7 @@ export function costTextLines(cost: NightCost | undefined): string[] {
   if (!cost || cost.calls === 0) return [];
   return [
     `Cost: ${usageText(cost)}`,
-    ...cost.providers.filter((p) => p.calls > 0).map((p) => `  ${p.provider.padEnd(11)} ${usageText(p)}`),
+    ...calling(cost).map((p) => `  ${p.provider.padEnd(11)} ${usageText(p)}`),
   ];
 }
 

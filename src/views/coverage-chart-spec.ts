@@ -25,12 +25,16 @@ export const CHART_HEIGHT = 400;
 /** DejaVu first: Debian and most Linux images ship it; the rest are common elsewhere. */
 export const CHART_FONT = 'DejaVu Sans, Liberation Sans, Arial, Helvetica, sans-serif';
 
-/** One fixed colour and point shape per provider, so a provider looks the same on every chart. */
-const PROVIDER_STYLE: Record<ProviderName, { color: string; shape: string }> = {
-  openai: { color: '#4c78a8', shape: 'circle' },
-  anthropic: { color: '#f58518', shape: 'square' },
-  gemini: { color: '#54a24b', shape: 'triangle-up' },
-  perplexity: { color: '#b279a2', shape: 'diamond' },
+/**
+ * One fixed colour, point shape and size per provider, so a provider looks the same on every
+ * chart. The points are hollow and of decreasing size: providers with the same figure on a night
+ * (all at 100 % on a first night) show as nested outlines, never one dot hiding the others.
+ */
+const PROVIDER_STYLE: Record<ProviderName, { color: string; shape: string; size: number }> = {
+  openai: { color: '#4c78a8', shape: 'circle', size: 520 },
+  anthropic: { color: '#f58518', shape: 'square', size: 220 },
+  gemini: { color: '#54a24b', shape: 'triangle-up', size: 110 },
+  perplexity: { color: '#b279a2', shape: 'diamond', size: 45 },
 };
 
 export interface ChartRow {
@@ -42,6 +46,16 @@ export interface ChartRow {
 }
 
 const nightMs = (runDate: string) => Date.parse(`${runDate}T00:00:00Z`);
+
+/**
+ * The window from its first night with a recorded figure: a database three nights old gets a
+ * three-night axis, not thirty nights of blank with the data squeezed against the right edge.
+ */
+export function fromFirstRecordedNight(input: CoverageChartInput): CoverageChartInput {
+  const recorded = new Set(input.coverage.filter((c) => c.expectedUnits > 0).map((c) => c.runDate));
+  const first = input.nights.findIndex((night) => recorded.has(night));
+  return first <= 0 ? input : { ...input, nights: input.nights.slice(first) };
+}
 
 /** The providers that had expected units on some night of the window, in the usual order. */
 export function chartedProviders(input: CoverageChartInput): ProviderName[] {
@@ -75,15 +89,17 @@ export function coverageFloor(values: number[], thresholdPercent: number): numbe
 }
 
 export function coverageChartTitle(nights: number): string {
-  return `Coverage per provider, last ${nights} night${nights === 1 ? '' : 's'}`;
+  return `Coverage per provider, ${nights === 1 ? 'one night' : `last ${nights} nights`}`;
 }
 
 export function coverageChartSpec(input: CoverageChartInput): TopLevelSpec {
   const rows = chartRows(input);
   const providers = chartedProviders(input);
   const values = rows.map((r) => r.coverage).filter((v): v is number => v !== null);
-  const first = nightMs(input.nights[0] ?? '1970-01-01');
-  const last = nightMs(input.nights.at(-1) ?? '1970-01-01');
+  // A single night gets half a day either side, so its points stand in the middle of the plot.
+  const half = input.nights.length === 1 ? 12 * 3_600_000 : 0;
+  const first = nightMs(input.nights[0] ?? '1970-01-01') - half;
+  const last = nightMs(input.nights.at(-1) ?? '1970-01-01') + half;
   const threshold = input.thresholdPercent;
   // Both layers share the y scale: each must name the domain, or the rule's default (from 0) wins.
   const y = (field: string) => ({
@@ -96,7 +112,14 @@ export function coverageChartSpec(input: CoverageChartInput): TopLevelSpec {
     field: 'night',
     type: 'temporal' as const,
     scale: { type: 'utc' as const, domain: [first, last], padding: 10 },
-    axis: { title: null, format: '%b %-d', labelOverlap: true, grid: false },
+    // One tick a night at most: a short window would otherwise repeat a date at every few hours.
+    axis: {
+      title: null,
+      format: '%b %-d',
+      labelOverlap: true,
+      grid: false,
+      tickCount: { interval: 'day' as const, step: 1 },
+    },
   };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -132,13 +155,6 @@ export function coverageChartSpec(input: CoverageChartInput): TopLevelSpec {
       },
       {
         data: { values: rows },
-        // Nulls break the line: a night without a postcheck is a gap, never a bridge.
-        mark: {
-          type: 'line',
-          strokeWidth: 2,
-          point: { filled: true, size: 36 },
-          invalid: 'break-paths-show-domains',
-        },
         encoding: {
           x,
           y: y('coverage'),
@@ -148,12 +164,27 @@ export function coverageChartSpec(input: CoverageChartInput): TopLevelSpec {
             scale: { domain: providers, range: providers.map((p) => PROVIDER_STYLE[p].color) },
             legend: { title: null, orient: 'top', direction: 'horizontal', symbolStrokeWidth: 2 },
           },
-          shape: {
-            field: 'provider',
-            type: 'nominal',
-            scale: { domain: providers, range: providers.map((p) => PROVIDER_STYLE[p].shape) },
-          },
         },
+        layer: [
+          // Nulls break the line: a night without a postcheck is a gap, never a bridge.
+          { mark: { type: 'line', strokeWidth: 2, invalid: 'break-paths-show-domains' } },
+          {
+            mark: { type: 'point', filled: false, strokeWidth: 2.5, opacity: 1 },
+            encoding: {
+              shape: {
+                field: 'provider',
+                type: 'nominal',
+                scale: { domain: providers, range: providers.map((p) => PROVIDER_STYLE[p].shape) },
+              },
+              size: {
+                field: 'provider',
+                type: 'nominal',
+                scale: { domain: providers, range: providers.map((p) => PROVIDER_STYLE[p].size) },
+                legend: null,
+              },
+            },
+          },
+        ],
       },
     ],
   };

@@ -1,5 +1,4 @@
 import { Blocks } from 'slack-block-builder';
-import { meetsThreshold } from '../coverage/coverage-math.ts';
 import type { CoverageReport, HealthReason, HealthReasonCode, Ratio } from '../coverage/types.ts';
 import {
   escapeMrkdwn,
@@ -32,8 +31,12 @@ function field(label: string, ratio: Ratio, notes: string[]): string {
   return [`*${label}*`, formatRatio(ratio), ...notes].join('\n');
 }
 
-/** A section of four fields: each ratio, its change against yesterday and the 7-night median. */
+/**
+ * A section of four fields: each ratio, its change against yesterday and the 7-night median; a
+ * night with nothing to run says so instead of four "0/0".
+ */
 export function coverageFields(report: CoverageReport, comparison: Comparison = {}) {
+  if (report.summary.nothingToRun) return Blocks.Section({ text: `*${NOTHING_TO_RUN_SENTENCE}.*` });
   const fields = METRICS.map(({ key, label }) => {
     const ratio = report.ratios[key];
     const notes: string[] = [];
@@ -55,25 +58,42 @@ export function reportTitle(report: CoverageReport, prefix: string): string {
 }
 
 /**
- * Why the night has its health, and why Repair is offered even on a healthy night: "Healthy:
- * 98.6% of prompts covered (≥ 95%) and 100% of orgs completed (≥ 95%); 6 prompts still miss a
- * provider: Repair re-runs them." Exact ratios decide the words, as they decide the health.
+ * Why the night has its health, built from the health and its reasons and nothing beside them:
+ * "Needs attention: openai answered 0% (0/180) of its units, below 95%." A healthy night says
+ * which thresholds it met, and why Repair is still offered: "Healthy: 98.6% of prompts covered
+ * (≥ 95%), 100% of orgs completed (≥ 95%) and every provider answered at least 95% of its units;
+ * 6 prompts still miss a provider: Repair re-runs them."
  */
 export function healthSentence(report: CoverageReport): string {
-  const { prompts, orgs } = report.ratios;
-  const t = report.thresholds;
-  const against = (r: Ratio, threshold: number) =>
-    meetsThreshold(r.numerator, r.denominator, threshold) ? `≥ ${threshold}%` : `below ${threshold}%`;
+  if (report.summary.nothingToRun) return `${NOTHING_TO_RUN_SENTENCE}.`;
   const healthy = report.summary.overallHealth === 'HEALTHY';
-  const measured =
-    `${healthy ? 'Healthy' : 'Needs attention'}: ${prompts.percent}% of prompts covered (${against(prompts, t.promptPercent)})` +
-    ` and ${orgs.percent}% of orgs completed (${against(orgs, t.orgPercent)})`;
+  const reasons = report.summary.reasons ?? [];
+  let measured: string;
+  if (healthy) {
+    const { prompts, orgs } = report.ratios;
+    const t = report.thresholds;
+    const providers =
+      t.providerPercent === undefined
+        ? ''
+        : ` and every provider answered at least ${t.providerPercent}% of its units`;
+    measured =
+      `Healthy: ${prompts.percent}% of prompts covered (≥ ${t.promptPercent}%), ` +
+      `${orgs.percent}% of orgs completed (≥ ${t.orgPercent}%)${providers}`;
+  } else if (reasons.length > 0) {
+    measured = `Needs attention: ${reasons.map((r) => r.message).join('; ')}`;
+  } else {
+    // A record older than the reasons: its figures, with no claim about thresholds.
+    measured = `Needs attention: ${figuresText(report)}`;
+  }
   const incomplete = report.incompletePrompts.length;
   if (report.units.missing === 0 || incomplete === 0) return `${measured}.`;
   const one = incomplete === 1;
   const verb = `${healthy ? 'still ' : ''}${one ? 'misses' : 'miss'}`;
   return `${measured}; ${plural(incomplete, 'prompt')} ${verb} a provider: Repair re-runs ${one ? 'it' : 'them'}.`;
 }
+
+/** What every surface says of a night with no active prompt in an eligible org, never "100% (0/0)". */
+export const NOTHING_TO_RUN_SENTENCE = 'Nothing to run: no eligible org has an active prompt';
 
 /** Why the health is what it is; when it was measured, in which zone. */
 export function reportContext(report: CoverageReport) {
@@ -108,9 +128,17 @@ export function healthReasonsBlock(report: CoverageReport) {
 
 /** The plain one-line summary used as a message's top-level text (notifications, screen readers). */
 export function summaryText(report: CoverageReport, prefix: string): string {
+  const head = `${prefix} ${runDateLabel(report.runDate)}: ${healthLabel(report.summary.overallHealth)}.`;
+  if (report.summary.nothingToRun) return `${head} ${NOTHING_TO_RUN_SENTENCE}.`;
+  const why = (report.summary.reasons ?? []).map((reason) => ` ${capitalize(reason.message)}.`);
+  return `${head}${why.join('')} ${capitalize(figuresText(report))}.`;
+}
+
+/** "prompts 98.6% (138/140), orgs 100% (5/5), units 97.1% (340/350)", or "nothing to run". */
+export function figuresText(report: CoverageReport): string {
+  if (report.summary.nothingToRun) return 'nothing to run';
   const r = report.ratios;
-  const why = nightReasons(report).map((reason) => ` ${capitalize(reason.message)}.`);
-  return `${prefix} ${runDateLabel(report.runDate)}: ${healthLabel(report.summary.overallHealth)}.${why.join('')} Prompts ${formatRatio(r.prompts)}, orgs ${formatRatio(r.orgs)}, units ${formatRatio(r.units)}.`;
+  return `prompts ${formatRatio(r.prompts)}, orgs ${formatRatio(r.orgs)}, units ${formatRatio(r.units)}`;
 }
 
 const capitalize = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);

@@ -66,8 +66,9 @@ export function shortRunDateLabel(runDate: string): string {
 const numberFormat = new Intl.NumberFormat('en-US');
 export const count = (n: number) => numberFormat.format(n);
 
-/** "96.1% (240/245)" */
-export const formatRatio = (r: Ratio) => `${r.percent}% (${count(r.numerator)}/${count(r.denominator)})`;
+/** "96.1% (240/245)"; nothing expected is "none expected", never "100% (0/0)". */
+export const formatRatio = (r: Ratio) =>
+  r.denominator === 0 ? 'none expected' : `${r.percent}% (${count(r.numerator)}/${count(r.denominator)})`;
 
 /** "perplexity 120 · openai 41", largest first. */
 export const formatByProvider = (byProvider: Record<string, number>) =>
@@ -85,6 +86,10 @@ export function formatDelta(current: number, previous: number): string {
   if (delta < 0) return `▼ ${Math.abs(delta)} pts`;
   return '= 0 pts';
 }
+
+/** A recorded night that was healthy with nothing expected: it had nothing to run (never "100% (0/0)"). */
+export const hadNothingToRun = (health: Health | null, prompts: Ratio | null) =>
+  health === 'HEALTHY' && prompts !== null && prompts.denominator === 0;
 
 export const HEALTH_EMOJI: Record<Health, string> = { HEALTHY: '✅', NEEDS_ATTENTION: '⚠️' };
 

@@ -34,16 +34,21 @@ export function historyMessage(input: HistoryMessageInput) {
   const hasOlder = (page + 1) * pageSize < totalDays && entries.length >= pageSize;
   const healthy = entries.filter((e) => e.health === 'HEALTHY').length;
   const attention = entries.filter((e) => e.health === 'NEEDS_ATTENTION').length;
-  const nights =
-    entries.length === 1
-      ? `Night ${count(first)}`
-      : `Nights ${count(first)}–${count(first + entries.length - 1)}`;
-  const span = totalDays === 1 ? '1' : `the last ${count(totalDays)} days`;
+  // "3 nights in the last 14 days: 2 healthy, 1 needing attention." on one page; a page among
+  // several says where it stands: "Nights 11–20 of the last 30 days, newest first: …".
+  const onePage = page === 0 && !hasOlder;
+  const nights = onePage
+    ? `${plural(entries.length, 'night')} ${totalDays === 1 ? 'today' : `in the last ${count(totalDays)} days`}`
+    : `${entries.length === 1 ? `Night ${count(first)}` : `Nights ${count(first)}–${count(first + entries.length - 1)}`} of the last ${count(totalDays)} days`;
   const order = entries.length > 1 ? ', newest first' : '';
+  const tally = [
+    healthy > 0 ? `${count(healthy)} healthy` : '',
+    attention > 0 ? `${count(attention)} needing attention` : '',
+  ].filter(Boolean);
   const summary =
     entries.length === 0
       ? 'No nights recorded yet.'
-      : `${nights} of ${span}${order}: ${healthy} healthy, ${attention} needing attention.`;
+      : `${nights}${order}${tally.length > 0 ? `: ${tally.join(', ')}` : ''}.`;
   const pageValue = (p: number) => encodeHistoryPage({ page: p, pageSize, totalDays });
 
   return Message({ text: `Nightly history. ${summary}` })

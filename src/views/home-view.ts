@@ -2,8 +2,16 @@ import { Blocks, HomeTab, setIfTruthy } from 'slack-block-builder';
 import type { CoverageReport } from '../coverage/types.ts';
 import type { NightSummary } from '../scheduler/history.ts';
 import { costLines } from './cost-lines.ts';
-import { coverageFields } from './coverage-summary.ts';
-import { formatRatio, healthLabel, plural, runDateLabel, shortRunDateLabel, slackDate } from './format.ts';
+import { coverageFields, healthSentence } from './coverage-summary.ts';
+import {
+  formatRatio,
+  hadNothingToRun,
+  healthLabel,
+  plural,
+  runDateLabel,
+  shortRunDateLabel,
+  slackDate,
+} from './format.ts';
 import { openNightButton } from './history-message.ts';
 import { CALLBACK_IDS } from './ids.ts';
 import { missingOrgBlocks } from './missing-orgs.ts';
@@ -40,6 +48,8 @@ export function homeView(input: HomeViewInput) {
       Blocks.Header({ text: 'Nightly prompt runs' }),
       Blocks.Section({ text: `*Today* · ${runDateLabel(runDate)}${health}` }),
       setIfTruthy(progress, progress && progressBlocks(progress, input.now, zone)),
+      // The same sentence as the report: the health built from its reasons.
+      setIfTruthy(report, report && Blocks.Context().elements(healthSentence(report))),
       setIfTruthy(report, report && coverageFields(report)),
       setIfTruthy(
         failing.length > 0,
@@ -63,7 +73,11 @@ export function homeView(input: HomeViewInput) {
             : `*Last ${plural(nights.length, 'night')}* \`${spark.line}\` prompt coverage, oldest → newest (${spark.floor}–100%)`,
       }),
       nights.map((night) => {
-        const coverage = night.promptCoverage ? ` · prompts ${formatRatio(night.promptCoverage)}` : '';
+        const coverage = hadNothingToRun(night.health, night.promptCoverage)
+          ? ' · nothing to run'
+          : night.promptCoverage
+            ? ` · prompts ${formatRatio(night.promptCoverage)}`
+            : '';
         const section = Blocks.Section({
           text: `${healthLabel(night.health)} · *${shortRunDateLabel(night.runDate)}*${coverage}`,
         });

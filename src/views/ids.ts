@@ -25,6 +25,8 @@ export const ACTION_IDS = {
   openHistory: 'open_history',
   /** Share an ephemeral status to the channel; value: run_date. */
   shareStatus: 'share_status',
+  /** Acknowledge on a missed night's alert (admins): the night stops being flagged; value: run_date. */
+  ackNight: 'ack_night',
   /** "Show all" missing prompts: opens missingPromptsModal; value: encodePageValue(run_date, 0). */
   showAllMissing: 'show_all_missing',
   /** Paging inside missingPromptsModal; value: encodePageValue(run_date, page). */

@@ -4,6 +4,7 @@ import {
   actorLabel,
   formatDuration,
   formatRatio,
+  hadNothingToRun,
   healthLabel,
   plural,
   shortRunDateLabel,
@@ -17,7 +18,9 @@ const MAX_ACTORS = 5;
 export function nightLines(entry: HistoryEntry, zone: string): string {
   const day = `*${shortRunDateLabel(entry.runDate)}*`;
   const first: string[] = [`${healthLabel(entry.health)} · ${day}`];
-  if (entry.promptCoverage && entry.orgCoverage) {
+  if (hadNothingToRun(entry.health, entry.promptCoverage)) {
+    first.push('nothing to run');
+  } else if (entry.promptCoverage && entry.orgCoverage) {
     const before =
       entry.scheduled && entry.latest && entry.scheduled.runId !== entry.latest.runId
         ? `${entry.scheduled.promptCoverage.percent}% → `

@@ -1,6 +1,7 @@
 import { Blocks } from 'slack-block-builder';
 import type { CoverageReport } from '../coverage/types.ts';
-import { actorLabel, count, formatRatio, plural, progressBar, slackDate } from './format.ts';
+import { figuresText } from './coverage-summary.ts';
+import { actorLabel, count, plural, progressBar, slackDate } from './format.ts';
 import { BLOCK_IDS } from './ids.ts';
 import type { RepairState } from './types.ts';
 
@@ -12,9 +13,13 @@ export function repairStateText(repair: RepairState, report: CoverageReport): st
   const failed = repair.failed ?? 0;
   if (repair.finishedAt) {
     const succeeded = Math.max(0, repair.done - failed);
+    const live = liveUnits(report);
+    // "Final" only when the measured night has no live unit: another run may still be working.
+    const figures =
+      live === 0 ? 'Final coverage:' : `${plural(live, 'unit')} of the night still running; coverage so far:`;
     return [
       `✅ Repair by ${who} finished ${slackDate(repair.finishedAt, zone)}: ${plural(repair.units, 'unit')}, ${count(succeeded)} succeeded, ${count(failed)} failed.`,
-      `Final coverage: prompts ${formatRatio(report.ratios.prompts)}, orgs ${formatRatio(report.ratios.orgs)}, units ${formatRatio(report.ratios.units)}.`,
+      `${figures} ${figuresText(report)}.`,
     ].join('\n');
   }
   const failedNote = failed > 0 ? `, ${count(failed)} failed` : '';
@@ -29,3 +34,13 @@ export const repairStateBlock = (repair: RepairState, report: CoverageReport) =>
 
 export const isRepairRunning = (repair: RepairState | undefined) =>
   repair !== undefined && !repair.finishedAt;
+
+/** Units of the night pending or running when the report was measured. */
+export const liveUnits = (report: CoverageReport) => report.tasks.pending + report.tasks.processing;
+
+/**
+ * Repair is offered again after a repair only once the night has no live unit: while some run
+ * (another repair, a rerun), the figures are not final and a click would race them.
+ */
+export const repairSettled = (repair: RepairState | undefined, report: CoverageReport) =>
+  repair === undefined || (!isRepairRunning(repair) && liveUnits(report) === 0);

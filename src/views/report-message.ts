@@ -20,6 +20,7 @@ import { BLOCK_IDS } from './ids.ts';
 import { missingOrgBlocks, SMALL_NIGHT_PROMPTS } from './missing-orgs.ts';
 import { noLiveWorkerLine } from './no-live-worker.ts';
 import { overQuotaBlock } from './over-quota.ts';
+import { providerChangeLines } from './provider-change-lines.ts';
 import { providerLine } from './provider-lines.ts';
 import {
   previewFromReport,
@@ -28,7 +29,7 @@ import {
   repairOptionsButton,
   withEstimate,
 } from './repair-confirm.ts';
-import { isRepairRunning, repairStateBlock } from './repair-state.ts';
+import { repairSettled, repairStateBlock } from './repair-state.ts';
 import { historyButton, rerunOrgSelect, showAllButton } from './report-buttons.ts';
 import { rootCauseBlocks } from './root-cause-lines.ts';
 import { snoozedSummary } from './snooze-lines.ts';
@@ -59,14 +60,15 @@ export function reportMessage(input: ReportMessageInput) {
     rootCauses: causes,
     orgAccessory: (org, index) => snoozeOverflow(`org:${index}`, { orgId: org.orgId }),
   });
-  const running = isRepairRunning(repair);
   // A night whose trigger never ran is not repaired (run-date-rules.ts): no button that is refused.
   // Snoozed units are not repaired: a night whose every miss is snoozed offers no Repair.
-  const canRepair = actionableUnits(report) > 0 && !running && !hasReason(report, 'trigger_not_run');
+  const canRepair =
+    actionableUnits(report) > 0 && repairSettled(repair, report) && !hasReason(report, 'trigger_not_run');
   const snoozed = snoozedSummary(report, 'slack');
   const liveLine = liveTasksLine(report);
   const updated = repair ? `Updated ${slackDate(input.now, report.timezone)}` : undefined;
   const noWorker = noLiveWorkerLine(report.providersWithoutLiveWorker);
+  const changes = providerChangeLines(report, 'slack');
 
   return Message({ text: reportText(input) })
     .blocks(
@@ -87,6 +89,7 @@ export function reportMessage(input: ReportMessageInput) {
       ),
       setIfTruthy(noWorker, Blocks.Section({ text: `⚠️ ${noWorker}` })),
       setIfTruthy(snoozed, Blocks.Context().elements(`😴 ${snoozed}`)),
+      setIfTruthy(changes.length > 0, Blocks.Context().elements(changes.join('\n'))),
       setIfTruthy(
         costLines(report.cost).length > 0,
         Blocks.Section({ text: costLines(report.cost).join('\n') }),

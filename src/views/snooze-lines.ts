@@ -1,12 +1,13 @@
 import { DateTime } from 'luxon';
 import { snoozedUnits } from '../coverage/snoozed-units.ts';
 import type { ActiveSnooze, CoverageReport, SnoozedGroup } from '../coverage/types.ts';
-import { actorLabel, count, inlineText, plural, slackTime } from './format.ts';
+import { actorLabel, count, inlineText, plural, slackDate } from './format.ts';
 import { sentenceMessage } from './sentence-message.ts';
 
 /**
- * Snoozes in words, for Slack (mrkdwn, times as <!date> tokens) and plain text (the CLI, the
- * text report): "12 units snoozed: perplexity maintenance until 06:00, by @dana".
+ * Snoozes in words, for Slack (mrkdwn, times as <!date> tokens, so each reader sees their own
+ * zone) and plain text (the CLI, the text report: 24-hour times with the zone):
+ * "12 units snoozed: perplexity until 06:00 EST (vendor maintenance), by @dana".
  */
 
 export type TimeStyle = 'slack' | 'text';
@@ -18,7 +19,7 @@ export function snoozeScopeLabel(s: Pick<ActiveSnooze, 'provider' | 'orgId' | 'o
   return s.provider ?? org ?? 'unknown scope';
 }
 
-/** "until 06:00", "until Mar 9 06:00" (a later day), or "until its next success". */
+/** "until 06:00 EST", "until Mar 9 06:00 EST" (a later day), or "until its next success". */
 export function snoozeUntilLabel(
   s: Pick<ActiveSnooze, 'until' | 'untilSuccess'>,
   zone: string,
@@ -30,22 +31,25 @@ export function snoozeUntilLabel(
   const local = DateTime.fromJSDate(end, { zone });
   const sameDay = local.hasSame(DateTime.fromJSDate(now, { zone }), 'day');
   const time =
-    style === 'slack' && sameDay ? slackTime(end, zone) : local.toFormat(sameDay ? 'HH:mm' : 'LLL d HH:mm');
+    style === 'slack'
+      ? slackDate(end, zone, sameDay ? '{time}' : '{date_short} {time}')
+      : local.toFormat(sameDay ? 'HH:mm ZZZZ' : 'LLL d HH:mm ZZZZ');
   return `until ${time}${s.untilSuccess ? ' or its next success' : ''}`;
 }
 
 const byLabel = (by: string, style: TimeStyle) =>
   style === 'slack' ? actorLabel(by) : by.startsWith('cli:') ? by : `@${by}`;
 
-/** "perplexity maintenance until 06:00, by @dana" (the reason stands in the middle when given). */
+/** "perplexity until 06:00 EST (vendor maintenance), by @dana": the reason apart from the subject. */
 export function snoozeLine(s: ActiveSnooze, zone: string, style: TimeStyle, now: Date): string {
-  const reason = s.reason ? ` ${inlineText(s.reason, 120)}` : '';
-  return `${snoozeScopeLabel(s)}${reason} ${snoozeUntilLabel(s, zone, style, now)}, by ${byLabel(s.by, style)}`;
+  const reason = s.reason ? ` (${inlineText(s.reason, 120)})` : '';
+  return `${snoozeScopeLabel(s)} ${snoozeUntilLabel(s, zone, style, now)}${reason}, by ${byLabel(s.by, style)}`;
 }
 
-/** "12 units snoozed: perplexity maintenance until 06:00, by @dana; …", or undefined with no snooze. */
+/** "12 units snoozed: perplexity until 06:00 EST (maintenance), by @dana; …", or undefined with no snooze. */
 export function snoozedSummary(report: CoverageReport, style: TimeStyle): string | undefined {
-  const groups: SnoozedGroup[] = report.snoozed ?? [];
+  // A snooze over units that all succeeded holds nothing back: "0 units snoozed" says nothing.
+  const groups: SnoozedGroup[] = (report.snoozed ?? []).filter((g) => g.units > 0);
   if (groups.length === 0) return undefined;
   const now = new Date(report.generatedAt);
   const lines = groups.map(
@@ -54,12 +58,12 @@ export function snoozedSummary(report: CoverageReport, style: TimeStyle): string
   return `${plural(snoozedUnits(report), 'unit')} snoozed: ${lines.join('; ')}`;
 }
 
-/** The answer to whoever snoozed: "😴 Snoozed perplexity maintenance until 06:00, by @dana (snooze 4)." */
+/** The answer to whoever snoozed: "😴 Snoozed perplexity until 06:00 (maintenance), by @dana (snooze 4)." */
 export function snoozedMessage(snooze: ActiveSnooze, zone: string, now: Date) {
   const starts = new Date(snooze.startsAt);
   const window =
     starts.getTime() > now.getTime()
-      ? ` from ${DateTime.fromJSDate(starts, { zone }).toFormat('LLL d HH:mm')} (a maintenance window)`
+      ? ` from ${slackDate(starts, zone, '{date_short} {time}')} (a maintenance window)`
       : '';
   return sentenceMessage(
     `😴 Snoozed ${snoozeLine(snooze, zone, 'slack', now)}${window} (snooze ${snooze.id}). Its units stay in the coverage figures, shown apart; Repair and paging leave them out.`,

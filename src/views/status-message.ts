@@ -19,6 +19,7 @@ import { BLOCK_IDS } from './ids.ts';
 import { missingOrgBlocks, SMALL_NIGHT_PROMPTS } from './missing-orgs.ts';
 import { noLiveWorkerLine } from './no-live-worker.ts';
 import { progressBlocks } from './progress-blocks.ts';
+import { providerChangeLines } from './provider-change-lines.ts';
 import { failingProviderLines, providerCheckLines } from './provider-lines.ts';
 import {
   previewFromReport,
@@ -86,6 +87,10 @@ export function statusMessage(input: StatusMessageInput) {
       setIfTruthy(
         snoozedSummary(report, 'slack'),
         Blocks.Context().elements(`😴 ${snoozedSummary(report, 'slack')}`),
+      ),
+      setIfTruthy(
+        providerChangeLines(report, 'slack').length > 0,
+        Blocks.Context().elements(providerChangeLines(report, 'slack').join('\n')),
       ),
       setIfTruthy(
         checks && checks.length > 0,

@@ -1,19 +1,20 @@
 import { DateTime } from 'luxon';
 import { reasonWords } from '../coverage/reason-words.ts';
 import { rootCauses, withoutRootCauseUnits } from '../coverage/root-causes.ts';
-import type { CoverageReport, Ratio } from '../coverage/types.ts';
+import type { CoverageReport } from '../coverage/types.ts';
 import type { UnitScope } from '../queue/run-scope.ts';
 import type { Progress } from '../scheduler/progress.ts';
 import { activePromptsLine } from './active-prompts.ts';
 import { costTextLines } from './cost-lines.ts';
+import { healthSentence } from './coverage-summary.ts';
+import { formatRatio } from './format.ts';
 import { setAsideText } from './missing-orgs.ts';
 import { noLiveWorkerLine } from './no-live-worker.ts';
+import { providerChangeLines } from './provider-change-lines.ts';
 import { rootCauseTextLine } from './root-cause-lines.ts';
 import { snoozedSummary } from './snooze-lines.ts';
 
 /** Pure: a coverage report as plain text for people at a terminal. */
-
-const fraction = (r: Ratio) => `${r.percent}% (${r.numerator}/${r.denominator})`;
 
 export function formatCoverageReport(full: CoverageReport, options: { maxPrompts?: number } = {}): string {
   // A provider failing everywhere is one line; the missing prompts below leave its units out.
@@ -22,14 +23,20 @@ export function formatCoverageReport(full: CoverageReport, options: { maxPrompts
   const lines: string[] = [];
   const { ratios } = report;
   lines.push(`Run date ${report.runDate} (${report.timezone}): ${report.summary.overallHealth}`);
-  lines.push(`  prompts covered        ${fraction(ratios.prompts)}   (at least one provider answered)`);
-  lines.push(`  prompts fully covered  ${fraction(ratios.fullPrompts)}   (every entitled provider answered)`);
-  lines.push(`  units                  ${fraction(ratios.units)}`);
-  lines.push(`  orgs completed         ${fraction(ratios.orgs)}`);
+  lines.push(`  ${healthSentence(report)}`);
+  if (!report.summary.nothingToRun) {
+    lines.push(`  prompts covered        ${formatRatio(ratios.prompts)}   (at least one provider answered)`);
+    lines.push(
+      `  prompts fully covered  ${formatRatio(ratios.fullPrompts)}   (every entitled provider answered)`,
+    );
+    lines.push(`  units                  ${formatRatio(ratios.units)}`);
+    lines.push(`  orgs completed         ${formatRatio(ratios.orgs)}`);
+  }
   const activeLine = activePromptsLine(report);
   if (activeLine) lines.push(`  ${activeLine}`);
   const snoozed = snoozedSummary(report, 'text');
   if (snoozed) lines.push(`  ${snoozed}`);
+  for (const change of providerChangeLines(report, 'text')) lines.push(`  ${change}`);
   const t = report.tasks;
   const live = t.pending + t.processing;
   if (live > 0 || t.completed + t.failed > 0) {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -69,3 +69,62 @@ describe.each(Object.keys(LAUNCHES) as (keyof typeof LAUNCHES)[])(
     });
   },
 );
+
+/**
+ * `kill <npm's pid>` used to leave the bot running under init: npm passed the signal to its
+ * shell only. SIGTERM and SIGINT now reach the bot; after SIGKILL (npm cannot pass anything on)
+ * the bot notices it lost its parent. Either way the port and the embedded database are freed.
+ */
+describe.each(['SIGTERM', 'SIGINT', 'SIGKILL'] as const)('npm start, when npm itself gets %s', (signal) => {
+  it('stops the bot: the port is freed and the bot process is gone', {
+    timeout: STARTUP_MS * 2,
+  }, async () => {
+    const pgliteDir = join(dataDir, `npm-${signal}`);
+    await copyPgliteTemplate(pgliteDir);
+    const npm = BotProcess.npm(['start', '--silent'], {
+      PGLITE_DIR: pgliteDir,
+      PORT: '0',
+      CRON_SECRET,
+      LOG_LEVEL: 'info',
+    });
+    npm.child.stdin.end();
+    let botPid: number | undefined;
+    try {
+      const port = await npm.port(STARTUP_MS);
+      // The embedded database's lock file holds the pid of the process that has it: the bot.
+      botPid = (JSON.parse(readFileSync(`${pgliteDir}.lock`, 'utf8')) as { pid: number }).pid;
+      expect(botPid).not.toBe(npm.child.pid);
+      expect(isAlive(botPid)).toBe(true);
+
+      npm.kill(signal);
+      await npm.exited;
+      await until(() => !isAlive(botPid as number), 30_000);
+      await expect(fetch(`http://127.0.0.1:${port}/livez`)).rejects.toThrow();
+    } finally {
+      npm.kill();
+      if (botPid !== undefined && isAlive(botPid)) process.kill(botPid, 'SIGKILL');
+    }
+  });
+});
+
+/** Running: a zombie (exited, not yet reaped by whatever adopted it) counts as gone. */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true; // no /proc (macOS): signal 0 is all there is
+  }
+}
+
+async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const started = Date.now();
+  while (!condition()) {
+    if (Date.now() - started > timeoutMs) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -26,7 +26,7 @@ import {
   type SlackHarness,
   startSlackHarness,
 } from '../support/fake-slack.ts';
-import { actionIds, actionValue, messageText, until } from '../support/slack-payloads.ts';
+import { actionIds, actionValue, messageText } from '../support/slack-payloads.ts';
 
 /** Every button, select, options request, modal submission and App Home, end to end, over HTTP and Socket Mode. */
 
@@ -142,23 +142,45 @@ describe.each(backendsAndModes())('buttons, modals and App Home on $name over $m
     expect(paged.body.view_id).toBe(opened.id);
   });
 
-  it('shares a status to the channel and records it, falling back to response_url where the bot may not post', async () => {
+  it("shares a copy marked as such, never recorded as the night's report, falling back to response_url where the bot may not post", async () => {
+    const reports = () =>
+      queryRows<{ run_date: string; channel: string; ts: string | null }>(
+        database.db,
+        sql`select run_date::text, channel, ts from slack_reports order by run_date, channel`,
+      );
+    const before = await reports();
     const shared = await click(ACTION_IDS.shareStatus, runDate, { wait: 'chat.postMessage' });
     expect(shared.body.channel).toBe(OPS_CHANNEL);
-    const recorded = () =>
-      queryRows<{ channel: string; ts: string }>(
-        database.db,
-        sql`select channel, ts from slack_reports where run_date = ${runDate}::date and channel = ${OPS_CHANNEL}`,
-      );
-    // The row is written right after Slack answers the post.
-    await until(async () => (await recorded()).length === 1);
-    expect((await recorded())[0]?.ts).toBe(shared.response.ts);
+    // Marked as a copy, so nothing that reads the channel takes it for the report.
+    expect(shared.body.metadata).toMatchObject({
+      event_type: 'sched_report_copy',
+      event_payload: { run_date: runDate },
+    });
+    // The night keeps its one report: postchecks and repairs edit that one, not the copy.
+    expect(await reports()).toEqual(before);
 
     h.api.failNext('chat.postMessage', { error: 'not_in_channel' });
     const fallback = await click(ACTION_IDS.shareStatus, runDate);
     expect(fallback.body.response_type).toBe('in_channel');
     expect(messageText(fallback.body)).toContain('Nightly run');
+    expect(await reports()).toEqual(before);
   });
+
+  it.each(['1999-01-01', '2099-01-01'])(
+    'refuses to share a night that had no trigger (%s): ephemeral, nothing posted or recorded',
+    async (forged) => {
+      const posts = h.api.callsTo('chat.postMessage').length;
+      const refused = await click(ACTION_IDS.shareStatus, forged);
+      expect(refused.body.response_type).not.toBe('in_channel');
+      expect(messageText(refused.body)).toContain(`no night of ${forged} to share`);
+      expect(h.api.callsTo('chat.postMessage')).toHaveLength(posts);
+      const rows = await queryRows<{ n: number }>(
+        database.db,
+        sql`select count(*)::int as n from slack_reports where run_date = ${forged}::date`,
+      );
+      expect(rows[0]?.n).toBe(0);
+    },
+  );
 
   it('opens the rerun modal for an org picked in the report, for admins only', async () => {
     const action = {

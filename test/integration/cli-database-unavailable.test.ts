@@ -61,18 +61,21 @@ describe('sched against a database it cannot reach', () => {
     expect(result.stderr).not.toContain(PASSWORD);
   });
 
-  it.skipIf(!postgresUrl)('an unknown database on a live server: one line, exit 69', async () => {
-    const url = new URL(postgresUrl as string);
-    url.pathname = '/sched_no_such_database';
-    url.password = PASSWORD;
-    const result = await sched(['status'], { DATABASE_URL: url.toString() });
-    expect(result.code).toBe(EXIT.unavailable);
-    expectOneLine(
-      result.stderr,
-      `${url.hostname}:${url.port || 5432}/sched_no_such_database`,
-      'does not exist',
-    );
-  });
+  it.skipIf(!postgresUrl)(
+    'an unknown database on a live server: one line, exit 78 (configuration)',
+    async () => {
+      const url = new URL(postgresUrl as string);
+      url.pathname = '/sched_no_such_database';
+      url.password = PASSWORD;
+      const result = await sched(['status'], { DATABASE_URL: url.toString() });
+      expect(result.code).toBe(EXIT.config);
+      expectOneLine(
+        result.stderr,
+        `${url.hostname}:${url.port || 5432}/sched_no_such_database`,
+        'does not exist',
+      );
+    },
+  );
 });
 
 describe('classifyConnectionError', () => {

@@ -137,7 +137,7 @@ describe.each(backends())('scoped reruns from the CLI on $name', (backend) => {
     [['rerun', growth.slug, '--failed', '--all'], /--failed and --all exclude each other/],
     [['rerun', growth.slug, '--provider', 'mistral'], /unknown provider "mistral": one of openai, anthropic/],
     [['rerun', growth.slug, '--provider'], /--provider/],
-    [['postcheck', '--failed'], /--failed, --all and --provider go with --repair/],
+    [['postcheck', '--failed'], /--failed, --all, --provider and --confirm go with --repair/],
     [['postcheck', '--provider', 'gemini'], /go with --repair/],
     [['postcheck', '--repair', '--all', '--failed'], /exclude each other/],
     [['postcheck', '--repair', '--provider', 'mistral'], /unknown provider "mistral"/],

@@ -25,7 +25,9 @@ describe.each(backends())('sched snooze on $name', (backend) => {
     );
     expect(added.stderr).toBe('');
     expect(added.code).toBe(0);
-    expect(added.stdout).toMatch(/^Snooze 1: perplexity maintenance until .+, by cli:dana\.\n$/);
+    expect(added.stdout).toMatch(
+      /^Snooze 1: perplexity until \d\d:\d\d [A-Z+\d:-]+ \(maintenance\), by cli:dana\.\n$/,
+    );
 
     const status = JSON.parse((await sched(['status', '--json'], env)).stdout);
     const first = status.orgs[0] as { orgId: string; slug: string; name: string };
@@ -58,12 +60,12 @@ describe.each(backends())('sched snooze on $name', (backend) => {
     const listed = JSON.parse((await sched(['snooze', 'list', '--json'], env)).stdout) as { id: number }[];
     expect(listed.map((s) => s.id)).toEqual(expect.arrayContaining([1, planned.id]));
     const text = await sched(['snooze', 'list'], env);
-    expect(text.stdout).toMatch(/^ {3}1 {2}perplexity maintenance until/m);
+    expect(text.stdout).toMatch(/^ {3}1 {2}perplexity until .+ \(maintenance\)/m);
     expect(text.stdout).toMatch(/openai until .+ \(starts /);
 
     const ended = await sched(['snooze', 'end', '1'], env);
     expect(ended.code).toBe(0);
-    expect(ended.stdout).toMatch(/^Snooze 1 on perplexity maintenance .+ ended\.\n$/);
+    expect(ended.stdout).toMatch(/^Snooze 1 on perplexity until .+ \(maintenance\), by .+ ended\.\n$/);
     const again = await sched(['snooze', 'end', '1'], env);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/snooze 1 is already over/);

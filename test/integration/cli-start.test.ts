@@ -4,8 +4,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { addDays, runDateOf } from '../../src/time/business-day.ts';
 import { cliEnvironment } from '../support/cli.ts';
 import { backends } from '../support/db.ts';
+import { decodePng } from '../support/png.ts';
 
 /**
  * Issue 13: `sched --help` took 3.4-8 s because every subcommand imported Bolt, the four provider
@@ -119,6 +121,39 @@ describe('sched start-up', () => {
       expect(edited.code, edited.output).toBe(0);
       expect(edited.stdout).toContain('EDITED health, coverage');
       expect(under(edited.imports, root, 'dist')).toEqual([]);
+    });
+  }
+
+  for (const backend of backends()) {
+    it(`${backend.name}: a built checkout draws the coverage chart from dist/`, {
+      timeout: SPAWN_MS * 4,
+    }, async () => {
+      const root = copyCheckout();
+      const build = spawnSync('npm', ['run', 'build'], { cwd: root, encoding: 'utf8', timeout: SPAWN_MS });
+      expect(build.status, `${build.stdout}${build.stderr}`).toBe(0);
+      // Yesterday's business day: a backfill within BACKFILL_DAYS, whatever day the suite runs.
+      const date = addDays(runDateOf(new Date(), 'America/New_York'), -1);
+      const cli = await cliEnvironment(backend, { SIMULATED_PROFILE: 'ideal' });
+      try {
+        for (const argv of [
+          ['seed', '--demo'],
+          ['trigger', '--date', date],
+          ['postcheck', '--date', date],
+        ]) {
+          const step = run(root, 'bin/sched.js', argv, cli.env);
+          expect(step.code, `${argv.join(' ')}: ${step.output}`).toBe(0);
+        }
+        const out = join(tempDir('sched-chart-'), 'out.png');
+        const chart = run(root, 'bin/sched.js', ['history', '--chart', out], cli.env);
+        expect(chart.code, chart.output).toBe(0);
+        // The chart's worker thread is a plain .js file under src/: the build must carry it.
+        expect(under(chart.imports, root, 'src')).toEqual([]);
+        expect(packagesIn(chart.imports, ['tsx'])).toEqual([]);
+        const png = decodePng(readFileSync(out));
+        expect([png.width, png.height]).toEqual([1600, 800]);
+      } finally {
+        await cli.close();
+      }
     });
   }
 });

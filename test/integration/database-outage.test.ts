@@ -11,7 +11,7 @@ import { clockedDeps, seedSmallDemo } from '../support/scheduler-deps.ts';
  * A PostgreSQL that goes away (a private cluster, stopped and started again): the cron endpoints
  * and /healthz answer 503 with Retry-After, so an external scheduler knows to retry, and recover by
  * themselves when the server is back; the CLI facing "too many clients" or an unknown database
- * says so in one line naming DATABASE_URL, exit 69.
+ * says so in one line naming DATABASE_URL, exit 69 (78 for the unknown database: a configuration error).
  */
 
 const SECRET = 'cron-secret-for-outage-tests';
@@ -45,9 +45,9 @@ describe.skipIf(!canCreateCluster)('a PostgreSQL server that is down or full', (
     expect(result.stderr).toMatch(/connection limit/);
   });
 
-  it('the CLI, facing an unknown database: one line naming DATABASE_URL, exit 69', async () => {
+  it('the CLI, facing an unknown database: one line naming DATABASE_URL, exit 78', async () => {
     const result = await sched(['history'], { DATABASE_URL: cluster.url('no_such_db') });
-    expect(result.code).toBe(EXIT.unavailable);
+    expect(result.code).toBe(EXIT.config);
     expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(/DATABASE_URL .*no_such_db.*does not exist/);
   });

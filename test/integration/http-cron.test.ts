@@ -140,11 +140,20 @@ describe.each(backends())('cron endpoints on $name', (backend) => {
       succeeded: expected?.ok,
       missing: GEMINI_UNITS,
     });
+    // Every prompt was answered by some provider, but gemini answered none of its units: one
+    // provider down for every org is never healthy.
     expect(body.summary).toEqual({
-      overallHealth: 'HEALTHY',
+      overallHealth: 'NEEDS_ATTENTION',
       promptCoveragePercent: 100,
       orgCoveragePercent: 100,
-      reasons: [],
+      reasons: [
+        {
+          code: 'provider_coverage_below_threshold',
+          provider: 'gemini',
+          message: `gemini answered 0% (0/${GEMINI_UNITS}) of its units, below 95%`,
+        },
+      ],
+      nothingToRun: false,
       // The gemini units are missing and nothing is snoozed: all of them call for action.
       actionable: GEMINI_UNITS,
     });
@@ -154,7 +163,7 @@ describe.each(backends())('cron endpoints on $name', (backend) => {
       database.db,
       sql`select status, result->'summary'->>'overallHealth' as health from scheduler_runs where id = ${body.runId}`,
     );
-    expect(run).toEqual({ status: 'completed', health: 'HEALTHY' });
+    expect(run).toEqual({ status: 'completed', health: 'NEEDS_ATTENTION' });
     expect(server.postchecks.at(-1)?.runId).toBe(body.runId);
   });
 

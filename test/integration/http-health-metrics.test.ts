@@ -7,6 +7,7 @@ import { snoozeFromAsk } from '../../src/scheduler/snooze-request.ts';
 import { runTrigger } from '../../src/scheduler/trigger.ts';
 import { beatWorker, removeWorker } from '../../src/scheduler/worker-heartbeat.ts';
 import { backends, type TestDatabase } from '../support/db.ts';
+import { installedAt } from '../support/insert-rows.ts';
 import { call, type OpsServer, startOpsServer } from '../support/ops-server.ts';
 import { type ClockedDeps, clockedDeps, completeAllLive, seedSmallDemo } from '../support/scheduler-deps.ts';
 import { pgliteTemplate } from '../support/template.ts';
@@ -50,6 +51,8 @@ describe.each(backends())('/healthz and /metrics on $name', (backend) => {
   beforeAll(async () => {
     database = await backend.create();
     await seedSmallDemo(database.db);
+    // Installed that morning, before the night's steps were due: they are owed.
+    await installedAt(database.db, '2026-03-02T05:00:00Z');
     // A worker elsewhere that can call every provider (the heartbeat runs on the database clock).
     await beatWorker(database.db, { workerId: 'elsewhere', providers: PROVIDER_NAMES });
     deps = clockedDeps(database.db, NOW, { CRON_SECRET: SECRET });

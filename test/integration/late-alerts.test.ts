@@ -10,7 +10,7 @@ import type { StepDeps } from '../../src/scheduler/night-reporter.ts';
 import { schedulerTick } from '../../src/scheduler/scheduler-tick.ts';
 import { backends, type TestDatabase, truncateAll } from '../support/db.ts';
 import { BOT_TOKEN, harnessConfig, REPORT_CHANNEL } from '../support/fake-slack.ts';
-import { setProviders } from '../support/insert-rows.ts';
+import { installedAt, setProviders } from '../support/insert-rows.ts';
 import { call, startOpsServer } from '../support/ops-server.ts';
 import { seedSmallDemo } from '../support/scheduler-deps.ts';
 
@@ -59,7 +59,10 @@ describe.each(backends())('late-step alerts on $name', (backend) => {
     await truncateAll(database);
     await seedSmallDemo(database.db);
     await setProviders(database.db, { openai: false, anthropic: false, gemini: false, perplexity: false });
+    await installedAt(database.db, local('00:00'));
     api.calls.length = 0;
+    // A fresh channel: a message of an earlier test would be found and adopted.
+    api.messages.clear();
   });
   afterAll(async () => {
     for (const d of extra) await d.close();

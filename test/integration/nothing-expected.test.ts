@@ -131,6 +131,11 @@ describe.each(backends())('a night with nothing expected on $name', (backend) =>
       'trigger_not_run',
       'prompt_coverage_below_threshold',
       'org_coverage_below_threshold',
+      // Every enabled provider expected units and answered none.
+      'provider_coverage_below_threshold',
+      'provider_coverage_below_threshold',
+      'provider_coverage_below_threshold',
+      'provider_coverage_below_threshold',
     ]);
   });
 });

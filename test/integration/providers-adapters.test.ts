@@ -10,6 +10,7 @@ import {
   type ProviderAdapter,
   ProviderError,
   type ProviderName,
+  RETRYABLE,
 } from '../../src/providers/types.ts';
 import { ANTHROPIC_SERVED_MODEL } from '../support/fake-providers/anthropic.ts';
 import { GEMINI_SERVED_MODEL } from '../support/fake-providers/gemini.ts';
@@ -171,6 +172,36 @@ describe.each(PROVIDER_NAMES.map((name) => ({ name })))('$name adapter', ({ name
     expect(error.message).toContain(name);
     expectNoKey(error, fake.apiKey);
     expect(fake.requests).toHaveLength(1);
+  });
+
+  it('a 200 with an empty answer is empty_answer (retried), not a success', async () => {
+    fake.scenario = 'empty_answer';
+    const error = await rejectionOf(adapter.ask('Hello there'));
+    expect(error.errorClass).toBe('empty_answer');
+    expect(error.status).toBe(200);
+    expect(error.message).toMatch(new RegExp(`^${name}: empty answer`));
+    expect(RETRYABLE.has(error.errorClass)).toBe(true);
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it('an answer the provider refused, blocked or filtered is content_filtered (failed at once), text or not', async () => {
+    fake.scenario = 'blocked';
+    const error = await rejectionOf(adapter.ask('Hello there'));
+    expect(error.errorClass).toBe('content_filtered');
+    expect(error.status).toBe(200);
+    const why: Record<ProviderName, RegExp> = {
+      openai: /openai: answer blocked \(finish reason stop: I'm sorry, but I can't help with that\.\)/,
+      perplexity: /perplexity: answer blocked \(finish reason content_filter\)/,
+      anthropic: /anthropic: answer refused \(stop reason refusal\)/,
+      gemini: /gemini: answer blocked \(finish reason SAFETY\)/,
+    };
+    expect(error.message).toMatch(why[name]);
+    expect(RETRYABLE.has(error.errorClass)).toBe(false);
+    if (name === 'gemini') {
+      const prompt = await rejectionOf(adapter.ask('Hello [block the prompt]'));
+      expect(prompt.errorClass).toBe('content_filtered');
+      expect(prompt.message).toBe('gemini: answer blocked (prompt blocked: SAFETY)');
+    }
   });
 
   it.runIf(name === 'openai' || name === 'anthropic')(

@@ -58,6 +58,9 @@ describe.each(backends())('sched providers list and set on $name', (backend) => 
       maxConcurrency: 8,
       liveWorkers: 0,
     });
+    // Created under a simulated profile: its stand-ins' limit, not the real API's 50 a minute
+    // (an explicit OPENAI_RPM, above, still wins).
+    expect(byName(listed, 'anthropic')).toMatchObject({ rpm: 1_000_000 });
     expect(listed.providersWithoutLiveWorker).toEqual(['anthropic', 'gemini', 'openai', 'perplexity']);
     const text = await sched(['providers', 'list'], env);
     expect(text.stdout).toMatch(/^openai\s+yes\s+gpt-4o-mini\s+120\s+8\s+0$/m);
@@ -82,7 +85,7 @@ describe.each(backends())('sched providers list and set on $name', (backend) => 
     );
     expect(run).toMatchObject({ code: 0, stderr: '' });
     expect(run.stdout).toBe(
-      'anthropic: enabled true -> false, model claude-haiku-4-5 -> claude-x, rpm 50 -> 20, maxConcurrency 8 -> 2 (by cli:ops)\n',
+      'anthropic: enabled true -> false, model claude-haiku-4-5 -> claude-x, rpm 1000000 -> 20, maxConcurrency 8 -> 2 (by cli:ops)\n',
     );
     expect(byName(await list(), 'anthropic')).toMatchObject({
       enabled: false,
@@ -102,7 +105,7 @@ describe.each(backends())('sched providers list and set on $name', (backend) => 
       expect(changes[0]).toMatchObject({
         provider: 'anthropic',
         changed_by: 'cli:ops',
-        before: { enabled: true, rpm: 50 },
+        before: { enabled: true, rpm: 1_000_000 },
         after: { enabled: false, rpm: 20, model: 'claude-x', maxConcurrency: 2 },
       });
     } finally {
@@ -126,6 +129,25 @@ describe.each(backends())('sched providers list and set on $name', (backend) => 
     expect(listed.providersWithoutLiveWorker).toEqual(['gemini', 'openai', 'perplexity']);
     const status = await sched(['status', '--date', YESTERDAY], env);
     expect(status.stdout).toContain('WARNING: no live worker can call gemini, openai, perplexity');
+  }, 120_000);
+
+  it('set takes several providers (a,b) or all, and says what changed for each', async () => {
+    const some = await sched(['providers', 'set', 'gemini,perplexity', '--concurrency', '3'], env);
+    expect(some).toMatchObject({ code: 0, stderr: '' });
+    expect(some.stdout).toBe(
+      'gemini: maxConcurrency 8 -> 3 (by cli:ops)\nperplexity: maxConcurrency 8 -> 3 (by cli:ops)\n',
+    );
+    const all = await sched(['providers', 'set', 'all', '--concurrency', '3'], env);
+    expect(
+      all.stdout
+        .trim()
+        .split('\n')
+        .map((line) => line.split(':')[0]),
+    ).toEqual(['openai', 'anthropic', 'gemini', 'perplexity']);
+    expect((await list()).providers.every((p) => p.maxConcurrency === 3)).toBe(true);
+    const bad = await sched(['providers', 'set', 'openai,mistral', '--enable'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/unknown provider "mistral"/);
   }, 120_000);
 
   it.each([

@@ -149,6 +149,7 @@ describe.each(backends())('reconciler on $name', (backend) => {
       jobsStarted: 0,
       jobsCompleted: 0,
       jobsCancelled: 0,
+      cancelled: 0,
     });
   });
 

@@ -41,6 +41,8 @@ describe.each(backends())('morning report and repair claim on $name', (backend) 
   beforeEach(async () => {
     await truncateAll(database);
     api.calls.length = 0;
+    // A fresh channel: a message of an earlier test would be found and adopted.
+    api.messages.clear();
   });
   afterAll(async () => {
     await api?.stop();
@@ -53,7 +55,11 @@ describe.each(backends())('morning report and repair claim on $name', (backend) 
     expect(first?.action).toBe('posted');
     const second = await postOrUpdateReport({ ...deps, client }, { runDate, report });
     expect(second).toEqual({ channel: REPORT_CHANNEL, ts: first?.ts, action: 'updated' });
-    expect(api.calls.map((c) => c.method)).toEqual(['chat.postMessage', 'chat.update']);
+    expect(api.calls.map((c) => c.method)).toEqual([
+      'conversations.history',
+      'chat.postMessage',
+      'chat.update',
+    ]);
     expect(api.message(REPORT_CHANNEL, String(first?.ts))?.edits).toBe(1);
   });
 

@@ -2,10 +2,10 @@ import { sql } from 'drizzle-orm';
 import { runAudit } from '../../src/audit/run-audit.ts';
 import { queryOne } from '../../src/db/client.ts';
 import { isSchedError } from '../../src/errors.ts';
-import { updateProviderSettings } from '../../src/providers/provider-settings.ts';
 import type { ProviderName } from '../../src/providers/types.ts';
 import type { UnitScope } from '../../src/queue/run-scope.ts';
 import { postcheckStep } from '../../src/scheduler/postcheck-step.ts';
+import { changeProvider } from '../../src/scheduler/provider-change.ts';
 import { rerunOrg } from '../../src/scheduler/rerun.ts';
 import { snoozeFromAsk } from '../../src/scheduler/snooze-request.ts';
 import { endSnooze, openSnoozes } from '../../src/scheduler/snoozes.ts';
@@ -93,11 +93,7 @@ export class ProvidersSet extends SimCommand {
     super();
   }
   async act(m: Model, w: World) {
-    await updateProviderSettings(w.db, {
-      name: this.provider,
-      change: { enabled: this.enabled },
-      changedBy: CLI,
-    });
+    await changeProvider(w.deps, { name: this.provider, change: { enabled: this.enabled }, changedBy: CLI });
     await changedExpectations(m, w);
   }
   toString() {

@@ -11,9 +11,9 @@ import { Tick, Work } from './time-work.ts';
 /**
  * The simulator's shrunk cases, kept as named tests: each is a command list the simulator found
  * (or a defect of the last round restated as one), run with every invariant checked after every
- * command. `knownDefect` cases fail on today's main for the reason named (issues 22 and 23, being
- * fixed on other branches): they are `it.fails` until those fixes are merged, then flipped to `it`. Most skip invariant 1
- * on the way: on main, every surface leaves out the provider criterion of the health rule.
+ * command. The cases of issues 22 and 23 failed on main before their fixes were merged and hold
+ * now. `knownDefect` cases still fail, for the reason named: they are `it.fails`, to flip to `it`
+ * with the fix of what they found.
  */
 
 /** 00:00 in New York, the night of Sat, Oct 31, 2026 (the DST change follows on Nov 1). */
@@ -56,10 +56,9 @@ describe.each(backends())('night simulator regressions on $name', (backend) => {
   });
   afterAll(() => database?.close());
 
-  // Fails on main only because the provider criterion of the health rule is not there yet.
-  it.fails('issue 22: a healthy week-end across the DST change holds every invariant', () =>
-    knownDefect(
-      database,
+  it('issue 22: a healthy week-end across the DST change holds every invariant', () =>
+    runScenario(
+      database.db,
       MIDNIGHT,
       [
         new Tick('trigger'),
@@ -71,12 +70,12 @@ describe.each(backends())('night simulator regressions on $name', (backend) => {
         new Work(1, undefined),
         new Tick('reconciler'),
       ],
-      'surfaces',
+      database.url,
     ));
 
-  it.fails('issue 22: a provider that failed for every org is never reported healthy', () =>
-    knownDefect(
-      database,
+  it('issue 22: a provider that failed for every org is never reported healthy', () =>
+    runScenario(
+      database.db,
       MIDNIGHT,
       [
         new Tick('trigger'),
@@ -84,53 +83,41 @@ describe.each(backends())('night simulator regressions on $name', (backend) => {
         new Work(1, undefined),
         new Tick('postcheck'),
       ],
-      'surfaces',
+      database.url,
     ));
 
-  it.fails('issue 22: disabling a provider mid-night leaves no task pending and closes every job', () =>
-    knownDefect(
-      database,
+  it('issue 22: disabling a provider mid-night leaves no task pending and closes every job', () =>
+    runScenario(
+      database.db,
       MIDNIGHT,
       [new Tick('trigger'), new ProvidersSet('openai', false), new Work(1, undefined)],
-      'leases',
-      ['surfaces'],
+      database.url,
     ));
 
-  it.fails('issue 22: the audit holds after an --all rerun (fresh answers were asked for)', () =>
-    knownDefect(
-      database,
+  it('issue 22: the audit holds after an --all rerun (fresh answers were asked for)', () =>
+    runScenario(
+      database.db,
       MIDNIGHT,
       [new Tick('trigger'), new Work(1, undefined), new CliRerun(GROWTH_ORG, 'all'), new Work(1, undefined)],
-      'audit',
-      ['surfaces'],
+      database.url,
     ));
 
-  it.fails('issue 22: Share posts a copy and never becomes the night report', () =>
-    knownDefect(
-      database,
+  it('issue 22: Share posts a copy and never becomes the night report', () =>
+    runScenario(
+      database.db,
       MIDNIGHT,
       [new Tick('trigger'), new Work(1, undefined), new Tick('postcheck'), new Share('outsider', false)],
-      'oneReport',
-      ['surfaces'],
+      database.url,
     ));
 
   // Found by the simulator (seed 247885094 on PostgreSQL): Share on a night not yet triggered
   // posts "No trigger ran" and records it as the night's report, which nothing edits afterwards.
-  it.fails('issue 22: Share of a night without a trigger leaves no stale report behind', () =>
-    knownDefect(
-      database,
+  it('issue 22: Share of a night without a trigger leaves no stale report behind', () =>
+    runScenario(
+      database.db,
       MIDNIGHT,
       [new Share('admin', false), new Tick('trigger'), new Work(1, undefined)],
-      'surfaces',
-    ));
-
-  it.fails('issue 22: an empty answer is not a success', () =>
-    knownDefect(
-      database,
-      MIDNIGHT,
-      [new ProviderFault('openai', 'empty', 1, 1), new Tick('trigger'), new Work(1, undefined)],
-      'usable',
-      ['surfaces'],
+      database.url,
     ));
 
   it.fails('issue 22: a night due before the database was set up is not reported missing by the audit', () =>
@@ -170,9 +157,9 @@ describe.each(backends())('night simulator regressions on $name', (backend) => {
       ]),
   );
 
-  it.fails('issue 23: a lost reply posts the report once', () =>
-    knownDefect(
-      database,
+  it('issue 23: a lost reply posts the report once', () =>
+    runScenario(
+      database.db,
       MIDNIGHT,
       [
         new Tick('trigger'),
@@ -180,13 +167,12 @@ describe.each(backends())('night simulator regressions on $name', (backend) => {
         new SlackReplyLost('chat.postMessage', 1),
         new Tick('postcheck'),
       ],
-      'oneReport',
-      ['surfaces'],
+      database.url,
     ));
 
-  it.fails('issue 23: a Repair click replayed later acts once', () =>
-    knownDefect(
-      database,
+  it('issue 23: a Repair click replayed later acts once', () =>
+    runScenario(
+      database.db,
       MIDNIGHT,
       [
         new Tick('trigger'),
@@ -197,7 +183,6 @@ describe.each(backends())('night simulator regressions on $name', (backend) => {
         new Work(1, undefined),
         new ReplayLast(),
       ],
-      'oneReport',
-      ['surfaces'],
+      database.url,
     ));
 });

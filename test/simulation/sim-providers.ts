@@ -29,11 +29,13 @@ export interface Fault {
   calls: number;
 }
 
-const ERROR_OF: Record<Exclude<FaultKind, 'empty'>, { errorClass: ErrorClass; status?: number }> = {
+/** As each provider's adapter reports it: an empty answer is a failure of its own class. */
+const ERROR_OF: Record<FaultKind, { errorClass: ErrorClass; status?: number }> = {
   server: { errorClass: 'server', status: 503 },
   rate_limited: { errorClass: 'rate_limited', status: 429 },
   auth: { errorClass: 'auth', status: 401 },
   timeout: { errorClass: 'timeout' },
+  empty: { errorClass: 'empty_answer' },
 };
 
 function bucket(key: string): number {
@@ -70,7 +72,6 @@ export class SimProviders {
         const hit = fault && bucket(key) % 4 < fault.share && seen < fault.calls;
         if (fault && hit) {
           this.faulted.set(`${name}/${key}`, seen + 1);
-          if (fault.kind === 'empty') return answer('', name);
           const { errorClass, status } = ERROR_OF[fault.kind];
           // A short Retry-After: a rate limit pauses the provider on the database's clock.
           throw new ProviderError(errorClass, `simulated ${fault.kind}`, {

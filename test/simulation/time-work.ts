@@ -46,7 +46,7 @@ export class Tick extends SimCommand {
       w.at.now = new Date(Math.min(step, target.getTime()));
       // As the timers of cron.ts: the reconciler's timer reconciles, then every timer ticks.
       await runReconciler(w.deps);
-      const result = await schedulerTick(w.stepDeps, { now: w.at.now });
+      const result = await schedulerTick(w.stepDeps, { now: w.at.now, deliveries: w.deliveries });
       if (result.postcheck === 'ran') m.changedSinceMeasure.delete(result.runDate);
       if (w.at.now.getTime() >= target.getTime()) return;
     }

@@ -1,4 +1,3 @@
-import { webApi } from '@slack/bolt';
 import { sql } from 'drizzle-orm';
 import { loadConfig } from '../../src/config.ts';
 import { LocalWebApi } from '../../src/console/local-web-api.ts';
@@ -16,10 +15,11 @@ import { toCustomRoutes } from '../../src/http/routes.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { createMetrics } from '../../src/metrics.ts';
 import { slackNightReporter } from '../../src/report/slack-night-reporter.ts';
+import { createDeliveries, type Deliveries } from '../../src/scheduler/deliveries.ts';
 import type { StepDeps } from '../../src/scheduler/night-reporter.ts';
 import { followNights, type NightFollower } from '../../src/scheduler/refresh-night.ts';
-import { slackClientOptions } from '../../src/slack/app.ts';
 import { boltLogger } from '../../src/slack/bolt-logger.ts';
+import { createSlackClient } from '../../src/slack/web-client.ts';
 import { createSlackBot, type SlackBot } from '../../src/slack-bot.ts';
 import { resetProvidersFromConfig } from '../support/insert-rows.ts';
 import { HIGH_LIMITS } from '../support/worker-fixtures.ts';
@@ -55,6 +55,8 @@ export interface World {
   proxy: SlackProxy;
   slack: SlackBot;
   nights: NightFollower;
+  /** The scheduler's Slack deliveries, run apart from its ticks (deliveries.ts). */
+  deliveries: Deliveries;
   providers: SimProviders;
   /** http://127.0.0.1:port of the app (Slack events and ops routes). */
   baseUrl: string;
@@ -110,11 +112,13 @@ export async function startWorld(db: Db, start: Date, databaseUrl?: string): Pro
   const config = loadConfig(simEnv(proxy.url));
   const logger = silentLogger();
   const deps: Deps = { db, config, logger, clock };
-  const client = new webApi.WebClient(BOT_TOKEN, {
-    ...slackClientOptions(proxy.url, boltLogger(logger)),
-    // The product's retries (src/slack/app.ts), with the waits shortened to keep a run quick.
-    retryConfig: { retries: 3, factor: 2, minTimeout: 10, maxTimeout: 40 },
+  // The product's client (src/slack/web-client.ts): a timeout, a few short retries.
+  const client = createSlackClient(BOT_TOKEN, {
+    apiUrl: proxy.url,
+    timeoutMs: 2_000,
+    logger: boltLogger(logger),
   });
+  const deliveries = createDeliveries(logger);
   const stepDeps: StepDeps = {
     ...deps,
     reporter: slackNightReporter({ ...deps, client }, { editIntervalMs: 50, chart: false }),
@@ -147,6 +151,7 @@ export async function startWorld(db: Db, start: Date, databaseUrl?: string): Pro
     // Quiet: three looks 40 ms apart with no new Slack call and no night pass in flight.
     while (stable < 3) {
       await nights.settled();
+      await deliveries.settled();
       await new Promise((resolve) => setTimeout(resolve, 40));
       if (api.calls.length === seen) stable += 1;
       else {
@@ -166,6 +171,7 @@ export async function startWorld(db: Db, start: Date, databaseUrl?: string): Pro
     proxy,
     slack,
     nights,
+    deliveries,
     providers,
     baseUrl,
     lastRequest: undefined,
@@ -174,6 +180,7 @@ export async function startWorld(db: Db, start: Date, databaseUrl?: string): Pro
     settle,
     async stop() {
       await nights.settled();
+      await deliveries.settled();
       await slack.stop();
       await proxy.stop();
       await api.stop();

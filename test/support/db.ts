@@ -4,7 +4,7 @@ import pg from 'pg';
 import { type Database, openDatabase } from '../../src/db/client.ts';
 import { migrateDatabase } from '../../src/db/migrate.ts';
 import { closedDatabase, opened } from './file-databases.ts';
-import { pgliteTemplate, postgresTemplate } from './template.ts';
+import { installedNow, pgliteTemplate, postgresTemplate } from './template.ts';
 
 /**
  * Every database test runs on embedded PGlite, and also on PostgreSQL when TEST_DATABASE_URL
@@ -31,6 +31,7 @@ const pgliteBackend: Backend = {
     const database = await openDatabase({ pgliteDir: 'memory://', pgliteTemplate: await pgliteTemplate() });
     // Migrating the copy applies nothing; it proves the template is as migrated as production's.
     await migrateDatabase(database);
+    await installedNow(database.db);
     const test: TestDatabase = {
       ...database,
       url: undefined,
@@ -55,6 +56,7 @@ function postgresBackend(adminUrl: string): Backend {
       url.pathname = `/${name}`;
       const database = await openDatabase({ url: url.toString(), poolSize: 10 });
       await migrateDatabase(database);
+      await installedNow(database.db);
       const test: TestDatabase = {
         ...database,
         url: url.toString(),

@@ -87,7 +87,7 @@ export function failingNight(misses: Miss[], shape: NightShape = {}): CoverageRe
     runDate: '2026-03-08',
     timezone: 'America/New_York',
     generatedAt: new Date('2026-03-08T08:00:00Z'),
-    thresholds: { promptPercent: 95, orgPercent: 95 },
+    thresholds: { promptPercent: 95, orgPercent: 95, providerPercent: 95 },
   });
 }
 

@@ -99,3 +99,13 @@ export async function insertCompletedJob(db: Db, orgId: string, runDate: string)
     insert into batch_jobs (org_id, run_date, source, status, triggered_by, completed_at)
     values (${orgId}::uuid, ${runDate}::date, 'nightly', 'completed', 'test', now())`);
 }
+
+/**
+ * Dates the database's install (a template's row says when the template was migrated): a test
+ * on a pinned clock sets it just before its scenario, so its steps were owed and can be late.
+ */
+export async function installedAt(db: Db, instant: Date | string): Promise<void> {
+  await db.execute(
+    sql`update installation set installed_at = ${new Date(instant).toISOString()}::timestamptz`,
+  );
+}

@@ -103,7 +103,7 @@ export function makeReport(shape: ReportShape = {}): CoverageReport {
     runDate: shape.runDate ?? '2026-03-08',
     timezone: 'America/New_York',
     generatedAt: shape.generatedAt ?? new Date('2026-03-08T08:00:00Z'),
-    thresholds: { promptPercent: 95, orgPercent: 95 },
+    thresholds: { promptPercent: 95, orgPercent: 95, providerPercent: 95 },
   });
 }
 

@@ -13,7 +13,7 @@ export class BotProcess {
   output = '';
   readonly exited: Promise<number | null>;
 
-  constructor(args: string[], env: Record<string, string>) {
+  constructor(args: string[], env: Record<string, string>, command = process.execPath) {
     const base: Record<string, string> = {};
     for (const [key, value] of Object.entries(process.env)) {
       if (
@@ -25,7 +25,7 @@ export class BotProcess {
         base[key] = value;
       }
     }
-    this.child = spawn(process.execPath, args, { cwd: ROOT, env: { ...base, ...env }, stdio: 'pipe' });
+    this.child = spawn(command, args, { cwd: ROOT, env: { ...base, ...env }, stdio: 'pipe' });
     this.child.stdout.on('data', (chunk: Buffer) => {
       this.output += chunk.toString('utf8');
     });
@@ -37,6 +37,11 @@ export class BotProcess {
 
   static npmStart(env: Record<string, string>, extraArgs: string[] = []) {
     return new BotProcess(['bin/start.js', ...extraArgs], env);
+  }
+
+  /** `npm start` itself: npm, its shell and the bot, as a user starts it. */
+  static npm(args: string[], env: Record<string, string>) {
+    return new BotProcess(args, env, process.platform === 'win32' ? 'npm.cmd' : 'npm');
   }
 
   static sched(args: string[], env: Record<string, string>) {

@@ -13,8 +13,9 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
 import pg from 'pg';
-import { openDatabase } from '../../src/db/client.ts';
+import { type Db, openDatabase } from '../../src/db/client.ts';
 import { MIGRATIONS_FOLDER, migrateDatabase } from '../../src/db/migrate.ts';
 
 /**
@@ -114,6 +115,20 @@ export function pgliteTemplate(): Promise<Blob> {
 export async function copyPgliteTemplate(target: string): Promise<void> {
   await buildPgliteTemplate();
   cpSync(pglitePaths().dir, target, { recursive: true });
+  const copy = await openDatabase({ pgliteDir: target });
+  try {
+    await installedNow(copy.db);
+  } finally {
+    await copy.close();
+  }
+}
+
+/**
+ * A copy of a template is a fresh install: the template's `installation` row says when the
+ * template was migrated, maybe days ago, which would make every night since then a missed one.
+ */
+export async function installedNow(db: Db): Promise<void> {
+  await db.execute(sql`update installation set installed_at = now()`);
 }
 
 const postgresTemplates = new Map<string, Promise<string>>();

@@ -135,6 +135,11 @@ describe('loadConfig is strict', () => {
       expect(refusal({ HEALTH_PROMPT_THRESHOLD: bad })).toMatch(/HEALTH_PROMPT_THRESHOLD: /);
     }
     expect(loadConfig({ HEALTH_ORG_THRESHOLD: '97.5' }).thresholds.orgPercent).toBe(97.5);
+    expect(loadConfig({}).thresholds.providerPercent).toBe(95);
+    expect(loadConfig({ HEALTH_PROVIDER_THRESHOLD: '90' }).thresholds.providerPercent).toBe(90);
+    for (const bad of ['101', '-1', '95%', 'x']) {
+      expect(refusal({ HEALTH_PROVIDER_THRESHOLD: bad })).toMatch(/HEALTH_PROVIDER_THRESHOLD: /);
+    }
   });
 
   it('accepts only http(s) URLs', () => {

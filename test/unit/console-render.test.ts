@@ -37,7 +37,7 @@ describe('mrkdwnToText', () => {
       mrkdwnToText(`started <!date^${epoch}^{date_short} at {time}|2026-03-09 11:02 UTC>`, {
         timeZone: 'America/New_York',
       }),
-    ).toBe('started Mar 9, 2026 at 07:02 AM');
+    ).toBe('started Mar 9, 2026 at 07:02 EDT');
     expect(formatDateToken(epoch, '{date_num}', { timeZone: 'UTC' })).toBe('03/09/2026');
   });
 });
@@ -83,7 +83,7 @@ describe('renderMessage', () => {
         '  *Orgs* 25/26',
         '----------------------------------------',
         '  perplexity: 41 failed, 39 rate_limited, 2 timeout',
-        '[4] Repair (!)   [5] ▾ Rerun org {1) Acme Labs  2) Birch Health}   [6] History',
+        '[4] Repair (asks to confirm)   [5] ▾ Rerun org {1) Acme Labs  2) Birch Health}   [6] History',
       ].join('\n'),
     );
     expect(controls.map((c) => [c.n, c.kind, c.actionId, c.blockId])).toEqual([

@@ -7,6 +7,7 @@ import {
   coverageChartAltText,
   coverageChartSpec,
   coverageFloor,
+  fromFirstRecordedNight,
 } from '../../src/views/coverage-chart-spec.ts';
 import { demoChartInput } from '../support/chart-factory.ts';
 import { countColor, countDark, decodePng, rgbaPixels } from '../support/png.ts';
@@ -50,6 +51,16 @@ describe('coverage chart spec', () => {
     expect(coverageFloor([], 95)).toBe(90);
   });
 
+  it('starts the axis at the first recorded night', () => {
+    const input = demoChartInput('2026-04-30', 30);
+    const lastThree = { ...input, coverage: input.coverage.filter((c) => c.runDate >= '2026-04-28') };
+    expect(fromFirstRecordedNight(lastThree).nights).toEqual(['2026-04-28', '2026-04-29', '2026-04-30']);
+    expect(fromFirstRecordedNight(input).nights).toHaveLength(30);
+    // The night with no postcheck inside the window stays a gap.
+    const fromThe15th = { ...input, coverage: input.coverage.filter((c) => c.runDate >= '2026-04-15') };
+    expect(fromFirstRecordedNight(fromThe15th).nights).toContain('2026-04-20');
+  });
+
   it('says what the chart shows in its alt text', () => {
     const text = coverageChartAltText(input);
     expect(text).toContain('Coverage per provider, last 30 nights (2026-04-01 to 2026-04-30)');
@@ -88,6 +99,32 @@ describe('coverage chart rendering', () => {
       expect(countColor(pixels, color), color).toBeGreaterThan(100);
     // Text is the only near-black ink: without a font resvg would draw none.
     expect(countDark(pixels)).toBeGreaterThan(2_000);
+  });
+
+  it('draws every provider on a first night where all four have the same figure', async () => {
+    // A new database: one night recorded, every provider at 100 %. The four points used to sit
+    // on one dot (the last drawn hid the others) at the right edge of a 30-night axis.
+    const window = demoChartInput('2026-04-30', 30);
+    const oneNight = {
+      ...window,
+      coverage: (['openai', 'anthropic', 'gemini', 'perplexity'] as const).map((provider) => ({
+        runDate: '2026-04-30',
+        provider,
+        expectedUnits: 100,
+        succeededUnits: 100,
+      })),
+    };
+    const input = fromFirstRecordedNight(oneNight);
+    expect(input.nights).toEqual(['2026-04-30']);
+    const pixels = rgbaPixels(decodePng(await renderPng(coverageChartSpec(input))));
+    // The legend alone draws each colour in a few hundred pixels at 2x: the point adds as many.
+    for (const color of ['#4c78a8', '#f58518', '#54a24b', '#b279a2'])
+      expect(countColor(pixels, color), color).toBeGreaterThan(
+        countColor(
+          rgbaPixels(decodePng(await renderPng(coverageChartSpec({ ...input, coverage: [] })))),
+          color,
+        ) + 150,
+      );
   });
 
   it('rejects when the renderer cannot draw the spec', async () => {

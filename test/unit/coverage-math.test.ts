@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   buildCoverageReport,
-  healthOf,
+  healthReasons,
   meetsThreshold,
   percentOf,
 } from '../../src/coverage/coverage-math.ts';
 import type { CoverageRows } from '../../src/coverage/coverage-query.ts';
 
-const thresholds = { promptPercent: 95, orgPercent: 95 };
+const thresholds = { promptPercent: 95, orgPercent: 95, providerPercent: 95 };
 const context = { runDate: '2026-11-28', timezone: 'America/New_York', generatedAt: new Date(0), thresholds };
 const emptyTasks = { pending: 0, processing: 0, completed: 0, failed: 0, cancelled: 0 };
 
@@ -33,16 +33,32 @@ describe('thresholds compare exact ratios', () => {
     expect(meetsThreshold(946, 1000, 95)).toBe(false);
     expect(Math.round(percentOf(946, 1000))).toBe(95);
     expect(meetsThreshold(950, 1000, 95)).toBe(true);
-    expect(
-      healthOf({ numerator: 946, denominator: 1000 }, { numerator: 1, denominator: 1 }, thresholds),
-    ).toBe('NEEDS_ATTENTION');
+    const reasons = healthReasons({
+      runDate: 'd',
+      prompts: { numerator: 946, denominator: 1000 },
+      orgs: { numerator: 1, denominator: 1 },
+      units: { denominator: 1000 },
+      providers: [],
+      thresholds,
+      night: undefined,
+    });
+    expect(reasons.map((r) => r.code)).toEqual(['prompt_coverage_below_threshold']);
   });
 
   it('nothing expected is nothing missing', () => {
     expect(percentOf(0, 0)).toBe(100);
-    expect(healthOf({ numerator: 0, denominator: 0 }, { numerator: 0, denominator: 0 }, thresholds)).toBe(
-      'HEALTHY',
-    );
+    const zero = { numerator: 0, denominator: 0 };
+    expect(
+      healthReasons({
+        runDate: 'd',
+        prompts: zero,
+        orgs: zero,
+        units: zero,
+        providers: [],
+        thresholds,
+        night: undefined,
+      }),
+    ).toEqual([]);
   });
 });
 

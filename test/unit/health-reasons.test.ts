@@ -9,7 +9,7 @@ import { checkBlockKitLimits } from '../support/block-kit-limits.ts';
 import { actionIds } from '../support/slack-payloads.ts';
 import { visibleText } from '../support/view-inspect.ts';
 
-const thresholds = { promptPercent: 95, orgPercent: 95 };
+const thresholds = { promptPercent: 95, orgPercent: 95, providerPercent: 95 };
 const night = (over: Partial<NonNullable<CoverageRows['night']>> = {}) => ({
   active_prompts: 40,
   eligible_orgs: 3,
@@ -27,6 +27,7 @@ describe('healthReasons (pure)', () => {
       prompts: zero,
       orgs: zero,
       units: { denominator: 0 },
+      providers: [],
       thresholds,
       night: night(),
     });
@@ -36,7 +37,14 @@ describe('healthReasons (pure)', () => {
   });
 
   it('an enabled provider that no plan allows is nothing_expected; no active prompt at all is healthy', () => {
-    const input = { runDate: 'd', prompts: zero, orgs: zero, units: { denominator: 0 }, thresholds };
+    const input = {
+      runDate: 'd',
+      prompts: zero,
+      orgs: zero,
+      units: { denominator: 0 },
+      providers: [],
+      thresholds,
+    };
     expect(healthReasons({ ...input, night: night({ enabled_providers: 1 }) }).map((r) => r.code)).toEqual([
       'nothing_expected',
     ]);
@@ -51,6 +59,7 @@ describe('healthReasons (pure)', () => {
       prompts: { numerator: 10, denominator: 10 },
       orgs: { numerator: 2, denominator: 2 },
       units: { denominator: 20 },
+      providers: [],
       thresholds,
     };
     for (const status of [null, 'failed', 'running']) {
@@ -69,6 +78,7 @@ describe('healthReasons (pure)', () => {
       prompts: { numerator: 946, denominator: 1000 },
       orgs: { numerator: 19, denominator: 20 },
       units: { denominator: 1000 },
+      providers: [],
       thresholds,
       night: night({ trigger_status: 'completed', enabled_providers: 4 }),
     }).map((r) => r.code);
@@ -158,5 +168,61 @@ describe('checkRunDate (pure)', () => {
         ok: true,
       });
     }
+  });
+});
+
+describe('the provider criterion', () => {
+  const base = {
+    runDate: '2026-03-02',
+    prompts: { numerator: 100, denominator: 100 },
+    orgs: { numerator: 10, denominator: 10 },
+    units: { denominator: 400 },
+    thresholds,
+    night: night({ trigger_status: 'completed', enabled_providers: 4, jobs: 10 }),
+  };
+
+  it('a provider that failed for every org is a reason naming it, though every prompt is covered', () => {
+    const reasons = healthReasons({
+      ...base,
+      providers: [
+        { provider: 'openai', expected: 100, succeeded: 0 },
+        { provider: 'anthropic', expected: 100, succeeded: 100 },
+      ],
+    });
+    expect(reasons).toEqual([
+      {
+        code: 'provider_coverage_below_threshold',
+        provider: 'openai',
+        message: 'openai answered 0% (0/100) of its units, below 95%',
+      },
+    ]);
+  });
+
+  it('compares exact ratios, and a provider expecting nothing is not judged', () => {
+    const codes = (succeeded: number) =>
+      healthReasons({
+        ...base,
+        providers: [
+          { provider: 'gemini', expected: 1000, succeeded },
+          { provider: 'perplexity', expected: 0, succeeded: 0 },
+        ],
+      }).map((r) => r.message);
+    expect(codes(950)).toEqual([]);
+    // 94.96 % rounds to 95 % for display; the sentence never says "95%, below 95%".
+    expect(codes(949)).toEqual(['gemini answered 94.9% (949/1000) of its units, below 95%']);
+    const edge = healthReasons({
+      ...base,
+      providers: [{ provider: 'gemini', expected: 10000, succeeded: 9496 }],
+    });
+    expect(edge[0]?.message).toBe('gemini answered 94.9% (9496/10000) of its units, below 95%');
+  });
+
+  it('follows HEALTH_PROVIDER_THRESHOLD', () => {
+    const reasons = healthReasons({
+      ...base,
+      thresholds: { ...thresholds, providerPercent: 50 },
+      providers: [{ provider: 'openai', expected: 100, succeeded: 60 }],
+    });
+    expect(reasons).toEqual([]);
   });
 });

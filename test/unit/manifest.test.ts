@@ -86,6 +86,9 @@ describe('manifest.yml', () => {
       'chat:write',
       'files:write',
       'usergroups:read',
+      // Read only to find the bot's own post whose answer was lost (src/report/post-once.ts).
+      'channels:history',
+      'groups:history',
     ]);
     expect(manifest.oauth_config.scopes.user).toBeUndefined();
     expect(manifest.settings.socket_mode_enabled).toBe(false);

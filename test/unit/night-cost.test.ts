@@ -88,6 +88,18 @@ describe('what a night costs', () => {
       expect(checkBlockKitLimits(view, 'message')).toEqual([]);
   });
 
+  it('lists the providers by name, as the Providers section does (the coverage query orders by name)', () => {
+    const all = {
+      ...night,
+      providers: night.providers.map((p) => ({ ...p, calls: p.calls || 1 })),
+    };
+    expect(
+      costLines(all)
+        .slice(1)
+        .map((line) => line.split(':')[0]?.slice(2)),
+    ).toEqual(['anthropic', 'gemini', 'openai', 'perplexity']);
+  });
+
   it('shows each night’s cost in history', () => {
     const entry = {
       runDate: '2026-03-08',

@@ -71,6 +71,17 @@ describe('retryDecision', () => {
     });
   });
 
+  it('retries an empty answer like a server error, and fails a filtered one at once', () => {
+    expect(retryDecision('empty_answer', 1, 3, undefined, 0.5)).toEqual(
+      retryDecision('server', 1, 3, undefined, 0.5),
+    );
+    expect(retryDecision('empty_answer', 3, 3, undefined, 0.5).action).toBe('fail');
+    expect(retryDecision('content_filtered', 1, 3, undefined, 0.3)).toEqual({
+      action: 'fail',
+      pauseProviderMs: undefined,
+    });
+  });
+
   it('has a decision for every error class', () => {
     for (const errorClass of ERROR_CLASSES) {
       expect(retryDecision(errorClass, 1, 3, undefined, 0.5).action).toMatch(/retry|fail/);

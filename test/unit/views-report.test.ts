@@ -58,13 +58,31 @@ function reportWithCauses(): CoverageReport {
 }
 
 describe('reportMessage', () => {
+  it('says which provider was taken out of service during the night, by whom, and how many units it cancelled', () => {
+    const change = (i: number) => ({
+      provider: 'openai',
+      change: 'disabled' as const,
+      at: '2026-03-08T07:20:00.000Z',
+      by: 'U0DANA',
+      cancelledUnits: 551 + i,
+    });
+    const report = { ...makeReport(), providerChanges: [change(0)] };
+    expect(allText(reportMessage({ report, now }))).toContain(
+      'openai disabled at 03:20 by <@U0DANA>: 551 units cancelled',
+    );
+    const many = { ...makeReport(), providerChanges: Array.from({ length: 40 }, (_, i) => change(i)) };
+    const view = reportMessage({ report: many, now });
+    expect(allText(view)).toContain('+35 more provider changes this night');
+    expect(checkBlockKitLimits(view, 'message')).toEqual([]);
+  });
+
   it('has a header with the date and health, and a top-level text that says the same', () => {
     const view = reportMessage({ report: makeReport(), now });
     const header = blocksOf(view)[0];
     expect(header?.type).toBe('header');
     expect(header?.text.text).toBe('Nightly run Sun, Mar 8, 2026 · ⚠️ Needs attention');
     expect(view.text).toMatch(
-      /^Nightly run Sun, Mar 8, 2026: ⚠️ Needs attention\. Prompts \d+(\.\d)?% \(\d+\/\d+\)/,
+      /^Nightly run Sun, Mar 8, 2026: ⚠️ Needs attention\. [\d.]+% \(\d+\/\d+\) of prompts covered, below 95%\..* Prompts \d+(\.\d)?% \(\d+\/\d+\)/,
     );
     const healthy = reportMessage({ report: makeReport({ orgsMissing: 0 }), now });
     expect(blocksOf(healthy)[0]?.text.text).toContain('✅ Healthy');

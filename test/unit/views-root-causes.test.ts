@@ -196,3 +196,30 @@ describe('the root-cause line in the text report', () => {
     expect(formatCoverageReport(makeReport())).not.toContain('Root causes');
   });
 });
+
+describe('unusable answers in the failure causes', () => {
+  it('name an empty answer and a blocked one in words, in the report and the CLI text', () => {
+    const report = failingNight([
+      {
+        org: 0,
+        prompt: 0,
+        provider: 'openai',
+        reason: 'empty_answer',
+        error: 'openai: empty answer (finish reason stop)',
+      },
+      {
+        org: 1,
+        prompt: 0,
+        provider: 'perplexity',
+        reason: 'content_filtered',
+        error: 'perplexity: answer blocked (finish reason content_filter)',
+      },
+    ]);
+    const slack = visibleText(reportMessage({ report, now: new Date('2026-03-08T09:00:00Z') }));
+    const text = formatCoverageReport(report);
+    for (const words of ['empty answer', 'blocked or filtered by the provider']) {
+      expect(slack).toContain(words);
+      expect(text).toContain(words);
+    }
+  });
+});

@@ -22,7 +22,7 @@ describe('a healthy night with prompts still missing a provider', () => {
     for (const view of [reportMessage({ report, now }), statusMessage({ report, now })]) {
       const text = visibleText(view);
       expect(text).toContain(
-        `Healthy: ${report.ratios.prompts.percent}% of prompts covered (≥ 95%) and ${report.ratios.orgs.percent}% of orgs completed (≥ 95%); 2 prompts still miss a provider: Repair re-runs them.`,
+        `Healthy: ${report.ratios.prompts.percent}% of prompts covered (≥ 95%), ${report.ratios.orgs.percent}% of orgs completed (≥ 95%) and every provider answered at least 95% of its units; 2 prompts still miss a provider: Repair re-runs them.`,
       );
       expect(action(view, ACTION_IDS.repair)).toBeDefined();
     }
@@ -32,11 +32,11 @@ describe('a healthy night with prompts still missing a provider', () => {
     const bad = makeReport({ orgsMissing: 3, healthyOrgs: 1 });
     const text = visibleText(reportMessage({ report: bad, now }));
     expect(text).toMatch(
-      /Needs attention: [\d.]+% of prompts covered \(below 95%\) and [\d.]+% of orgs completed \(below 95%\); 9 prompts miss a provider: Repair re-runs them\./,
+      /Needs attention: [\d.]+% \(43\/49\) of prompts covered, below 95%; 75% \(3\/4\) of orgs completed, below 95%; openai answered [\d.]+% \(43\/49\) of its units, below 95%; perplexity answered [\d.]+% \(40\/49\) of its units, below 95%; 9 prompts miss a provider: Repair re-runs them\./,
     );
     const nothingMissing = visibleText(reportMessage({ report: makeReport({ orgsMissing: 0 }), now }));
     expect(nothingMissing).toContain(
-      'Healthy: 100% of prompts covered (≥ 95%) and 100% of orgs completed (≥ 95%).',
+      'Healthy: 100% of prompts covered (≥ 95%), 100% of orgs completed (≥ 95%) and every provider answered at least 95% of its units.',
     );
     expect(nothingMissing).not.toContain('Repair re-runs');
   });
@@ -59,10 +59,13 @@ describe('the org list and the Rerun menu', () => {
 });
 
 describe('history', () => {
-  it('says "Night 1 of 1" for a single night, and plural words right', () => {
+  it('says "1 night in the last 14 days" for a single night, and plural words right', () => {
     const one = historyMessage({ entries: makeHistory(1), page: 0, pageSize: 7, totalDays: 1 });
-    expect(visibleText(one)).toContain('Night 1 of 1:');
-    expect(visibleText(one)).not.toMatch(/Nights|1 days|newest first/);
+    expect(visibleText(one)).toMatch(/1 night today: 1 (healthy|needing attention)\./);
+    expect(visibleText(one)).not.toMatch(/Nights|1 days|newest first|Night 1 of/);
+    const fresh = historyMessage({ entries: makeHistory(1), page: 0, pageSize: 7, totalDays: 14 });
+    expect(visibleText(fresh)).toMatch(/1 night in the last 14 days: 1 (healthy|needing attention)\./);
+    expect(visibleText(fresh)).not.toMatch(/, 0 /);
     const seven = historyMessage({ entries: makeHistory(7), page: 0, pageSize: 7, totalDays: 14 });
     expect(visibleText(seven)).toContain('Nights 1–7 of the last 14 days, newest first');
     const last = historyMessage({ entries: makeHistory(1), page: 2, pageSize: 7, totalDays: 15 });

@@ -5,6 +5,7 @@ import { EXIT } from '../../exit-codes.ts';
 import { withReadOnlyRuntime } from '../../runtime.ts';
 import { type HistoryEntry, listHistory } from '../../scheduler/history.ts';
 import { formatUsd } from '../../views/cost-lines.ts';
+import { formatRatio, hadNothingToRun } from '../../views/format.ts';
 import type { CliCommand } from '../command.ts';
 import { chartNights, writeHistoryChart } from '../history-chart.ts';
 
@@ -56,15 +57,14 @@ export function formatHistory(entries: HistoryEntry[], timezone: string): string
   if (entries.length === 0) return 'No nights recorded yet.\n';
   const lines = entries.map((e) => {
     const parts = [e.runDate, (e.health ?? 'no check recorded').padEnd(15)];
-    if (e.promptCoverage && e.orgCoverage) {
+    if (hadNothingToRun(e.health, e.promptCoverage)) {
+      parts.push('nothing to run');
+    } else if (e.promptCoverage && e.orgCoverage) {
       const before =
         e.scheduled && e.scheduled.runId !== e.latest?.runId
           ? `${e.scheduled.promptCoverage.percent}% -> `
           : '';
-      parts.push(
-        `prompts ${before}${e.promptCoverage.percent}% (${e.promptCoverage.numerator}/${e.promptCoverage.denominator})`,
-        `orgs ${e.orgCoverage.percent}% (${e.orgCoverage.numerator}/${e.orgCoverage.denominator})`,
-      );
+      parts.push(`prompts ${before}${formatRatio(e.promptCoverage)}`, `orgs ${formatRatio(e.orgCoverage)}`);
     }
     if (e.repairs.count > 0) {
       parts.push(

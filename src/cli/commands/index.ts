@@ -27,9 +27,10 @@ export const commands: CommandEntry[] = [
   {
     name: 'postcheck',
     summary:
-      'measure and record coverage for a run date (the seed JSON with --json); --repair enqueues what is missing ' +
+      'measure and record coverage for a run date (the postcheck JSON with --json); --repair enqueues what is missing ' +
       '(--failed: only units whose try failed; --all: every unit; --provider: one provider)',
-    usage: 'sched postcheck [--date YYYY-MM-DD] [--repair [--failed | --all] [--provider P]] [--json]',
+    usage:
+      'sched postcheck [--date YYYY-MM-DD] [--repair [--failed | --all [--confirm]] [--provider P]] [--json]',
     load: async () => (await import('./postcheck.ts')).postcheckCommand,
   },
   {
@@ -56,8 +57,8 @@ export const commands: CommandEntry[] = [
     usage: [
       'sched providers check [--json]',
       'sched providers list [--json]',
-      'sched providers set <name> [--enable|--disable] [--model M] [--rpm N] [--concurrency N]',
-    ].join(' | '),
+      'sched providers set <name | a,b | all> [--enable|--disable] [--model M] [--rpm N] [--concurrency N]',
+    ],
     load: async () => (await import('./providers.ts')).providersCommand,
   },
   {
@@ -76,6 +77,13 @@ export const commands: CommandEntry[] = [
     load: async () => (await import('./trigger.ts')).triggerCommand,
   },
   {
+    name: 'ack',
+    summary:
+      'acknowledge a past night that was owed and never ran, so it is no longer flagged (night_missed)',
+    usage: 'sched ack <YYYY-MM-DD>',
+    load: async () => (await import('./ack.ts')).ackCommand,
+  },
+  {
     name: 'reconcile',
     summary: 'requeue tasks whose worker died, close finished jobs (safe any time, from anywhere)',
     usage: 'sched reconcile [--json]',
@@ -87,7 +95,7 @@ export const commands: CommandEntry[] = [
       "rerun one org's missing units for a run date (--failed: only those whose try failed; --all: every unit; " +
       '--provider: one provider); says the scope, the units and the estimated cost',
     usage:
-      'sched rerun <org name | slug | id> [--failed | --all] [--provider P] [--date YYYY-MM-DD] [--json]',
+      'sched rerun <org name | slug | id> [--failed | --all [--confirm]] [--provider P] [--date YYYY-MM-DD] [--json]',
     load: async () => (await import('./rerun.ts')).rerunCommand,
   },
   {
@@ -98,7 +106,7 @@ export const commands: CommandEntry[] = [
       'sched snooze add [--provider P] [--org O] (--for 2h | --until <ISO time> | --until-success) [--starts <ISO time>] [--reason R] [--json]',
       'sched snooze list [--json]',
       'sched snooze end <id>',
-    ].join(' | '),
+    ],
     load: async () => (await import('./snooze.ts')).snoozeCommand,
   },
   {

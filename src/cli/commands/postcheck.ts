@@ -17,11 +17,12 @@ export const postcheckCommand: CliCommand = {
       ...SCOPE_FLAG_OPTIONS,
       date: { type: 'string' },
       repair: { type: 'boolean' },
+      confirm: { type: 'boolean' },
       json: { type: 'boolean' },
     });
     // A scope narrows a repair: without --repair it would silently do nothing, so it is refused.
-    if (!values.repair && hasScopeFlags(values))
-      throw usageError('--failed, --all and --provider go with --repair');
+    if (!values.repair && (hasScopeFlags(values) || values.confirm))
+      throw usageError('--failed, --all, --provider and --confirm go with --repair');
     const repairScope = values.repair ? scopeFromFlags(values) : undefined;
     return withRuntime(io.env, async (rt) => {
       const runDate = runDateOption(values.date, rt.clock(), rt.config.timezone);
@@ -32,6 +33,7 @@ export const postcheckCommand: CliCommand = {
         triggeredBy,
         repair: values.repair === true,
         repairScope,
+        confirmFresh: values.confirm,
       });
       const { report, runId, repair, autoRepair, published } = result;
       const slack = describePublished(published);

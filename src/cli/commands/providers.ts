@@ -11,11 +11,11 @@ import {
   listProviderSettings,
   type ProviderSettings,
   type ProviderSettingsChange,
-  updateProviderSettings,
 } from '../../providers/provider-settings.ts';
 import { createProviderAdapters } from '../../providers/registry.ts';
 import { isProviderName, PROVIDER_NAMES } from '../../providers/types.ts';
 import { withReadOnlyRuntime, withRuntime } from '../../runtime.ts';
+import { cancelledWords, changeProvider } from '../../scheduler/provider-change.ts';
 import { type ProviderWorkers, providerWorkers } from '../../scheduler/worker-heartbeat.ts';
 import { noLiveWorkerLine } from '../../views/no-live-worker.ts';
 import { cliActor } from '../actor.ts';
@@ -78,15 +78,22 @@ function wholeNumber(flag: string, value: string | undefined, max: number): numb
 
 /** Parses `set <name> ...`: every mistake is a usage error (exit 2), before the database opens. */
 export function parseProvidersSet(argv: string[]): {
-  name: (typeof PROVIDER_NAMES)[number];
+  names: (typeof PROVIDER_NAMES)[number][];
   change: ProviderSettingsChange;
 } {
   const { values, positionals } = parseCommandArgs(argv, SET_OPTIONS, true);
-  const [name, ...extra] = positionals;
-  if (name === undefined) throw usageError(`name a provider: ${PROVIDER_NAMES.join(', ')}`);
+  const [list, ...extra] = positionals;
+  if (list === undefined)
+    throw usageError(`name a provider: ${PROVIDER_NAMES.join(', ')} (or several: a,b; or all)`);
   if (extra.length > 0) throw usageError(`unexpected argument "${String(extra[0]).slice(0, 40)}"`);
-  if (!isProviderName(name)) {
-    throw usageError(`unknown provider "${name.slice(0, 40)}": one of ${PROVIDER_NAMES.join(', ')}`);
+  // `all` or a comma-separated list: the console's banner names one command that aligns them all.
+  const names = list === 'all' ? [...PROVIDER_NAMES] : list.split(',');
+  for (const name of names) {
+    if (!isProviderName(name)) {
+      throw usageError(
+        `unknown provider "${name.slice(0, 40)}": one of ${PROVIDER_NAMES.join(', ')} (or all)`,
+      );
+    }
   }
   if (values.enable && values.disable) throw usageError('--enable and --disable together');
   const model = values.model?.trim();
@@ -102,7 +109,7 @@ export function parseProvidersSet(argv: string[]): {
   if (Object.values(change).every((v) => v === undefined)) {
     throw usageError('nothing to change: give --enable, --disable, --model, --rpm or --concurrency');
   }
-  return { name, change };
+  return { names: names.filter(isProviderName), change };
 }
 
 async function check(argv: string[], io: CliIo): Promise<number> {
@@ -135,19 +142,25 @@ async function list(argv: string[], io: CliIo): Promise<number> {
 }
 
 async function set(argv: string[], io: CliIo): Promise<number> {
-  const { name, change } = parseProvidersSet(argv);
+  const { names, change } = parseProvidersSet(argv);
   const actor = cliActor(io.env);
   return withRuntime(io.env, async (rt) => {
-    const update = await updateProviderSettings(rt.db, { name, change, changedBy: actor });
-    if (!update) throw usageError(`provider "${name}" has no row in this database`);
-    const { before, after } = update;
-    const diffs = (['enabled', 'model', 'rpm', 'maxConcurrency'] as const)
-      .filter((key) => before[key] !== after[key])
-      .map((key) => `${key} ${String(before[key])} -> ${String(after[key])}`);
-    rt.logger.info({ provider: name, changedBy: actor, before, after }, 'provider settings changed');
-    io.stdout.write(
-      `${name}: ${diffs.length > 0 ? diffs.join(', ') : 'already so, nothing changed'} (by ${actor})\n`,
-    );
+    for (const name of names) {
+      const update = await changeProvider(rt, { name, change, changedBy: actor });
+      if (!update) throw usageError(`provider "${name}" has no row in this database`);
+      const { before, after, cancelled } = update;
+      const diffs = (['enabled', 'model', 'rpm', 'maxConcurrency'] as const)
+        .filter((key) => before[key] !== after[key])
+        .map((key) => `${key} ${String(before[key])} -> ${String(after[key])}`);
+      rt.logger.info(
+        { provider: name, changedBy: actor, before, after, cancelled },
+        'provider settings changed',
+      );
+      const cancelledLine = cancelledWords(cancelled);
+      io.stdout.write(
+        `${name}: ${diffs.length > 0 ? diffs.join(', ') : 'already so, nothing changed'} (by ${actor})\n${cancelledLine ? `${name}: ${cancelledLine}\n` : ''}`,
+      );
+    }
     return EXIT.ok;
   });
 }

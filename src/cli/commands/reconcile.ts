@@ -21,6 +21,7 @@ export const reconcileCommand: CliCommand = {
         result.jobsStarted && `${plural(result.jobsStarted, 'job')} started`,
         result.jobsCompleted && `${plural(result.jobsCompleted, 'job')} completed`,
         result.jobsCancelled && `${plural(result.jobsCancelled, 'job')} cancelled`,
+        result.cancelled && `${plural(result.cancelled, 'task')} no longer expected cancelled`,
       ].filter(Boolean);
       io.stdout.write(
         changes.length ? `Reconciled: ${changes.join(', ')}.\n` : 'Reconciled: nothing to change.\n',

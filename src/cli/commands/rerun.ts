@@ -15,7 +15,12 @@ export const rerunCommand: CliCommand = {
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(
       argv,
-      { ...SCOPE_FLAG_OPTIONS, date: { type: 'string' }, json: { type: 'boolean' } },
+      {
+        ...SCOPE_FLAG_OPTIONS,
+        date: { type: 'string' },
+        json: { type: 'boolean' },
+        confirm: { type: 'boolean' },
+      },
       true,
     );
     // `sched rerun Acme Analytics` works without quotes.
@@ -42,6 +47,7 @@ export const rerunCommand: CliCommand = {
         scope: scope.units,
         provider: scope.provider,
         triggeredBy: cliActor(io.env),
+        confirmFresh: values.confirm,
       });
       if (values.json) {
         io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

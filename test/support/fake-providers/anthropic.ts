@@ -55,6 +55,22 @@ export const anthropicWire: ProviderWire = {
       },
     };
   },
+  emptyAnswer(request, now) {
+    const reply = this.success(request, now);
+    return { ...reply, body: { ...(reply.body as object), content: [], stop_reason: 'end_turn' } };
+  },
+  blockedAnswer(request, now) {
+    // The streaming classifiers stop a refused answer with stop_reason refusal, partial text kept.
+    const reply = this.success(request, now);
+    return {
+      ...reply,
+      body: {
+        ...(reply.body as object),
+        content: [{ type: 'text', text: 'Here is' }],
+        stop_reason: 'refusal',
+      },
+    };
+  },
   error(scenario, now): WireReply {
     const rateLimited = envelope(
       'rate_limit_error',

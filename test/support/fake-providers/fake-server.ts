@@ -24,12 +24,24 @@ export const SCENARIOS = [
   'hang_body',
   'malformed',
   'reset',
+  /** A 200 whose answer has no text. */
+  'empty_answer',
+  /** A 200 whose answer the provider marked refused, blocked or filtered. */
+  'blocked',
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 export type WireErrorScenario = Exclude<
   Scenario,
-  'success' | 'hang' | 'hang_body' | 'malformed' | 'reset' | 'rate_limited_ms' | 'rate_limited_date'
+  | 'success'
+  | 'hang'
+  | 'hang_body'
+  | 'malformed'
+  | 'reset'
+  | 'rate_limited_ms'
+  | 'rate_limited_date'
+  | 'empty_answer'
+  | 'blocked'
 >;
 
 export interface RecordedRequest {
@@ -58,6 +70,10 @@ export interface ProviderWire {
   modelOf(request: RecordedRequest): string | undefined;
   promptOf(request: RecordedRequest): string;
   success(request: RecordedRequest, now: Date): WireReply;
+  /** A 200 in the success shape whose answer text is empty. */
+  emptyAnswer(request: RecordedRequest, now: Date): WireReply;
+  /** A 200 the provider marks as refused, blocked or filtered, as its API documents it. */
+  blockedAnswer(request: RecordedRequest, now: Date): WireReply;
   /**
    * An error answer in the provider's envelope. The server derives the other 429 variants from
    * `rate_limited`, adding retry-after-ms or a Retry-After HTTP date to its headers.
@@ -149,6 +165,10 @@ export async function startFakeProvider(
         const spent = { 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '2s' };
         return send(res, { ...reply, headers: { ...reply.headers, ...spent } });
       }
+      case 'empty_answer':
+        return send(res, wire.emptyAnswer(request, now));
+      case 'blocked':
+        return send(res, wire.blockedAnswer(request, now));
       case 'hang':
         return; // never answers; close() ends the socket
       case 'hang_body': {

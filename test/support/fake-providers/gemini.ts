@@ -83,6 +83,49 @@ export const geminiWire: ProviderWire = {
       },
     };
   },
+  emptyAnswer(request, now) {
+    const reply = this.success(request, now);
+    const body = reply.body as Record<string, unknown>;
+    return {
+      ...reply,
+      body: {
+        ...body,
+        candidates: [{ content: { parts: [{ text: '' }], role: 'model' }, finishReason: 'STOP', index: 0 }],
+      },
+    };
+  },
+  blockedAnswer(request, now) {
+    const reply = this.success(request, now);
+    const body = reply.body as Record<string, unknown>;
+    // A prompt Google refuses to answer at all: no candidate, promptFeedback.blockReason.
+    if (promptOf(request).includes('[block the prompt]')) {
+      return {
+        ...reply,
+        body: {
+          usageMetadata: body.usageMetadata,
+          modelVersion: body.modelVersion,
+          promptFeedback: { blockReason: 'SAFETY' },
+        },
+      };
+    }
+    // A safety stop: the candidate ends with finishReason SAFETY and the rating that caused it.
+    return {
+      ...reply,
+      body: {
+        ...body,
+        candidates: [
+          {
+            content: { parts: [{ text: 'Partial' }], role: 'model' },
+            finishReason: 'SAFETY',
+            index: 0,
+            safetyRatings: [
+              { category: 'HARM_CATEGORY_DANGEROUS_CONTENT', probability: 'HIGH', blocked: true },
+            ],
+          },
+        ],
+      },
+    };
+  },
   error(scenario): WireReply {
     const perMinute = envelope(429, 'RESOURCE_EXHAUSTED', QUOTA_SENTENCE, [
       quotaFailure('GenerateRequestsPerMinutePerProjectPerModel', '2000'),

@@ -29,6 +29,12 @@ export const chatModel = (request: RecordedRequest): string | undefined =>
 /** Where a chat-completions request carries its key, model and prompt (OpenAI and Perplexity). */
 export const chatRequest = { apiKeyOf: bearerOf, modelOf: chatModel, promptOf: chatPrompt };
 
+/** The reply with its first choice changed: an empty or refused answer in the success shape. */
+export function withFirstChoice(reply: WireReply, choice: Record<string, unknown>): WireReply {
+  const body = reply.body as { choices: Record<string, unknown>[] };
+  return { ...reply, body: { ...body, choices: [{ ...body.choices[0], ...choice }] } };
+}
+
 export const OPENAI_SERVED_MODEL = 'gpt-4o-mini-2024-07-18';
 
 export const openAiWire: ProviderWire = {
@@ -65,6 +71,19 @@ export const openAiWire: ProviderWire = {
         system_fingerprint: 'fp_fake',
       },
     };
+  },
+  emptyAnswer(request, now) {
+    return withFirstChoice(this.success(request, now), {
+      message: { role: 'assistant', content: '', refusal: null },
+      finish_reason: 'stop',
+    });
+  },
+  blockedAnswer(request, now) {
+    // A refusal: no content, the model's sentence in message.refusal.
+    return withFirstChoice(this.success(request, now), {
+      message: { role: 'assistant', content: null, refusal: "I'm sorry, but I can't help with that." },
+      finish_reason: 'stop',
+    });
   },
   error(scenario): WireReply {
     const rateLimited = envelope(

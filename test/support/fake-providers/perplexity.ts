@@ -1,5 +1,5 @@
 import { type ProviderWire, startFakeProvider, type WireReply } from './fake-server.ts';
-import { chatPrompt, chatRequest } from './openai.ts';
+import { chatPrompt, chatRequest, withFirstChoice } from './openai.ts';
 
 /**
  * POST /chat/completions (no /v1) with `Authorization: Bearer`, answering as Perplexity's
@@ -46,6 +46,19 @@ export const perplexityWire: ProviderWire = {
         ],
       },
     };
+  },
+  emptyAnswer(request, now) {
+    return withFirstChoice(this.success(request, now), {
+      message: { role: 'assistant', content: '' },
+      finish_reason: 'stop',
+    });
+  },
+  blockedAnswer(request, now) {
+    // OpenAI-compatible: a filtered answer stops with finish_reason content_filter, text or not.
+    return withFirstChoice(this.success(request, now), {
+      message: { role: 'assistant', content: 'I can' },
+      finish_reason: 'content_filter',
+    });
   },
   error(scenario): WireReply {
     const rateLimited = envelope('Rate limit exceeded', 'rate_limit_error', 429);
