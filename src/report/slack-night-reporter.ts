@@ -25,7 +25,9 @@ import { uploadReportChart } from './upload-chart.ts';
  */
 export function slackNightReporter(
   deps: ReportDeps & { client: Pick<webApi.WebClient, 'chat' | 'conversations' | 'files'> },
-  options: { editIntervalMs?: number } = {},
+  // `chart: false` leaves the chart out of new reports (the night simulator: a chart is a worker
+  // thread and seconds of rendering per night, and says nothing about the night's figures).
+  options: { editIntervalMs?: number; chart?: boolean } = {},
 ): NightReporter {
   const intervalMs = options.editIntervalMs ?? REPORT_EDIT_INTERVAL_MS;
   return {
@@ -38,7 +40,7 @@ export function slackNightReporter(
       if (!posted) return { action: 'not_posted', reason: 'SLACK_REPORT_CHANNEL is not set' };
       // The chart goes in the thread once, when the message is first posted (a repost starts a
       // new thread); edits leave it alone. It never fails the report.
-      if (posted.action !== 'updated')
+      if (posted.action !== 'updated' && options.chart !== false)
         await uploadReportChart(deps, { runDate, channel: posted.channel, ts: posted.ts });
       // Once per night, whichever post or edit first finds the night needing a person.
       await mentionOncall(deps, { report: input.report, thread: { channel: posted.channel, ts: posted.ts } });

@@ -1,0 +1,140 @@
+import fc from 'fast-check';
+import { DateTime } from 'luxon';
+import { PROVIDER_NAMES } from '../../src/providers/types.ts';
+import { UNIT_SCOPES } from '../../src/queue/run-scope.ts';
+import {
+  DatabaseRefuses,
+  ProviderFault,
+  ProviderHeals,
+  SLACK_FAULTS,
+  SlackFault,
+  SlackHangs,
+  SlackReplyLost,
+} from './faults.ts';
+import type { Model } from './model.ts';
+import {
+  AuditFix,
+  CliRerun,
+  DataChange,
+  Postcheck,
+  ProvidersSet,
+  SNOOZES,
+  SnoozeAdd,
+  SnoozeEnd,
+} from './operators.ts';
+import { FAULT_KINDS } from './sim-providers.ts';
+import {
+  AppHome,
+  type Person,
+  RepairClick,
+  RepairOptions,
+  ReplayLast,
+  Share,
+  SlashRerun,
+  SlashStatus,
+} from './slack-requests.ts';
+import { FIRES, KillWorker, Tick, Work } from './time-work.ts';
+import type { World } from './world.ts';
+
+/**
+ * Every command the simulator draws, with its arguments. fast-check picks among these uniformly;
+ * time moves only through Tick, so Tick and Work appear several times.
+ */
+
+const provider = fc.constantFrom(...PROVIDER_NAMES);
+const person = fc.constantFrom<Person>('admin', 'admin', 'groupAdmin', 'outsider');
+const org = fc.nat({ max: 5 });
+
+type Arb = fc.Arbitrary<fc.AsyncCommand<Model, World>>;
+
+export const COMMAND_ARBITRARIES: Arb[] = [
+  // time and work, drawn more often than the rest: a run of 10 commands covers about a night
+  ...Array.from({ length: 5 }, () => fc.constantFrom(...FIRES).map((fire) => new Tick(fire))),
+  fc.constantFrom<'trigger' | 'postcheck'>('trigger', 'postcheck').map((fire) => new Tick(fire)),
+  fc
+    .record({ workers: fc.constantFrom(1, 1, 2), stop: fc.option(fc.integer({ min: 1, max: 20 })) })
+    .map(({ workers, stop }) => new Work(workers, stop ?? undefined)),
+  ...Array.from({ length: 3 }, () => fc.constantFrom(1, 2).map((workers) => new Work(workers, undefined))),
+  fc.integer({ min: 1, max: 6 }).map((n) => new KillWorker(n)),
+  // operators in Slack
+  fc
+    .tuple(person, fc.boolean(), fc.boolean())
+    .map(([who, replay, stale]) => new RepairClick(who, replay, stale)),
+  fc
+    .tuple(person, fc.boolean(), fc.constantFrom(...UNIT_SCOPES), fc.option(provider))
+    .map(([who, replay, scope, p]) => new RepairOptions(who, replay, scope, p ?? undefined)),
+  fc.tuple(person, fc.boolean(), org).map(([who, replay, o]) => new SlashRerun(who, replay, o)),
+  fc.tuple(person, fc.boolean()).map(([who, replay]) => new SlashStatus(who, replay)),
+  fc.tuple(person, fc.boolean()).map(([who, replay]) => new Share(who, replay)),
+  fc.tuple(person, fc.boolean()).map(([who, replay]) => new AppHome(who, replay)),
+  // operators at the CLI and over HTTP
+  fc
+    .tuple(fc.constantFrom<'cli' | 'http'>('cli', 'http'), fc.boolean())
+    .map(([via, repair]) => new Postcheck(via, repair)),
+  fc.tuple(org, fc.constantFrom(...UNIT_SCOPES)).map(([o, scope]) => new CliRerun(o, scope)),
+  fc.tuple(provider, fc.boolean()).map(([p, enabled]) => new ProvidersSet(p, enabled)),
+  fc.tuple(fc.constantFrom(...SNOOZES), provider, org).map(([kind, p, o]) => new SnoozeAdd(kind, p, o)),
+  fc.constant(null).map(() => new SnoozeEnd()),
+  fc
+    .tuple(
+      fc.constantFrom<'prompt' | 'org' | 'plan'>('prompt', 'org', 'plan'),
+      fc.nat({ max: 40 }),
+      fc.constantFrom('starter', 'growth', 'pro', 'enterprise'),
+    )
+    .map(([what, index, plan]) => new DataChange(what, index, plan)),
+  fc.constant(null).map(() => new AuditFix()),
+  // faults
+  fc
+    .tuple(
+      provider,
+      fc.constantFrom(...FAULT_KINDS),
+      fc.integer({ min: 1, max: 4 }),
+      fc.integer({ min: 1, max: 3 }),
+    )
+    .map(([p, kind, share, calls]) => new ProviderFault(p, kind, share, calls)),
+  provider.map((p) => new ProviderHeals(p)),
+  fc
+    .tuple(
+      fc.constantFrom<'chat.postMessage' | 'chat.update' | 'views.publish'>(
+        'chat.postMessage',
+        'chat.update',
+        'views.publish',
+      ),
+      fc.constantFrom(...SLACK_FAULTS),
+      // Up to 3 failures the client's retries absorb; 4 or 5 outlast them.
+      fc.integer({ min: 1, max: 5 }),
+    )
+    .map(([method, error, times]) => new SlackFault(method, error, times)),
+  fc
+    .tuple(
+      fc.constantFrom<'chat.postMessage' | 'chat.update'>('chat.postMessage', 'chat.update'),
+      fc.integer({ min: 1, max: 2 }),
+    )
+    .map(([method, times]) => new SlackReplyLost(method, times)),
+  fc
+    .tuple(
+      fc.constantFrom<'chat.postMessage' | 'chat.update'>('chat.postMessage', 'chat.update'),
+      fc.integer({ min: 1, max: 2 }),
+      fc.constantFrom(200, 1500),
+    )
+    .map(([method, times, ms]) => new SlackHangs(method, times, ms)),
+  fc.constant(null).map(() => new DatabaseRefuses()),
+  // people: the same request again, later
+  fc.constant(null).map(() => new ReplayLast()),
+];
+
+/**
+ * Where a run starts: between midnight and the trigger (the database is set up before the first
+ * night it owes), the day before a DST change either way, or an ordinary day; all before today,
+ * as the database clock (leases, edits) must not run behind the virtual one.
+ */
+export const START = fc
+  .tuple(
+    fc.constantFrom('2026-10-31', '2026-03-07', '2026-06-10', '2026-11-19'),
+    fc.integer({ min: 0, max: 5 }),
+  )
+  .map(([day, halfHour]) =>
+    DateTime.fromISO(day, { zone: 'America/New_York' })
+      .set({ hour: Math.floor(halfHour / 2), minute: (halfHour % 2) * 30 })
+      .toJSDate(),
+  );

@@ -1,0 +1,196 @@
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { backends, type TestDatabase } from '../support/db.ts';
+import { DatabaseRefuses, ProviderFault, SlackFault, SlackReplyLost } from './faults.ts';
+import { type InvariantKey, InvariantViolation, skipped } from './invariants.ts';
+import type { SimCommand } from './model.ts';
+import { CliRerun, DataChange, ProvidersSet } from './operators.ts';
+import { runScenario } from './scenario.ts';
+import { RepairClick, ReplayLast, Share, SlashStatus } from './slack-requests.ts';
+import { Tick, Work } from './time-work.ts';
+
+/**
+ * The simulator's shrunk cases, kept as named tests: each is a command list the simulator found
+ * (or a defect of the last round restated as one), run with every invariant checked after every
+ * command. The cases of issues 22 and 23 failed on main before their fixes were merged and hold
+ * now. `knownDefect` cases still fail, for the reason named: they are `it.fails`, to flip to `it`
+ * with the fix of what they found.
+ */
+
+/** 00:00 in New York, the night of Sat, Oct 31, 2026 (the DST change follows on Nov 1). */
+const MIDNIGHT = new Date('2026-10-31T04:00:00Z');
+/** 08:00 in New York: a database set up after that night's trigger time. */
+const MORNING = new Date('2026-10-31T12:00:00Z');
+/** Birch Labs (growth: every provider), by slug order. */
+const GROWTH_ORG = 1;
+
+/**
+ * Runs the case; only a violation of `invariant` counts as the known failure (anything else, a
+ * crash of the harness, makes the `it.fails` test fail). `besides` are invariants the case does
+ * not look at: they fail earlier on main for another issue's defect.
+ */
+async function knownDefect(
+  database: TestDatabase,
+  start: Date,
+  commands: SimCommand[],
+  invariant: InvariantKey,
+  besides: InvariantKey[] = [],
+): Promise<void> {
+  for (const key of besides) skipped.add(key);
+  try {
+    await runScenario(database.db, start, commands, database.url);
+  } catch (error) {
+    if (error instanceof InvariantViolation && error.invariant === invariant) {
+      console.info(`known defect reproduced: ${error.message.slice(0, 300)}`);
+      throw error;
+    }
+    console.error('the case failed for another reason than the one it keeps:', error);
+  } finally {
+    for (const key of besides) skipped.delete(key);
+  }
+}
+
+describe.each(backends())('night simulator regressions on $name', (backend) => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await backend.create();
+  });
+  afterAll(() => database?.close());
+
+  it('issue 22: a healthy week-end across the DST change holds every invariant', () =>
+    runScenario(
+      database.db,
+      MIDNIGHT,
+      [
+        new Tick('trigger'),
+        new Work(2, undefined),
+        new Tick('postcheck'),
+        new SlashStatus('admin', false),
+        new Tick('midnight'),
+        new Tick('postcheck'),
+        new Work(1, undefined),
+        new Tick('reconciler'),
+      ],
+      database.url,
+    ));
+
+  it('issue 22: a provider that failed for every org is never reported healthy', () =>
+    runScenario(
+      database.db,
+      MIDNIGHT,
+      [
+        new Tick('trigger'),
+        new ProviderFault('gemini', 'server', 4, 9),
+        new Work(1, undefined),
+        new Tick('postcheck'),
+      ],
+      database.url,
+    ));
+
+  it('issue 22: disabling a provider mid-night leaves no task pending and closes every job', () =>
+    runScenario(
+      database.db,
+      MIDNIGHT,
+      [new Tick('trigger'), new ProvidersSet('openai', false), new Work(1, undefined)],
+      database.url,
+    ));
+
+  it('issue 22: the audit holds after an --all rerun (fresh answers were asked for)', () =>
+    runScenario(
+      database.db,
+      MIDNIGHT,
+      [new Tick('trigger'), new Work(1, undefined), new CliRerun(GROWTH_ORG, 'all'), new Work(1, undefined)],
+      database.url,
+    ));
+
+  it('issue 22: Share posts a copy and never becomes the night report', () =>
+    runScenario(
+      database.db,
+      MIDNIGHT,
+      [new Tick('trigger'), new Work(1, undefined), new Tick('postcheck'), new Share('outsider', false)],
+      database.url,
+    ));
+
+  // Found by the simulator (seed 247885094 on PostgreSQL): Share on a night not yet triggered
+  // posts "No trigger ran" and records it as the night's report, which nothing edits afterwards.
+  it('issue 22: Share of a night without a trigger leaves no stale report behind', () =>
+    runScenario(
+      database.db,
+      MIDNIGHT,
+      [new Share('admin', false), new Tick('trigger'), new Work(1, undefined)],
+      database.url,
+    ));
+
+  it.fails('issue 22: a night due before the database was set up is not reported missing by the audit', () =>
+    knownDefect(database, MORNING, [new SlashStatus('admin', false)], 'audit', ['surfaces']));
+
+  // Found by the simulator (seed 3003): the prompt deactivated brings an over-quota prompt of
+  // the starter org into its quota; its units are expected and show as missing until Repair.
+  it.fails('issue 22: a prompt deactivated mid-night leaves the audit holding', () =>
+    knownDefect(database, MIDNIGHT, [new Tick('trigger'), new DataChange('prompt', 11, 'starter')], 'audit', [
+      'surfaces',
+    ]));
+
+  // Found by the simulator (seed 1001): Slack answering 429 past the client's retries when the
+  // report is posted; the postcheck is recorded, the report never posted, and nothing posts it
+  // later (only the Slack link's "Slack is back", which a 429 does not trip).
+  // Found by the simulator on the merged code (seed 1823898201, both backends): a prompt
+  // deactivated after the postcheck changes the night's figures, and the audit, which knows no
+  // time for such a change, calls the recorded figures a violation instead of a note.
+  it.fails('a prompt deactivated after the postcheck leaves the audit holding', () =>
+    knownDefect(
+      database,
+      MIDNIGHT,
+      [new Tick('postcheck'), new DataChange('prompt', 0, 'starter')],
+      'audit',
+    ));
+
+  it.fails('issue 23: a report Slack refused at 04:00 is posted by a later tick', () =>
+    knownDefect(
+      database,
+      MIDNIGHT,
+      [
+        new Tick('trigger'),
+        new Work(1, undefined),
+        new SlackFault('chat.postMessage', 'ratelimited', 5),
+        new Tick('postcheck'),
+        new Tick('reconciler'),
+      ],
+      'audit',
+      ['surfaces'],
+    ));
+
+  // PostgreSQL only: PGlite has no connections to refuse.
+  (backend.name === 'postgres' ? it : it.skip)(
+    'issue 23: a database refusing connections makes the cron endpoint answer 503',
+    () => runScenario(database.db, MIDNIGHT, [new Tick('trigger'), new DatabaseRefuses()], database.url),
+  );
+
+  it('issue 23: a lost reply posts the report once', () =>
+    runScenario(
+      database.db,
+      MIDNIGHT,
+      [
+        new Tick('trigger'),
+        new Work(1, undefined),
+        new SlackReplyLost('chat.postMessage', 1),
+        new Tick('postcheck'),
+      ],
+      database.url,
+    ));
+
+  it('issue 23: a Repair click replayed later acts once', () =>
+    runScenario(
+      database.db,
+      MIDNIGHT,
+      [
+        new Tick('trigger'),
+        new ProviderFault('gemini', 'server', 4, 99),
+        new Work(1, undefined),
+        new Tick('postcheck'),
+        new RepairClick('admin', false, false),
+        new Work(1, undefined),
+        new ReplayLast(),
+      ],
+      database.url,
+    ));
+});

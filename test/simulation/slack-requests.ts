@@ -1,0 +1,230 @@
+import { sql } from 'drizzle-orm';
+import {
+  buildAppHomeOpened,
+  buildBlockAction,
+  buildCommand,
+  buildViewSubmission,
+  type SlackRequest,
+} from '../../src/console/sign-request.ts';
+import { queryOne, queryRows } from '../../src/db/client.ts';
+import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS, COMMANDS, EVERY_PROVIDER } from '../../src/views/ids.ts';
+import { encodeRepairModalMetadata } from '../../src/views/values.ts';
+import { bump, type Model, SimCommand, tonight } from './model.ts';
+import { ADMIN, GROUP_ADMIN, OUTSIDER, REPORT_CHANNEL, type World } from './world.ts';
+
+/**
+ * People in Slack: every request is signed and POSTed to the running Bolt app. `replay` sends
+ * the very same request twice (a retry, or a replay inside the 5-minute window); `outsider`
+ * is someone who is not an admin (invariant 5: the tables must not change).
+ */
+
+export const PEOPLE = { admin: ADMIN, groupAdmin: GROUP_ADMIN, outsider: OUTSIDER } as const;
+export type Person = keyof typeof PEOPLE;
+
+async function deliver(w: World, request: SlackRequest, replay: boolean, outsider = false): Promise<void> {
+  w.lastRequest = { request, outsider };
+  await w.send(request);
+  if (replay) await w.send(request);
+}
+
+/** The last request sent again, later: a replay inside Slack's five minutes, or a late retry. */
+export class ReplayLast extends SimCommand {
+  readonly name = 'replay';
+  override byOutsider(w: World) {
+    return w.lastRequest?.outsider ?? false;
+  }
+  async act(_m: Model, w: World) {
+    const last = w.lastRequest;
+    if (!last) return;
+    await w.send(last.request);
+  }
+  toString() {
+    return 'ReplayLast()';
+  }
+}
+
+/** The night's report message, or for a stale click the oldest reported night's. */
+async function reportOf(w: World, stale: boolean) {
+  return queryOne<{ run_date: string; channel: string; ts: string }>(
+    w.db,
+    stale
+      ? sql`select to_char(run_date, 'YYYY-MM-DD') as run_date, channel, ts from slack_reports
+            where ts is not null order by run_date limit 1`
+      : sql`select to_char(run_date, 'YYYY-MM-DD') as run_date, channel, ts from slack_reports
+            where ts is not null and run_date = ${tonight(w)}::date limit 1`,
+  );
+}
+
+abstract class PersonCommand extends SimCommand {
+  constructor(
+    readonly who: Person,
+    readonly replay: boolean,
+  ) {
+    super();
+  }
+  override get outsider() {
+    return this.who === 'outsider';
+  }
+  protected asked(m: Model, runDate: string) {
+    if (this.who !== 'outsider') bump(m.requests, runDate);
+  }
+  protected args() {
+    return `${this.who}${this.replay ? ', replayed' : ''}`;
+  }
+}
+
+export class RepairClick extends PersonCommand {
+  readonly name = 'repair';
+  constructor(
+    who: Person,
+    replay: boolean,
+    readonly stale: boolean,
+  ) {
+    super(who, replay);
+  }
+  async act(m: Model, w: World) {
+    const report = await reportOf(w, this.stale);
+    if (!report) return;
+    this.asked(m, report.run_date);
+    const request = buildBlockAction({
+      actionId: ACTION_IDS.repair,
+      value: report.run_date,
+      userId: PEOPLE[this.who],
+      responseUrl: w.api.responseUrl(),
+      container: { channelId: report.channel, messageTs: report.ts },
+    });
+    await deliver(w, request, this.replay, this.outsider);
+  }
+  toString() {
+    return `RepairClick(${this.args()}${this.stale ? ', stale message' : ''})`;
+  }
+}
+
+export class RepairOptions extends PersonCommand {
+  readonly name = 'repair-options';
+  constructor(
+    who: Person,
+    replay: boolean,
+    readonly scope: 'missing' | 'failed' | 'all',
+    readonly provider?: string,
+  ) {
+    super(who, replay);
+  }
+  async act(m: Model, w: World) {
+    const report = await reportOf(w, false);
+    if (!report) return;
+    this.asked(m, report.run_date);
+    const request = buildViewSubmission({
+      callbackId: CALLBACK_IDS.repairModal,
+      userId: PEOPLE[this.who],
+      values: {
+        [BLOCK_IDS.repairModalScope]: {
+          [ACTION_IDS.repairModalScope]: { type: 'radio_buttons', selected_option: { value: this.scope } },
+        },
+        [BLOCK_IDS.repairModalProvider]: {
+          [ACTION_IDS.repairModalProvider]: {
+            type: 'static_select',
+            selected_option: { value: this.provider ?? EVERY_PROVIDER },
+          },
+        },
+      },
+      privateMetadata: encodeRepairModalMetadata({
+        runDate: report.run_date,
+        message: { channel: report.channel, ts: report.ts },
+        responseUrl: w.api.responseUrl(),
+      }),
+    });
+    await deliver(w, request, this.replay, this.outsider);
+  }
+  toString() {
+    return `RepairOptions(${this.args()}, ${this.scope}, ${this.provider ?? 'every provider'})`;
+  }
+}
+
+/** The org at this index (by slug), as a person would type it. */
+export async function orgSlug(w: World, index: number): Promise<{ id: string; slug: string } | undefined> {
+  const rows = await queryRows<{ id: string; slug: string }>(
+    w.db,
+    sql`select id, slug from organizations order by slug`,
+  );
+  return rows[index % Math.max(rows.length, 1)];
+}
+
+export class SlashRerun extends PersonCommand {
+  readonly name = '/sched-rerun';
+  constructor(
+    who: Person,
+    replay: boolean,
+    readonly org: number,
+  ) {
+    super(who, replay);
+  }
+  async act(m: Model, w: World) {
+    const org = await orgSlug(w, this.org);
+    if (!org) return;
+    this.asked(m, tonight(w));
+    const request = buildCommand({
+      command: COMMANDS.rerun,
+      text: org.slug,
+      userId: PEOPLE[this.who],
+      responseUrl: w.api.responseUrl(),
+    });
+    await deliver(w, request, this.replay, this.outsider);
+  }
+  toString() {
+    return `SlashRerun(${this.args()}, org #${this.org})`;
+  }
+}
+
+export class SlashStatus extends PersonCommand {
+  readonly name = '/sched-status';
+  override get outsider() {
+    return false;
+  }
+  async act(_m: Model, w: World) {
+    const request = buildCommand({
+      command: COMMANDS.status,
+      userId: PEOPLE[this.who],
+      channelId: REPORT_CHANNEL,
+      responseUrl: w.api.responseUrl(),
+    });
+    await deliver(w, request, this.replay, this.outsider);
+  }
+  toString() {
+    return `SlashStatus(${this.args()})`;
+  }
+}
+
+/** "Share to channel" under a status shown in the report channel: anyone may press it. */
+export class Share extends PersonCommand {
+  readonly name = 'share';
+  override get outsider() {
+    return false;
+  }
+  async act(_m: Model, w: World) {
+    const request = buildBlockAction({
+      actionId: ACTION_IDS.shareStatus,
+      value: tonight(w),
+      userId: PEOPLE[this.who],
+      responseUrl: w.api.responseUrl(),
+      container: { channelId: REPORT_CHANNEL, isEphemeral: true },
+    });
+    await deliver(w, request, this.replay, this.outsider);
+  }
+  toString() {
+    return `Share(${this.args()})`;
+  }
+}
+
+export class AppHome extends PersonCommand {
+  readonly name = 'app-home';
+  override get outsider() {
+    return false;
+  }
+  async act(_m: Model, w: World) {
+    await deliver(w, buildAppHomeOpened(PEOPLE[this.who]), this.replay);
+  }
+  toString() {
+    return `AppHome(${this.args()})`;
+  }
+}

@@ -1,0 +1,126 @@
+import { DateTime } from 'luxon';
+import { PROVIDER_NAMES } from '../../src/providers/types.ts';
+import { claimableProviders, claimTasks } from '../../src/queue/claim-tasks.ts';
+import { runReconciler } from '../../src/scheduler/reconciler.ts';
+import { schedulerTick } from '../../src/scheduler/scheduler-tick.ts';
+import { startWorker } from '../../src/scheduler/worker.ts';
+import { type Model, SimCommand } from './model.ts';
+import type { World } from './world.ts';
+
+/** Time and workers: the scheduler's timers, and workers that finish, die or join. */
+
+export const FIRES = ['trigger', 'postcheck', 'reconciler', 'midnight'] as const;
+export type Fire = (typeof FIRES)[number];
+
+/** The next instant after `now` at which the timer fires, in the business zone (DST-aware). */
+export function nextFire(now: Date, zone: string, fire: Fire): Date {
+  const local = DateTime.fromJSDate(now, { zone });
+  if (fire === 'reconciler') {
+    const next = local.plus({ minutes: 5 - (local.minute % 5) }).set({ second: 0, millisecond: 0 });
+    return next.toJSDate();
+  }
+  const hour = fire === 'trigger' ? 3 : fire === 'postcheck' ? 4 : 0;
+  const minute = fire === 'midnight' ? 5 : 0;
+  let at = local.set({ hour, minute, second: 0, millisecond: 0 });
+  if (at <= local) at = at.plus({ days: 1 }).set({ hour, minute });
+  return at.toJSDate();
+}
+
+/**
+ * Time passes with the scheduler running, to the next fire of `fire`: every trigger and postcheck
+ * timer on the way fires too (a jump over 04:00 does not skip the postcheck), then the target's.
+ */
+export class Tick extends SimCommand {
+  readonly name = 'time';
+  constructor(readonly fire: Fire) {
+    super();
+  }
+  async act(m: Model, w: World) {
+    const zone = w.deps.config.timezone;
+    const target = nextFire(w.at.now, zone, this.fire);
+    for (;;) {
+      const step = Math.min(
+        nextFire(w.at.now, zone, 'trigger').getTime(),
+        nextFire(w.at.now, zone, 'postcheck').getTime(),
+      );
+      w.at.now = new Date(Math.min(step, target.getTime()));
+      // As the timers of cron.ts: the reconciler's timer reconciles, then every timer ticks.
+      await runReconciler(w.deps);
+      const result = await schedulerTick(w.stepDeps, { now: w.at.now, deliveries: w.deliveries });
+      if (result.postcheck === 'ran') m.changedSinceMeasure.delete(result.runDate);
+      if (w.at.now.getTime() >= target.getTime()) return;
+    }
+  }
+  toString() {
+    return `Tick(${this.fire})`;
+  }
+}
+
+/** Workers that claim until nothing they can run is left (or until `stopAfter` results). */
+export class Work extends SimCommand {
+  readonly name = 'work';
+  constructor(
+    readonly workers: number,
+    readonly stopAfter: number | undefined,
+  ) {
+    super();
+  }
+  async act(m: Model, w: World) {
+    // The drain invariant (no live task left without a reason) holds only for a drain left to finish.
+    m.workerRan = this.stopAfter === undefined;
+    w.at.runningSince = performance.now();
+    const handles = Array.from({ length: this.workers }, (_, i) => {
+      let results = 0;
+      const handle = startWorker(w.deps, {
+        adapters: w.providers.adapters(),
+        workerId: `sim-worker-${i}`,
+        concurrency: 3,
+        drain: true,
+        skipPaused: true,
+        pollIntervalMs: 5,
+        idlePollMs: 20,
+        maxIdlePollMs: 50,
+        heartbeatMs: 60_000,
+        graceMs: 2_000,
+        random: () => 0,
+        onTaskFinished: w.nights.taskFinished,
+        onResult: () => {
+          results += 1;
+          if (this.stopAfter !== undefined && results === this.stopAfter) void handle.stop();
+        },
+      });
+      return handle;
+    });
+    // A drain that never ends is a finding (tasks no worker will ever take), not a hang.
+    const limit = setTimeout(() => {
+      for (const h of handles) void h.stop();
+      m.drainTimedOut = true;
+    }, 30_000);
+    try {
+      await Promise.all(handles.map((h) => h.done));
+    } finally {
+      clearTimeout(limit);
+      w.at.now = w.deps.clock();
+      w.at.runningSince = undefined;
+    }
+  }
+  toString() {
+    return `Work(workers=${this.workers}${this.stopAfter === undefined ? '' : `, stopAfter=${this.stopAfter}`})`;
+  }
+}
+
+/** A worker that claims tasks and dies: its leases (one second) run out on the database clock. */
+export class KillWorker extends SimCommand {
+  readonly name = 'work-killed';
+  constructor(readonly tasks: number) {
+    super();
+  }
+  async act(_m: Model, w: World) {
+    const providers = await claimableProviders(w.db, PROVIDER_NAMES);
+    if (providers.length === 0) return;
+    await claimTasks(w.db, { workerId: 'sim-killed-worker', providers, limit: this.tasks, leaseSeconds: 1 });
+  }
+  toString() {
+    return `KillWorker(tasks=${this.tasks})`;
+  }
+}
