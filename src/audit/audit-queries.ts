@@ -83,6 +83,14 @@ export function unitsWithoutTask(db: Db, params: { runDate: string; triggeredAt:
           and (select true from batch_tasks t
                where t.run_date = ${runDate}::date and t.prompt_id = u.prompt_id
                  and t.provider = u.provider limit 1) is null
+          -- An org whose expected units changed since the trigger (a prompt deactivated lets another
+          -- into its quota, a provider came back): its new units show as missing and Repair runs
+          -- them, by design. Only an org whose every task is still expected is the trigger's fault.
+          and (select true from batch_tasks t2
+               where t2.run_date = ${runDate}::date and t2.org_id = u.org_id
+                 and (select true from units u2 where u2.prompt_id = t2.prompt_id
+                        and u2.provider = t2.provider limit 1) is null
+               limit 1) is null
         order by o.name, u.prompt_id, u.provider`,
   );
 }

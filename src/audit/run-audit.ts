@@ -3,6 +3,7 @@ import type { CoverageReport } from '../coverage/types.ts';
 import { LATE_NIGHT_WAIT_MINUTES } from '../scheduler/late-night.ts';
 import { measureCoverage } from '../scheduler/postcheck.ts';
 import { FUNCTION_NAMES, findRun, STALE_RUN_MINUTES } from '../scheduler/scheduler-runs.ts';
+import { installedAt } from '../scheduler/step-records.ts';
 import { addDays, runDateOf } from '../time/business-day.ts';
 import { lastFireOnRunDate, secondsBetweenFires } from '../time/cron-matcher.ts';
 import * as q from './audit-queries.ts';
@@ -130,7 +131,12 @@ async function auditNight(deps: AuditDeps, runDate: string, grace: number, sink:
       message: `${noTask.count} expected unit(s) of ${runDate} have no task, though the trigger ran`,
       advice: `\`sched postcheck --repair --date ${runDate}\` enqueues exactly the missing units`,
     });
-  } else if (triggerDue && (await q.expectedUnitCount(db, runDate)) > 0) {
+  } else if (
+    triggerDue &&
+    // A night due before the database was set up was never owed to it.
+    triggerDue.getTime() >= (await installedAt(db)).getTime() &&
+    (await q.expectedUnitCount(db, runDate)) > 0
+  ) {
     const why = trigger
       ? `its trigger row is ${trigger.status}${trigger.error ? `: ${trigger.error}` : ''}`
       : 'no trigger row';
@@ -215,6 +221,16 @@ async function auditNight(deps: AuditDeps, runDate: string, grace: number, sink:
   const channel = config.slack.reportChannel;
   if (!channel || !config.slack.botToken) return;
   const report = await q.recordedReport(db, { runDate, channel });
+  const recordedAgoMs = now.getTime() - new Date(latest.completed_at ?? latest.started_at).getTime();
+  if (!report?.ts && recordedAgoMs < REPORT_DELIVERY_GRACE_MS) {
+    // The step records first and delivers after; a post Slack refused goes out on a later tick.
+    sink.notes.push({
+      check: 'report_not_recorded',
+      runDate,
+      message: `the morning report of ${runDate} is not posted yet: its delivery is pending (the postcheck ran ${Math.round(recordedAgoMs / 1000)} s ago)`,
+    });
+    return;
+  }
   if (!report?.ts) {
     add(
       'report_not_recorded',
@@ -255,6 +271,9 @@ async function auditNight(deps: AuditDeps, runDate: string, grace: number, sink:
   }
 }
 
+/** A report's delivery is retried by the next ticks: missing for this long after its postcheck is pending. */
+const REPORT_DELIVERY_GRACE_MS = 10 * 60_000;
+
 /** Clocks of two machines may differ a little: an edit this close to the figures counts as after them. */
 const REPORT_EDIT_SLACK_MS = 60_000;
 
@@ -275,6 +294,18 @@ async function comparePostcheck(deps: AuditDeps, runDate: string, run: q.StepRun
   const checkedAt = new Date(run.completed_at ?? run.started_at);
   const changed = await q.lastNightChange(deps.db, runDate);
   const describe = (f: typeof then) => `prompts ${f.prompts}, orgs ${f.orgs}, ${f.health}`;
+  const expectedNow = (r: Partial<CoverageReport> | null) =>
+    `${r?.promptCoverage?.expectedActivePrompts}/${r?.orgCoverage?.expected}`;
+  if (expectedNow(recorded) !== expectedNow(fresh)) {
+    // A prompt, org, plan or provider changed since: a closed night keeps the figures it was
+    // measured with, and a fresh measure of what is expected now is not a fault of the books.
+    sink.notes.push({
+      check: 'postcheck_figures_differ',
+      runDate,
+      message: `what the night of ${runDate} expects changed after its postcheck (a prompt, org, plan or provider): recorded ${describe(then)}, now ${describe(nowFigures)}`,
+    });
+    return;
+  }
   if (changed && changed.getTime() > checkedAt.getTime()) {
     sink.notes.push({
       check: 'postcheck_figures_differ',

@@ -7,7 +7,7 @@ import { runPostcheck } from '../../src/scheduler/postcheck.ts';
 import { reconcile } from '../../src/scheduler/reconciler.ts';
 import { runTrigger } from '../../src/scheduler/trigger.ts';
 import { backends } from '../support/db.ts';
-import { insertResponses } from '../support/insert-rows.ts';
+import { insertResponses, installedAt } from '../support/insert-rows.ts';
 import { type ClockedDeps, clockedDeps, completeAllLive, nightFixture } from '../support/scheduler-deps.ts';
 
 /**
@@ -73,6 +73,8 @@ describe.each(backends())('sched audit on $name', (backend) => {
 
   it('reports a night that was due but never triggered', async () => {
     const deps = auditDeps(night.db);
+    // Installed before that night: a night due before the install would not be owed.
+    await installedAt(night.db, '2026-02-01T00:00:00Z');
     const result = await runAudit(deps, { runDates: ['2026-03-01'] });
     expect(violation(result, 'night_not_triggered').runDate).toBe('2026-03-01');
   });

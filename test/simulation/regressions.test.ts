@@ -12,8 +12,7 @@ import { Tick, Work } from './time-work.ts';
  * The simulator's shrunk cases, kept as named tests: each is a command list the simulator found
  * (or a defect of the last round restated as one), run with every invariant checked after every
  * command. The cases of issues 22 and 23 failed on main before their fixes were merged and hold
- * now. `knownDefect` cases still fail, for the reason named: they are `it.fails`, to flip to `it`
- * with the fix of what they found.
+ * now; so do the four the simulator found on the merged code, fixed in the audit.
  */
 
 /** 00:00 in New York, the night of Sat, Oct 31, 2026 (the DST change follows on Nov 1). */
@@ -22,32 +21,6 @@ const MIDNIGHT = new Date('2026-10-31T04:00:00Z');
 const MORNING = new Date('2026-10-31T12:00:00Z');
 /** Birch Labs (growth: every provider), by slug order. */
 const GROWTH_ORG = 1;
-
-/**
- * Runs the case; only a violation of `invariant` counts as the known failure (anything else, a
- * crash of the harness, makes the `it.fails` test fail). `besides` are invariants the case does
- * not look at: they fail earlier on main for another issue's defect.
- */
-async function knownDefect(
-  database: TestDatabase,
-  start: Date,
-  commands: SimCommand[],
-  invariant: InvariantKey,
-  besides: InvariantKey[] = [],
-): Promise<void> {
-  for (const key of besides) skipped.add(key);
-  try {
-    await runScenario(database.db, start, commands, database.url);
-  } catch (error) {
-    if (error instanceof InvariantViolation && error.invariant === invariant) {
-      console.info(`known defect reproduced: ${error.message.slice(0, 300)}`);
-      throw error;
-    }
-    console.error('the case failed for another reason than the one it keeps:', error);
-  } finally {
-    for (const key of besides) skipped.delete(key);
-  }
-}
 
 describe.each(backends())('night simulator regressions on $name', (backend) => {
   let database: TestDatabase;
@@ -120,15 +93,18 @@ describe.each(backends())('night simulator regressions on $name', (backend) => {
       database.url,
     ));
 
-  it.fails('issue 22: a night due before the database was set up is not reported missing by the audit', () =>
-    knownDefect(database, MORNING, [new SlashStatus('admin', false)], 'audit', ['surfaces']));
+  it('issue 22: a night due before the database was set up is not reported missing by the audit', () =>
+    runScenario(database.db, MORNING, [new SlashStatus('admin', false)], database.url));
 
   // Found by the simulator (seed 3003): the prompt deactivated brings an over-quota prompt of
   // the starter org into its quota; its units are expected and show as missing until Repair.
-  it.fails('issue 22: a prompt deactivated mid-night leaves the audit holding', () =>
-    knownDefect(database, MIDNIGHT, [new Tick('trigger'), new DataChange('prompt', 11, 'starter')], 'audit', [
-      'surfaces',
-    ]));
+  it('issue 22: a prompt deactivated mid-night leaves the audit holding', () =>
+    runScenario(
+      database.db,
+      MIDNIGHT,
+      [new Tick('trigger'), new DataChange('prompt', 11, 'starter')],
+      database.url,
+    ));
 
   // Found by the simulator (seed 1001): Slack answering 429 past the client's retries when the
   // report is posted; the postcheck is recorded, the report never posted, and nothing posts it
@@ -136,17 +112,17 @@ describe.each(backends())('night simulator regressions on $name', (backend) => {
   // Found by the simulator on the merged code (seed 1823898201, both backends): a prompt
   // deactivated after the postcheck changes the night's figures, and the audit, which knows no
   // time for such a change, calls the recorded figures a violation instead of a note.
-  it.fails('a prompt deactivated after the postcheck leaves the audit holding', () =>
-    knownDefect(
-      database,
+  it('a prompt deactivated after the postcheck leaves the audit holding', () =>
+    runScenario(
+      database.db,
       MIDNIGHT,
       [new Tick('postcheck'), new DataChange('prompt', 0, 'starter')],
-      'audit',
+      database.url,
     ));
 
-  it.fails('issue 23: a report Slack refused at 04:00 is posted by a later tick', () =>
-    knownDefect(
-      database,
+  it('issue 23: a report Slack refused at 04:00 is posted by a later tick', () =>
+    runScenario(
+      database.db,
       MIDNIGHT,
       [
         new Tick('trigger'),
@@ -155,8 +131,7 @@ describe.each(backends())('night simulator regressions on $name', (backend) => {
         new Tick('postcheck'),
         new Tick('reconciler'),
       ],
-      'audit',
-      ['surfaces'],
+      database.url,
     ));
 
   // PostgreSQL only: PGlite has no connections to refuse.

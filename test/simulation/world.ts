@@ -85,10 +85,11 @@ export const simEnv = (apiUrl: string): Record<string, string> => ({
 export async function resetDatabase(db: Db, orgs: number): Promise<void> {
   const tables = await queryRows<{ name: string }>(
     db,
-    // coverage_rollup is emptied by a trigger on the tables it rolls up; partitions go with their parent.
+    // coverage_rollup is emptied by a trigger on the tables it rolls up; partitions go with their
+    // parent; the installation row stays (startWorld sets it to the world's start).
     sql`select quote_ident(c.relname) as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
         where n.nspname = 'public' and c.relkind in ('r', 'p') and not c.relispartition
-          and c.relname <> 'coverage_rollup'`,
+          and c.relname not in ('coverage_rollup', 'installation')`,
   );
   if (tables.length > 0)
     await db.execute(
@@ -100,6 +101,8 @@ export async function resetDatabase(db: Db, orgs: number): Promise<void> {
 }
 
 export async function startWorld(db: Db, start: Date, databaseUrl?: string): Promise<World> {
+  // The world was set up at its start: nights due before it were never owed to it.
+  await db.execute(sql`update installation set installed_at = ${start.toISOString()}::timestamptz`);
   const at: World['at'] = { now: new Date(start), runningSince: undefined };
   // Still between commands; while workers run it moves with real time, as their waits (a
   // provider's pause, a backoff) are measured on it.
