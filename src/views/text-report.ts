@@ -7,7 +7,7 @@ import type { Progress } from '../scheduler/progress.ts';
 import { activePromptsLine } from './active-prompts.ts';
 import { costTextLines } from './cost-lines.ts';
 import { setAsideText } from './missing-orgs.ts';
-import { noLiveWorkerLine } from './no-live-worker.ts';
+import { noLiveWorkerLine, prunedLine } from './no-live-worker.ts';
 import { rootCauseTextLine } from './root-cause-lines.ts';
 import { snoozedSummary } from './snooze-lines.ts';
 
@@ -53,6 +53,7 @@ export function formatCoverageReport(full: CoverageReport, options: { maxPrompts
   }
   const noWorker = noLiveWorkerLine(report.providersWithoutLiveWorker);
   if (noWorker) lines.push(`  WARNING: ${noWorker}`);
+  if (report.detailsPrunedAt) lines.push(`  ${prunedLine(report.detailsPrunedAt)}`);
   const cost = costTextLines(report.cost);
   if (cost.length > 0) lines.push('', ...cost);
   if (causes.length > 0) {
