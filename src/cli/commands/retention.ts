@@ -21,7 +21,7 @@ const KEPT = { no_postcheck: 'no postcheck recorded yet', live_tasks: 'tasks sti
 
 function what(night: RetentionCandidate, dryRun: boolean): string {
   if (night.keptBecause) return `${night.runDate}  kept: ${KEPT[night.keptBecause]}`;
-  const verb = dryRun ? 'would remove' : 'removes';
+  const verb = dryRun ? 'would remove' : 'removed';
   if (night.tasks + night.jobs + night.responseRows === 0)
     return `${night.runDate}  ${verb} its empty partitions`;
   const parts = [
