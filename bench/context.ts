@@ -8,6 +8,8 @@ export interface Sizes {
   rateLimit: { tasks: number; rpm: number; concurrency: number; runs: number };
   /** Nights of history: orgs x 100 prompts x 4 providers each night (PGlite: pgliteOrgs). */
   history: { orgs: number; pgliteOrgs: number; nights: number; runs: number };
+  /** A year of nights on PostgreSQL: orgs x 100 prompts x 4 providers a night (100 orgs: a tenth of full size). */
+  year: { orgs: number; nights: number; runs: number };
   slackStatus: { requests: number; maxSeconds: number };
   /** settleSeconds: start-up, and the worker's idle back-off reaching its ceiling, before the window. */
   idle: { windowSeconds: number; settleSeconds: number };
@@ -20,6 +22,7 @@ export const FULL: Sizes = {
   queue: { tasks: [10_000, 100_000], concurrency: [8, 32], processes: [1, 2], runs: 3 },
   rateLimit: { tasks: 4_000, rpm: 600, concurrency: 16, runs: 3 },
   history: { orgs: 1_000, pgliteOrgs: 100, nights: 30, runs: 5 },
+  year: { orgs: 100, nights: 365, runs: 5 },
   slackStatus: { requests: 100, maxSeconds: 240 },
   idle: { windowSeconds: 120, settleSeconds: 90 },
   pgliteVsPostgres: { tasks: 20_000, runs: 3 },
@@ -31,6 +34,7 @@ export const QUICK: Sizes = {
   queue: { tasks: [400], concurrency: [32], processes: [1, 2], runs: 1 },
   rateLimit: { tasks: 200, rpm: 600, concurrency: 16, runs: 1 },
   history: { orgs: 20, pgliteOrgs: 10, nights: 2, runs: 3 },
+  year: { orgs: 1, nights: 3, runs: 1 },
   slackStatus: { requests: 3, maxSeconds: 20 },
   idle: { windowSeconds: 10, settleSeconds: 5 },
   pgliteVsPostgres: { tasks: 400, runs: 1 },
@@ -54,6 +58,7 @@ export function scaleSizes(sizes: Sizes, factor: number): Sizes {
     queue: { ...sizes.queue, tasks: sizes.queue.tasks.map(tasks) },
     rateLimit: { ...sizes.rateLimit, tasks: tasks(sizes.rateLimit.tasks) },
     history: { ...sizes.history, orgs: orgs(sizes.history.orgs), pgliteOrgs: orgs(sizes.history.pgliteOrgs) },
+    year: { ...sizes.year, orgs: orgs(sizes.year.orgs) },
     pgliteVsPostgres: { ...sizes.pgliteVsPostgres, tasks: tasks(sizes.pgliteVsPostgres.tasks) },
   };
 }

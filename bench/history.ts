@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { queryOne } from '../src/db/client.ts';
+import { ensureQueuePartitions } from '../src/queue/queue-partitions.ts';
 import { measureCoverage } from '../src/scheduler/postcheck.ts';
 import { FUNCTION_NAMES } from '../src/scheduler/scheduler-runs.ts';
 import type { BenchContext } from './context.ts';
@@ -30,6 +31,8 @@ export interface HistoryDb extends BenchDb {
 
 export async function writeNight(bench: BenchDb, runDate: string): Promise<void> {
   const { db } = bench;
+  // Its own partitions, as the trigger makes them (the DEFAULT one is only a safety net).
+  await ensureQueuePartitions(db, runDate, 1);
   const start = sql`(${runDate}::date + time '07:00') at time zone 'UTC'`;
   await db.execute(sql`
     insert into scheduler_runs (function_name, run_key, status, started_at, completed_at, triggered_by, result)

@@ -36,6 +36,7 @@ import { postcheck } from './scenarios/postcheck.ts';
 import { queue } from './scenarios/queue.ts';
 import { rateLimit } from './scenarios/rate-limit.ts';
 import { slackStatus } from './scenarios/slack-status.ts';
+import { year } from './scenarios/year.ts';
 
 const SCENARIOS: Scenario[] = [
   fanOut,
@@ -46,6 +47,7 @@ const SCENARIOS: Scenario[] = [
   idleCost,
   pgliteVsPostgres,
   cliStart,
+  year,
 ];
 
 const { values } = parseArgs({

@@ -21,6 +21,8 @@ const WRITERS = {
   batch_jobs: [QUEUE],
   batch_tasks: [QUEUE],
   prompt_provider_responses: [QUEUE],
+  // Retention's record of the nights it pruned: written in the same transaction as the drop.
+  pruned_nights: [QUEUE],
   // Maintained by triggers of the migrations only.
   coverage_rollup: [],
   slack_reports: ['src/report/report-poster.ts'],

@@ -27,6 +27,17 @@ const int = (fallback: number, min: number, max: number) =>
       .transform((v) => (v === undefined ? fallback : Number(v)))
       .pipe(z.number().min(min).max(max)),
   );
+/** As `int`, but unset stays undefined: the feature it sets is off. */
+const optionalInt = (min: number, max: number) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^\d+$/, 'must be a whole number in plain decimal digits')
+      .transform(Number)
+      .pipe(z.number().min(min).max(max))
+      .optional(),
+  );
 const percent = (fallback: number) =>
   z.preprocess(
     emptyToUndefined,
@@ -232,6 +243,8 @@ const schema = z.preprocess(
       RUNBOOK_URL: url,
       HEARTBEAT_URL: url,
       BACKFILL_DAYS: int(7, 0, 365),
+      QUEUE_RETENTION_DAYS: optionalInt(2, 36_500),
+      RESPONSE_RETENTION_DAYS: optionalInt(2, 36_500),
       LOG_LEVEL: z.preprocess(
         emptyToUndefined,
         z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -301,6 +314,13 @@ const schema = z.preprocess(
       heartbeatUrl: e.HEARTBEAT_URL,
       /** How many days back `trigger --date` (and manual-run) may run a night that never ran. */
       backfillDays: e.BACKFILL_DAYS,
+      /**
+       * Nights older than this many days lose their queue rows (task partition, jobs) once their
+       * figures are recorded; unset keeps everything. Responses too with responseRetentionDays,
+       * never before their night's queue rows.
+       */
+      queueRetentionDays: e.QUEUE_RETENTION_DAYS,
+      responseRetentionDays: e.RESPONSE_RETENTION_DAYS,
       logLevel: e.LOG_LEVEL,
       providers: e.providers,
     })),

@@ -5,6 +5,8 @@ import { migrateDatabase } from './db/migrate.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { ensureProviders } from './providers/provider-settings.ts';
 import { withSimulatedLimits } from './providers/simulated-limits.ts';
+import { ensureQueuePartitions } from './queue/queue-partitions.ts';
+import { runDateOf } from './time/business-day.ts';
 
 export interface Runtime extends Deps {
   database: Database;
@@ -23,7 +25,8 @@ export interface RuntimeOptions {
 
 /**
  * Config -> database -> migrations -> the business-day TimeZone and any missing provider rows
- * (created from this environment once; existing rows are data, changed by `sched providers set`).
+ * (created from this environment once; existing rows are data, changed by `sched providers set`),
+ * and the queue's partitions of today and tomorrow.
  */
 export async function openRuntime(
   env: Record<string, string | undefined>,
@@ -54,6 +57,7 @@ export async function openRuntime(
       const created = await ensureProviders({ db: database.db, config });
       if (created.length > 0)
         logger.info({ providers: created }, 'provider rows created from the environment');
+      await ensureQueuePartitions(database.db, runDateOf(systemClock(), config.timezone));
     }
   } catch (error) {
     await database.close();

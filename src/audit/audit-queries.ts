@@ -144,7 +144,7 @@ export function responsesWithoutTask(db: Db, runDate: string): Promise<Finding> 
     sql`select r.id as response_id, r.batch_task_id as task_id, r.org_id, r.prompt_id, r.provider,
                r.status, count(*) over () as total_rows
         from prompt_provider_responses r
-        left join batch_tasks t on t.id = r.batch_task_id
+        left join batch_tasks t on t.id = r.batch_task_id and t.run_date = r.run_date
         where r.run_date = ${runDate}::date
           and (t.id is null or t.run_date <> r.run_date or t.prompt_id <> r.prompt_id
                or t.provider <> r.provider)
@@ -222,12 +222,14 @@ export function jobsClosedWithLiveTasks(db: Db, runDate: string): Promise<Findin
     db,
     sql`select j.id as job_id, o.name as org, j.status,
                (select count(*)::int from batch_tasks t
-                where t.batch_job_id = j.id and t.status in ('pending', 'processing')) as live_tasks,
+                where t.batch_job_id = j.id and t.run_date = j.run_date
+                  and t.status in ('pending', 'processing')) as live_tasks,
                count(*) over () as total_rows
         from batch_jobs j join organizations o on o.id = j.org_id
         where j.run_date = ${runDate}::date and j.status in ('completed', 'failed', 'cancelled')
           and exists (select 1 from batch_tasks t
-                      where t.batch_job_id = j.id and t.status in ('pending', 'processing'))
+                      where t.batch_job_id = j.id and t.run_date = j.run_date
+                        and t.status in ('pending', 'processing'))
         order by o.name, j.id`,
   );
 }
@@ -243,7 +245,7 @@ export function jobsNotClosed(db: Db, params: { runDate: string; graceSeconds: n
         cross join lateral (
           select max(t.completed_at) as last_done,
                  count(*) filter (where t.status in ('pending', 'processing')) as live
-          from batch_tasks t where t.batch_job_id = j.id
+          from batch_tasks t where t.batch_job_id = j.id and t.run_date = j.run_date
         ) d
         where j.run_date = ${runDate}::date and j.status in ('queued', 'processing')
           and d.live = 0 and d.last_done is not null

@@ -2,6 +2,7 @@ import type { Deps } from '../context.ts';
 import type { CoverageReport } from '../coverage/types.ts';
 import { LATE_NIGHT_WAIT_MINUTES } from '../scheduler/late-night.ts';
 import { measureCoverage } from '../scheduler/postcheck.ts';
+import { nightPrunedAt } from '../scheduler/run-date-guard.ts';
 import { FUNCTION_NAMES, findRun, STALE_RUN_MINUTES } from '../scheduler/scheduler-runs.ts';
 import { installedAt } from '../scheduler/step-records.ts';
 import { addDays, runDateOf } from '../time/business-day.ts';
@@ -103,6 +104,16 @@ async function collect(deps: AuditDeps, runDates: string[]) {
   });
 
   for (const runDate of runDates) {
+    const prunedAt = await nightPrunedAt(deps.db, runDate);
+    if (prunedAt) {
+      // Its tasks and jobs are gone on purpose: checking them would report every unit missing.
+      notes.push({
+        check: 'night_pruned',
+        runDate,
+        message: `the details of ${runDate} were removed by retention on ${prunedAt.toISOString().slice(0, 10)}: its figures stand as recorded, its queue is not checked`,
+      });
+      continue;
+    }
     await auditNight(deps, runDate, grace, { add, notes });
   }
   return { violations, notes };

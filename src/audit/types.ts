@@ -21,7 +21,9 @@ export type AuditCheck =
   | 'postcheck_missing'
   | 'postcheck_figures_differ'
   | 'report_not_recorded'
-  | 'report_stale';
+  | 'report_stale'
+  /** A note only: retention removed the night's queue rows, so its queue checks have nothing to read. */
+  | 'night_pruned';
 
 /** One row involved in a violation: whatever identifies it (task, response, job or run ids; org, prompt, provider). */
 export type AuditRow = Record<string, string | number | null>;

@@ -191,6 +191,11 @@ export interface CoverageReport {
    * provider has one.
    */
   providersWithoutLiveWorker?: ProviderName[];
+  /**
+   * Set when retention removed the night's queue rows (ISO time): the figures are the last ones
+   * recorded, the details (which task ran, which job) are gone.
+   */
+  detailsPrunedAt?: string;
   /** The night's calls, tokens and cost per provider when measured; absent on older records. */
   cost?: NightCost;
   /** The snoozes active when measured, each with the missing units it holds; absent on older records. */

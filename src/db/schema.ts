@@ -4,6 +4,7 @@ import {
   boolean,
   check,
   date,
+  foreignKey,
   index,
   integer,
   jsonb,
@@ -120,6 +121,8 @@ export const batchJobs = pgTable(
   (t) => [
     index('batch_jobs_run_date_org_idx').on(t.runDate, t.orgId),
     index('batch_jobs_created_at_idx').on(t.createdAt),
+    // The key batch_tasks refers to: a task's job and night together (batch_tasks is partitioned by night).
+    unique('batch_jobs_id_run_date_key').on(t.id, t.runDate),
     check('batch_jobs_source_check', sql`${t.source} in ('nightly', 'repair', 'rerun', 'manual')`),
     check(
       'batch_jobs_status_check',
@@ -128,13 +131,16 @@ export const batchJobs = pgTable(
   ],
 );
 
+/**
+ * Partitioned by run_date, one partition per night plus a DEFAULT one (0014_queue_partitions.sql,
+ * hand-written: drizzle-kit does not generate PARTITION BY). Ids come from a sequence default
+ * (PostgreSQL 15 has no identity column on a partitioned table); every unique key carries run_date.
+ */
 export const batchTasks = pgTable(
   'batch_tasks',
   {
-    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
-    batchJobId: uuid('batch_job_id')
-      .notNull()
-      .references(() => batchJobs.id, { onDelete: 'cascade' }),
+    id: bigint('id', { mode: 'number' }).notNull().default(sql`nextval('batch_tasks_id_seq')`),
+    batchJobId: uuid('batch_job_id').notNull(),
     orgId: uuid('org_id')
       .notNull()
       .references(() => organizations.id, { onDelete: 'cascade' }),
@@ -156,6 +162,12 @@ export const batchTasks = pgTable(
     completedAt: tstz('completed_at'),
   },
   (t) => [
+    primaryKey({ name: 'batch_tasks_pkey', columns: [t.id, t.runDate] }),
+    foreignKey({
+      name: 'batch_tasks_batch_job_id_batch_jobs_id_fk',
+      columns: [t.batchJobId, t.runDate],
+      foreignColumns: [batchJobs.id, batchJobs.runDate],
+    }).onDelete('cascade'),
     // At most one live task per unit: double clicks and concurrent repairs cannot duplicate work.
     uniqueIndex('batch_tasks_one_live_per_unit')
       .on(t.runDate, t.promptId, t.provider)
@@ -181,13 +193,15 @@ export const batchTasks = pgTable(
   ],
 );
 
+/**
+ * Partitioned by run_date as batch_tasks is. Responses outlive the queue's rows (retention), so
+ * the task id is a plain column, unique with run_date, not a foreign key.
+ */
 export const promptProviderResponses = pgTable(
   'prompt_provider_responses',
   {
-    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
-    batchTaskId: bigint('batch_task_id', { mode: 'number' })
-      .unique()
-      .references(() => batchTasks.id, { onDelete: 'set null' }),
+    id: bigint('id', { mode: 'number' }).notNull().default(sql`nextval('prompt_provider_responses_id_seq')`),
+    batchTaskId: bigint('batch_task_id', { mode: 'number' }),
     orgId: uuid('org_id')
       .notNull()
       .references(() => organizations.id, { onDelete: 'cascade' }),
@@ -207,6 +221,8 @@ export const promptProviderResponses = pgTable(
     tokensOut: integer('tokens_out'),
   },
   (t) => [
+    primaryKey({ name: 'prompt_provider_responses_pkey', columns: [t.id, t.runDate] }),
+    unique('prompt_provider_responses_batch_task_id_unique').on(t.batchTaskId, t.runDate),
     index('ppr_success_unit_idx').on(t.runDate, t.promptId, t.provider).where(sql`status = 'success'`),
     index('ppr_run_at_idx').on(t.runAt),
     // A night's calls and tokens per provider (coverage/night-cost.ts) as an index-only scan:
@@ -450,3 +466,18 @@ export const slackRequestClaims = pgTable(
     check('slack_request_claims_kind_check', sql`${t.kind} in ('command', 'action', 'view')`),
   ],
 );
+
+/**
+ * Nights whose queue rows retention removed (src/queue/prune-night.ts): what history still reads
+ * of them once their tasks are gone, and when their responses went too, if they did.
+ */
+export const prunedNights = pgTable('pruned_nights', {
+  runDate: date('run_date', { mode: 'string' }).primaryKey(),
+  queuePrunedAt: tstz('queue_pruned_at').notNull(),
+  tasks: integer('tasks').notNull(),
+  jobs: integer('jobs').notNull(),
+  firstCreated: tstz('first_created'),
+  lastCompleted: tstz('last_completed'),
+  responsesPrunedAt: tstz('responses_pruned_at'),
+  responses: integer('responses'),
+});

@@ -218,10 +218,10 @@ async function claimOnce(db: Db, request: ClaimRequest): Promise<ClaimResult & {
           group by s.name
         ),
         pick as (
-          select x.id, a.name, (row_number() over (partition by a.name order by x.available_at, x.id) - 1)::int as slot
+          select x.id, x.run_date, a.name, (row_number() over (partition by a.name order by x.available_at, x.id) - 1)::int as slot
           from alloc a
           cross join lateral (
-            select t.id, t.available_at from batch_tasks t
+            select t.id, t.run_date, t.available_at from batch_tasks t
             where t.provider = a.name and t.status = 'pending' and t.available_at <= now()
             order by t.available_at, t.id
             limit a.n
@@ -234,7 +234,7 @@ async function claimOnce(db: Db, request: ClaimRequest): Promise<ClaimResult & {
               started_at = m.base + make_interval(secs => p.slot * m.gap),
               lease_expires_at = now() + make_interval(secs => ${request.leaseSeconds})
           from pick p join limits m on m.name = p.name
-          where t.id = p.id
+          where t.id = p.id and t.run_date = p.run_date
           returning t.id, t.batch_job_id, t.org_id, t.prompt_id, t.provider, t.run_date, t.attempts,
                     t.max_attempts, t.lease_expires_at, m.probe,
                     extract(epoch from (t.started_at - m.clock))::float8 * 1000 as start_in_ms

@@ -17,11 +17,12 @@ export async function closeJobs(
   if (jobIds?.length === 0) return { jobsCompleted: 0, jobsCancelled: 0 };
   const only = jobIds ? sql`j.id = any(${sql.param([...jobIds])}::uuid[]) and` : sql``;
   const query = sql`with closable as (
-          select j.id from batch_jobs j
+          select j.id, j.run_date from batch_jobs j
           where ${only} j.status in ('queued', 'processing')
-            and exists (select 1 from batch_tasks t where t.batch_job_id = j.id)
+            and exists (select 1 from batch_tasks t where t.batch_job_id = j.id and t.run_date = j.run_date)
             and not exists (select 1 from batch_tasks t
-                            where t.batch_job_id = j.id and t.status in ('pending', 'processing'))
+                            where t.batch_job_id = j.id and t.run_date = j.run_date
+                              and t.status in ('pending', 'processing'))
           for update skip locked
         ),
         counts as (
@@ -33,7 +34,7 @@ export async function closeJobs(
                  min(t.started_at) as first_start,
                  max(t.completed_at) as last_done
           from batch_tasks t
-          where t.batch_job_id in (select id from closable)
+          where (t.batch_job_id, t.run_date) in (select id, run_date from closable)
           group by t.batch_job_id
         ),
         closed as (

@@ -24,6 +24,8 @@ export type TaskOutcome =
 
 export interface Completion {
   taskId: number;
+  /** The task's night: each task is reached in its night's partition only. */
+  runDate: string;
   outcome: TaskOutcome;
   now: Date;
 }
@@ -61,7 +63,8 @@ export async function completeTasks(
     'sched_complete_tasks',
     sql`with input as (
           select * from unnest(
-            ${column((c) => c.taskId)}::bigint[], ${column((_, ok) => ok)}::boolean[],
+            ${column((c) => c.taskId)}::bigint[], ${column((c) => c.runDate)}::date[],
+            ${column((_, ok) => ok)}::boolean[],
             ${column((c) => c.now.toISOString())}::timestamptz[], ${column((c) => c.outcome.model)}::text[],
             ${column((c) => success(c.outcome)?.text ?? null)}::text[],
             ${column((c) => error(c.outcome)?.message.slice(0, 2000) ?? null)}::text[],
@@ -69,14 +72,14 @@ export async function completeTasks(
             ${column((c) => Math.round(c.outcome.latencyMs))}::int[],
             ${column((c) => success(c.outcome)?.tokensIn ?? null)}::int[],
             ${column((c) => success(c.outcome)?.tokensOut ?? null)}::int[]
-          ) as i(id, ok, at, model, text, error, error_class, latency_ms, tokens_in, tokens_out)
+          ) as i(id, run_date, ok, at, model, text, error, error_class, latency_ms, tokens_in, tokens_out)
         ),
         t as (
           update batch_tasks b
           set status = case when i.ok then 'completed' else 'failed' end, completed_at = i.at,
               lease_expires_at = null, error_class = i.error_class, last_error = i.error
           from input i
-          where b.id = i.id and b.locked_by = ${workerId} and b.status = 'processing'
+          where b.id = i.id and b.run_date = i.run_date and b.locked_by = ${workerId} and b.status = 'processing'
           returning b.id, b.batch_job_id, b.org_id, b.prompt_id, b.provider, b.run_date, i.ok
         ),
         response as (
@@ -86,7 +89,7 @@ export async function completeTasks(
           select t.id, t.org_id, t.prompt_id, t.provider, i.model, t.run_date, i.at,
                  case when i.ok then 'success' else 'error' end, i.text, i.error, i.error_class,
                  i.latency_ms, i.tokens_in, i.tokens_out
-          from t join input i on i.id = t.id
+          from t join input i on i.id = t.id and i.run_date = t.run_date
         ),
         tally as (
           select batch_job_id, count(*) filter (where ok)::int as ok, count(*) filter (where not ok)::int as failed
@@ -120,7 +123,7 @@ export async function completeTasks(
         -- This worker's earlier try already landed (its reply was lost to a dropped connection):
         -- nothing else ends a task and leaves locked_by set. Read from the statement's snapshot,
         -- so a task the update above has just ended is not returned twice.
-        select b.id, b.batch_job_id from batch_tasks b join input i on i.id = b.id
+        select b.id, b.batch_job_id from batch_tasks b join input i on i.id = b.id and i.run_date = b.run_date
         where b.locked_by = ${workerId} and b.status in ('completed', 'failed')`,
   );
   const jobs = new Map(rows.map((r) => [Number(r.id), r.batch_job_id]));

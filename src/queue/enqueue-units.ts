@@ -171,7 +171,7 @@ export async function enqueueUnits(db: Db, request: EnqueueRequest): Promise<Enq
       sql`delete from batch_jobs j
             where j.run_date = ${request.runDate}::date and j.total_tasks = 0 and j.status = 'queued'
               and j.created_at = ${request.now.toISOString()}::timestamptz and j.triggered_by = ${request.triggeredBy}
-              and not exists (select 1 from batch_tasks t where t.batch_job_id = j.id)`,
+              and not exists (select 1 from batch_tasks t where t.batch_job_id = j.id and t.run_date = j.run_date)`,
     );
     // Sleeping workers wake when this commits (a rollback sends nothing).
     if (tasks > 0) await notifyTasks(tx);

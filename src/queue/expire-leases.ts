@@ -16,7 +16,7 @@ export async function expireLeases(db: Db): Promise<{ requeued: number; failed: 
   const row = await queryOne<{ requeued: number; failed: number }>(
     db,
     sql`with expired as (
-          select id from batch_tasks
+          select id, run_date from batch_tasks
           where status = 'processing' and lease_expires_at < now()
           for update skip locked
         ),
@@ -32,7 +32,7 @@ export async function expireLeases(db: Db): Promise<{ requeued: number; failed: 
               locked_by = null,
               lease_expires_at = null
           from expired e
-          where t.id = e.id
+          where t.id = e.id and t.run_date = e.run_date
           returning t.batch_job_id, t.status
         ),
         failures as (

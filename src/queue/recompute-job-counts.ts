@@ -6,7 +6,7 @@ export const jobTaskCounts = sql`cross join lateral (
   select count(*)::int as total,
          count(*) filter (where t.status = 'completed')::int as completed,
          count(*) filter (where t.status = 'failed')::int as failed
-  from batch_tasks t where t.batch_job_id = j.id
+  from batch_tasks t where t.batch_job_id = j.id and t.run_date = j.run_date
 ) c`;
 export const countsDiffer = sql`(j.total_tasks <> c.total or j.completed_tasks <> c.completed or j.failed_tasks <> c.failed)`;
 

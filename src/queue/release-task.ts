@@ -13,6 +13,8 @@ import { announceTasks } from './wake-up.ts';
 
 export interface ReleaseRequest {
   taskId: number;
+  /** The task's night: the statement reads that night's partition only. */
+  runDate: string;
   workerId: string;
   /** Available again this long after the database's now() (0: at once). */
   delayMs: number;
@@ -32,7 +34,7 @@ export async function releaseTask(db: Db, request: ReleaseRequest): Promise<bool
             attempts = greatest(0, attempts - ${request.refundAttempt ? 1 : 0}::int),
             error_class = coalesce(${request.errorClass ?? null}, error_class),
             last_error = coalesce(${request.lastError?.slice(0, 2000) ?? null}, last_error)
-        where id = ${request.taskId} and locked_by = ${request.workerId} and status = 'processing'
+        where id = ${request.taskId} and run_date = ${request.runDate}::date and locked_by = ${request.workerId} and status = 'processing'
         returning id, ${announceTasks(delayMs)}`,
   );
   return row !== undefined;

@@ -11,16 +11,17 @@ export async function startJobs(db: Db, now: Date): Promise<number> {
           select j.id from batch_jobs j
           where j.status = 'queued'
             and exists (select 1 from batch_tasks t
-                        where t.batch_job_id = j.id and t.status in ('pending', 'processing'))
+                        where t.batch_job_id = j.id and t.run_date = j.run_date and t.status in ('pending', 'processing'))
             and exists (select 1 from batch_tasks t
-                        where t.batch_job_id = j.id and (t.started_at is not null or t.status <> 'pending'))
+                        where t.batch_job_id = j.id and t.run_date = j.run_date and (t.started_at is not null or t.status <> 'pending'))
           for update skip locked
         ),
         updated as (
           update batch_jobs j
           set status = 'processing',
               started_at = coalesce(j.started_at,
-                                    (select min(t.started_at) from batch_tasks t where t.batch_job_id = j.id),
+                                    (select min(t.started_at) from batch_tasks t
+                                     where t.batch_job_id = j.id and t.run_date = j.run_date),
                                     ${ts(now)})
           from started s
           where j.id = s.id

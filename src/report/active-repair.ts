@@ -18,7 +18,7 @@ export async function activeRepair(db: Db, runDate: string) {
 }
 
 /** Where the repair's own tasks stand (not the whole night's). */
-export async function repairTaskCounts(db: Db, jobIds: string[]) {
+export async function repairTaskCounts(db: Db, runDate: string, jobIds: string[]) {
   if (jobIds.length === 0) return { live: 0, done: 0, failed: 0 };
   const row = await queryOne<{ live: number; done: number; failed: number }>(
     db,
@@ -26,7 +26,7 @@ export async function repairTaskCounts(db: Db, jobIds: string[]) {
                count(*) filter (where status in ('completed', 'failed', 'cancelled'))::int as done,
                count(*) filter (where status = 'failed')::int as failed
         from batch_tasks
-        where batch_job_id = any(${param(jobIds)}::uuid[])`,
+        where run_date = ${runDate}::date and batch_job_id = any(${param(jobIds)}::uuid[])`,
   );
   return row ?? { live: 0, done: 0, failed: 0 };
 }

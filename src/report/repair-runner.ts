@@ -186,7 +186,7 @@ export function createRepairRunner(
     const deadline = deps.clock().getTime() + timeoutMs;
     let timedOut = false;
     while (!stopper.signal.aborted) {
-      const counts = await repairTaskCounts(deps.db, jobIds);
+      const counts = await repairTaskCounts(deps.db, request.runDate, jobIds);
       if (counts.live === 0) break;
       if (deps.clock().getTime() >= deadline) {
         timedOut = true;
@@ -210,7 +210,7 @@ export function createRepairRunner(
       return;
     }
 
-    const counts = await repairTaskCounts(deps.db, jobIds);
+    const counts = await repairTaskCounts(deps.db, request.runDate, jobIds);
     Object.assign(state, { done: counts.done, failed: counts.failed, finishedAt: deps.clock() });
     // Recorded as the night's re-measure: history and every report show this figure.
     const report = await remeasureNight(deps, {

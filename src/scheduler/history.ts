@@ -45,6 +45,8 @@ export interface HistoryEntry extends NightSummary {
   durationMs: number | null;
   /** The night's calls, tokens and cost; present when the query gave prices. */
   cost?: NightCost;
+  /** When retention removed the night's queue rows: its figures are as recorded, its details gone. */
+  detailsPrunedAt?: Date;
 }
 
 export interface HistoryQuery {
@@ -80,6 +82,7 @@ interface TaskRow {
   run_date: string;
   first_created: Date | string | null;
   last_completed: Date | string | null;
+  pruned_at: Date | string | null;
 }
 
 const STEP_FUNCTIONS = [
@@ -179,10 +182,16 @@ function runsOf(db: Db, dates: string[]): Promise<RunRow[]> {
 function tasksOf(db: Db, dates: string[]): Promise<TaskRow[]> {
   return queryRows<TaskRow>(
     db,
-    sql`select run_date::text as run_date, min(created_at) as first_created, max(completed_at) as last_completed
+    sql`select run_date::text as run_date, min(created_at) as first_created, max(completed_at) as last_completed,
+               null::timestamptz as pruned_at
         from batch_tasks
         where run_date = any(${param(dates)}::date[])
-        group by run_date`,
+        group by run_date
+        union all
+        -- Nights retention pruned: what their tasks said, kept when they went.
+        select run_date::text, first_created, last_completed, queue_pruned_at
+        from pruned_nights
+        where run_date = any(${param(dates)}::date[])`,
   );
 }
 
@@ -237,7 +246,9 @@ function historyEntry(runDate: string, runs: RunRow[], tasks: TaskRow | undefine
   const durationMs =
     startedAt && finishedAt && finishedAt >= startedAt ? finishedAt.getTime() - startedAt.getTime() : null;
 
+  const prunedAt = toDate(tasks?.pruned_at);
   return {
+    ...(prunedAt ? { detailsPrunedAt: prunedAt } : {}),
     runDate,
     health: latest?.health ?? null,
     promptCoverage: latest?.promptCoverage ?? null,

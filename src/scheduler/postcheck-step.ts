@@ -7,6 +7,7 @@ import { type PagerOutcome, pageNight } from './night-pager.ts';
 import { NO_SLACK, type PublishOutcome, type StepDeps } from './night-reporter.ts';
 import { type PostcheckResult, runPostcheck } from './postcheck.ts';
 import { type RepairResult, type RepairScope, repairMissing } from './repair.ts';
+import { runRetention } from './retention.ts';
 import { assertRunDateAllowed } from './run-date-guard.ts';
 import { appendRunError } from './scheduler-runs.ts';
 
@@ -104,6 +105,10 @@ export async function postcheckStep(
     pageNight(deps, { report: result.report, mayTrigger: true }),
     pingHeartbeat(deps, { runDate, signal: healthy ? 'success' : 'fail' }),
   ]);
+  // With this night's figures recorded, nights past the retention window may go (opt-in).
+  await runRetention(deps, { dryRun: false }).catch((error: unknown) =>
+    deps.logger.error({ err: toError(error), runDate }, 'retention after the postcheck failed'),
+  );
   return { ...result, repair, autoRepair, published, paged };
 }
 

@@ -5,6 +5,8 @@ import { queryCoverage } from '../coverage/coverage-query.ts';
 import { nightCost, pricesOf } from '../coverage/night-cost.ts';
 import { withSnoozes } from '../coverage/snoozed-units.ts';
 import type { CoverageReport } from '../coverage/types.ts';
+import { getNight } from './history.ts';
+import { nightPrunedAt } from './run-date-guard.ts';
 import { adHocRunKey, FUNCTION_NAMES, recordRun } from './scheduler-runs.ts';
 import { activeSnoozes } from './snoozes.ts';
 import { providersWithoutLiveWorker } from './worker-heartbeat.ts';
@@ -28,6 +30,11 @@ export async function measureCoverage(
   const { db, config } = deps;
   const { runDate } = params;
   const now = params.now ?? deps.clock();
+  // A pruned night cannot be measured again (its jobs, which say which orgs ran, are gone): its
+  // last recorded figures stand.
+  const prunedAt = await nightPrunedAt(db, runDate);
+  const recorded = prunedAt ? await getNight(db, runDate) : undefined;
+  if (prunedAt && recorded) return { ...recorded, detailsPrunedAt: prunedAt.toISOString() };
   const rows = await queryCoverage(db, runDate);
   const built = buildCoverageReport(rows, {
     runDate,

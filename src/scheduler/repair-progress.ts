@@ -46,7 +46,7 @@ export async function latestRepairProgress(db: Db, runDate: string): Promise<Rep
         from r
         left join batch_jobs j on j.run_date = ${runDate}::date and j.source = 'repair'
           and j.triggered_by = r.triggered_by and j.created_at >= r.started_at
-        left join batch_tasks t on t.batch_job_id = j.id
+        left join batch_tasks t on t.batch_job_id = j.id and t.run_date = j.run_date
         group by r.id, r.triggered_by, r.started_at, r.units`,
   );
   if (!row) return undefined;

@@ -117,7 +117,7 @@ export async function repairInProgress(db: Db, runDate: string): Promise<RepairI
     db,
     sql`select j.triggered_by, max(j.created_at) as started_at, count(*)::int as live
         from batch_jobs j
-        join batch_tasks t on t.batch_job_id = j.id and t.status in ('pending', 'processing')
+        join batch_tasks t on t.batch_job_id = j.id and t.run_date = j.run_date and t.status in ('pending', 'processing')
         where j.run_date = ${runDate}::date and j.source = 'repair'
         group by j.triggered_by
         order by max(j.created_at) desc

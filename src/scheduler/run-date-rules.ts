@@ -7,11 +7,12 @@ import { addDays, type RunDate } from '../time/business-day.ts';
  * - never a date after today (it would run tomorrow's prompts today);
  * - `trigger` and `manual` for a past date are a backfill, allowed for BACKFILL_DAYS days back;
  * - `repair` and `rerun` only for a run_date that had a trigger (a completed trigger row): on a
- *   night that never ran they would quietly run a whole night, of any date, as a "repair".
+ *   night that never ran they would quietly run a whole night, of any date, as a "repair";
+ *   and not for a night whose queue rows retention removed: what ran and what failed is gone.
  */
 
 export type RunDatePurpose = 'trigger' | 'manual' | 'repair' | 'rerun';
-export type RunDateRefusal = 'future' | 'beyond_backfill' | 'not_triggered';
+export type RunDateRefusal = 'future' | 'beyond_backfill' | 'not_triggered' | 'pruned';
 
 export type RunDateVerdict =
   | { ok: true; backfill: boolean }
@@ -26,6 +27,8 @@ export interface RunDateQuestion {
   backfillDays: number;
   /** Whether run_date has a completed trigger row (only read for repair and rerun). */
   triggered: boolean;
+  /** When retention removed the night's queue rows, if it did (only read for repair and rerun). */
+  prunedAt?: Date | undefined;
 }
 
 export const needsTrigger = (purpose: RunDatePurpose) => purpose === 'repair' || purpose === 'rerun';
@@ -40,6 +43,15 @@ export function checkRunDate(q: RunDateQuestion): RunDateVerdict {
   }
   const earliest = addDays(q.today, -q.backfillDays);
   if (needsTrigger(q.purpose)) {
+    if (q.prunedAt) {
+      return {
+        ok: false,
+        refusal: 'pruned',
+        message:
+          `The details of ${q.runDate} were removed by retention (QUEUE_RETENTION_DAYS) on ` +
+          `${q.prunedAt.toISOString().slice(0, 10)}: its figures are kept, but it can no longer be ${q.purpose === 'repair' ? 'repaired' : 'rerun'}.`,
+      };
+    }
     if (q.triggered) return { ok: true, backfill: false };
     const hint =
       q.runDate >= earliest

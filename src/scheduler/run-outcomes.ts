@@ -33,7 +33,7 @@ async function finishedRuns(db: Db, runDate: string): Promise<FinishedRunRow[]> 
                count(*)::int as units
         from scheduler_runs r
         join batch_jobs j on j.run_date = ${runDate}::date and j.metadata->>'runId' = r.id::text
-        join batch_tasks t on t.batch_job_id = j.id
+        join batch_tasks t on t.batch_job_id = j.id and t.run_date = j.run_date
         where r.function_name in (${FUNCTION_NAMES.repair}, ${FUNCTION_NAMES.rerun})
           and r.run_key like ${`${runDate}/%`} and r.status = 'completed'
           and not (r.result ? 'finishedAt')

@@ -66,7 +66,13 @@ export async function runTask(
   // The call's turn in its provider's pacing; a worker stopping meanwhile hands the task back.
   if (task.startInMs >= PACING_MIN_WAIT_MS && !(await waitUnlessAborted(task.startInMs, runner.shutdown))) {
     const released = await runner.persist(task, 'release', () =>
-      releaseTask(deps.db, { taskId: task.id, workerId, delayMs: 0, refundAttempt: true }),
+      releaseTask(deps.db, {
+        taskId: task.id,
+        runDate: task.runDate,
+        workerId,
+        delayMs: 0,
+        refundAttempt: true,
+      }),
     );
     return released ? 'released' : 'lost';
   }
@@ -74,7 +80,13 @@ export async function runTask(
   const pausedFor = pausedUntil - deps.clock().getTime();
   if (pausedFor > 0) {
     const released = await runner.persist(task, 'release', () =>
-      releaseTask(deps.db, { taskId: task.id, workerId, delayMs: pausedFor, refundAttempt: true }),
+      releaseTask(deps.db, {
+        taskId: task.id,
+        runDate: task.runDate,
+        workerId,
+        delayMs: pausedFor,
+        refundAttempt: true,
+      }),
     );
     return released ? 'released' : 'lost';
   }
@@ -85,7 +97,13 @@ export async function runTask(
   runner.callEnded?.(task);
   if (call.kind === 'shutdown') {
     const released = await runner.persist(task, 'release', () =>
-      releaseTask(deps.db, { taskId: task.id, workerId, delayMs: 0, refundAttempt: true }),
+      releaseTask(deps.db, {
+        taskId: task.id,
+        runDate: task.runDate,
+        workerId,
+        delayMs: 0,
+        refundAttempt: true,
+      }),
     );
     return released ? 'released' : 'lost';
   }
@@ -156,6 +174,7 @@ export async function runTask(
     const released = await runner.persist(task, 'release', () =>
       releaseTask(deps.db, {
         taskId: task.id,
+        runDate: task.runDate,
         workerId,
         delayMs: decision.delayMs,
         refundAttempt: decision.refundAttempt,
@@ -180,7 +199,7 @@ async function finish(runner: TaskRunner, task: ClaimedTask, outcome: TaskOutcom
   const { clock, logger } = runner.deps;
   const now = clock();
   const jobId = await runner.persist(task, 'complete', () =>
-    runner.complete({ taskId: task.id, outcome, now }),
+    runner.complete({ taskId: task.id, runDate: task.runDate, outcome, now }),
   );
   if (jobId === undefined) {
     logger.warn(

@@ -227,7 +227,7 @@ export async function claimActiveRepair(
           where scheduler_runs.status <> 'running'
              or (scheduler_runs.started_at < excluded.started_at - make_interval(mins => ${ORPHAN_GRACE_MINUTES})
                  and not exists (
-                   select 1 from batch_tasks t join batch_jobs j on j.id = t.batch_job_id
+                   select 1 from batch_tasks t join batch_jobs j on j.id = t.batch_job_id and j.run_date = t.run_date
                    where j.run_date = ${runDate}::date and j.source = 'repair'
                      and t.status in ('pending', 'processing')))
         returning id`,

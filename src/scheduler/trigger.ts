@@ -1,6 +1,7 @@
 import type { Deps } from '../context.ts';
 import type { HealthReason } from '../coverage/types.ts';
 import { analyzeQueue } from '../queue/analyze-queue.ts';
+import { ensureQueuePartitions } from '../queue/queue-partitions.ts';
 import { pingHeartbeat } from './heartbeat.ts';
 import { type FanOutSummary, runRecordedFanOut } from './recorded-enqueue.ts';
 import { assertRunDateAllowed } from './run-date-guard.ts';
@@ -41,6 +42,7 @@ export async function runTrigger(
 ): Promise<TriggerResult> {
   const at = deps.clock();
   await assertRunDateAllowed(deps, { runDate: params.runDate, purpose: 'trigger' });
+  await ensureQueuePartitions(deps.db, params.runDate);
   const outcome = await runRecordedFanOut(deps, {
     functionName: FUNCTION_NAMES.trigger,
     runKey: params.runDate,
@@ -50,7 +52,7 @@ export async function runTrigger(
     skipWhenNothingExpected: true,
   });
   if (outcome.kind === 'ran') {
-    await analyzeQueue(deps.db).catch((error: unknown) =>
+    await analyzeQueue(deps.db, params.runDate).catch((error: unknown) =>
       deps.logger.warn(
         { err: error },
         "could not analyse the night's tasks after the fan-out; plans may be slow until autovacuum does",

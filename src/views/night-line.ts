@@ -42,5 +42,6 @@ export function nightLines(entry: HistoryEntry, zone: string): string {
   if (entry.durationMs !== null) second.push(`⏱ ${formatDuration(entry.durationMs)}`);
   if (entry.startedAt) second.push(`started ${slackDate(entry.startedAt, zone)}`);
   else if (entry.health === null) second.push('nothing ran');
+  if (entry.detailsPrunedAt) second.push('details pruned by retention');
   return [first.join(' · '), second.join(' · ')].filter(Boolean).join('\n');
 }

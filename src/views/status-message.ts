@@ -17,7 +17,7 @@ import {
 import { plain } from './format.ts';
 import { BLOCK_IDS } from './ids.ts';
 import { missingOrgBlocks, SMALL_NIGHT_PROMPTS } from './missing-orgs.ts';
-import { noLiveWorkerLine } from './no-live-worker.ts';
+import { noLiveWorkerLine, prunedLine } from './no-live-worker.ts';
 import { progressBlocks } from './progress-blocks.ts';
 import { providerChangeLines } from './provider-change-lines.ts';
 import { failingProviderLines, providerCheckLines } from './provider-lines.ts';
@@ -67,6 +67,7 @@ export function statusMessage(input: StatusMessageInput) {
       : '*Providers*: every enabled provider answered everything.',
     ...failing,
     ...(noWorker ? [`⚠️ ${noWorker}`] : []),
+    ...(report.detailsPrunedAt ? [prunedLine(report.detailsPrunedAt)] : []),
   ];
   const checks = input.providerChecks;
 

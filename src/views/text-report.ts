@@ -10,7 +10,7 @@ import { costTextLines } from './cost-lines.ts';
 import { healthSentence } from './coverage-summary.ts';
 import { formatRatio } from './format.ts';
 import { setAsideText } from './missing-orgs.ts';
-import { noLiveWorkerLine } from './no-live-worker.ts';
+import { noLiveWorkerLine, prunedLine } from './no-live-worker.ts';
 import { projectionWords } from './projection-words.ts';
 import { providerChangeLines } from './provider-change-lines.ts';
 import { rootCauseTextLine } from './root-cause-lines.ts';
@@ -62,6 +62,7 @@ export function formatCoverageReport(full: CoverageReport, options: { maxPrompts
   }
   const noWorker = noLiveWorkerLine(report.providersWithoutLiveWorker);
   if (noWorker) lines.push(`  WARNING: ${noWorker}`);
+  if (report.detailsPrunedAt) lines.push(`  ${prunedLine(report.detailsPrunedAt)}`);
   const cost = costTextLines(report.cost);
   if (cost.length > 0) lines.push('', ...cost);
   if (causes.length > 0) {

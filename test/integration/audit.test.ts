@@ -120,9 +120,14 @@ describe.each(backends())('sched audit on $name', (backend) => {
       where id = ${leased.id}`);
     const spent = await oneTask(night.db, 'perplexity');
     await night.db.execute(sql`update batch_tasks set attempts = max_attempts + 2 where id = ${spent.id}`);
+    // A task of an old night belongs to a job of that night (the job key carries its run_date).
     await night.db.execute(sql`
+      with old_job as (
+        insert into batch_jobs (org_id, run_date, source, triggered_by)
+        select org_id, '2026-01-15', 'nightly', 'scheduler' from batch_tasks where id = ${spent.id}
+        returning id)
       insert into batch_tasks (batch_job_id, org_id, prompt_id, provider, run_date, status)
-      select batch_job_id, org_id, prompt_id, provider, '2026-01-15', 'pending' from batch_tasks where id = ${spent.id}`);
+      select (select id from old_job), org_id, prompt_id, provider, '2026-01-15', 'pending' from batch_tasks where id = ${spent.id}`);
     const result = await audit(deps);
     expect(violation(result, 'lease_overdue').rows[0]).toMatchObject({
       task_id: leased.id,

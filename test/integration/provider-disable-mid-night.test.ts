@@ -196,6 +196,7 @@ describe.each(backends())('live tasks no longer expected on $name', (backend) =>
       completions: [
         {
           taskId: Number(task?.id),
+          runDate: RUN_DATE,
           now: new Date('2026-03-02T08:21:00Z'),
           outcome: { status: 'success', model: 'm', text: 'late', tokensIn: 1, tokensOut: 1, latencyMs: 5 },
         },

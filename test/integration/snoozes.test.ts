@@ -114,13 +114,17 @@ describe.each(backends())('snoozes on $name', (backend) => {
       );
       const claimed = await claimPerplexity(night.db, 'w1', 2);
       expect(claimed).toHaveLength(2);
-      const [failing, answering] = claimed as unknown as [{ id: number }, { id: number }];
+      const [failing, answering] = claimed as unknown as [
+        { id: number; runDate: string },
+        { id: number; runDate: string },
+      ];
       const now = new Date(MORNING);
       await completeTasks(night.db, {
         workerId: 'w1',
         completions: [
           {
             taskId: failing.id,
+            runDate: failing.runDate,
             now,
             outcome: { status: 'error', model: 'm', errorClass: 'server', message: 'x', latencyMs: 1 },
           },
@@ -132,6 +136,7 @@ describe.each(backends())('snoozes on $name', (backend) => {
         completions: [
           {
             taskId: answering.id,
+            runDate: answering.runDate,
             now,
             outcome: { status: 'success', model: 'm', text: 'ok', tokensIn: 1, tokensOut: 1, latencyMs: 1 },
           },

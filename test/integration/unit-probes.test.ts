@@ -24,8 +24,11 @@ type PlanNode = {
   Plans?: PlanNode[];
 };
 
+/** A night's partition (batch_tasks_p20260302, ..._default) named by its table. */
+const tableOf = (relation: string) => relation.replace(/_(p\d{8}|default)$/, '');
+
 const relations = (node: PlanNode): string[] => [
-  ...(node['Relation Name'] ? [node['Relation Name']] : []),
+  ...(node['Relation Name'] ? [tableOf(node['Relation Name'])] : []),
   ...(node.Plans ?? []).flatMap(relations),
 ];
 

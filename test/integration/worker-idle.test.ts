@@ -164,10 +164,14 @@ describe.each(backends())('idle worker on $name', (backend) => {
       { adapters: simulatedAdapters('ideal', FAST), concurrency: 4, onIdle: idle.onIdle, ...ASLEEP },
     );
     await idle.reach(2, 3_000);
-    const task = await queryOne<{ id: number }>(database.db, sql`select min(id)::int as id from batch_tasks`);
+    const task = await queryOne<{ id: number; run_date: string }>(
+      database.db,
+      sql`select id::int as id, run_date::text from batch_tasks order by id limit 1`,
+    );
     expect(
       await releaseTask(database.db, {
         taskId: Number(task?.id),
+        runDate: String(task?.run_date),
         workerId: 'gone',
         delayMs: 1_500,
         refundAttempt: false,

@@ -165,6 +165,7 @@ describe.each(backends())('worker on $name', (backend) => {
     expect(
       await completeTask(database.db, {
         taskId: task.id,
+        runDate: task.runDate,
         workerId: 'worker-a',
         outcome: success,
         now: deps.clock(),
@@ -173,6 +174,7 @@ describe.each(backends())('worker on $name', (backend) => {
     expect(
       await releaseTask(database.db, {
         taskId: task.id,
+        runDate: task.runDate,
         workerId: 'worker-a',
         delayMs: 0,
         refundAttempt: true,
@@ -187,6 +189,7 @@ describe.each(backends())('worker on $name', (backend) => {
 
     const jobId = await completeTask(database.db, {
       taskId: task.id,
+      runDate: task.runDate,
       workerId: 'worker-b',
       outcome: { ...success, text: 'on time' },
       now: deps.clock(),

@@ -93,7 +93,7 @@ export function sharedBackends(): Backend[] {
 /** Empties every table, keeping the schema: for tests that need a clean slate within one file. */
 export async function truncateAll(database: Database): Promise<void> {
   await database.db.execute(
-    sql`truncate table prompt_provider_responses, batch_tasks, batch_jobs, scheduler_runs, slack_reports, late_alerts, night_warnings, snoozes,
+    sql`truncate table prompt_provider_responses, batch_tasks, batch_jobs, pruned_nights, scheduler_runs, slack_reports, late_alerts, night_warnings, snoozes,
         prompts, organizations, providers, provider_changes, workers restart identity cascade`,
   );
 }

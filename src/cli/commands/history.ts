@@ -74,6 +74,7 @@ export function formatHistory(entries: HistoryEntry[], timezone: string): string
     if (e.reruns.count > 0) parts.push(`${e.reruns.count} rerun${e.reruns.count === 1 ? '' : 's'}`);
     if (e.cost && e.cost.calls > 0) parts.push(`cost ${formatUsd(e.cost.usd)} (${e.cost.calls} calls)`);
     if (e.durationMs !== null) parts.push(`took ${Math.round(e.durationMs / 60_000)} min`);
+    if (e.detailsPrunedAt) parts.push('details pruned (retention)');
     return parts.join('  ');
   });
   return `Nights in ${timezone}, newest first:\n${lines.join('\n')}\n`;

@@ -46,6 +46,14 @@ export const commands: CommandEntry[] = [
     load: async () => (await import('./audit.ts')).auditCommand,
   },
   {
+    name: 'retention',
+    summary:
+      'remove the queue rows of nights older than QUEUE_RETENTION_DAYS once their figures are recorded ' +
+      '(responses too past RESPONSE_RETENTION_DAYS); --dry-run says what it would remove',
+    usage: 'sched retention [--dry-run] [--json]',
+    load: async () => (await import('./retention.ts')).retentionCommand,
+  },
+  {
     name: 'history',
     summary: 'one line per night: health, coverage, repairs and duration',
     usage: 'sched history [--days N] [--json | --chart FILE.png]',

@@ -1,0 +1,188 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
+import { migrate as migrateNodePg } from 'drizzle-orm/node-postgres/migrator';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { formatHistory } from '../../src/cli/commands/history.ts';
+import { type Database, openDatabase, queryOne, queryRows } from '../../src/db/client.ts';
+import { MIGRATIONS_FOLDER, migrateDatabase } from '../../src/db/migrate.ts';
+import { enqueueUnits } from '../../src/queue/enqueue-units.ts';
+import { getNight, listHistory } from '../../src/scheduler/history.ts';
+import { measureCoverage, runPostcheck } from '../../src/scheduler/postcheck.ts';
+import { postgresUrl } from '../support/db.ts';
+import {
+  clockedDeps,
+  completeAllLive,
+  endNightWithFailures,
+  seedSmallDemo,
+} from '../support/scheduler-deps.ts';
+
+/**
+ * The upgrade to partitioned queue tables (0014_queue_partitions.sql), from a database built by
+ * the migrations before it, with two nights in it: every row, id, figure and history line must
+ * come through unchanged, and the night's new writes must land in its partition.
+ */
+
+const NIGHTS = ['2026-03-07', '2026-03-08'] as const;
+const zone = 'America/New_York';
+const now = new Date('2026-03-09T15:00:00Z');
+
+/** A copy of drizzle/ holding the migrations before `first` only. */
+function migrationsBefore(first: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sched-migrations-'));
+  cpSync(MIGRATIONS_FOLDER, dir, { recursive: true });
+  const journalPath = join(dir, 'meta', '_journal.json');
+  const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: { tag: string }[] };
+  const index = journal.entries.findIndex((e) => e.tag === first);
+  if (index < 0) throw new Error(`no migration ${first}`);
+  for (const entry of journal.entries.slice(index)) rmSync(join(dir, `${entry.tag}.sql`));
+  journal.entries = journal.entries.slice(0, index);
+  writeFileSync(journalPath, JSON.stringify(journal));
+  return dir;
+}
+
+interface Backend {
+  name: string;
+  open(): Promise<Database>;
+  migrateOld(database: Database, folder: string): Promise<void>;
+}
+
+const cleanups: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const cleanup of cleanups) await cleanup();
+});
+
+const pgliteBackend: Backend = {
+  name: 'pglite',
+  open: () => openDatabase({ pgliteDir: 'memory://' }),
+  async migrateOld(database, folder) {
+    // biome-ignore lint/suspicious/noExplicitAny: drizzle types each driver's migrator separately.
+    await migratePglite(database.db as any, { migrationsFolder: folder });
+  },
+};
+
+function postgresBackend(adminUrl: string): Backend {
+  return {
+    name: 'postgres',
+    async open() {
+      const name = `sched_upgrade_${process.pid}_${Date.now()}`;
+      const admin = new pg.Client({ connectionString: adminUrl });
+      await admin.connect();
+      await admin.query(`create database ${name}`);
+      await admin.end();
+      const url = new URL(adminUrl);
+      url.pathname = `/${name}`;
+      const database = await openDatabase({ url: url.toString(), poolSize: 4 });
+      cleanups.push(async () => {
+        const drop = new pg.Client({ connectionString: adminUrl });
+        await drop.connect();
+        await drop.query(`drop database if exists ${name} with (force)`);
+        await drop.end();
+      });
+      return database;
+    },
+    async migrateOld(database, folder) {
+      // biome-ignore lint/suspicious/noExplicitAny: drizzle types each driver's migrator separately.
+      await database.withConnection((db) => migrateNodePg(db as any, { migrationsFolder: folder }));
+    },
+  };
+}
+
+const backends: Backend[] = [pgliteBackend, ...(postgresUrl ? [postgresBackend(postgresUrl)] : [])];
+
+describe.each(backends)('upgrade to partitioned queue tables ($name)', (backend) => {
+  it('keeps every night, its rows, figures and history', { timeout: 120_000 }, async () => {
+    const database = await backend.open();
+    cleanups.unshift(() => database.close());
+    const { db } = database;
+    const old = migrationsBefore('0014_queue_partitions');
+    cleanups.push(async () => rmSync(old, { recursive: true, force: true }));
+    await backend.migrateOld(database, old);
+
+    await seedSmallDemo(db);
+    for (const [i, runDate] of NIGHTS.entries()) {
+      const at = new Date(`${runDate}T08:00:00Z`);
+      const deps = clockedDeps(db, at);
+      await enqueueUnits(db, {
+        runDate,
+        source: 'nightly',
+        scope: 'all',
+        triggeredBy: 'scheduler',
+        maxAttempts: 3,
+        now: at,
+      });
+      if (i === 0) await completeAllLive(db, runDate, at);
+      else await endNightWithFailures(db, runDate, at, 'gemini', 'server');
+      await runPostcheck(
+        { ...deps, config: { ...deps.config, timezone: zone } },
+        { runDate, scheduled: true, triggeredBy: 'scheduler' },
+      );
+    }
+    const snapshot = async () => ({
+      tasks: await queryRows(db, sql`select * from batch_tasks order by id`),
+      responses: await queryRows(db, sql`select * from prompt_provider_responses order by id`),
+      rollup: await queryRows(
+        db,
+        sql`select run_date::text, org_id, provider, sum(succeeded)::int as n from coverage_rollup
+            group by 1, 2, 3 order by 1, 2, 3`,
+      ),
+      history: formatHistory(await listHistory(db, { days: 5, now, timezone: zone }), zone),
+      nights: await Promise.all(NIGHTS.map((d) => getNight(db, d))),
+      coverage: await Promise.all(
+        NIGHTS.map(async (runDate) => {
+          const deps = clockedDeps(db, now);
+          const report = await measureCoverage(deps, { runDate, now });
+          return { ...report, providersWithoutLiveWorker: undefined };
+        }),
+      ),
+    });
+    const before = await snapshot();
+    expect(before.tasks.length).toBeGreaterThan(100);
+    expect(before.rollup.length).toBeGreaterThan(0);
+
+    await migrateDatabase(database);
+
+    expect(await snapshot()).toEqual(before);
+    const partitions = await queryRows<{ name: string; n: number }>(
+      db,
+      sql`select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid
+          where i.inhparent = 'batch_tasks'::regclass order by 1`,
+    );
+    expect(partitions.map((p) => p.name)).toEqual([
+      'batch_tasks_default',
+      'batch_tasks_p20260307',
+      'batch_tasks_p20260308',
+    ]);
+    const inDefault = await queryOne<{ n: number }>(
+      db,
+      sql`select (select count(*) from batch_tasks_default)::int + (select count(*) from prompt_provider_responses_default)::int as n`,
+    );
+    expect(inDefault?.n).toBe(0);
+
+    // Ids go on from where the old sequences were; a repair of the failed night lands in its partition.
+    const lastId = Math.max(...before.tasks.map((t) => Number((t as { id: number }).id)));
+    const at = new Date('2026-03-08T12:00:00Z');
+    await enqueueUnits(db, {
+      runDate: NIGHTS[1],
+      source: 'repair',
+      scope: 'missing',
+      triggeredBy: 'U1',
+      maxAttempts: 3,
+      now: at,
+    });
+    await completeAllLive(db, NIGHTS[1], at);
+    const repaired = await queryOne<{ first: number; n: number }>(
+      db,
+      sql`select min(id)::int as first, count(*)::int as n from batch_tasks_p20260308 where created_at = ${at.toISOString()}::timestamptz`,
+    );
+    expect(repaired?.n).toBeGreaterThan(0);
+    expect(repaired?.first).toBeGreaterThan(lastId);
+    const after = await measureCoverage(clockedDeps(db, now), { runDate: NIGHTS[1], now });
+    // Every unit of the night now has its success, the repaired ones from the new partition's rows.
+    expect(after.summary.reasons).not.toContain('provider_coverage_below_threshold');
+    expect(after.promptCoverage.fullyCoveredPrompts).toBe(after.promptCoverage.expectedActivePrompts);
+  });
+});

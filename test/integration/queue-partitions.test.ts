@@ -1,0 +1,70 @@
+import { sql } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import { queryOne, queryRows } from '../../src/db/client.ts';
+import { ensureQueuePartitions } from '../../src/queue/queue-partitions.ts';
+import { backends } from '../support/db.ts';
+import { completeAllLive, nightFixture } from '../support/scheduler-deps.ts';
+
+/**
+ * One partition per night: a night triggered without one made ahead lands in DEFAULT, and making
+ * its partition later moves its rows there, figures unchanged; the trigger makes its own ahead.
+ */
+
+const NIGHT = '2026-03-08';
+const AT = new Date('2026-03-08T08:00:00Z');
+
+const where = (db: Parameters<typeof queryRows>[0], table: string) =>
+  queryRows<{ partition: string; n: number }>(
+    db,
+    sql`select tableoid::regclass::text as partition, count(*)::int as n
+        from ${sql.identifier(table)} where run_date = ${NIGHT}::date group by 1 order by 1`,
+  );
+const rollup = (db: Parameters<typeof queryRows>[0]) =>
+  queryOne<{ n: number }>(
+    db,
+    sql`select coalesce(sum(succeeded), 0)::int as n from coverage_rollup where run_date = ${NIGHT}::date`,
+  );
+
+describe.each(backends())('queue partitions ($name)', (backend) => {
+  const night = nightFixture(backend, { trigger: { runDate: NIGHT, at: AT } });
+
+  it('the trigger makes its night and the next ahead', async () => {
+    expect(await where(night.db, 'batch_tasks')).toEqual([{ partition: 'batch_tasks_p20260308', n: 118 }]);
+    const made = await queryRows<{ name: string }>(
+      night.db,
+      sql`select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid
+          where i.inhparent = 'prompt_provider_responses'::regclass and c.relname like '%2026030%' order by 1`,
+    );
+    expect(made.map((m) => m.name)).toEqual([
+      'prompt_provider_responses_p20260308',
+      'prompt_provider_responses_p20260309',
+    ]);
+    expect(await ensureQueuePartitions(night.db, NIGHT)).toBe(0);
+  });
+
+  it('moves rows out of DEFAULT into a partition made later', async () => {
+    await completeAllLive(night.db, NIGHT, AT);
+    const succeeded = await rollup(night.db);
+    // As if nobody had made the night's partitions: put them back into DEFAULT.
+    for (const table of ['batch_tasks', 'prompt_provider_responses']) {
+      const part = `${table}_p20260308`;
+      await night.db.execute(
+        sql`alter table ${sql.identifier(table)} detach partition ${sql.identifier(part)}`,
+      );
+      await night.db.execute(
+        sql`insert into ${sql.identifier(`${table}_default`)} select * from ${sql.identifier(part)}`,
+      );
+      await night.db.execute(sql`drop table ${sql.identifier(part)}`);
+    }
+    expect(await where(night.db, 'prompt_provider_responses')).toEqual([
+      { partition: 'prompt_provider_responses_default', n: 118 },
+    ]);
+
+    expect(await ensureQueuePartitions(night.db, NIGHT, 1)).toBe(2);
+    expect(await where(night.db, 'batch_tasks')).toEqual([{ partition: 'batch_tasks_p20260308', n: 118 }]);
+    expect(await where(night.db, 'prompt_provider_responses')).toEqual([
+      { partition: 'prompt_provider_responses_p20260308', n: 118 },
+    ]);
+    expect(await rollup(night.db)).toEqual(succeeded);
+  });
+});
