@@ -1,4 +1,4 @@
-// Ad-hoc: how long 0014_queue_partitions takes on a history built by the migrations before it.
+// Ad-hoc: how long 0015_queue_partitions takes on a history built by the migrations before it.
 // Usage: npx tsx bench/time-upgrade.ts NIGHTS ORGS
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +20,7 @@ const journalPath = join(dir, 'meta', '_journal.json');
 const journal = JSON.parse(readFileSync(journalPath, 'utf8'));
 journal.entries = journal.entries.filter((e: { idx: number }) => e.idx < 11);
 writeFileSync(journalPath, JSON.stringify(journal));
-rmSync(join(dir, '0014_queue_partitions.sql'));
+rmSync(join(dir, '0015_queue_partitions.sql'));
 const name = `sched_upgrade_time_${process.pid}`;
 await adminQuery(`create database ${name}`);
 const url = new URL(ADMIN_URL);

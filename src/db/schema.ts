@@ -132,7 +132,7 @@ export const batchJobs = pgTable(
 );
 
 /**
- * Partitioned by run_date, one partition per night plus a DEFAULT one (0014_queue_partitions.sql,
+ * Partitioned by run_date, one partition per night plus a DEFAULT one (0015_queue_partitions.sql,
  * hand-written: drizzle-kit does not generate PARTITION BY). Ids come from a sequence default
  * (PostgreSQL 15 has no identity column on a partitioned table); every unique key carries run_date.
  */

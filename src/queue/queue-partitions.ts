@@ -3,7 +3,7 @@ import { type Db, queryOne } from '../db/client.ts';
 import { addDays } from '../time/business-day.ts';
 
 /**
- * batch_tasks and prompt_provider_responses hold one partition per night (0014_queue_partitions).
+ * batch_tasks and prompt_provider_responses hold one partition per night (0015_queue_partitions).
  * They are made ahead, a night and the next, by the trigger and at start-up, so a night's rows
  * never wait on a partition being made. A night nobody made one for lands in the DEFAULT
  * partition, and queue_ensure_partition moves those rows into the night's own when it makes it.

@@ -21,7 +21,7 @@ import {
 } from '../support/scheduler-deps.ts';
 
 /**
- * The upgrade to partitioned queue tables (0014_queue_partitions.sql), from a database built by
+ * The upgrade to partitioned queue tables (0015_queue_partitions.sql), from a database built by
  * the migrations before it, with two nights in it: every row, id, figure and history line must
  * come through unchanged, and the night's new writes must land in its partition.
  */
@@ -98,7 +98,7 @@ describe.each(backends)('upgrade to partitioned queue tables ($name)', (backend)
     const database = await backend.open();
     cleanups.unshift(() => database.close());
     const { db } = database;
-    const old = migrationsBefore('0014_queue_partitions');
+    const old = migrationsBefore('0015_queue_partitions');
     cleanups.push(async () => rmSync(old, { recursive: true, force: true }));
     await backend.migrateOld(database, old);
 
