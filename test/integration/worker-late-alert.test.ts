@@ -1,9 +1,11 @@
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalWebApi } from '../../src/console/local-web-api.ts';
+import { openDatabase } from '../../src/db/client.ts';
 import { cliEnvironment } from '../support/cli.ts';
 import { sharedBackends } from '../support/db.ts';
 import { BOT_TOKEN, REPORT_CHANNEL } from '../support/fake-slack.ts';
+import { installedAt } from '../support/insert-rows.ts';
 import { spawnWorker } from '../support/spawn-worker.ts';
 import { waitUntil } from '../support/worker-fixtures.ts';
 
@@ -47,6 +49,13 @@ describe.each(sharedBackends())('a sched worker process on $name', (backend) => 
   });
 
   it('posts the late trigger alert once, with no serve running', async () => {
+    // Installed yesterday: today's trigger came due after the install, so it is late.
+    const env = cli.env as Record<string, string>;
+    const database = await openDatabase(
+      env.DATABASE_URL ? { url: env.DATABASE_URL } : { pgliteDir: env.PGLITE_DIR },
+    );
+    await installedAt(database.db, new Date(Date.now() - 86_400_000));
+    await database.close();
     const worker = spawnWorker([], {
       ...(cli.env as Record<string, string>),
       SCHED_TIMEZONE: zoneWithMidnightBehind(),

@@ -137,6 +137,21 @@ export async function queryCoverageByUnits(db: Db, runDate: string): Promise<Cov
           where p.active
         ) grouped
       ),
+      -- Restated: providers taken out of service (or back) while the night ran.
+      'provider_changes', (
+        select coalesce(json_agg(json_build_object(
+          'provider', pc.provider, 'by', pc.changed_by,
+          'at', to_char(pc.changed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+          'enabled', (pc.after->>'enabled')::boolean,
+          'cancelled_units', coalesce((pc.cancelled->>${runDate})::int, 0)
+        ) order by pc.changed_at, pc.id), '[]'::json)
+        from provider_changes pc
+        where (pc.before->>'enabled')::boolean is distinct from (pc.after->>'enabled')::boolean
+          and (pc.cancelled ? ${runDate}
+               or pc.changed_at > (select r.started_at from scheduler_runs r
+                                   where r.function_name = ${TRIGGER_FUNCTION} and r.run_key = ${runDate})
+                  and pc.changed_at < (${runDate}::date + 1)::timestamptz)
+      ),
       'night', json_build_object(
         'active_prompts', (select count(*) from ranked),
         'eligible_orgs', (select count(distinct org_id) from ranked),
