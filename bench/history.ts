@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { queryOne } from '../src/db/client.ts';
 import { ensureQueuePartitions } from '../src/queue/queue-partitions.ts';
 import { measureCoverage } from '../src/scheduler/postcheck.ts';
-import { FUNCTION_NAMES } from '../src/scheduler/scheduler-runs.ts';
+import { FUNCTION_NAMES } from '../src/store/scheduler-runs.ts';
 import type { BenchContext } from './context.ts';
 import {
   type BenchDb,

@@ -11,9 +11,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { Logger, type Runner, run } from 'graphile-worker';
 import pg from 'pg';
+import { openRuntime, type Runtime } from '../src/app/runtime.ts';
 import { createSimulatedAdapter } from '../src/providers/simulated.ts';
 import { PROVIDER_NAMES } from '../src/providers/types.ts';
-import { openRuntime, type Runtime } from '../src/runtime.ts';
 import { startWorker, type WorkerHandle } from '../src/scheduler/worker.ts';
 import { cleanEnv, ROOT } from './processes.ts';
 

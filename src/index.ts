@@ -1,5 +1,5 @@
-import { runSchedBot } from './bot-process.ts';
-import { describeFailure, formatFailure } from './failure.ts';
+import { runSchedBot } from './app/bot-process.ts';
+import { describeFailure, formatFailure } from './app/failure.ts';
 
 /**
  * `npm start` (bin/start.js): the bot in this process, composed in src/bot.ts. The local console

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { createSlackBot } from '../../src/app/slack-bot.ts';
 import { loadConfig } from '../../src/config.ts';
 import { LocalWebApi } from '../../src/console/local-web-api.ts';
 import { buildCommand, sendSigned } from '../../src/console/sign-request.ts';
@@ -9,7 +10,6 @@ import { createProviderAdapters } from '../../src/providers/registry.ts';
 import { runTrigger } from '../../src/scheduler/trigger.ts';
 import { startWorker } from '../../src/scheduler/worker.ts';
 import { EVENTS_PATH } from '../../src/slack/app.ts';
-import { createSlackBot } from '../../src/slack-bot.ts';
 import type { BenchContext, Scenario } from '../context.ts';
 import { benchEnv, today } from '../databases.ts';
 import type { HistoryDb } from '../history.ts';

@@ -3,7 +3,7 @@ import { expectedUnitsCte } from '../coverage/coverage-query.ts';
 import { type Db, queryOne, queryRows } from '../db/client.ts';
 import { countsDiffer, jobTaskCounts } from '../queue/recompute-job-counts.ts';
 import { freshJob } from '../scheduler/fresh-answers.ts';
-import { FUNCTION_NAMES, type SchedulerRunRow } from '../scheduler/scheduler-runs.ts';
+import { FUNCTION_NAMES, type SchedulerRunRow } from '../store/scheduler-runs.ts';
 import { type AuditRow, ROWS_SHOWN } from './types.ts';
 
 /**

@@ -3,7 +3,7 @@ import { closeJobs } from '../queue/close-jobs.ts';
 import { expireLeases } from '../queue/expire-leases.ts';
 import { recomputeJobCounts } from '../queue/recompute-job-counts.ts';
 import { reopenJobs } from '../queue/reopen-jobs.ts';
-import { failStaleRuns } from '../scheduler/scheduler-runs.ts';
+import { failStaleRuns } from '../store/scheduler-runs.ts';
 import type { AuditFix } from './types.ts';
 
 /**

@@ -1,5 +1,3 @@
-import type { Deps } from '../context.ts';
-import { listProviderNights } from '../scheduler/provider-history.ts';
 import {
   CHART_HEIGHT,
   CHART_WIDTH,
@@ -8,7 +6,9 @@ import {
   coverageChartSpec,
   coverageChartTitle,
   fromFirstRecordedNight,
-} from '../views/coverage-chart-spec.ts';
+} from '../blocks/coverage-chart-spec.ts';
+import type { Deps } from '../context.ts';
+import { listProviderNights } from '../scheduler/provider-history.ts';
 import { PNG_SCALE, renderPng } from './render-png.ts';
 
 /**

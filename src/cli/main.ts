@@ -1,6 +1,6 @@
-import { isUsageError } from '../command-args.ts';
+import { describeFailure, formatFailure } from '../app/failure.ts';
+import { isUsageError } from '../args/command-args.ts';
 import { EXIT } from '../exit-codes.ts';
-import { describeFailure, formatFailure } from '../failure.ts';
 import type { CliIo } from './command.ts';
 import { commands } from './commands/index.ts';
 import { commandHelp, commandList, unknownCommand, usageLines } from './help.ts';

@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import { formatDuration } from '../views/format.ts';
+import { formatDuration } from '../blocks/format.ts';
 
 /**
  * Progress of a long CLI operation (seeding at scale, `sched worker --drain` on a big night):

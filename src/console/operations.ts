@@ -1,6 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DateTime } from 'luxon';
-import { parseCommandArgs, runDateOption } from '../command-args.ts';
+import { parseCommandArgs, runDateOption } from '../args/command-args.ts';
+import { hasScopeFlags, SCOPE_FLAG_OPTIONS, scopeFromFlags } from '../args/scope-flags.ts';
+import { figuresText } from '../blocks/coverage-summary.ts';
+import { formatDuration } from '../blocks/format.ts';
+import { capitalize, projectionWords } from '../blocks/projection-words.ts';
+import { formatCoverageReport } from '../blocks/text-report.ts';
 import { usageError } from '../errors.ts';
 import type { ProviderName } from '../providers/types.ts';
 import { countLiveTasks } from '../queue/live-tasks.ts';
@@ -16,11 +21,6 @@ import { runReconciler } from '../scheduler/reconciler.ts';
 import type { AdHocFanOutResult } from '../scheduler/recorded-enqueue.ts';
 import { repairMissing } from '../scheduler/repair.ts';
 import { runTrigger, type TriggerResult } from '../scheduler/trigger.ts';
-import { hasScopeFlags, SCOPE_FLAG_OPTIONS, scopeFromFlags } from '../scope-flags.ts';
-import { figuresText } from '../views/coverage-summary.ts';
-import { formatDuration } from '../views/format.ts';
-import { capitalize, projectionWords } from '../views/projection-words.ts';
-import { formatCoverageReport } from '../views/text-report.ts';
 
 /**
  * The CLI operations inside the local console (`trigger`, `postcheck`, `night` ...). They call

@@ -1,7 +1,7 @@
+import { SLASH_COMMANDS } from '../blocks/ids.ts';
 import type { StepDeps } from '../scheduler/night-reporter.ts';
-import { FUNCTION_NAMES, findRun } from '../scheduler/scheduler-runs.ts';
+import { FUNCTION_NAMES, findRun } from '../store/scheduler-runs.ts';
 import { runDateOf } from '../time/business-day.ts';
-import { SLASH_COMMANDS } from '../views/ids.ts';
 import { type BannerFacts, bannerText, nightOutlook } from './banner.ts';
 import type { LocalSlack } from './local-slack.ts';
 import { consoleOperations, type OperationDeps } from './operations.ts';

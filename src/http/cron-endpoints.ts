@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { auditRunDates } from '../audit/audit-dates.ts';
 import { runAudit } from '../audit/run-audit.ts';
 import { usageError } from '../errors.ts';
-import type { Metrics } from '../metrics.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import { assertKnownProvider, isUnitScope, UNIT_SCOPES } from '../queue/run-scope.ts';
 import { runManualDaily } from '../scheduler/manual-run.ts';
 import type { StepDeps } from '../scheduler/night-reporter.ts';
@@ -10,8 +10,8 @@ import type { PostcheckResult } from '../scheduler/postcheck.ts';
 import { postcheckStep } from '../scheduler/postcheck-step.ts';
 import { runReconciler } from '../scheduler/reconciler.ts';
 import type { RepairScope } from '../scheduler/repair.ts';
-import { FUNCTION_NAMES } from '../scheduler/scheduler-runs.ts';
 import { runTrigger, type TriggerResult } from '../scheduler/trigger.ts';
+import { FUNCTION_NAMES } from '../store/scheduler-runs.ts';
 import { parseRunDate, runDateOf } from '../time/business-day.ts';
 import { checkCronSecret } from './cron-secret.ts';
 import {

@@ -1,14 +1,14 @@
+import { noLiveWorkerLine } from '../blocks/no-live-worker.ts';
 import type { Deps } from '../context.ts';
 import { ping } from '../db/client.ts';
 import type { ProviderName } from '../providers/types.ts';
 import { LATE_AFTER_MINUTES, lateSteps } from '../scheduler/late-steps.ts';
 import { missedNights } from '../scheduler/night-acks.ts';
 import { installedAt, recordedSteps } from '../scheduler/step-records.ts';
-import { providersWithoutLiveWorker } from '../scheduler/worker-heartbeat.ts';
+import { providersWithoutLiveWorker } from '../store/workers.ts';
 import { addDays, runDateOf } from '../time/business-day.ts';
 import { lastFireOnRunDate } from '../time/cron-matcher.ts';
 import { withDeadline } from '../time/waits.ts';
-import { noLiveWorkerLine } from '../views/no-live-worker.ts';
 import { type HttpRoute, sendDatabaseUnavailable, sendJson } from './respond.ts';
 
 /** What the Slack link reports (src/slack/slack-link.ts); /healthz shows it. */

@@ -1,4 +1,4 @@
-import type { Metrics } from '../metrics.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import { type HttpRoute, sendText } from './respond.ts';
 
 /** GET /metrics: the Prometheus text format, database gauges computed at scrape time. */

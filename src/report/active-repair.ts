@@ -1,6 +1,6 @@
 import { param, sql } from 'drizzle-orm';
 import { type Db, queryOne } from '../db/client.ts';
-import { ACTIVE_REPAIR_FUNCTION } from '../scheduler/scheduler-runs.ts';
+import { ACTIVE_REPAIR_FUNCTION } from '../store/scheduler-runs.ts';
 
 /**
  * "The active repair" of a run_date, kept in PostgreSQL so it holds across instances: one

@@ -1,8 +1,8 @@
+import { historyMessage } from '../blocks/history-message.ts';
+import type { HistoryPageValue } from '../blocks/values.ts';
 import type { Deps } from '../context.ts';
 import { pricesOf } from '../coverage/night-cost.ts';
 import { listHistory } from '../scheduler/history.ts';
-import { historyMessage } from '../views/history-message.ts';
-import type { HistoryPageValue } from '../views/values.ts';
 
 /** One page of /sched-history: the command shows page 0, the Older / Newer buttons the others. */
 

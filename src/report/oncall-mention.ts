@@ -1,9 +1,9 @@
 import type { webApi } from '@slack/bolt';
+import { oncallMention } from '../blocks/oncall-mention.ts';
 import type { CoverageReport } from '../coverage/types.ts';
 import { toError } from '../errors.ts';
 import { needsPerson } from '../scheduler/night-pager.ts';
-import { claimOncallMention, recordOncallMention, releaseOncallMention } from '../scheduler/night-pages.ts';
-import { oncallMention } from '../views/oncall-mention.ts';
+import { claimOncallMention, recordOncallMention, releaseOncallMention } from '../store/night-pages.ts';
 import { MESSAGE_TYPES, postOnce } from './post-once.ts';
 import type { ReportDeps, ReportTarget } from './report-poster.ts';
 

@@ -1,4 +1,9 @@
 import type { webApi } from '@slack/bolt';
+import { figuresText } from '../blocks/coverage-summary.ts';
+import { actorLabel, plural } from '../blocks/format.ts';
+import { repairAlreadyRunning } from '../blocks/repair-already-running.ts';
+import { sentenceMessage } from '../blocks/sentence-message.ts';
+import type { RepairState, SlackMessage } from '../blocks/types.ts';
 import type { CoverageReport } from '../coverage/types.ts';
 import { toError } from '../errors.ts';
 import { describeScope, type RunScope } from '../queue/run-scope.ts';
@@ -6,13 +11,8 @@ import { measureCoverage } from '../scheduler/postcheck.ts';
 import { remeasureNight } from '../scheduler/refresh-night.ts';
 import { repairInProgress, repairMissing } from '../scheduler/repair.ts';
 import { assertRunDateAllowed } from '../scheduler/run-date-guard.ts';
-import { claimActiveRepair, finishActiveRepair } from '../scheduler/scheduler-runs.ts';
+import { claimActiveRepair, finishActiveRepair } from '../store/scheduler-runs.ts';
 import { waitUnlessAborted } from '../time/waits.ts';
-import { figuresText } from '../views/coverage-summary.ts';
-import { actorLabel, plural } from '../views/format.ts';
-import { repairAlreadyRunning } from '../views/repair-already-running.ts';
-import { sentenceMessage } from '../views/sentence-message.ts';
-import type { RepairState, SlackMessage } from '../views/types.ts';
 import { activeRepair, repairTaskCounts } from './active-repair.ts';
 import { loadComparison, type ReportDeps, type ReportTarget, refreshReports } from './report-poster.ts';
 

@@ -1,9 +1,9 @@
+import type { ScopePreview } from '../blocks/repair-modal.ts';
 import type { Deps } from '../context.ts';
 import { estimateUsd } from '../coverage/cost-math.ts';
 import { nightCost, pricesOf } from '../coverage/night-cost.ts';
 import { UNIT_SCOPES, type UnitScope } from '../queue/run-scope.ts';
 import { previewRepair } from '../scheduler/repair.ts';
-import type { ScopePreview } from '../views/repair-modal.ts';
 
 /** What each repair scope would enqueue now, priced at the night's average tokens per call. */
 export async function repairScopePreviews(

@@ -2,6 +2,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { webApi } from '@slack/bolt';
 import { sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
+import type { Comparison } from '../blocks/coverage-summary.ts';
+import { reportMessage } from '../blocks/report-message.ts';
+import { medianOf } from '../blocks/trend.ts';
+import type { RepairState } from '../blocks/types.ts';
 import type { Deps } from '../context.ts';
 import type { CoverageReport } from '../coverage/types.ts';
 import { type Db, queryOne, queryRows } from '../db/client.ts';
@@ -9,10 +13,6 @@ import { getNight, listHistory } from '../scheduler/history.ts';
 import { nightWarnings } from '../scheduler/night-warnings.ts';
 import { latestRepairProgress, type RepairProgress } from '../scheduler/repair-progress.ts';
 import { addDays, runDateOf } from '../time/business-day.ts';
-import type { Comparison } from '../views/coverage-summary.ts';
-import { reportMessage } from '../views/report-message.ts';
-import { medianOf } from '../views/trend.ts';
-import type { RepairState } from '../views/types.ts';
 import { MESSAGE_TYPES, type MessageKey, messageMetadata, postOnce } from './post-once.ts';
 
 /**

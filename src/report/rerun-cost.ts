@@ -1,9 +1,9 @@
+import { RERUN_SCOPES } from '../blocks/ids.ts';
+import type { RerunCostPreview, ScopeEstimate } from '../blocks/rerun-modal.ts';
 import type { Deps } from '../context.ts';
 import { estimateUsd, type NightCost, usdPerCall } from '../coverage/cost-math.ts';
 import { nightCost, pricesOf } from '../coverage/night-cost.ts';
 import { previewRerun } from '../scheduler/rerun.ts';
-import { RERUN_SCOPES } from '../views/ids.ts';
-import type { RerunCostPreview, ScopeEstimate } from '../views/rerun-modal.ts';
 
 /**
  * What the rerun modal shows before anything runs: the cost of 1,000 units per provider at the

@@ -1,10 +1,10 @@
 import type { webApi } from '@slack/bolt';
+import { isSlackUserId } from '../blocks/format.ts';
+import { lateStepMessage, missedNightMessage } from '../blocks/late-step-message.ts';
+import { nightWarningMessage } from '../blocks/night-warning-message.ts';
+import { runOutcomeMessage } from '../blocks/run-outcome-message.ts';
+import { snoozeOverMessage } from '../blocks/snooze-lines.ts';
 import type { NightReporter } from '../scheduler/night-reporter.ts';
-import { isSlackUserId } from '../views/format.ts';
-import { lateStepMessage, missedNightMessage } from '../views/late-step-message.ts';
-import { nightWarningMessage } from '../views/night-warning-message.ts';
-import { runOutcomeMessage } from '../views/run-outcome-message.ts';
-import { snoozeOverMessage } from '../views/snooze-lines.ts';
 import { mentionOncall } from './oncall-mention.ts';
 import { MESSAGE_TYPES, postOnce } from './post-once.ts';
 import {

@@ -1,8 +1,8 @@
 import type { webApi } from '@slack/bolt';
+import { errorMessage } from '../blocks/error-message.ts';
 import { CHART_NIGHTS, type CoverageChart, coverageChart } from '../chart/coverage-chart.ts';
 import type { Deps } from '../context.ts';
 import { toError } from '../errors.ts';
-import { errorMessage } from '../views/error-message.ts';
 import { slackErrorCode } from './report-poster.ts';
 
 /**

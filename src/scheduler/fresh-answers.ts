@@ -4,7 +4,7 @@ import { estimateRunUsd, pricesOf } from '../coverage/night-cost.ts';
 import { type Db, queryOne } from '../db/client.ts';
 import { SchedError } from '../errors.ts';
 import { previewEnqueue } from '../queue/enqueue-units.ts';
-import { FUNCTION_NAMES } from './scheduler-runs.ts';
+import { FUNCTION_NAMES } from '../store/scheduler-runs.ts';
 
 /**
  * Fresh answers: a manual run, an `--all` rerun and the "every unit" repair ask every unit again,

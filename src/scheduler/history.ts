@@ -4,8 +4,8 @@ import { percentOf } from '../coverage/coverage-math.ts';
 import { nightCosts } from '../coverage/night-cost.ts';
 import type { CoverageReport, Health, Ratio } from '../coverage/types.ts';
 import { type Db, queryOne, queryRows } from '../db/client.ts';
+import { FUNCTION_NAMES } from '../store/scheduler-runs.ts';
 import { addDays, runDateOf } from '../time/business-day.ts';
-import { FUNCTION_NAMES } from './scheduler-runs.ts';
 
 /**
  * The history of nights, read from scheduler_runs (the record of every step) and batch_tasks

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { type Db, queryOne } from '../db/client.ts';
-import { FUNCTION_NAMES } from './scheduler-runs.ts';
+import { FUNCTION_NAMES } from '../store/scheduler-runs.ts';
 
 /**
  * A postcheck that catches up after downtime would otherwise run in the same tick as the late

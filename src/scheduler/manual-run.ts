@@ -1,7 +1,7 @@
 import type { Deps } from '../context.ts';
+import { FUNCTION_NAMES } from '../store/scheduler-runs.ts';
 import { type AdHocFanOutResult, runAdHocFanOut } from './recorded-enqueue.ts';
 import { assertRunDateAllowed } from './run-date-guard.ts';
-import { FUNCTION_NAMES } from './scheduler-runs.ts';
 
 /**
  * The seed's `manual-daily-run`: every expected unit of every eligible org again, whatever the

@@ -2,10 +2,10 @@ import { param, sql } from 'drizzle-orm';
 import type { Deps } from '../context.ts';
 import { type Db, queryOne, queryRows } from '../db/client.ts';
 import { usageError } from '../errors.ts';
+import { FUNCTION_NAMES } from '../store/scheduler-runs.ts';
 import { runDateOf } from '../time/business-day.ts';
 import { owedNights } from './late-steps.ts';
 import { nightTriggered } from './run-date-guard.ts';
-import { FUNCTION_NAMES } from './scheduler-runs.ts';
 import { installedAt } from './step-records.ts';
 
 /**

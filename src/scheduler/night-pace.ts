@@ -1,12 +1,12 @@
 import { sql } from 'drizzle-orm';
 import type { Deps } from '../context.ts';
 import { queryOne } from '../db/client.ts';
+import { FUNCTION_NAMES } from '../store/scheduler-runs.ts';
 import { runDateRange } from '../time/business-day.ts';
 import { lastFireOnRunDate } from '../time/cron-matcher.ts';
 import { failureWindow, isHeld, watchProjection } from './early-warning-rules.ts';
 import type { NightProjection } from './night-projection.ts';
 import { readNightWatch } from './night-watch-query.ts';
-import { FUNCTION_NAMES } from './scheduler-runs.ts';
 
 /**
  * The night's projected finish and each provider's failure share, as /sched-status, App Home,

@@ -3,7 +3,7 @@ import { actionableByProvider, actionableUnits, snoozedUnits } from '../coverage
 import type { CoverageReport } from '../coverage/types.ts';
 import { toError } from '../errors.ts';
 import { type PagerDutyEvent, sendPagerDutyEvent } from '../paging/pagerduty-events.ts';
-import { claimPagerState, releasePagerState } from './night-pages.ts';
+import { claimPagerState, releasePagerState } from '../store/night-pages.ts';
 
 /**
  * Paging for a night (SLACK_ONCALL in the report's thread, PagerDuty Events API v2). A person is

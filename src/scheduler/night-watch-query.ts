@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../db/client.ts';
 import { inForce } from '../queue/snooze-holds.ts';
+import { LIVE_SECONDS } from '../store/workers.ts';
 import { RATE_WINDOW_MINUTES } from './progress.ts';
-import { LIVE_SECONDS } from './worker-heartbeat.ts';
 
 /**
  * What the night watch reads, one statement per look: for every provider that is enabled or has

@@ -1,15 +1,15 @@
 import { actionableUnits, shortfallAllSnoozed } from '../coverage/snoozed-units.ts';
 import { toError } from '../errors.ts';
+import { pingHeartbeat } from '../paging/heartbeat-ping.ts';
 import { assertKnownProvider } from '../queue/run-scope.ts';
+import { appendRunError } from '../store/scheduler-runs.ts';
 import { assertFreshAnswersConfirmed } from './fresh-answers.ts';
-import { pingHeartbeat } from './heartbeat.ts';
 import { type PagerOutcome, pageNight } from './night-pager.ts';
 import { NO_SLACK, type PublishOutcome, type StepDeps } from './night-reporter.ts';
 import { type PostcheckResult, runPostcheck } from './postcheck.ts';
 import { type RepairResult, type RepairScope, repairMissing } from './repair.ts';
 import { runRetention } from './retention.ts';
 import { assertRunDateAllowed } from './run-date-guard.ts';
-import { appendRunError } from './scheduler-runs.ts';
 
 /**
  * The postcheck step with every side effect it has, whichever entry point runs it (the scheduler

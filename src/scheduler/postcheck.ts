@@ -5,11 +5,11 @@ import { queryCoverage } from '../coverage/coverage-query.ts';
 import { nightCost, pricesOf } from '../coverage/night-cost.ts';
 import { withSnoozes } from '../coverage/snoozed-units.ts';
 import type { CoverageReport } from '../coverage/types.ts';
+import { adHocRunKey, FUNCTION_NAMES, recordRun } from '../store/scheduler-runs.ts';
+import { activeSnoozes } from '../store/snoozes.ts';
+import { providersWithoutLiveWorker } from '../store/workers.ts';
 import { getNight } from './history.ts';
 import { nightPrunedAt } from './run-date-guard.ts';
-import { adHocRunKey, FUNCTION_NAMES, recordRun } from './scheduler-runs.ts';
-import { activeSnoozes } from './snoozes.ts';
-import { providersWithoutLiveWorker } from './worker-heartbeat.ts';
 
 /**
  * What coverage is measured with: the database, the config (its zone, thresholds and the

@@ -1,8 +1,8 @@
 import { param, sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../db/client.ts';
 import { isProviderName, type ProviderName } from '../providers/types.ts';
+import { FUNCTION_NAMES } from '../store/scheduler-runs.ts';
 import { addDays, runDateOf } from '../time/business-day.ts';
-import { FUNCTION_NAMES } from './scheduler-runs.ts';
 
 /**
  * Coverage per provider and night, as the nights' postchecks recorded it: the `providers` figures

@@ -6,9 +6,9 @@ import { cancelUnexpectedTasks } from '../queue/cancel-tasks.ts';
 import { closeJobs } from '../queue/close-jobs.ts';
 import { expireLeases } from '../queue/expire-leases.ts';
 import { startJobs } from '../queue/start-jobs.ts';
+import { adHocRunKey, FUNCTION_NAMES, recordRun } from '../store/scheduler-runs.ts';
 import { runDateOf } from '../time/business-day.ts';
 import { rootMessage } from './recorded-enqueue.ts';
-import { adHocRunKey, FUNCTION_NAMES, recordRun } from './scheduler-runs.ts';
 
 /**
  * The reconciler: returns tasks whose worker died to the queue, and moves jobs along their state

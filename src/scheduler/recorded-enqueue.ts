@@ -5,14 +5,14 @@ import { type Db, queryOne } from '../db/client.ts';
 import { shortTransaction } from '../db/transaction.ts';
 import { SchedError, toError } from '../errors.ts';
 import { type EnqueueRequest, type EnqueueResult, enqueueUnits } from '../queue/enqueue-units.ts';
-import { nothingExpectedReason } from './nothing-expected.ts';
 import {
   adHocRunKey,
   claimRun,
   type FunctionName,
   finishRun,
   type SchedulerRunRow,
-} from './scheduler-runs.ts';
+} from '../store/scheduler-runs.ts';
+import { nothingExpectedReason } from './nothing-expected.ts';
 
 /**
  * A fan-out recorded in scheduler_runs: the claim of (function_name, run_key), the INSERT ... SELECT

@@ -2,13 +2,13 @@ import { sql } from 'drizzle-orm';
 import type { CoverageReport } from '../coverage/types.ts';
 import { type Db, queryOne } from '../db/client.ts';
 import { toError } from '../errors.ts';
+import { FUNCTION_NAMES, recordLatestRun } from '../store/scheduler-runs.ts';
 import { addDays, runDateOf } from '../time/business-day.ts';
 import { getNight } from './history.ts';
 import { pageNight } from './night-pager.ts';
 import type { StepDeps } from './night-reporter.ts';
 import { measureCoverage } from './postcheck.ts';
 import { announceFinishedRuns } from './run-outcomes.ts';
-import { FUNCTION_NAMES, recordLatestRun } from './scheduler-runs.ts';
 
 /**
  * A night whose numbers changed after its postcheck (a repair or rerun finished, tasks still

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { type Db, queryOne } from '../db/client.ts';
-import { FUNCTION_NAMES } from './scheduler-runs.ts';
+import { FUNCTION_NAMES } from '../store/scheduler-runs.ts';
 
 /**
  * Where the night's latest repair that enqueued work stands, read from the database alone, so any

@@ -4,10 +4,10 @@ import { estimateRunUsd, pricesOf } from '../coverage/night-cost.ts';
 import { type Db, queryOne } from '../db/client.ts';
 import { type EnqueuePreview, previewEnqueue } from '../queue/enqueue-units.ts';
 import { assertKnownProvider, DEFAULT_SCOPE, type RunScope } from '../queue/run-scope.ts';
+import { FUNCTION_NAMES } from '../store/scheduler-runs.ts';
 import { assertFreshAnswersConfirmed } from './fresh-answers.ts';
 import { type AdHocFanOutResult, runAdHocFanOut } from './recorded-enqueue.ts';
 import { assertRunDateAllowed } from './run-date-guard.ts';
-import { FUNCTION_NAMES } from './scheduler-runs.ts';
 
 /**
  * Repair: enqueue exactly the missing units of a run_date (not whole orgs) that no snooze holds,

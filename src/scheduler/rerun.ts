@@ -4,10 +4,10 @@ import { notFound } from '../errors.ts';
 import { type Org, orgById } from '../orgs/find-org.ts';
 import { type EnqueuePreview, previewEnqueue } from '../queue/enqueue-units.ts';
 import { assertKnownProvider, type UnitScope } from '../queue/run-scope.ts';
+import { FUNCTION_NAMES } from '../store/scheduler-runs.ts';
 import { assertFreshAnswersConfirmed } from './fresh-answers.ts';
 import { type AdHocFanOutResult, runAdHocFanOut } from './recorded-enqueue.ts';
 import { assertRunDateAllowed } from './run-date-guard.ts';
-import { FUNCTION_NAMES } from './scheduler-runs.ts';
 
 /**
  * Rerun of one org for a run_date: its missing units, its failed units only, or every expected

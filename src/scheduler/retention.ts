@@ -6,8 +6,8 @@ import {
   type RetentionCandidate,
   retentionCandidates,
 } from '../queue/prune-night.ts';
+import { FUNCTION_NAMES } from '../store/scheduler-runs.ts';
 import { addDays, runDateOf } from '../time/business-day.ts';
-import { FUNCTION_NAMES } from './scheduler-runs.ts';
 
 /**
  * Opt-in retention (QUEUE_RETENTION_DAYS, RESPONSE_RETENTION_DAYS): nights older than the window

@@ -2,9 +2,9 @@ import { sql } from 'drizzle-orm';
 import type { Deps } from '../context.ts';
 import { type Db, queryOne } from '../db/client.ts';
 import { SchedError } from '../errors.ts';
+import { FUNCTION_NAMES } from '../store/scheduler-runs.ts';
 import { runDateOf } from '../time/business-day.ts';
 import { checkRunDate, needsTrigger, type RunDatePurpose } from './run-date-rules.ts';
-import { FUNCTION_NAMES } from './scheduler-runs.ts';
 
 /** Whether run_date had a trigger: a completed trigger row (a `skipped` one enqueued nothing). */
 export async function nightTriggered(db: Db, runDate: string): Promise<boolean> {

@@ -2,9 +2,9 @@ import { sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../db/client.ts';
 import { toError } from '../errors.ts';
 import { isUnitScope } from '../queue/run-scope.ts';
+import { claimRunOutcome, FUNCTION_NAMES } from '../store/scheduler-runs.ts';
 import { getNight } from './history.ts';
 import type { RunOutcome, StepDeps } from './night-reporter.ts';
-import { claimRunOutcome, FUNCTION_NAMES } from './scheduler-runs.ts';
 
 /**
  * A repair or rerun says how it ended, not only that it started: once none of its tasks is live,

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Deps } from '../context.ts';
 import { type Db, queryRows } from '../db/client.ts';
 import { toError } from '../errors.ts';
+import { appendRunError, FUNCTION_NAMES, STALE_RUN_MINUTES } from '../store/scheduler-runs.ts';
 import { runDateOf } from '../time/business-day.ts';
 import { isDueToday, lastFireOnRunDate } from '../time/cron-matcher.ts';
 import type { Deliveries } from './deliveries.ts';
@@ -14,7 +15,6 @@ import type { PostcheckResult } from './postcheck.ts';
 import { postcheckStep, publishReport } from './postcheck-step.ts';
 import { postDueReports } from './refresh-night.ts';
 import type { RepairResult } from './repair.ts';
-import { appendRunError, FUNCTION_NAMES, STALE_RUN_MINUTES } from './scheduler-runs.ts';
 import { postOverSnoozes } from './snooze-expiry.ts';
 import { runTrigger, type TriggerResult } from './trigger.ts';
 

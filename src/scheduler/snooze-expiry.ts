@@ -1,6 +1,6 @@
 import { toError } from '../errors.ts';
+import { claimOverSnoozes, recordExpiryPosted, releaseExpiry } from '../store/snoozes.ts';
 import type { StepDeps } from './night-reporter.ts';
-import { claimOverSnoozes, recordExpiryPosted, releaseExpiry } from './snoozes.ts';
 
 /**
  * Run by every live instance on each scheduler tick: each snooze that is over (its time is up, it

@@ -1,8 +1,8 @@
 import type { Deps } from '../context.ts';
 import { findOrg, type Org } from '../orgs/find-org.ts';
 import { isProviderName, PROVIDER_NAMES, type ProviderName } from '../providers/types.ts';
+import { createSnooze, type SnoozeRow } from '../store/snoozes.ts';
 import { parseInstant, parseSnoozeEnd } from '../time/snooze-end.ts';
-import { createSnooze, type SnoozeRow } from './snoozes.ts';
 
 /**
  * One way to snooze for every entry point (/sched-snooze, the report's Snooze menu, `sched

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { type Db, queryOne } from '../db/client.ts';
-import { FUNCTION_NAMES } from './scheduler-runs.ts';
+import { FUNCTION_NAMES } from '../store/scheduler-runs.ts';
 
 /**
  * What the night's trigger and postcheck recorded, whichever entry point ran them: the scheduler

@@ -1,11 +1,11 @@
 import type { Deps } from '../context.ts';
 import type { HealthReason } from '../coverage/types.ts';
+import { pingHeartbeat } from '../paging/heartbeat-ping.ts';
 import { analyzeQueue } from '../queue/analyze-queue.ts';
 import { ensureQueuePartitions } from '../queue/queue-partitions.ts';
-import { pingHeartbeat } from './heartbeat.ts';
+import { FUNCTION_NAMES } from '../store/scheduler-runs.ts';
 import { type FanOutSummary, runRecordedFanOut } from './recorded-enqueue.ts';
 import { assertRunDateAllowed } from './run-date-guard.ts';
-import { FUNCTION_NAMES } from './scheduler-runs.ts';
 
 /**
  * The nightly trigger: snapshots every expected unit of a run_date into batch_tasks (one job per

@@ -18,11 +18,11 @@ import { expireLeases } from '../queue/expire-leases.ts';
 import { countLiveTasks } from '../queue/live-tasks.ts';
 import { PACING_MIN_WAIT_MS } from '../queue/rate-limit.ts';
 import { DEFAULT_IDLE_POLLS, idleSleepMs, listenForTasks } from '../queue/wake-up.ts';
+import { startWorkerHeartbeat } from '../store/workers.ts';
 import { sleep, withDeadline } from '../time/waits.ts';
 import { Batcher } from './batcher.ts';
 import { startJobCloser } from './job-closer.ts';
 import { runTask, type TaskResult, type TaskRunner, type WorkerResultEvent } from './run-task.ts';
-import { startWorkerHeartbeat } from './worker-heartbeat.ts';
 
 /**
  * The worker loop (DESIGN §4, §7): keeps up to `concurrency` tasks in flight, claiming as slots

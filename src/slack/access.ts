@@ -1,6 +1,6 @@
 import type { webApi } from '@slack/bolt';
+import { accessDenied } from '../blocks/access-denied.ts';
 import type { Logger } from '../logger.ts';
-import { accessDenied } from '../views/access-denied.ts';
 import { type ReplyTarget, reply } from './reply.ts';
 
 /**

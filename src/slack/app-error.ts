@@ -1,7 +1,7 @@
 import type { webApi } from '@slack/bolt';
+import { errorMessage } from '../blocks/error-message.ts';
 import { isSchedError, toError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { errorMessage } from '../views/error-message.ts';
 import { reply, respondTo } from './reply.ts';
 
 /**

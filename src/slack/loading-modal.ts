@@ -1,5 +1,5 @@
 import type { types, webApi } from '@slack/bolt';
-import { loadingModal } from '../views/loading-modal.ts';
+import { loadingModal } from '../blocks/loading-view.ts';
 
 /**
  * A trigger_id lives three seconds and an admin-group lookup or a coverage query may take

@@ -1,5 +1,5 @@
 import type { RespondFn, webApi } from '@slack/bolt';
-import type { SlackMessage } from '../views/types.ts';
+import type { SlackMessage } from '../blocks/types.ts';
 
 /**
  * Answers the person behind a request. Slash commands and message buttons carry a response_url

@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS } from '../../src/blocks/ids.ts';
+import { encodeRerunMetadata } from '../../src/blocks/rerun-metadata.ts';
+import { encodePageValue } from '../../src/blocks/values.ts';
 import {
   buildBlockAction,
   buildCommand,
@@ -8,9 +11,6 @@ import {
 } from '../../src/console/sign-request.ts';
 import { stableUuid } from '../../src/db/seed-demo.ts';
 import { runDateOf } from '../../src/time/business-day.ts';
-import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS } from '../../src/views/ids.ts';
-import { encodeRerunMetadata } from '../../src/views/rerun-metadata.ts';
-import { encodePageValue } from '../../src/views/values.ts';
 import { backends, type TestDatabase } from '../support/db.ts';
 import {
   FAILED_ORG,

@@ -1,5 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS } from '../../src/blocks/ids.ts';
+import { encodeRerunMetadata } from '../../src/blocks/rerun-metadata.ts';
+import { rerunModal } from '../../src/blocks/rerun-modal.ts';
+import { encodePageValue } from '../../src/blocks/values.ts';
 import {
   type ActionContainer,
   buildAppHomeOpened,
@@ -11,10 +15,6 @@ import { queryOne, queryRows } from '../../src/db/client.ts';
 import { stableUuid } from '../../src/db/seed-demo.ts';
 import { postOrUpdateReport } from '../../src/report/report-poster.ts';
 import { addDays, runDateOf } from '../../src/time/business-day.ts';
-import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS } from '../../src/views/ids.ts';
-import { encodeRerunMetadata } from '../../src/views/rerun-metadata.ts';
-import { rerunModal } from '../../src/views/rerun-modal.ts';
-import { encodePageValue } from '../../src/views/values.ts';
 import type { TestDatabase } from '../support/db.ts';
 import {
   ADMIN,

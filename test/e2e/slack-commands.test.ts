@@ -1,11 +1,11 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACTION_IDS, CALLBACK_IDS } from '../../src/blocks/ids.ts';
 import type { WebApiCall } from '../../src/console/local-web-api.ts';
 import { buildBlockAction, buildCommand } from '../../src/console/sign-request.ts';
 import { queryOne, queryRows } from '../../src/db/client.ts';
 import { stableUuid } from '../../src/db/seed-demo.ts';
 import { addDays, runDateOf } from '../../src/time/business-day.ts';
-import { ACTION_IDS, CALLBACK_IDS } from '../../src/views/ids.ts';
 import type { TestDatabase } from '../support/db.ts';
 import {
   ADMIN,

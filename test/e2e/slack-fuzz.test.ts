@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS, SLASH_COMMANDS } from '../../src/blocks/ids.ts';
 import {
   buildBlockAction,
   buildCommand,
@@ -10,7 +11,6 @@ import {
 } from '../../src/console/sign-request.ts';
 import { queryRows } from '../../src/db/client.ts';
 import { runDateOf } from '../../src/time/business-day.ts';
-import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS, SLASH_COMMANDS } from '../../src/views/ids.ts';
 import { backends, type TestDatabase } from '../support/db.ts';
 import {
   ADMIN,

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { COMMAND_HANDLERS } from '../../src/commands/index.ts';
+import { SLASH_COMMANDS } from '../../src/blocks/ids.ts';
 import { buildCommand, signature } from '../../src/console/sign-request.ts';
-import { SLASH_COMMANDS } from '../../src/views/ids.ts';
+import { COMMAND_HANDLERS } from '../../src/listeners/commands/index.ts';
 import { backends, type TestDatabase } from '../support/db.ts';
 import { ADMIN, SIGNING_SECRET, type SlackHarness, startSlackHarness } from '../support/fake-slack.ts';
 

@@ -1,13 +1,13 @@
 import { webApi } from '@slack/bolt';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACTION_IDS } from '../../src/blocks/ids.ts';
 import { buildBlockAction } from '../../src/console/sign-request.ts';
 import { queryRows } from '../../src/db/client.ts';
 import { checkHealth } from '../../src/http/health.ts';
 import { slackNightReporter } from '../../src/report/slack-night-reporter.ts';
 import { alertLateSteps } from '../../src/scheduler/late-alerts.ts';
 import { addDays, runDateOf } from '../../src/time/business-day.ts';
-import { ACTION_IDS } from '../../src/views/ids.ts';
 import { backends, type TestDatabase } from '../support/db.ts';
 import {
   ADMIN,

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACTION_IDS } from '../../src/blocks/ids.ts';
 import { buildBlockAction, buildCommand } from '../../src/console/sign-request.ts';
 import { createProviderAdapters } from '../../src/providers/registry.ts';
 import { recordedReport } from '../../src/report/report-poster.ts';
@@ -9,7 +10,6 @@ import { reconcile } from '../../src/scheduler/reconciler.ts';
 import { runTrigger } from '../../src/scheduler/trigger.ts';
 import { startWorker } from '../../src/scheduler/worker.ts';
 import { addDays, runDateOf } from '../../src/time/business-day.ts';
-import { ACTION_IDS } from '../../src/views/ids.ts';
 import type { TestDatabase } from '../support/db.ts';
 import { type FakePagerDuty, startFakePagerDuty } from '../support/fake-pagerduty.ts';
 import {

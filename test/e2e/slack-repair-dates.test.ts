@@ -1,9 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACTION_IDS } from '../../src/blocks/ids.ts';
 import { buildBlockAction } from '../../src/console/sign-request.ts';
 import { queryOne } from '../../src/db/client.ts';
 import { addDays } from '../../src/time/business-day.ts';
-import { ACTION_IDS } from '../../src/views/ids.ts';
 import { backends, type TestDatabase } from '../support/db.ts';
 import {
   ADMIN,

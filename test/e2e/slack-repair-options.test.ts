@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS, EVERY_PROVIDER } from '../../src/blocks/ids.ts';
 import { buildBlockAction, buildViewSubmission } from '../../src/console/sign-request.ts';
 import { queryRows } from '../../src/db/client.ts';
-import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS, EVERY_PROVIDER } from '../../src/views/ids.ts';
 import { backends, type TestDatabase } from '../support/db.ts';
 import {
   ADMIN,

@@ -1,11 +1,11 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACTION_IDS } from '../../src/blocks/ids.ts';
 import { buildBlockAction } from '../../src/console/sign-request.ts';
 import { queryOne } from '../../src/db/client.ts';
 import { createProviderAdapters } from '../../src/providers/registry.ts';
-import { ACTIVE_REPAIR_FUNCTION } from '../../src/scheduler/scheduler-runs.ts';
 import { startWorker } from '../../src/scheduler/worker.ts';
-import { ACTION_IDS } from '../../src/views/ids.ts';
+import { ACTIVE_REPAIR_FUNCTION } from '../../src/store/scheduler-runs.ts';
 import type { TestDatabase } from '../support/db.ts';
 import {
   ADMIN,

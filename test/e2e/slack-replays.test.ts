@@ -1,5 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS, COMMANDS, EVERY_PROVIDER } from '../../src/blocks/ids.ts';
+import { encodeRepairModalMetadata } from '../../src/blocks/values.ts';
 import {
   buildBlockAction,
   buildCommand,
@@ -9,10 +11,8 @@ import {
 import { queryOne } from '../../src/db/client.ts';
 import { createProviderAdapters } from '../../src/providers/registry.ts';
 import { runReconciler } from '../../src/scheduler/reconciler.ts';
-import { FUNCTION_NAMES } from '../../src/scheduler/scheduler-runs.ts';
 import { startWorker } from '../../src/scheduler/worker.ts';
-import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS, COMMANDS, EVERY_PROVIDER } from '../../src/views/ids.ts';
-import { encodeRepairModalMetadata } from '../../src/views/values.ts';
+import { FUNCTION_NAMES } from '../../src/store/scheduler-runs.ts';
 import { backends, type TestDatabase } from '../support/db.ts';
 import {
   ADMIN,

@@ -1,12 +1,12 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACTION_PREFIXES } from '../../src/blocks/ids.ts';
+import { decodeRepairScope, encodeRepairScope } from '../../src/blocks/values.ts';
 import { buildBlockAction } from '../../src/console/sign-request.ts';
 import { queryOne, queryRows } from '../../src/db/client.ts';
 import { createProviderAdapters } from '../../src/providers/registry.ts';
-import { ACTIVE_REPAIR_FUNCTION } from '../../src/scheduler/scheduler-runs.ts';
 import { startWorker } from '../../src/scheduler/worker.ts';
-import { ACTION_PREFIXES } from '../../src/views/ids.ts';
-import { decodeRepairScope, encodeRepairScope } from '../../src/views/values.ts';
+import { ACTIVE_REPAIR_FUNCTION } from '../../src/store/scheduler-runs.ts';
 import type { TestDatabase } from '../support/db.ts';
 import {
   ADMIN,

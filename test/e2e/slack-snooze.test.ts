@@ -7,7 +7,7 @@ import { slackNightReporter } from '../../src/report/slack-night-reporter.ts';
 import type { StepDeps } from '../../src/scheduler/night-reporter.ts';
 import { postcheckStep } from '../../src/scheduler/postcheck-step.ts';
 import { postOverSnoozes } from '../../src/scheduler/snooze-expiry.ts';
-import { endSnooze } from '../../src/scheduler/snoozes.ts';
+import { endSnooze } from '../../src/store/snoozes.ts';
 import { runDateOf } from '../../src/time/business-day.ts';
 import type { TestDatabase } from '../support/db.ts';
 import {

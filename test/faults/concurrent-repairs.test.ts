@@ -1,12 +1,12 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ACTION_IDS } from '../../src/blocks/ids.ts';
 import { buildBlockAction } from '../../src/console/sign-request.ts';
 import type { Deps } from '../../src/context.ts';
 import { queryOne } from '../../src/db/client.ts';
 import { createProviderAdapters } from '../../src/providers/registry.ts';
 import { startWorker } from '../../src/scheduler/worker.ts';
 import { runDateOf } from '../../src/time/business-day.ts';
-import { ACTION_IDS } from '../../src/views/ids.ts';
 import { sharedBackends, type TestDatabase, truncateAll } from '../support/db.ts';
 import {
   ADMIN,

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { webApi } from '@slack/bolt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSlackBot } from '../../src/app/slack-bot.ts';
 import {
   CONSOLE_USER,
   LOCAL_REPORT_CHANNEL,
@@ -13,7 +14,6 @@ import type { CoverageReport } from '../../src/coverage/types.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { slackNightReporter } from '../../src/report/slack-night-reporter.ts';
 import { EVENTS_PATH, type SlackApp } from '../../src/slack/app.ts';
-import { createSlackBot } from '../../src/slack-bot.ts';
 import { runDateOf } from '../../src/time/business-day.ts';
 import { backends, type TestDatabase } from '../support/db.ts';
 import { harnessConfig, nightWithFailures } from '../support/fake-slack.ts';

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeFailure } from '../../src/app/failure.ts';
 import { type Database, openDatabase } from '../../src/db/client.ts';
 import { classifyConnectionError, markConnectError } from '../../src/db/connection-errors.ts';
 import { EXIT } from '../../src/exit-codes.ts';
-import { describeFailure } from '../../src/failure.ts';
 import { sched } from '../support/cli.ts';
 import { postgresUrl } from '../support/db.ts';
 import { call, type OpsServer, startOpsServer } from '../support/ops-server.ts';

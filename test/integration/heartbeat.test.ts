@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.ts';
-import { HEARTBEAT_TIMEOUT_MS, heartbeatUrl } from '../../src/scheduler/heartbeat.ts';
+import { HEARTBEAT_TIMEOUT_MS, heartbeatUrl } from '../../src/paging/heartbeat-ping.ts';
 import { postcheckStep } from '../../src/scheduler/postcheck-step.ts';
 import { reconcile } from '../../src/scheduler/reconciler.ts';
 import { schedulerTick } from '../../src/scheduler/scheduler-tick.ts';

@@ -11,7 +11,7 @@ import {
   FUNCTION_NAMES,
   type FunctionName,
   finishRun,
-} from '../../src/scheduler/scheduler-runs.ts';
+} from '../../src/store/scheduler-runs.ts';
 import { cliEnvironment, sched } from '../support/cli.ts';
 import { backends, type TestDatabase } from '../support/db.ts';
 import {

@@ -1,14 +1,14 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSlackBot, type SlackBot } from '../../src/app/slack-bot.ts';
 import { LocalWebApi } from '../../src/console/local-web-api.ts';
 import { buildCommand, sendSigned } from '../../src/console/sign-request.ts';
 import type { Deps } from '../../src/context.ts';
 import { opsRoutes } from '../../src/http/ops-routes.ts';
 import { toCustomRoutes } from '../../src/http/routes.ts';
 import { silentLogger } from '../../src/logger.ts';
-import { createMetrics } from '../../src/metrics.ts';
+import { createMetrics } from '../../src/metrics/metrics.ts';
 import { EVENTS_PATH } from '../../src/slack/app.ts';
-import { createSlackBot, type SlackBot } from '../../src/slack-bot.ts';
 import { backends, type TestDatabase } from '../support/db.ts';
 import { ADMIN, BOT_TOKEN, harnessConfig, SIGNING_SECRET } from '../support/fake-slack.ts';
 

@@ -1,12 +1,12 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSlackBot } from '../../src/app/slack-bot.ts';
 import { LocalWebApi } from '../../src/console/local-web-api.ts';
 import { openDatabase, queryOne } from '../../src/db/client.ts';
 import { checkCronSecret } from '../../src/http/cron-secret.ts';
 import { opsRoutes } from '../../src/http/ops-routes.ts';
 import { toCustomRoutes } from '../../src/http/routes.ts';
-import { createMetrics } from '../../src/metrics.ts';
-import { createSlackBot } from '../../src/slack-bot.ts';
+import { createMetrics } from '../../src/metrics/metrics.ts';
 import { backends, type TestDatabase } from '../support/db.ts';
 import { call, type OpsServer, startOpsServer } from '../support/ops-server.ts';
 import { clockedDeps, completeAllLive, DEMO_UNITS, seedSmallDemo } from '../support/scheduler-deps.ts';

@@ -5,7 +5,7 @@ import { PROVIDER_NAMES } from '../../src/providers/types.ts';
 import { runPostcheck } from '../../src/scheduler/postcheck.ts';
 import { snoozeFromAsk } from '../../src/scheduler/snooze-request.ts';
 import { runTrigger } from '../../src/scheduler/trigger.ts';
-import { beatWorker, removeWorker } from '../../src/scheduler/worker-heartbeat.ts';
+import { beatWorker, removeWorker } from '../../src/store/workers.ts';
 import { backends, type TestDatabase } from '../support/db.ts';
 import { installedAt } from '../support/insert-rows.ts';
 import { call, type OpsServer, startOpsServer } from '../support/ops-server.ts';

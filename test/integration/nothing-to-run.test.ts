@@ -1,13 +1,13 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { historyMessage } from '../../src/blocks/history-message.ts';
+import { homeView } from '../../src/blocks/home-view.ts';
+import { reportMessage } from '../../src/blocks/report-message.ts';
+import { statusMessage } from '../../src/blocks/status-message.ts';
+import { formatCoverageReport } from '../../src/blocks/text-report.ts';
 import { seedDemo } from '../../src/db/seed-demo.ts';
 import { listHistory } from '../../src/scheduler/history.ts';
 import { runPostcheck } from '../../src/scheduler/postcheck.ts';
-import { historyMessage } from '../../src/views/history-message.ts';
-import { homeView } from '../../src/views/home-view.ts';
-import { reportMessage } from '../../src/views/report-message.ts';
-import { statusMessage } from '../../src/views/status-message.ts';
-import { formatCoverageReport } from '../../src/views/text-report.ts';
 import { backends, type TestDatabase, truncateAll } from '../support/db.ts';
 import { clockedDeps } from '../support/scheduler-deps.ts';
 import { visibleText } from '../support/view-inspect.ts';

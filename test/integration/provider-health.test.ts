@@ -1,10 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/client.ts';
-import { createMetrics } from '../../src/metrics.ts';
+import { createMetrics } from '../../src/metrics/metrics.ts';
 import { postcheckStep } from '../../src/scheduler/postcheck-step.ts';
 import { reconcile } from '../../src/scheduler/reconciler.ts';
-import { createSnooze } from '../../src/scheduler/snoozes.ts';
 import { runTrigger } from '../../src/scheduler/trigger.ts';
+import { createSnooze } from '../../src/store/snoozes.ts';
 import { runDateOf } from '../../src/time/business-day.ts';
 import { cliEnvironment, sched } from '../support/cli.ts';
 import { backends, type TestDatabase } from '../support/db.ts';

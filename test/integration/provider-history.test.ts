@@ -9,7 +9,7 @@ import {
   FUNCTION_NAMES,
   type FunctionName,
   finishRun,
-} from '../../src/scheduler/scheduler-runs.ts';
+} from '../../src/store/scheduler-runs.ts';
 import { backends, type TestDatabase } from '../support/db.ts';
 import { nightWithFailures } from '../support/fake-slack.ts';
 import { decodePng } from '../support/png.ts';

@@ -7,7 +7,7 @@ import { startScheduler } from '../../src/scheduler/cron.ts';
 import { LATE_NIGHT_WAIT_MINUTES } from '../../src/scheduler/late-night.ts';
 import type { PostcheckResult } from '../../src/scheduler/postcheck.ts';
 import { schedulerTick } from '../../src/scheduler/scheduler-tick.ts';
-import { beatWorker } from '../../src/scheduler/worker-heartbeat.ts';
+import { beatWorker } from '../../src/store/workers.ts';
 import { runDateOf, runDateRange, runDatesBetween } from '../../src/time/business-day.ts';
 import { backends } from '../support/db.ts';
 import { call, startOpsServer } from '../support/ops-server.ts';

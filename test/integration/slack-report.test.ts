@@ -9,7 +9,7 @@ import { activeRepair } from '../../src/report/active-repair.ts';
 import { createRepairRunner } from '../../src/report/repair-runner.ts';
 import { loadComparison, postOrUpdateReport, refreshReports } from '../../src/report/report-poster.ts';
 import { measureCoverage } from '../../src/scheduler/postcheck.ts';
-import { claimActiveRepair } from '../../src/scheduler/scheduler-runs.ts';
+import { claimActiveRepair } from '../../src/store/scheduler-runs.ts';
 import { addDays, runDateOf } from '../../src/time/business-day.ts';
 import { backends, type TestDatabase, truncateAll } from '../support/db.ts';
 import { BOT_TOKEN, harnessConfig, nightWithFailures, REPORT_CHANNEL } from '../support/fake-slack.ts';

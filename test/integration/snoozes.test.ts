@@ -10,7 +10,7 @@ import { measureCoverage } from '../../src/scheduler/postcheck.ts';
 import { previewRepair, repairMissing } from '../../src/scheduler/repair.ts';
 import { postOverSnoozes } from '../../src/scheduler/snooze-expiry.ts';
 import { snoozeFromAsk } from '../../src/scheduler/snooze-request.ts';
-import { endSnooze, type SnoozeRow } from '../../src/scheduler/snoozes.ts';
+import { endSnooze, type SnoozeRow } from '../../src/store/snoozes.ts';
 import { backends } from '../support/db.ts';
 import { type FakePagerDuty, startFakePagerDuty } from '../support/fake-pagerduty.ts';
 import { clockedDeps, endNightWithFailures, nightFixture } from '../support/scheduler-deps.ts';

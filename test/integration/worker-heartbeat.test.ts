@@ -1,17 +1,13 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reportMessage } from '../../src/blocks/report-message.ts';
+import { statusMessage } from '../../src/blocks/status-message.ts';
+import { formatCoverageReport } from '../../src/blocks/text-report.ts';
 import type { Deps } from '../../src/context.ts';
 import { queryOne, queryRows } from '../../src/db/client.ts';
 import { measureCoverage } from '../../src/scheduler/postcheck.ts';
 import { startWorker } from '../../src/scheduler/worker.ts';
-import {
-  beatWorker,
-  providersWithoutLiveWorker,
-  removeWorker,
-} from '../../src/scheduler/worker-heartbeat.ts';
-import { reportMessage } from '../../src/views/report-message.ts';
-import { statusMessage } from '../../src/views/status-message.ts';
-import { formatCoverageReport } from '../../src/views/text-report.ts';
+import { beatWorker, providersWithoutLiveWorker, removeWorker } from '../../src/store/workers.ts';
 import { backends, type TestDatabase } from '../support/db.ts';
 import { seedSmallDemo } from '../support/scheduler-deps.ts';
 import { simulatedAdapters, triggerToday, waitUntil, workerDeps } from '../support/worker-fixtures.ts';

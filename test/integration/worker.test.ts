@@ -3,6 +3,7 @@ import { setTimeout } from 'node:timers/promises';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { formatCoverageReport } from '../../src/blocks/text-report.ts';
 import type { Deps } from '../../src/context.ts';
 import { queryOne, queryRows } from '../../src/db/client.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -15,7 +16,6 @@ import { measureCoverage, runPostcheck } from '../../src/scheduler/postcheck.ts'
 import { reconcile } from '../../src/scheduler/reconciler.ts';
 import { repairMissing } from '../../src/scheduler/repair.ts';
 import { startWorker, type WorkerResultEvent } from '../../src/scheduler/worker.ts';
-import { formatCoverageReport } from '../../src/views/text-report.ts';
 import { sched } from '../support/cli.ts';
 import { backends, postgresUrl, sharedBackends, type TestDatabase, truncateAll } from '../support/db.ts';
 import { DEMO_UNITS, seedSmallDemo } from '../support/scheduler-deps.ts';

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { runAudit } from '../../src/audit/run-audit.ts';
+import { runDateLabel } from '../../src/blocks/format.ts';
 import { queryOne, queryRows } from '../../src/db/client.ts';
-import { runDateLabel } from '../../src/views/format.ts';
 import { bump, type Model, type SimCommand, tonight } from './model.ts';
 import { knownNights, type OracleNight, oracleNight } from './oracle.ts';
 import {

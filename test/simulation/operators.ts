@@ -8,7 +8,7 @@ import { postcheckStep } from '../../src/scheduler/postcheck-step.ts';
 import { changeProvider } from '../../src/scheduler/provider-change.ts';
 import { rerunOrg } from '../../src/scheduler/rerun.ts';
 import { snoozeFromAsk } from '../../src/scheduler/snooze-request.ts';
-import { endSnooze, openSnoozes } from '../../src/scheduler/snoozes.ts';
+import { endSnooze, openSnoozes } from '../../src/store/snoozes.ts';
 import { bump, type Model, SimCommand, tonight } from './model.ts';
 import { knownNights } from './oracle.ts';
 import { orgSlug } from './slack-requests.ts';

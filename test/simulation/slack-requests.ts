@@ -1,4 +1,6 @@
 import { sql } from 'drizzle-orm';
+import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS, COMMANDS, EVERY_PROVIDER } from '../../src/blocks/ids.ts';
+import { encodeRepairModalMetadata } from '../../src/blocks/values.ts';
 import {
   buildAppHomeOpened,
   buildBlockAction,
@@ -7,8 +9,6 @@ import {
   type SlackRequest,
 } from '../../src/console/sign-request.ts';
 import { queryOne, queryRows } from '../../src/db/client.ts';
-import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS, COMMANDS, EVERY_PROVIDER } from '../../src/views/ids.ts';
-import { encodeRepairModalMetadata } from '../../src/views/values.ts';
 import { bump, type Model, SimCommand, tonight } from './model.ts';
 import { ADMIN, GROUP_ADMIN, OUTSIDER, REPORT_CHANNEL, type World } from './world.ts';
 

@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
+import { COMMANDS } from '../../src/blocks/ids.ts';
 import { buildAppHomeOpened, buildCommand } from '../../src/console/sign-request.ts';
 import { queryRows } from '../../src/db/client.ts';
 import { measureCoverage } from '../../src/scheduler/postcheck.ts';
-import { COMMANDS } from '../../src/views/ids.ts';
 import { messageText } from '../support/slack-payloads.ts';
 import { ADMIN, REPORT_CHANNEL, type World } from './world.ts';
 

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { createSlackBot, type SlackBot } from '../../src/app/slack-bot.ts';
 import { loadConfig } from '../../src/config.ts';
 import { LocalWebApi } from '../../src/console/local-web-api.ts';
 import {
@@ -13,14 +14,13 @@ import { seedDemo } from '../../src/db/seed-demo.ts';
 import { opsRoutes } from '../../src/http/ops-routes.ts';
 import { toCustomRoutes } from '../../src/http/routes.ts';
 import { silentLogger } from '../../src/logger.ts';
-import { createMetrics } from '../../src/metrics.ts';
+import { createMetrics } from '../../src/metrics/metrics.ts';
 import { slackNightReporter } from '../../src/report/slack-night-reporter.ts';
 import { createDeliveries, type Deliveries } from '../../src/scheduler/deliveries.ts';
 import type { StepDeps } from '../../src/scheduler/night-reporter.ts';
 import { followNights, type NightFollower } from '../../src/scheduler/refresh-night.ts';
 import { boltLogger } from '../../src/slack/bolt-logger.ts';
 import { createSlackClient } from '../../src/slack/web-client.ts';
-import { createSlackBot, type SlackBot } from '../../src/slack-bot.ts';
 import { resetProvidersFromConfig } from '../support/insert-rows.ts';
 import { HIGH_LIMITS } from '../support/worker-fixtures.ts';
 import { SimProviders } from './sim-providers.ts';

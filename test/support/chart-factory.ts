@@ -1,5 +1,5 @@
+import type { CoverageChartInput, ProviderNightCoverage } from '../../src/blocks/coverage-chart-spec.ts';
 import { addDays } from '../../src/time/business-day.ts';
-import type { CoverageChartInput, ProviderNightCoverage } from '../../src/views/coverage-chart-spec.ts';
 
 /**
  * Thirty nights as the demo would record them: openai near 100 %, anthropic with one bad night,

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { createSlackBot, type SlackBot } from '../../src/app/slack-bot.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import { LocalWebApi } from '../../src/console/local-web-api.ts';
 import {
@@ -16,7 +17,6 @@ import { runPostcheck } from '../../src/scheduler/postcheck.ts';
 import { reconcile } from '../../src/scheduler/reconciler.ts';
 import { runTrigger } from '../../src/scheduler/trigger.ts';
 import { EVENTS_PATH } from '../../src/slack/app.ts';
-import { createSlackBot, type SlackBot } from '../../src/slack-bot.ts';
 import { runDateOf } from '../../src/time/business-day.ts';
 import { type Backend, backends } from './db.ts';
 import { type EnvelopeType, FakeSocketMode } from './fake-socket-mode.ts';

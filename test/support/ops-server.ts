@@ -2,7 +2,7 @@ import type { Deps } from '../../src/context.ts';
 import type { HealthDeps } from '../../src/http/health.ts';
 import { opsRoutes } from '../../src/http/ops-routes.ts';
 import { listenRoutes } from '../../src/http/routes.ts';
-import { createMetrics, type Metrics } from '../../src/metrics.ts';
+import { createMetrics, type Metrics } from '../../src/metrics/metrics.ts';
 import type { NightReporter } from '../../src/scheduler/night-reporter.ts';
 import type { PostcheckResult } from '../../src/scheduler/postcheck.ts';
 

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { PNG_SCALE, renderChart, renderPng } from '../../src/chart/render-png.ts';
 import {
   CHART_HEIGHT,
   CHART_WIDTH,
@@ -8,7 +7,8 @@ import {
   coverageChartSpec,
   coverageFloor,
   fromFirstRecordedNight,
-} from '../../src/views/coverage-chart-spec.ts';
+} from '../../src/blocks/coverage-chart-spec.ts';
+import { PNG_SCALE, renderChart, renderPng } from '../../src/chart/render-png.ts';
 import { demoChartInput } from '../support/chart-factory.ts';
 import { countColor, countDark, decodePng, rgbaPixels } from '../support/png.ts';
 

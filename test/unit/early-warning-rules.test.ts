@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { nightWarningMessage } from '../../src/blocks/night-warning-message.ts';
 import {
   causeWords,
   decideWarnings,
@@ -8,7 +9,6 @@ import {
   type WatchSettings,
 } from '../../src/scheduler/early-warning-rules.ts';
 import type { ProviderWatch } from '../../src/scheduler/night-watch-query.ts';
-import { nightWarningMessage } from '../../src/views/night-warning-message.ts';
 import { checkBlockKitLimits } from '../support/block-kit-limits.ts';
 
 const ZONE = 'America/New_York';

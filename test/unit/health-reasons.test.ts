@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { ACTION_IDS } from '../../src/blocks/ids.ts';
+import { reportMessage } from '../../src/blocks/report-message.ts';
+import { statusMessage } from '../../src/blocks/status-message.ts';
 import { buildCoverageReport, healthReasons } from '../../src/coverage/coverage-math.ts';
 import type { CoverageRows } from '../../src/coverage/coverage-query.ts';
 import { checkRunDate } from '../../src/scheduler/run-date-rules.ts';
-import { ACTION_IDS } from '../../src/views/ids.ts';
-import { reportMessage } from '../../src/views/report-message.ts';
-import { statusMessage } from '../../src/views/status-message.ts';
 import { checkBlockKitLimits } from '../support/block-kit-limits.ts';
 import { actionIds } from '../support/slack-payloads.ts';
 import { visibleText } from '../support/view-inspect.ts';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { EXTERNAL_SELECT_ACTIONS, SLASH_COMMANDS } from '../../src/views/ids.ts';
+import { EXTERNAL_SELECT_ACTIONS, SLASH_COMMANDS } from '../../src/blocks/ids.ts';
 
 /**
  * manifest.yml must be a manifest Slack accepts (the published JSON schema, copied into

@@ -1,4 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { costLines, formatTokens, formatUsd } from '../../src/blocks/cost-lines.ts';
+import { historyMessage } from '../../src/blocks/history-message.ts';
+import { homeView } from '../../src/blocks/home-view.ts';
+import { repairConfirmText } from '../../src/blocks/repair-confirm.ts';
+import { reportMessage } from '../../src/blocks/report-message.ts';
+import { rerunCostText, rerunModal } from '../../src/blocks/rerun-modal.ts';
+import { rerunResultMessage } from '../../src/blocks/rerun-result-message.ts';
+import { statusMessage } from '../../src/blocks/status-message.ts';
+import { formatCoverageReport } from '../../src/blocks/text-report.ts';
 import { DEFAULT_PRICES, loadConfig } from '../../src/config.ts';
 import {
   DEFAULT_TOKENS_PER_CALL,
@@ -6,15 +15,6 @@ import {
   priceNight,
   usdPerCall,
 } from '../../src/coverage/cost-math.ts';
-import { costLines, formatTokens, formatUsd } from '../../src/views/cost-lines.ts';
-import { historyMessage } from '../../src/views/history-message.ts';
-import { homeView } from '../../src/views/home-view.ts';
-import { repairConfirmText } from '../../src/views/repair-confirm.ts';
-import { reportMessage } from '../../src/views/report-message.ts';
-import { rerunCostText, rerunModal } from '../../src/views/rerun-modal.ts';
-import { rerunResultMessage } from '../../src/views/rerun-result-message.ts';
-import { statusMessage } from '../../src/views/status-message.ts';
-import { formatCoverageReport } from '../../src/views/text-report.ts';
 import { checkBlockKitLimits } from '../support/block-kit-limits.ts';
 import { makeReport } from '../support/report-factory.ts';
 import { visibleText } from '../support/view-inspect.ts';

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { projectionWords } from '../../src/blocks/projection-words.ts';
 import {
   etaSeconds,
   type ProviderPace,
   projectNight,
   projectProvider,
 } from '../../src/scheduler/night-projection.ts';
-import { projectionWords } from '../../src/views/projection-words.ts';
 
 const now = new Date('2026-03-09T07:30:00Z'); // 03:30 EDT
 const postcheckAt = new Date('2026-03-09T08:00:00Z'); // 04:00 EDT

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { parseHistoryArgument } from '../../src/commands/sched-history.ts';
-import { parseRerunArgument } from '../../src/commands/sched-rerun.ts';
-import { parseStatusArgument } from '../../src/commands/sched-status.ts';
+import { toNightProgress } from '../../src/blocks/night-progress.ts';
+import { decodeRerunMetadata, encodeRerunMetadata } from '../../src/blocks/rerun-metadata.ts';
 import { SchedError } from '../../src/errors.ts';
+import { parseHistoryArgument } from '../../src/listeners/commands/sched-history.ts';
+import { parseRerunArgument } from '../../src/listeners/commands/sched-rerun.ts';
+import { parseStatusArgument } from '../../src/listeners/commands/sched-status.ts';
 import { buildProgress } from '../../src/scheduler/progress.ts';
 import { scrubSecrets } from '../../src/secrets.ts';
 import { describeRequest, INTERNAL_ERROR_SENTENCE, userSentence } from '../../src/slack/app-error.ts';
-import { toNightProgress } from '../../src/views/night-progress.ts';
-import { decodeRerunMetadata, encodeRerunMetadata } from '../../src/views/rerun-metadata.ts';
 
 /** The pure pieces of the Slack handlers: argument parsing, metadata, error sentences, progress shape. */
 

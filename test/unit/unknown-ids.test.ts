@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { unlessOneOf } from '../../src/actions/index.ts';
-import { ACTION_IDS, OPEN_NIGHT_ACTION, SNOOZE_ACTION } from '../../src/views/ids.ts';
+import { ACTION_IDS, OPEN_NIGHT_ACTION, SNOOZE_ACTION } from '../../src/blocks/ids.ts';
+import { unlessOneOf } from '../../src/listeners/index.ts';
 
 describe('unlessOneOf: the catch-all for ids no listener takes', () => {
   const rest = unlessOneOf([ACTION_IDS.repair, 'a.b', OPEN_NIGHT_ACTION, SNOOZE_ACTION]);

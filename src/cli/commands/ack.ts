@@ -1,7 +1,7 @@
-import { parseCommandArgs } from '../../command-args.ts';
+import { withRuntime } from '../../app/runtime.ts';
+import { parseCommandArgs } from '../../args/command-args.ts';
 import { usageError } from '../../errors.ts';
 import { EXIT } from '../../exit-codes.ts';
-import { withRuntime } from '../../runtime.ts';
 import { acknowledgeMissedNight } from '../../scheduler/night-acks.ts';
 import { parseRunDate } from '../../time/business-day.ts';
 import { cliActor } from '../actor.ts';

@@ -1,9 +1,9 @@
+import { withRuntime } from '../../app/runtime.ts';
+import { parseCommandArgs } from '../../args/command-args.ts';
 import { auditRunDates } from '../../audit/audit-dates.ts';
 import { formatAudit } from '../../audit/format-audit.ts';
 import { runAudit } from '../../audit/run-audit.ts';
-import { parseCommandArgs } from '../../command-args.ts';
 import { EXIT } from '../../exit-codes.ts';
-import { withRuntime } from '../../runtime.ts';
 import type { CliCommand } from '../command.ts';
 
 export const auditCommand: CliCommand = {

@@ -1,11 +1,11 @@
-import { parseCommandArgs } from '../../command-args.ts';
+import { withReadOnlyRuntime } from '../../app/runtime.ts';
+import { parseCommandArgs } from '../../args/command-args.ts';
+import { formatUsd } from '../../blocks/cost-lines.ts';
+import { formatRatio, hadNothingToRun } from '../../blocks/format.ts';
 import { pricesOf } from '../../coverage/night-cost.ts';
 import { usageError } from '../../errors.ts';
 import { EXIT } from '../../exit-codes.ts';
-import { withReadOnlyRuntime } from '../../runtime.ts';
 import { type HistoryEntry, listHistory } from '../../scheduler/history.ts';
-import { formatUsd } from '../../views/cost-lines.ts';
-import { formatRatio, hadNothingToRun } from '../../views/format.ts';
 import type { CliCommand } from '../command.ts';
 import { chartNights, writeHistoryChart } from '../history-chart.ts';
 

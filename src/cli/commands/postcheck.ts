@@ -1,15 +1,15 @@
-import { parseCommandArgs, runDateOption } from '../../command-args.ts';
+import { withRuntime } from '../../app/runtime.ts';
+import { cliStepDeps } from '../../app/step-deps.ts';
+import { parseCommandArgs, runDateOption } from '../../args/command-args.ts';
+import { hasScopeFlags, SCOPE_FLAG_OPTIONS, scopeFromFlags } from '../../args/scope-flags.ts';
+import { estimateText } from '../../blocks/cost-lines.ts';
+import { formatCoverageReport, formatEnqueued, NOTHING_TO_ENQUEUE } from '../../blocks/text-report.ts';
 import { usageError } from '../../errors.ts';
 import { EXIT } from '../../exit-codes.ts';
 import { DEFAULT_SCOPE, describeScope } from '../../queue/run-scope.ts';
-import { withRuntime } from '../../runtime.ts';
 import { describePublished, postcheckStep } from '../../scheduler/postcheck-step.ts';
-import { hasScopeFlags, SCOPE_FLAG_OPTIONS, scopeFromFlags } from '../../scope-flags.ts';
-import { estimateText } from '../../views/cost-lines.ts';
-import { formatCoverageReport, formatEnqueued, NOTHING_TO_ENQUEUE } from '../../views/text-report.ts';
 import { cliActor } from '../actor.ts';
 import type { CliCommand } from '../command.ts';
-import { cliStepDeps } from '../step-deps.ts';
 
 export const postcheckCommand: CliCommand = {
   async run(argv, io) {

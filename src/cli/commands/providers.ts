@@ -1,4 +1,6 @@
-import { parseCommandArgs } from '../../command-args.ts';
+import { withReadOnlyRuntime, withRuntime } from '../../app/runtime.ts';
+import { parseCommandArgs } from '../../args/command-args.ts';
+import { noLiveWorkerLine } from '../../blocks/no-live-worker.ts';
 import { loadConfig } from '../../config.ts';
 import { usageError } from '../../errors.ts';
 import { EXIT } from '../../exit-codes.ts';
@@ -14,10 +16,8 @@ import {
 } from '../../providers/provider-settings.ts';
 import { createProviderAdapters } from '../../providers/registry.ts';
 import { isProviderName, PROVIDER_NAMES } from '../../providers/types.ts';
-import { withReadOnlyRuntime, withRuntime } from '../../runtime.ts';
 import { cancelledWords, changeProvider } from '../../scheduler/provider-change.ts';
-import { type ProviderWorkers, providerWorkers } from '../../scheduler/worker-heartbeat.ts';
-import { noLiveWorkerLine } from '../../views/no-live-worker.ts';
+import { type ProviderWorkers, providerWorkers } from '../../store/workers.ts';
 import { cliActor } from '../actor.ts';
 import type { CliCommand, CliIo } from '../command.ts';
 

@@ -1,8 +1,8 @@
-import { parseCommandArgs } from '../../command-args.ts';
+import { withRuntime } from '../../app/runtime.ts';
+import { parseCommandArgs } from '../../args/command-args.ts';
+import { plural } from '../../blocks/text-report.ts';
 import { EXIT } from '../../exit-codes.ts';
-import { withRuntime } from '../../runtime.ts';
 import { runReconciler } from '../../scheduler/reconciler.ts';
-import { plural } from '../../views/text-report.ts';
 import { cliActor } from '../actor.ts';
 import type { CliCommand } from '../command.ts';
 

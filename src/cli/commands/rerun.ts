@@ -1,13 +1,13 @@
-import { parseCommandArgs, runDateOption } from '../../command-args.ts';
+import { withRuntime } from '../../app/runtime.ts';
+import { parseCommandArgs, runDateOption } from '../../args/command-args.ts';
+import { SCOPE_FLAG_OPTIONS, scopeFromFlags } from '../../args/scope-flags.ts';
+import { estimateText } from '../../blocks/cost-lines.ts';
+import { formatEnqueued, NOTHING_TO_ENQUEUE } from '../../blocks/text-report.ts';
 import { usageError } from '../../errors.ts';
 import { EXIT } from '../../exit-codes.ts';
 import { findOrgExactly } from '../../orgs/find-org.ts';
 import { describeScope } from '../../queue/run-scope.ts';
-import { withRuntime } from '../../runtime.ts';
 import { rerunOrg } from '../../scheduler/rerun.ts';
-import { SCOPE_FLAG_OPTIONS, scopeFromFlags } from '../../scope-flags.ts';
-import { estimateText } from '../../views/cost-lines.ts';
-import { formatEnqueued, NOTHING_TO_ENQUEUE } from '../../views/text-report.ts';
 import { cliActor } from '../actor.ts';
 import type { CliCommand } from '../command.ts';
 

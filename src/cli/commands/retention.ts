@@ -1,9 +1,9 @@
-import { parseCommandArgs } from '../../command-args.ts';
+import { withRuntime } from '../../app/runtime.ts';
+import { parseCommandArgs } from '../../args/command-args.ts';
+import { plural } from '../../blocks/text-report.ts';
 import { EXIT } from '../../exit-codes.ts';
 import type { RetentionCandidate } from '../../queue/prune-night.ts';
-import { withRuntime } from '../../runtime.ts';
 import { type RetentionResult, runRetention } from '../../scheduler/retention.ts';
-import { plural } from '../../views/text-report.ts';
 import type { CliCommand } from '../command.ts';
 
 export const retentionCommand: CliCommand = {

@@ -1,8 +1,8 @@
-import { parseCommandArgs } from '../../command-args.ts';
+import { withRuntime } from '../../app/runtime.ts';
+import { parseCommandArgs } from '../../args/command-args.ts';
 import { seedDemo } from '../../db/seed-demo.ts';
 import { usageError } from '../../errors.ts';
 import { EXIT } from '../../exit-codes.ts';
-import { withRuntime } from '../../runtime.ts';
 import type { CliCommand } from '../command.ts';
 import { createProgress } from '../progress-line.ts';
 

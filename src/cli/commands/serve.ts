@@ -1,5 +1,5 @@
-import { runSchedBot } from '../../bot-process.ts';
-import { parseCommandArgs } from '../../command-args.ts';
+import { runSchedBot } from '../../app/bot-process.ts';
+import { parseCommandArgs } from '../../args/command-args.ts';
 import type { CliCommand } from '../command.ts';
 
 /**

@@ -1,12 +1,12 @@
-import { parseCommandArgs } from '../../command-args.ts';
+import { type Runtime, withRuntime } from '../../app/runtime.ts';
+import { parseCommandArgs } from '../../args/command-args.ts';
+import { snoozeLine } from '../../blocks/snooze-lines.ts';
 import { usageError } from '../../errors.ts';
 import { EXIT } from '../../exit-codes.ts';
 import { refreshSnoozedNight } from '../../report/refresh-snoozed-night.ts';
 import { webClientFor } from '../../report/slack-night-reporter.ts';
-import { type Runtime, withRuntime } from '../../runtime.ts';
 import { snoozeFromAsk } from '../../scheduler/snooze-request.ts';
-import { endSnooze, openSnoozes, type SnoozeRow } from '../../scheduler/snoozes.ts';
-import { snoozeLine } from '../../views/snooze-lines.ts';
+import { endSnooze, openSnoozes, type SnoozeRow } from '../../store/snoozes.ts';
 import { cliActor } from '../actor.ts';
 import type { CliCommand } from '../command.ts';
 

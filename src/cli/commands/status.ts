@@ -1,11 +1,11 @@
-import { parseCommandArgs, runDateOption } from '../../command-args.ts';
+import { withReadOnlyRuntime } from '../../app/runtime.ts';
+import { parseCommandArgs, runDateOption } from '../../args/command-args.ts';
+import { formatCoverageReport, formatProgress } from '../../blocks/text-report.ts';
 import { EXIT } from '../../exit-codes.ts';
-import { withReadOnlyRuntime } from '../../runtime.ts';
 import { measureNightPace } from '../../scheduler/night-pace.ts';
 import { etaSeconds } from '../../scheduler/night-projection.ts';
 import { measureCoverage } from '../../scheduler/postcheck.ts';
 import { measureProgress } from '../../scheduler/progress.ts';
-import { formatCoverageReport, formatProgress } from '../../views/text-report.ts';
 import type { CliCommand } from '../command.ts';
 
 export const statusCommand: CliCommand = {

@@ -1,8 +1,8 @@
-import { parseCommandArgs, runDateOption } from '../../command-args.ts';
+import { withRuntime } from '../../app/runtime.ts';
+import { parseCommandArgs, runDateOption } from '../../args/command-args.ts';
+import { formatEnqueued, localTime } from '../../blocks/text-report.ts';
 import { EXIT } from '../../exit-codes.ts';
-import { withRuntime } from '../../runtime.ts';
 import { runTrigger } from '../../scheduler/trigger.ts';
-import { formatEnqueued, localTime } from '../../views/text-report.ts';
 import { cliActor } from '../actor.ts';
 import type { CliCommand } from '../command.ts';
 

@@ -1,17 +1,17 @@
-import { parseCommandArgs } from '../../command-args.ts';
+import { withRuntime } from '../../app/runtime.ts';
+import { cliStepDeps } from '../../app/step-deps.ts';
+import { parseCommandArgs } from '../../args/command-args.ts';
 import { usageError } from '../../errors.ts';
 import { EXIT } from '../../exit-codes.ts';
 import { listProviderSettings, withProviderSettings } from '../../providers/provider-settings.ts';
 import { createProviderAdapters } from '../../providers/registry.ts';
 import { countLiveTasks, type ParkedTasks, parkedTasks } from '../../queue/live-tasks.ts';
-import { withRuntime } from '../../runtime.ts';
 import { watchNight } from '../../scheduler/early-warning.ts';
 import { watchLateSteps } from '../../scheduler/late-alerts.ts';
 import { followNights } from '../../scheduler/refresh-night.ts';
 import { startWorker, type WorkerSummary } from '../../scheduler/worker.ts';
 import type { CliCommand } from '../command.ts';
 import { watchDrain } from '../progress-line.ts';
-import { cliStepDeps } from '../step-deps.ts';
 
 export const formatWorkerSummary = (s: WorkerSummary) =>
   `worker ${s.workerId}: claimed ${s.claimed}, succeeded ${s.succeeded}, failed ${s.failed}, ` +
