@@ -54,6 +54,7 @@ export async function startSchedBot(io: BotIo): Promise<RunningBot> {
   const logFile = mode === 'console' ? consoleLogFile(initial) : undefined;
   const logger = createLogger({ level: initial.logLevel, file: logFile });
   const rt = await openRuntime(io.env, {
+    config: initial,
     logger,
     configOverrides: mode === 'console' ? localWorkspace : undefined,
   });

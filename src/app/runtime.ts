@@ -13,6 +13,8 @@ export interface Runtime extends Deps {
 }
 
 export interface RuntimeOptions {
+  /** Configuration the caller already loaded (the bot reads it to pick its mode): not loaded twice. */
+  config?: Config;
   logger?: Logger;
   configOverrides?: (config: Config) => Config;
   /**
@@ -32,7 +34,7 @@ export async function openRuntime(
   env: Record<string, string | undefined>,
   options: RuntimeOptions = {},
 ): Promise<Runtime> {
-  let config = withSimulatedLimits(loadConfig(env), env);
+  let config = withSimulatedLimits(options.config ?? loadConfig(env), env);
   if (options.configOverrides) config = options.configOverrides(config);
   const logger =
     options.logger ?? createLogger({ level: config.logLevel === 'info' ? 'warn' : config.logLevel });
