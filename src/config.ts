@@ -4,7 +4,7 @@ import { SchedError } from './errors.ts';
 import { PROVIDER_NAMES, type ProviderName } from './provider-names.ts';
 import { cronExpressionProblem } from './time/cron-matcher.ts';
 
-/** Environment variables (DESIGN §6), validated once at start-up. `.env.example` lists them all. */
+/** Environment variables, validated once at start-up. `.env.example` lists them all. */
 
 const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value);
 const optionalString = z.preprocess(emptyToUndefined, z.string().optional());

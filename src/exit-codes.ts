@@ -1,7 +1,7 @@
 import { type ErrorCode, isSchedError } from './errors.ts';
 
 /**
- * The one exit-code table of `sched` and `npm start` (DESIGN §6), after BSD sysexits where one
+ * The one exit-code table of `sched` and `npm start`, after BSD sysexits where one
  * fits: a supervisor restarts on 69 and 75 (the cause is outside the process) and not on 78.
  */
 export const EXIT = {

@@ -13,7 +13,7 @@ import type { AuditCheck, AuditNote, AuditResult, AuditViolation } from './types
 
 /**
  * `sched audit`: checks the books of the nights in `runDates` against the invariants the system
- * promises (DESIGN §3-§5) and lists every violation with its rows and what to do. Read-only
+ * promises and lists every violation with its rows and what to do. Read-only
  * unless `fix` is set; then it repairs what is safe (fix-audit.ts) and audits again, so the
  * answer shows what is left.
  */

@@ -1,6 +1,6 @@
 import type { ProviderName } from '../provider-names.ts';
 
-/** Plans decide quota (prompts per day) and entitled providers (DESIGN §2). */
+/** Plans decide quota (prompts per day) and entitled providers. */
 export const PLANS = ['starter', 'growth', 'pro', 'enterprise'] as const;
 export type Plan = (typeof PLANS)[number];
 

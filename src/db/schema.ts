@@ -17,7 +17,7 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 
-/** DESIGN §3. Every state change on these tables is one statement or a short transaction. */
+/** The tables. Every state change on these tables is one statement or a short transaction. */
 
 const tstz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 const runDate = () => date('run_date', { mode: 'string' }).notNull();

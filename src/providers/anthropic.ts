@@ -16,7 +16,7 @@ export function createAnthropicAdapter(config: ProviderConfig, options: AdapterO
   const client = new Anthropic({
     apiKey,
     baseURL: (config.baseUrl ?? ANTHROPIC_BASE_URL).replace(/\/+$/, ''),
-    maxRetries: 0, // the pipeline's retry policy governs (DESIGN §4)
+    maxRetries: 0, // the pipeline's retry policy governs
     timeout: options.defaultTimeoutMs,
   });
   const ctx = {

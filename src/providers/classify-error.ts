@@ -6,7 +6,7 @@ import { type HeaderSource, parseDurationMs, rateLimitHint, retryAfterMs } from 
 import { type ErrorClass, ProviderError, type ProviderName, type RateLimitHint } from './types.ts';
 
 /**
- * Turns whatever an SDK throws into a ProviderError whose class decides retries (DESIGN §4).
+ * Turns whatever an SDK throws into a ProviderError whose class decides retries.
  * The rules work on a normalized `HttpFailure`, so they are pure and shared by all providers;
  * only `httpFailureOf` knows the SDKs' error types.
  */

@@ -8,7 +8,7 @@ import { type ProviderAdapter, ProviderError } from './types.ts';
 /** The SDK sends POST {base}/v1beta/models/{model}:generateContent with x-goog-api-key. */
 export const GEMINI_BASE_URL = 'https://generativelanguage.googleapis.com';
 
-/** @google/genai retries only when retryOptions asks it to; one attempt means none (DESIGN §4). */
+/** @google/genai retries only when retryOptions asks it to; one attempt means none. */
 const NO_RETRIES = { attempts: 1 };
 
 export function createGeminiAdapter(config: ProviderConfig, options: AdapterOptions): ProviderAdapter {

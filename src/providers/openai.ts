@@ -48,7 +48,7 @@ export function createChatCompletionsAdapter(
     baseURL: flavor.baseUrl,
     organization: null,
     project: null,
-    maxRetries: 0, // the pipeline's retry policy governs (DESIGN §4)
+    maxRetries: 0, // the pipeline's retry policy governs
     timeout: options.defaultTimeoutMs,
   });
   const ctx = { provider: flavor.name, timeoutMs: options.defaultTimeoutMs, secrets: [apiKey], clock };

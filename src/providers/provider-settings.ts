@@ -7,7 +7,7 @@ import { providerMode } from './provider-mode.ts';
 import { PROVIDER_NAMES, type ProviderName } from './types.ts';
 
 /**
- * Provider settings are data shared by every process (DESIGN §3): which providers are enabled,
+ * Provider settings are data shared by every process: which providers are enabled,
  * their model, requests per minute and concurrency. Read by anyone; changed only here, by an
  * explicit command, and every change is logged in provider_changes with who made it.
  */

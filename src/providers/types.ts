@@ -3,7 +3,7 @@ import type { ProviderName } from '../provider-names.ts';
 
 export { isProviderName, PROVIDER_NAMES, type ProviderName } from '../provider-names.ts';
 
-/** Error classes decide retries (DESIGN §4). */
+/** Error classes decide retries. */
 export const ERROR_CLASSES = [
   'rate_limited',
   'timeout',

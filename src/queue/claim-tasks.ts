@@ -13,7 +13,7 @@ import { maintenanceHold } from './snooze-holds.ts';
  * night's live tasks, not the history the table holds.
  *
  * Every time here is the database's (`now()`), never the worker's clock: lease ends, available_at
- * and pauses are compared by one clock however far apart the machines' clocks are (DESIGN §4).
+ * and pauses are compared by one clock however far apart the machines' clocks are.
  * The worker keeps its own view of the lease as a duration on its monotonic clock (`heldUntil`).
  */
 

@@ -1,8 +1,8 @@
 import { type SQL, sql } from 'drizzle-orm';
 
 /**
- * Per-provider limits that hold across every worker process together (DESIGN §7: "each worker
- * takes its share"), enforced inside the claim statement (claim-tasks.ts):
+ * Per-provider limits that hold across every worker process together (each worker takes its
+ * share), enforced inside the claim statement (claim-tasks.ts):
  *
  * - max_concurrency: the provider's processing tasks with a live lease, counted through the
  *   partial index on processing tasks. While a pause that has run out still carries its reason,

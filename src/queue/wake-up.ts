@@ -4,7 +4,7 @@ import { toError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 
 /**
- * How idle workers sleep and wake (DESIGN §4). Every path that makes tasks claimable (a fan-out,
+ * How idle workers sleep and wake. Every path that makes tasks claimable (a fan-out,
  * a release, a requeued lease, a provider pause) sends NOTIFY on one channel in the transaction
  * that does it, so the message arrives when the tasks are there to claim. A worker listening
  * wakes at once; one that found nothing backs off from 2 s to a minute between polls (polls then

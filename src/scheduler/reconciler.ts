@@ -12,7 +12,7 @@ import { rootMessage } from './recorded-enqueue.ts';
 
 /**
  * The reconciler: returns tasks whose worker died to the queue, and moves jobs along their state
- * machine (DESIGN §4). Each step is one statement of the queue (src/queue/: expire-leases.ts,
+ * machine. Each step is one statement of the queue (src/queue/: expire-leases.ts,
  * start-jobs.ts, close-jobs.ts) that locks its rows with SKIP LOCKED and re-checks state, so it
  * is safe at any time, from any number of instances at once, next to running workers.
  */

@@ -100,7 +100,7 @@ export async function previewRerun(deps: Pick<Deps, 'db'>, params: RerunParams):
   };
 }
 
-/** One sentence for an org the nightly run skips on purpose (DESIGN §2, eligible org). */
+/** One sentence for an org the nightly run skips on purpose. */
 export function ineligibility(org: Org): string | undefined {
   if (!org.active) return `${org.name} is switched off (inactive), so it has no prompts to run`;
   if (org.subscriptionStatus !== 'active' && org.subscriptionStatus !== 'trialing') {

@@ -1,7 +1,7 @@
 import type { ErrorClass } from '../providers/types.ts';
 
 /**
- * What a worker does with a failed provider call (DESIGN §4). Pure: the worker applies it.
+ * What a worker does with a failed provider call. Pure: the worker applies it.
  *
  * - `rate_limited`: back to pending after Retry-After, the attempt is refunded, and the provider
  *   is paused for every worker for the same wait.

@@ -1,7 +1,7 @@
 import { addDays, type RunDate } from '../time/business-day.ts';
 
 /**
- * The one rule for which run_date an operation may write (DESIGN §5), pure: every entry point
+ * The one rule for which run_date an operation may write, pure: every entry point
  * (scheduler services, CLI, HTTP, Slack, console) asks it through assertRunDateAllowed before
  * anything is written.
  * - never a date after today (it would run tomorrow's prompts today);

@@ -25,7 +25,7 @@ import { startJobCloser } from './job-closer.ts';
 import { runTask, type TaskResult, type TaskRunner, type WorkerResultEvent } from './run-task.ts';
 
 /**
- * The worker loop (DESIGN §4, §7): keeps up to `concurrency` tasks in flight, claiming as slots
+ * The worker loop: keeps up to `concurrency` tasks in flight, claiming as slots
  * free up. Idle, it sleeps until NOTIFY announces tasks, polling ever less often (wake-up.ts):
  * a few statements a minute between nights. Any number of processes may run it against one database.
  * Database failures (a restart, a network cut) are logged and retried after a pause; the loop

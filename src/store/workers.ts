@@ -7,7 +7,7 @@ import type { ProviderName } from '../providers/types.ts';
 import { withDeadline } from '../time/waits.ts';
 
 /**
- * Which worker processes are alive and which providers each can call (DESIGN §3). A worker
+ * Which worker processes are alive and which providers each can call. A worker
  * upserts its row every HEARTBEAT_MS and deletes it on a clean stop; a row whose heartbeat is
  * older than LIVE_SECONDS (database clock) belongs to a dead or stuck worker. Status and health
  * use it to say when no live worker can call an enabled provider: tasks would wait for ever.

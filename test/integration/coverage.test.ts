@@ -24,7 +24,7 @@ const options = loadConfig({});
 const NOW = new Date('2026-11-28T09:00:00Z');
 const ALL = ['anthropic', 'gemini', 'openai', 'perplexity'] as const;
 
-// The oracle restates DESIGN §2 on its own, without the production constants.
+// The oracle restates the coverage words on its own, without the production constants.
 const QUOTA: Record<string, number> = {
   starter: 25,
   growth: 100,

@@ -18,7 +18,7 @@ import {
 } from '../support/worker-fixtures.ts';
 
 /**
- * Leases on the database clock (DESIGN §4): machines whose clocks disagree by minutes still agree
+ * Leases on the database clock: machines whose clocks disagree by minutes still agree
  * on when a lease ends, and every worker, not only the reconciler, returns expired leases.
  */
 

@@ -43,7 +43,7 @@ export const NO_VIOLATIONS: NightViolations = {
 };
 
 /**
- * DESIGN §2's expected units, restated: active in-quota prompts (ranked by created_at, id) of
+ * The expected units, restated: active in-quota prompts (ranked by created_at, id) of
  * active orgs whose subscription is active or trialing, times the enabled providers their plan
  * allows (starter: openai and perplexity; the others: all).
  */

@@ -166,7 +166,7 @@ async function set(argv: string[], io: CliIo): Promise<number> {
 }
 
 /**
- * Provider settings are data (DESIGN §3): `list` reads the table, `set` is the one way to
+ * Provider settings are data: `list` reads the table, `set` is the one way to
  * change it (logged with who), `check` calls each provider this process has a key for.
  */
 export const providersCommand: CliCommand = {

@@ -150,7 +150,7 @@ describe('button values', () => {
 });
 
 describe('slash command names', () => {
-  it('are the three commands of DESIGN §6 and /sched-snooze', () => {
+  it('are the three slash commands and /sched-snooze', () => {
     expect(SLASH_COMMANDS).toEqual(['/sched-status', '/sched-rerun', '/sched-history', '/sched-snooze']);
     expect(COMMANDS.rerun).toBe('/sched-rerun');
   });
