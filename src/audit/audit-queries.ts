@@ -1,6 +1,7 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { expectedUnitsCte } from '../coverage/coverage-query.ts';
 import { type Db, queryOne, queryRows } from '../db/client.ts';
+import { isLive } from '../db/live-status.ts';
 import { countsDiffer, jobTaskCounts } from '../queue/recompute-job-counts.ts';
 import { freshJob } from '../scheduler/fresh-answers.ts';
 import { FUNCTION_NAMES, type SchedulerRunRow } from '../store/scheduler-runs.ts';
@@ -172,7 +173,7 @@ export function liveTasksTooOld(db: Db, oldestAllowed: string): Promise<Finding>
     sql`select t.id as task_id, t.run_date::text as run_date, t.org_id, t.prompt_id, t.provider, t.status,
                count(*) over () as total_rows
         from batch_tasks t
-        where t.status in ('pending', 'processing') and t.run_date < ${oldestAllowed}::date
+        where ${isLive('t.status')} and t.run_date < ${oldestAllowed}::date
         order by t.run_date, t.id`,
   );
 }
@@ -185,7 +186,7 @@ export function liveTasksOfDisabledProviders(db: Db): Promise<Finding> {
                count(*) over () as total_rows
         from batch_tasks t
         join providers p on p.name = t.provider and not p.enabled
-        where t.status in ('pending', 'processing')
+        where ${isLive('t.status')}
         order by t.run_date, t.id`,
   );
 }
@@ -223,13 +224,13 @@ export function jobsClosedWithLiveTasks(db: Db, runDate: string): Promise<Findin
     sql`select j.id as job_id, o.name as org, j.status,
                (select count(*)::int from batch_tasks t
                 where t.batch_job_id = j.id and t.run_date = j.run_date
-                  and t.status in ('pending', 'processing')) as live_tasks,
+                  and ${isLive('t.status')}) as live_tasks,
                count(*) over () as total_rows
         from batch_jobs j join organizations o on o.id = j.org_id
         where j.run_date = ${runDate}::date and j.status in ('completed', 'failed', 'cancelled')
           and exists (select 1 from batch_tasks t
                       where t.batch_job_id = j.id and t.run_date = j.run_date
-                        and t.status in ('pending', 'processing'))
+                        and ${isLive('t.status')})
         order by o.name, j.id`,
   );
 }
@@ -244,7 +245,7 @@ export function jobsNotClosed(db: Db, params: { runDate: string; graceSeconds: n
         join organizations o on o.id = j.org_id
         cross join lateral (
           select max(t.completed_at) as last_done,
-                 count(*) filter (where t.status in ('pending', 'processing')) as live
+                 count(*) filter (where ${isLive('t.status')}) as live
           from batch_tasks t where t.batch_job_id = j.id and t.run_date = j.run_date
         ) d
         where j.run_date = ${runDate}::date and j.status in ('queued', 'processing')

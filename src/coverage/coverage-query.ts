@@ -1,5 +1,6 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { type Db, queryOne } from '../db/client.ts';
+import { isLive } from '../db/live-status.ts';
 import { PLAN_PROVIDERS, PLAN_QUOTA, PLANS } from '../db/plans.ts';
 import type { ProviderName } from '../providers/types.ts';
 import type { MissingReason } from './types.ts';
@@ -218,7 +219,7 @@ export async function queryCoverage(db: Db, runDate: string): Promise<CoverageRo
     -- Where a missing unit almost always is: a live, failed or cancelled task of the night.
     candidates as (
       select t.prompt_id, t.provider from batch_tasks t
-      where t.run_date = ${day} and t.status in ('pending', 'processing')
+      where t.run_date = ${day} and ${isLive('t.status')}
       union
       select t.prompt_id, t.provider from batch_tasks t
       where t.run_date = ${day} and t.status in ('failed', 'cancelled')
@@ -326,7 +327,7 @@ export async function queryCoverage(db: Db, runDate: string): Promise<CoverageRo
     ),
     night_tasks as (
       select status, count(*) as n from batch_tasks
-      where run_date = ${day} and status in ('pending', 'processing')
+      where run_date = ${day} and ${isLive()}
       group by status
       union all
       select status, count(*) from batch_tasks

@@ -16,6 +16,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { isLive } from './live-status.ts';
 
 /** The tables. Every state change on these tables is one statement or a short transaction. */
 
@@ -171,7 +172,7 @@ export const batchTasks = pgTable(
     // At most one live task per unit: double clicks and concurrent repairs cannot duplicate work.
     uniqueIndex('batch_tasks_one_live_per_unit')
       .on(t.runDate, t.promptId, t.provider)
-      .where(sql`status in ('pending', 'processing')`),
+      .where(sql`${isLive()}`),
     // The claim query: pending tasks by provider in (available_at, id) order. id is in the key so
     // a night whose tasks share one available_at is read in order, not sorted whole per claim.
     index('batch_tasks_claim_idx').on(t.provider, t.availableAt, t.id).where(sql`status = 'pending'`),
@@ -179,7 +180,7 @@ export const batchTasks = pgTable(
     index('batch_tasks_lease_idx').on(t.provider, t.leaseExpiresAt).where(sql`status = 'processing'`),
     index('batch_tasks_job_idx').on(t.batchJobId, t.status),
     // A job's live tasks: closing a job asks whether any is left, without reading its finished ones.
-    index('batch_tasks_live_job_idx').on(t.batchJobId).where(sql`status in ('pending', 'processing')`),
+    index('batch_tasks_live_job_idx').on(t.batchJobId).where(sql`${isLive()}`),
     index('batch_tasks_unit_idx').on(t.runDate, t.promptId, t.provider),
     // The night's failed and cancelled units (few): with the live ones, where coverage looks for
     // what is missing before it drills into a whole (org, provider).

@@ -1,5 +1,6 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../db/client.ts';
+import { isLive } from '../db/live-status.ts';
 import { PLAN_PROVIDERS, PLAN_QUOTA, PLANS } from '../db/plans.ts';
 
 /**
@@ -24,7 +25,7 @@ async function cancelWhere(db: Db, params: { where: SQL; reason: CancelReason; b
     db,
     sql`with target as (
           select t.id from batch_tasks t
-          where t.status in ('pending', 'processing') and ${where}
+          where ${isLive('t.status')} and ${where}
           order by t.id
           for update
         ),
@@ -82,7 +83,7 @@ export function cancelUnexpectedTasks(db: Db): Promise<CancelledTasks> {
       join organizations o on o.id = p.org_id
       join (values ${quotas}) q(plan, quota) on q.plan = o.plan
       where p.active and q.quota is not null
-        and p.org_id in (select distinct l.org_id from batch_tasks l where l.status in ('pending', 'processing'))
+        and p.org_id in (select distinct l.org_id from batch_tasks l where ${isLive('l.status')})
     ) r where r.rank > r.quota)`;
   return cancelWhere(db, {
     where: sql`not exists (

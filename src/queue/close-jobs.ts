@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { type Db, queryPrepared, queryRows } from '../db/client.ts';
+import { isLive } from '../db/live-status.ts';
 
 const ts = (instant: Date) => sql`${instant.toISOString()}::timestamptz`;
 
@@ -22,7 +23,7 @@ export async function closeJobs(
             and exists (select 1 from batch_tasks t where t.batch_job_id = j.id and t.run_date = j.run_date)
             and not exists (select 1 from batch_tasks t
                             where t.batch_job_id = j.id and t.run_date = j.run_date
-                              and t.status in ('pending', 'processing'))
+                              and ${isLive('t.status')})
           for update skip locked
         ),
         counts as (

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { param, sql } from 'drizzle-orm';
 import { expectedUnitsCte } from '../coverage/coverage-query.ts';
 import { type Db, queryOne, queryRows } from '../db/client.ts';
+import { isLive } from '../db/live-status.ts';
 import { shortTransaction } from '../db/transaction.ts';
 import type { UnitScope } from './run-scope.ts';
 import { snoozedUnit } from './snooze-holds.ts';
@@ -70,7 +71,7 @@ function candidateUnits(request: CandidateRequest, excludeLive: boolean) {
   const liveFilter = sql`and (
     select true from batch_tasks t
     where t.run_date = ${request.runDate}::date and t.prompt_id = u.prompt_id
-      and t.provider = u.provider and t.status in ('pending', 'processing') limit 1) is null`;
+      and t.provider = u.provider and ${isLive('t.status')} limit 1) is null`;
   return sql`
     with ${expectedUnitsCte(request.runDate)},
     candidates as (
@@ -121,10 +122,10 @@ export async function enqueueUnits(db: Db, request: EnqueueRequest): Promise<Enq
     const live = await queryOne<{ live: boolean }>(
       tx,
       sql`select exists (select 1 from batch_tasks
-                         where run_date = ${request.runDate}::date and status in ('pending', 'processing')) as live`,
+                         where run_date = ${request.runDate}::date and ${isLive()}) as live`,
     );
     const skipLive = live?.live
-      ? sql`on conflict (run_date, prompt_id, provider) where status in ('pending', 'processing') do nothing`
+      ? sql`on conflict (run_date, prompt_id, provider) where ${isLive()} do nothing`
       : sql``;
     const inserted = await queryRows<{ batch_job_id: string; provider: string; n: number }>(
       tx,

@@ -1,5 +1,6 @@
 import { param, sql } from 'drizzle-orm';
 import { type Db, queryOne, queryRows } from '../db/client.ts';
+import { isLive } from '../db/live-status.ts';
 import type { ProviderName } from '../providers/types.ts';
 
 /**
@@ -54,7 +55,7 @@ export async function countLiveTasks(db: Db, query: LiveTaskQuery): Promise<Live
           count(*) filter (where t.status = 'pending' and not coalesce(${ok}, false))::int as "parked"
         from batch_tasks t
         left join providers p on p.name = t.provider
-        where t.status in ('pending', 'processing')`,
+        where ${isLive('t.status')}`,
   );
   return row ?? { live: 0, expiredLeases: 0, parked: 0 };
 }

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { type Db, queryOne, queryRows } from '../db/client.ts';
+import { isLive } from '../db/live-status.ts';
 import { shortTransaction } from '../db/transaction.ts';
 import { partitionName } from './queue-partitions.ts';
 
@@ -76,7 +77,7 @@ export async function retentionCandidates(
     const counts = await queryOne<{ live: boolean; tasks: number; jobs: number; response_rows: number }>(
       db,
       sql`select exists (select 1 from batch_tasks where run_date = ${night.run_date}::date
-                         and status in ('pending', 'processing')) as live,
+                         and ${isLive()}) as live,
                  (select count(*)::int from batch_tasks where run_date = ${night.run_date}::date) as tasks,
                  (select count(*)::int from batch_jobs where run_date = ${night.run_date}::date) as jobs,
                  (select count(*)::int from prompt_provider_responses where run_date = ${night.run_date}::date) as response_rows`,

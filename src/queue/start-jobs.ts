@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { type Db, queryOne } from '../db/client.ts';
+import { isLive } from '../db/live-status.ts';
 
 const ts = (instant: Date) => sql`${instant.toISOString()}::timestamptz`;
 
@@ -11,7 +12,7 @@ export async function startJobs(db: Db, now: Date): Promise<number> {
           select j.id from batch_jobs j
           where j.status = 'queued'
             and exists (select 1 from batch_tasks t
-                        where t.batch_job_id = j.id and t.run_date = j.run_date and t.status in ('pending', 'processing'))
+                        where t.batch_job_id = j.id and t.run_date = j.run_date and ${isLive('t.status')})
             and exists (select 1 from batch_tasks t
                         where t.batch_job_id = j.id and t.run_date = j.run_date and (t.started_at is not null or t.status <> 'pending'))
           for update skip locked

@@ -1,5 +1,6 @@
 import { param, sql } from 'drizzle-orm';
 import { type Db, queryOne } from '../db/client.ts';
+import { isLive } from '../db/live-status.ts';
 import { ACTIVE_REPAIR_FUNCTION } from '../store/scheduler-runs.ts';
 
 /**
@@ -22,7 +23,7 @@ export async function repairTaskCounts(db: Db, runDate: string, jobIds: string[]
   if (jobIds.length === 0) return { live: 0, done: 0, failed: 0 };
   const row = await queryOne<{ live: number; done: number; failed: number }>(
     db,
-    sql`select count(*) filter (where status in ('pending', 'processing'))::int as live,
+    sql`select count(*) filter (where ${isLive()})::int as live,
                count(*) filter (where status in ('completed', 'failed', 'cancelled'))::int as done,
                count(*) filter (where status = 'failed')::int as failed
         from batch_tasks

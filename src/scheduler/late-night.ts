@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { type Db, queryOne } from '../db/client.ts';
+import { isLive } from '../db/live-status.ts';
 import { FUNCTION_NAMES } from '../store/scheduler-runs.ts';
 
 /**
@@ -34,7 +35,7 @@ export async function lateNightState(
     sql`select (select started_at from scheduler_runs
                 where function_name = ${FUNCTION_NAMES.trigger} and run_key = ${runDate}) as started_at,
                exists (select 1 from batch_tasks
-                       where run_date = ${runDate}::date and status in ('pending', 'processing')) as live`,
+                       where run_date = ${runDate}::date and ${isLive()}) as live`,
   );
   return {
     triggerStartedAt: row?.started_at ? new Date(row.started_at) : undefined,

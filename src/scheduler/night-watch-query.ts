@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../db/client.ts';
+import { isLive } from '../db/live-status.ts';
 import { inForce } from '../queue/snooze-holds.ts';
 import { LIVE_SECONDS } from '../store/workers.ts';
 import { RATE_WINDOW_MINUTES } from './progress.ts';
@@ -100,7 +101,7 @@ export async function readNightWatch(
         left join providers p on p.name = n.provider
         left join lateral (
           select count(*) filter (where status = 'pending')::int as pending,
-                 count(*) filter (where status in ('pending', 'processing'))::int as live,
+                 count(*) filter (where ${isLive()})::int as live,
                  count(*) filter (where status in ('completed', 'failed')
                                     and completed_at > ${paceFrom}::timestamptz
                                     and completed_at <= ${at})::int as finished_in_window,
@@ -114,18 +115,18 @@ export async function readNightWatch(
           -- a call yet.
           select (coalesce(sum(greatest(attempts - case when status = 'processing' then 1 else 0 end,
                                         case when status in ('completed', 'failed') then 1 else 0 end)), 0)
-                  + count(*) filter (where status in ('pending', 'processing') and error_class = 'rate_limited'))::int
+                  + count(*) filter (where ${isLive()} and error_class = 'rate_limited'))::int
                    as calls,
                  coalesce(sum(greatest(attempts, 1)) filter (where status = 'failed'), 0)::int as final_failures,
                  coalesce(sum(greatest(attempts - case when status = 'pending' then 0 else 1 end, 0))
                             filter (where status <> 'failed'), 0)::int as retries,
-                 count(*) filter (where status in ('pending', 'processing')
+                 count(*) filter (where ${isLive()}
                                     and error_class = 'rate_limited')::int as rate_limited
           from (select * from night t
                 where t.provider = n.provider
                   and ((t.status in ('completed', 'failed') and t.completed_at > ${outcomesFrom}::timestamptz
                         and t.completed_at <= ${at})
-                       or (t.status in ('pending', 'processing') and t.last_error is not null))
+                       or (${isLive('t.status')} and t.last_error is not null))
                 order by coalesce(t.completed_at, t.available_at) desc
                 limit ${windowCalls}) recent
         ) o on true
@@ -133,7 +134,7 @@ export async function readNightWatch(
           select t.error_class, t.last_error from night t
           where t.provider = n.provider and t.last_error is not null
             and ((t.status = 'failed' and t.completed_at > ${outcomesFrom}::timestamptz)
-                 or t.status in ('pending', 'processing'))
+                 or ${isLive('t.status')})
             -- A 429 is the cause only while it pauses the provider, as it counts only then.
             and (t.error_class is distinct from 'rate_limited' or coalesce(p.paused_until > ${at}, false))
           group by t.error_class, t.last_error

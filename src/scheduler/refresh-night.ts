@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { CoverageReport } from '../coverage/types.ts';
 import { type Db, queryOne } from '../db/client.ts';
+import { isLive } from '../db/live-status.ts';
 import { toError } from '../errors.ts';
 import { FUNCTION_NAMES, recordLatestRun } from '../store/scheduler-runs.ts';
 import { addDays, runDateOf } from '../time/business-day.ts';
@@ -65,10 +66,10 @@ export async function nightState(db: Db, runDate: string): Promise<NightState> {
     db,
     sql`select
           exists (select 1 from batch_tasks
-                  where run_date = ${runDate}::date and status in ('pending', 'processing')) as live,
+                  where run_date = ${runDate}::date and ${isLive()}) as live,
           exists (select 1 from batch_tasks t join batch_jobs j on j.id = t.batch_job_id
                   where t.run_date = ${runDate}::date and j.source = 'repair'
-                    and t.status in ('pending', 'processing')) as "repairLive",
+                    and ${isLive('t.status')}) as "repairLive",
           exists (select 1 from scheduler_runs
                   where function_name = ${FUNCTION_NAMES.postcheck} and status = 'completed'
                     and (run_key = ${runDate} or run_key like ${`${runDate}/%`})) as postchecked,

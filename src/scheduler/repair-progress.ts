@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { type Db, queryOne } from '../db/client.ts';
+import { isLive } from '../db/live-status.ts';
 import { FUNCTION_NAMES } from '../store/scheduler-runs.ts';
 
 /**
@@ -41,7 +42,7 @@ export async function latestRepairProgress(db: Db, runDate: string): Promise<Rep
         select r.triggered_by, r.started_at, r.units,
                count(t.id) filter (where t.status in ('completed', 'failed', 'cancelled'))::int as done,
                count(t.id) filter (where t.status = 'failed')::int as failed,
-               count(t.id) filter (where t.status in ('pending', 'processing'))::int as live,
+               count(t.id) filter (where ${isLive('t.status')})::int as live,
                max(t.completed_at) as finished_at
         from r
         left join batch_jobs j on j.run_date = ${runDate}::date and j.source = 'repair'

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Deps } from '../context.ts';
 import { estimateRunUsd, pricesOf } from '../coverage/night-cost.ts';
 import { type Db, queryOne } from '../db/client.ts';
+import { isLive } from '../db/live-status.ts';
 import { type EnqueuePreview, previewEnqueue } from '../queue/enqueue-units.ts';
 import { assertKnownProvider, DEFAULT_SCOPE, type RunScope } from '../queue/run-scope.ts';
 import { FUNCTION_NAMES } from '../store/scheduler-runs.ts';
@@ -117,7 +118,7 @@ export async function repairInProgress(db: Db, runDate: string): Promise<RepairI
     db,
     sql`select j.triggered_by, max(j.created_at) as started_at, count(*)::int as live
         from batch_jobs j
-        join batch_tasks t on t.batch_job_id = j.id and t.run_date = j.run_date and t.status in ('pending', 'processing')
+        join batch_tasks t on t.batch_job_id = j.id and t.run_date = j.run_date and ${isLive('t.status')}
         where j.run_date = ${runDate}::date and j.source = 'repair'
         group by j.triggered_by
         order by max(j.created_at) desc

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../db/client.ts';
+import { isLive } from '../db/live-status.ts';
 import { toError } from '../errors.ts';
 import { isUnitScope } from '../queue/run-scope.ts';
 import { claimRunOutcome, FUNCTION_NAMES } from '../store/scheduler-runs.ts';
@@ -38,7 +39,7 @@ async function finishedRuns(db: Db, runDate: string): Promise<FinishedRunRow[]> 
           and r.run_key like ${`${runDate}/%`} and r.status = 'completed'
           and not (r.result ? 'finishedAt')
         group by r.id, r.function_name, r.triggered_by, r.result
-        having count(*) filter (where t.status in ('pending', 'processing')) = 0`,
+        having count(*) filter (where ${isLive('t.status')}) = 0`,
   );
 }
 

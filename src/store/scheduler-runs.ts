@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { type Db, queryOne, queryRows } from '../db/client.ts';
+import { isLive } from '../db/live-status.ts';
 
 /**
  * `scheduler_runs` decides whether a step ran: unique (function_name, run_key). A scheduled step
@@ -229,7 +230,7 @@ export async function claimActiveRepair(
                  and not exists (
                    select 1 from batch_tasks t join batch_jobs j on j.id = t.batch_job_id and j.run_date = t.run_date
                    where j.run_date = ${runDate}::date and j.source = 'repair'
-                     and t.status in ('pending', 'processing')))
+                     and ${isLive('t.status')}))
         returning id`,
   );
   return row === undefined ? undefined : Number(row.id);
