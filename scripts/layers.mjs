@@ -1,6 +1,6 @@
 // The layers of src/, top to bottom: a unit (a folder of src/, or a file at its top) may import
 // units of its own layer or of a layer below it, never one above. scripts/check-layers.mjs reads
-// this table (a unit missing from it fails CI too), and README's architecture list is generated
+// this table (a unit missing from it fails CI too), and docs/architecture.md's layer list is generated
 // from it (`node scripts/check-layers.mjs --write-readme`), so the two cannot drift apart.
 export const LAYERS = [
   {
@@ -132,7 +132,7 @@ export function layerOfUnit() {
   return layerOf;
 }
 
-/** README's architecture list, one line per unit, in layer order. */
+/** the architecture's layer list, one line per unit, in layer order. */
 export function readmeLayerList() {
   const lines = [];
   for (const [index, layer] of LAYERS.entries()) {
