@@ -16,6 +16,7 @@ import { openNightButton } from './history-message.ts';
 import { CALLBACK_IDS } from './ids.ts';
 import { missingOrgBlocks } from './missing-orgs.ts';
 import { progressBlocks } from './progress-blocks.ts';
+import { providerChangeLines } from './provider-change-lines.ts';
 import { failingProviderLines } from './provider-lines.ts';
 import { historyButton, showAllButton } from './report-buttons.ts';
 import { sparkline } from './trend.ts';
@@ -42,6 +43,7 @@ export function homeView(input: HomeViewInput) {
   const spark = sparkline(nights.map((n) => n.promptCoverage?.percent ?? null).reverse());
   const health = report ? ` · ${healthLabel(report.summary.overallHealth)}` : progress ? ' · running' : '';
   const failing = report ? failingProviderLines(report) : [];
+  const changes = report ? providerChangeLines(report, 'slack') : [];
 
   return HomeTab({ callbackId: CALLBACK_IDS.homeTab })
     .blocks(
@@ -55,6 +57,8 @@ export function homeView(input: HomeViewInput) {
         failing.length > 0,
         Blocks.Section({ text: ['*Providers needing a look*', ...failing].join('\n') }),
       ),
+      // A provider taken out of service (or back) while the night ran, as the report says it.
+      setIfTruthy(changes.length > 0, Blocks.Context().elements(changes.join('\n'))),
       setIfTruthy(
         report && costLines(report.cost).length > 0,
         Blocks.Section({ text: costLines(report?.cost).join('\n') }),

@@ -15,6 +15,24 @@ const progress: NightProgress = {
 };
 
 describe('homeView', () => {
+  it('says which provider was taken out of service during the night, as the report does', () => {
+    const report = {
+      ...makeReport({ runDate: '2026-03-09' }),
+      providerChanges: [
+        {
+          provider: 'openai',
+          change: 'disabled' as const,
+          at: '2026-03-09T07:20:00.000Z',
+          by: 'U0DANA',
+          cancelledUnits: 551,
+        },
+      ],
+    };
+    const view = homeView({ today: { runDate: '2026-03-09', report }, nights: [], now });
+    expect(visibleText(view)).toContain('openai disabled at 03:20 by <@U0DANA>: 551 units cancelled');
+    expect(checkBlockKitLimits(view, 'home')).toEqual([]);
+  });
+
   it("shows today's result and the last 14 nights with a sparkline, oldest to newest", () => {
     const nights = makeHistory(14);
     const view = homeView({
