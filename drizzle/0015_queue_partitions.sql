@@ -170,7 +170,10 @@ BEGIN
     RETURN false;
   END IF;
   PERFORM pg_advisory_xact_lock(604232, hashtext(part));
-  IF to_regclass(part) IS NOT NULL THEN
+  -- A query of pg_class, not to_regclass: a statement takes a fresh snapshot and sees a partition
+  -- another session made while this one waited; to_regclass's cached catalog lookup did not.
+  PERFORM 1 FROM pg_class c WHERE c.relname = part AND c.relnamespace = current_schema()::regnamespace;
+  IF FOUND THEN
     RETURN false;
   END IF;
   EXECUTE format('LOCK TABLE %I IN SHARE ROW EXCLUSIVE MODE', fallback);

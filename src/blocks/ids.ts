@@ -45,6 +45,8 @@ export const ACTION_IDS = {
   repairModalScope: 'repair_modal_scope',
   /** Provider select in the repair modal; values: EVERY_PROVIDER or a provider name. */
   repairModalProvider: 'repair_modal_provider',
+  /** Checkbox in the repair modal: a second "every unit" repair of a night is meant; value: REPAIR_CONFIRM_FRESH. */
+  repairModalConfirm: 'repair_modal_confirm',
   /** Provider static select in the rerun modal (no dispatch: read on submit); values: 'every' or a provider name. */
   rerunModalProvider: 'rerun_modal_provider',
 } as const;
@@ -86,11 +88,15 @@ export const CALLBACK_IDS = {
   homeTab: 'home_tab',
 } as const;
 
+/** The one value of the repair modal's confirm checkbox. */
+export const REPAIR_CONFIRM_FRESH = 'confirm_fresh';
+
 export const BLOCK_IDS = {
   rerunModalOrg: 'rerun_org',
   rerunModalScope: 'rerun_scope',
   repairModalScope: 'repair_scope',
   repairModalProvider: 'repair_provider',
+  repairModalConfirm: 'repair_confirm',
   rerunModalProvider: 'rerun_provider',
   reportActions: 'report_actions',
   statusActions: 'status_actions',

@@ -25,5 +25,8 @@ export function pickedProvider(value: string | undefined): ProviderName | undefi
 /** Modal state as Slack sends it back: block_id -> action_id -> the element's selection. */
 export type StateValues = Record<
   string,
-  Record<string, { selected_option?: { value?: string } | null } | undefined>
+  Record<
+    string,
+    { selected_option?: { value?: string } | null; selected_options?: { value?: string }[] } | undefined
+  >
 >;

@@ -2,7 +2,7 @@ import { Bits, Blocks, Elements, Modal } from 'slack-block-builder';
 import { type RunScope, UNIT_SCOPES, type UnitScope } from '../queue/run-scope.ts';
 import { estimateText } from './cost-lines.ts';
 import { formatByProvider, plural, runDateLabel } from './format.ts';
-import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS } from './ids.ts';
+import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS, REPAIR_CONFIRM_FRESH } from './ids.ts';
 import { pickedProvider, providerSelect, type StateValues } from './provider-select.ts';
 
 /**
@@ -62,6 +62,18 @@ export function repairModal(input: RepairModalInput) {
       Blocks.Context().elements(
         UNIT_SCOPES.map((scope) => scopePreviewLine(scope, input.previews[scope])).join('\n'),
       ),
+      // A second "every unit" repair of a night costs a whole night's calls again: a person says so.
+      Blocks.Input({ blockId: BLOCK_IDS.repairModalConfirm, label: 'Every unit again' })
+        .optional(true)
+        .element(
+          Elements.Checkboxes({ actionId: ACTION_IDS.repairModalConfirm }).options(
+            Bits.Option({
+              text: 'Run it even if this night already had fresh answers',
+              description: 'Every unit is asked again and stores a second new answer',
+              value: REPAIR_CONFIRM_FRESH,
+            }),
+          ),
+        ),
       Blocks.Context().elements(
         'Work already queued is never added twice. One provider gets its share above.',
       ),
@@ -72,7 +84,7 @@ export function repairModal(input: RepairModalInput) {
 /** The submitted scope, or errors keyed by block_id for `response_action: 'errors'`. */
 export function parseRepairSubmission(
   values: StateValues,
-): { ok: true; scope: RunScope } | { ok: false; errors: Record<string, string> } {
+): { ok: true; scope: RunScope; confirmFresh: boolean } | { ok: false; errors: Record<string, string> } {
   const units = values[BLOCK_IDS.repairModalScope]?.[ACTION_IDS.repairModalScope]?.selected_option?.value;
   const provider = pickedProvider(
     values[BLOCK_IDS.repairModalProvider]?.[ACTION_IDS.repairModalProvider]?.selected_option?.value,
@@ -82,5 +94,11 @@ export function parseRepairSubmission(
     errors[BLOCK_IDS.repairModalScope] = 'Pick which units.';
   if (provider === 'invalid') errors[BLOCK_IDS.repairModalProvider] = 'Pick a provider.';
   if (provider === 'invalid' || Object.keys(errors).length > 0) return { ok: false, errors };
-  return { ok: true, scope: { units: units as UnitScope, ...(provider ? { provider } : {}) } };
+  const confirm =
+    values[BLOCK_IDS.repairModalConfirm]?.[ACTION_IDS.repairModalConfirm]?.selected_options ?? [];
+  return {
+    ok: true,
+    scope: { units: units as UnitScope, ...(provider ? { provider } : {}) },
+    confirmFresh: confirm.some((option) => option.value === REPAIR_CONFIRM_FRESH),
+  };
 }

@@ -40,6 +40,8 @@ export interface RepairRequest {
   answer: (message: SlackMessage) => Promise<void>;
   /** Missing units of every provider unless narrowed or widened (run-scope.ts). */
   scope?: RunScope | undefined;
+  /** A second "every unit" repair of the night, confirmed in the Repair options modal. */
+  confirmFresh?: boolean | undefined;
 }
 
 export type RepairStart =
@@ -96,7 +98,13 @@ export function createRepairRunner(
     let jobIds: string[];
     let units: number;
     try {
-      const result = await repairMissing(deps, { runDate, triggeredBy, scope: request.scope });
+      const result = await repairMissing(deps, {
+        runDate,
+        triggeredBy,
+        scope: request.scope,
+        confirmFresh: request.confirmFresh,
+        howToConfirm: 'tick "Run it even if this night already had fresh answers" in Repair options…',
+      });
       jobIds = result.jobIds;
       units = result.tasks;
     } catch (error) {

@@ -34,6 +34,8 @@ export async function repairMissing(
     scope?: RepairScope | undefined;
     /** A second "every unit" repair of the night was confirmed by a person (fresh-answers.ts). */
     confirmFresh?: boolean | undefined;
+    /** How the caller confirms, in its own words (the CLI's flag by default). */
+    howToConfirm?: string | undefined;
   },
 ): Promise<RepairResult> {
   await assertRunDateAllowed(deps, { runDate: params.runDate, purpose: 'repair' });
@@ -44,7 +46,7 @@ export async function repairMissing(
       runDate: params.runDate,
       provider: scope.provider,
       confirmed: params.confirmFresh,
-      howToConfirm: 'confirm it (`sched postcheck --repair --all --confirm`)',
+      howToConfirm: params.howToConfirm ?? 'confirm it (`sched postcheck --repair --all --confirm`)',
     });
   }
   const result = await runAdHocFanOut(deps, {

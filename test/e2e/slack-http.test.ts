@@ -21,7 +21,7 @@ const manifestCommands = manifest.features.slash_commands.map((c) => c.command).
 const now = () => Math.floor(Date.now() / 1000);
 
 describe('manifest.yml', () => {
-  it('declares exactly the slash commands src/commands/index.ts registers', () => {
+  it('declares exactly the slash commands src/listeners/commands/index.ts registers', () => {
     expect(manifestCommands).toEqual(Object.keys(COMMAND_HANDLERS).sort());
     expect(manifestCommands).toEqual([...SLASH_COMMANDS].sort());
   });

@@ -1,6 +1,12 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS, EVERY_PROVIDER } from '../../src/blocks/ids.ts';
+import {
+  ACTION_IDS,
+  BLOCK_IDS,
+  CALLBACK_IDS,
+  EVERY_PROVIDER,
+  REPAIR_CONFIRM_FRESH,
+} from '../../src/blocks/ids.ts';
 import { buildBlockAction, buildViewSubmission } from '../../src/console/sign-request.ts';
 import { queryRows } from '../../src/db/client.ts';
 import { backends, type TestDatabase } from '../support/db.ts';
@@ -39,7 +45,13 @@ describe.each(backends())('Repair options from the report on $name', (backend) =
       responseUrl: h.api.responseUrl(`open-${userId}`),
       container: { channelId: REPORT_CHANNEL, messageTs: reportTs },
     });
-  const submit = (userId: string, units: string | undefined, provider: string, privateMetadata: string) =>
+  const submit = (
+    userId: string,
+    units: string | undefined,
+    provider: string,
+    privateMetadata: string,
+    confirmFresh = false,
+  ) =>
     buildViewSubmission({
       callbackId: CALLBACK_IDS.repairModal,
       userId,
@@ -53,6 +65,12 @@ describe.each(backends())('Repair options from the report on $name', (backend) =
         },
         [BLOCK_IDS.repairModalProvider]: {
           [ACTION_IDS.repairModalProvider]: { type: 'static_select', selected_option: { value: provider } },
+        },
+        [BLOCK_IDS.repairModalConfirm]: {
+          [ACTION_IDS.repairModalConfirm]: {
+            type: 'checkboxes',
+            selected_options: confirmFresh ? [{ value: REPAIR_CONFIRM_FRESH }] : [],
+          },
         },
       },
     });

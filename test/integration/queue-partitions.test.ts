@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { queryOne, queryRows } from '../../src/db/client.ts';
+import { openDatabase, queryOne, queryRows } from '../../src/db/client.ts';
 import { ensureQueuePartitions } from '../../src/queue/queue-partitions.ts';
 import { backends } from '../support/db.ts';
 import { completeAllLive, nightFixture } from '../support/scheduler-deps.ts';
@@ -66,5 +66,24 @@ describe.each(backends())('queue partitions ($name)', (backend) => {
       { partition: 'prompt_provider_responses_p20260308', n: 118 },
     ]);
     expect(await rollup(night.db)).toEqual(succeeded);
+  });
+
+  // Seen in CI: three `sched serve` starting at once on one PostgreSQL; all but one failed with
+  // "relation batch_tasks_p... already exists" and exited.
+  it('several processes making the same nights at once all succeed, and one of them makes each', async () => {
+    const database = await backend.create();
+    try {
+      if (!database.url) return; // PGlite: one process, one connection
+      const url = database.url;
+      const others = await Promise.all([1, 2, 3].map(() => openDatabase({ url })));
+      try {
+        const made = await Promise.all(others.map((o) => ensureQueuePartitions(o.db, '2027-01-10')));
+        expect(made.reduce((a, b) => a + b, 0)).toBe(4);
+      } finally {
+        await Promise.all(others.map((o) => o.close()));
+      }
+    } finally {
+      await database.close();
+    }
   });
 });

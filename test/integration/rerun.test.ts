@@ -73,9 +73,11 @@ describe.each(backends())('rerun of one org on $name', (backend) => {
     const deps = clockedDeps(night.db, '2026-03-02T14:00:00Z');
     await rerunOrg(deps, { orgId: growth.id, runDate: RUN_DATE, scope: 'missing', triggeredBy: 'U1' });
     expect((await previewRerun(deps, { orgId: growth.id, runDate: RUN_DATE, scope: 'all' })).units).toBe(12);
+    // Both confirmed: two fresh-answers reruns at once (the second would otherwise be refused).
+    const all = { orgId: growth.id, runDate: RUN_DATE, scope: 'all' as const, confirmFresh: true };
     const results = await Promise.all([
-      rerunOrg(deps, { orgId: growth.id, runDate: RUN_DATE, scope: 'all', triggeredBy: 'U2' }),
-      rerunOrg(deps, { orgId: growth.id, runDate: RUN_DATE, scope: 'all', triggeredBy: 'U3' }),
+      rerunOrg(deps, { ...all, triggeredBy: 'U2' }),
+      rerunOrg(deps, { ...all, triggeredBy: 'U3' }),
     ]);
     expect(results.reduce((n, r) => n + r.tasks, 0)).toBe(12);
     expect(await orgTasks('pending')).toHaveLength(16);

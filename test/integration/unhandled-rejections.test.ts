@@ -41,7 +41,7 @@ describe('unhandled rejections in the serve process', () => {
   it('are logged with their stack and the process keeps running', async () => {
     const result = await runScript(`
       import { createLogger } from './src/logger.ts';
-      import { logUnhandledRejections } from './src/unhandled-rejections.ts';
+      import { logUnhandledRejections } from './src/app/unhandled-rejections.ts';
       const logger = createLogger({ level: 'info' });
       const guard = logUnhandledRejections(() => logger);
       Promise.reject(new Error('a listener forgot to catch this'));

@@ -27,7 +27,7 @@ import { SimProviders } from './sim-providers.ts';
 import { SlackProxy } from './slack-proxy.ts';
 
 /**
- * One simulated deployment, composed as src/bot.ts composes `sched serve`, except that the
+ * One simulated deployment, composed as src/app/bot.ts composes `sched serve`, except that the
  * clock is virtual (`at.now`), the timers are the simulator's commands and the providers are
  * SimProviders: the Bolt app over signed HTTP with the ops routes on its port, the Web API
  * stand-in, the reporter, the night follower and the metrics. A fresh world per run, on a

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { type CoverageRows, expectedUnitsCte } from '../../src/coverage/coverage-query.ts';
 import { type Db, queryOne } from '../../src/db/client.ts';
 
-/** FUNCTION_NAMES.trigger of src/scheduler/scheduler-runs.ts. */
+/** FUNCTION_NAMES.trigger of src/store/scheduler-runs.ts. */
 const TRIGGER_FUNCTION = 'daily-batch-trigger';
 
 /**

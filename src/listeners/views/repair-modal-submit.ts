@@ -33,5 +33,6 @@ export const repairModalSubmitView =
       message: metadata.message,
       answer,
       scope: submission.scope,
+      confirmFresh: submission.confirmFresh,
     });
   };

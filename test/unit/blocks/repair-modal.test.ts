@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ACTION_IDS, BLOCK_IDS, EVERY_PROVIDER } from '../../../src/blocks/ids.ts';
+import { ACTION_IDS, BLOCK_IDS, EVERY_PROVIDER, REPAIR_CONFIRM_FRESH } from '../../../src/blocks/ids.ts';
 import { parseRepairSubmission, scopePreviewLine } from '../../../src/blocks/repair-modal.ts';
 import { decodeRepairModalMetadata, encodeRepairModalMetadata } from '../../../src/blocks/values.ts';
 
@@ -17,15 +17,28 @@ describe('the repair modal', () => {
     expect(parseRepairSubmission(values('failed', 'openai'))).toEqual({
       ok: true,
       scope: { units: 'failed', provider: 'openai' },
+      confirmFresh: false,
     });
     expect(parseRepairSubmission(values('all', EVERY_PROVIDER))).toEqual({
       ok: true,
       scope: { units: 'all' },
+      confirmFresh: false,
     });
     expect(parseRepairSubmission(values('missing', undefined))).toEqual({
       ok: true,
       scope: { units: 'missing' },
+      confirmFresh: false,
     });
+  });
+
+  it('reads the confirm box of a second "every unit" repair', () => {
+    const ticked = {
+      ...values('all', EVERY_PROVIDER),
+      [BLOCK_IDS.repairModalConfirm]: {
+        [ACTION_IDS.repairModalConfirm]: { selected_options: [{ value: REPAIR_CONFIRM_FRESH }] },
+      },
+    };
+    expect(parseRepairSubmission(ticked)).toEqual({ ok: true, scope: { units: 'all' }, confirmFresh: true });
   });
 
   it('answers a missing or forged choice in the modal', () => {
