@@ -128,4 +128,64 @@ describe.each(backends())('Repair options from the report on $name', (backend) =
     );
     expect(await repairTasks()).toEqual([{ provider: 'openai', n: 25 }]);
   });
+
+  describe('on a night that already had fresh answers', () => {
+    // A night of its own: the repair the tests above started would answer "already running".
+    beforeAll(async () => {
+      await h.stop();
+      await database.close();
+      database = await backend.create();
+      h = await startSlackHarness(database.db);
+      ({ runDate, reportTs } = await postedFailedNight(h));
+    });
+
+    /** The first call after the `from`th that matches, whether it came already or comes later. */
+    const posted = async (from: number, match: (call: (typeof h.api.calls)[number]) => boolean) => {
+      for (let waited = 0; waited < 20_000; waited += 100) {
+        const found = h.api.calls.slice(from).find(match);
+        if (found) return found;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      throw new Error('no matching Slack Web API call within 20 s');
+    };
+
+    it('asks a person to confirm a second "every unit" repair of a night that already had fresh answers', async () => {
+      // A manual run (every unit again) already asked this night for fresh answers; it has ended.
+      await database.db.execute(sql`
+        insert into batch_jobs (org_id, run_date, source, status, triggered_by, total_tasks)
+        select org_id, run_date, 'manual', 'completed', 'cli:dana', 1 from batch_jobs
+        where run_date = ${runDate}::date order by created_at limit 1`);
+      const before = h.api.calls.length;
+      expect((await h.send(open(ADMIN))).status).toBe(200);
+      const filled = await h.api.waitFor((c) => c.method === 'views.update' && c.seq > before);
+      expect(messageText(filled.body)).toContain('Run it even if this night already had fresh answers');
+      const metadata = String((filled.body.view as { private_metadata: string }).private_metadata);
+      const allTasks = () =>
+        queryRows<{ n: number }>(
+          database.db,
+          sql`select count(*)::int as n from batch_tasks t join batch_jobs j on j.id = t.batch_job_id
+              where j.run_date = ${runDate}::date and j.source = 'repair' and j.metadata->>'freshAnswers' = 'true'`,
+        );
+
+      const sent = h.api.calls.length;
+      expect((await h.send(submit(ADMIN, 'all', EVERY_PROVIDER, metadata))).status).toBe(200);
+      const refusal = await posted(sent, (c) => messageText(c.body).includes('already had fresh answers'));
+      expect(messageText(refusal.body)).toContain('a manual of every unit by cli:dana');
+      expect(messageText(refusal.body)).toContain(
+        'tick "Run it even if this night already had fresh answers"',
+      );
+      expect(await allTasks()).toEqual([{ n: 0 }]);
+
+      const confirmed = h.api.calls.length;
+      expect((await h.send(submit(ADMIN, 'all', EVERY_PROVIDER, metadata, true))).status).toBe(200);
+      await posted(
+        confirmed,
+        (c) =>
+          c.method === 'chat.update' &&
+          c.body.ts === reportTs &&
+          messageText(c.body).includes('Repair started by'),
+      );
+      expect((await allTasks())[0]?.n).toBeGreaterThan(0);
+    });
+  });
 });
