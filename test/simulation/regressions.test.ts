@@ -134,6 +134,18 @@ describe.each(backends())('night simulator regressions on $name', (backend) => {
       database.url,
     ));
 
+  // Open defect, found by the simulator in CI (seed 1228036780, both backends): Slack refuses the
+  // report's post at the postcheck (429 past the client's retries) and, with no reconciler tick
+  // between, the next day's trigger tick still leaves the night without a recorded report.
+  // it.fails until it is fixed; CI's simulator run skips audit:report_not_recorded meanwhile.
+  it.fails("open: a report Slack refused at the postcheck is posted by the next day's tick", () =>
+    runScenario(
+      database.db,
+      MIDNIGHT,
+      [new SlackFault('chat.postMessage', 'ratelimited', 3), new Tick('trigger'), new Tick('trigger')],
+      database.url,
+    ));
+
   // PostgreSQL only: PGlite has no connections to refuse.
   (backend.name === 'postgres' ? it : it.skip)(
     'issue 23: a database refusing connections makes the cron endpoint answer 503',
