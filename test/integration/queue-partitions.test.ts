@@ -2,7 +2,8 @@ import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { openDatabase, queryOne, queryRows } from '../../src/db/client.ts';
 import { ensureQueuePartitions } from '../../src/queue/queue-partitions.ts';
-import { backends } from '../support/db.ts';
+import pg from 'pg';
+import { backends, sharedBackends } from '../support/db.ts';
 import { completeAllLive, nightFixture } from '../support/scheduler-deps.ts';
 
 /**
@@ -87,3 +88,46 @@ describe.each(backends())('queue partitions ($name)', (backend) => {
     }
   });
 });
+
+/**
+ * Seen in CI: the console's trigger made a night's partition while workers claimed and completed
+ * units, and PostgreSQL cancelled it with "deadlock detected". The maker held a weaker lock on
+ * DEFAULT and asked for a stronger one at ATTACH, while a worker that had read DEFAULT asked for
+ * its write lock in between: each waited on the other.
+ */
+describe.each(sharedBackends())('making a partition while a worker holds DEFAULT ($name)', (backend) => {
+  it('waits for the worker instead of deadlocking with it', { timeout: 60_000 }, async () => {
+    const database = await backend.create();
+    const worker = new pg.Client({ connectionString: database.url });
+    const maker = await openDatabase({ url: database.url as string });
+    await worker.connect();
+    try {
+      await worker.query('begin');
+      await worker.query('select count(*) from batch_tasks_default'); // a claim's read
+      const making = ensureQueuePartitions(maker.db, '2027-02-01', 1);
+      await waitUntil(async () => {
+        const { rows } = await worker.query(
+          `select count(*)::int as n from pg_locks
+           where not granted and relation = 'batch_tasks_default'::regclass`,
+        );
+        return rows[0].n > 0;
+      });
+      // The worker's write within the same transaction: the lock a claim's update takes.
+      await worker.query('lock table batch_tasks_default in row exclusive mode');
+      await worker.query('commit');
+      expect(await making).toBe(2);
+    } finally {
+      await worker.end();
+      await maker.close();
+      await database.close();
+    }
+  });
+});
+
+async function waitUntil(condition: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 600; i += 1) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error('the partition maker never waited on DEFAULT');
+}
