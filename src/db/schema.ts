@@ -158,6 +158,8 @@ export const batchTasks = pgTable(
     leaseExpiresAt: tstz('lease_expires_at'),
     lastError: text('last_error'),
     errorClass: text('error_class'),
+    /** When each of its failed calls that was retried failed (the night watch's window). */
+    retriedAt: tstz('retried_at').array().notNull().default(sql`'{}'`),
     createdAt: tstz('created_at').notNull().defaultNow(),
     startedAt: tstz('started_at'),
     completedAt: tstz('completed_at'),

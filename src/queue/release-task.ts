@@ -22,6 +22,8 @@ export interface ReleaseRequest {
   refundAttempt: boolean;
   errorClass?: ErrorClass;
   lastError?: string;
+  /** A failed call being retried: when it failed, kept in retried_at for the night watch. */
+  failedAt?: Date;
 }
 
 export async function releaseTask(db: Db, request: ReleaseRequest): Promise<boolean> {
@@ -33,7 +35,9 @@ export async function releaseTask(db: Db, request: ReleaseRequest): Promise<bool
             available_at = now() + make_interval(secs => ${delayMs / 1000}),
             attempts = greatest(0, attempts - ${request.refundAttempt ? 1 : 0}::int),
             error_class = coalesce(${request.errorClass ?? null}, error_class),
-            last_error = coalesce(${request.lastError?.slice(0, 2000) ?? null}, last_error)
+            last_error = coalesce(${request.lastError?.slice(0, 2000) ?? null}, last_error),
+            retried_at = case when ${request.failedAt?.toISOString() ?? null}::timestamptz is null then retried_at
+                              else array_append(retried_at, ${request.failedAt?.toISOString() ?? null}::timestamptz) end
         where id = ${request.taskId} and run_date = ${request.runDate}::date and locked_by = ${request.workerId} and status = 'processing'
         returning id, ${announceTasks(delayMs)}`,
   );

@@ -9,16 +9,16 @@ import { RATE_WINDOW_MINUTES } from './progress.ts';
  * What the night watch reads, one statement per look: for every provider that is enabled or has
  * tasks on the night, its live units, its recent pace, its pause or maintenance hold, whether a
  * snooze covers it, how many live workers can call it, and its recent outcomes (the newest
- * `windowCalls` tasks that ended or are being retried within `windowMinutes`). It reads only the
+ * `windowCalls` calls within `windowMinutes`, each dated when it was made). It reads only the
  * night's tasks; the rules that judge them are pure (early-warning-rules.ts).
  */
 
 export interface ProviderOutcomes {
-  /** Calls of the window's tasks (those that ended in it, and those being retried). */
+  /** The window's calls: tasks' final calls and failed calls that were retried, plus 429s waiting. */
   calls: number;
-  /** Calls of tasks that failed for good. */
+  /** Final calls that failed (the task failed for good). */
   finalFailures: number;
-  /** Failed calls that were retried (a task that succeeded on its second try has one). */
+  /** Failed calls that were retried, when they failed (a task that succeeded on its second try had one). */
   retries: number;
   /** Live tasks waiting out a 429, a call each: they count only while the provider is paused. */
   rateLimited: number;
@@ -78,7 +78,7 @@ export async function readNightWatch(
   const rows = await queryRows<Row>(
     db,
     sql`with night as (
-          select provider, status, error_class, last_error, attempts, created_at, completed_at, available_at
+          select provider, status, error_class, last_error, retried_at, created_at, completed_at, available_at
           from batch_tasks where run_date = ${runDate}::date
         ),
         names as (select name as provider from providers where enabled
@@ -94,8 +94,9 @@ export async function readNightWatch(
           coalesce(c.pending, 0) as pending, coalesce(c.live, 0) as live,
           coalesce(c.finished_in_window, 0) as finished_in_window,
           c.first_created_at, c.last_finished_at,
-          coalesce(o.calls, 0) as calls, coalesce(o.final_failures, 0) as final_failures,
-          coalesce(o.retries, 0) as retries, coalesce(o.rate_limited, 0) as rate_limited,
+          coalesce(o.calls, 0) + coalesce(rl.rate_limited, 0) as calls,
+          coalesce(o.final_failures, 0) as final_failures,
+          coalesce(o.retries, 0) as retries, coalesce(rl.rate_limited, 0) as rate_limited,
           top.error_class as top_error_class, top.last_error as top_error
         from names n
         left join providers p on p.name = n.provider
@@ -110,26 +111,34 @@ export async function readNightWatch(
           from night t where t.provider = n.provider
         ) c on true
         left join lateral (
-          -- Calls, not tasks: a task's attempts are its calls (a 429's attempt is refunded, so
-          -- each task waiting out a 429 adds its one refused call apart); the one in flight is not
-          -- a call yet.
-          select (coalesce(sum(greatest(attempts - case when status = 'processing' then 1 else 0 end,
-                                        case when status in ('completed', 'failed') then 1 else 0 end)), 0)
-                  + count(*) filter (where ${isLive()} and error_class = 'rate_limited'))::int
-                   as calls,
-                 coalesce(sum(greatest(attempts, 1)) filter (where status = 'failed'), 0)::int as final_failures,
-                 coalesce(sum(greatest(attempts - case when status = 'pending' then 0 else 1 end, 0))
-                            filter (where status <> 'failed'), 0)::int as retries,
-                 count(*) filter (where ${isLive()}
-                                    and error_class = 'rate_limited')::int as rate_limited
-          from (select * from night t
-                where t.provider = n.provider
-                  and ((t.status in ('completed', 'failed') and t.completed_at > ${outcomesFrom}::timestamptz
-                        and t.completed_at <= ${at})
-                       or (${isLive('t.status')} and t.last_error is not null))
-                order by coalesce(t.completed_at, t.available_at) desc
-                limit ${windowCalls}) recent
+          -- Calls, not tasks, each at the time it was made: a task's final call when it ended,
+          -- and each failed call that was retried when it failed (retried_at), so a unit that
+          -- failed during an outage and succeeded after it brings no old failures into the window.
+          select count(*)::int as calls,
+                 count(*) filter (where kind = 'final_failure')::int as final_failures,
+                 count(*) filter (where kind = 'retry')::int as retries
+          from (
+            select kind from (
+              select case when t.status = 'failed' then 'final_failure' else 'success' end as kind,
+                     t.completed_at as called_at
+              from night t
+              where t.provider = n.provider and t.status in ('completed', 'failed')
+                and t.completed_at > ${outcomesFrom}::timestamptz and t.completed_at <= ${at}
+              union all
+              select 'retry', r.called_at
+              from night t cross join lateral unnest(t.retried_at) as r(called_at)
+              where t.provider = n.provider
+                and r.called_at > ${outcomesFrom}::timestamptz and r.called_at <= ${at}
+            ) every_call
+            order by called_at desc
+            limit ${windowCalls}
+          ) recent
         ) o on true
+        left join lateral (
+          -- Tasks waiting out a 429, a refused call each (their attempt was refunded).
+          select count(*)::int as rate_limited from night t
+          where t.provider = n.provider and ${isLive('t.status')} and t.error_class = 'rate_limited'
+        ) rl on true
         left join lateral (
           select t.error_class, t.last_error from night t
           where t.provider = n.provider and t.last_error is not null

@@ -180,6 +180,8 @@ export async function runTask(
         refundAttempt: decision.refundAttempt,
         errorClass: error.errorClass,
         lastError: error.message,
+        // A refunded attempt (a 429) was not a failed call of the provider's.
+        failedAt: decision.refundAttempt ? undefined : now,
       }),
     );
     return released ? 'retried' : 'lost';

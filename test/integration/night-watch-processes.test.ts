@@ -66,10 +66,6 @@ describe.each(sharedBackends())('the night watch in a worker process on $name', 
       SCHED_TIMEZONE: zone,
       TRIGGER_CRON: '0 0 * * *',
       POSTCHECK_CRON: '59 23 * * *',
-      // One attempt per unit: a failed call is final at once. With retries, a unit that failed
-      // during the outage and succeeded after it brings its failed calls into the window when it
-      // ends, and on a slow machine that could read as a relapse after the recovery.
-      TASK_MAX_ATTEMPTS: '1',
     };
     // Perplexity at 120 rpm (2 calls a second): the night lasts long enough to fail and recover.
     const deps = workerDeps(database.db, { ...env, PERPLEXITY_RPM: '120' });

@@ -170,13 +170,28 @@ describe.each(backends())('the night watch on $name', (backend) => {
     ]);
   });
 
+  /** The completed `provider` tasks had two failed calls each before, at `first` and `second`. */
+  const retriedTwice = (provider: string, first: string, second: string) =>
+    database.db.execute(
+      sql`update batch_tasks set attempts = 3,
+            retried_at = array[${local(first).toISOString()}::timestamptz, ${local(second).toISOString()}::timestamptz]
+          where provider = ${provider} and status = 'completed'`,
+    );
+
   it('counts calls, not tasks: a unit that succeeded on its third try had two failed calls', async () => {
     await outcome('gemini', 10, { status: 'completed', time: '03:16' });
-    await database.db.execute(
-      sql`update batch_tasks set attempts = 3 where provider = 'gemini' and status = 'completed'`,
-    );
+    await retriedTwice('gemini', '03:12', '03:14');
     expect(await look('03:20')).toEqual(['provider_failing:gemini:raise']);
     expect(posts()[0]).toContain('*Gemini*: 67% of the last 30 calls failed,');
+  });
+
+  // Seen in review: a unit that failed twice during an outage and succeeded after it brought its
+  // two failed calls into the window when it succeeded, as if they had just been made.
+  it('a failed call counts when it was made, not when its unit ends', async () => {
+    await outcome('gemini', 10, { status: 'completed', time: '03:29' });
+    await retriedTwice('gemini', '03:05', '03:08');
+    expect(await look('03:30')).toEqual([]);
+    expect(posts()).toEqual([]);
   });
 
   it('a 429 counts only while it pauses the provider; a snoozed provider gets no warning', async () => {

@@ -145,7 +145,12 @@ describe.each(backends)('upgrade to partitioned queue tables ($name)', (backend)
 
     await migrateDatabase(database);
 
-    expect(await snapshot()).toEqual(before);
+    // Every old column unchanged; columns later migrations add are not the upgrade's business.
+    const upgraded = await snapshot();
+    const oldColumns = Object.keys(before.tasks[0] as object);
+    const asBefore = (row: object) =>
+      Object.fromEntries(Object.entries(row).filter(([column]) => oldColumns.includes(column)));
+    expect({ ...upgraded, tasks: upgraded.tasks.map((t) => asBefore(t as object)) }).toEqual(before);
     const partitions = await queryRows<{ name: string; n: number }>(
       db,
       sql`select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid

@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { openDatabase, queryOne, queryRows } from '../../src/db/client.ts';
 import { ensureQueuePartitions } from '../../src/queue/queue-partitions.ts';
-import pg from 'pg';
 import { backends, sharedBackends } from '../support/db.ts';
 import { completeAllLive, nightFixture } from '../support/scheduler-deps.ts';
 
