@@ -1,7 +1,7 @@
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { SchedError } from './errors.ts';
-import { PROVIDER_NAMES, type ProviderName } from './provider-names.ts';
+import { isProviderName, PROVIDER_NAMES, type ProviderName } from './provider-names.ts';
 import { cronExpressionProblem } from './time/cron-matcher.ts';
 
 /** Environment variables, validated once at start-up. `.env.example` lists them all. */
@@ -235,6 +235,11 @@ const schema = z.preprocess(
         emptyToUndefined,
         z.enum(SIMULATED_PROFILES, { message: `must be one of ${SIMULATED_PROFILES.join(', ')}` }).optional(),
       ),
+      // Simulated providers that fail: each answers about 40 % of its calls with HTTP 500, so the
+      // console's night shows the night watch at work (early warnings) on the demo profile.
+      SIMULATED_FAILING: csv.refine((names) => names.every(isProviderName), {
+        message: `must be provider names, comma-separated: ${PROVIDER_NAMES.join(', ')}`,
+      }),
       WORKER_CONCURRENCY: int(8, 1, 1000),
       WORKER_LEASE_SECONDS: int(120, 5, 86_400),
       TASK_MAX_ATTEMPTS: int(3, 1, 20),
@@ -297,6 +302,7 @@ const schema = z.preprocess(
       simulatedProfile:
         e.SIMULATED_PROFILE ??
         (!e.DATABASE_URL && !(e.SLACK_BOT_TOKEN && e.SLACK_SIGNING_SECRET) ? ('demo' as const) : undefined),
+      simulatedFailing: e.SIMULATED_FAILING.filter(isProviderName),
       worker: {
         concurrency: e.WORKER_CONCURRENCY,
         leaseSeconds: e.WORKER_LEASE_SECONDS,

@@ -41,7 +41,10 @@ export function createProviderAdapters(
       // The stand-in enforces the configured rpm the way the real API would enforce the account's.
       adapters.set(
         name,
-        createSimulatedAdapter(name, config.simulatedProfile, { rpm: config.providers[name].rpm }),
+        createSimulatedAdapter(name, config.simulatedProfile, {
+          rpm: config.providers[name].rpm,
+          failing: config.simulatedFailing.includes(name),
+        }),
       );
     }
   }

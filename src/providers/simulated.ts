@@ -26,6 +26,7 @@ import {
  *   again at 1: keyed on the attempt alone, a repair would replay the night's failures forever.
  * - flaky: many retryable errors and some 429s with Retry-After.
  * - outage: like demo without the stubborn failures, but anthropic answers every call with auth.
+ * With SIMULATED_FAILING (any profile), the providers it names also fail 40 % of calls with a 500.
  *
  * Each adapter also enforces its requests per minute as real APIs do, per second rather than per
  * minute: rpm / 60 calls a second with a burst of a quarter second's worth plus two (a token
@@ -44,7 +45,12 @@ export interface SimulatedOptions {
   clock?: () => number;
   /** Another seed, other prompts chosen to fail. */
   seed?: string;
+  /** SIMULATED_FAILING: this provider also answers FAILING_SHARE of its calls with HTTP 500. */
+  failing?: boolean;
 }
+
+/** The share of calls a SIMULATED_FAILING provider fails: well past the early warning's 20 %. */
+export const FAILING_SHARE = 0.4;
 
 interface ProfileSpec {
   latency: { min: number; max: number };
@@ -157,6 +163,9 @@ export function createSimulatedAdapter(
       if (failure === 'stubborn' && stubbornCall) {
         const which = unit ? `${unit.source} attempt ${unit.attempt}` : `call ${repeat}`;
         throw new ProviderError('server', `${MESSAGES.server} (${which})`, { status: 503 });
+      }
+      if (options.failing && draw('failing') < FAILING_SHARE) {
+        throw new ProviderError('server', '500 Internal Server Error', { status: 500 });
       }
       if (failure !== undefined && failure !== 'stubborn') {
         const retryAfterMs =

@@ -69,6 +69,17 @@ describe('loadConfig', () => {
     );
   });
 
+  it('SIMULATED_FAILING takes provider names and refuses others', () => {
+    expect(loadConfig({ SIMULATED_FAILING: 'perplexity, gemini' }).simulatedFailing).toEqual([
+      'perplexity',
+      'gemini',
+    ]);
+    expect(loadConfig({}).simulatedFailing).toEqual([]);
+    expect(() => loadConfig({ SIMULATED_FAILING: 'perplexity,mistral' })).toThrowError(
+      /SIMULATED_FAILING: must be provider names/,
+    );
+  });
+
   it('names every bad variable in one line', () => {
     expect(() =>
       loadConfig({

@@ -146,6 +146,21 @@ describe('simulated providers', () => {
     expect(count('ok:')).toBeGreaterThan(prompts.length / 2);
   });
 
+  it('SIMULATED_FAILING: the provider fails about 40 % of its calls with a 500, on any profile', async () => {
+    const clock = instant();
+    const failing = createSimulatedAdapter('perplexity', 'demo', { ...clock.options, failing: true });
+    const results: string[] = [];
+    for (const text of prompts) {
+      results.push(await outcome(failing, text));
+      clock.advance(100);
+    }
+    const server = results.filter((r) => r.startsWith('server:')).length;
+    expect(server).toBeGreaterThan(prompts.length * 0.3);
+    expect(server).toBeLessThan(prompts.length * 0.5);
+    const calm = await run('perplexity', 'demo');
+    expect(calm.results.filter((r) => r.startsWith('server:')).length).toBeLessThan(prompts.length * 0.1);
+  });
+
   it('outage: anthropic answers every call with auth, the others still answer', async () => {
     const down = await run('anthropic', 'outage', prompts.slice(0, 20));
     expect(new Set(down.results)).toEqual(new Set(['auth:']));
