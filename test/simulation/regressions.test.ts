@@ -146,6 +146,17 @@ describe.each(backends())('night simulator regressions on $name', (backend) => {
       database.url,
     ));
 
+  // The same seed, later: a post Slack failed twice (500: looked up, then sent once more) at 04:00
+  // and once more at the next day's 00:05, its only other tick; a real scheduler tries every
+  // 5 minutes, so Tick runs the reconciler's next ticks after each timer.
+  it('issue 25: a report Slack failed at 04:00 is posted within the reconciler ticks after it', () =>
+    runScenario(
+      database.db,
+      MIDNIGHT,
+      [new SlackFault('chat.postMessage', 'fatal_error', 4), new Tick('midnight'), new Tick('midnight')],
+      database.url,
+    ));
+
   // PostgreSQL only: PGlite has no connections to refuse.
   (backend.name === 'postgres' ? it : it.skip)(
     'issue 23: a database refusing connections makes the cron endpoint answer 503',
