@@ -52,4 +52,19 @@ describe.each(backends())('postDueReports on $name', (backend) => {
     expect(await postDueReports(deps)).toEqual([]);
     expect(api.callsTo('chat.postMessage')).toHaveLength(1);
   });
+
+  it("posts yesterday's missing report by the business day, across the DST change", async () => {
+    // Sun, Nov 1, 22:30 in New York, after the change: already Nov 2 in UTC. Saturday's report,
+    // refused at its postcheck, is owed; a window taken from UTC dates would miss it.
+    const now = new Date('2026-11-02T03:30:00Z');
+    const sunday = { ...deps, clock: () => now };
+    const client = await webClientFor(sunday.config);
+    if (!client) throw new Error('no Slack client for the harness config');
+    sunday.reporter = slackNightReporter({ ...sunday, client });
+    const saturday = '2026-10-31';
+    await runPostcheck(sunday, { runDate: saturday, triggeredBy: 'test', scheduled: true });
+    const posts = api.callsTo('chat.postMessage').length;
+    expect(await postDueReports(sunday, { remeasure: false })).toEqual([saturday]);
+    expect(api.callsTo('chat.postMessage')).toHaveLength(posts + 1);
+  });
 });

@@ -101,7 +101,7 @@ export const COMMAND_ARBITRARIES: Arb[] = [
         'views.publish',
       ),
       fc.constantFrom(...SLACK_FAULTS),
-      // Up to 3 failures the client's retries absorb; 4 or 5 outlast them.
+      // The client tries 3 times: up to 2 failures its retries absorb; 3 to 5 outlast them.
       fc.integer({ min: 1, max: 5 }),
     )
     .map(([method, error, times]) => new SlackFault(method, error, times)),

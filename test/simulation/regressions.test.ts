@@ -134,15 +134,26 @@ describe.each(backends())('night simulator regressions on $name', (backend) => {
       database.url,
     ));
 
-  // Open defect, found by the simulator in CI (seed 1228036780, both backends): Slack refuses the
-  // report's post at the postcheck (429 past the client's retries) and, with no reconciler tick
-  // between, the next day's trigger tick still leaves the night without a recorded report.
-  // it.fails until it is fixed; CI's simulator run skips audit:report_not_recorded meanwhile.
-  it.fails("open: a report Slack refused at the postcheck is posted by the next day's tick", () =>
+  // Found by the simulator in CI (seed 1228036780, both backends): Slack refuses the report's post
+  // at Saturday's postcheck (429 past the client's retries). Tick ran Sunday's 03:00 timer while
+  // that post, begun at 04:00, was still in flight, so the tick left it to its poster and the
+  // failure reached no tick. Tick now lets each timer's deliveries end before the next one.
+  it("issue 25: a report Slack refused at the postcheck is posted by the next day's tick", () =>
     runScenario(
       database.db,
       MIDNIGHT,
       [new SlackFault('chat.postMessage', 'ratelimited', 3), new Tick('trigger'), new Tick('trigger')],
+      database.url,
+    ));
+
+  // The same seed, later: a post Slack failed twice (500: looked up, then sent once more) at 04:00
+  // and once more at the next day's 00:05, its only other tick; a real scheduler tries every
+  // 5 minutes, so Tick runs the reconciler's next ticks after each timer.
+  it('issue 25: a report Slack failed at 04:00 is posted within the reconciler ticks after it', () =>
+    runScenario(
+      database.db,
+      MIDNIGHT,
+      [new SlackFault('chat.postMessage', 'fatal_error', 4), new Tick('midnight'), new Tick('midnight')],
       database.url,
     ));
 
