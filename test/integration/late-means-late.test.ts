@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
@@ -156,5 +157,15 @@ describe.each(backends())('sched ack on $name', (backend) => {
     } finally {
       await database.close();
     }
+  }, 60_000);
+
+  it('records the system account when no login variable is set (a container, cron), never "cli:unknown"', async () => {
+    const before = addDays(today, -2);
+    expect(await missed()).toContain(before);
+    const noLogin = { ...env, USER: undefined, LOGNAME: undefined, SUDO_USER: undefined };
+    const ack = await sched(['ack', before], noLogin);
+    expect(ack.code).toBe(0);
+    expect(ack.stdout).toContain(`acknowledged as missed by cli:${userInfo().username};`);
+    expect(ack.stdout).not.toContain('cli:unknown');
   }, 60_000);
 });
