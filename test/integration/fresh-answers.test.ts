@@ -102,6 +102,32 @@ describe.each(backends())('answers that may repeat on $name', (backend) => {
     expect((await sched(['audit', '--date', runDate], env)).code).toBe(0);
   }, 120_000);
 
+  it('a manual run asks for fresh answers: afterwards the audit holds and coverage counts each unit once', async () => {
+    const manual = await sched(['manual-run', '--json'], env);
+    expect(manual.code).toBe(0);
+    expect(JSON.parse(manual.stdout)).toMatchObject({ source: 'manual', tasks: DEMO_UNITS });
+    await answerAll();
+    const audit = await sched(['audit', '--date', runDate, '--json'], env);
+    expect(JSON.parse(audit.stdout).violations).toEqual([]);
+    expect(audit.code).toBe(0);
+    const post = JSON.parse((await sched(['postcheck', '--json'], env)).stdout);
+    expect(post.units).toMatchObject({ expected: DEMO_UNITS, succeeded: DEMO_UNITS, missing: 0 });
+    const database = await openDb(env);
+    try {
+      // Every unit now has at least two successes: the night's and the manual run's.
+      const units = await queryOne<{ n: number }>(
+        database.db,
+        sql`select count(*)::int as n from (
+              select 1 from prompt_provider_responses r join batch_tasks t on t.id = r.batch_task_id
+              join batch_jobs j on j.id = t.batch_job_id
+              where r.run_date = ${runDate}::date and r.status = 'success' and j.source = 'manual') m`,
+      );
+      expect(units?.n).toBe(DEMO_UNITS);
+    } finally {
+      await database.close();
+    }
+  }, 120_000);
+
   it('a second success nobody asked for is still flagged, saying which one', async () => {
     const database = await openDb(env);
     try {
