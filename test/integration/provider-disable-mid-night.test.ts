@@ -171,6 +171,33 @@ describe.each(backends())('a provider disabled mid-night on $name', (backend) =>
       await database.close();
     }
   }, 120_000);
+
+  it('with AUTO_REPAIR=true the postcheck itself enqueues the units of a provider enabled after the trigger', async () => {
+    // Out again (the repair's tasks are cancelled), then back: its units are missing once more.
+    expect((await sched(['providers', 'set', 'openai', '--disable'], env)).code).toBe(0);
+    expect((await sched(['providers', 'set', 'openai', '--enable'], env)).code).toBe(0);
+    const pendingOpenai = async () => {
+      const database = await openDb(env);
+      try {
+        const row = await queryOne<{ n: number }>(
+          database.db,
+          sql`select count(*)::int as n from batch_tasks where provider = 'openai' and status = 'pending'`,
+        );
+        return row?.n;
+      } finally {
+        await database.close();
+      }
+    };
+    expect(await pendingOpenai()).toBe(0);
+
+    const post = await sched(['postcheck', '--json'], { ...env, AUTO_REPAIR: 'true' });
+    expect(post.code).toBe(0);
+    const json = JSON.parse(post.stdout);
+    expect(json.units.missing).toBe(openaiUnits);
+    expect(json.autoRepair).toBe('ran');
+    expect(json.repair).toMatchObject({ tasks: openaiUnits, byProvider: { openai: openaiUnits } });
+    expect(await pendingOpenai()).toBe(openaiUnits);
+  }, 120_000);
 });
 
 describe.each(backends())('live tasks no longer expected on $name', (backend) => {
