@@ -89,6 +89,7 @@ const STEPS: Record<string, Step> = {
       repair,
       repairScope,
       confirmFresh,
+      howToConfirm: 'add `confirm=true`',
     });
     if (deps.onPostcheck) {
       await deps

@@ -74,9 +74,11 @@ export async function assertFreshAnswersConfirmed(
     byProvider: preview.byProvider,
     prices: pricesOf(deps.config.providers),
   });
+  // "a manual run of every unit", "a rerun of every unit": the job's source, read as a noun.
+  const what = first.source === 'manual' ? 'manual run' : first.source;
   throw new SchedError(
     'conflict',
-    `${runDate} already had fresh answers: a ${first.source} of every unit by ${first.triggeredBy} at ${first.createdAt} (${first.tasks} units). Asking again runs ${preview.units} units once more (about $${usd.toFixed(2)}) and stores a second new answer for each; ${params.howToConfirm} to run it anyway.`,
+    `${runDate} already had fresh answers: a ${what} of every unit by ${first.triggeredBy} at ${first.createdAt} (${first.tasks} units). Asking again runs ${preview.units} units once more (about $${usd.toFixed(2)}) and stores a second new answer for each; ${params.howToConfirm} to run it anyway.`,
     { first, units: preview.units, estimatedUsd: usd },
   );
 }

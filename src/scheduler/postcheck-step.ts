@@ -36,6 +36,8 @@ export interface PostcheckStepParams {
   repairScope?: RepairScope | undefined;
   /** A second "every unit" repair of the night was confirmed by a person (fresh-answers.ts). */
   confirmFresh?: boolean | undefined;
+  /** How this caller confirms it, in its own words; the CLI's flag by default. */
+  howToConfirm?: string | undefined;
 }
 
 export type AutoRepair = 'off' | 'nothing_missing' | 'ran' | 'failed';
@@ -64,7 +66,7 @@ export async function postcheckStep(
         runDate,
         provider: params.repairScope.provider,
         confirmed: params.confirmFresh,
-        howToConfirm: 'confirm it (`sched postcheck --repair --all --confirm`)',
+        howToConfirm: params.howToConfirm ?? 'confirm it (`sched postcheck --repair --all --confirm`)',
       });
     }
   }

@@ -40,7 +40,7 @@ class Bot {
       }
     }
     this.child = spawn(process.execPath, LAUNCH[launch], {
-      env: { ...env, PGLITE_DIR: join(dataDir, 'pglite'), PORT: '0', CRON_SECRET },
+      env: { ...env, PGLITE_DIR: join(dataDir, 'pglite'), PORT: '0', CRON_SECRET, WORKER_CONCURRENCY: '3' },
       stdio: 'pipe',
     });
     this.child.stdout.on('data', (chunk: Buffer) => {
@@ -90,6 +90,8 @@ describe('npm start on a fresh data directory', () => {
       expect(bot.output).toMatch(/sched-bot, local console/);
       expect(bot.output).toMatch(/demo data loaded: 28 organizations/);
       expect(bot.output).toMatch(/Try: {2}night/);
+      // The one worker's slots are WORKER_CONCURRENCY (3 here), not a count of tasks in flight.
+      expect(bot.output).toMatch(/\n {2}workers {4}one worker in this process, up to 3 tasks at a time\n/);
       // The banner says what happens to tonight's run now, not a cron time it may have passed.
       expect(bot.output).toMatch(/ {2}tonight {4}tonight's run \(\d{4}-\d\d-\d\d\) (starts|was started)/);
       expect(bot.output).not.toMatch(/runs the night at its cron time/);

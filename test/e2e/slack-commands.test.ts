@@ -15,6 +15,7 @@ import {
   type SlackHarness,
   startSlackHarness,
 } from '../support/fake-slack.ts';
+import { completeAllLive } from '../support/scheduler-deps.ts';
 import { actionIds, actionValue, messageText } from '../support/slack-payloads.ts';
 import { action, type Json } from '../support/view-inspect.ts';
 
@@ -279,6 +280,25 @@ describe.each(backendsAndModes())('slash commands on $name over $mode', ({ backe
       expect((answer.body.blocks as unknown[]).length).toBeLessThanOrEqual(2);
       expect(messageText(answer.body)).toContain(expected);
       expect(await orgCount()).toBe(6);
+    });
+
+    it('asks for --confirm before a second "every unit" rerun of the org, and runs it with --confirm', async () => {
+      // Birch Labs' night is over (16 units, none live): --all asks every unit for a fresh answer.
+      const first = await command('/sched-rerun', 'birch-labs --all');
+      expect(messageText(first.body)).not.toContain('already had fresh answers');
+      expect(await rerunTasksOf('birch-labs')).toEqual({ openai: 4, anthropic: 4, gemini: 4, perplexity: 4 });
+      await completeAllLive(database.db, runDate, h.deps.clock());
+
+      const again = await command('/sched-rerun', 'birch-labs --all');
+      expect(again.body.response_type).toBe('ephemeral');
+      expect(messageText(again.body)).toMatch(
+        new RegExp(`already had fresh answers: a rerun of every unit by slack:${ADMIN}.*add --confirm`),
+      );
+      expect(Object.values(await rerunTasksOf('birch-labs'))).toEqual([4, 4, 4, 4]);
+
+      const confirmed = await command('/sched-rerun', 'birch-labs --all --confirm');
+      expect(messageText(confirmed.body)).not.toContain('already had fresh answers');
+      expect(Object.values(await rerunTasksOf('birch-labs'))).toEqual([8, 8, 8, 8]);
     });
 
     it('tells the user in one sentence when Slack refuses to open the modal', async () => {

@@ -170,7 +170,7 @@ describe.each(backends())('Repair options from the report on $name', (backend) =
       const sent = h.api.calls.length;
       expect((await h.send(submit(ADMIN, 'all', EVERY_PROVIDER, metadata))).status).toBe(200);
       const refusal = await posted(sent, (c) => messageText(c.body).includes('already had fresh answers'));
-      expect(messageText(refusal.body)).toContain('a manual of every unit by cli:dana');
+      expect(messageText(refusal.body)).toContain('a manual run of every unit by cli:dana');
       expect(messageText(refusal.body)).toContain(
         'tick "Run it even if this night already had fresh answers"',
       );

@@ -1,4 +1,6 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/db/client.ts';
 import { addDays, runDateOf } from '../../src/time/business-day.ts';
 import { cliEnvironment, sched } from '../support/cli.ts';
 import { backends } from '../support/db.ts';
@@ -111,5 +113,31 @@ describe.each(backends())('sched night commands on $name', (backend) => {
     expect(other.stderr).toMatch(
       new RegExp(`No trigger ran for ${untriggered}.*sched trigger --date ${untriggered}`),
     );
+  }, 180_000);
+
+  // Last: it finishes units of the night the tests above expect all live.
+  it('status shows the projected finish line while the night runs', async () => {
+    const before = await sched(['status', '--date', date], env);
+    // Nothing finished yet: no pace, so no projected time.
+    expect(before.stdout).not.toMatch(/at the current pace/);
+
+    const database = await openDatabase({ url: env.DATABASE_URL, pgliteDir: env.PGLITE_DIR });
+    try {
+      // Five units of each provider finished two minutes ago: a pace for each.
+      await database.db.execute(sql`
+        update batch_tasks set status = 'completed', attempts = 1, completed_at = now() - interval '2 minutes'
+        where id in (select id from (
+          select id, row_number() over (partition by provider order by id) as n from batch_tasks) t
+          where t.n <= 5)`);
+    } finally {
+      await database.close();
+    }
+    const status = await sched(['status', '--date', date], env);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(
+      /^Finish: at the current pace: \d\d:\d\d \S+; (OpenAI|Anthropic|Gemini|Perplexity) (at [\d,]+ units\/min|at its [\d,]+ rpm limit) sets the pace$/m,
+    );
+    const json = JSON.parse((await sched(['status', '--date', date, '--json'], env)).stdout);
+    expect(json.projection).toMatchObject({ live: 600 - 20, postcheckAt: null });
   }, 180_000);
 });

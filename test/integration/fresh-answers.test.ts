@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { openDatabase, queryOne } from '../../src/db/client.ts';
@@ -36,6 +36,24 @@ describe.each(backends())('answers that may repeat on $name', (backend) => {
     expect((await sched(['reconcile'], env)).code).toBe(0);
   }
 
+  /** After fresh answers: no duplicate_success, and each unit counted once. */
+  async function auditHoldsAndCountsOnce() {
+    const audit = await sched(['audit', '--date', runDate, '--json'], env);
+    expect(JSON.parse(audit.stdout).violations).toEqual([]);
+    expect(audit.code).toBe(0);
+    const post = JSON.parse((await sched(['postcheck', '--json'], env)).stdout);
+    expect(post.units).toMatchObject({ expected: DEMO_UNITS, succeeded: DEMO_UNITS, missing: 0 });
+  }
+
+  async function readOne<T>(query: SQL): Promise<T | undefined> {
+    const database = await openDb(env);
+    try {
+      return await queryOne<T>(database.db, query);
+    } finally {
+      await database.close();
+    }
+  }
+
   beforeAll(async () => {
     ({ env, close } = await cliEnvironment(backend, { SIMULATED_PROFILE: 'ideal', USER: 'dana' }));
     const database = await openDb(env);
@@ -64,21 +82,11 @@ describe.each(backends())('answers that may repeat on $name', (backend) => {
     const rerun = await sched(['rerun', slug, '--all'], env);
     expect(rerun).toMatchObject({ code: 0, stderr: '' });
     await answerAll();
-    const audit = await sched(['audit', '--date', runDate], env);
-    expect(audit.stdout).not.toContain('duplicate_success');
-    expect(audit.code).toBe(0);
-    const post = JSON.parse((await sched(['postcheck', '--json'], env)).stdout);
-    expect(post.units).toMatchObject({ expected: DEMO_UNITS, succeeded: DEMO_UNITS, missing: 0 });
-    const database = await openDb(env);
-    try {
-      const job = await queryOne<{ fresh: boolean }>(
-        database.db,
-        sql`select (metadata->>'freshAnswers')::boolean as fresh from batch_jobs where source = 'rerun'`,
-      );
-      expect(job?.fresh).toBe(true);
-    } finally {
-      await database.close();
-    }
+    await auditHoldsAndCountsOnce();
+    const job = await readOne<{ fresh: boolean }>(
+      sql`select (metadata->>'freshAnswers')::boolean as fresh from batch_jobs where source = 'rerun'`,
+    );
+    expect(job?.fresh).toBe(true);
   }, 120_000);
 
   it('a second fresh-answers run of the night asks for confirmation, naming the first and the cost', async () => {
@@ -100,6 +108,21 @@ describe.each(backends())('answers that may repeat on $name', (backend) => {
     expect((await sched(['postcheck', '--repair', '--all', '--confirm'], env)).code).toBe(0);
     await answerAll();
     expect((await sched(['audit', '--date', runDate], env)).code).toBe(0);
+  }, 120_000);
+
+  it('a manual run asks for fresh answers: afterwards the audit holds and coverage counts each unit once', async () => {
+    const manual = await sched(['manual-run', '--json'], env);
+    expect(manual.code).toBe(0);
+    expect(JSON.parse(manual.stdout)).toMatchObject({ source: 'manual', tasks: DEMO_UNITS });
+    await answerAll();
+    // Every unit now has a success from the manual run beside the night's.
+    const manualSuccesses = await readOne<{ n: number }>(
+      sql`select count(*)::int as n from prompt_provider_responses r
+          join batch_tasks t on t.id = r.batch_task_id join batch_jobs j on j.id = t.batch_job_id
+          where r.run_date = ${runDate}::date and r.status = 'success' and j.source = 'manual'`,
+    );
+    expect(manualSuccesses?.n).toBe(DEMO_UNITS);
+    await auditHoldsAndCountsOnce();
   }, 120_000);
 
   it('a second success nobody asked for is still flagged, saying which one', async () => {

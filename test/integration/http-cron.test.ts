@@ -215,6 +215,29 @@ describe.each(backends())('cron endpoints on $name', (backend) => {
     expect(response.json).toMatchObject({ source: 'manual', tasks: DEMO_UNITS - GEMINI_UNITS });
   });
 
+  it('refuses an "every unit" repair after the manual run with 409 unless confirm=true', async () => {
+    await completeAllLive(database.db, RUN_DATE, new Date(NOW));
+    const url = (query: string) => `${server.url}/functions/v1/scheduler-postcheck?${query}`;
+    const before = await runCount();
+    // The manual run above already asked for fresh answers: asking again needs a person's yes.
+    const refused = await call(url('repair=true&scope=all'), { secret: SECRET });
+    expect(refused.status).toBe(409);
+    expect(refused.json).toMatchObject({
+      error: 'conflict',
+      message: expect.stringMatching(
+        /already had fresh answers: a manual run of every unit by cron-endpoint.*add `confirm=true`/,
+      ),
+    });
+    expect(await runCount()).toBe(before);
+    const pending = sql`select count(*)::int as n from batch_tasks where run_date = ${RUN_DATE}::date and status = 'pending'`;
+    expect((await queryOne<{ n: number }>(database.db, pending))?.n).toBe(0);
+
+    const confirmed = await call(url('repair=true&scope=all&confirm=true'), { secret: SECRET });
+    expect(confirmed.status).toBe(200);
+    expect(confirmed.json.repair).toMatchObject({ tasks: DEMO_UNITS, scope: 'all' });
+    expect((await queryOne<{ n: number }>(database.db, pending))?.n).toBe(DEMO_UNITS);
+  });
+
   it('answers a bad or future date with 400 JSON, not a 200 with an error inside', async () => {
     const before = await runCount();
     const bad = await call(`${server.url}/functions/v1/scheduler-postcheck?date=2026-02-30`, {

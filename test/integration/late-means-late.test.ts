@@ -1,12 +1,17 @@
+import { userInfo } from 'node:os';
 import { sql } from 'drizzle-orm';
-import { describe, expect, it } from 'vitest';
-import { queryOne } from '../../src/db/client.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.ts';
+import { openDatabase, queryOne } from '../../src/db/client.ts';
 import { checkHealth } from '../../src/http/health.ts';
 import { alertLateSteps } from '../../src/scheduler/late-alerts.ts';
+import { missedNights } from '../../src/scheduler/night-acks.ts';
 import type { NightReporter } from '../../src/scheduler/night-reporter.ts';
 import { runPostcheck } from '../../src/scheduler/postcheck.ts';
 import { reconcile } from '../../src/scheduler/reconciler.ts';
 import { runTrigger } from '../../src/scheduler/trigger.ts';
+import { addDays, runDateOf } from '../../src/time/business-day.ts';
+import { cliEnvironment, sched } from '../support/cli.ts';
 import { backends } from '../support/db.ts';
 import { clockedDeps, completeAllLive, nightFixture } from '../support/scheduler-deps.ts';
 
@@ -99,4 +104,68 @@ describe.each(backends())('late means late on $name', (backend) => {
       /nothing to acknowledge/,
     );
   });
+});
+
+describe.each(backends())('sched ack on $name', (backend) => {
+  let env: Record<string, string | undefined>;
+  let close: () => Promise<void>;
+  // The CLI reads the real clock: yesterday is the past night, three days after the install.
+  const today = runDateOf(new Date(), 'America/New_York');
+  const yesterday = addDays(today, -1);
+
+  beforeAll(async () => {
+    ({ env, close } = await cliEnvironment(backend, { USER: 'dana' }));
+    const database = await openDatabase({ url: env.DATABASE_URL, pgliteDir: env.PGLITE_DIR });
+    try {
+      await database.db.execute(sql`update installation set installed_at = now() - interval '3 days'`);
+    } finally {
+      await database.close();
+    }
+  }, 60_000);
+  afterAll(() => close());
+
+  const missed = async () => {
+    const database = await openDatabase({ url: env.DATABASE_URL, pgliteDir: env.PGLITE_DIR });
+    try {
+      return await missedNights({ db: database.db, config: loadConfig({}) }, new Date());
+    } finally {
+      await database.close();
+    }
+  };
+
+  it('acknowledges a missed night as the command a person types, once, with who', async () => {
+    expect(await missed()).toContain(yesterday);
+    const ack = await sched(['ack', yesterday], env);
+    expect(ack).toMatchObject({ code: 0, stderr: '' });
+    expect(ack.stdout).toBe(`${yesterday}: acknowledged as missed by cli:dana; it is no longer flagged.\n`);
+    expect(await missed()).not.toContain(yesterday);
+
+    const again = await sched(['ack', yesterday], { ...env, USER: 'erin' });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(new RegExp(`^${yesterday}: already acknowledged by cli:dana at `));
+
+    // Usage errors exit 2 and write nothing.
+    for (const argv of [['ack'], ['ack', today], ['ack', '2026-02-30'], ['ack', yesterday, 'extra']]) {
+      const refused = await sched(argv, env);
+      expect(refused.code, argv.join(' ')).toBe(2);
+      expect(refused.stdout).toBe('');
+    }
+    const database = await openDatabase({ url: env.DATABASE_URL, pgliteDir: env.PGLITE_DIR });
+    try {
+      const acks = await queryOne<{ n: number }>(database.db, sql`select count(*)::int as n from night_acks`);
+      expect(acks?.n).toBe(1);
+    } finally {
+      await database.close();
+    }
+  }, 60_000);
+
+  it('records the system account when no login variable is set (a container, cron), never "cli:unknown"', async () => {
+    const before = addDays(today, -2);
+    expect(await missed()).toContain(before);
+    const noLogin = { ...env, USER: undefined, LOGNAME: undefined, SUDO_USER: undefined };
+    const ack = await sched(['ack', before], noLogin);
+    expect(ack.code).toBe(0);
+    expect(ack.stdout).toContain(`acknowledged as missed by cli:${userInfo().username};`);
+    expect(ack.stdout).not.toContain('cli:unknown');
+  }, 60_000);
 });

@@ -12,6 +12,7 @@ import { slackNightReporter } from '../../src/report/slack-night-reporter.ts';
 import { lookAtNight } from '../../src/scheduler/early-warning.ts';
 import { measureNightPace } from '../../src/scheduler/night-pace.ts';
 import type { StepDeps } from '../../src/scheduler/night-reporter.ts';
+import { postcheckStep } from '../../src/scheduler/postcheck-step.ts';
 import { measureProgress } from '../../src/scheduler/progress.ts';
 import { runTrigger } from '../../src/scheduler/trigger.ts';
 import { backends, type TestDatabase, truncateAll } from '../support/db.ts';
@@ -168,6 +169,26 @@ describe.each(backends())('the night watch on $name', (backend) => {
     expect(await warnings()).toEqual([
       { kind: 'provider_failing', subject: 'perplexity', state: 'failing', ts: raised?.ts },
     ]);
+  });
+
+  it('the morning report links to the warnings the night raised, saying which recovered', async () => {
+    await outcome('perplexity', 15, { status: 'completed', time: '03:16' });
+    await outcome('perplexity', 10, { status: 'failed', time: '03:19', errorClass: 'server', error: '500' });
+    expect(await look('03:20')).toEqual(['provider_failing:perplexity:raise']);
+    await outcome('perplexity', 12, { status: 'completed', time: '03:28' });
+    expect(await look('03:30')).toEqual(['provider_failing:perplexity:recover']);
+    const [raised] = await warnings();
+
+    now.at = local('04:00');
+    const deps = instances[0] as StepDeps;
+    const step = await postcheckStep(deps, { runDate: RUN_DATE, triggeredBy: 'scheduler', scheduled: true });
+    const published = step.published?.action === 'posted' ? step.published : expect.fail('no report posted');
+    expect(published.ts).not.toBe(raised?.ts);
+    const report = api.message(REPORT_CHANNEL, published.ts);
+    const link = `https://slack.com/archives/${REPORT_CHANNEL}/p${String(raised?.ts).replace('.', '')}`;
+    expect(JSON.stringify(report?.blocks)).toMatch(
+      new RegExp(`⚠️ While it ran: <${link}\\|Perplexity failing> <!date\\^\\d+\\^[^>]+> \\(recovered\\)`),
+    );
   });
 
   /** The completed `provider` tasks had two failed calls each before, at `first` and `second`. */

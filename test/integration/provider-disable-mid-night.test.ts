@@ -1,10 +1,12 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runAudit } from '../../src/audit/run-audit.ts';
 import { loadConfig } from '../../src/config.ts';
 import { openDatabase, queryOne, queryRows } from '../../src/db/client.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { ProviderError } from '../../src/providers/types.ts';
 import { completeTasks } from '../../src/queue/complete-task.ts';
+import { runPostcheck } from '../../src/scheduler/postcheck.ts';
 import { changeProvider } from '../../src/scheduler/provider-change.ts';
 import { reconcile } from '../../src/scheduler/reconciler.ts';
 import { runTrigger } from '../../src/scheduler/trigger.ts';
@@ -16,6 +18,7 @@ import {
   clockedDeps,
   completeAllLive,
   DEMO_ORGS_WITH_WORK,
+  DEMO_UNITS,
   nightFixture,
   seedSmallDemo,
 } from '../support/scheduler-deps.ts';
@@ -168,6 +171,33 @@ describe.each(backends())('a provider disabled mid-night on $name', (backend) =>
       await database.close();
     }
   }, 120_000);
+
+  it('with AUTO_REPAIR=true the postcheck itself enqueues the units of a provider enabled after the trigger', async () => {
+    // Out again (the repair's tasks are cancelled), then back: its units are missing once more.
+    expect((await sched(['providers', 'set', 'openai', '--disable'], env)).code).toBe(0);
+    expect((await sched(['providers', 'set', 'openai', '--enable'], env)).code).toBe(0);
+    const pendingOpenai = async () => {
+      const database = await openDb(env);
+      try {
+        const row = await queryOne<{ n: number }>(
+          database.db,
+          sql`select count(*)::int as n from batch_tasks where provider = 'openai' and status = 'pending'`,
+        );
+        return row?.n;
+      } finally {
+        await database.close();
+      }
+    };
+    expect(await pendingOpenai()).toBe(0);
+
+    const post = await sched(['postcheck', '--json'], { ...env, AUTO_REPAIR: 'true' });
+    expect(post.code).toBe(0);
+    const json = JSON.parse(post.stdout);
+    expect(json.units.missing).toBe(openaiUnits);
+    expect(json.autoRepair).toBe('ran');
+    expect(json.repair).toMatchObject({ tasks: openaiUnits, byProvider: { openai: openaiUnits } });
+    expect(await pendingOpenai()).toBe(openaiUnits);
+  }, 120_000);
 });
 
 describe.each(backends())('live tasks no longer expected on $name', (backend) => {
@@ -244,6 +274,35 @@ describe.each(backends())('live tasks no longer expected on $name', (backend) =>
     );
     expect(live?.n).toBe(0);
   }, 60_000);
+
+  it('an org deactivated and a plan changed mid-night: only what is still expected is counted, and the audit holds', async () => {
+    const db = night.db;
+    // Perplexity has answered every org, the other providers not yet.
+    await completeAllLive(db, RUN_DATE, new Date('2026-03-02T08:10:00Z'), { provider: 'openai' });
+    await db.execute(sql`update batch_tasks set status = 'pending', attempts = 0, completed_at = null
+                         where status = 'completed' and provider <> 'perplexity'`);
+    await db.execute(sql`delete from prompt_provider_responses where provider <> 'perplexity'`);
+    // Cobalt Health (pro, 5 prompts x 4 providers) leaves; Delta Logistics (enterprise, 3 prompts)
+    // moves to starter, which keeps openai and perplexity only.
+    await db.execute(sql`update organizations set active = false where slug = 'cobalt-health'`);
+    await db.execute(sql`update organizations set plan = 'starter' where slug = 'delta-logistics'`);
+    const reconciled = await reconcile(db, new Date('2026-03-02T08:20:00Z'));
+    expect(reconciled.cancelled).toBe(15 + 6);
+
+    await completeAllLive(db, RUN_DATE, new Date('2026-03-02T08:40:00Z'));
+    await reconcile(db, new Date('2026-03-02T08:45:00Z'));
+    const deps = clockedDeps(db, '2026-03-02T09:00:00Z');
+    const { report } = await runPostcheck(deps, { runDate: RUN_DATE, triggeredBy: 'scheduler' });
+    const expected = DEMO_UNITS - 20 - 6;
+    expect(report.units).toMatchObject({ expected, succeeded: expected, missing: 0 });
+    expect(report.orgCoverage).toMatchObject({
+      expected: DEMO_ORGS_WITH_WORK - 1,
+      found: DEMO_ORGS_WITH_WORK - 1,
+    });
+    expect(report.summary.overallHealth).toBe('HEALTHY');
+    const audit = await runAudit(deps, { runDates: [RUN_DATE], fix: false });
+    expect(audit.violations).toEqual([]);
+  });
 
   it('the reconciler cancels the live tasks of a prompt deactivated mid-night, and closes its jobs', async () => {
     const db = night.db;

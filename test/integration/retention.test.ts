@@ -1,15 +1,22 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAudit } from '../../src/audit/run-audit.ts';
 import { formatRetention } from '../../src/cli/commands/retention.ts';
-import { type Db, queryOne } from '../../src/db/client.ts';
+import { buildCommand } from '../../src/console/sign-request.ts';
+import { type Db, openDatabase, queryOne } from '../../src/db/client.ts';
 import { getNight, listHistory } from '../../src/scheduler/history.ts';
 import { measureCoverage, runPostcheck } from '../../src/scheduler/postcheck.ts';
 import { reconcile } from '../../src/scheduler/reconciler.ts';
 import { repairMissing } from '../../src/scheduler/repair.ts';
 import { runRetention } from '../../src/scheduler/retention.ts';
 import { runTrigger } from '../../src/scheduler/trigger.ts';
+import { addDays, runDateOf } from '../../src/time/business-day.ts';
+import { cliEnvironment, sched } from '../support/cli.ts';
 import { backends } from '../support/db.ts';
+import { ADMIN, startSlackHarness } from '../support/fake-slack.ts';
 import {
   clockedDeps,
   completeAllLive,
@@ -17,6 +24,7 @@ import {
   DEMO_UNITS,
   nightFixture,
 } from '../support/scheduler-deps.ts';
+import { messageText } from '../support/slack-payloads.ts';
 
 /**
  * Opt-in retention: a night past QUEUE_RETENTION_DAYS whose postcheck is recorded loses its task
@@ -158,4 +166,101 @@ describe.each(backends())('retention on $name', (backend) => {
       ),
     ).toBe(DEMO_UNITS);
   });
+});
+
+describe.each(backends())('sched retention on the demo data on $name', (backend) => {
+  let env: Record<string, string | undefined>;
+  let close: () => Promise<void>;
+  let dir: string;
+  const today = runDateOf(new Date(), zone);
+  // Two nights past QUEUE_RETENTION_DAYS=3, one within it; each answered and checked.
+  const [older, old, recent] = [-5, -4, -1].map((d) => addDays(today, d)) as [string, string, string];
+  const withRetention = () => ({ ...env, QUEUE_RETENTION_DAYS: '3' });
+  const openCli = () => openDatabase({ url: env.DATABASE_URL, pgliteDir: env.PGLITE_DIR });
+  const queueRows = async () => {
+    const database = await openCli();
+    try {
+      return await queryOne<{ tasks: number; jobs: number; pruned: number }>(
+        database.db,
+        sql`select (select count(*)::int from batch_tasks) as tasks, (select count(*)::int from batch_jobs) as jobs,
+                   (select count(*)::int from pruned_nights) as pruned`,
+      );
+    } finally {
+      await database.close();
+    }
+  };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sched-retention-'));
+    ({ env, close } = await cliEnvironment(backend, { SIMULATED_PROFILE: 'ideal', USER: 'ops' }));
+    expect((await sched(['seed', '--demo'], env)).code).toBe(0);
+    for (const date of [older, old, recent]) {
+      expect((await sched(['trigger', '--date', date], env)).code).toBe(0);
+      const database = await openCli();
+      try {
+        await completeAllLive(database.db, date, new Date());
+      } finally {
+        await database.close();
+      }
+      expect((await sched(['reconcile'], env)).code).toBe(0);
+      expect((await sched(['postcheck', '--date', date], env)).code).toBe(0);
+    }
+  }, 300_000);
+  afterAll(async () => {
+    await close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('--dry-run says what it would remove and removes nothing', async () => {
+    const before = await queueRows();
+    expect(before?.tasks).toBe(1800);
+    const dry = await sched(['retention', '--dry-run'], withRetention());
+    expect(dry).toMatchObject({ code: 0, stderr: '' });
+    expect(dry.stdout).toMatch(/^Retention, dry run: \d+ nights would be pruned\.\n/);
+    expect(dry.stdout).toContain(`\n${older}  would remove 600 tasks and 18 jobs\n`);
+    expect(dry.stdout).toContain(`\n${old}  would remove 600 tasks and 18 jobs\n`);
+    expect(dry.stdout).not.toContain(recent);
+    expect(await queueRows()).toEqual(before);
+    expect((await sched(['history'], env)).stdout).not.toContain('details pruned');
+  }, 120_000);
+
+  it('after pruning, `sched history --chart` and /sched-history still work and say the details are gone', async () => {
+    const run = await sched(['retention'], withRetention());
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`\n${older}  removed 600 tasks and 18 jobs\n`);
+    expect((await queueRows())?.tasks).toBe(600);
+
+    const history = await sched(['history'], env);
+    expect(history.stdout).toMatch(new RegExp(`^${old} .*details pruned \\(retention\\)`, 'm'));
+    expect(history.stdout).not.toMatch(new RegExp(`^${recent} .*details pruned`, 'm'));
+    const out = join(dir, 'coverage.png');
+    const chart = await sched(['history', '--chart', out], env);
+    expect(chart.code, chart.stderr).toBe(0);
+    expect(chart.stdout).toContain(`written to ${out}`);
+    expect(chart.stdout).toContain(`The details of ${older} and ${old} were removed by retention`);
+    expect(existsSync(out)).toBe(true);
+
+    const database = await openCli();
+    const h = await startSlackHarness(database.db);
+    try {
+      const res = await h.send(
+        buildCommand({
+          command: '/sched-history',
+          text: '',
+          userId: ADMIN,
+          responseUrl: h.api.responseUrl('h1'),
+        }),
+      );
+      expect(res.status).toBe(200);
+      const answer = await h.api.waitFor((c) => c.responseId === 'h1');
+      // One history line per pruned night says so; the recent night's does not.
+      const pruned = messageText(answer.body)
+        .split('\n')
+        .filter((l) => l.includes('details pruned by retention'));
+      expect(pruned).toHaveLength(2);
+    } finally {
+      await h.stop();
+      await database.close();
+    }
+  }, 180_000);
 });
