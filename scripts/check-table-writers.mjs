@@ -25,7 +25,7 @@ const WRITERS = {
   pruned_nights: [QUEUE],
   // Maintained by triggers of the migrations only.
   coverage_rollup: [],
-  slack_reports: ['src/report/report-poster.ts'],
+  slack_reports: ['src/store/slack-reports.ts'],
   late_alerts: ['src/scheduler/late-alerts.ts'],
   night_warnings: ['src/scheduler/night-warnings.ts'],
   night_pages: ['src/store/night-pages.ts'],

@@ -4,8 +4,9 @@ import type { CoverageReport } from '../coverage/types.ts';
 import { toError } from '../errors.ts';
 import { needsPerson } from '../scheduler/night-pager.ts';
 import { claimOncallMention, recordOncallMention, releaseOncallMention } from '../store/night-pages.ts';
+import type { ReportTarget } from '../store/slack-reports.ts';
 import { MESSAGE_TYPES, postOnce } from './post-once.ts';
-import type { ReportDeps, ReportTarget } from './report-poster.ts';
+import type { ReportDeps } from './report-poster.ts';
 
 /**
  * SLACK_ONCALL is mentioned once per night, in a reply in the report's thread: the report itself

@@ -12,9 +12,10 @@ import { remeasureNight } from '../scheduler/refresh-night.ts';
 import { repairInProgress, repairMissing } from '../scheduler/repair.ts';
 import { assertRunDateAllowed } from '../scheduler/run-date-guard.ts';
 import { claimActiveRepair, finishActiveRepair } from '../store/scheduler-runs.ts';
+import type { ReportTarget } from '../store/slack-reports.ts';
 import { waitUnlessAborted } from '../time/waits.ts';
 import { activeRepair, repairTaskCounts } from './active-repair.ts';
-import { loadComparison, type ReportDeps, type ReportTarget, refreshReports } from './report-poster.ts';
+import { loadComparison, type ReportDeps, refreshReports } from './report-poster.ts';
 
 /**
  * The Repair button's work after the ack: claim "the active repair" of the run_date in

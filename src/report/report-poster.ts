@@ -1,6 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { webApi } from '@slack/bolt';
-import { sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import type { Comparison } from '../blocks/coverage-summary.ts';
 import { reportMessage } from '../blocks/report-message.ts';
@@ -8,29 +6,38 @@ import { medianOf } from '../blocks/trend.ts';
 import type { RepairState } from '../blocks/types.ts';
 import type { Deps } from '../context.ts';
 import type { CoverageReport } from '../coverage/types.ts';
-import { type Db, queryOne, queryRows } from '../db/client.ts';
 import { getNight, listHistory } from '../scheduler/history.ts';
 import { nightWarnings } from '../scheduler/night-warnings.ts';
 import { latestRepairProgress, type RepairProgress } from '../scheduler/repair-progress.ts';
+import {
+  claimDueReportEdits,
+  claimReportPost,
+  markReportEdited,
+  msUntilNextReportEdit,
+  type ReportTarget,
+  reclaimGoneReport,
+  recordClaimedPost,
+  recordedReports,
+  recordReport,
+  releaseReportClaim,
+  requestReportRefresh,
+} from '../store/slack-reports.ts';
 import { addDays, runDateOf } from '../time/business-day.ts';
+import { sleep } from '../time/waits.ts';
 import { MESSAGE_TYPES, type MessageKey, messageMetadata, postOnce } from './post-once.ts';
 
 /**
  * The morning report in Slack. The first postcheck of a run_date posts it to
  * SLACK_REPORT_CHANNEL and records (run_date, channel, ts) in slack_reports; every later
  * postcheck or repair of that day edits the recorded message instead of posting another one.
- * The database rows are written after each Slack call, never held open across it.
+ * The database rows are written after each Slack call, never held open across it; their SQL is
+ * in store/slack-reports.ts and every wait goes through time/waits.ts.
  */
 
 type Client = Pick<webApi.WebClient, 'chat' | 'conversations'>;
 export type ReportDeps = Pick<Deps, 'db' | 'config' | 'logger' | 'clock'>;
 /** ReportDeps with the Web API client the messages go through. */
 export type ReportClientDeps = ReportDeps & { client: Client };
-
-export interface ReportTarget {
-  channel: string;
-  ts: string;
-}
 
 export interface PostedReport extends ReportTarget {
   /** `reposted`: the recorded message no longer existed, so a fresh one was posted (its ts recorded). */
@@ -117,7 +124,7 @@ export async function postOrUpdateReport(
   const deadline = Date.now() + WAIT_FOR_POST_MS;
   let gone: string | undefined;
   for (;;) {
-    const claim = await claimReportPost(deps.db, runDate, channel);
+    const claim = await claimReportPost(deps.db, { runDate, channel, staleSeconds: CLAIM_STALE_SECONDS });
     if (claim.kind === 'claimed') {
       const posted = await postClaimed(deps, client, { runDate, channel }, message);
       if (gone)
@@ -127,11 +134,11 @@ export async function postOrUpdateReport(
     if (claim.kind === 'recorded') {
       const target = { channel, ts: claim.ts };
       if (await editMessage(deps, client, target, message)) {
-        await recordReport(deps.db, { runDate, ...target }, deps.clock());
+        await recordReport(deps.db, { runDate, ...target, now: deps.clock() });
         return { ...target, action: 'updated' };
       }
       gone = claim.ts;
-      if (await reclaimGone(deps.db, runDate, channel, claim.ts)) {
+      if (await reclaimGoneReport(deps.db, { runDate, channel, ts: claim.ts })) {
         const posted = await postClaimed(deps, client, { runDate, channel }, message);
         deps.logger.warn({ runDate, channel, gone, ts: posted.ts }, 'report message gone: posted afresh');
         return { ...posted, action: 'reposted', gone };
@@ -166,21 +173,10 @@ async function postClaimed(
     ts = posted.ts;
   } catch (error) {
     // Hand the claim back so the next postcheck posts.
-    await deps.db.execute(
-      sql`delete from slack_reports
-          where run_date = ${key.runDate}::date and channel = ${key.channel} and ts is null`,
-    );
+    await releaseReportClaim(deps.db, key);
     throw error;
   }
-  const now = deps.clock().toISOString();
-  const row = await queryOne<{ owed: boolean }>(
-    deps.db,
-    sql`update slack_reports
-        set ts = ${ts}, claimed_at = null, posted_at = ${now}::timestamptz, updated_at = ${now}::timestamptz,
-            edited_at = now()
-        where run_date = ${key.runDate}::date and channel = ${key.channel}
-        returning refresh_requested_at is not null as owed`,
-  );
+  const row = await recordClaimedPost(deps.db, { ...key, ts, now: deps.clock() });
   deps.logger.info({ ...key, ts }, 'morning report posted');
   // The night changed while the post was in flight (a repair finished): edit it once more.
   if (row?.owed)
@@ -196,39 +192,6 @@ export const reportKey = (runDate: string): MessageKey => ({
   eventType: MESSAGE_TYPES.report,
   payload: { run_date: runDate, kind: 'report' },
 });
-
-type Claim = { kind: 'claimed' } | { kind: 'recorded'; ts: string } | { kind: 'pending' };
-
-/** One statement takes the first post of (run_date, channel), or a stale claim; else reads the row. */
-async function claimReportPost(db: Db, runDate: string, channel: string): Promise<Claim> {
-  const claimed = await queryOne<{ one: number }>(
-    db,
-    sql`insert into slack_reports (run_date, channel, ts, claimed_at)
-        values (${runDate}::date, ${channel}, null, now())
-        on conflict (run_date, channel) do update set claimed_at = excluded.claimed_at
-          where slack_reports.ts is null
-            and slack_reports.claimed_at < excluded.claimed_at - make_interval(secs => ${CLAIM_STALE_SECONDS})
-        returning 1 as one`,
-  );
-  if (claimed) return { kind: 'claimed' };
-  const row = await queryOne<{ ts: string | null }>(
-    db,
-    sql`select ts from slack_reports where run_date = ${runDate}::date and channel = ${channel}`,
-  );
-  if (row === undefined) return claimReportPost(db, runDate, channel);
-  return row.ts === null ? { kind: 'pending' } : { kind: 'recorded', ts: row.ts };
-}
-
-/** Claims the re-post of a message that is gone; false when another postcheck already did. */
-async function reclaimGone(db: Db, runDate: string, channel: string, ts: string): Promise<boolean> {
-  const row = await queryOne<{ one: number }>(
-    db,
-    sql`update slack_reports set ts = null, claimed_at = now()
-        where run_date = ${runDate}::date and channel = ${channel} and ts = ${ts}
-        returning 1 as one`,
-  );
-  return row !== undefined;
-}
 
 /**
  * Re-renders the report and edits every message of the run_date: those recorded in slack_reports
@@ -293,9 +256,7 @@ async function editMessage(
       text: message.text ?? '',
       blocks: message.blocks,
     });
-    await deps.db.execute(
-      sql`update slack_reports set edited_at = now() where channel = ${target.channel} and ts = ${target.ts}`,
-    );
+    await markReportEdited(deps.db, target);
     return true;
   } catch (error) {
     const code = slackErrorCode(error);
@@ -324,36 +285,6 @@ export function slackErrorCode(error: unknown): string | undefined {
 const uniqueTargets = (targets: ReportTarget[]) => [
   ...new Map(targets.map((t) => [`${t.channel}/${t.ts}`, t])).values(),
 ];
-
-export async function recordedReport(
-  db: Db,
-  params: { runDate: string; channel: string },
-): Promise<ReportTarget | undefined> {
-  const { runDate, channel } = params;
-  return queryOne<ReportTarget>(
-    db,
-    sql`select channel, ts from slack_reports where run_date = ${runDate}::date and channel = ${channel}`,
-  );
-}
-
-export async function recordedReports(db: Db, runDate: string): Promise<ReportTarget[]> {
-  return queryRows<ReportTarget>(
-    db,
-    sql`select channel, ts from slack_reports
-        where run_date = ${runDate}::date and ts is not null order by posted_at, channel`,
-  );
-}
-
-async function recordReport(db: Db, row: ReportTarget & { runDate: string }, now: Date): Promise<void> {
-  await db.execute(
-    sql`insert into slack_reports (run_date, channel, ts, posted_at, updated_at)
-        values (${row.runDate}::date, ${row.channel}, ${row.ts}, ${now.toISOString()}::timestamptz,
-                ${now.toISOString()}::timestamptz)
-        on conflict (run_date, channel) do update
-          set ts = excluded.ts, updated_at = excluded.updated_at, claimed_at = null, edited_at = now(),
-              posted_at = case when slack_reports.ts = excluded.ts then slack_reports.posted_at else excluded.posted_at end`,
-  );
-}
 
 /** The night's latest recorded figures (what history shows) and its latest repair, as a report input. */
 export async function latestReportInput(
@@ -397,40 +328,16 @@ export async function refreshNightReports(
   const { client } = deps;
   const render = params.render ?? (() => renderLatest(deps, runDate));
   const seconds = (params.intervalMs ?? REPORT_EDIT_INTERVAL_MS) / 1000;
-  await deps.db.execute(
-    sql`update slack_reports set refresh_requested_at = coalesce(refresh_requested_at, now())
-        where run_date = ${runDate}::date`,
-  );
+  await requestReportRefresh(deps.db, runDate);
   let edits = 0;
   for (;;) {
-    const due = await queryRows<ReportTarget>(
-      deps.db,
-      sql`update slack_reports set refresh_requested_at = null, edited_at = now()
-          where run_date = ${runDate}::date and ts is not null and refresh_requested_at is not null
-            and (edited_at is null or edited_at <= now() - make_interval(secs => ${seconds}))
-          returning channel, ts`,
-    );
+    const due = await claimDueReportEdits(deps.db, { runDate, seconds });
     if (due.length > 0) {
       const message = await render();
       for (const target of due) if (await editMessage(deps, client, target, message)) edits += 1;
     }
-    const wait = await queryOne<{ ms: number | string | null }>(
-      deps.db,
-      sql`select (extract(epoch from (min(edited_at) + make_interval(secs => ${seconds}) - now())) * 1000)::float8 as ms
-          from slack_reports
-          where run_date = ${runDate}::date and ts is not null and refresh_requested_at is not null`,
-    );
-    if (wait?.ms === null || wait?.ms === undefined) return edits;
-    await sleep(Math.max(20, Number(wait.ms)));
+    const wait = await msUntilNextReportEdit(deps.db, { runDate, seconds });
+    if (wait === undefined) return edits;
+    await sleep(Math.max(20, wait));
   }
-}
-
-/** ts of the newest report posted to `channel`, whatever its night: where snooze notices go. */
-export async function latestReportThread(db: Db, channel: string): Promise<string | undefined> {
-  const row = await queryOne<{ ts: string }>(
-    db,
-    sql`select ts from slack_reports where channel = ${channel} and ts is not null
-        order by run_date desc limit 1`,
-  );
-  return row?.ts;
 }

@@ -5,15 +5,14 @@ import { nightWarningMessage } from '../blocks/night-warning-message.ts';
 import { runOutcomeMessage } from '../blocks/run-outcome-message.ts';
 import { snoozeOverMessage } from '../blocks/snooze-lines.ts';
 import type { NightReporter } from '../scheduler/night-reporter.ts';
+import { latestReportThread, recordedReport } from '../store/slack-reports.ts';
 import { mentionOncall } from './oncall-mention.ts';
 import { MESSAGE_TYPES, postOnce } from './post-once.ts';
 import {
   latestReportInput,
-  latestReportThread,
   postOrUpdateReport,
   REPORT_EDIT_INTERVAL_MS,
   type ReportDeps,
-  recordedReport,
   refreshNightReports,
 } from './report-poster.ts';
 import { uploadReportChart } from './upload-chart.ts';

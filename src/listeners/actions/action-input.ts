@@ -1,8 +1,8 @@
 import type { RespondFn, webApi } from '@slack/bolt';
 import { z } from 'zod';
 import { usageError } from '../../errors.ts';
-import type { ReportTarget } from '../../report/report-poster.ts';
 import type { ReplyTarget } from '../../slack/reply.ts';
+import type { ReportTarget } from '../../store/slack-reports.ts';
 import { parseRunDate } from '../../time/business-day.ts';
 
 /**
