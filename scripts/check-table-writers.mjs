@@ -30,9 +30,9 @@ const WRITERS = {
   night_warnings: ['src/scheduler/night-warnings.ts'],
   night_pages: ['src/store/night-pages.ts'],
   workers: ['src/store/workers.ts'],
-  // Its one row is written by the migration that creates it.
-  installation: [],
-  night_acks: ['src/scheduler/night-acks.ts'],
+  // Its one row is written by the migration that creates it; the module reads it.
+  installation: ['src/store/installation.ts'],
+  night_acks: ['src/store/night-acks.ts'],
   // And ended by a success inside the completion statement: that fragment is the queue's.
   snoozes: ['src/store/snoozes.ts', 'src/queue/snooze-holds.ts'],
   slack_request_claims: ['src/db/slack-request-claims.ts'],
@@ -65,7 +65,6 @@ const READS_TO_MOVE = {
     'src/scheduler/fresh-answers.ts',
     'src/scheduler/history.ts',
     'src/scheduler/late-night.ts',
-    'src/scheduler/night-acks.ts',
     'src/scheduler/night-pace.ts',
     'src/scheduler/provider-history.ts',
     'src/scheduler/recorded-enqueue.ts',
@@ -75,7 +74,6 @@ const READS_TO_MOVE = {
     'src/scheduler/run-date-guard.ts',
     'src/scheduler/run-outcomes.ts',
     'src/scheduler/scheduler-tick.ts',
-    'src/scheduler/step-records.ts',
   ],
   batch_jobs: [
     'src/scheduler/fresh-answers.ts',
@@ -104,7 +102,6 @@ const READS_TO_MOVE = {
   pruned_nights: ['src/scheduler/history.ts', 'src/scheduler/run-date-guard.ts'],
   slack_reports: ['src/scheduler/refresh-night.ts'],
   workers: ['src/scheduler/night-watch-query.ts'],
-  installation: ['src/scheduler/step-records.ts'],
   snoozes: ['src/scheduler/night-watch-query.ts'],
 };
 

@@ -3,7 +3,7 @@ import type { CoverageReport } from '../coverage/types.ts';
 import { LATE_NIGHT_WAIT_MINUTES } from '../scheduler/late-night.ts';
 import { measureCoverage } from '../scheduler/postcheck.ts';
 import { nightPrunedAt } from '../scheduler/run-date-guard.ts';
-import { installedAt } from '../scheduler/step-records.ts';
+import { installedAt } from '../store/installation.ts';
 import { FUNCTION_NAMES, findRun, STALE_RUN_MINUTES } from '../store/scheduler-runs.ts';
 import { addDays, runDateOf } from '../time/business-day.ts';
 import { lastFireOnRunDate, secondsBetweenFires } from '../time/cron-matcher.ts';

@@ -1,11 +1,12 @@
 import { sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../db/client.ts';
 import { toError } from '../errors.ts';
+import { installedAt } from '../store/installation.ts';
+import { recordedSteps } from '../store/scheduler-runs.ts';
 import { runDateOf } from '../time/business-day.ts';
 import { type DailyStepName, type LateStep, lateSteps, type StepStatuses } from './late-steps.ts';
 import { missedNights } from './night-acks.ts';
 import type { StepDeps } from './night-reporter.ts';
-import { installedAt, recordedSteps } from './step-records.ts';
 
 /**
  * The watchdog for the watchdog, run by every live instance on each scheduler tick: a step of
@@ -15,7 +16,7 @@ import { installedAt, recordedSteps } from './step-records.ts';
  * tick tries again.
  */
 
-/** Today's trigger and postcheck as recorded by any entry point (step-records.ts). */
+/** Today's trigger and postcheck as recorded by any entry point (store/scheduler-runs.ts recordedSteps). */
 export async function stepStatuses(db: Db, runDate: string): Promise<StepStatuses> {
   const { trigger, postcheck } = await recordedSteps(db, runDate);
   return { trigger, postcheck };

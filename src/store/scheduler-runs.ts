@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { param, sql } from 'drizzle-orm';
 import { type Db, queryOne, queryRows } from '../db/client.ts';
 import { isLive } from '../db/live-status.ts';
 
@@ -82,6 +82,45 @@ export async function hasRun(
     sql`select 1 as one from scheduler_runs where function_name = ${functionName} and run_key = ${runKey}`,
   );
   return row !== undefined;
+}
+
+/**
+ * What the night's trigger and postcheck recorded, whichever entry point ran them: the scheduler
+ * (run key = run_date), the CLI, HTTP or the console's `night` (ad-hoc keys `run_date/...`). The
+ * best row of each step counts: completed, else running, else the latest other.
+ */
+export interface RecordedSteps {
+  trigger: string | null;
+  postcheck: string | null;
+  /** overallHealth of the latest completed postcheck. */
+  postcheckHealth: string | null;
+}
+
+export async function recordedSteps(db: Db, runDate: string): Promise<RecordedSteps> {
+  const best = (name: string, field: string) => sql`(
+    select ${sql.raw(field)} from scheduler_runs
+    where function_name = ${name} and (run_key = ${runDate} or run_key like ${`${runDate}/%`})
+    order by case status when 'completed' then 0 when 'running' then 1 else 2 end,
+             coalesce(completed_at, started_at) desc, id desc
+    limit 1)`;
+  const row = await queryOne<RecordedSteps>(
+    db,
+    sql`select ${best(FUNCTION_NAMES.trigger, 'status')} as trigger,
+               ${best(FUNCTION_NAMES.postcheck, 'status')} as postcheck,
+               ${best(FUNCTION_NAMES.postcheck, "result->'summary'->>'overallHealth'")} as "postcheckHealth"`,
+  );
+  return row ?? { trigger: null, postcheck: null, postcheckHealth: null };
+}
+
+/** Which of `runDates` have a scheduled trigger that ran or is running (what a missed night lacks). */
+export async function nightsWithTrigger(db: Db, runDates: string[]): Promise<Set<string>> {
+  const rows = await queryRows<{ run_key: string }>(
+    db,
+    sql`select run_key from scheduler_runs
+        where function_name = ${FUNCTION_NAMES.trigger} and run_key = any(${param(runDates)}::text[])
+          and status in ('running', 'completed')`,
+  );
+  return new Set(rows.map((r) => r.run_key));
 }
 
 export interface SchedulerRunRow {
