@@ -43,6 +43,11 @@ const WRITERS = {
 // own: the reads still to move into the owner's module. The list may only shrink: a new reader
 // fails CI until its read goes through the owner (or is added here, in review, with a reason).
 const EVERY_TABLE_READERS = ['src/audit/', 'src/coverage/coverage-query.ts'];
+// Modules of a table that only read it, beside its writer: a table module too large for one file.
+const READERS = {
+  // The history of runs (latest report, history rows, repair progress, finished runs).
+  scheduler_runs: ['src/store/scheduler-run-history.ts'],
+};
 const READS_TO_MOVE = {
   organizations: [
     'src/db/seed-policy.ts',
@@ -58,30 +63,13 @@ const READS_TO_MOVE = {
     'src/scheduler/nothing-expected.ts',
     'src/store/workers.ts',
   ],
-  scheduler_runs: [
-    'src/metrics/metrics.ts',
-    'src/queue/prune-night.ts',
-    'src/report/active-repair.ts',
-    'src/scheduler/fresh-answers.ts',
-    'src/scheduler/history.ts',
-    'src/scheduler/late-night.ts',
-    'src/scheduler/night-pace.ts',
-    'src/scheduler/provider-history.ts',
-    'src/scheduler/recorded-enqueue.ts',
-    'src/scheduler/refresh-night.ts',
-    'src/scheduler/repair-progress.ts',
-    'src/scheduler/repair.ts',
-    'src/scheduler/run-date-guard.ts',
-    'src/scheduler/run-outcomes.ts',
-    'src/scheduler/scheduler-tick.ts',
-  ],
+  scheduler_runs: ['src/metrics/metrics.ts', 'src/queue/prune-night.ts', 'src/scheduler/refresh-night.ts'],
   batch_jobs: [
     'src/scheduler/fresh-answers.ts',
     'src/scheduler/history.ts',
     'src/scheduler/refresh-night.ts',
-    'src/scheduler/repair-progress.ts',
     'src/scheduler/repair.ts',
-    'src/scheduler/run-outcomes.ts',
+    'src/store/scheduler-run-history.ts',
     'src/store/scheduler-runs.ts',
   ],
   batch_tasks: [
@@ -92,9 +80,8 @@ const READS_TO_MOVE = {
     'src/scheduler/night-watch-query.ts',
     'src/scheduler/progress.ts',
     'src/scheduler/refresh-night.ts',
-    'src/scheduler/repair-progress.ts',
     'src/scheduler/repair.ts',
-    'src/scheduler/run-outcomes.ts',
+    'src/store/scheduler-run-history.ts',
     'src/store/scheduler-runs.ts',
     'src/store/workers.ts',
   ],
@@ -144,7 +131,7 @@ for (const file of files) {
   const text = readFileSync(file, 'utf8');
   for (const table of tables) {
     if (!read(table).test(text)) continue;
-    if (owns([...(WRITERS[table] ?? []), ...EVERY_TABLE_READERS], file)) continue;
+    if (owns([...(WRITERS[table] ?? []), ...(READERS[table] ?? []), ...EVERY_TABLE_READERS], file)) continue;
     if (owns(READS_TO_MOVE[table] ?? [], file)) {
       readsToMove += 1;
       continue;

@@ -72,7 +72,7 @@ export const LAYERS = [
     name: 'store',
     units: {
       'store/':
-        'table modules: each owns the SQL of one table outside the queue (scheduler_runs, night_pages, workers, snoozes, slack_reports, night_acks, installation)',
+        'table modules: each owns the SQL of one table outside the queue (scheduler_runs and its history reads, night_pages, workers, snoozes, slack_reports, night_acks, installation)',
     },
   },
   {

@@ -1,22 +1,13 @@
 import { param, sql } from 'drizzle-orm';
 import { type Db, queryOne } from '../db/client.ts';
 import { isLive } from '../db/live-status.ts';
-import { ACTIVE_REPAIR_FUNCTION } from '../store/scheduler-runs.ts';
 
 /**
  * "The active repair" of a run_date, kept in PostgreSQL so it holds across instances: one
  * scheduler_runs row (function_name 'slack-repair', run_key = run_date) that a click claims in a
- * single statement (scheduler-runs.ts claimActiveRepair), and that its watcher finishes when the
- * repair's tasks are done. Here: what it holds, read.
+ * single statement (store/scheduler-runs.ts claimActiveRepair, read by activeRepair there), and
+ * that its watcher finishes when the repair's tasks are done. Here: where the repair's tasks stand.
  */
-
-export async function activeRepair(db: Db, runDate: string) {
-  return queryOne<{ triggered_by: string; started_at: Date | string; status: string }>(
-    db,
-    sql`select triggered_by, started_at, status from scheduler_runs
-        where function_name = ${ACTIVE_REPAIR_FUNCTION} and run_key = ${runDate}`,
-  );
-}
 
 /** Where the repair's own tasks stand (not the whole night's). */
 export async function repairTaskCounts(db: Db, runDate: string, jobIds: string[]) {

@@ -11,10 +11,10 @@ import { measureCoverage } from '../scheduler/postcheck.ts';
 import { remeasureNight } from '../scheduler/refresh-night.ts';
 import { repairInProgress, repairMissing } from '../scheduler/repair.ts';
 import { assertRunDateAllowed } from '../scheduler/run-date-guard.ts';
-import { claimActiveRepair, finishActiveRepair } from '../store/scheduler-runs.ts';
+import { activeRepair, claimActiveRepair, finishActiveRepair } from '../store/scheduler-runs.ts';
 import type { ReportTarget } from '../store/slack-reports.ts';
 import { waitUnlessAborted } from '../time/waits.ts';
-import { activeRepair, repairTaskCounts } from './active-repair.ts';
+import { repairTaskCounts } from './active-repair.ts';
 import { loadComparison, type ReportDeps, refreshReports } from './report-poster.ts';
 
 /**

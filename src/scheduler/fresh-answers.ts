@@ -4,7 +4,7 @@ import { estimateRunUsd, pricesOf } from '../coverage/night-cost.ts';
 import { type Db, queryOne } from '../db/client.ts';
 import { SchedError } from '../errors.ts';
 import { previewEnqueue } from '../queue/enqueue-units.ts';
-import { FUNCTION_NAMES } from '../store/scheduler-runs.ts';
+import { runAskedForAll } from '../store/scheduler-runs.ts';
 
 /**
  * Fresh answers: a manual run, an `--all` rerun and the "every unit" repair ask every unit again,
@@ -15,9 +15,7 @@ import { FUNCTION_NAMES } from '../store/scheduler-runs.ts';
  */
 export const freshJob = (job: SQL) =>
   sql`(${job}.source <> 'nightly' and coalesce((${job}.metadata->>'freshAnswers')::boolean, false) or ${job}.source = 'manual'
-       or coalesce((select r.result->>'scope' = 'all' from scheduler_runs r
-                    where r.id = (${job}.metadata->>'runId')::bigint
-                      and r.function_name in (${FUNCTION_NAMES.repair}, ${FUNCTION_NAMES.rerun})), false))`;
+       or ${runAskedForAll(sql`(${job}.metadata->>'runId')::bigint`)})`;
 
 export interface FreshAnswersJob {
   source: string;

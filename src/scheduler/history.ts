@@ -2,16 +2,19 @@ import { param, sql } from 'drizzle-orm';
 import type { NightCost, Prices } from '../coverage/cost-math.ts';
 import { percentOf } from '../coverage/coverage-math.ts';
 import { nightCosts } from '../coverage/night-cost.ts';
-import type { CoverageReport, Health, Ratio } from '../coverage/types.ts';
+import type { Health, Ratio } from '../coverage/types.ts';
 import { type Db, queryOne, queryRows } from '../db/client.ts';
+import { earliestRecordedRunDate, type StepRunRow, stepRunsOf } from '../store/scheduler-run-history.ts';
 import { FUNCTION_NAMES } from '../store/scheduler-runs.ts';
 import { addDays, runDateOf } from '../time/business-day.ts';
 
 /**
- * The history of nights, read from scheduler_runs (the record of every step) and batch_tasks
- * (when the night's work really finished). A run belongs to the run_date its run_key starts
- * with: scheduled steps use the run_date itself, ad-hoc ones `run_date/label/...`.
+ * The history of nights: the record of every step (scheduler_runs, read through
+ * store/scheduler-run-history.ts) and the night's tasks (when its work really finished).
  */
+
+/** The latest recorded postcheck report of a night (its readers have always found it here). */
+export { getNight } from '../store/scheduler-run-history.ts';
 
 export interface NightSummary {
   runDate: string;
@@ -59,25 +62,6 @@ export interface HistoryQuery {
   prices?: Prices;
 }
 
-interface RunRow {
-  run_date: string;
-  /** bigint: a string on node-postgres, a number on PGlite. */
-  id: number | string;
-  function_name: string;
-  run_key: string;
-  status: string;
-  started_at: Date | string;
-  completed_at: Date | string | null;
-  triggered_by: string;
-  health: string | null;
-  prompts_run: number | null;
-  prompts_expected: number | null;
-  orgs_found: number | null;
-  orgs_expected: number | null;
-  /** Tasks a repair or rerun enqueued. */
-  tasks: number | null;
-}
-
 interface TaskRow {
   run_date: string;
   first_created: Date | string | null;
@@ -111,7 +95,7 @@ export async function listHistory(db: Db, query: HistoryQuery): Promise<HistoryE
   }
   if (dates.length === 0) return [];
   const [runs, tasks, costs] = await Promise.all([
-    runsOf(db, dates),
+    stepRunsOf(db, { dates, functionNames: STEP_FUNCTIONS }),
     tasksOf(db, dates),
     query.prices ? nightCosts(db, { runDates: dates, prices: query.prices }) : undefined,
   ]);
@@ -126,57 +110,14 @@ export async function listHistory(db: Db, query: HistoryQuery): Promise<HistoryE
   });
 }
 
-/** The latest recorded postcheck report of a night, or undefined when none was recorded. */
-export async function getNight(db: Db, runDate: string): Promise<CoverageReport | undefined> {
-  const row = await queryOne<{ result: unknown }>(
-    db,
-    sql`select result from scheduler_runs
-        where function_name = ${FUNCTION_NAMES.postcheck} and status = 'completed' and result is not null
-          and (run_key = ${runDate} or run_key like ${`${runDate}/%`})
-        order by completed_at desc nulls last, id desc
-        limit 1`,
-  );
-  return isCoverageReport(row?.result) ? row.result : undefined;
-}
-
-/** Results written before the report grew its current shape are not shown as full reports. */
-function isCoverageReport(value: unknown): value is CoverageReport {
-  if (typeof value !== 'object' || value === null) return false;
-  const r = value as Partial<CoverageReport>;
-  return typeof r.runDate === 'string' && r.ratios !== undefined && Array.isArray(r.incompletePrompts);
-}
-
+/** The first night with a job or a recorded step (YYYY-MM-DD strings compare as dates). */
 async function earliestRunDate(db: Db): Promise<string | undefined> {
-  const row = await queryOne<{ earliest: string | null }>(
-    db,
-    sql`select least(
-          (select min(run_date) from batch_jobs),
-          (select min(left(run_key, 10))::date from scheduler_runs
-            where function_name in (${FUNCTION_NAMES.trigger}, ${FUNCTION_NAMES.manualRun}, ${FUNCTION_NAMES.postcheck})
-              and run_key ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}')
-        )::text as earliest`,
-  );
-  return row?.earliest ?? undefined;
-}
-
-function runsOf(db: Db, dates: string[]): Promise<RunRow[]> {
-  // Only the few summary fields are read out of the stored report: a night with thousands of
-  // missing prompts has a large result, and history needs none of it.
-  return queryRows<RunRow>(
-    db,
-    sql`select left(run_key, 10) as run_date, id, function_name, run_key, status, started_at, completed_at,
-               triggered_by,
-               result->'summary'->>'overallHealth' as health,
-               (result->'promptCoverage'->>'promptsRunToday')::int as prompts_run,
-               (result->'promptCoverage'->>'expectedActivePrompts')::int as prompts_expected,
-               (result->'orgCoverage'->>'found')::int as orgs_found,
-               (result->'orgCoverage'->>'expected')::int as orgs_expected,
-               case when jsonb_typeof(result->'tasks') = 'number' then (result->>'tasks')::int end as tasks
-        from scheduler_runs
-        where function_name = any(${param([...STEP_FUNCTIONS])}::text[])
-          and left(run_key, 10) = any(${param(dates)}::text[])
-        order by started_at, id`,
-  );
+  const [job, step] = await Promise.all([
+    queryOne<{ earliest: string | null }>(db, sql`select min(run_date)::text as earliest from batch_jobs`),
+    earliestRecordedRunDate(db),
+  ]);
+  const dates = [job?.earliest ?? undefined, step].filter((d): d is string => d !== undefined);
+  return dates.sort()[0];
 }
 
 function tasksOf(db: Db, dates: string[]): Promise<TaskRow[]> {
@@ -202,7 +143,7 @@ function ratioOf(numerator: number, denominator: number): Ratio {
   return { numerator, denominator, percent: percentOf(numerator, denominator) };
 }
 
-function postcheckSummary(row: RunRow): PostcheckSummary | null {
+function postcheckSummary(row: StepRunRow): PostcheckSummary | null {
   const completed = toDate(row.completed_at);
   if (row.status !== 'completed' || completed === null) return null;
   if (row.health !== 'HEALTHY' && row.health !== 'NEEDS_ATTENTION') return null;
@@ -216,11 +157,11 @@ function postcheckSummary(row: RunRow): PostcheckSummary | null {
 }
 
 /** Pure: one night's rows -> its history entry. */
-function historyEntry(runDate: string, runs: RunRow[], tasks: TaskRow | undefined): HistoryEntry {
+function historyEntry(runDate: string, runs: StepRunRow[], tasks: TaskRow | undefined): HistoryEntry {
   const checks = runs
     .filter((r) => r.function_name === FUNCTION_NAMES.postcheck)
     .map((r) => ({ row: r, summary: postcheckSummary(r) }))
-    .filter((c): c is { row: RunRow; summary: PostcheckSummary } => c.summary !== null)
+    .filter((c): c is { row: StepRunRow; summary: PostcheckSummary } => c.summary !== null)
     .sort(
       (a, b) =>
         a.summary.checkedAt.getTime() - b.summary.checkedAt.getTime() || Number(a.row.id) - Number(b.row.id),

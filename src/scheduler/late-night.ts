@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { type Db, queryOne } from '../db/client.ts';
 import { isLive } from '../db/live-status.ts';
-import { FUNCTION_NAMES } from '../store/scheduler-runs.ts';
+import { FUNCTION_NAMES, findRun } from '../store/scheduler-runs.ts';
 
 /**
  * A postcheck that catches up after downtime would otherwise run in the same tick as the late
@@ -30,15 +30,15 @@ export async function lateNightState(
   db: Db,
   runDate: string,
 ): Promise<{ triggerStartedAt: Date | undefined; liveTasks: boolean }> {
-  const row = await queryOne<{ started_at: string | Date | null; live: boolean }>(
-    db,
-    sql`select (select started_at from scheduler_runs
-                where function_name = ${FUNCTION_NAMES.trigger} and run_key = ${runDate}) as started_at,
-               exists (select 1 from batch_tasks
-                       where run_date = ${runDate}::date and ${isLive()}) as live`,
-  );
+  const [trigger, row] = await Promise.all([
+    findRun(db, { functionName: FUNCTION_NAMES.trigger, runKey: runDate }),
+    queryOne<{ live: boolean }>(
+      db,
+      sql`select exists (select 1 from batch_tasks where run_date = ${runDate}::date and ${isLive()}) as live`,
+    ),
+  ]);
   return {
-    triggerStartedAt: row?.started_at ? new Date(row.started_at) : undefined,
+    triggerStartedAt: trigger?.started_at ? new Date(trigger.started_at) : undefined,
     liveTasks: Boolean(row?.live),
   };
 }

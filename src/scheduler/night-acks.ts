@@ -2,10 +2,9 @@ import type { Deps } from '../context.ts';
 import { usageError } from '../errors.ts';
 import { installedAt } from '../store/installation.ts';
 import { acknowledgedNights, acknowledgeNight, type NightAck } from '../store/night-acks.ts';
-import { nightsWithTrigger } from '../store/scheduler-runs.ts';
+import { nightsWithTrigger, nightTriggered } from '../store/scheduler-runs.ts';
 import { runDateOf } from '../time/business-day.ts';
 import { owedNights } from './late-steps.ts';
-import { nightTriggered } from './run-date-guard.ts';
 
 /**
  * Missed nights: a past night that was owed a run (late-steps.ts owedNights) and whose trigger

@@ -1,7 +1,5 @@
-import { sql } from 'drizzle-orm';
 import type { Deps } from '../context.ts';
-import { queryOne } from '../db/client.ts';
-import { FUNCTION_NAMES } from '../store/scheduler-runs.ts';
+import { FUNCTION_NAMES, findRun } from '../store/scheduler-runs.ts';
 import { runDateRange } from '../time/business-day.ts';
 import { lastFireOnRunDate } from '../time/cron-matcher.ts';
 import { failureWindow, isHeld, watchProjection } from './early-warning-rules.ts';
@@ -24,16 +22,11 @@ export async function postcheckAhead(
   params: { runDate: string; now: Date },
 ): Promise<{ done: boolean; at: Date | null }> {
   const { runDate, now } = params;
-  const row = await queryOne<{ done: boolean }>(
-    deps.db,
-    sql`select exists (select 1 from scheduler_runs
-                       where function_name = ${FUNCTION_NAMES.postcheck} and run_key = ${runDate}
-                         and status = 'completed') as done`,
-  );
+  const run = await findRun(deps.db, { functionName: FUNCTION_NAMES.postcheck, runKey: runDate });
   const zone = deps.config.timezone;
   const endOfDay = runDateRange(runDate, zone).end;
   const at = lastFireOnRunDate(deps.config.cron.postcheck, runDate, endOfDay, zone) ?? null;
-  return { done: Boolean(row?.done), at: at && at > now ? at : null };
+  return { done: run?.status === 'completed', at: at && at > now ? at : null };
 }
 
 export interface NightPace {

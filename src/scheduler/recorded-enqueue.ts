@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Deps } from '../context.ts';
 import type { HealthReason } from '../coverage/types.ts';
-import { type Db, queryOne } from '../db/client.ts';
+import type { Db } from '../db/client.ts';
 import { shortTransaction } from '../db/transaction.ts';
 import { SchedError, toError } from '../errors.ts';
 import { type EnqueueRequest, type EnqueueResult, enqueueUnits } from '../queue/enqueue-units.ts';
@@ -9,6 +9,7 @@ import {
   adHocRunKey,
   claimRun,
   type FunctionName,
+  findRun,
   finishRun,
   type SchedulerRunRow,
 } from '../store/scheduler-runs.ts';
@@ -182,11 +183,7 @@ export async function readRun(
   params: { functionName: FunctionName; runKey: string },
 ): Promise<SchedulerRunRow> {
   const { functionName, runKey } = params;
-  const row = await queryOne<SchedulerRunRow>(
-    db,
-    sql`select id, function_name, run_key, status, started_at, completed_at, triggered_by, result, error
-        from scheduler_runs where function_name = ${functionName} and run_key = ${runKey}`,
-  );
+  const row = await findRun(db, { functionName, runKey });
   if (!row) throw new Error(`scheduler run ${functionName}/${runKey} vanished while it was read`);
   return row;
 }

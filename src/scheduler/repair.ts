@@ -5,7 +5,7 @@ import { type Db, queryOne } from '../db/client.ts';
 import { isLive } from '../db/live-status.ts';
 import { type EnqueuePreview, previewEnqueue } from '../queue/enqueue-units.ts';
 import { assertKnownProvider, DEFAULT_SCOPE, type RunScope } from '../queue/run-scope.ts';
-import { FUNCTION_NAMES } from '../store/scheduler-runs.ts';
+import { FUNCTION_NAMES, nightTriggered } from '../store/scheduler-runs.ts';
 import { assertFreshAnswersConfirmed } from './fresh-answers.ts';
 import { type AdHocFanOutResult, runAdHocFanOut } from './recorded-enqueue.ts';
 import { assertRunDateAllowed } from './run-date-guard.ts';
@@ -98,14 +98,10 @@ export async function previewRepair(
       skipSnoozed: true,
       now: deps.clock(),
     }),
-    queryOne<{ one: number }>(
-      deps.db,
-      sql`select 1 as one from scheduler_runs
-          where function_name = ${FUNCTION_NAMES.trigger} and run_key = ${runDate} and status = 'completed'`,
-    ),
+    nightTriggered(deps.db, runDate),
     repairInProgress(deps.db, runDate),
   ]);
-  return { ...preview, runDate, scope, nightlyTriggered: nightly !== undefined, inProgress };
+  return { ...preview, runDate, scope, nightlyTriggered: nightly, inProgress };
 }
 
 export interface RepairInProgress {

@@ -2,19 +2,9 @@ import { sql } from 'drizzle-orm';
 import type { Deps } from '../context.ts';
 import { type Db, queryOne } from '../db/client.ts';
 import { SchedError } from '../errors.ts';
-import { FUNCTION_NAMES } from '../store/scheduler-runs.ts';
+import { nightTriggered } from '../store/scheduler-runs.ts';
 import { runDateOf } from '../time/business-day.ts';
 import { checkRunDate, needsTrigger, type RunDatePurpose } from './run-date-rules.ts';
-
-/** Whether run_date had a trigger: a completed trigger row (a `skipped` one enqueued nothing). */
-export async function nightTriggered(db: Db, runDate: string): Promise<boolean> {
-  const row = await queryOne<{ one: number }>(
-    db,
-    sql`select 1 as one from scheduler_runs
-        where function_name = ${FUNCTION_NAMES.trigger} and run_key = ${runDate} and status = 'completed'`,
-  );
-  return row !== undefined;
-}
 
 /** When retention removed the night's queue rows (src/queue/prune-night.ts), if it did. */
 export async function nightPrunedAt(db: Db, runDate: string): Promise<Date | undefined> {

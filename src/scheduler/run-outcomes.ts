@@ -1,8 +1,7 @@
-import { sql } from 'drizzle-orm';
-import { type Db, queryRows } from '../db/client.ts';
-import { isLive } from '../db/live-status.ts';
+import type { Db } from '../db/client.ts';
 import { toError } from '../errors.ts';
 import { isUnitScope } from '../queue/run-scope.ts';
+import { finishedRuns } from '../store/scheduler-run-history.ts';
 import { claimRunOutcome, FUNCTION_NAMES } from '../store/scheduler-runs.ts';
 import { getNight } from './history.ts';
 import type { RunOutcome, StepDeps } from './night-reporter.ts';
@@ -13,35 +12,6 @@ import type { RunOutcome, StepDeps } from './night-reporter.ts';
  * scheduler_runs and posts it in the thread of the night's report, naming whoever asked (or to
  * them directly when no report was posted). The run's jobs carry its id (recorded-enqueue.ts).
  */
-
-interface FinishedRunRow {
-  id: number;
-  function_name: string;
-  triggered_by: string;
-  result: { scope?: unknown; provider?: unknown; org?: unknown; tasks?: unknown };
-  done: number;
-  failed: number;
-  units: number;
-}
-
-/** Repairs and reruns of a night that enqueued work, whose tasks are all final, not yet announced. */
-async function finishedRuns(db: Db, runDate: string): Promise<FinishedRunRow[]> {
-  return queryRows<FinishedRunRow>(
-    db,
-    sql`select r.id, r.function_name, r.triggered_by, r.result,
-               count(*) filter (where t.status = 'completed')::int as done,
-               count(*) filter (where t.status in ('failed', 'cancelled'))::int as failed,
-               count(*)::int as units
-        from scheduler_runs r
-        join batch_jobs j on j.run_date = ${runDate}::date and j.metadata->>'runId' = r.id::text
-        join batch_tasks t on t.batch_job_id = j.id and t.run_date = j.run_date
-        where r.function_name in (${FUNCTION_NAMES.repair}, ${FUNCTION_NAMES.rerun})
-          and r.run_key like ${`${runDate}/%`} and r.status = 'completed'
-          and not (r.result ? 'finishedAt')
-        group by r.id, r.function_name, r.triggered_by, r.result
-        having count(*) filter (where ${isLive('t.status')}) = 0`,
-  );
-}
 
 /** The night's latest recorded figure (history's getNight): read once per finished run. */
 async function latestNightFigure(db: Db, runDate: string): Promise<RunOutcome['night']> {

@@ -1,8 +1,6 @@
-import { sql } from 'drizzle-orm';
 import type { Deps } from '../context.ts';
-import { type Db, queryRows } from '../db/client.ts';
 import { toError } from '../errors.ts';
-import { appendRunError, FUNCTION_NAMES, STALE_RUN_MINUTES } from '../store/scheduler-runs.ts';
+import { appendRunError, FUNCTION_NAMES, takenDailySteps } from '../store/scheduler-runs.ts';
 import { runDateOf } from '../time/business-day.ts';
 import { isDueToday, lastFireOnRunDate } from '../time/cron-matcher.ts';
 import type { Deliveries } from './deliveries.ts';
@@ -57,9 +55,6 @@ export interface TickResult {
   nightWarnings: string[];
 }
 
-const DAILY_STEPS = [FUNCTION_NAMES.trigger, FUNCTION_NAMES.postcheck] as const;
-type DailyStep = (typeof DAILY_STEPS)[number];
-
 export async function schedulerTick(
   deps: StepDeps,
   params: {
@@ -84,7 +79,7 @@ export async function schedulerTick(
     snoozesOver: [],
     nightWarnings: [],
   };
-  const taken = await takenSteps(deps.db, runDate, now);
+  const taken = await takenDailySteps(deps.db, { runDate, now });
 
   // A run row (even one written before the cron time, by `sched trigger`) settles the step.
   if (taken.has(FUNCTION_NAMES.trigger)) result.trigger = 'done';
@@ -124,24 +119,6 @@ async function postcheckWaits(deps: Deps, runDate: string, now: Date): Promise<b
   const state = await lateNightState(deps.db, runDate);
   const postcheckDueAt = lastFireOnRunDate(deps.config.cron.postcheck, runDate, now, deps.config.timezone);
   return waitsForLateNight({ ...state, postcheckDueAt, now });
-}
-
-/**
- * Steps of run_date that need nothing now: finished, or running and not abandoned. A `skipped`
- * trigger (nothing expected while active prompts exist) is not done: every tick tries it again.
- */
-async function takenSteps(db: Db, runDate: string, now: Date): Promise<Set<DailyStep>> {
-  const staleBefore = new Date(now.getTime() - STALE_RUN_MINUTES * 60_000);
-  const rows = await queryRows<{ function_name: DailyStep }>(
-    db,
-    sql`select function_name from scheduler_runs
-        where run_key = ${runDate}
-          and function_name in (${FUNCTION_NAMES.trigger}, ${FUNCTION_NAMES.postcheck})
-          and (status = 'completed'
-               or (status = 'skipped' and function_name <> ${FUNCTION_NAMES.trigger})
-               or (status = 'running' and started_at >= ${staleBefore.toISOString()}::timestamptz))`,
-  );
-  return new Set(rows.map((r) => r.function_name));
 }
 
 /** Runs one step; a failure is logged here (its run row already holds it) and never thrown. */

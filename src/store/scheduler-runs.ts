@@ -1,4 +1,4 @@
-import { param, sql } from 'drizzle-orm';
+import { param, type SQL, sql } from 'drizzle-orm';
 import { type Db, queryOne, queryRows } from '../db/client.ts';
 import { isLive } from '../db/live-status.ts';
 
@@ -122,6 +122,54 @@ export async function nightsWithTrigger(db: Db, runDates: string[]): Promise<Set
   );
   return new Set(rows.map((r) => r.run_key));
 }
+
+/** Whether run_date had a trigger: a completed trigger row (a `skipped` one enqueued nothing). */
+export async function nightTriggered(db: Db, runDate: string): Promise<boolean> {
+  const row = await queryOne<{ one: number }>(
+    db,
+    sql`select 1 as one from scheduler_runs
+        where function_name = ${FUNCTION_NAMES.trigger} and run_key = ${runDate} and status = 'completed'`,
+  );
+  return row !== undefined;
+}
+
+/**
+ * Daily steps (trigger, postcheck) of run_date that need nothing now: finished, or running and
+ * not abandoned for STALE_RUN_MINUTES. A `skipped` trigger (nothing expected while active prompts
+ * exist) is not done: every tick tries it again.
+ */
+export async function takenDailySteps(db: Db, params: { runDate: string; now: Date }): Promise<Set<string>> {
+  const { runDate, now } = params;
+  const staleBefore = new Date(now.getTime() - STALE_RUN_MINUTES * 60_000);
+  const rows = await queryRows<{ function_name: string }>(
+    db,
+    sql`select function_name from scheduler_runs
+        where run_key = ${runDate}
+          and function_name in (${FUNCTION_NAMES.trigger}, ${FUNCTION_NAMES.postcheck})
+          and (status = 'completed'
+               or (status = 'skipped' and function_name <> ${FUNCTION_NAMES.trigger})
+               or (status = 'running' and started_at >= ${staleBefore.toISOString()}::timestamptz))`,
+  );
+  return new Set(rows.map((r) => r.function_name));
+}
+
+/** What the active repair's claim of a run_date holds (claimActiveRepair), if there is one. */
+export async function activeRepair(db: Db, runDate: string) {
+  return queryOne<{ triggered_by: string; started_at: Date | string; status: string }>(
+    db,
+    sql`select triggered_by, started_at, status from scheduler_runs
+        where function_name = ${ACTIVE_REPAIR_FUNCTION} and run_key = ${runDate}`,
+  );
+}
+
+/**
+ * SQL fragment: whether the repair or rerun whose id is `runId` asked for every unit (its
+ * result's scope is `all`); false for any other run or none.
+ */
+export const runAskedForAll = (runId: SQL) =>
+  sql`coalesce((select r.result->>'scope' = 'all' from scheduler_runs r
+                where r.id = ${runId}
+                  and r.function_name in (${FUNCTION_NAMES.repair}, ${FUNCTION_NAMES.rerun})), false)`;
 
 export interface SchedulerRunRow {
   id: number;

@@ -2,9 +2,9 @@ import type { BlockButtonAction, Middleware, SlackActionMiddlewareArgs } from '@
 import { errorMessage } from '../../blocks/error-message.ts';
 import { renderReport, shareReport, slackErrorCode } from '../../report/report-poster.ts';
 import { measureCoverage } from '../../scheduler/postcheck.ts';
-import { nightTriggered } from '../../scheduler/run-date-guard.ts';
 import { reply } from '../../slack/reply.ts';
 import { actOnce } from '../../slack/request-once.ts';
+import { nightTriggered } from '../../store/scheduler-runs.ts';
 import type { SlackDeps } from '../slack-deps.ts';
 import { ackClick, runDateValue } from './action-input.ts';
 
