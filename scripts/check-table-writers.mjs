@@ -26,8 +26,8 @@ const WRITERS = {
   // Maintained by triggers of the migrations only.
   coverage_rollup: [],
   slack_reports: ['src/store/slack-reports.ts'],
-  late_alerts: ['src/scheduler/late-alerts.ts'],
-  night_warnings: ['src/scheduler/night-warnings.ts'],
+  late_alerts: ['src/store/late-alerts.ts'],
+  night_warnings: ['src/store/night-warnings.ts'],
   night_pages: ['src/store/night-pages.ts'],
   workers: ['src/store/workers.ts'],
   // Its one row is written by the migration that creates it; the module reads it.
@@ -35,7 +35,7 @@ const WRITERS = {
   night_acks: ['src/store/night-acks.ts'],
   // And ended by a success inside the completion statement: that fragment is the queue's.
   snoozes: ['src/store/snoozes.ts', 'src/queue/snooze-holds.ts'],
-  slack_request_claims: ['src/db/slack-request-claims.ts'],
+  slack_request_claims: ['src/store/slack-request-claims.ts'],
 };
 
 // Reads (FROM or JOIN a table): its writers, the audit (which checks every table by design) and
@@ -76,7 +76,7 @@ const READS_TO_MOVE = {
     'src/metrics/metrics.ts',
     'src/report/active-repair.ts',
     'src/scheduler/history.ts',
-    'src/scheduler/late-night.ts',
+    'src/scheduler/postcheck-wait.ts',
     'src/scheduler/night-watch-query.ts',
     'src/scheduler/progress.ts',
     'src/scheduler/refresh-night.ts',

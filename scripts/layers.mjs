@@ -63,7 +63,7 @@ export const LAYERS = [
     name: 'steps',
     units: {
       'scheduler/':
-        'the steps and their rules: trigger, workers, reconciler, postcheck step, repair, rerun, run outcomes, cron, progress, late-step watch, snooze requests, paging a night',
+        'the steps and their rules: trigger, workers, reconciler, postcheck step (and its wait for a late night), repair, rerun, run outcomes, cron, progress, late-step watch and rules, missed nights, snooze requests, paging a night',
       'args/':
         "arguments of the `sched` commands shared by the CLI and the console, and the scope flags as the scheduler's run scope",
     },
@@ -72,7 +72,7 @@ export const LAYERS = [
     name: 'store',
     units: {
       'store/':
-        'table modules: each owns the SQL of one table outside the queue (scheduler_runs and its history reads, night_pages, workers, snoozes, slack_reports, night_acks, installation)',
+        'table modules: each owns the SQL of one table outside the queue (scheduler_runs and its history reads, night_pages, workers, snoozes, slack_reports, late_alerts, night_warnings, night_acks, slack_request_claims, installation)',
     },
   },
   {

@@ -1,7 +1,7 @@
 import type { Deps } from '../context.ts';
 import type { CoverageReport } from '../coverage/types.ts';
-import { LATE_NIGHT_WAIT_MINUTES } from '../scheduler/late-night.ts';
 import { measureCoverage } from '../scheduler/postcheck.ts';
+import { LATE_NIGHT_WAIT_MINUTES } from '../scheduler/postcheck-wait.ts';
 import { nightPrunedAt } from '../scheduler/run-date-guard.ts';
 import { installedAt } from '../store/installation.ts';
 import { FUNCTION_NAMES, findRun, STALE_RUN_MINUTES } from '../store/scheduler-runs.ts';

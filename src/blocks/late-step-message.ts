@@ -1,5 +1,5 @@
 import { Blocks, Elements, Message } from 'slack-block-builder';
-import type { LateStep } from '../scheduler/late-steps.ts';
+import type { LateStep } from '../scheduler/late-step-rules.ts';
 import { actorLabel, runDateLabel, slackTime } from './format.ts';
 import { ACTION_IDS } from './ids.ts';
 import { sentenceMessage } from './sentence-message.ts';

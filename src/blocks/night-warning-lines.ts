@@ -1,4 +1,4 @@
-import type { NightWarningRow } from '../scheduler/night-warnings.ts';
+import type { NightWarningRow } from '../store/night-warnings.ts';
 import { slackTime } from './format.ts';
 import { providerTitle } from './projection-words.ts';
 

@@ -2,7 +2,7 @@ import { Blocks, Message, setIfTruthy } from 'slack-block-builder';
 import { rootCauses } from '../coverage/root-causes.ts';
 import { actionableUnits } from '../coverage/snoozed-units.ts';
 import type { CoverageReport } from '../coverage/types.ts';
-import type { NightWarningRow } from '../scheduler/night-warnings.ts';
+import type { NightWarningRow } from '../store/night-warnings.ts';
 import { activePromptsBlock } from './active-prompts.ts';
 import { costLines } from './cost-lines.ts';
 import {

@@ -280,7 +280,7 @@ export const slackReports = pgTable(
 );
 
 /**
- * The watchdog's "late" alerts (src/scheduler/late-alerts.ts): one row per night and late step,
+ * The watchdog's "late" alerts (src/store/late-alerts.ts): one row per night and late step,
  * inserted before the post (ON CONFLICT DO NOTHING) so however many instances notice, one posts.
  */
 export const lateAlerts = pgTable(
@@ -301,7 +301,7 @@ export const lateAlerts = pgTable(
 );
 
 /**
- * Warnings raised while a night runs (0012_night_warnings; src/scheduler/night-warnings.ts): a
+ * Warnings raised while a night runs (0012_night_warnings; src/store/night-warnings.ts): a
  * provider failing, a night that does not move, a night that will finish after the postcheck.
  * One row per night, kind and subject (a provider, or '' for the night), claimed before the post.
  */

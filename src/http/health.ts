@@ -2,8 +2,8 @@ import { noLiveWorkerLine } from '../blocks/no-live-worker.ts';
 import type { Deps } from '../context.ts';
 import { ping } from '../db/client.ts';
 import type { ProviderName } from '../providers/types.ts';
-import { LATE_AFTER_MINUTES, lateSteps } from '../scheduler/late-steps.ts';
-import { missedNights } from '../scheduler/night-acks.ts';
+import { LATE_AFTER_MINUTES, lateSteps } from '../scheduler/late-step-rules.ts';
+import { missedNights } from '../scheduler/missed-nights.ts';
 import { installedAt } from '../store/installation.ts';
 import { recordedSteps } from '../store/scheduler-runs.ts';
 import { providersWithoutLiveWorker } from '../store/workers.ts';
@@ -27,7 +27,7 @@ export interface SlackHealth {
  * GET /healthz: 200 when this instance can do its job, 503 with the reasons when it cannot.
  * Unhealthy means something a restart or an operator must fix: the database is unreachable,
  * workers died, no live worker can call an enabled provider, or last night's trigger or
- * postcheck failed, is overdue, or is late (the watchdog's rule, late-steps.ts). Low coverage is
+ * postcheck failed, is overdue, or is late (the watchdog's rule, late-step-rules.ts). Low coverage is
  * reported but is not a 503: restarting the process would not bring it back, Repair does.
  */
 
@@ -53,7 +53,7 @@ interface StepState {
   overdue: boolean;
   /**
    * Tonight's trigger has not started, or its postcheck not finished, LATE_AFTER_MINUTES after
-   * the cron time (late-steps.ts): the same rule that posts the "late" alert.
+   * the cron time (late-step-rules.ts): the same rule that posts the "late" alert.
    */
   late: boolean;
 }

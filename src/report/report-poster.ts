@@ -7,8 +7,8 @@ import type { RepairState } from '../blocks/types.ts';
 import type { Deps } from '../context.ts';
 import type { CoverageReport } from '../coverage/types.ts';
 import { getNight, listHistory } from '../scheduler/history.ts';
-import { nightWarnings } from '../scheduler/night-warnings.ts';
 import { latestRepairProgress, type RepairProgress } from '../scheduler/repair-progress.ts';
+import { nightWarnings } from '../store/night-warnings.ts';
 import {
   claimDueReportEdits,
   claimReportPost,

@@ -1,3 +1,4 @@
+import type { RaisedWarning, WarningKind } from '../store/night-warnings.ts';
 import { type NightProjection, projectNight } from './night-projection.ts';
 import type { ProviderOutcomes, ProviderWatch } from './night-watch-query.ts';
 import { RATE_WINDOW_MINUTES } from './progress.ts';
@@ -22,14 +23,6 @@ export interface WatchSettings {
   stallMinutes: number;
   lateMarginMinutes: number;
 }
-
-export interface RaisedWarning {
-  kind: WarningKind;
-  subject: string;
-  state: 'failing' | 'recovered';
-}
-
-export type WarningKind = 'provider_failing' | 'stalled' | 'late_finish';
 
 export interface FailureWindow {
   calls: number;

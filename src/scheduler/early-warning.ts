@@ -1,11 +1,6 @@
 import { DateTime } from 'luxon';
 import { toError } from '../errors.ts';
 import { type PagerDutyEvent, sendPagerDutyEvent } from '../paging/pagerduty-events.ts';
-import { runDateOf } from '../time/business-day.ts';
-import { decideWarnings, unitsAtRisk, type WarningDecision } from './early-warning-rules.ts';
-import { postcheckAhead } from './night-pace.ts';
-import type { NightProjection } from './night-projection.ts';
-import type { NightWarning, StepDeps } from './night-reporter.ts';
 import {
   claimStateChange,
   claimWarning,
@@ -15,7 +10,12 @@ import {
   recordWarningSentence,
   releaseWarning,
   revertStateChange,
-} from './night-warnings.ts';
+} from '../store/night-warnings.ts';
+import { runDateOf } from '../time/business-day.ts';
+import { decideWarnings, unitsAtRisk, type WarningDecision } from './early-warning-rules.ts';
+import { postcheckAhead } from './night-pace.ts';
+import type { NightProjection } from './night-projection.ts';
+import type { NightWarning, StepDeps } from './night-reporter.ts';
 import { readNightWatch } from './night-watch-query.ts';
 
 /**

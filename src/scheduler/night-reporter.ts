@@ -3,7 +3,7 @@ import type { CoverageReport } from '../coverage/types.ts';
 import type { RunScope } from '../queue/run-scope.ts';
 import type { SnoozeRow } from '../store/snoozes.ts';
 import type { WarningDecision } from './early-warning-rules.ts';
-import type { LateStep } from './late-steps.ts';
+import type { LateStep } from './late-step-rules.ts';
 
 /**
  * Where a night's report goes (the morning report in Slack). The scheduler's steps call it and

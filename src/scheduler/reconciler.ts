@@ -1,12 +1,12 @@
 import type { Deps } from '../context.ts';
 import type { Db } from '../db/client.ts';
-import { pruneSlackRequestClaims } from '../db/slack-request-claims.ts';
 import { toError } from '../errors.ts';
 import { cancelUnexpectedTasks } from '../queue/cancel-tasks.ts';
 import { closeJobs } from '../queue/close-jobs.ts';
 import { expireLeases } from '../queue/expire-leases.ts';
 import { startJobs } from '../queue/start-jobs.ts';
 import { adHocRunKey, FUNCTION_NAMES, recordRun } from '../store/scheduler-runs.ts';
+import { pruneSlackRequestClaims } from '../store/slack-request-claims.ts';
 import { runDateOf } from '../time/business-day.ts';
 import { rootMessage } from './recorded-enqueue.ts';
 

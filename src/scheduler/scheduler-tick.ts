@@ -5,12 +5,12 @@ import { runDateOf } from '../time/business-day.ts';
 import { isDueToday, lastFireOnRunDate } from '../time/cron-matcher.ts';
 import type { Deliveries } from './deliveries.ts';
 import { lookAtNight } from './early-warning.ts';
-import { alertLateSteps } from './late-alerts.ts';
-import { lateNightState, waitsForLateNight } from './late-night.ts';
-import type { DailyStepName } from './late-steps.ts';
+import type { DailyStepName } from './late-step-rules.ts';
+import { alertLateSteps } from './late-step-watch.ts';
 import type { StepDeps } from './night-reporter.ts';
 import type { PostcheckResult } from './postcheck.ts';
 import { postcheckStep, publishReport } from './postcheck-step.ts';
+import { lateNightState, waitsForLateNight } from './postcheck-wait.ts';
 import { postDueReports } from './refresh-night.ts';
 import type { RepairResult } from './repair.ts';
 import { postOverSnoozes } from './snooze-expiry.ts';
@@ -38,7 +38,7 @@ export interface SchedulerHooks {
 
 /**
  * not_due: its time has not come today; done: a run row exists; lost: another instance took it;
- * waiting: a catch-up postcheck gives a late night time to run (late-night.ts).
+ * waiting: a catch-up postcheck gives a late night time to run (postcheck-wait.ts).
  */
 export type StepOutcome = 'not_due' | 'done' | 'ran' | 'lost' | 'failed' | 'waiting';
 
@@ -47,7 +47,7 @@ export interface TickResult {
   trigger: StepOutcome;
   postcheck: StepOutcome;
   autoRepair: 'off' | 'nothing_missing' | 'ran' | 'failed' | undefined;
-  /** Late steps of tonight whose alert this instance posted (late-alerts.ts). */
+  /** Late steps of tonight whose alert this instance posted (late-step-watch.ts). */
   lateAlerts: DailyStepName[];
   /** Snoozes whose "over" line this instance posted (snooze-expiry.ts). */
   snoozesOver: number[];

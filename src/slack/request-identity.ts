@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { SlackRequestKind } from '../db/slack-request-claims.ts';
 import { usageError } from '../errors.ts';
+import type { SlackRequestKind } from '../store/slack-request-claims.ts';
 
 /**
  * What makes one Slack request that one and no other, however many times its bytes arrive: a

@@ -1,6 +1,6 @@
 import { sentenceMessage } from '../blocks/sentence-message.ts';
 import type { Deps } from '../context.ts';
-import { claimSlackRequest } from '../db/slack-request-claims.ts';
+import { claimSlackRequest } from '../store/slack-request-claims.ts';
 import { type AccessChecker, type AccessPolicy, allowOrExplain } from './access.ts';
 import { type ReplyTarget, reply } from './reply.ts';
 import { type SlackRequestIdentity, slackRequestIdentity } from './request-identity.ts';

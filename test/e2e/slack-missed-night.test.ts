@@ -6,7 +6,7 @@ import { buildBlockAction } from '../../src/console/sign-request.ts';
 import { queryRows } from '../../src/db/client.ts';
 import { checkHealth } from '../../src/http/health.ts';
 import { slackNightReporter } from '../../src/report/slack-night-reporter.ts';
-import { alertLateSteps } from '../../src/scheduler/late-alerts.ts';
+import { alertLateSteps } from '../../src/scheduler/late-step-watch.ts';
 import { addDays, runDateOf } from '../../src/time/business-day.ts';
 import { backends, type TestDatabase } from '../support/db.ts';
 import {

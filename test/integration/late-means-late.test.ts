@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { openDatabase, queryOne } from '../../src/db/client.ts';
 import { checkHealth } from '../../src/http/health.ts';
-import { alertLateSteps } from '../../src/scheduler/late-alerts.ts';
-import { missedNights } from '../../src/scheduler/night-acks.ts';
+import { alertLateSteps } from '../../src/scheduler/late-step-watch.ts';
+import { missedNights } from '../../src/scheduler/missed-nights.ts';
 import type { NightReporter } from '../../src/scheduler/night-reporter.ts';
 import { runPostcheck } from '../../src/scheduler/postcheck.ts';
 import { reconcile } from '../../src/scheduler/reconciler.ts';
@@ -90,7 +90,7 @@ describe.each(backends())('late means late on $name', (backend) => {
     ]);
     expect(before.missedNights).toEqual(['2026-03-08']);
 
-    const { acknowledgeMissedNight } = await import('../../src/scheduler/night-acks.ts');
+    const { acknowledgeMissedNight } = await import('../../src/scheduler/missed-nights.ts');
     await acknowledgeMissedNight(deps, { runDate: '2026-03-08', by: 'cli:dana' });
     const after = await checkHealth(deps);
     expect(stepReasons(after.reasons)).toEqual([]);

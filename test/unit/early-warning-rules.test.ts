@@ -4,11 +4,11 @@ import {
   causeWords,
   decideWarnings,
   failureWindow,
-  type RaisedWarning,
   unitsAtRisk,
   type WatchSettings,
 } from '../../src/scheduler/early-warning-rules.ts';
 import type { ProviderWatch } from '../../src/scheduler/night-watch-query.ts';
+import type { RaisedWarning } from '../../src/store/night-warnings.ts';
 import { checkBlockKitLimits } from '../support/block-kit-limits.ts';
 
 const ZONE = 'America/New_York';

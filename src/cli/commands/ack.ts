@@ -2,7 +2,7 @@ import { withRuntime } from '../../app/runtime.ts';
 import { parseCommandArgs } from '../../args/command-args.ts';
 import { usageError } from '../../errors.ts';
 import { EXIT } from '../../exit-codes.ts';
-import { acknowledgeMissedNight } from '../../scheduler/night-acks.ts';
+import { acknowledgeMissedNight } from '../../scheduler/missed-nights.ts';
 import { parseRunDate } from '../../time/business-day.ts';
 import { cliActor } from '../actor.ts';
 import type { CliCommand } from '../command.ts';

@@ -7,7 +7,7 @@ import { listProviderSettings, withProviderSettings } from '../../providers/prov
 import { createProviderAdapters } from '../../providers/registry.ts';
 import { countLiveTasks, type ParkedTasks, parkedTasks } from '../../queue/live-tasks.ts';
 import { watchNight } from '../../scheduler/early-warning.ts';
-import { watchLateSteps } from '../../scheduler/late-alerts.ts';
+import { watchLateSteps } from '../../scheduler/late-step-watch.ts';
 import { followNights } from '../../scheduler/refresh-night.ts';
 import { startWorker, type WorkerSummary } from '../../scheduler/worker.ts';
 import type { CliCommand } from '../command.ts';

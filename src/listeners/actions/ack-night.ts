@@ -1,6 +1,6 @@
 import type { BlockButtonAction, Middleware, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { nightAcknowledgedMessage } from '../../blocks/late-step-message.ts';
-import { acknowledgeMissedNight } from '../../scheduler/night-acks.ts';
+import { acknowledgeMissedNight } from '../../scheduler/missed-nights.ts';
 import { allowOrExplain } from '../../slack/access.ts';
 import { reply } from '../../slack/reply.ts';
 import type { SlackDeps } from '../slack-deps.ts';

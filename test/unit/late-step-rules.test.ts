@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { lateStepMessage } from '../../src/blocks/late-step-message.ts';
-import { LATE_AFTER_MINUTES, lateSteps, type StepStatuses } from '../../src/scheduler/late-steps.ts';
+import { LATE_AFTER_MINUTES, lateSteps, type StepStatuses } from '../../src/scheduler/late-step-rules.ts';
 
 const zone = 'America/New_York';
 const cron = { trigger: '0 3 * * *', postcheck: '0 4 * * *' };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LATE_NIGHT_WAIT_MINUTES, waitsForLateNight } from '../../src/scheduler/late-night.ts';
+import { LATE_NIGHT_WAIT_MINUTES, waitsForLateNight } from '../../src/scheduler/postcheck-wait.ts';
 
 const due = new Date('2026-03-08T08:00:00Z'); // 04:00 in New York
 const minutes = (m: number) => new Date(due.getTime() + m * 60_000);

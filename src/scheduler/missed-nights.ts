@@ -4,10 +4,10 @@ import { installedAt } from '../store/installation.ts';
 import { acknowledgedNights, acknowledgeNight, type NightAck } from '../store/night-acks.ts';
 import { nightsWithTrigger, nightTriggered } from '../store/scheduler-runs.ts';
 import { runDateOf } from '../time/business-day.ts';
-import { owedNights } from './late-steps.ts';
+import { owedNights } from './late-step-rules.ts';
 
 /**
- * Missed nights: a past night that was owed a run (late-steps.ts owedNights) and whose trigger
+ * Missed nights: a past night that was owed a run (late-step-rules.ts owedNights) and whose trigger
  * never ran stays flagged (`night_missed`, on /healthz and in the report channel) until it is
  * backfilled (`sched trigger --date D`) or a person acknowledges it (`sched ack D`, or the
  * Acknowledge button on its alert), logged with who.

@@ -1,6 +1,5 @@
 import { sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../db/client.ts';
-import type { RaisedWarning, WarningKind } from './early-warning-rules.ts';
 
 /**
  * Every statement on night_warnings. A warning is claimed by its INSERT (ON CONFLICT DO NOTHING)
@@ -8,6 +7,15 @@ import type { RaisedWarning, WarningKind } from './early-warning-rules.ts';
  * only the first instance wins: however many instances watch the night, one posts, one edits.
  * A post or edit that fails hands its claim back, so the next look tries again.
  */
+
+export type WarningKind = 'provider_failing' | 'stalled' | 'late_finish';
+
+/** A warning as the night watch's rules see it (scheduler/early-warning-rules.ts). */
+export interface RaisedWarning {
+  kind: WarningKind;
+  subject: string;
+  state: 'failing' | 'recovered';
+}
 
 export interface NightWarningRow extends RaisedWarning {
   runDate: string;

@@ -1,17 +1,17 @@
-import { sql } from 'drizzle-orm';
-import { type Db, queryRows } from '../db/client.ts';
+import type { Db } from '../db/client.ts';
 import { toError } from '../errors.ts';
 import { installedAt } from '../store/installation.ts';
+import { claimLateAlert, recordLateAlertPosted, releaseLateAlert } from '../store/late-alerts.ts';
 import { recordedSteps } from '../store/scheduler-runs.ts';
 import { runDateOf } from '../time/business-day.ts';
-import { type DailyStepName, type LateStep, lateSteps, type StepStatuses } from './late-steps.ts';
-import { missedNights } from './night-acks.ts';
+import { type DailyStepName, lateSteps, type StepStatuses } from './late-step-rules.ts';
+import { missedNights } from './missed-nights.ts';
 import type { StepDeps } from './night-reporter.ts';
 
 /**
  * The watchdog for the watchdog, run by every live instance on each scheduler tick: a step of
- * tonight that is late (late-steps.ts) gets one alert in the report channel. The alert is claimed
- * in PostgreSQL before the post (a late_alerts row, INSERT ... ON CONFLICT DO NOTHING), so three
+ * tonight that is late (late-step-rules.ts) gets one alert in the report channel. The alert is claimed
+ * in PostgreSQL before the post (a late_alerts row, store/late-alerts.ts), so three
  * instances noticing at once post it once; a post that fails gives the claim back, and the next
  * tick tries again.
  */
@@ -34,17 +34,14 @@ export async function alertLateSteps(deps: StepDeps, params: { now: Date }): Pro
     const statuses = await stepStatuses(deps.db, runDateOf(now, zone));
     const since = await installedAt(deps.db);
     for (const late of lateSteps({ cron: deps.config.cron, zone, now, statuses, installedAt: since })) {
-      if (!(await claim(deps.db, late))) continue;
+      if (!(await claimLateAlert(deps.db, late))) continue;
       try {
         const where = await reporter.alertLate(late, now);
-        await deps.db.execute(
-          sql`update late_alerts set channel = ${where?.channel ?? null}, ts = ${where?.ts ?? null}
-              where run_date = ${late.runDate}::date and step = ${late.step}`,
-        );
+        await recordLateAlertPosted(deps.db, { runDate: late.runDate, step: late.step, where });
         deps.logger.warn({ runDate: late.runDate, step: late.step, due: late.dueAt }, `${late.step} is late`);
         posted.push(late.step);
       } catch (error) {
-        await release(deps.db, late).catch(() => undefined);
+        await releaseLateAlert(deps.db, late).catch(() => undefined);
         throw error;
       }
     }
@@ -82,40 +79,20 @@ export function watchLateSteps(
   };
 }
 
-/** One alert per missed night (night-acks.ts), with its Acknowledge button, claimed like a late step's. */
+/** One alert per missed night (missed-nights.ts), with its Acknowledge button, claimed like a late step's. */
 async function alertMissedNights(deps: StepDeps, now: Date): Promise<void> {
   const { reporter } = deps;
   if (!reporter?.alertMissed) return;
   for (const runDate of await missedNights(deps, now)) {
     const key = { runDate, step: 'missed' };
-    if (!(await claim(deps.db, key))) continue;
+    if (!(await claimLateAlert(deps.db, key))) continue;
     try {
       const where = await reporter.alertMissed(runDate);
-      await deps.db.execute(
-        sql`update late_alerts set channel = ${where?.channel ?? null}, ts = ${where?.ts ?? null}
-            where run_date = ${runDate}::date and step = 'missed'`,
-      );
+      await recordLateAlertPosted(deps.db, { ...key, where });
       deps.logger.warn({ runDate }, 'a past night never ran');
     } catch (error) {
-      await release(deps.db, key).catch(() => undefined);
+      await releaseLateAlert(deps.db, key).catch(() => undefined);
       throw error;
     }
   }
-}
-
-type AlertKey = Pick<LateStep, 'runDate'> & { step: string };
-
-async function claim(db: Db, late: AlertKey): Promise<boolean> {
-  const rows = await queryRows<{ step: string }>(
-    db,
-    sql`insert into late_alerts (run_date, step) values (${late.runDate}::date, ${late.step})
-        on conflict do nothing returning step`,
-  );
-  return rows.length === 1;
-}
-
-async function release(db: Db, late: AlertKey): Promise<void> {
-  await db.execute(
-    sql`delete from late_alerts where run_date = ${late.runDate}::date and step = ${late.step}`,
-  );
 }

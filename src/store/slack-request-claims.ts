@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { type Db, queryOne } from './client.ts';
+import { type Db, queryOne } from '../db/client.ts';
 
 /**
  * The claims of mutating Slack requests (slack_request_claims): one row per request identity,
