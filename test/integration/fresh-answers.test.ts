@@ -1,13 +1,10 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.ts';
-import { openDatabase, queryOne } from '../../src/db/client.ts';
-import { silentLogger } from '../../src/logger.ts';
-import { runTrigger } from '../../src/scheduler/trigger.ts';
+import { queryOne } from '../../src/db/client.ts';
 import { runDateOf } from '../../src/time/business-day.ts';
-import { cliEnvironment, sched } from '../support/cli.ts';
+import { cliNightTriggered, openCliDatabase, sched } from '../support/cli.ts';
 import { backends } from '../support/db.ts';
-import { completeAllLive, DEMO_UNITS, seedSmallDemo } from '../support/scheduler-deps.ts';
+import { completeAllLive, DEMO_UNITS } from '../support/scheduler-deps.ts';
 
 /**
  * Seen: `sched rerun <org> --all` writes a second success per unit by design, and afterwards
@@ -15,9 +12,6 @@ import { completeAllLive, DEMO_UNITS, seedSmallDemo } from '../support/scheduler
  * and recorded on the job; the audit flags only a second success nobody asked for; coverage counts
  * a unit once; a second fresh-answers run of the night needs a confirmation naming the first.
  */
-
-const openDb = (env: Record<string, string | undefined>) =>
-  openDatabase({ url: env.DATABASE_URL, pgliteDir: env.PGLITE_DIR });
 
 describe.each(backends())('answers that may repeat on $name', (backend) => {
   let env: Record<string, string | undefined>;
@@ -27,7 +21,7 @@ describe.each(backends())('answers that may repeat on $name', (backend) => {
 
   /** Plays the workers: every live task answered, then the reconciler closes the jobs. */
   async function answerAll() {
-    const database = await openDb(env);
+    const database = await openCliDatabase(env);
     try {
       await completeAllLive(database.db, runDate, new Date());
     } finally {
@@ -46,7 +40,7 @@ describe.each(backends())('answers that may repeat on $name', (backend) => {
   }
 
   async function readOne<T>(query: SQL): Promise<T | undefined> {
-    const database = await openDb(env);
+    const database = await openCliDatabase(env);
     try {
       return await queryOne<T>(database.db, query);
     } finally {
@@ -55,25 +49,16 @@ describe.each(backends())('answers that may repeat on $name', (backend) => {
   }
 
   beforeAll(async () => {
-    ({ env, close } = await cliEnvironment(backend, { SIMULATED_PROFILE: 'ideal', USER: 'dana' }));
-    const database = await openDb(env);
-    try {
-      await seedSmallDemo(database.db);
-      const deps = {
-        db: database.db,
-        config: loadConfig({ SIMULATED_PROFILE: 'ideal' }),
-        logger: silentLogger(),
-        clock: () => new Date(),
-      };
-      await runTrigger(deps, { runDate, triggeredBy: 'scheduler', scheduled: true });
-      const org = await queryOne<{ slug: string }>(
-        database.db,
-        sql`select o.slug from organizations o join batch_jobs j on j.org_id = o.id order by o.slug limit 1`,
-      );
-      slug = org?.slug ?? '';
-    } finally {
-      await database.close();
-    }
+    ({ env, close } = await cliNightTriggered(backend, {
+      runDate,
+      afterTrigger: async (db) => {
+        const org = await queryOne<{ slug: string }>(
+          db,
+          sql`select o.slug from organizations o join batch_jobs j on j.org_id = o.id order by o.slug limit 1`,
+        );
+        slug = org?.slug ?? '';
+      },
+    }));
   }, 120_000);
   afterAll(() => close());
 
@@ -126,7 +111,7 @@ describe.each(backends())('answers that may repeat on $name', (backend) => {
   }, 120_000);
 
   it('a second success nobody asked for is still flagged, saying which one', async () => {
-    const database = await openDb(env);
+    const database = await openCliDatabase(env);
     try {
       // A "missing units" repair that stored a success for a unit that already had one: a bug.
       await database.db.execute(sql`

@@ -1,18 +1,16 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAudit } from '../../src/audit/run-audit.ts';
-import { loadConfig } from '../../src/config.ts';
-import { openDatabase, queryOne, queryRows } from '../../src/db/client.ts';
+import { queryOne, queryRows } from '../../src/db/client.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { ProviderError } from '../../src/providers/types.ts';
 import { completeTasks } from '../../src/queue/complete-task.ts';
 import { runPostcheck } from '../../src/scheduler/postcheck.ts';
 import { changeProvider } from '../../src/scheduler/provider-change.ts';
 import { reconcile } from '../../src/scheduler/reconciler.ts';
-import { runTrigger } from '../../src/scheduler/trigger.ts';
 import { startWorker } from '../../src/scheduler/worker.ts';
 import { runDateOf } from '../../src/time/business-day.ts';
-import { cliEnvironment, sched } from '../support/cli.ts';
+import { cliNightTriggered, openCliDatabase, sched } from '../support/cli.ts';
 import { backends } from '../support/db.ts';
 import {
   clockedDeps,
@@ -20,7 +18,6 @@ import {
   DEMO_ORGS_WITH_WORK,
   DEMO_UNITS,
   nightFixture,
-  seedSmallDemo,
 } from '../support/scheduler-deps.ts';
 import { until } from '../support/slack-payloads.ts';
 
@@ -33,9 +30,6 @@ import { until } from '../support/slack-payloads.ts';
  * trigger", and a repair enqueues them.
  */
 
-const openDb = (env: Record<string, string | undefined>) =>
-  openDatabase({ url: env.DATABASE_URL, pgliteDir: env.PGLITE_DIR });
-
 describe.each(backends())('a provider disabled mid-night on $name', (backend) => {
   let env: Record<string, string | undefined>;
   let close: () => Promise<void>;
@@ -43,27 +37,18 @@ describe.each(backends())('a provider disabled mid-night on $name', (backend) =>
   let openaiUnits = 0;
 
   beforeAll(async () => {
-    ({ env, close } = await cliEnvironment(backend, { SIMULATED_PROFILE: 'ideal', USER: 'dana' }));
-    const database = await openDb(env);
-    try {
-      await seedSmallDemo(database.db);
-      const deps = {
-        db: database.db,
-        config: loadConfig({ SIMULATED_PROFILE: 'ideal' }),
-        logger: silentLogger(),
-        clock: () => new Date(),
-      };
-      await runTrigger(deps, { runDate, triggeredBy: 'scheduler', scheduled: true });
-      // Every provider but OpenAI has answered; OpenAI's tasks are still queued.
-      await completeAllLive(database.db, runDate, new Date(), { provider: 'openai' });
-      const row = await queryOne<{ n: number }>(
-        database.db,
-        sql`select count(*)::int as n from batch_tasks where provider = 'openai' and status = 'pending'`,
-      );
-      openaiUnits = row?.n ?? 0;
-    } finally {
-      await database.close();
-    }
+    ({ env, close } = await cliNightTriggered(backend, {
+      runDate,
+      afterTrigger: async (db) => {
+        // Every provider but OpenAI has answered; OpenAI's tasks are still queued.
+        await completeAllLive(db, runDate, new Date(), { provider: 'openai' });
+        const row = await queryOne<{ n: number }>(
+          db,
+          sql`select count(*)::int as n from batch_tasks where provider = 'openai' and status = 'pending'`,
+        );
+        openaiUnits = row?.n ?? 0;
+      },
+    }));
     expect(openaiUnits).toBeGreaterThan(0);
   }, 120_000);
   afterAll(() => close());
@@ -73,7 +58,7 @@ describe.each(backends())('a provider disabled mid-night on $name', (backend) =>
     expect(set).toMatchObject({ code: 0, stderr: '' });
     expect(set.stdout).toContain(`${openaiUnits} live units cancelled`);
 
-    const database = await openDb(env);
+    const database = await openCliDatabase(env);
     try {
       const tasks = await queryRows<{
         status: string;
@@ -123,7 +108,7 @@ describe.each(backends())('a provider disabled mid-night on $name', (backend) =>
   }, 120_000);
 
   it('the audit flags live tasks of a disabled provider', async () => {
-    const database = await openDb(env);
+    const database = await openCliDatabase(env);
     try {
       // A disable that bypassed `providers set` (a hand-written UPDATE) leaves tasks nobody runs.
       await database.db.execute(sql`update providers set enabled = true where name = 'gemini'`);
@@ -160,7 +145,7 @@ describe.each(backends())('a provider disabled mid-night on $name', (backend) =>
 
     const repair = await sched(['postcheck', '--repair'], env);
     expect(repair.code).toBe(0);
-    const database = await openDb(env);
+    const database = await openCliDatabase(env);
     try {
       const row = await queryOne<{ n: number }>(
         database.db,
@@ -177,7 +162,7 @@ describe.each(backends())('a provider disabled mid-night on $name', (backend) =>
     expect((await sched(['providers', 'set', 'openai', '--disable'], env)).code).toBe(0);
     expect((await sched(['providers', 'set', 'openai', '--enable'], env)).code).toBe(0);
     const pendingOpenai = async () => {
-      const database = await openDb(env);
+      const database = await openCliDatabase(env);
       try {
         const row = await queryOne<{ n: number }>(
           database.db,

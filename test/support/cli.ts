@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { CliIo } from '../../src/cli/command.ts';
 import { runCli } from '../../src/cli/main.ts';
+import { loadConfig } from '../../src/config.ts';
+import { type Db, openDatabase } from '../../src/db/client.ts';
+import { silentLogger } from '../../src/logger.ts';
+import { runTrigger } from '../../src/scheduler/trigger.ts';
 import type { Backend } from './db.ts';
+import { seedSmallDemo } from './scheduler-deps.ts';
 import { copyPgliteTemplate } from './template.ts';
 
 class Capture extends Writable {
@@ -43,4 +48,34 @@ export async function cliEnvironment(
     env: { PGLITE_DIR: dir, ...extra },
     close: async () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+/** Opens the database of a `sched` environment, as the CLI does. */
+export const openCliDatabase = (env: Record<string, string | undefined>) =>
+  openDatabase({ url: env.DATABASE_URL, pgliteDir: env.PGLITE_DIR });
+
+/**
+ * A `sched` environment (simulated providers that always answer, user `dana`) with the small demo
+ * seeded and `runDate`'s scheduled trigger run; `afterTrigger` sees the database before it is closed.
+ */
+export async function cliNightTriggered(
+  backend: Backend,
+  params: { runDate: string; afterTrigger?: (db: Db) => Promise<void> },
+): Promise<{ env: Record<string, string | undefined>; close(): Promise<void> }> {
+  const environment = await cliEnvironment(backend, { SIMULATED_PROFILE: 'ideal', USER: 'dana' });
+  const database = await openCliDatabase(environment.env);
+  try {
+    await seedSmallDemo(database.db);
+    const deps = {
+      db: database.db,
+      config: loadConfig({ SIMULATED_PROFILE: 'ideal' }),
+      logger: silentLogger(),
+      clock: () => new Date(),
+    };
+    await runTrigger(deps, { runDate: params.runDate, triggeredBy: 'scheduler', scheduled: true });
+    await params.afterTrigger?.(database.db);
+  } finally {
+    await database.close();
+  }
+  return environment;
 }
