@@ -1,5 +1,5 @@
 import type { Deps } from '../context.ts';
-import { FUNCTION_NAMES, findRun } from '../store/scheduler-runs.ts';
+import { FUNCTION_NAMES, runState } from '../store/scheduler-runs.ts';
 import { runDateRange } from '../time/business-day.ts';
 import { lastFireOnRunDate } from '../time/cron-matcher.ts';
 import { failureWindow, isHeld, watchProjection } from './early-warning-rules.ts';
@@ -22,7 +22,7 @@ export async function postcheckAhead(
   params: { runDate: string; now: Date },
 ): Promise<{ done: boolean; at: Date | null }> {
   const { runDate, now } = params;
-  const run = await findRun(deps.db, { functionName: FUNCTION_NAMES.postcheck, runKey: runDate });
+  const run = await runState(deps.db, { functionName: FUNCTION_NAMES.postcheck, runKey: runDate });
   const zone = deps.config.timezone;
   const endOfDay = runDateRange(runDate, zone).end;
   const at = lastFireOnRunDate(deps.config.cron.postcheck, runDate, endOfDay, zone) ?? null;

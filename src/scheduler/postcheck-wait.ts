@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { type Db, queryOne } from '../db/client.ts';
 import { isLive } from '../db/live-status.ts';
-import { FUNCTION_NAMES, findRun } from '../store/scheduler-runs.ts';
+import { FUNCTION_NAMES, runState } from '../store/scheduler-runs.ts';
 
 /**
  * A postcheck that catches up after downtime would otherwise run in the same tick as the late
@@ -31,7 +31,7 @@ export async function lateNightState(
   runDate: string,
 ): Promise<{ triggerStartedAt: Date | undefined; liveTasks: boolean }> {
   const [trigger, row] = await Promise.all([
-    findRun(db, { functionName: FUNCTION_NAMES.trigger, runKey: runDate }),
+    runState(db, { functionName: FUNCTION_NAMES.trigger, runKey: runDate }),
     queryOne<{ live: boolean }>(
       db,
       sql`select exists (select 1 from batch_tasks where run_date = ${runDate}::date and ${isLive()}) as live`,

@@ -264,6 +264,22 @@ export async function findRun(
   );
 }
 
+/**
+ * Status and start of one step's row, or undefined when it never ran: findRun without the result,
+ * for callers on every tick (a postcheck's result is the whole report).
+ */
+export async function runState(
+  db: Db,
+  params: { functionName: FunctionName; runKey: string },
+): Promise<{ status: string; started_at: Date | string } | undefined> {
+  const { functionName, runKey } = params;
+  return queryOne(
+    db,
+    sql`select status, started_at from scheduler_runs
+        where function_name = ${functionName} and run_key = ${runKey}`,
+  );
+}
+
 /** A step that ran but whose side effect failed (a post, a page) keeps the run and says why. */
 export async function appendRunError(db: Db, params: { runId: number; message: string }): Promise<void> {
   const { runId, message } = params;
