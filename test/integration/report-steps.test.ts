@@ -10,8 +10,9 @@ import { LocalWebApi } from '../../src/console/local-web-api.ts';
 import { type Db, openDatabase, queryRows } from '../../src/db/client.ts';
 import { migrateDatabase } from '../../src/db/migrate.ts';
 import { silentLogger } from '../../src/logger.ts';
+import { closeJobs } from '../../src/queue/close-jobs.ts';
 import { slackNightReporter } from '../../src/report/slack-night-reporter.ts';
-import { listHistory } from '../../src/scheduler/history.ts';
+import { getNight, listHistory } from '../../src/scheduler/history.ts';
 import type { StepDeps } from '../../src/scheduler/night-reporter.ts';
 import { describePublished, postcheckStep } from '../../src/scheduler/postcheck-step.ts';
 import { reconcile } from '../../src/scheduler/reconciler.ts';
@@ -201,6 +202,29 @@ describe.each(backends())('report steps on $name', (backend) => {
     expect(after?.promptCoverage?.percent).toBeGreaterThan(before?.promptCoverage?.percent ?? 100);
     expect(methods()).toEqual(['chat.postMessage', 'chat.update']);
     expect(reportText()).toContain(`Prompts ${after?.promptCoverage?.percent}%`);
+  });
+
+  // Found by the night simulator on PostgreSQL: a worker closes a finished task's job after the
+  // task's completion has committed. A follower that measured in between found the org missing,
+  // called the night re-measured, and never measured it again once the job closed.
+  it('a night whose jobs close after its last tasks end is re-measured with every org found', async () => {
+    const deps = depsWith();
+    await nightToCheck(deps, runDate, { leaveLive: true });
+    await postcheckStep(deps, { runDate, triggeredBy: 'cli:test' });
+    const nights = followNights(deps);
+    // The last tasks end, their jobs still open: the follower hears of it before the close commits.
+    await completeAllLive(deps.db, runDate, deps.clock());
+    nights.taskFinished({ runDate });
+    await nights.settled();
+    // The jobs close, and the worker that closed them tells the follower again.
+    await closeJobs(deps.db, { now: deps.clock() });
+    nights.taskFinished({ runDate });
+    await nights.settled();
+    const night = await getNight(deps.db, runDate);
+    expect(night?.orgCoverage.missing).toBe(0);
+    expect(reportText()).toContain(
+      `orgs 100% (${night?.orgCoverage.expected}/${night?.orgCoverage.expected})`,
+    );
   });
 
   it('posts a fresh report when the recorded message is gone, records its ts and says so', async () => {

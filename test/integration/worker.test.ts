@@ -89,6 +89,33 @@ describe.each(backends())('worker on $name', (backend) => {
     expect(calls?.n).toBe(DEMO_UNITS);
   });
 
+  // Whoever follows the night (refresh-night.ts) measures it when told a task finished: told of
+  // the night's last task before that task's job was closed, it counted the org missing (found by
+  // the night simulator on PostgreSQL).
+  it('tells onTaskFinished of the last task only once every job of the night is closed', async () => {
+    await seedSmallDemo(database.db);
+    await syncTestProviders(deps);
+    const runDate = await triggerToday(deps);
+    const openJobs: Promise<number>[] = [];
+    const worker = startWorker(deps, {
+      adapters: simulatedAdapters('ideal'),
+      concurrency: 4,
+      drain: true,
+      onTaskFinished: () => {
+        openJobs.push(
+          queryOne<{ n: number }>(
+            database.db,
+            sql`select count(*)::int as n from batch_jobs
+                where run_date = ${runDate}::date and status in ('queued', 'processing')`,
+          ).then((row) => row?.n ?? -1),
+        );
+      },
+    });
+    await worker.done;
+    expect(openJobs).toHaveLength(DEMO_UNITS);
+    expect(await openJobs.at(-1)).toBe(0);
+  });
+
   it('leaves the demo failures for the postcheck to name; a repair and another drain bring coverage to 100 %', async () => {
     await seedSmallDemo(database.db);
     // Demo texts repeat across orgs, and the simulated provider counts calls per text: unique

@@ -157,6 +157,17 @@ describe.each(backends())('night simulator regressions on $name', (backend) => {
       database.url,
     ));
 
+  // Found by the simulator on PostgreSQL (seeds 2087247411 and 934394365): the worker that ends
+  // the night re-measured it before its background close of the last job had committed, so the
+  // report kept "orgs 3/4" after every job closed and every unit answered.
+  it("the report counts an org found once the worker that ends the night has closed that org's job", () =>
+    runScenario(
+      database.db,
+      new Date('2026-06-10T05:00:00Z'),
+      [new Tick('midnight'), new Tick('postcheck'), new Work(1, undefined)],
+      database.url,
+    ));
+
   // PostgreSQL only: PGlite has no connections to refuse.
   (backend.name === 'postgres' ? it : it.skip)(
     'issue 23: a database refusing connections makes the cron endpoint answer 503',
