@@ -9,11 +9,13 @@ import { sleep } from '../time/waits.ts';
  * committed, without waiting for its job's close. The close runs after that commit, so two
  * workers finishing a job's last two tasks at once each see the other's commit or not, and at
  * least the later one sees both and closes it. A close that fails keeps its jobs for the next;
- * the reconciler closes whatever a worker that died left open.
+ * the reconciler closes whatever a worker that died left open. Whoever follows the night is told
+ * a task finished only after a close of its job has run: told earlier, it could measure a night
+ * with nothing live and count an org whose job is not closed yet as missing.
  */
 export interface JobCloser {
-  /** A task of this job finished (its completion committed). */
-  add(jobId: string): void;
+  /** A task of this job finished (its completion committed); `closed` runs once a close of the job has. */
+  add(jobId: string, closed?: () => void): void;
   /** Resolves once every job added so far was closed, or given up on after a few tries. */
   settled(): Promise<void>;
 }
@@ -24,21 +26,31 @@ export function startJobCloser(
   close: (jobIds: string[]) => Promise<unknown>,
   options: { logger: Logger; retryMs: number },
 ): JobCloser {
-  const pending = new Set<string>();
+  /** Jobs to close, each with what waits for its close. */
+  const pending = new Map<string, (() => void)[]>();
   let running: Promise<void> | undefined;
+
+  function tell(closed: () => void): void {
+    try {
+      closed();
+    } catch (error) {
+      options.logger.error({ err: toError(error) }, 'telling of a finished task failed');
+    }
+  }
 
   /** One statement at a time; jobs added meanwhile go into the next. */
   async function drain(): Promise<boolean> {
     while (pending.size > 0) {
-      const jobIds = [...pending];
+      const batch = [...pending];
       pending.clear();
       try {
-        await close(jobIds);
+        await close(batch.map(([id]) => id));
       } catch (error) {
-        for (const id of jobIds) pending.add(id);
-        options.logger.error({ err: toError(error), jobs: jobIds.length }, 'closing finished jobs failed');
+        for (const [id, waiting] of batch) pending.set(id, [...waiting, ...(pending.get(id) ?? [])]);
+        options.logger.error({ err: toError(error), jobs: batch.length }, 'closing finished jobs failed');
         return false;
       }
+      for (const [, waiting] of batch) for (const closed of waiting) tell(closed);
     }
     return true;
   }
@@ -55,8 +67,10 @@ export function startJobCloser(
   }
 
   return {
-    add(jobId) {
-      pending.add(jobId);
+    add(jobId, closed) {
+      const waiting = pending.get(jobId) ?? [];
+      if (closed) waiting.push(closed);
+      pending.set(jobId, waiting);
       void kick();
     },
     async settled() {

@@ -53,6 +53,10 @@ export async function refreshNight(
 }
 
 export interface NightState {
+  /**
+   * A task of the night is live, or a job whose tasks all ended is not closed yet (its worker
+   * closes it right after): until then the night's org figure is not final.
+   */
   live: boolean;
   /** The night's re-measure is newer than its last task's end: nothing changed since. */
   remeasured: boolean;
@@ -65,8 +69,12 @@ export async function nightState(db: Db, runDate: string): Promise<NightState> {
   const row = await queryOne<NightState>(
     db,
     sql`select
-          exists (select 1 from batch_tasks
-                  where run_date = ${runDate}::date and ${isLive()}) as live,
+          (exists (select 1 from batch_tasks
+                   where run_date = ${runDate}::date and ${isLive()})
+           or exists (select 1 from batch_jobs j
+                      where j.run_date = ${runDate}::date and j.status in ('queued', 'processing')
+                        and exists (select 1 from batch_tasks t
+                                    where t.batch_job_id = j.id and t.run_date = j.run_date))) as live,
           exists (select 1 from batch_tasks t join batch_jobs j on j.id = t.batch_job_id
                   where t.run_date = ${runDate}::date and j.source = 'repair'
                     and ${isLive('t.status')}) as "repairLive",
@@ -83,8 +91,9 @@ export async function nightState(db: Db, runDate: string): Promise<NightState> {
 }
 
 /**
- * Follows the nights whose tasks this process finishes (the worker calls `taskFinished`): when
- * the last live task of a postchecked night ends, the night is re-measured and its report edited;
+ * Follows the nights whose tasks this process finishes (the worker calls `taskFinished`, after
+ * closing the task's job): when the last live task of a postchecked night has ended and its job
+ * is closed, the night is re-measured and its report edited;
  * while a repair runs, the report's repair line is edited (coalesced by the reporter). One pass
  * per night at a time in this process; finishes that arrive meanwhile run one more pass after it.
  * Whichever worker process ends a night does this, so a deployment of CLI steps and `sched

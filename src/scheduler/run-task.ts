@@ -50,8 +50,11 @@ export interface TaskRunner {
   persist<T>(task: ClaimedTask, what: string, write: () => Promise<T>): Promise<T | undefined>;
   /** The fenced completion (complete-task.ts), batched with others: the job id, or undefined. */
   complete(completion: Completion): Promise<string | undefined>;
-  /** Closes the job, in the background, if nothing of it is live (job-closer.ts). */
-  closeJob(jobId: string): void;
+  /**
+   * Closes the job, in the background, if nothing of it is live; the task counts as finished for
+   * whoever follows the night once that close has run (job-closer.ts).
+   */
+  closeJob(jobId: string, task: ClaimedTask): void;
   /** The provider call of this task is over (answered, failed or cut): its slot may take another. */
   callEnded?(task: ClaimedTask): void;
   onResult?: (event: WorkerResultEvent) => void;
@@ -210,7 +213,7 @@ async function finish(runner: TaskRunner, task: ClaimedTask, outcome: TaskOutcom
     );
     return false;
   }
-  runner.closeJob(jobId);
+  runner.closeJob(jobId, task);
   return true;
 }
 

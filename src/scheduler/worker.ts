@@ -47,7 +47,10 @@ export interface WorkerOptions {
   /** Draining: leave the tasks of a provider paused for auth or quota instead of waiting for it. */
   skipPaused?: boolean;
   onResult?: (event: WorkerResultEvent) => void;
-  /** A task this worker held ended (succeeded or failed for good): see refresh-night.ts. */
+  /**
+   * A task this worker held ended (succeeded or failed for good), told once the close of its job
+   * that followed has run: see refresh-night.ts.
+   */
   onTaskFinished?: (task: ClaimedTask) => void;
   /** Sleep between claims while work flows (the last claim found tasks, or slots wait for a batch). */
   pollIntervalMs?: number;
@@ -165,7 +168,7 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions): WorkerHan
     stalePauses: new Set(),
     onResult: options.onResult,
     complete: (completion) => completions.submit(completion),
-    closeJob: (jobId) => closer.add(jobId),
+    closeJob: (jobId, task) => closer.add(jobId, () => options.onTaskFinished?.(task)),
     callEnded(task) {
       if (calling.delete(task)) wake.notify();
     },
@@ -196,7 +199,6 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions): WorkerHan
       })
       .then((result) => {
         summary[result] += 1;
-        if (result === 'succeeded' || result === 'failed') options.onTaskFinished?.(task);
       });
     const tracked = run.finally(() => {
       calling.delete(task);
