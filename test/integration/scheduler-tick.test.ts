@@ -188,15 +188,23 @@ describe.each(backends())('three scheduler instances on a simulated clock on $na
   // runs out keeps ticking in the background and spoils the next one's rows.
   const TEN_MINUTES = 600_000;
 
-  it('2026-03-01 .. 2026-03-10 (spring forward on the 8th): one trigger and one postcheck per night', async () => {
-    const posted = await simulate('2026-03-01', '2026-03-10', SPRING);
-    await expectOneRunPerDay(runDatesBetween('2026-03-01', '2026-03-10'), posted);
-  }, TEN_MINUTES);
+  it(
+    '2026-03-01 .. 2026-03-10 (spring forward on the 8th): one trigger and one postcheck per night',
+    async () => {
+      const posted = await simulate('2026-03-01', '2026-03-10', SPRING);
+      await expectOneRunPerDay(runDatesBetween('2026-03-01', '2026-03-10'), posted);
+    },
+    TEN_MINUTES,
+  );
 
-  it('2026-10-28 .. 2026-11-04 (fall back on the 1st): one trigger and one postcheck per night', async () => {
-    const posted = await simulate('2026-10-28', '2026-11-04', FALL);
-    await expectOneRunPerDay(runDatesBetween('2026-10-28', '2026-11-04'), posted);
-  }, TEN_MINUTES);
+  it(
+    '2026-10-28 .. 2026-11-04 (fall back on the 1st): one trigger and one postcheck per night',
+    async () => {
+      const posted = await simulate('2026-10-28', '2026-11-04', FALL);
+      await expectOneRunPerDay(runDatesBetween('2026-10-28', '2026-11-04'), posted);
+    },
+    TEN_MINUTES,
+  );
 
   it('a trigger set for 02:30 runs right after the spring-forward jump skips that time', async () => {
     await simulate('2026-03-07', '2026-03-09', [], { TRIGGER_CRON: '30 2 * * *' });
