@@ -7,6 +7,7 @@ import {
   ProviderFault,
   ProviderHeals,
   SLACK_FAULTS,
+  SLACK_HANG_METHODS,
   SlackFault,
   SlackHangs,
   SlackReplyLost,
@@ -16,6 +17,7 @@ import {
   AuditFix,
   CliRerun,
   DataChange,
+  ManualRun,
   Postcheck,
   ProvidersSet,
   SNOOZES,
@@ -61,8 +63,8 @@ export const COMMAND_ARBITRARIES: Arb[] = [
     .tuple(person, fc.boolean(), fc.boolean())
     .map(([who, replay, stale]) => new RepairClick(who, replay, stale)),
   fc
-    .tuple(person, fc.boolean(), fc.constantFrom(...UNIT_SCOPES), fc.option(provider))
-    .map(([who, replay, scope, p]) => new RepairOptions(who, replay, scope, p ?? undefined)),
+    .tuple(person, fc.boolean(), fc.constantFrom(...UNIT_SCOPES), fc.option(provider), fc.boolean())
+    .map(([who, replay, scope, p, opened]) => new RepairOptions(who, replay, scope, p ?? undefined, opened)),
   fc.tuple(person, fc.boolean(), org).map(([who, replay, o]) => new SlashRerun(who, replay, o)),
   fc.tuple(person, fc.boolean()).map(([who, replay]) => new SlashStatus(who, replay)),
   fc.tuple(person, fc.boolean()).map(([who, replay]) => new Share(who, replay)),
@@ -72,6 +74,7 @@ export const COMMAND_ARBITRARIES: Arb[] = [
     .tuple(fc.constantFrom<'cli' | 'http'>('cli', 'http'), fc.boolean())
     .map(([via, repair]) => new Postcheck(via, repair)),
   fc.tuple(org, fc.constantFrom(...UNIT_SCOPES)).map(([o, scope]) => new CliRerun(o, scope)),
+  fc.constantFrom<'cli' | 'http'>('cli', 'http').map((via) => new ManualRun(via)),
   fc.tuple(provider, fc.boolean()).map(([p, enabled]) => new ProvidersSet(p, enabled)),
   fc.tuple(fc.constantFrom(...SNOOZES), provider, org).map(([kind, p, o]) => new SnoozeAdd(kind, p, o)),
   fc.constant(null).map(() => new SnoozeEnd()),
@@ -113,9 +116,10 @@ export const COMMAND_ARBITRARIES: Arb[] = [
     .map(([method, times]) => new SlackReplyLost(method, times)),
   fc
     .tuple(
-      fc.constantFrom<'chat.postMessage' | 'chat.update'>('chat.postMessage', 'chat.update'),
+      fc.constantFrom(...SLACK_HANG_METHODS),
       fc.integer({ min: 1, max: 2 }),
-      fc.constantFrom(200, 1500),
+      // 'forever': a call Slack never answers, which only the client's timeout ends.
+      fc.constantFrom<number | 'forever'>(200, 1500, 'forever'),
     )
     .map(([method, times, ms]) => new SlackHangs(method, times, ms)),
   fc.constant(null).map(() => new DatabaseRefuses()),
