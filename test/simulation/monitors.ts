@@ -20,10 +20,8 @@ export interface MonitorEvent {
   snoozed: boolean;
 }
 
-export interface Judge {
-  /** The oracle of a night and whether any snooze exists, read now. */
-  (runDate: string): Promise<{ oracle: OracleNight; snoozed: boolean }>;
-}
+/** The oracle of a night and whether any snooze exists, read now. */
+export type Judge = (runDate: string) => Promise<{ oracle: OracleNight; snoozed: boolean }>;
 
 export class Monitors {
   readonly events: MonitorEvent[] = [];
