@@ -105,7 +105,9 @@ export const COMMAND_ARBITRARIES: Arb[] = [
       provider,
       fc.constantFrom(...FAULT_KINDS),
       fc.integer({ min: 1, max: 4 }),
-      fc.integer({ min: 1, max: 3 }),
+      // Up to 2 failed calls the task's retries absorb; 3 or more outlast its attempts (3), so the
+      // unit fails for good and Repair has work to do.
+      fc.integer({ min: 1, max: 6 }),
     )
     .map(([p, kind, share, calls]) => new ProviderFault(p, kind, share, calls)),
   provider.map((p) => new ProviderHeals(p)),

@@ -7,6 +7,7 @@ import { bump, type Model, type SimCommand, tonight } from './model.ts';
 import { knownNights, type OracleNight, oracleNight } from './oracle.ts';
 import {
   appHome,
+  isMarkedCopy,
   metricsHealth,
   reportMessage,
   reportMessages,
@@ -226,6 +227,9 @@ async function checkReportsAndEnqueues(m: Model, w: World, oracles: Map<string, 
       sql`select ts from slack_reports where run_date = ${runDate}::date and ts is not null`,
     );
     const first = messages[0];
+    // Whatever the night's row points at is its report, never a shared copy (report or not yet).
+    const copy = rows.find((r) => isMarkedCopy(w, r.ts));
+    if (copy) fail('oneReport', `slack_reports of ${runDate} points at ${copy.ts}, a shared copy`);
     if (rows.length > 0 && first && !rows.some((r) => r.ts === first.ts))
       fail(
         'oneReport',

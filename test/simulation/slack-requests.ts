@@ -84,14 +84,19 @@ export class RepairClick extends PersonCommand {
   }
   async act(m: Model, w: World) {
     const report = await reportOf(w, this.stale);
-    if (!report) return;
-    this.asked(m, report.run_date);
+    // No report of tonight yet: the Repair button under a /sched-status the person asked for
+    // (an ephemeral message, nothing to edit).
+    const runDate = report?.run_date ?? (this.stale ? undefined : tonight(w));
+    if (!runDate) return;
+    this.asked(m, runDate);
     const request = buildBlockAction({
       actionId: ACTION_IDS.repair,
-      value: report.run_date,
+      value: runDate,
       userId: PEOPLE[this.who],
       responseUrl: w.api.responseUrl(),
-      container: { channelId: report.channel, messageTs: report.ts },
+      container: report
+        ? { channelId: report.channel, messageTs: report.ts }
+        : { channelId: REPORT_CHANNEL, isEphemeral: true },
     });
     await deliver(w, request, this.replay, this.outsider);
   }
