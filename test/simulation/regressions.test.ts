@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { backends, type TestDatabase } from '../support/db.ts';
 import { DatabaseRefuses, ProviderFault, SlackFault, SlackReplyLost } from './faults.ts';
-import { type InvariantKey, InvariantViolation, skipped } from './invariants.ts';
-import type { SimCommand } from './model.ts';
 import { CliRerun, DataChange, ProvidersSet } from './operators.ts';
 import { runScenario } from './scenario.ts';
 import { RepairClick, ReplayLast, Share, SlashStatus } from './slack-requests.ts';
