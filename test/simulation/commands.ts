@@ -7,6 +7,7 @@ import {
   ProviderFault,
   ProviderHeals,
   SLACK_FAULTS,
+  SLACK_HANG_METHODS,
   SlackFault,
   SlackHangs,
   SlackReplyLost,
@@ -16,6 +17,7 @@ import {
   AuditFix,
   CliRerun,
   DataChange,
+  ManualRun,
   Postcheck,
   ProvidersSet,
   SNOOZES,
@@ -47,6 +49,9 @@ const org = fc.nat({ max: 5 });
 
 type Arb = fc.Arbitrary<fc.AsyncCommand<Model, World>>;
 
+/** fast-check draws among the entries uniformly: an entry listed twice is drawn twice as often. */
+const twice = (arb: Arb): Arb[] => [arb, arb];
+
 export const COMMAND_ARBITRARIES: Arb[] = [
   // time and work, drawn more often than the rest: a run of 10 commands covers about a night
   ...Array.from({ length: 5 }, () => fc.constantFrom(...FIRES).map((fire) => new Tick(fire))),
@@ -56,23 +61,34 @@ export const COMMAND_ARBITRARIES: Arb[] = [
     .map(({ workers, stop }) => new Work(workers, stop ?? undefined)),
   ...Array.from({ length: 3 }, () => fc.constantFrom(1, 2).map((workers) => new Work(workers, undefined))),
   fc.integer({ min: 1, max: 6 }).map((n) => new KillWorker(n)),
-  // operators in Slack
-  fc
-    .tuple(person, fc.boolean(), fc.boolean())
-    .map(([who, replay, stale]) => new RepairClick(who, replay, stale)),
-  fc
-    .tuple(person, fc.boolean(), fc.constantFrom(...UNIT_SCOPES), fc.option(provider))
-    .map(([who, replay, scope, p]) => new RepairOptions(who, replay, scope, p ?? undefined)),
+  // operators in Slack. Actions that change the night (repairs, provider changes) are drawn twice
+  // as often as the rest: that is where features meet. Reading a surface (/sched-status, App
+  // Home) is one entry: every surface is read after every command anyway.
+  ...twice(
+    fc
+      .tuple(person, fc.boolean(), fc.boolean())
+      .map(([who, replay, stale]) => new RepairClick(who, replay, stale)),
+  ),
+  ...twice(
+    fc
+      .tuple(person, fc.boolean(), fc.constantFrom(...UNIT_SCOPES), fc.option(provider), fc.boolean())
+      .map(
+        ([who, replay, scope, p, opened]) => new RepairOptions(who, replay, scope, p ?? undefined, opened),
+      ),
+  ),
   fc.tuple(person, fc.boolean(), org).map(([who, replay, o]) => new SlashRerun(who, replay, o)),
-  fc.tuple(person, fc.boolean()).map(([who, replay]) => new SlashStatus(who, replay)),
+  fc.oneof(
+    fc.tuple(person, fc.boolean()).map(([who, replay]) => new SlashStatus(who, replay)),
+    fc.tuple(person, fc.boolean()).map(([who, replay]) => new AppHome(who, replay)),
+  ),
   fc.tuple(person, fc.boolean()).map(([who, replay]) => new Share(who, replay)),
-  fc.tuple(person, fc.boolean()).map(([who, replay]) => new AppHome(who, replay)),
   // operators at the CLI and over HTTP
   fc
     .tuple(fc.constantFrom<'cli' | 'http'>('cli', 'http'), fc.boolean())
     .map(([via, repair]) => new Postcheck(via, repair)),
   fc.tuple(org, fc.constantFrom(...UNIT_SCOPES)).map(([o, scope]) => new CliRerun(o, scope)),
-  fc.tuple(provider, fc.boolean()).map(([p, enabled]) => new ProvidersSet(p, enabled)),
+  fc.constantFrom<'cli' | 'http'>('cli', 'http').map((via) => new ManualRun(via)),
+  ...twice(fc.tuple(provider, fc.boolean()).map(([p, enabled]) => new ProvidersSet(p, enabled))),
   fc.tuple(fc.constantFrom(...SNOOZES), provider, org).map(([kind, p, o]) => new SnoozeAdd(kind, p, o)),
   fc.constant(null).map(() => new SnoozeEnd()),
   fc
@@ -89,35 +105,41 @@ export const COMMAND_ARBITRARIES: Arb[] = [
       provider,
       fc.constantFrom(...FAULT_KINDS),
       fc.integer({ min: 1, max: 4 }),
-      fc.integer({ min: 1, max: 3 }),
+      // Up to 2 failed calls the task's retries absorb; 3 or more outlast its attempts (3), so the
+      // unit fails for good and Repair has work to do.
+      fc.integer({ min: 1, max: 6 }),
     )
     .map(([p, kind, share, calls]) => new ProviderFault(p, kind, share, calls)),
   provider.map((p) => new ProviderHeals(p)),
-  fc
-    .tuple(
-      fc.constantFrom<'chat.postMessage' | 'chat.update' | 'views.publish'>(
-        'chat.postMessage',
-        'chat.update',
-        'views.publish',
-      ),
-      fc.constantFrom(...SLACK_FAULTS),
-      // The client tries 3 times: up to 2 failures its retries absorb; 3 to 5 outlast them.
-      fc.integer({ min: 1, max: 5 }),
-    )
-    .map(([method, error, times]) => new SlackFault(method, error, times)),
-  fc
-    .tuple(
-      fc.constantFrom<'chat.postMessage' | 'chat.update'>('chat.postMessage', 'chat.update'),
-      fc.integer({ min: 1, max: 2 }),
-    )
-    .map(([method, times]) => new SlackReplyLost(method, times)),
-  fc
-    .tuple(
-      fc.constantFrom<'chat.postMessage' | 'chat.update'>('chat.postMessage', 'chat.update'),
-      fc.integer({ min: 1, max: 2 }),
-      fc.constantFrom(200, 1500),
-    )
-    .map(([method, times, ms]) => new SlackHangs(method, times, ms)),
+  // Slack failing, one entry for its three ways: errors, lost replies, hangs
+  fc.oneof(
+    fc
+      .tuple(
+        fc.constantFrom<'chat.postMessage' | 'chat.update' | 'views.publish'>(
+          'chat.postMessage',
+          'chat.update',
+          'views.publish',
+        ),
+        fc.constantFrom(...SLACK_FAULTS),
+        // The client tries 3 times: up to 2 failures its retries absorb; 3 to 5 outlast them.
+        fc.integer({ min: 1, max: 5 }),
+      )
+      .map(([method, error, times]) => new SlackFault(method, error, times)),
+    fc
+      .tuple(
+        fc.constantFrom<'chat.postMessage' | 'chat.update'>('chat.postMessage', 'chat.update'),
+        fc.integer({ min: 1, max: 2 }),
+      )
+      .map(([method, times]) => new SlackReplyLost(method, times)),
+    fc
+      .tuple(
+        fc.constantFrom(...SLACK_HANG_METHODS),
+        fc.integer({ min: 1, max: 2 }),
+        // 'forever': a call Slack never answers, which only the client's timeout ends.
+        fc.constantFrom<number | 'forever'>(200, 1500, 'forever'),
+      )
+      .map(([method, times, ms]) => new SlackHangs(method, times, ms)),
+  ),
   fc.constant(null).map(() => new DatabaseRefuses()),
   // people: the same request again, later
   fc.constant(null).map(() => new ReplayLast()),

@@ -64,6 +64,9 @@ export class SlackFault extends SimCommand {
   }
 }
 
+export const SLACK_HANG_METHODS = ['chat.postMessage', 'chat.update', 'conversations.history'] as const;
+export type SlackHangMethod = (typeof SLACK_HANG_METHODS)[number];
+
 /** Slack carries out the next `times` calls of a method but their replies are lost (a timeout). */
 export class SlackReplyLost extends SimCommand {
   readonly name = 'slack reply lost';
@@ -81,13 +84,16 @@ export class SlackReplyLost extends SimCommand {
   }
 }
 
-/** Slack holds the next `times` calls of a method for `ms` before it answers. */
+/**
+ * Slack holds the next `times` calls of a method for `ms` before it answers, or never answers
+ * them (`forever`): only the Web API client's timeout gets the product past such a call.
+ */
 export class SlackHangs extends SimCommand {
   readonly name = 'slack hangs';
   constructor(
-    readonly method: 'chat.postMessage' | 'chat.update',
+    readonly method: SlackHangMethod,
     readonly times: number,
-    readonly ms: number,
+    readonly ms: number | 'forever',
   ) {
     super();
   }
@@ -95,7 +101,7 @@ export class SlackHangs extends SimCommand {
     w.proxy.hang.set(this.method, { left: this.times, ms: this.ms });
   }
   toString() {
-    return `SlackHangs(${this.method} x${this.times}, ${this.ms} ms)`;
+    return `SlackHangs(${this.method} x${this.times}, ${this.ms === 'forever' ? 'forever' : `${this.ms} ms`})`;
   }
 }
 

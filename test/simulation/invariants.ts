@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { DateTime } from 'luxon';
 import { runAudit } from '../../src/audit/run-audit.ts';
 import { runDateLabel } from '../../src/blocks/format.ts';
 import { queryOne, queryRows } from '../../src/db/client.ts';
@@ -6,6 +7,7 @@ import { bump, type Model, type SimCommand, tonight } from './model.ts';
 import { knownNights, type OracleNight, oracleNight } from './oracle.ts';
 import {
   appHome,
+  isMarkedCopy,
   metricsHealth,
   reportMessage,
   reportMessages,
@@ -104,6 +106,10 @@ export async function withInvariants(m: Model, w: World, command: SimCommand, ac
   lap('oracle');
   await checkSurfaces(m, w, oracles);
   lap('surfaces');
+  checkMonitors(w);
+  await checkHealthz(w);
+  await checkThreadLines(w);
+  lap('monitors, /healthz, thread lines');
   await checkReportsAndEnqueues(m, w, oracles);
   await checkLeasesAndJobs(m, w);
   lap('reports, leases');
@@ -221,6 +227,9 @@ async function checkReportsAndEnqueues(m: Model, w: World, oracles: Map<string, 
       sql`select ts from slack_reports where run_date = ${runDate}::date and ts is not null`,
     );
     const first = messages[0];
+    // Whatever the night's row points at is its report, never a shared copy (report or not yet).
+    const copy = rows.find((r) => isMarkedCopy(w, r.ts));
+    if (copy) fail('oneReport', `slack_reports of ${runDate} points at ${copy.ts}, a shared copy`);
     if (rows.length > 0 && first && !rows.some((r) => r.ts === first.ts))
       fail(
         'oneReport',
@@ -231,7 +240,19 @@ async function checkReportsAndEnqueues(m: Model, w: World, oracles: Map<string, 
       sql`select count(*)::int as n, prompt_id, provider from batch_tasks where run_date = ${runDate}::date
           group by prompt_id, provider order by 1 desc limit 1`,
     );
-    const allowed = 1 + (m.requests.get(runDate) ?? 0);
+    const asked = m.requests.get(runDate) ?? 0;
+    // Each accepted request fans out once at most (a replay, a second click, a refusal: none).
+    const fanOuts = await queryOne<{ n: number }>(
+      w.db,
+      sql`select count(*)::int as n from scheduler_runs
+          where function_name in ('repair', 'rerun', 'manual-daily-run') and run_key like ${`${runDate}/%`}`,
+    );
+    if ((fanOuts?.n ?? 0) > asked)
+      fail(
+        'oneReport',
+        `${fanOuts?.n} repair, rerun or manual fan-outs of ${runDate}; requests asked for ${asked}`,
+      );
+    const allowed = 1 + asked;
     if (most && most.n > allowed)
       fail(
         'oneReport',
@@ -242,6 +263,18 @@ async function checkReportsAndEnqueues(m: Model, w: World, oracles: Map<string, 
 }
 
 async function checkLeasesAndJobs(m: Model, w: World) {
+  // A provider taken out of service takes its live tasks with it, in the same transaction: no
+  // worker will ever run them (workers or not, after any command).
+  const orphaned = await queryRows<{ provider: string; n: number }>(
+    w.db,
+    sql`select t.provider, count(*)::int as n from batch_tasks t join providers p on p.name = t.provider
+        where t.status in ('pending', 'processing') and not p.enabled group by 1`,
+  );
+  if (orphaned.length > 0)
+    fail(
+      'leases',
+      `live tasks of a disabled provider: ${orphaned.map((o) => `${o.n} ${o.provider}`).join(', ')}`,
+    );
   if (m.drainTimedOut)
     fail('leases', 'a draining worker never finished: tasks are live that no worker takes');
   if (m.workerRan) {
@@ -278,4 +311,112 @@ async function checkLeasesAndJobs(m: Model, w: World) {
       `${open.length} jobs still ${open[0]?.status} with every task ended (${open[0]?.run_date})`,
     );
   bump(m.checks, 'leases');
+}
+
+/**
+ * Invariant 1 on the monitors: every heartbeat ping and PagerDuty event agrees with the oracle's
+ * health of its night at the moment it was sent (monitors.ts). A success ping on a night that
+ * needs attention is allowed only where snoozes exist (a shortfall all snoozed is a success).
+ */
+function checkMonitors(w: World) {
+  const events = w.monitors.events.slice(w.monitors.checked);
+  w.monitors.checked = w.monitors.events.length;
+  if (process.env.SIM_TRACE && events.length > 0)
+    console.log(
+      `    monitors: ${events.map((e) => `${e.kind} ${e.signal} ${e.runDate} (${e.oracle?.health})`).join(', ')}`,
+    );
+  for (const e of events) {
+    const health = e.oracle?.health;
+    if (!e.oracle) continue;
+    const wrong =
+      (e.kind === 'heartbeat' && e.signal === 'fail' && health === 'HEALTHY') ||
+      (e.kind === 'heartbeat' && e.signal === 'success' && health !== 'HEALTHY' && !e.snoozed) ||
+      (e.kind === 'pager' && e.signal === 'trigger' && health === 'HEALTHY') ||
+      (e.kind === 'pager' && e.signal === 'resolve' && health !== 'HEALTHY');
+    if (wrong)
+      fail(
+        'surfaces',
+        `${e.kind === 'pager' ? 'PagerDuty' : 'heartbeat'} got "${e.signal}" for ${e.runDate} while the oracle said ${health} [${reasonsText(e.oracle.reasons)}] (units ${frac(e.oracle.units)})`,
+      );
+  }
+}
+
+interface HealthzBody {
+  reasons: string[];
+  lastNight: {
+    runDate: string;
+    trigger: { status: string | null };
+    postcheck: { status: string | null };
+  } | null;
+}
+
+/**
+ * Invariant 1 on /healthz: its last night is the oracle's (today once the trigger time has passed,
+ * else yesterday); a step recorded as completed is never called failed, overdue or late; tonight's
+ * postcheck with no run at all, half an hour after its time, is called overdue.
+ */
+async function checkHealthz(w: World) {
+  const response = await fetch(`${w.baseUrl}/healthz`, { headers: { connection: 'close' } });
+  const body = (await response.json()) as HealthzBody;
+  const zone = w.deps.config.timezone;
+  const local = DateTime.fromJSDate(w.at.now, { zone });
+  const today = local.toISODate() ?? '';
+  const runDate = local.hour >= 3 ? today : (local.minus({ days: 1 }).toISODate() ?? '');
+  const text = JSON.stringify(body).slice(0, 400);
+  if (body.lastNight?.runDate !== runDate)
+    return fail(
+      'surfaces',
+      `/healthz for ${runDate}: its last night is ${body.lastNight?.runDate}; it says: ${text}`,
+    );
+  const steps = await queryRows<{ fn: string; completed: boolean }>(
+    w.db,
+    sql`select function_name as fn, bool_or(status = 'completed') as completed from scheduler_runs
+        where function_name in ('daily-batch-trigger', 'scheduler-postcheck')
+          and (run_key = ${runDate} or run_key like ${`${runDate}/%`})
+        group by 1`,
+  );
+  const installed = await queryOne<{ at: Date }>(w.db, sql`select installed_at as at from installation`);
+  for (const [fn, step] of [
+    ['daily-batch-trigger', 'trigger'],
+    ['scheduler-postcheck', 'postcheck'],
+  ] as const) {
+    const row = steps.find((r) => r.fn === fn);
+    const blamed = body.reasons.filter((r) => r.startsWith(`${runDate} ${step} `));
+    if (row?.completed && blamed.length > 0)
+      fail('surfaces', `/healthz: ${runDate} ${step} is recorded as completed, yet: ${blamed.join('; ')}`);
+    if (step !== 'postcheck' || row || runDate !== today) continue;
+    const due = local.set({ hour: 4, minute: 0, second: 0, millisecond: 0 });
+    const owed = installed ? due.toJSDate() >= new Date(installed.at) : true;
+    if (owed && local.diff(due, 'minutes').minutes > 30 && !blamed.some((r) => r.includes('overdue')))
+      fail('surfaces', `/healthz: ${runDate} postcheck never ran and is half an hour past due, yet: ${text}`);
+  }
+}
+
+/**
+ * Invariant 1 on the report's thread: each "Repair/Rerun ... finished: D of N units answered, F
+ * failed for good" line states its run's tasks as the tables have them (a line is posted once
+ * none of the run's tasks is live, so they no longer change).
+ */
+async function checkThreadLines(w: World) {
+  for (const message of w.api.messages.values()) {
+    const payload = (message.metadata as { event_payload?: Record<string, string> } | undefined)
+      ?.event_payload;
+    if (!message.threadTs || payload?.kind !== 'run_finished') continue;
+    const said = /(\d+) of (\d+) units? answered(?:, (\d+) failed for good)?/.exec(message.text);
+    const counts = await queryOne<{ done: number; failed: number; units: number }>(
+      w.db,
+      sql`select count(*) filter (where t.status = 'completed')::int as done,
+                 count(*) filter (where t.status in ('failed', 'cancelled'))::int as failed,
+                 count(*)::int as units
+          from batch_jobs j join batch_tasks t on t.batch_job_id = j.id and t.run_date = j.run_date
+          where j.metadata->>'runId' = ${payload.run_id}`,
+    );
+    const stated = said ? `${said[1]}/${said[2]}, ${said[3] ?? 0} failed` : '(no figures)';
+    const oracle = `${counts?.done}/${counts?.units}, ${counts?.failed} failed`;
+    if (stated !== oracle)
+      fail(
+        'surfaces',
+        `thread line of run ${payload.run_id}: ${stated} (oracle ${oracle}); it says: ${message.text}`,
+      );
+  }
 }

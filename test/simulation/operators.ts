@@ -4,6 +4,7 @@ import { queryOne } from '../../src/db/client.ts';
 import { isSchedError } from '../../src/errors.ts';
 import type { ProviderName } from '../../src/providers/types.ts';
 import type { UnitScope } from '../../src/queue/run-scope.ts';
+import { runManualDaily } from '../../src/scheduler/manual-run.ts';
 import { postcheckStep } from '../../src/scheduler/postcheck-step.ts';
 import { changeProvider } from '../../src/scheduler/provider-change.ts';
 import { rerunOrg } from '../../src/scheduler/rerun.ts';
@@ -59,6 +60,33 @@ export class Postcheck extends SimCommand {
   }
   toString() {
     return `Postcheck(${this.via}${this.repair ? ', repair' : ''})`;
+  }
+}
+
+/**
+ * `sched manual-run` (the seed's manual-daily-run): every expected unit of tonight again, from the
+ * CLI's service or the cron endpoint. A request like a rerun: it may enqueue each unit once more.
+ */
+export class ManualRun extends SimCommand {
+  readonly name = 'manual-run';
+  constructor(readonly via: 'cli' | 'http') {
+    super();
+  }
+  async act(m: Model, w: World) {
+    const runDate = tonight(w);
+    bump(m.requests, runDate);
+    if (this.via === 'cli') {
+      await runManualDaily(w.deps, { runDate, triggeredBy: CLI }).catch(refusalIsAnAnswer);
+      return;
+    }
+    const response = await fetch(`${w.baseUrl}/functions/v1/manual-daily-run`, {
+      method: 'POST',
+      headers: { 'x-cron-secret': CRON_SECRET, connection: 'close' },
+    });
+    await response.text();
+  }
+  toString() {
+    return `ManualRun(${this.via})`;
   }
 }
 

@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { backends, type TestDatabase } from '../support/db.ts';
 import { DatabaseRefuses, ProviderFault, SlackFault, SlackReplyLost } from './faults.ts';
-import { type InvariantKey, InvariantViolation, skipped } from './invariants.ts';
-import type { SimCommand } from './model.ts';
 import { CliRerun, DataChange, ProvidersSet } from './operators.ts';
 import { runScenario } from './scenario.ts';
 import { RepairClick, ReplayLast, Share, SlashStatus } from './slack-requests.ts';
@@ -165,6 +163,24 @@ describe.each(backends())('night simulator regressions on $name', (backend) => {
       database.db,
       new Date('2026-06-10T05:00:00Z'),
       [new Tick('midnight'), new Tick('postcheck'), new Work(1, undefined)],
+      database.url,
+    ));
+
+  // Open defect, found by the simulator (seed 1305737209 on PostgreSQL, with the commands of issue
+  // 25's second round): a provider disabled before the night's trigger and enabled again after it
+  // makes its units expected with no task; the audit's allowance for "a provider came back" only
+  // sees orgs that still hold a task no longer expected, so it reports every such unit as
+  // unit_without_task (a violation) instead of a note, though Repair is the documented answer.
+  it.fails('open: a provider enabled again after the trigger leaves the audit holding', () =>
+    runScenario(
+      database.db,
+      MIDNIGHT,
+      [
+        new ProvidersSet('openai', false),
+        new Tick('postcheck'),
+        new Work(1, undefined),
+        new ProvidersSet('openai', true),
+      ],
       database.url,
     ));
 

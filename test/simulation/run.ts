@@ -71,6 +71,7 @@ async function simulate(backend: Backend): Promise<boolean> {
   const database = await backend.create();
   const tally: Tally = { runs: 0, commands: new Map(), checks: new Map() };
   const started = Date.now();
+  let firstFailure: { run: number; seconds: number } | undefined;
   const property = fc.asyncProperty(
     START,
     fc.commands(COMMAND_ARBITRARIES, {
@@ -84,6 +85,10 @@ async function simulate(backend: Backend): Promise<boolean> {
       const model: Model = newModel();
       try {
         await fc.asyncModelRun(() => ({ model, real: world }), commands);
+      } catch (error) {
+        // Before shrinking: how long the search took to meet a failure at all.
+        firstFailure ??= { run: tally.runs + 1, seconds: (Date.now() - started) / 1000 };
+        throw error;
       } finally {
         tally.runs += 1;
         merge(tally.commands, model.counts);
@@ -106,6 +111,10 @@ async function simulate(backend: Backend): Promise<boolean> {
     const shown = String(commands);
     const replayPath = /replayPath="([^"]*)"/.exec(shown)?.[1];
     console.log(`\nSIMULATION FAILED on ${backend.name} (${details.numRuns} runs, ${seconds} s)`);
+    if (firstFailure)
+      console.log(
+        `first failure in run ${firstFailure.run}, ${firstFailure.seconds.toFixed(1)} s in (then shrinking)`,
+      );
     console.log(`seed ${details.seed}, path ${details.counterexamplePath}`);
     console.log(
       `failure: ${details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance)}`,

@@ -10,8 +10,8 @@ import type { AddressInfo } from 'node:net';
 export class SlackProxy {
   /** Web API method -> replies still to lose. */
   readonly lose = new Map<string, number>();
-  /** Web API method -> calls still to hold, and for how long. */
-  readonly hang = new Map<string, { left: number; ms: number }>();
+  /** Web API method -> calls still to hold, and for how long (`forever`: never answered). */
+  readonly hang = new Map<string, { left: number; ms: number | 'forever' }>();
   private server: Server | undefined;
   private baseUrl = '';
 
@@ -23,6 +23,9 @@ export class SlackProxy {
       const held = this.hang.get(method);
       const delay = held && held.left > 0 ? held.ms : 0;
       if (held && held.left > 0) held.left -= 1;
+      // A Slack that never answers: the call never reaches the stand-in, and only the client's
+      // own timeout ends it (the connection is dropped when the world stops).
+      if (delay === 'forever') return;
       const lost = (this.lose.get(method) ?? 0) > 0;
       if (lost) this.lose.set(method, (this.lose.get(method) ?? 1) - 1);
       setTimeout(() => {

@@ -84,14 +84,19 @@ export class RepairClick extends PersonCommand {
   }
   async act(m: Model, w: World) {
     const report = await reportOf(w, this.stale);
-    if (!report) return;
-    this.asked(m, report.run_date);
+    // No report of tonight yet: the Repair button under a /sched-status the person asked for
+    // (an ephemeral message, nothing to edit).
+    const runDate = report?.run_date ?? (this.stale ? undefined : tonight(w));
+    if (!runDate) return;
+    this.asked(m, runDate);
     const request = buildBlockAction({
       actionId: ACTION_IDS.repair,
-      value: report.run_date,
+      value: runDate,
       userId: PEOPLE[this.who],
       responseUrl: w.api.responseUrl(),
-      container: { channelId: report.channel, messageTs: report.ts },
+      container: report
+        ? { channelId: report.channel, messageTs: report.ts }
+        : { channelId: REPORT_CHANNEL, isEphemeral: true },
     });
     await deliver(w, request, this.replay, this.outsider);
   }
@@ -100,6 +105,12 @@ export class RepairClick extends PersonCommand {
   }
 }
 
+/**
+ * Repair options: with `opened`, the person clicks "Repair options…" under the report first (the
+ * real handler opens the modal with views.open and fills it) and submits the modal Slack shows,
+ * picking among the choices it offers; a person refused the modal (a non-admin) cannot submit.
+ * Without it, a submission arrives on its own (a forged or replayed one).
+ */
 export class RepairOptions extends PersonCommand {
   readonly name = 'repair-options';
   constructor(
@@ -107,38 +118,99 @@ export class RepairOptions extends PersonCommand {
     replay: boolean,
     readonly scope: 'missing' | 'failed' | 'all',
     readonly provider?: string,
+    readonly opened = false,
   ) {
     super(who, replay);
   }
   async act(m: Model, w: World) {
     const report = await reportOf(w, false);
     if (!report) return;
+    const message = { channel: report.channel, ts: report.ts };
+    let modal = {
+      privateMetadata: encodeRepairModalMetadata({
+        runDate: report.run_date,
+        message,
+        responseUrl: w.api.responseUrl(),
+      }),
+      viewId: undefined as string | undefined,
+      scope: this.scope as string,
+      provider: this.provider ?? EVERY_PROVIDER,
+    };
+    if (this.opened) {
+      const shown = await openRepairModal(w, PEOPLE[this.who], report.run_date, message);
+      if (!shown) return;
+      modal = {
+        privateMetadata: shown.privateMetadata,
+        viewId: shown.viewId,
+        scope: pick(shown.scopes, this.scope),
+        provider: pick(shown.providers, this.provider ?? EVERY_PROVIDER),
+      };
+    }
     this.asked(m, report.run_date);
     const request = buildViewSubmission({
       callbackId: CALLBACK_IDS.repairModal,
       userId: PEOPLE[this.who],
       values: {
         [BLOCK_IDS.repairModalScope]: {
-          [ACTION_IDS.repairModalScope]: { type: 'radio_buttons', selected_option: { value: this.scope } },
+          [ACTION_IDS.repairModalScope]: { type: 'radio_buttons', selected_option: { value: modal.scope } },
         },
         [BLOCK_IDS.repairModalProvider]: {
           [ACTION_IDS.repairModalProvider]: {
             type: 'static_select',
-            selected_option: { value: this.provider ?? EVERY_PROVIDER },
+            selected_option: { value: modal.provider },
           },
         },
       },
-      privateMetadata: encodeRepairModalMetadata({
-        runDate: report.run_date,
-        message: { channel: report.channel, ts: report.ts },
-        responseUrl: w.api.responseUrl(),
-      }),
+      privateMetadata: modal.privateMetadata,
+      ...(modal.viewId ? { viewId: modal.viewId } : {}),
     });
     await deliver(w, request, this.replay, this.outsider);
   }
   toString() {
-    return `RepairOptions(${this.args()}, ${this.scope}, ${this.provider ?? 'every provider'})`;
+    return `RepairOptions(${this.args()}, ${this.scope}, ${this.provider ?? 'every provider'}${this.opened ? ', from the modal' : ''})`;
   }
+}
+
+/** The wanted choice when the modal offers it, else the first it offers. */
+const pick = (offered: string[], wanted: string) =>
+  offered.includes(wanted) ? wanted : (offered[0] ?? wanted);
+
+/** The option values of a modal's input block (radio buttons or a static select). */
+function optionsOf(view: Record<string, unknown>, blockId: string): string[] {
+  const blocks = (view.blocks ?? []) as { block_id?: string; element?: { options?: { value: string }[] } }[];
+  return (blocks.find((b) => b.block_id === blockId)?.element?.options ?? []).map((o) => o.value);
+}
+
+/**
+ * Clicks "Repair options…" and returns the modal Slack shows once the handler filled it, or
+ * undefined when it shows none to submit (a refusal, a night it will not repair, Slack failing).
+ */
+async function openRepairModal(
+  w: World,
+  userId: string,
+  runDate: string,
+  message: { channel: string; ts: string },
+) {
+  const before = w.api.calls.at(-1)?.seq ?? 0;
+  const click = buildBlockAction({
+    actionId: ACTION_IDS.repairOptions,
+    value: runDate,
+    userId,
+    responseUrl: w.api.responseUrl(),
+    container: { channelId: message.channel, messageTs: message.ts },
+  });
+  w.lastRequest = { request: click, outsider: userId === OUTSIDER };
+  await w.send(click);
+  await w.settle();
+  const filled = w.api.calls.filter((c) => c.seq > before && c.method === 'views.update' && c.response.ok);
+  const view = w.api.views.get(String(filled.at(-1)?.body.view_id ?? ''));
+  if (!view || view.callback_id !== CALLBACK_IDS.repairModal) return undefined;
+  return {
+    viewId: String(view.id),
+    privateMetadata: String(view.private_metadata ?? ''),
+    scopes: optionsOf(view, BLOCK_IDS.repairModalScope),
+    providers: optionsOf(view, BLOCK_IDS.repairModalProvider),
+  };
 }
 
 /** The org at this index (by slug), as a person would type it. */

@@ -64,7 +64,7 @@ export async function statusJson(w: World, runDate: string): Promise<Stated> {
 }
 
 /** A message whose post carried metadata marking it as a shared copy (never the night's report). */
-function isMarkedCopy(w: World, ts: string): boolean {
+export function isMarkedCopy(w: World, ts: string): boolean {
   const post = w.api.calls.find((c) => c.method === 'chat.postMessage' && c.response.ts === ts);
   return /copy|share/i.test(JSON.stringify(post?.body.metadata ?? ''));
 }

@@ -21,8 +21,11 @@ import type { StepDeps } from '../../src/scheduler/night-reporter.ts';
 import { followNights, type NightFollower } from '../../src/scheduler/refresh-night.ts';
 import { boltLogger } from '../../src/slack/bolt-logger.ts';
 import { createSlackClient } from '../../src/slack/web-client.ts';
+import { runDateOf } from '../../src/time/business-day.ts';
 import { resetProvidersFromConfig } from '../support/insert-rows.ts';
 import { HIGH_LIMITS } from '../support/worker-fixtures.ts';
+import { Monitors } from './monitors.ts';
+import { oracleNight } from './oracle.ts';
 import { SimProviders } from './sim-providers.ts';
 import { SlackProxy } from './slack-proxy.ts';
 
@@ -58,6 +61,8 @@ export interface World {
   /** The scheduler's Slack deliveries, run apart from its ticks (deliveries.ts). */
   deliveries: Deliveries;
   providers: SimProviders;
+  /** The heartbeat and PagerDuty, as the product reported to them (monitors.ts). */
+  monitors: Monitors;
   /** http://127.0.0.1:port of the app (Slack events and ops routes). */
   baseUrl: string;
   send(request: SlackRequest, options?: Partial<SendOptions>): Promise<SlackHttpResponse>;
@@ -68,7 +73,16 @@ export interface World {
   stop(): Promise<void>;
 }
 
-export const simEnv = (apiUrl: string): Record<string, string> => ({
+export const simEnv = (apiUrl: string, monitors?: Monitors): Record<string, string> => ({
+  ...(monitors
+    ? {
+        HEARTBEAT_URL: monitors.heartbeatUrl,
+        PAGERDUTY_ROUTING_KEY: 'sim-routing-key',
+        PAGERDUTY_EVENTS_URL: monitors.pagerDutyUrl,
+      }
+    : {}),
+  // A Slack call that never answers ends here (SlackHangs forever), after the client's retries.
+  SLACK_TIMEOUT_MS: '2000',
   SLACK_BOT_TOKEN: BOT_TOKEN,
   SLACK_SIGNING_SECRET: SIGNING_SECRET,
   SLACK_API_URL: apiUrl,
@@ -112,7 +126,13 @@ export async function startWorld(db: Db, start: Date, databaseUrl?: string): Pro
   await api.start();
   const proxy = new SlackProxy(api.url);
   await proxy.start();
-  const config = loadConfig(simEnv(proxy.url));
+  const monitors = new Monitors(async (runDate) => {
+    const snoozes = await queryRows<{ n: number }>(db, sql`select count(*)::int as n from snoozes`);
+    return { oracle: await oracleNight(db, runDate), snoozed: (snoozes[0]?.n ?? 0) > 0 };
+  });
+  await monitors.start();
+  const config = loadConfig(simEnv(proxy.url, monitors));
+  monitors.tonight = () => runDateOf(clock(), config.timezone);
   const logger = silentLogger();
   const deps: Deps = { db, config, logger, clock };
   // The product's client (src/slack/web-client.ts): a timeout, a few short retries.
@@ -176,6 +196,7 @@ export async function startWorld(db: Db, start: Date, databaseUrl?: string): Pro
     nights,
     deliveries,
     providers,
+    monitors,
     baseUrl,
     lastRequest: undefined,
     send: (request, options = {}) =>
@@ -187,6 +208,7 @@ export async function startWorld(db: Db, start: Date, databaseUrl?: string): Pro
       await slack.stop();
       await proxy.stop();
       await api.stop();
+      await monitors.stop();
     },
   };
   return world;
