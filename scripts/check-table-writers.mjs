@@ -25,6 +25,8 @@ const WRITERS = {
   pruned_nights: [QUEUE],
   // Maintained by triggers of the migrations only.
   coverage_rollup: [],
+  // Kept by triggers on batch_tasks; retention deletes a pruned night's counts with its tasks.
+  task_counts: [QUEUE],
   slack_reports: ['src/store/slack-reports.ts'],
   late_alerts: ['src/store/late-alerts.ts'],
   night_warnings: ['src/store/night-warnings.ts'],

@@ -260,6 +260,26 @@ export const coverageRollup = pgTable(
   },
   (t) => [index('coverage_rollup_key_idx').on(t.runDate, t.orgId, t.provider)],
 );
+/**
+ * Tasks per (run_date, org, provider, status), kept by statement triggers on batch_tasks
+ * (0018_task_counts) as append-only deltas, folded from time to time; readers sum. done_minute is
+ * the finish minute of completed and failed tasks (recent minutes only; null once folded away),
+ * first_start the earliest started_at of the rows a statement wrote. Read by src/queue/task-counts.ts.
+ */
+export const taskCounts = pgTable(
+  'task_counts',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    runDate: runDate(),
+    orgId: uuid('org_id').notNull(),
+    provider: text('provider').notNull(),
+    status: text('status').notNull(),
+    doneMinute: tstz('done_minute'),
+    tasks: integer('tasks').notNull(),
+    firstStart: tstz('first_start'),
+  },
+  (t) => [index('task_counts_key_idx').on(t.runDate, t.orgId, t.provider, t.status)],
+);
 export const slackReports = pgTable(
   'slack_reports',
   {

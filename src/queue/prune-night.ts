@@ -3,6 +3,7 @@ import { type Db, queryOne, queryRows } from '../db/client.ts';
 import { isLive } from '../db/live-status.ts';
 import { shortTransaction } from '../db/transaction.ts';
 import { partitionName } from './queue-partitions.ts';
+import { dropNightCounts } from './task-counts.ts';
 
 /**
  * Retention's queue side: a night's task partition dropped and its jobs deleted, its responses'
@@ -135,6 +136,7 @@ export async function pruneNight(db: Db, candidate: RetentionCandidate, now: Dat
       );
       tasks = summary?.tasks ?? 0;
       await dropNightPartition(tx, 'batch_tasks', runDate);
+      await dropNightCounts(tx, runDate);
       const deleted = await queryOne<{ n: number }>(
         tx,
         sql`with gone as (delete from batch_jobs where run_date = ${runDate}::date returning 1)
