@@ -1,5 +1,6 @@
 import type { Deps } from '../context.ts';
 import type { CoverageReport } from '../coverage/types.ts';
+import { countDrift } from '../queue/task-counts.ts';
 import { measureCoverage } from '../scheduler/postcheck.ts';
 import { LATE_NIGHT_WAIT_MINUTES } from '../scheduler/postcheck-wait.ts';
 import { nightPrunedAt } from '../scheduler/run-date-guard.ts';
@@ -9,7 +10,13 @@ import { addDays, runDateOf } from '../time/business-day.ts';
 import { lastFireOnRunDate, secondsBetweenFires } from '../time/cron-matcher.ts';
 import * as q from './audit-queries.ts';
 import { fixAudit } from './fix-audit.ts';
-import type { AuditCheck, AuditNote, AuditResult, AuditViolation } from './types.ts';
+import {
+  type AuditCheck,
+  type AuditNote,
+  type AuditResult,
+  type AuditViolation,
+  ROWS_SHOWN,
+} from './types.ts';
 
 /**
  * `sched audit`: checks the books of the nights in `runDates` against the invariants the system
@@ -194,6 +201,18 @@ async function auditNight(deps: AuditDeps, runDate: string, grace: number, sink:
     advice: '`sched audit --fix` recomputes them from the tasks',
     fixable: true,
   });
+  // The live night's figures are read from these counts: they must be the tasks' own.
+  const drift = await countDrift(db, [runDate]);
+  add(
+    'task_counts_wrong',
+    runDate,
+    { count: drift.length, rows: drift.slice(0, ROWS_SHOWN).map((d) => ({ ...d })) },
+    {
+      message: `${drift.length} (org, provider, status) count(s) of ${runDate} disagree with its tasks: live figures read from them are off`,
+      advice:
+        'every write to batch_tasks should go through its statement triggers (0017_task_counts); report it as a bug with these rows',
+    },
+  );
   const closedLive = await q.jobsClosedWithLiveTasks(db, runDate);
   add('job_closed_with_live_tasks', runDate, closedLive, {
     message: `${closedLive.count} job(s) of ${runDate} are closed while some of their tasks are still live`,

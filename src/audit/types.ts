@@ -15,6 +15,7 @@ export type AuditCheck =
   | 'live_task_provider_disabled'
   | 'attempts_over_max'
   | 'job_counts_wrong'
+  | 'task_counts_wrong'
   | 'job_closed_with_live_tasks'
   | 'job_not_closed'
   | 'run_stuck'

@@ -61,6 +61,19 @@ describe.each(backends())('sched audit on $name', (backend) => {
     expect(result.ok).toBe(true);
   });
 
+  it('reports a task count that disagrees with the tasks', async () => {
+    const deps = auditDeps(night.db);
+    await finishNight(deps);
+    const task = await oneTask(night.db);
+    // One count off by one, as a write that bypassed the triggers would leave it.
+    await night.db.execute(sql`insert into task_counts (run_date, org_id, provider, status, tasks)
+                               values (${RUN_DATE}::date, ${task.org_id}, 'openai', 'completed', 1)`);
+    const v = violation(await audit(deps), 'task_counts_wrong');
+    expect(v.count).toBe(1);
+    expect(v.rows[0]).toMatchObject({ orgId: task.org_id, provider: 'openai', status: 'completed' });
+    expect(Number(v.rows[0]?.counted)).toBe(Number(v.rows[0]?.tasks) + 1);
+  });
+
   it('reports an expected unit without a task, with its org, prompt and provider', async () => {
     const deps = auditDeps(night.db);
     const gone = await oneTask(night.db, 'gemini');
