@@ -58,7 +58,8 @@ const READS_TO_MOVE = {
     'src/scheduler/progress.ts',
     'src/store/snoozes.ts',
   ],
-  prompts: ['src/queue/cancel-tasks.ts', 'src/queue/claim-tasks.ts'],
+  // live-units.ts: the prompt text of the few units a live /sched-status lists, as the claim reads it.
+  prompts: ['src/queue/cancel-tasks.ts', 'src/queue/claim-tasks.ts', 'src/queue/live-units.ts'],
   providers: [
     'src/metrics/metrics.ts',
     'src/scheduler/night-watch-query.ts',

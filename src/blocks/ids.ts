@@ -32,6 +32,11 @@ export const ACTION_IDS = {
   /** Paging inside missingPromptsModal; value: encodePageValue(run_date, page). */
   missingPagePrev: 'missing_page_prev',
   missingPageNext: 'missing_page_next',
+  /** "Show all" under a running night's /sched-status: opens liveUnitsModal; value: encodePageValue(run_date, 0). */
+  showAllLive: 'show_all_live',
+  /** Paging inside liveUnitsModal; value: encodePageValue(run_date, page). */
+  livePagePrev: 'live_page_prev',
+  livePageNext: 'live_page_next',
   /** History paging; value: encodeHistoryPage(...). */
   historyOlder: 'history_older',
   historyNewer: 'history_newer',
@@ -85,6 +90,7 @@ export const CALLBACK_IDS = {
   repairModal: 'repair_modal',
   runDetailModal: 'run_detail_modal',
   missingPromptsModal: 'missing_prompts_modal',
+  liveUnitsModal: 'live_units_modal',
   homeTab: 'home_tab',
 } as const;
 
@@ -102,6 +108,7 @@ export const BLOCK_IDS = {
   statusActions: 'status_actions',
   historyPaging: 'history_paging',
   missingPaging: 'missing_paging',
+  livePaging: 'live_paging',
   repairState: 'repair_state',
 } as const;
 

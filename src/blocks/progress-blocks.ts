@@ -17,6 +17,13 @@ import type { NightProgress, ProgressCount } from './types.ts';
 
 const MAX_ORGS = 5;
 
+/**
+ * What every live figure says of itself: progress is read from the task counts while the night
+ * runs; exact coverage and health are measured by the postcheck.
+ */
+export const PROVISIONAL =
+  'provisional: the night is still running; exact coverage and health come with the postcheck';
+
 function progressText(c: ProgressCount): string {
   const failed = c.failed > 0 ? `, ${count(c.failed)} failed` : '';
   return `${progressBar(c.done, c.total)} ${percent(c.done, c.total)}% · ${count(c.done)}/${count(c.total)} done${failed}`;
@@ -31,7 +38,7 @@ export function etaOf(progress: NightProgress, now: Date): Date | undefined {
 }
 
 export function progressLines(progress: NightProgress, now: Date, zone: string): string[] {
-  const lines = [`*Progress* ${progressText(progress.overall)}`];
+  const lines = [`*Progress* ${progressText(progress.overall)}`, `_${capitalize(PROVISIONAL)}._`];
   const pace: string[] = [];
   if (progress.startedAt) pace.push(`started ${slackDate(progress.startedAt, zone)}`);
   if (progress.ratePerMinute !== undefined)

@@ -11,6 +11,7 @@ import { healthSentence } from './coverage-summary.ts';
 import { formatRatio } from './format.ts';
 import { setAsideText } from './missing-orgs.ts';
 import { noLiveWorkerLine, prunedLine } from './no-live-worker.ts';
+import { PROVISIONAL } from './progress-blocks.ts';
 import { projectionWords } from './projection-words.ts';
 import { providerChangeLines } from './provider-change-lines.ts';
 import { rootCauseTextLine } from './root-cause-lines.ts';
@@ -152,6 +153,7 @@ export function formatProgress(
     `Progress: ${progress.done}/${progress.total} done (${pct}%), ${progress.processing} running, ${progress.pending} pending; ` +
       `${progress.ratePerMinute.toFixed(1)}/min${projected ? '' : eta}`,
   );
+  lines.push(`  (${PROVISIONAL})`);
   if (projected) lines.push(`Finish: ${projected}`);
   for (const p of progress.byProvider) {
     lines.push(`  ${p.provider.padEnd(11)} ${p.done}/${p.total}${p.failed ? `, ${p.failed} failed` : ''}`);

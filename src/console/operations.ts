@@ -81,7 +81,7 @@ export function describeProgress(
     : 0;
   // The projection (per provider, with its limits) replaces the night-wide ETA when there is one.
   const eta = p.estimatedFinish && !projected ? `, done in about ${formatDuration(seconds * 1000)}` : '';
-  const line = `  ${p.done}/${p.total} tasks done (${percent}%): ${p.completed} ok, ${p.failed} failed, ${p.processing} running, ${p.pending} waiting; ${p.ratePerMinute.toFixed(0)}/min${eta}`;
+  const line = `  ${p.done}/${p.total} tasks done (${percent}%): ${p.completed} ok, ${p.failed} failed, ${p.processing} running, ${p.pending} waiting; ${p.ratePerMinute.toFixed(0)}/min${eta} (provisional)`;
   return projected ? `${line}\n  ${capitalize(projected)}` : line;
 }
 

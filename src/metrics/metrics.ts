@@ -4,6 +4,7 @@ import type { Deps } from '../context.ts';
 import { expectedUnitsCte } from '../coverage/coverage-query.ts';
 import { actionableUnits, snoozedUnits } from '../coverage/snoozed-units.ts';
 import { queryRows } from '../db/client.ts';
+import { type CountRow, readNightCounts } from '../queue/task-counts.ts';
 import { measureCoverage } from '../scheduler/postcheck.ts';
 import { runDateOf } from '../time/business-day.ts';
 import { nightWatchGauges } from './night-watch.ts';
@@ -49,6 +50,18 @@ interface TaskRow {
   provider: string;
   status: string;
   n: number;
+}
+
+/** Pure: the counts summed over orgs, one row per (provider, status). */
+function tasksByProviderStatus(rows: readonly CountRow[]): TaskRow[] {
+  const sums = new Map<string, TaskRow>();
+  for (const r of rows) {
+    const key = `${r.provider}/${r.status}`;
+    const row = sums.get(key) ?? { provider: r.provider, status: r.status, n: 0 };
+    row.n += r.tasks;
+    sums.set(key, row);
+  }
+  return [...sums.values()];
 }
 
 export function createMetrics(deps: Pick<Deps, 'db' | 'config' | 'clock' | 'logger'>): Metrics {
@@ -170,10 +183,9 @@ export function createMetrics(deps: Pick<Deps, 'db' | 'config' | 'clock' | 'logg
             from providers pr left join unit_ok u on u.provider = pr.name
             where pr.enabled group by pr.name`,
       ),
-      queryRows<TaskRow>(
-        deps.db,
-        sql`select provider, status, count(*)::int as n from batch_tasks
-            where run_date = ${runDate}::date group by provider, status`,
+      // From the task counts: a few rows per (org, provider), not the night's tasks.
+      readNightCounts(deps.db, { runDate, since: deps.clock(), until: deps.clock() }).then((counts) =>
+        tasksByProviderStatus(counts.rows),
       ),
       queryRows<StepRow>(
         deps.db,

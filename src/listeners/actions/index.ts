@@ -18,6 +18,7 @@ import { rerunOrgSelectAction } from './rerun-org-select.ts';
 import { rerunPickAction } from './rerun-pick.ts';
 import { retryProviderAction } from './retry-provider.ts';
 import { shareStatusAction } from './share-status.ts';
+import { showAllLiveAction } from './show-all-live.ts';
 import { showAllMissingAction } from './show-all-missing.ts';
 import { snoozeLineAction } from './snooze-line.ts';
 
@@ -46,6 +47,9 @@ export function registerActions(app: App, deps: SlackDeps): (string | RegExp)[] 
   app.action(action(ACTION_IDS.showAllMissing), showAllMissingAction(deps));
   app.action(action(ACTION_IDS.missingPagePrev), showAllMissingAction(deps));
   app.action(action(ACTION_IDS.missingPageNext), showAllMissingAction(deps));
+  app.action(action(ACTION_IDS.showAllLive), showAllLiveAction(deps));
+  app.action(action(ACTION_IDS.livePagePrev), showAllLiveAction(deps));
+  app.action(action(ACTION_IDS.livePageNext), showAllLiveAction(deps));
   app.action(action(ACTION_IDS.rerunModalOrg), rerunModalOrgAction(deps));
   return actions;
 }

@@ -3,6 +3,8 @@ import { accessDenied } from '../../../src/blocks/access-denied.ts';
 import { errorMessage } from '../../../src/blocks/error-message.ts';
 import { historyMessage } from '../../../src/blocks/history-message.ts';
 import { homeView } from '../../../src/blocks/home-view.ts';
+import { liveStatusMessage } from '../../../src/blocks/live-status-message.ts';
+import { liveUnitsModal } from '../../../src/blocks/live-units-modal.ts';
 import { missingPromptsModal } from '../../../src/blocks/missing-prompts-modal.ts';
 import { orgOptions } from '../../../src/blocks/org-options.ts';
 import { repairAlreadyRunning } from '../../../src/blocks/repair-already-running.ts';
@@ -13,6 +15,7 @@ import { runDetailModal } from '../../../src/blocks/run-detail-modal.ts';
 import { statusMessage } from '../../../src/blocks/status-message.ts';
 import type { NightProgress } from '../../../src/blocks/types.ts';
 import { unknownOrgMessage } from '../../../src/blocks/unknown-org-message.ts';
+import type { LiveUnit } from '../../../src/queue/live-units.ts';
 import { checkBlockKitLimits, type SurfaceKind } from '../../support/block-kit-limits.ts';
 import { makeHistory } from '../../support/history-factory.ts';
 import { hugeReport, longName, longPrompt, makeReport } from '../../support/report-factory.ts';
@@ -38,6 +41,19 @@ function progressOf(orgs: number, name: (i: number) => string): NightProgress {
     ratePerMinute: 120,
   };
 }
+
+/** Units not answered yet, three per org of `progress`, with the given prompt text. */
+const liveUnits = (progress: NightProgress, text: string): LiveUnit[] =>
+  (progress.orgs ?? []).flatMap((o) =>
+    ['openai', 'perplexity', 'gemini'].map((provider, i) => ({
+      orgId: o.orgId,
+      promptId: `p${i}`,
+      provider: provider as LiveUnit['provider'],
+      status: i === 0 ? ('failed' as const) : ('pending' as const),
+      errorClass: i === 0 ? 'server' : null,
+      text,
+    })),
+  );
 
 const orgChoices = (n: number, name: (i: number) => string) =>
   Array.from({ length: n }, (_, i) => ({
@@ -110,6 +126,28 @@ describe.each(Object.entries(sizes))(
             ],
             now,
           }),
+      ],
+      [
+        'liveStatusMessage',
+        'message',
+        () =>
+          liveStatusMessage({
+            runDate: '2026-03-08',
+            progress: data.progress,
+            orgs: (data.progress.orgs ?? []).map((o) => ({ orgId: o.orgId, name: o.name, left: 30 })),
+            units: liveUnits(data.progress, data.text),
+            now,
+            zone: 'America/New_York',
+          }),
+      ],
+      [
+        'liveUnitsModal',
+        'modal',
+        () => {
+          const units = liveUnits(data.progress, data.text).slice(0, 50);
+          const orgNames = new Map((data.progress.orgs ?? []).map((o) => [o.orgId, o.name]));
+          return liveUnitsModal({ runDate: '2026-03-08', page: 3, left: 30_000, units, orgNames });
+        },
       ],
       ['repairAlreadyRunning', 'message', () => repairAlreadyRunning({ userId: 'U123', startedAt: now })],
       ['accessDenied', 'message', () => accessDenied({ adminUsers: data.admins, adminUsergroup: 'S0123' })],
