@@ -8,7 +8,7 @@ import { measureProgress } from '../../scheduler/progress.ts';
 import { runDateOf } from '../../time/business-day.ts';
 import type { SlackDeps } from '../slack-deps.ts';
 
-/** App Home: today's night (progress while it runs, coverage once it has tasks) and the 14 nights before. */
+/** App Home: today's night (progress while it runs, coverage once nothing is live) and the 14 nights before. */
 export const appHomeOpenedEvent =
   (deps: SlackDeps): Middleware<SlackEventMiddlewareArgs<'app_home_opened'>> =>
   async ({ event, client }) => {
@@ -21,7 +21,10 @@ export const appHomeOpenedEvent =
       measureNightPace(deps, { runDate, now }),
       listHistory(deps.db, { days: HOME_NIGHTS, offset: 1, now, timezone }),
     ]);
-    const report = progress.total > 0 ? await measureCoverage(deps, { runDate, now }) : undefined;
+    // While the night runs its figures are the counts' (provisional): coverage is measured once
+    // nothing is live, as the postcheck measures it, not from every unit not answered yet.
+    const report =
+      progress.total > 0 && progress.live === 0 ? await measureCoverage(deps, { runDate, now }) : undefined;
     await client.views.publish({
       user_id: event.user,
       view: homeView({
