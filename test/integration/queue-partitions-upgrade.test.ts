@@ -1,18 +1,13 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
-import { migrate as migrateNodePg } from 'drizzle-orm/node-postgres/migrator';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { formatHistory } from '../../src/cli/commands/history.ts';
-import { type Database, openDatabase, queryOne, queryRows } from '../../src/db/client.ts';
-import { MIGRATIONS_FOLDER, migrateDatabase } from '../../src/db/migrate.ts';
+import { queryOne, queryRows } from '../../src/db/client.ts';
+import { migrateDatabase } from '../../src/db/migrate.ts';
 import { enqueueUnits } from '../../src/queue/enqueue-units.ts';
 import { getNight, listHistory } from '../../src/scheduler/history.ts';
 import { measureCoverage, runPostcheck } from '../../src/scheduler/postcheck.ts';
-import { postgresUrl } from '../support/db.ts';
+import { upgradeBackends as backends, cleanups, migrationsBefore } from '../support/old-migrations.ts';
 import {
   clockedDeps,
   completeAllLive,
@@ -29,69 +24,6 @@ import {
 const NIGHTS = ['2026-03-07', '2026-03-08'] as const;
 const zone = 'America/New_York';
 const now = new Date('2026-03-09T15:00:00Z');
-
-/** A copy of drizzle/ holding the migrations before `first` only. */
-function migrationsBefore(first: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'sched-migrations-'));
-  cpSync(MIGRATIONS_FOLDER, dir, { recursive: true });
-  const journalPath = join(dir, 'meta', '_journal.json');
-  const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: { tag: string }[] };
-  const index = journal.entries.findIndex((e) => e.tag === first);
-  if (index < 0) throw new Error(`no migration ${first}`);
-  for (const entry of journal.entries.slice(index)) rmSync(join(dir, `${entry.tag}.sql`));
-  journal.entries = journal.entries.slice(0, index);
-  writeFileSync(journalPath, JSON.stringify(journal));
-  return dir;
-}
-
-interface Backend {
-  name: string;
-  open(): Promise<Database>;
-  migrateOld(database: Database, folder: string): Promise<void>;
-}
-
-const cleanups: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const cleanup of cleanups) await cleanup();
-});
-
-const pgliteBackend: Backend = {
-  name: 'pglite',
-  open: () => openDatabase({ pgliteDir: 'memory://' }),
-  async migrateOld(database, folder) {
-    // biome-ignore lint/suspicious/noExplicitAny: drizzle types each driver's migrator separately.
-    await migratePglite(database.db as any, { migrationsFolder: folder });
-  },
-};
-
-function postgresBackend(adminUrl: string): Backend {
-  return {
-    name: 'postgres',
-    async open() {
-      const name = `sched_upgrade_${process.pid}_${Date.now()}`;
-      const admin = new pg.Client({ connectionString: adminUrl });
-      await admin.connect();
-      await admin.query(`create database ${name}`);
-      await admin.end();
-      const url = new URL(adminUrl);
-      url.pathname = `/${name}`;
-      const database = await openDatabase({ url: url.toString(), poolSize: 4 });
-      cleanups.push(async () => {
-        const drop = new pg.Client({ connectionString: adminUrl });
-        await drop.connect();
-        await drop.query(`drop database if exists ${name} with (force)`);
-        await drop.end();
-      });
-      return database;
-    },
-    async migrateOld(database, folder) {
-      // biome-ignore lint/suspicious/noExplicitAny: drizzle types each driver's migrator separately.
-      await database.withConnection((db) => migrateNodePg(db as any, { migrationsFolder: folder }));
-    },
-  };
-}
-
-const backends: Backend[] = [pgliteBackend, ...(postgresUrl ? [postgresBackend(postgresUrl)] : [])];
 
 describe.each(backends)('upgrade to partitioned queue tables ($name)', (backend) => {
   it('keeps every night, its rows, figures and history', { timeout: 120_000 }, async () => {
