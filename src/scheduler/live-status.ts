@@ -37,13 +37,15 @@ export function orgsWithWorkLeft(
     .sort((a, b) => b.left - a.left || a.name.localeCompare(b.name) || a.orgId.localeCompare(b.orgId));
 }
 
-/** Undefined once nothing of the night is live: the status then measures coverage as the postcheck does. */
+/**
+ * The live status of `progress`'s night (measureProgress); undefined once nothing of it is live:
+ * the status then measures coverage as the postcheck does.
+ */
 export async function measureLiveStatus(
   deps: Pick<Deps, 'db'>,
-  params: { runDate: string; now: Date },
+  params: { runDate: string; progress: Progress },
 ): Promise<LiveStatus | undefined> {
-  const { runDate, now } = params;
-  const progress = await measureProgress(deps.db, { runDate, now });
+  const { runDate, progress } = params;
   if (progress.live === 0) return undefined;
   const orgs = orgsWithWorkLeft(progress.byOrg);
   const units = await firstLiveUnits(deps.db, {

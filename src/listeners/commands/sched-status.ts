@@ -94,13 +94,13 @@ async function statusAnswer(
   const now = deps.clock();
   // While the night runs, its figures come from the task counts and only what the message shows
   // is listed: measuring coverage would read every unit not answered yet (25 s at 400,000).
-  const live = await measureLiveStatus(deps, { runDate, now });
+  const progress = await measureProgress(deps.db, { runDate, now });
+  const live = await measureLiveStatus(deps, { runDate, progress });
   const running = live && toNightProgress(live.progress);
   if (live && running)
     return liveStatusMessage({ ...live, progress: running, now, zone: deps.config.timezone });
-  const [report, progress, preview, pace] = await Promise.all([
+  const [report, preview, pace] = await Promise.all([
     measureCoverage(deps, { runDate, now }),
-    measureProgress(deps.db, { runDate, now }),
     previewRepair(deps, { runDate }),
     measureNightPace(deps, { runDate, now }),
   ]);
