@@ -210,7 +210,7 @@ async function auditNight(deps: AuditDeps, runDate: string, grace: number, sink:
     {
       message: `${drift.length} (org, provider, status) count(s) of ${runDate} disagree with its tasks: live figures read from them are off`,
       advice:
-        'every write to batch_tasks should go through its statement triggers (0017_task_counts); report it as a bug with these rows',
+        'every write to batch_tasks should go through its statement triggers (0018_task_counts); report it as a bug with these rows',
     },
   );
   const closedLive = await q.jobsClosedWithLiveTasks(db, runDate);

@@ -9,7 +9,7 @@ import { cleanups, migrationsBefore, upgradeBackends } from '../support/old-migr
 import { completeAllLive, seedSmallDemo } from '../support/scheduler-deps.ts';
 
 /**
- * 0017_task_counts backfills the nights already stored: right after the upgrade, every night's
+ * 0018_task_counts backfills the nights already stored: right after the upgrade, every night's
  * counts are its tasks' `count(*) group by`, and the triggers keep them so from then on.
  */
 
@@ -20,7 +20,7 @@ describe.each(upgradeBackends)('upgrade to task counts ($name)', (backend) => {
     const database = await backend.open();
     cleanups.unshift(() => database.close());
     const { db } = database;
-    const old = migrationsBefore('0017_task_counts');
+    const old = migrationsBefore('0018_task_counts');
     cleanups.push(async () => rmSync(old, { recursive: true, force: true }));
     await backend.migrateOld(database, old);
 
