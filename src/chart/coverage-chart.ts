@@ -8,6 +8,7 @@ import {
   fromFirstRecordedNight,
 } from '../blocks/coverage-chart-spec.ts';
 import type { Deps } from '../context.ts';
+import { listHistory } from '../scheduler/history.ts';
 import { listProviderNights } from '../scheduler/provider-history.ts';
 import { PNG_SCALE, renderPng } from './render-png.ts';
 
@@ -28,6 +29,8 @@ export interface CoverageChart {
   width: number;
   height: number;
   nights: number;
+  /** Which shown nights retention pruned (drawn from their recorded figures); undefined if none. */
+  prunedNote: string | undefined;
 }
 
 /** The chart of the `nights` nights ending today; undefined when none of them has a recorded postcheck. */
@@ -57,5 +60,21 @@ export async function coverageChart(
     width: CHART_WIDTH * PNG_SCALE,
     height: CHART_HEIGHT * PNG_SCALE,
     nights: shown.length,
+    prunedNote: prunedNote(await prunedNights(deps, days)),
   };
+}
+
+/** Nights of the window whose queue rows retention removed: the chart draws them from what was recorded. */
+async function prunedNights(deps: Pick<Deps, 'db' | 'config' | 'clock'>, days: number): Promise<string[]> {
+  const entries = await listHistory(deps.db, { days, now: deps.clock(), timezone: deps.config.timezone });
+  return entries
+    .filter((e) => e.detailsPrunedAt)
+    .map((e) => e.runDate)
+    .sort();
+}
+
+function prunedNote(dates: string[]): string | undefined {
+  if (dates.length === 0) return undefined;
+  const list = dates.length === 1 ? dates[0] : `${dates.slice(0, -1).join(', ')} and ${dates.at(-1)}`;
+  return `The details of ${list} were removed by retention (QUEUE_RETENTION_DAYS): the chart shows the figures recorded by their postchecks.`;
 }

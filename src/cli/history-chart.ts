@@ -3,7 +3,6 @@ import { CHART_NIGHTS, coverageChart, MAX_CHART_NIGHTS } from '../chart/coverage
 import type { Deps } from '../context.ts';
 import { SchedError, usageError } from '../errors.ts';
 import { EXIT } from '../exit-codes.ts';
-import { listHistory } from '../scheduler/history.ts';
 import type { CliIo } from './command.ts';
 
 /** `sched history --chart FILE [--days N]`: the coverage chart of the last nights as a PNG file. */
@@ -33,21 +32,6 @@ export async function writeHistoryChart(
   io.stdout.write(
     `Chart of ${chart.nights === 1 ? 'one night' : `the last ${chart.nights} nights`} written to ${options.path} (${chart.width}x${chart.height} PNG).\n${chart.altText}\n`,
   );
-  const pruned = await prunedNights(deps, options.nights);
-  if (pruned.length > 0) io.stdout.write(`${prunedNote(pruned)}\n`);
+  if (chart.prunedNote) io.stdout.write(`${chart.prunedNote}\n`);
   return EXIT.ok;
-}
-
-/** Nights of the window whose queue rows retention removed: the chart draws them from what was recorded. */
-async function prunedNights(deps: Pick<Deps, 'db' | 'config' | 'clock'>, days: number): Promise<string[]> {
-  const entries = await listHistory(deps.db, { days, now: deps.clock(), timezone: deps.config.timezone });
-  return entries
-    .filter((e) => e.detailsPrunedAt)
-    .map((e) => e.runDate)
-    .sort();
-}
-
-function prunedNote(dates: string[]): string {
-  const list = dates.length === 1 ? dates[0] : `${dates.slice(0, -1).join(', ')} and ${dates.at(-1)}`;
-  return `The details of ${list} were removed by retention (QUEUE_RETENTION_DAYS): the chart shows the figures recorded by their postchecks.`;
 }

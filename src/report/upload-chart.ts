@@ -25,7 +25,13 @@ export async function uploadCoverageChart(
   const nights = target.nights ?? CHART_NIGHTS;
   const chart = await coverageChart(deps, { nights });
   if (!chart) return { kind: 'nothing_recorded', nights };
-  const file = { file: chart.png, filename: chart.filename, title: chart.title, alt_text: chart.altText };
+  const file = {
+    file: chart.png,
+    filename: chart.filename,
+    title: chart.title,
+    alt_text: chart.altText,
+    ...(chart.prunedNote ? { initial_comment: chart.prunedNote } : {}),
+  };
   await client.files.uploadV2(
     target.threadTs
       ? { ...file, channel_id: target.channel, thread_ts: target.threadTs }

@@ -258,6 +258,24 @@ describe.each(backends())('sched retention on the demo data on $name', (backend)
         .split('\n')
         .filter((l) => l.includes('details pruned by retention'));
       expect(pruned).toHaveLength(2);
+
+      // The chart in Slack says the same, as its upload's comment.
+      expect(
+        (
+          await h.send(
+            buildCommand({
+              command: '/sched-history',
+              text: 'chart',
+              userId: ADMIN,
+              responseUrl: h.api.responseUrl('h2'),
+            }),
+          )
+        ).status,
+      ).toBe(200);
+      await h.api.waitFor((c) => c.method === 'files.completeUploadExternal' && c.response.ok === true);
+      expect(h.api.sharedFiles().at(-1)?.initialComment).toContain(
+        `The details of ${older} and ${old} were removed by retention`,
+      );
     } finally {
       await h.stop();
       await database.close();
