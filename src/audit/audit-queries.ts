@@ -1,5 +1,6 @@
-import { type SQL, sql } from 'drizzle-orm';
+import { param, type SQL, sql } from 'drizzle-orm';
 import { expectedUnitsCte } from '../coverage/coverage-query.ts';
+import { orgFingerprintCte } from '../coverage/expected-fingerprint.ts';
 import { type Db, queryOne, queryRows } from '../db/client.ts';
 import { isLive } from '../db/live-status.ts';
 import { countsDiffer, jobTaskCounts } from '../queue/recompute-job-counts.ts';
@@ -69,10 +70,24 @@ export async function expectedUnitCount(db: Db, runDate: string): Promise<number
 
 /**
  * Expected units without any task. Prompts created after the trigger ran are not counted: the
- * night's snapshot could not know them (a repair or rerun picks them up).
+ * night's snapshot could not know them (a repair or rerun picks them up). `changedOrgs`: the orgs
+ * whose expected units changed since the trigger, by its recorded fingerprint (expectedChanges);
+ * their new units show as missing and Repair runs them, by design, so they are left out and every
+ * other org is held to the snapshot. Without a fingerprint (a trigger recorded before it existed),
+ * an org is left out when one of its tasks is no longer expected.
  */
-export function unitsWithoutTask(db: Db, params: { runDate: string; triggeredAt: Date }): Promise<Finding> {
-  const { runDate, triggeredAt } = params;
+export function unitsWithoutTask(
+  db: Db,
+  params: { runDate: string; triggeredAt: Date; changedOrgs?: string[] | undefined },
+): Promise<Finding> {
+  const { runDate, triggeredAt, changedOrgs } = params;
+  const orgsLeftOut = changedOrgs
+    ? sql`and not (u.org_id = any(${param(changedOrgs)}::uuid[]))`
+    : sql`and (select true from batch_tasks t2
+               where t2.run_date = ${runDate}::date and t2.org_id = u.org_id
+                 and (select true from units u2 where u2.prompt_id = t2.prompt_id
+                        and u2.provider = t2.provider limit 1) is null
+               limit 1) is null`;
   return find(
     db,
     sql`with ${expectedUnitsCte(runDate)}
@@ -84,15 +99,56 @@ export function unitsWithoutTask(db: Db, params: { runDate: string; triggeredAt:
           and (select true from batch_tasks t
                where t.run_date = ${runDate}::date and t.prompt_id = u.prompt_id
                  and t.provider = u.provider limit 1) is null
-          -- An org whose expected units changed since the trigger (a prompt deactivated lets another
-          -- into its quota, a provider came back): its new units show as missing and Repair runs
-          -- them, by design. Only an org whose every task is still expected is the trigger's fault.
-          and (select true from batch_tasks t2
-               where t2.run_date = ${runDate}::date and t2.org_id = u.org_id
-                 and (select true from units u2 where u2.prompt_id = t2.prompt_id
-                        and u2.provider = t2.provider limit 1) is null
-               limit 1) is null
+          ${orgsLeftOut}
         order by o.name, u.prompt_id, u.provider`,
+  );
+}
+
+/** An org whose expected units differ now from those recorded with a step. */
+export interface ExpectedChange {
+  org_id: string;
+  org: string | null;
+  prompts_then: number;
+  prompts_now: number;
+  providers_then: string | null;
+  providers_now: string | null;
+  /** The same prompts then and now (only the providers changed). */
+  same_prompts: boolean;
+}
+
+/**
+ * The orgs whose expected units changed since the step of `runId` recorded its fingerprint
+ * (coverage/expected-fingerprint.ts), or undefined when the row has none (recorded before it).
+ */
+export async function expectedChanges(
+  db: Db,
+  params: { runId: number; runDate: string },
+): Promise<ExpectedChange[] | undefined> {
+  const { runId, runDate } = params;
+  const recorded = await queryOne<{ fingerprinted: boolean }>(
+    db,
+    sql`select expected_units is not null as fingerprinted from scheduler_runs where id = ${runId}`,
+  );
+  if (!recorded?.fingerprinted) return undefined;
+  return queryRows<ExpectedChange>(
+    db,
+    sql`with ${expectedUnitsCte(runDate)}, ${orgFingerprintCte},
+        then_fp as (
+          select e.key::uuid as org_id, (e.value->>0)::int as prompts, (e.value->>1)::bigint as hash,
+                 e.value->>2 as providers
+          from scheduler_runs r, jsonb_each(r.expected_units) e
+          where r.id = ${runId}
+        )
+        select coalesce(n.org_id, t.org_id) as org_id, o.name as org,
+               coalesce(t.prompts, 0) as prompts_then, coalesce(n.prompts, 0) as prompts_now,
+               t.providers as providers_then, n.providers as providers_now,
+               (n.prompts is not distinct from t.prompts and n.hash is not distinct from t.hash) as same_prompts
+        from org_fingerprint n
+        full join then_fp t on t.org_id = n.org_id
+        left join organizations o on o.id = coalesce(n.org_id, t.org_id)
+        where n.prompts is distinct from t.prompts or n.hash is distinct from t.hash
+           or n.providers is distinct from t.providers
+        order by o.name, 1`,
   );
 }
 

@@ -144,7 +144,19 @@ async function auditNight(deps: AuditDeps, runDate: string, grace: number, sink:
   const triggerDue = lastFireOnRunDate(config.cron.trigger, runDate, now, config.timezone);
 
   if (trigger?.status === 'completed') {
-    const noTask = await q.unitsWithoutTask(db, { runDate, triggeredAt: new Date(trigger.started_at) });
+    const changes = await q.expectedChanges(db, { runId: trigger.id, runDate });
+    if (changes && changes.length > 0) {
+      sink.notes.push({
+        check: 'unit_without_task',
+        runDate,
+        message: `what the night of ${runDate} expects changed after its trigger for ${changes.length} org(s): ${describeChanges(changes)}; their units are not held to the trigger's snapshot (Repair runs the new ones)`,
+      });
+    }
+    const noTask = await q.unitsWithoutTask(db, {
+      runDate,
+      triggeredAt: new Date(trigger.started_at),
+      changedOrgs: changes?.map((c) => c.org_id),
+    });
     add('unit_without_task', runDate, noTask, {
       message: `${noTask.count} expected unit(s) of ${runDate} have no task, though the trigger ran`,
       advice: `\`sched postcheck --repair --date ${runDate}\` enqueues exactly the missing units`,
@@ -326,7 +338,19 @@ async function comparePostcheck(deps: AuditDeps, runDate: string, run: q.StepRun
   const describe = (f: typeof then) => `prompts ${f.prompts}, orgs ${f.orgs}, ${f.health}`;
   const expectedNow = (r: Partial<CoverageReport> | null) =>
     `${r?.promptCoverage?.expectedActivePrompts}/${r?.orgCoverage?.expected}`;
-  if (expectedNow(recorded) !== expectedNow(fresh)) {
+  // Recorded with a fingerprint of what the night expected: compared unit set by unit set, so a
+  // prompt swapped for another (the same count) is seen, and an unchanged night stays strict.
+  const changes = await q.expectedChanges(deps.db, { runId: run.id, runDate });
+  if (changes && changes.length > 0) {
+    sink.notes.push({
+      check: 'postcheck_figures_differ',
+      runDate,
+      message: `what the night of ${runDate} expects changed after its postcheck for ${changes.length} org(s): ${describeChanges(changes)}; recorded ${describe(then)}, now ${describe(nowFigures)}`,
+    });
+    return;
+  }
+  // Recorded before the fingerprint: only a changed count of what is expected can tell.
+  if (!changes && expectedNow(recorded) !== expectedNow(fresh)) {
     // A prompt, org, plan or provider changed since: a closed night keeps the figures it was
     // measured with, and a fresh measure of what is expected now is not a fault of the books.
     sink.notes.push({
@@ -363,4 +387,18 @@ async function comparePostcheck(deps: AuditDeps, runDate: string, run: q.StepRun
       advice: `if orgs, prompts or providers changed since, that explains it; otherwise the recorded figures cannot be trusted: run \`sched postcheck --date ${runDate}\` again and report it`,
     },
   );
+}
+
+/** One line per org that changed: "Acme (prompts 25 -> 100, providers openai,perplexity -> ...)". */
+function describeChanges(changes: q.ExpectedChange[]): string {
+  const shown = changes.slice(0, ROWS_SHOWN).map((c) => {
+    const parts: string[] = [];
+    if (c.prompts_then !== c.prompts_now) parts.push(`prompts ${c.prompts_then} -> ${c.prompts_now}`);
+    else if (!c.same_prompts) parts.push(`${c.prompts_now} prompts, not the same ones`);
+    if (c.providers_then !== c.providers_now)
+      parts.push(`providers ${c.providers_then ?? 'none'} -> ${c.providers_now ?? 'none'}`);
+    return `${c.org ?? c.org_id} (${parts.join(', ')})`;
+  });
+  const more = changes.length > ROWS_SHOWN ? ` and ${changes.length - ROWS_SHOWN} more` : '';
+  return `${shown.join('; ')}${more}`;
 }

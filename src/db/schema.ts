@@ -92,6 +92,8 @@ export const schedulerRuns = pgTable(
     triggeredBy: text('triggered_by').notNull(),
     result: jsonb('result'),
     error: text('error'),
+    /** What the night expected when the step ran, per org (src/coverage/expected-fingerprint.ts). */
+    expectedUnits: jsonb('expected_units'),
   },
   (t) => [
     unique('scheduler_runs_function_run_key_key').on(t.functionName, t.runKey),

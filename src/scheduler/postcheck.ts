@@ -2,6 +2,7 @@ import type { Config } from '../config.ts';
 import type { Deps } from '../context.ts';
 import { buildCoverageReport } from '../coverage/coverage-math.ts';
 import { queryCoverage } from '../coverage/coverage-query.ts';
+import { expectedFingerprint } from '../coverage/expected-fingerprint.ts';
 import { nightCost, pricesOf } from '../coverage/night-cost.ts';
 import { withSnoozes } from '../coverage/snoozed-units.ts';
 import type { CoverageReport } from '../coverage/types.ts';
@@ -74,6 +75,8 @@ export async function runPostcheck(
     runKey,
     triggeredBy: params.triggeredBy,
     now: clock,
+    // The audit compares it with what the night expects later (recorded beside the figures, not in them).
+    expectedUnits: () => expectedFingerprint(db, params.runDate),
     work: () => measureCoverage(deps, { runDate: params.runDate }),
   });
   if (outcome.ran) return { report: outcome.result, runId: outcome.runId, recorded: true };

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Deps } from '../context.ts';
+import { expectedFingerprint } from '../coverage/expected-fingerprint.ts';
 import type { HealthReason } from '../coverage/types.ts';
 import type { Db } from '../db/client.ts';
 import { shortTransaction } from '../db/transaction.ts';
@@ -54,6 +55,11 @@ interface FanOutRun {
    * prompts exist, its row is `skipped` (not `completed`), so the next trigger claims it again.
    */
   skipWhenNothingExpected?: boolean;
+  /**
+   * The nightly trigger: record what the night expects (per org) with the run, so the audit can
+   * tell units that became expected after it from units it failed to enqueue.
+   */
+  recordExpected?: boolean;
 }
 
 export async function runRecordedFanOut(
@@ -66,6 +72,11 @@ export async function runRecordedFanOut(
       const claimed = await claimRun(tx, { functionName, runKey, triggeredBy, now: deps.clock() });
       if (!claimed) return { kind: 'already', run: await readRun(tx, { functionName, runKey }) };
       await lockRunDate(tx, run.request.runDate);
+      // Read before the fan-out: a change landing between the two then reads as one after the
+      // trigger (the audit notes it), never as units the trigger missed.
+      const expectedUnits = run.recordExpected
+        ? await expectedFingerprint(tx, run.request.runDate)
+        : undefined;
       // The jobs name their run, so the run's outcome can be told when its tasks end (run-outcomes.ts).
       const result = await enqueueUnits(tx, {
         ...run.request,
@@ -91,6 +102,7 @@ export async function runRecordedFanOut(
         runId: claimed.id,
         outcome: { status: 'completed', result: summary },
         now: deps.clock(),
+        expectedUnits,
       });
       return { kind: 'ran', runId: claimed.id, summary, jobIds: result.jobIds };
     });

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { expectedFingerprint } from '../coverage/expected-fingerprint.ts';
 import type { CoverageReport } from '../coverage/types.ts';
 import { type Db, queryOne } from '../db/client.ts';
 import { isLive } from '../db/live-status.ts';
@@ -26,6 +27,8 @@ export async function remeasureNight(
 ): Promise<CoverageReport> {
   const { runDate, triggeredBy } = params;
   const now = deps.clock();
+  // Before the figures, as the postcheck does (recordRun): what the night expected when measured.
+  const expectedUnits = await expectedFingerprint(deps.db, runDate);
   const report = await measureCoverage(deps, { runDate, now });
   // A slower, older measurement never overwrites a newer one.
   await recordLatestRun(deps.db, {
@@ -34,6 +37,7 @@ export async function remeasureNight(
     triggeredBy,
     result: report,
     at: now,
+    expectedUnits,
   });
   // A repair or rerun that brought the night to healthy resolves its PagerDuty alert.
   await pageNight(deps, { report, mayTrigger: false });

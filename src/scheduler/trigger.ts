@@ -50,6 +50,7 @@ export async function runTrigger(
     request: { runDate: params.runDate, source: 'nightly', scope: 'all', triggeredBy: params.triggeredBy },
     extra: { scheduled: params.scheduled },
     skipWhenNothingExpected: true,
+    recordExpected: true,
   });
   if (outcome.kind === 'ran') {
     await analyzeQueue(deps.db, params.runDate).catch((error: unknown) =>

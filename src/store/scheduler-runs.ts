@@ -46,7 +46,7 @@ export async function claimRun(
         values (${functionName}, ${runKey}, 'running', ${now.toISOString()}::timestamptz, ${triggeredBy})
         on conflict (function_name, run_key) do update
           set status = 'running', started_at = excluded.started_at, triggered_by = excluded.triggered_by,
-              completed_at = null, error = null, result = null
+              completed_at = null, error = null, result = null, expected_units = null
           where scheduler_runs.status in ('failed', 'skipped')
              or (scheduler_runs.status = 'running'
                  and scheduler_runs.started_at < excluded.started_at - make_interval(mins => ${STALE_RUN_MINUTES}))
@@ -60,14 +60,17 @@ export async function finishRun(
     runId: number;
     outcome: { status: 'completed' | 'failed' | 'skipped'; result?: unknown; error?: string };
     now: Date;
+    /** What the night expected when the step ran (coverage/expected-fingerprint.ts); the audit reads it. */
+    expectedUnits?: unknown;
   },
 ): Promise<void> {
-  const { runId, outcome, now } = params;
+  const { runId, outcome, now, expectedUnits } = params;
   await db.execute(
     sql`update scheduler_runs
         set status = ${outcome.status}, completed_at = ${now.toISOString()}::timestamptz,
             result = ${outcome.result === undefined ? null : JSON.stringify(outcome.result)}::jsonb,
-            error = ${outcome.error ?? null}
+            error = ${outcome.error ?? null},
+            expected_units = ${expectedUnits === undefined ? null : JSON.stringify(expectedUnits)}::jsonb
         where id = ${runId}`,
   );
 }
@@ -226,14 +229,25 @@ export async function recordRun<T>(
     triggeredBy: string;
     now: () => Date;
     work: () => Promise<T>;
+    /**
+     * Read before the work and stored beside its result: what the night expected. Before, so that
+     * a change landing between the two reads as a change after the step (a note), never the other way.
+     */
+    expectedUnits?: () => Promise<unknown>;
   },
 ): Promise<{ ran: true; runId: number; result: T } | { ran: false }> {
   const { functionName, runKey, triggeredBy } = run;
   const claimed = await claimRun(db, { functionName, runKey, triggeredBy, now: run.now() });
   if (!claimed) return { ran: false };
   try {
+    const expectedUnits = await run.expectedUnits?.();
     const result = await run.work();
-    await finishRun(db, { runId: claimed.id, outcome: { status: 'completed', result }, now: run.now() });
+    await finishRun(db, {
+      runId: claimed.id,
+      outcome: { status: 'completed', result },
+      now: run.now(),
+      expectedUnits,
+    });
     return { ran: true, runId: claimed.id, result };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -296,16 +310,27 @@ export async function appendRunError(db: Db, params: { runId: number; message: s
  */
 export async function recordLatestRun(
   db: Db,
-  run: { functionName: FunctionName; runKey: string; triggeredBy: string; result: unknown; at: Date },
+  run: {
+    functionName: FunctionName;
+    runKey: string;
+    triggeredBy: string;
+    result: unknown;
+    at: Date;
+    /** What the night expected when it was measured (see finishRun). */
+    expectedUnits?: unknown;
+  },
 ): Promise<void> {
   const at = run.at.toISOString();
+  const expected = run.expectedUnits === undefined ? null : JSON.stringify(run.expectedUnits);
   await db.execute(
-    sql`insert into scheduler_runs (function_name, run_key, status, started_at, completed_at, triggered_by, result)
+    sql`insert into scheduler_runs (function_name, run_key, status, started_at, completed_at, triggered_by, result,
+                                    expected_units)
         values (${run.functionName}, ${run.runKey}, 'completed', ${at}::timestamptz,
-                ${at}::timestamptz, ${run.triggeredBy}, ${JSON.stringify(run.result)}::jsonb)
+                ${at}::timestamptz, ${run.triggeredBy}, ${JSON.stringify(run.result)}::jsonb, ${expected}::jsonb)
         on conflict (function_name, run_key) do update
           set status = 'completed', started_at = excluded.started_at, completed_at = excluded.completed_at,
-              triggered_by = excluded.triggered_by, result = excluded.result, error = null
+              triggered_by = excluded.triggered_by, result = excluded.result, error = null,
+              expected_units = excluded.expected_units
           where scheduler_runs.completed_at is null or scheduler_runs.completed_at <= excluded.completed_at`,
   );
 }

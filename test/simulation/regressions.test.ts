@@ -118,6 +118,28 @@ describe.each(backends())('night simulator regressions on $name', (backend) => {
       database.url,
     ));
 
+  // Found by the simulator (seeds 1917731892 and 1663314961): a plan upgraded after the trigger
+  // makes new units expected (more providers, a bigger quota) that the night's snapshot could not
+  // know; the audit blamed the trigger for them. Repair runs them, by design.
+  it('issue 25: a plan upgraded after the trigger leaves the audit holding', () =>
+    runScenario(
+      database.db,
+      MIDNIGHT,
+      [new Tick('trigger'), new DataChange('plan', 0, 'enterprise')],
+      database.url,
+    ));
+
+  // Found by the simulator (seed 779546391): a prompt deactivated after the postcheck lets another
+  // prompt into its org's quota, so the night expects as many prompts as before but not the same
+  // ones; recorded 40/40, measured 39/40, and the audit, which compared counts only, called it a fault.
+  it('issue 25: a prompt deactivated after the postcheck, another coming into the quota, leaves the audit holding', () =>
+    runScenario(
+      database.db,
+      MIDNIGHT,
+      [new Tick('postcheck'), new Work(1, undefined), new DataChange('prompt', 4, 'starter')],
+      database.url,
+    ));
+
   it('issue 23: a report Slack refused at 04:00 is posted by a later tick', () =>
     runScenario(
       database.db,
