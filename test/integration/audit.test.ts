@@ -221,6 +221,72 @@ describe.each(backends())('sched audit on $name', (backend) => {
     expect(changed.notes[0]?.message).toMatch(/changed at 2026-03-02T10:00:00.000Z/);
   });
 
+  /** The demo's first org: starter (openai, perplexity), 32 active prompts past its quota of 25. */
+  const starterOrg = async (db: Db) => {
+    const org = await queryOne<{ id: string }>(
+      db,
+      sql`select id from organizations
+          where plan = 'starter' and active and subscription_status in ('active', 'trialing')
+          order by created_at limit 1`,
+    );
+    if (!org) throw new Error('no starter org');
+    return org.id;
+  };
+
+  it('notes a plan upgraded after the trigger, and still reports a unit missing from an org that did not change', async () => {
+    const deps = auditDeps(night.db);
+    const starter = await starterOrg(night.db);
+    const gone = await queryOne<{ id: number; prompt_id: string; org_id: string }>(
+      night.db,
+      sql`select id, prompt_id, org_id from batch_tasks
+          where run_date = ${RUN_DATE}::date and org_id <> ${starter} order by id limit 1`,
+    );
+    if (!gone) throw new Error('no task');
+    await night.db.execute(sql`delete from batch_tasks where id = ${gone.id}`);
+    await finishNight(deps);
+    // The upgrade brings 7 prompts into the quota and two more providers: 78 units the trigger
+    // could not know, which Repair runs.
+    await night.db.execute(sql`update organizations set plan = 'enterprise' where id = ${starter}`);
+
+    const result = await audit(deps);
+    const missing = violation(result, 'unit_without_task');
+    expect(missing.count).toBe(1);
+    expect(missing.rows[0]).toMatchObject({ prompt_id: gone.prompt_id, org_id: gone.org_id });
+    const note = result.notes.find((n) => n.check === 'unit_without_task');
+    expect(note?.message).toMatch(/changed after its trigger for 1 org\(s\)/);
+    expect(note?.message).toMatch(
+      /prompts 25 -> 32, providers openai,perplexity -> anthropic,gemini,openai,perplexity/,
+    );
+  });
+
+  it('notes a prompt swapped for another after the postcheck (the same count), not a fault', async () => {
+    const deps = auditDeps(night.db);
+    const starter = await starterOrg(night.db);
+    await finishNight(deps);
+    // The org's first prompt goes; its 26th comes into the quota of 25, never run tonight.
+    await night.db.execute(sql`
+      update prompts set active = false
+      where id = (select id from prompts where org_id = ${starter} and active order by created_at, id limit 1)`);
+
+    const result = await audit(deps);
+    expect(result.violations).toEqual([]);
+    const postcheck = result.notes.find((n) => n.check === 'postcheck_figures_differ');
+    expect(postcheck?.message).toMatch(
+      /changed after its postcheck for 1 org\(s\): .*\(25 prompts, not the same ones\)/,
+    );
+    expect(postcheck?.message).toMatch(/recorded prompts \d+\/(\d+), .* now prompts \d+\/\1,/);
+  });
+
+  it('holds a step recorded without a fingerprint (before it existed) to the older rule', async () => {
+    const deps = auditDeps(night.db);
+    const starter = await starterOrg(night.db);
+    await finishNight(deps);
+    await night.db.execute(sql`update scheduler_runs set expected_units = null`);
+    await night.db.execute(sql`update organizations set plan = 'enterprise' where id = ${starter}`);
+    // No task of the org stopped being expected: the older rule blames the trigger, as it did.
+    expect(violation(await audit(deps), 'unit_without_task').count).toBe(78);
+  });
+
   it('--fix repairs leases, counters, jobs and stuck runs, says so, and leaves responses alone', async () => {
     const deps = auditDeps(night.db);
     await finishNight(deps);
