@@ -1,6 +1,5 @@
 import { param, type SQL, sql } from 'drizzle-orm';
-import { expectedUnitsCte } from '../coverage/coverage-query.ts';
-import { orgFingerprintCte } from '../coverage/expected-fingerprint.ts';
+import { expectedUnitsCte, orgFingerprintCte } from '../coverage/coverage-query.ts';
 import { type Db, queryOne, queryRows } from '../db/client.ts';
 import { isLive } from '../db/live-status.ts';
 import { countsDiffer, jobTaskCounts } from '../queue/recompute-job-counts.ts';

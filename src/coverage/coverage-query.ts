@@ -134,6 +134,24 @@ export function expectedUnitsCte(runDate: string) {
 }
 
 /**
+ * The CTE `org_fingerprint (org_id, prompts, hash, providers)` of expected-fingerprint.ts, to follow `expectedUnitsCte` in a
+ * WITH list. An org with prompts but no enabled provider it is entitled to expects nothing: left out.
+ */
+export const orgFingerprintCte: SQL = sql`
+  org_fingerprint as (
+    select f.* from (
+      select r.org_id, count(*)::int as prompts, sum(hashtext(r.id::text))::bigint as hash,
+             (select string_agg(pp.provider, ',' order by pp.provider)
+              from plan_provider pp join providers pr on pr.name = pp.provider and pr.enabled
+              where pp.plan = min(r.plan)) as providers
+      from ranked r
+      where r.quota is null or r.rank <= r.quota
+      group by r.org_id
+    ) f
+    where f.providers is not null
+  )`;
+
+/**
  * One statement: every count and list of the postcheck for a run_date, as one JSON document.
  *
  * It reads counts, not units: per (org, provider), the units expected are min(active prompts,

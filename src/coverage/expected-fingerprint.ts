@@ -1,6 +1,6 @@
-import { type SQL, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { type Db, queryOne } from '../db/client.ts';
-import { expectedUnitsCte } from './coverage-query.ts';
+import { expectedUnitsCte, orgFingerprintCte } from './coverage-query.ts';
 
 /**
  * What a night expects, per org, in a few bytes: its expected prompts (how many, and the sum of a
@@ -19,24 +19,6 @@ import { expectedUnitsCte } from './coverage-query.ts';
 
 /** org id -> [expected prompts, sum of their id hashes, entitled providers comma-separated]. */
 export type ExpectedFingerprint = Record<string, [number, number, string]>;
-
-/**
- * The CTE `org_fingerprint (org_id, prompts, hash, providers)`, to follow `expectedUnitsCte` in a
- * WITH list. An org with prompts but no enabled provider it is entitled to expects nothing: left out.
- */
-export const orgFingerprintCte: SQL = sql`
-  org_fingerprint as (
-    select f.* from (
-      select r.org_id, count(*)::int as prompts, sum(hashtext(r.id::text))::bigint as hash,
-             (select string_agg(pp.provider, ',' order by pp.provider)
-              from plan_provider pp join providers pr on pr.name = pp.provider and pr.enabled
-              where pp.plan = min(r.plan)) as providers
-      from ranked r
-      where r.quota is null or r.rank <= r.quota
-      group by r.org_id
-    ) f
-    where f.providers is not null
-  )`;
 
 export async function expectedFingerprint(db: Db, runDate: string): Promise<ExpectedFingerprint> {
   const row = await queryOne<{ fingerprint: ExpectedFingerprint }>(
