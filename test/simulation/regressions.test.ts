@@ -188,12 +188,13 @@ describe.each(backends())('night simulator regressions on $name', (backend) => {
       database.url,
     ));
 
-  // Open defect, found by the simulator (seed 1305737209 on PostgreSQL, with the commands of issue
-  // 25's second round): a provider disabled before the night's trigger and enabled again after it
-  // makes its units expected with no task; the audit's allowance for "a provider came back" only
-  // sees orgs that still hold a task no longer expected, so it reports every such unit as
-  // unit_without_task (a violation) instead of a note, though Repair is the documented answer.
-  it.fails('open: a provider enabled again after the trigger leaves the audit holding', () =>
+  // Found by the simulator (seed 1305737209 on PostgreSQL, with the commands of issue 25's second
+  // round): a provider disabled before the night's trigger and enabled again after it makes its
+  // units expected with no task; the audit's allowance for "a provider came back" only saw orgs
+  // that still held a task no longer expected, so it reported every such unit as unit_without_task
+  // instead of a note, though Repair is the documented answer. The trigger's fingerprint of what
+  // the night expects now shows those orgs changed since.
+  it('issue 25: a provider enabled again after the trigger leaves the audit holding', () =>
     runScenario(
       database.db,
       MIDNIGHT,
