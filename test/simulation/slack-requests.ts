@@ -18,11 +18,14 @@ import { ADMIN, GROUP_ADMIN, OUTSIDER, REPORT_CHANNEL, type World } from './worl
  * is someone who is not an admin (invariant 5: the tables must not change).
  */
 
+/** Slack's window for a signed request (Bolt's signature check refuses older ones). */
+const SLACK_SIGNATURE_WINDOW_MS = 5 * 60_000;
+
 export const PEOPLE = { admin: ADMIN, groupAdmin: GROUP_ADMIN, outsider: OUTSIDER } as const;
 export type Person = keyof typeof PEOPLE;
 
 async function deliver(w: World, request: SlackRequest, replay: boolean, outsider = false): Promise<void> {
-  w.lastRequest = { request, outsider };
+  w.lastRequest = { request, outsider, at: w.deps.clock() };
   await w.send(request);
   if (replay) await w.send(request);
 }
@@ -35,7 +38,10 @@ export class ReplayLast extends SimCommand {
   }
   async act(_m: Model, w: World) {
     const last = w.lastRequest;
-    if (!last) return;
+    // Slack signs each delivery with its time and the app refuses a signature over five minutes
+    // old; Bolt checks it on the real clock, which a virtual day does not move, so a copy sent
+    // later than that in virtual time is one that could never arrive: the simulator does not send it.
+    if (!last || w.deps.clock().getTime() - last.at.getTime() > SLACK_SIGNATURE_WINDOW_MS) return;
     await w.send(last.request);
   }
   toString() {
@@ -199,7 +205,7 @@ async function openRepairModal(
     responseUrl: w.api.responseUrl(),
     container: { channelId: message.channel, messageTs: message.ts },
   });
-  w.lastRequest = { request: click, outsider: userId === OUTSIDER };
+  w.lastRequest = { request: click, outsider: userId === OUTSIDER, at: w.deps.clock() };
   await w.send(click);
   await w.settle();
   const filled = w.api.calls.filter((c) => c.seq > before && c.method === 'views.update' && c.response.ok);

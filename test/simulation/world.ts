@@ -67,7 +67,8 @@ export interface World {
   baseUrl: string;
   send(request: SlackRequest, options?: Partial<SendOptions>): Promise<SlackHttpResponse>;
   /** The last request a person sent (for a replay later, inside Slack's five minutes). */
-  lastRequest: { request: SlackRequest; outsider: boolean } | undefined;
+  /** The last request sent and when, on the virtual clock: ReplayLast sends it again. */
+  lastRequest: { request: SlackRequest; outsider: boolean; at: Date } | undefined;
   /** Waits until nothing is in flight: no night pass, no Slack call for a while. */
   settle(): Promise<void>;
   stop(): Promise<void>;
