@@ -12,6 +12,7 @@ import {
   revertStateChange,
 } from '../store/night-warnings.ts';
 import { runDateOf } from '../time/business-day.ts';
+import { repeatEvery } from '../time/waits.ts';
 import { decideWarnings, unitsAtRisk, type WarningDecision } from './early-warning-rules.ts';
 import { postcheckAhead } from './night-pace.ts';
 import type { NightProjection } from './night-projection.ts';
@@ -193,19 +194,7 @@ export function watchNight(
   params: { intervalMs?: number | undefined } = {},
 ): { stop(): Promise<void> } {
   const intervalMs = params.intervalMs ?? deps.config.nightWatch.intervalSeconds * 1000;
-  let looking: Promise<unknown> = Promise.resolve();
   // Nowhere to post: nothing to look for (status and the console measure on their own).
   if (!deps.reporter || !deps.config.slack.reportChannel) return { stop: async () => undefined };
-  const look = () => {
-    looking = looking.then(() => lookAtNight(deps, { now: deps.clock() }));
-  };
-  look();
-  const timer = setInterval(look, intervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await looking;
-    },
-  };
+  return repeatEvery(intervalMs, () => lookAtNight(deps, { now: deps.clock() }));
 }

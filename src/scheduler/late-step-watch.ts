@@ -4,6 +4,7 @@ import { installedAt } from '../store/installation.ts';
 import { claimLateAlert, recordLateAlertPosted, releaseLateAlert } from '../store/late-alerts.ts';
 import { recordedSteps } from '../store/scheduler-runs.ts';
 import { runDateOf } from '../time/business-day.ts';
+import { repeatEvery } from '../time/waits.ts';
 import { type DailyStepName, lateSteps, type StepStatuses } from './late-step-rules.ts';
 import { missedNights } from './missed-nights.ts';
 import type { StepDeps } from './night-reporter.ts';
@@ -64,19 +65,7 @@ export function watchLateSteps(
   params: { intervalMs?: number | undefined } = {},
 ): { stop(): Promise<void> } {
   const { intervalMs = LATE_CHECK_INTERVAL_MS } = params;
-  let looking: Promise<unknown> = Promise.resolve();
-  const look = () => {
-    looking = looking.then(() => alertLateSteps(deps, { now: deps.clock() }));
-  };
-  look();
-  const timer = setInterval(look, intervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await looking;
-    },
-  };
+  return repeatEvery(intervalMs, () => alertLateSteps(deps, { now: deps.clock() }));
 }
 
 /** One alert per missed night (missed-nights.ts), with its Acknowledge button, claimed like a late step's. */

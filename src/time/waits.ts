@@ -59,3 +59,24 @@ export async function unlessAborted<T>(work: Promise<T>, signal: AbortSignal): P
     if (onAbort) signal.removeEventListener('abort', onAbort);
   }
 }
+
+/**
+ * Runs `look` now and then every `intervalMs`, one look at a time (a slow look delays the next
+ * instead of overlapping it); the timer does not keep the process alive. stop() ends the timer
+ * and waits for a look in flight, so the database can close after it.
+ */
+export function repeatEvery(intervalMs: number, look: () => Promise<unknown>): { stop(): Promise<void> } {
+  let looking: Promise<unknown> = Promise.resolve();
+  const next = () => {
+    looking = looking.then(look);
+  };
+  next();
+  const timer = setInterval(next, intervalMs);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await looking;
+    },
+  };
+}
