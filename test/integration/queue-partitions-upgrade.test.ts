@@ -1,4 +1,3 @@
-import { rmSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { formatHistory } from '../../src/cli/commands/history.ts';
@@ -7,7 +6,7 @@ import { migrateDatabase } from '../../src/db/migrate.ts';
 import { enqueueUnits } from '../../src/queue/enqueue-units.ts';
 import { getNight, listHistory } from '../../src/scheduler/history.ts';
 import { measureCoverage, runPostcheck } from '../../src/scheduler/postcheck.ts';
-import { upgradeBackends as backends, cleanups, migrationsBefore } from '../support/old-migrations.ts';
+import { upgradeBackends as backends, openMigratedBefore } from '../support/old-migrations.ts';
 import {
   clockedDeps,
   completeAllLive,
@@ -27,12 +26,8 @@ const now = new Date('2026-03-09T15:00:00Z');
 
 describe.each(backends)('upgrade to partitioned queue tables ($name)', (backend) => {
   it('keeps every night, its rows, figures and history', { timeout: 120_000 }, async () => {
-    const database = await backend.open();
-    cleanups.unshift(() => database.close());
+    const database = await openMigratedBefore(backend, '0015_queue_partitions');
     const { db } = database;
-    const old = migrationsBefore('0015_queue_partitions');
-    cleanups.push(async () => rmSync(old, { recursive: true, force: true }));
-    await backend.migrateOld(database, old);
     // Today's steps record what a night expects (scheduler_runs.expected_units, a later migration
     // than those under test): the column is there while they build the old nights, and goes
     // before the upgrade, which adds it again.

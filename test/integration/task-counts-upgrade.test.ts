@@ -1,11 +1,10 @@
-import { rmSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.ts';
 import { migrateDatabase } from '../../src/db/migrate.ts';
 import { enqueueUnits } from '../../src/queue/enqueue-units.ts';
 import { countDrift } from '../../src/queue/task-counts.ts';
-import { cleanups, migrationsBefore, upgradeBackends } from '../support/old-migrations.ts';
+import { openMigratedBefore, upgradeBackends } from '../support/old-migrations.ts';
 import { completeAllLive, seedSmallDemo } from '../support/scheduler-deps.ts';
 
 /**
@@ -17,12 +16,8 @@ const NIGHTS = ['2026-03-07', '2026-03-08'] as const;
 
 describe.each(upgradeBackends)('upgrade to task counts ($name)', (backend) => {
   it('counts the nights already stored', { timeout: 120_000 }, async () => {
-    const database = await backend.open();
-    cleanups.unshift(() => database.close());
+    const database = await openMigratedBefore(backend, '0018_task_counts');
     const { db } = database;
-    const old = migrationsBefore('0018_task_counts');
-    cleanups.push(async () => rmSync(old, { recursive: true, force: true }));
-    await backend.migrateOld(database, old);
 
     await seedSmallDemo(db);
     for (const runDate of NIGHTS) {

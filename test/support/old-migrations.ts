@@ -77,3 +77,16 @@ export const upgradeBackends: Backend[] = [
   pgliteBackend,
   ...(postgresUrl ? [postgresBackend(postgresUrl)] : []),
 ];
+
+/**
+ * A database of `backend` built by the migrations before `first`, closed (and its migrations
+ * folder removed) after the file's tests.
+ */
+export async function openMigratedBefore(backend: Backend, first: string): Promise<Database> {
+  const database = await backend.open();
+  cleanups.unshift(() => database.close());
+  const old = migrationsBefore(first);
+  cleanups.push(async () => rmSync(old, { recursive: true, force: true }));
+  await backend.migrateOld(database, old);
+  return database;
+}
