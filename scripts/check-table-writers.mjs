@@ -61,12 +61,11 @@ const READS_TO_MOVE = {
   // live-units.ts: the prompt text of the few units a live /sched-status lists, as the claim reads it.
   prompts: ['src/queue/cancel-tasks.ts', 'src/queue/claim-tasks.ts', 'src/queue/live-units.ts'],
   providers: [
-    'src/metrics/metrics.ts',
     'src/scheduler/night-watch-query.ts',
     'src/scheduler/nothing-expected.ts',
     'src/store/workers.ts',
   ],
-  scheduler_runs: ['src/metrics/metrics.ts', 'src/queue/prune-night.ts', 'src/scheduler/refresh-night.ts'],
+  scheduler_runs: ['src/queue/prune-night.ts', 'src/scheduler/refresh-night.ts'],
   batch_jobs: [
     'src/scheduler/fresh-answers.ts',
     'src/scheduler/history.ts',
@@ -76,7 +75,6 @@ const READS_TO_MOVE = {
     'src/store/scheduler-runs.ts',
   ],
   batch_tasks: [
-    'src/metrics/metrics.ts',
     'src/report/active-repair.ts',
     'src/scheduler/history.ts',
     'src/scheduler/postcheck-wait.ts',

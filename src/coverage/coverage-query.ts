@@ -1,5 +1,5 @@
 import { type SQL, sql } from 'drizzle-orm';
-import { type Db, queryOne } from '../db/client.ts';
+import { type Db, queryOne, queryRows } from '../db/client.ts';
 import { isLive } from '../db/live-status.ts';
 import { PLAN_PROVIDERS, PLAN_QUOTA, PLANS } from '../db/plans.ts';
 import type { ProviderName } from '../providers/types.ts';
@@ -465,4 +465,19 @@ export async function queryCoverage(db: Db, runDate: string): Promise<CoverageRo
   );
   if (!row) throw new Error('coverage query returned no row');
   return typeof row.doc === 'string' ? (JSON.parse(row.doc) as CoverageRows) : row.doc;
+}
+
+/** Per enabled provider, the night's expected units and those answered (the /metrics gauges). */
+export function enabledProviderUnits(
+  db: Db,
+  runDate: string,
+): Promise<{ provider: string; expected: number; succeeded: number }[]> {
+  return queryRows(
+    db,
+    sql`with ${expectedUnitsCte(runDate)}
+        select pr.name as provider, count(u.prompt_id)::int as expected,
+               count(u.prompt_id) filter (where u.ok)::int as succeeded
+        from providers pr left join unit_ok u on u.provider = pr.name
+        where pr.enabled group by pr.name`,
+  );
 }

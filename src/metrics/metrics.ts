@@ -1,11 +1,10 @@
-import { sql } from 'drizzle-orm';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Deps } from '../context.ts';
-import { expectedUnitsCte } from '../coverage/coverage-query.ts';
+import { enabledProviderUnits } from '../coverage/coverage-query.ts';
 import { actionableUnits, snoozedUnits } from '../coverage/snoozed-units.ts';
-import { queryRows } from '../db/client.ts';
 import { type CountRow, readNightCounts } from '../queue/task-counts.ts';
 import { measureCoverage } from '../scheduler/postcheck.ts';
+import { latestStepRuns } from '../store/scheduler-runs.ts';
 import { runDateOf } from '../time/business-day.ts';
 import { nightWatchGauges } from './night-watch.ts';
 
@@ -35,17 +34,6 @@ export interface Metrics {
   render(): Promise<{ contentType: string; body: string }>;
 }
 
-interface UnitRow {
-  provider: string;
-  expected: number;
-  succeeded: number;
-}
-interface StepRow {
-  function_name: string;
-  status: string;
-  seconds: number;
-  finished: number;
-}
 interface TaskRow {
   provider: string;
   status: string;
@@ -136,7 +124,7 @@ export function createMetrics(deps: Pick<Deps, 'db' | 'config' | 'clock' | 'logg
   const nightUsd = gauge('sched_night_cost_usd', 'Cost in USD of the run_date, every provider', byNight);
   const lastDuration = gauge(
     'sched_scheduler_step_last_duration_seconds',
-    'Duration of the latest finished run of each scheduler step, from scheduler_runs (any instance)',
+    'Duration of the latest finished run of each scheduler step, as recorded by any instance',
     ['step', 'status'],
   );
   const lastFinished = gauge(
@@ -175,27 +163,12 @@ export function createMetrics(deps: Pick<Deps, 'db' | 'config' | 'clock' | 'logg
     // Two days back is enough to find the latest of every step, and keeps the scan on the index.
     const since = new Date(deps.clock().getTime() - 2 * 86_400_000);
     const [units, taskRows, stepRows, night] = await Promise.all([
-      queryRows<UnitRow>(
-        deps.db,
-        sql`with ${expectedUnitsCte(runDate)}
-            select pr.name as provider, count(u.prompt_id)::int as expected,
-                   count(u.prompt_id) filter (where u.ok)::int as succeeded
-            from providers pr left join unit_ok u on u.provider = pr.name
-            where pr.enabled group by pr.name`,
-      ),
+      enabledProviderUnits(deps.db, runDate),
       // From the task counts: a few rows per (org, provider), not the night's tasks.
       readNightCounts(deps.db, { runDate, since: deps.clock(), until: deps.clock() }).then((counts) =>
         tasksByProviderStatus(counts.rows),
       ),
-      queryRows<StepRow>(
-        deps.db,
-        sql`select distinct on (function_name, status) function_name, status,
-                   extract(epoch from completed_at - started_at)::float8 as seconds,
-                   extract(epoch from completed_at)::float8 as finished
-            from scheduler_runs
-            where started_at >= ${since.toISOString()}::timestamptz and completed_at is not null
-            order by function_name, status, completed_at desc`,
-      ),
+      latestStepRuns(deps.db, since),
       // The rollup-based coverage statement: its cost follows the night's misses, not the history.
       measureCoverage(deps, { runDate }),
     ]);

@@ -2,7 +2,7 @@ import type { webApi } from '@slack/bolt';
 import { oncallMention } from '../blocks/oncall-mention.ts';
 import type { CoverageReport } from '../coverage/types.ts';
 import { toError } from '../errors.ts';
-import { needsPerson } from '../scheduler/night-pager.ts';
+import { needsPerson } from '../scheduler/oncall-paging.ts';
 import { claimOncallMention, recordOncallMention, releaseOncallMention } from '../store/night-pages.ts';
 import type { ReportTarget } from '../store/slack-reports.ts';
 import { MESSAGE_TYPES, postOnce } from './post-once.ts';

@@ -4,7 +4,7 @@ import { pingHeartbeat } from '../paging/heartbeat-ping.ts';
 import { assertKnownProvider } from '../queue/run-scope.ts';
 import { appendRunError } from '../store/scheduler-runs.ts';
 import { assertFreshAnswersConfirmed } from './fresh-answers.ts';
-import { type PagerOutcome, pageNight } from './night-pager.ts';
+import { type PagerOutcome, pageNight } from './oncall-paging.ts';
 import { NO_SLACK, type PublishOutcome, type StepDeps } from './night-reporter.ts';
 import { type PostcheckResult, runPostcheck } from './postcheck.ts';
 import { type RepairResult, type RepairScope, repairMissing } from './repair.ts';

@@ -3,7 +3,7 @@ import { type Db, queryOne } from '../db/client.ts';
 
 /**
  * `night_pages`: who was called about a night, claimed before the call so several instances call
- * once. Every write to the table is in this file: the PagerDuty state (night-pager.ts) and the
+ * once. Every write to the table is in this file: the PagerDuty state (oncall-paging.ts) and the
  * SLACK_ONCALL mention (report/oncall-mention.ts).
  */
 

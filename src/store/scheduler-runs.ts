@@ -403,3 +403,25 @@ export async function failStaleRuns(db: Db, limits: Record<string, number>): Pro
   );
   return row?.n ?? 0;
 }
+
+export interface LatestStepRun {
+  function_name: string;
+  status: string;
+  /** How long it took. */
+  seconds: number;
+  /** When it ended, in epoch seconds. */
+  finished: number;
+}
+
+/** The latest finished run of each step and outcome started since `since` (the /metrics gauges). */
+export function latestStepRuns(db: Db, since: Date): Promise<LatestStepRun[]> {
+  return queryRows<LatestStepRun>(
+    db,
+    sql`select distinct on (function_name, status) function_name, status,
+               extract(epoch from completed_at - started_at)::float8 as seconds,
+               extract(epoch from completed_at)::float8 as finished
+        from scheduler_runs
+        where started_at >= ${since.toISOString()}::timestamptz and completed_at is not null
+        order by function_name, status, completed_at desc`,
+  );
+}

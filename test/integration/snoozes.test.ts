@@ -4,7 +4,7 @@ import { queryOne, queryRows } from '../../src/db/client.ts';
 import type { ProviderName } from '../../src/providers/types.ts';
 import { claimableProviders, claimTasks } from '../../src/queue/claim-tasks.ts';
 import { completeTasks } from '../../src/queue/complete-task.ts';
-import { needsPerson, pageNight } from '../../src/scheduler/night-pager.ts';
+import { needsPerson, pageNight } from '../../src/scheduler/oncall-paging.ts';
 import type { NightReporter } from '../../src/scheduler/night-reporter.ts';
 import { measureCoverage } from '../../src/scheduler/postcheck.ts';
 import { previewRepair, repairMissing } from '../../src/scheduler/repair.ts';

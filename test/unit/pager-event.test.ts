@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { withSnoozes } from '../../src/coverage/snoozed-units.ts';
 import type { ActiveSnooze } from '../../src/coverage/types.ts';
-import { triggerEvent } from '../../src/scheduler/night-pager.ts';
+import { triggerEvent } from '../../src/scheduler/oncall-paging.ts';
 import { makeReport } from '../support/report-factory.ts';
 
 const snooze = (provider: ActiveSnooze['provider']): ActiveSnooze => ({

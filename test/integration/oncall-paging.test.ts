@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryOne } from '../../src/db/client.ts';
 import { createLogger } from '../../src/logger.ts';
-import { pageNight } from '../../src/scheduler/night-pager.ts';
+import { pageNight } from '../../src/scheduler/oncall-paging.ts';
 import { postcheckStep } from '../../src/scheduler/postcheck-step.ts';
 import { reconcile } from '../../src/scheduler/reconciler.ts';
 import { remeasureNight } from '../../src/scheduler/refresh-night.ts';
