@@ -68,7 +68,6 @@ const READS_TO_MOVE = {
   scheduler_runs: ['src/queue/prune-night.ts', 'src/scheduler/refresh-night.ts'],
   batch_jobs: [
     'src/scheduler/fresh-answers.ts',
-    'src/scheduler/history.ts',
     'src/scheduler/refresh-night.ts',
     'src/scheduler/repair.ts',
     'src/store/scheduler-run-history.ts',
@@ -76,7 +75,6 @@ const READS_TO_MOVE = {
   ],
   batch_tasks: [
     'src/report/active-repair.ts',
-    'src/scheduler/history.ts',
     'src/scheduler/postcheck-wait.ts',
     'src/scheduler/night-watch-query.ts',
     'src/scheduler/progress.ts',
@@ -87,7 +85,6 @@ const READS_TO_MOVE = {
     'src/store/workers.ts',
   ],
   prompt_provider_responses: ['src/coverage/night-cost.ts'],
-  pruned_nights: ['src/scheduler/history.ts', 'src/scheduler/run-date-guard.ts'],
   slack_reports: ['src/scheduler/refresh-night.ts'],
   workers: ['src/scheduler/night-watch-query.ts'],
   snoozes: ['src/scheduler/night-watch-query.ts'],

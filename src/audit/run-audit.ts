@@ -1,9 +1,9 @@
 import type { Deps } from '../context.ts';
 import type { CoverageReport } from '../coverage/types.ts';
+import { nightPrunedAt } from '../queue/night-spans.ts';
 import { countDrift } from '../queue/task-counts.ts';
 import { measureCoverage } from '../scheduler/postcheck.ts';
 import { LATE_NIGHT_WAIT_MINUTES } from '../scheduler/postcheck-wait.ts';
-import { nightPrunedAt } from '../scheduler/run-date-guard.ts';
 import { installedAt } from '../store/installation.ts';
 import { FUNCTION_NAMES, findRun, STALE_RUN_MINUTES } from '../store/scheduler-runs.ts';
 import { addDays, runDateOf } from '../time/business-day.ts';

@@ -1,9 +1,9 @@
-import { param, sql } from 'drizzle-orm';
 import type { NightCost, Prices } from '../coverage/cost-math.ts';
 import { percentOf } from '../coverage/coverage-math.ts';
 import { nightCosts } from '../coverage/night-cost.ts';
 import type { Health, Ratio } from '../coverage/types.ts';
-import { type Db, queryOne, queryRows } from '../db/client.ts';
+import type { Db } from '../db/client.ts';
+import { earliestJobNight, type NightSpan, nightSpans } from '../queue/night-spans.ts';
 import { earliestRecordedRunDate, type StepRunRow, stepRunsOf } from '../store/scheduler-run-history.ts';
 import { FUNCTION_NAMES } from '../store/scheduler-runs.ts';
 import { addDays, runDateOf } from '../time/business-day.ts';
@@ -62,13 +62,6 @@ export interface HistoryQuery {
   prices?: Prices;
 }
 
-interface TaskRow {
-  run_date: string;
-  first_created: Date | string | null;
-  last_completed: Date | string | null;
-  pruned_at: Date | string | null;
-}
-
 const STEP_FUNCTIONS = [
   FUNCTION_NAMES.trigger,
   FUNCTION_NAMES.manualRun,
@@ -96,7 +89,7 @@ export async function listHistory(db: Db, query: HistoryQuery): Promise<HistoryE
   if (dates.length === 0) return [];
   const [runs, tasks, costs] = await Promise.all([
     stepRunsOf(db, { dates, functionNames: STEP_FUNCTIONS }),
-    tasksOf(db, dates),
+    nightSpans(db, dates),
     query.prices ? nightCosts(db, { runDates: dates, prices: query.prices }) : undefined,
   ]);
   return dates.map((runDate) => {
@@ -112,28 +105,9 @@ export async function listHistory(db: Db, query: HistoryQuery): Promise<HistoryE
 
 /** The first night with a job or a recorded step (YYYY-MM-DD strings compare as dates). */
 async function earliestRunDate(db: Db): Promise<string | undefined> {
-  const [job, step] = await Promise.all([
-    queryOne<{ earliest: string | null }>(db, sql`select min(run_date)::text as earliest from batch_jobs`),
-    earliestRecordedRunDate(db),
-  ]);
-  const dates = [job?.earliest ?? undefined, step].filter((d): d is string => d !== undefined);
+  const [job, step] = await Promise.all([earliestJobNight(db), earliestRecordedRunDate(db)]);
+  const dates = [job, step].filter((d): d is string => d !== undefined);
   return dates.sort()[0];
-}
-
-function tasksOf(db: Db, dates: string[]): Promise<TaskRow[]> {
-  return queryRows<TaskRow>(
-    db,
-    sql`select run_date::text as run_date, min(created_at) as first_created, max(completed_at) as last_completed,
-               null::timestamptz as pruned_at
-        from batch_tasks
-        where run_date = any(${param(dates)}::date[])
-        group by run_date
-        union all
-        -- Nights retention pruned: what their tasks said, kept when they went.
-        select run_date::text, first_created, last_completed, queue_pruned_at
-        from pruned_nights
-        where run_date = any(${param(dates)}::date[])`,
-  );
 }
 
 const toDate = (value: Date | string | null | undefined) =>
@@ -157,7 +131,7 @@ function postcheckSummary(row: StepRunRow): PostcheckSummary | null {
 }
 
 /** Pure: one night's rows -> its history entry. */
-function historyEntry(runDate: string, runs: StepRunRow[], tasks: TaskRow | undefined): HistoryEntry {
+function historyEntry(runDate: string, runs: StepRunRow[], tasks: NightSpan | undefined): HistoryEntry {
   const checks = runs
     .filter((r) => r.function_name === FUNCTION_NAMES.postcheck)
     .map((r) => ({ row: r, summary: postcheckSummary(r) }))

@@ -6,11 +6,11 @@ import { expectedFingerprint } from '../coverage/expected-fingerprint.ts';
 import { nightCost, pricesOf } from '../coverage/night-cost.ts';
 import { withSnoozes } from '../coverage/snoozed-units.ts';
 import type { CoverageReport } from '../coverage/types.ts';
+import { nightPrunedAt } from '../queue/night-spans.ts';
 import { adHocRunKey, FUNCTION_NAMES, recordRun } from '../store/scheduler-runs.ts';
 import { activeSnoozes } from '../store/snoozes.ts';
 import { providersWithoutLiveWorker } from '../store/workers.ts';
 import { getNight } from './history.ts';
-import { nightPrunedAt } from './run-date-guard.ts';
 
 /**
  * What coverage is measured with: the database, the config (its zone, thresholds and the

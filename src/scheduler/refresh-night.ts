@@ -7,8 +7,8 @@ import { toError } from '../errors.ts';
 import { FUNCTION_NAMES, recordLatestRun } from '../store/scheduler-runs.ts';
 import { addDays, runDateOf } from '../time/business-day.ts';
 import { getNight } from './history.ts';
-import { pageNight } from './oncall-paging.ts';
 import type { StepDeps } from './night-reporter.ts';
+import { pageNight } from './oncall-paging.ts';
 import { measureCoverage } from './postcheck.ts';
 import { announceFinishedRuns } from './run-outcomes.ts';
 

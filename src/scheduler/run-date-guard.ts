@@ -1,19 +1,9 @@
-import { sql } from 'drizzle-orm';
 import type { Deps } from '../context.ts';
-import { type Db, queryOne } from '../db/client.ts';
 import { SchedError } from '../errors.ts';
+import { nightPrunedAt } from '../queue/night-spans.ts';
 import { nightTriggered } from '../store/scheduler-runs.ts';
 import { runDateOf } from '../time/business-day.ts';
 import { checkRunDate, needsTrigger, type RunDatePurpose } from './run-date-rules.ts';
-
-/** When retention removed the night's queue rows (src/queue/prune-night.ts), if it did. */
-export async function nightPrunedAt(db: Db, runDate: string): Promise<Date | undefined> {
-  const row = await queryOne<{ at: Date | string }>(
-    db,
-    sql`select queue_pruned_at as at from pruned_nights where run_date = ${runDate}::date`,
-  );
-  return row ? new Date(row.at) : undefined;
-}
 
 /**
  * Refuses a run_date that checkRunDate does not allow for `purpose`, with one sentence (a usage
