@@ -74,8 +74,6 @@ const READS_TO_MOVE = {
     'src/store/scheduler-runs.ts',
   ],
   batch_tasks: [
-    'src/report/active-repair.ts',
-    'src/scheduler/postcheck-wait.ts',
     'src/scheduler/night-watch-query.ts',
     'src/scheduler/progress.ts',
     'src/scheduler/refresh-night.ts',

@@ -88,3 +88,30 @@ export async function parkedTasks(db: Db, query: LiveTaskQuery): Promise<ParkedT
     pauseReason: r.pause_reason,
   }));
 }
+
+/** Whether any task of the night is still live (pending or processing). */
+export async function nightHasLiveTasks(db: Db, runDate: string): Promise<boolean> {
+  const row = await queryOne<{ live: boolean }>(
+    db,
+    sql`select exists (select 1 from batch_tasks where run_date = ${runDate}::date and ${isLive()}) as live`,
+  );
+  return Boolean(row?.live);
+}
+
+/** Where the tasks of some jobs of a night stand: a repair's own, not the whole night's. */
+export async function jobTaskCounts(
+  db: Db,
+  runDate: string,
+  jobIds: string[],
+): Promise<{ live: number; done: number; failed: number }> {
+  if (jobIds.length === 0) return { live: 0, done: 0, failed: 0 };
+  const row = await queryOne<{ live: number; done: number; failed: number }>(
+    db,
+    sql`select count(*) filter (where ${isLive()})::int as live,
+               count(*) filter (where status in ('completed', 'failed', 'cancelled'))::int as done,
+               count(*) filter (where status = 'failed')::int as failed
+        from batch_tasks
+        where run_date = ${runDate}::date and batch_job_id = any(${param(jobIds)}::uuid[])`,
+  );
+  return row ?? { live: 0, done: 0, failed: 0 };
+}

@@ -6,6 +6,7 @@ import { sentenceMessage } from '../blocks/sentence-message.ts';
 import type { RepairState, SlackMessage } from '../blocks/types.ts';
 import type { CoverageReport } from '../coverage/types.ts';
 import { toError } from '../errors.ts';
+import { jobTaskCounts } from '../queue/live-tasks.ts';
 import { describeScope, type RunScope } from '../queue/run-scope.ts';
 import { measureCoverage } from '../scheduler/postcheck.ts';
 import { remeasureNight } from '../scheduler/refresh-night.ts';
@@ -14,7 +15,6 @@ import { assertRunDateAllowed } from '../scheduler/run-date-guard.ts';
 import { activeRepair, claimActiveRepair, finishActiveRepair } from '../store/scheduler-runs.ts';
 import type { ReportTarget } from '../store/slack-reports.ts';
 import { waitUnlessAborted } from '../time/waits.ts';
-import { repairTaskCounts } from './active-repair.ts';
 import { loadComparison, type ReportDeps, refreshReports } from './report-poster.ts';
 
 /**
@@ -195,7 +195,7 @@ export function createRepairRunner(
     const deadline = deps.clock().getTime() + timeoutMs;
     let timedOut = false;
     while (!stopper.signal.aborted) {
-      const counts = await repairTaskCounts(deps.db, request.runDate, jobIds);
+      const counts = await jobTaskCounts(deps.db, request.runDate, jobIds);
       if (counts.live === 0) break;
       if (deps.clock().getTime() >= deadline) {
         timedOut = true;
@@ -219,7 +219,7 @@ export function createRepairRunner(
       return;
     }
 
-    const counts = await repairTaskCounts(deps.db, request.runDate, jobIds);
+    const counts = await jobTaskCounts(deps.db, request.runDate, jobIds);
     Object.assign(state, { done: counts.done, failed: counts.failed, finishedAt: deps.clock() });
     // Recorded as the night's re-measure: history and every report show this figure.
     const report = await remeasureNight(deps, {

@@ -1,6 +1,5 @@
-import { sql } from 'drizzle-orm';
-import { type Db, queryOne } from '../db/client.ts';
-import { isLive } from '../db/live-status.ts';
+import type { Db } from '../db/client.ts';
+import { nightHasLiveTasks } from '../queue/live-tasks.ts';
 import { FUNCTION_NAMES, runState } from '../store/scheduler-runs.ts';
 
 /**
@@ -30,15 +29,9 @@ export async function lateNightState(
   db: Db,
   runDate: string,
 ): Promise<{ triggerStartedAt: Date | undefined; liveTasks: boolean }> {
-  const [trigger, row] = await Promise.all([
+  const [trigger, liveTasks] = await Promise.all([
     runState(db, { functionName: FUNCTION_NAMES.trigger, runKey: runDate }),
-    queryOne<{ live: boolean }>(
-      db,
-      sql`select exists (select 1 from batch_tasks where run_date = ${runDate}::date and ${isLive()}) as live`,
-    ),
+    nightHasLiveTasks(db, runDate),
   ]);
-  return {
-    triggerStartedAt: trigger?.started_at ? new Date(trigger.started_at) : undefined,
-    liveTasks: Boolean(row?.live),
-  };
+  return { triggerStartedAt: trigger?.started_at ? new Date(trigger.started_at) : undefined, liveTasks };
 }
