@@ -75,7 +75,6 @@ const READS_TO_MOVE = {
   ],
   batch_tasks: [
     'src/scheduler/night-watch-query.ts',
-    'src/scheduler/progress.ts',
     'src/scheduler/refresh-night.ts',
     'src/scheduler/repair.ts',
     'src/store/scheduler-run-history.ts',
@@ -137,6 +136,12 @@ for (const file of files) {
     );
   }
 }
+// A listed read that is gone leaves the list, so the list says what is left and a read cannot
+// come back unseen under an old entry.
+for (const [table, listed] of Object.entries(READS_TO_MOVE))
+  for (const file of listed)
+    if (!files.includes(file) || !read(table).test(readFileSync(file, 'utf8')))
+      problems.push(`READS_TO_MOVE lists ${file} for ${table}, which it no longer reads: remove the entry`);
 // Drizzle's builder writes count too.
 for (const file of files) {
   const text = readFileSync(file, 'utf8');
