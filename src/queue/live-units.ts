@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../db/client.ts';
+import { isLive } from '../db/live-status.ts';
 import type { ProviderName } from '../providers/types.ts';
 
 /**
@@ -41,7 +42,7 @@ export async function firstLiveUnits(
           from batch_tasks t
           where t.run_date = ${runDate}::date and ${UNANSWERED}
             and t.batch_job_id in (select j.id from batch_jobs j where j.run_date = ${runDate}::date and j.org_id = o.id)
-          order by t.status in ('pending', 'processing'), t.id
+          order by ${isLive('t.status')}, t.id
           limit ${perOrg}
         ) u
         order by o.ord`,
