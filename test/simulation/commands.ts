@@ -4,6 +4,7 @@ import { PROVIDER_NAMES } from '../../src/providers/types.ts';
 import { UNIT_SCOPES } from '../../src/queue/run-scope.ts';
 import {
   DatabaseRefuses,
+  FOR_GOOD,
   ProviderFault,
   ProviderHeals,
   SLACK_FAULTS,
@@ -24,7 +25,7 @@ import {
   SnoozeAdd,
   SnoozeEnd,
 } from './operators.ts';
-import { FAULT_KINDS } from './sim-providers.ts';
+import { FAULT_KINDS, type FaultKind } from './sim-providers.ts';
 import {
   AppHome,
   type Person,
@@ -160,3 +161,17 @@ export const START = fc
       .set({ hour: Math.floor(halfHour / 2), minute: (halfHour % 2) * 30 })
       .toJSDate(),
   );
+
+/**
+ * A provider down for good from the start, in about half the runs: every unit it is hit on fails
+ * all its attempts, the nightly ones and a repair's (until ProviderHeals). The chain the repair
+ * checks need (a night with units failed for good, a Repair, a drain) is then met often instead
+ * of waiting for a random fault that outlasts a task's attempts. Only kinds that spend attempts:
+ * a rate limit gives its attempt back, auth pauses the provider for a person.
+ */
+export const OUTAGE = fc.option(
+  fc
+    .tuple(provider, fc.constantFrom<FaultKind>('server', 'timeout', 'empty'), fc.integer({ min: 1, max: 4 }))
+    .map(([p, kind, share]) => new ProviderFault(p, kind, share, FOR_GOOD)),
+  { freq: 2, nil: undefined },
+);

@@ -8,6 +8,9 @@ import { CRON_SECRET } from './world.ts';
 
 /** The outside world failing: providers that refuse for a while, a Slack that answers errors. */
 
+/** Failed calls per unit no night's and repair's attempts together outlast: down for good. */
+export const FOR_GOOD = 1000;
+
 export class ProviderFault extends SimCommand {
   readonly name = 'provider fault';
   constructor(
@@ -22,7 +25,8 @@ export class ProviderFault extends SimCommand {
     w.providers.setFault(this.provider, { kind: this.kind, share: this.share, calls: this.calls });
   }
   toString() {
-    return `ProviderFault(${this.provider}, ${this.kind}, ${this.share}/4 of units, ${this.calls} calls each)`;
+    const calls = this.calls >= FOR_GOOD ? 'for good' : `${this.calls} calls each`;
+    return `ProviderFault(${this.provider}, ${this.kind}, ${this.share}/4 of units, ${calls})`;
   }
 }
 

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import fc from 'fast-check';
 import { type Backend, backends } from '../support/db.ts';
-import { COMMAND_ARBITRARIES, START } from './commands.ts';
+import { COMMAND_ARBITRARIES, OUTAGE, START } from './commands.ts';
 import { INVARIANTS, type InvariantKey, skipped, skippedAuditChecks, withInvariants } from './invariants.ts';
 import { afterEach, type Model, newModel } from './model.ts';
 import { rule } from './oracle.ts';
@@ -74,16 +74,18 @@ async function simulate(backend: Backend): Promise<boolean> {
   let firstFailure: { run: number; seconds: number } | undefined;
   const property = fc.asyncProperty(
     START,
+    OUTAGE,
     fc.commands(COMMAND_ARBITRARIES, {
       maxCommands: nights * 10,
       size: 'max',
       ...(values['replay-path'] ? { replayPath: values['replay-path'] } : {}),
     }),
-    async (start, commands) => {
+    async (start, outage, commands) => {
       await resetDatabase(database.db, orgs);
       const world = await startWorld(database.db, start, database.url);
       const model: Model = newModel();
       try {
+        await outage?.run(model, world);
         await fc.asyncModelRun(() => ({ model, real: world }), commands);
       } catch (error) {
         // Before shrinking: how long the search took to meet a failure at all.
@@ -107,7 +109,7 @@ async function simulate(backend: Backend): Promise<boolean> {
   await database.close();
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   if (details.failed) {
-    const [startAt, commands] = details.counterexample ?? [];
+    const [startAt, outage, commands] = details.counterexample ?? [];
     const shown = String(commands);
     const replayPath = /replayPath="([^"]*)"/.exec(shown)?.[1];
     console.log(`\nSIMULATION FAILED on ${backend.name} (${details.numRuns} runs, ${seconds} s)`);
@@ -120,7 +122,8 @@ async function simulate(backend: Backend): Promise<boolean> {
       `failure: ${details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance)}`,
     );
     console.log(
-      `shrunk case (${details.numShrinks} shrinks): start ${(startAt as Date | undefined)?.toISOString()}`,
+      `shrunk case (${details.numShrinks} shrinks): start ${(startAt as Date | undefined)?.toISOString()}` +
+        `${outage ? `, from the start ${outage}` : ''}`,
     );
     for (const line of shown.replace(/\/\*replayPath=.*\*\//, '').split(/,(?![^(]*\))/))
       console.log(`  ${line.trim()}`);
