@@ -163,15 +163,34 @@ export const START = fc
   );
 
 /**
- * A provider down for good from the start, in about half the runs: every unit it is hit on fails
- * all its attempts, the nightly ones and a repair's (until ProviderHeals). The chain the repair
- * checks need (a night with units failed for good, a Repair, a drain) is then met often instead
- * of waiting for a random fault that outlasts a task's attempts. Only kinds that spend attempts:
- * a rate limit gives its attempt back, auth pauses the provider for a person.
+ * A provider down for good from the start, in about two runs of three: every unit it is hit on
+ * fails all its attempts, the nightly ones and a repair's (until ProviderHeals). With `ran`, the
+ * night's trigger and a drain are behind too. The chain the repair checks need (a night with
+ * units failed for good, a Repair, a drain) is then one Repair and one Work away, instead of a
+ * random fault that outlasts a task's attempts met before the trigger. Only kinds that spend
+ * attempts: a rate limit gives its attempt back, auth pauses the provider for a person.
  */
+export class Outage {
+  constructor(
+    readonly fault: ProviderFault,
+    readonly ran: boolean,
+  ) {}
+  commands() {
+    return this.ran ? [this.fault, new Tick('trigger'), new Work(1, undefined)] : [this.fault];
+  }
+  toString() {
+    return this.commands().join(', ');
+  }
+}
+
 export const OUTAGE = fc.option(
   fc
-    .tuple(provider, fc.constantFrom<FaultKind>('server', 'timeout', 'empty'), fc.integer({ min: 1, max: 4 }))
-    .map(([p, kind, share]) => new ProviderFault(p, kind, share, FOR_GOOD)),
-  { freq: 2, nil: undefined },
+    .tuple(
+      provider,
+      fc.constantFrom<FaultKind>('server', 'timeout', 'empty'),
+      fc.integer({ min: 1, max: 4 }),
+      fc.boolean(),
+    )
+    .map(([p, kind, share, ran]) => new Outage(new ProviderFault(p, kind, share, FOR_GOOD), ran)),
+  { freq: 3, nil: undefined },
 );

@@ -85,7 +85,7 @@ async function simulate(backend: Backend): Promise<boolean> {
       const world = await startWorld(database.db, start, database.url);
       const model: Model = newModel();
       try {
-        await outage?.run(model, world);
+        for (const command of outage?.commands() ?? []) await command.run(model, world);
         await fc.asyncModelRun(() => ({ model, real: world }), commands);
       } catch (error) {
         // Before shrinking: how long the search took to meet a failure at all.
