@@ -52,6 +52,7 @@ type Arb = fc.Arbitrary<fc.AsyncCommand<Model, World>>;
 
 /** fast-check draws among the entries uniformly: an entry listed twice is drawn twice as often. */
 const twice = (arb: Arb): Arb[] => [arb, arb];
+const thrice = (arb: Arb): Arb[] => [arb, arb, arb];
 
 export const COMMAND_ARBITRARIES: Arb[] = [
   // time and work, drawn more often than the rest: a run of 10 commands covers about a night
@@ -62,15 +63,16 @@ export const COMMAND_ARBITRARIES: Arb[] = [
     .map(({ workers, stop }) => new Work(workers, stop ?? undefined)),
   ...Array.from({ length: 3 }, () => fc.constantFrom(1, 2).map((workers) => new Work(workers, undefined))),
   fc.integer({ min: 1, max: 6 }).map((n) => new KillWorker(n)),
-  // operators in Slack. Actions that change the night (repairs, provider changes) are drawn twice
-  // as often as the rest: that is where features meet. Reading a surface (/sched-status, App
-  // Home) is one entry: every surface is read after every command anyway.
-  ...twice(
+  // operators in Slack. Actions that change the night are drawn more often than the rest: that is
+  // where features meet. Repairs three times (a run of about 10 commands should meet one after
+  // the units an outage failed for good, then a drain), provider changes twice. Reading a surface
+  // (/sched-status, App Home) is one entry: every surface is read after every command anyway.
+  ...thrice(
     fc
       .tuple(person, fc.boolean(), fc.boolean())
       .map(([who, replay, stale]) => new RepairClick(who, replay, stale)),
   ),
-  ...twice(
+  ...thrice(
     fc
       .tuple(person, fc.boolean(), fc.constantFrom(...UNIT_SCOPES), fc.option(provider), fc.boolean())
       .map(
@@ -164,8 +166,8 @@ export const START = fc
 
 /**
  * A provider down for good from the start, in about two runs of three: every unit it is hit on
- * fails all its attempts, the nightly ones and a repair's (until ProviderHeals). With `ran`, the
- * night's trigger and a drain are behind too. The chain the repair checks need (a night with
+ * fails all its attempts, the nightly ones and a repair's (until ProviderHeals). With `ran` (three
+ * times in four), the night's trigger and a drain are behind too. The chain the repair checks need (a night with
  * units failed for good, a Repair, a drain) is then one Repair and one Work away, instead of a
  * random fault that outlasts a task's attempts met before the trigger. Only kinds that spend
  * attempts: a rate limit gives its attempt back, auth pauses the provider for a person.
@@ -189,7 +191,7 @@ export const OUTAGE = fc.option(
       provider,
       fc.constantFrom<FaultKind>('server', 'timeout', 'empty'),
       fc.integer({ min: 1, max: 4 }),
-      fc.boolean(),
+      fc.constantFrom(true, true, true, false),
     )
     .map(([p, kind, share, ran]) => new Outage(new ProviderFault(p, kind, share, FOR_GOOD), ran)),
   { freq: 3, nil: undefined },
