@@ -105,7 +105,7 @@ describe('npm start on a fresh data directory', () => {
       // The night's coverage once it is over; while the demo night still runs, its progress from
       // the task counts, marked provisional (coverage waits for the postcheck).
       expect(status).toMatch(
-        /\d+(\.\d+)?% \(\d+\/\d+\)|\d+(\.\d+)?% · [\d,]+\/[\d,]+ done[\s\S]*provisional: the night is still running/,
+        /\d+(\.\d+)?% \(\d+\/\d+\)|\d+(\.\d+)?% · [\d,]+\/[\d,]+ done[\s\S]*provisional: the night is still running/i,
       );
       expect(status).not.toMatch(/! the app answered/);
 
